@@ -1,0 +1,92 @@
+"""The ``samflow`` command line: what a new user and an admin type.
+
+Each command parses its arguments, calls one use case and prints the result. Errors are
+one clear line and a non-zero exit code (2 bad input, 3 not found, 4 not permitted,
+5 conflict), never a traceback; ``SAMFLOW_DEBUG=1`` shows the traceback of an unexpected one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from api import commands
+from api.console import Console
+from engine.domain.errors import InvalidInput, SamflowError
+
+EXIT = {"invalid": 2, "not_found": 3, "forbidden": 4, "conflict": 5}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="samflow",
+        description="samflow: systematic work environment management (SAM, AFS 2023:1).",
+        epilog="Database: --db or SAMFLOW_DATABASE_URL (default: sqlite:///samflow.db).",
+    )
+    p.add_argument("--db", metavar="URL", help="database URL (overrides SAMFLOW_DATABASE_URL)")
+    p.add_argument(
+        "--lang",
+        choices=("sv", "en"),
+        help="language of messages (default: en, or SAMFLOW_CLI_LANG)",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in commands.REGISTRY:
+        register(sub)
+    for plugin in _plugins():
+        plugin(sub)
+    return p
+
+
+def _plugins() -> list[Callable[[Any], None]]:
+    """Other packages add commands through the ``samflow.cli`` entry point group (the
+    Prefect flows add ``samflow flows ...`` this way, so this door never imports them)."""
+    from importlib.metadata import entry_points
+
+    return [ep.load() for ep in entry_points(group="samflow.cli")]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    lang = args.lang or os.environ.get("SAMFLOW_CLI_LANG", "en")
+    console = Console(lang)
+    try:
+        code = args.handler(args, console)
+        return int(code or 0)
+    except InvalidInput as exc:
+        console.error_list([e.render(lang) for e in exc.errors] or [exc.message(lang)])
+        return EXIT["invalid"]
+    except SamflowError as exc:
+        console.error(exc.message(lang))
+        for u in getattr(exc, "unmet", []):
+            console.line(f"  - {u.message(lang)}")
+        return EXIT.get(exc.category, 1)
+    except (OperationalError, ProgrammingError) as exc:
+        text = str(exc.orig)
+        if "no such table" in text or "does not exist" in text:
+            console.error("the database has no samflow tables yet; run: samflow db upgrade")
+        else:
+            console.error(f"database error: {text.splitlines()[0]}")
+        return 6
+    except OSError as exc:
+        console.error(f"cannot read or write {exc.filename or ''}: {exc.strerror}")
+        return 2
+    except KeyboardInterrupt:
+        console.error("interrupted; nothing half-done was committed")
+        return 130
+    except Exception as exc:  # the last line of defence: no traceback for the user
+        if os.environ.get("SAMFLOW_DEBUG"):
+            traceback.print_exc()
+        console.error(
+            f"unexpected error ({type(exc).__name__}: {exc}); run with SAMFLOW_DEBUG=1 for details"
+        )
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

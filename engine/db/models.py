@@ -1,0 +1,348 @@
+"""SQLAlchemy 2.0 typed models. One database, SQLite or PostgreSQL.
+
+Indexes are chosen for the hot queries (see ``engine/db/queries.py``): the inbox reads open
+tasks by assignee, by role address and by escalation address, each sorted by due date; the
+sweep reads open tasks by ``next_check_at``. Those indexes are partial (``status = 'open'``)
+so closed tasks, the bulk of a busy year, cost them nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+OPEN = text("status = 'open'")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stored as naive UTC, returned as aware UTC, on every database alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, date: Date}
+
+
+def table(model: type[Base]) -> Table:
+    """A model's Table, typed as such (Core statements in bulk paths use it)."""
+    t = model.__table__
+    assert isinstance(t, Table)
+    return t
+
+
+def _partial(name: str, *cols: str, where: Any = OPEN, unique: bool = False) -> Index:
+    return Index(name, *cols, unique=unique, sqlite_where=where, postgresql_where=where)
+
+
+# --- organisation -------------------------------------------------------------------------
+class OrgUnit(Base):
+    __tablename__ = "org_unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    level: Mapped[str] = mapped_column(String(32), default="unit")
+    headcount: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Person(Base):
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class RoleAssignment(Base):
+    __tablename__ = "role_assignment"
+    __table_args__ = (
+        Index("ix_role_assignment_unit_role", "unit_id", "role"),
+        Index("ix_role_assignment_person", "person_id", "role"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    valid_from: Mapped[date]
+    valid_to: Mapped[date | None]  # inclusive; None = until further notice
+    source: Mapped[str] = mapped_column(String(16), default="manual")
+    created_at: Mapped[datetime]
+
+
+class Substitute(Base):
+    """``person`` acts for ``for_person`` between two dates (ställföreträdare, leave)."""
+
+    __tablename__ = "substitute"
+    __table_args__ = (
+        Index("ix_substitute_person", "person_id"),
+        Index("ix_substitute_for_person", "for_person_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    for_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    valid_from: Mapped[date]
+    valid_to: Mapped[date]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+# --- cycles -------------------------------------------------------------------------------
+class CycleTemplateRow(Base):
+    """The text of every template version a cycle has used: running cycles keep theirs."""
+
+    __tablename__ = "cycle_template"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int]
+    title_sv: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class Cycle(Base):
+    __tablename__ = "cycle"
+    __table_args__ = (
+        # One live cycle per unit, year and template; a cancelled one may be started again.
+        _partial(
+            "uq_cycle_unit_year_template",
+            "unit_id",
+            "year",
+            "template_key",
+            where=text("status <> 'cancelled'"),
+            unique=True,
+        ),
+        Index("ix_cycle_year_status", "year", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    year: Mapped[int]
+    template_key: Mapped[str] = mapped_column(String(64))
+    template_id: Mapped[int] = mapped_column(ForeignKey("cycle_template.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    current_stage: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    closed_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Stage(Base):
+    __tablename__ = "stage"
+    __table_args__ = (UniqueConstraint("cycle_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    #: Each (re)activation is a new round; gates judge the tasks of the current round only
+    #: (after a rejected approval the old approvals no longer count).
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    activated_at: Mapped[datetime | None]
+    signed_off_at: Mapped[datetime | None]
+    signed_off_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+
+class Task(Base):
+    """A human task. Routed to a role at a unit (resolved when read) or to one person."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        _partial("ix_task_open_assignee", "assignee_id", "due_at"),
+        _partial("ix_task_open_address", "role_unit_id", "role", "due_at"),
+        _partial("ix_task_open_escalation", "escalation_unit_id", "escalation_role", "due_at"),
+        _partial("ix_task_open_next_check", "next_check_at"),
+        Index("ix_task_cycle", "cycle_id", "stage_id"),
+        Index("ix_task_measure", "measure_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stage.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    form_key: Mapped[str] = mapped_column(String(64))
+    required: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    role: Mapped[str | None] = mapped_column(String(32))
+    role_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    due_at: Mapped[datetime]
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_role: Mapped[str | None] = mapped_column(String(32))
+    escalation_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    next_check_at: Mapped[datetime | None]
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measure.id"))
+    returned_from_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    data: Mapped[str | None] = mapped_column(Text)  # the submitted form, JSON
+    draft: Mapped[str | None] = mapped_column(Text)  # saved, not yet submitted
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    on_behalf_of: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    reason: Mapped[str | None] = mapped_column(Text)  # why returned / cancelled
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it
+
+
+# --- risks and the action plan ------------------------------------------------------------
+class Risk(Base):
+    __tablename__ = "risk"
+    __table_args__ = (Index("ix_risk_cycle", "cycle_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    task_id: Mapped[int | None]  # the assessment it came from (no FK: task -> measure -> risk)
+    position: Mapped[int]
+    description: Mapped[str] = mapped_column(Text)
+    domain: Mapped[str] = mapped_column(String(16))
+    probability: Mapped[int]
+    consequence: Mapped[int]
+    serious: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+
+
+class ActionItem(Base):
+    """A row of the handlingsplan: an identified area or risk, with measures under it."""
+
+    __tablename__ = "action_item"
+    __table_args__ = (Index("ix_action_item_cycle", "cycle_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    number: Mapped[int]
+    area: Mapped[str] = mapped_column(Text)
+    risk_id: Mapped[int | None] = mapped_column(ForeignKey("risk.id"))
+    current_state: Mapped[str] = mapped_column(Text, default="")
+    probability: Mapped[int | None]
+    consequence: Mapped[int | None]
+    created_at: Mapped[datetime]
+
+
+class Measure(Base):
+    __tablename__ = "measure"
+    __table_args__ = (Index("ix_measure_cycle", "cycle_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_item_id: Mapped[int] = mapped_column(ForeignKey("action_item.id"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    number: Mapped[int]
+    what: Mapped[str] = mapped_column(Text)
+    desired_result: Mapped[str] = mapped_column(Text, default="")
+    responsible: Mapped[str] = mapped_column(String(254))  # as written: e-mail or role word
+    responsible_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    responsible_role: Mapped[str | None] = mapped_column(String(32))
+    responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    due_date: Mapped[date | None]
+    follow_up_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(16))
+    done_on: Mapped[date | None]
+    effect: Mapped[str] = mapped_column(Text, default="")
+    effect_ok: Mapped[bool | None] = mapped_column(Boolean)
+    followed_up_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MeasureEvent(Base):
+    """The dated status history of a measure: nothing in a plan is overwritten."""
+
+    __tablename__ = "measure_event"
+    __table_args__ = (Index("ix_measure_event_measure", "measure_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id"))
+    at: Mapped[datetime]
+    event: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+
+
+# --- audit --------------------------------------------------------------------------------
+class AuditChain(Base):
+    """Head of each hash chain: the anchor that shows a removed newest event."""
+
+    __tablename__ = "audit_chain"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seq: Mapped[int]
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEvent(Base):
+    """Append-only. No foreign keys: the log outlives anything it talks about."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        UniqueConstraint("chain", "seq"),
+        Index("ix_audit_event_unit_at", "unit_id", "at"),
+        Index("ix_audit_event_actor_at", "actor_id", "at"),
+        Index("ix_audit_event_action_at", "action", "at"),
+        Index("ix_audit_event_subject", "subject_type", "subject_id"),
+        Index("ix_audit_event_at", "at"),
+    )
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    chain: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int]
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None]
+    on_behalf_of_id: Mapped[int | None]
+    actor_label: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[int | None]
+    data: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

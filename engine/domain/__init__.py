@@ -1,0 +1,1 @@
+"""Pure rules of the SAM domain: no database, no web, no orchestration."""

@@ -1,0 +1,220 @@
+"""The one error tree of samflow. Doors map these (and only these) to replies.
+
+    SamflowError                      every refusal the engine makes on purpose
+    ├── NotFound          → 404       no such thing, or not visible to you
+    ├── NotPermitted      → 403       you may not do this (denied unless permitted)
+    ├── Conflict          → 409       the state of things does not allow it now
+    │   ├── TransitionNotAllowed      event not allowed in the current state
+    │   ├── TaskNotOpen               the task is completed, returned or cancelled
+    │   ├── StaleVersion              someone else changed it first (optimistic lock)
+    │   ├── GateBlocked               a stage cannot be signed off: every unmet reason
+    │   └── ConcurrentChange          lost a race on a shared row; safe to retry
+    └── InvalidInput      → 422       the input itself is wrong: each bad field named
+        ├── TemplateInvalid           a cycle template failed validation
+        └── ImportInvalid             a CSV/XLSX import has bad rows (file, line, field)
+
+Every error carries a stable ``code`` and renders in Swedish or English. ``str(error)``
+is the English text, so logs and tracebacks stay readable for engineers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+Lang = str  # "sv" | "en"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One bad field: where it is (``items[0].measures[1].due``) and what is wrong."""
+
+    path: str
+    message_en: str
+    message_sv: str
+
+    def message(self, lang: Lang) -> str:
+        return self.message_sv if lang == "sv" else self.message_en
+
+    def render(self, lang: Lang) -> str:
+        return f"{self.path}: {self.message(lang)}" if self.path else self.message(lang)
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """One reason a gate is closed, named by the rule that found it."""
+
+    gate: str
+    message_en: str
+    message_sv: str
+    subject: str = ""
+
+    def message(self, lang: Lang) -> str:
+        return self.message_sv if lang == "sv" else self.message_en
+
+
+class SamflowError(Exception):
+    code: ClassVar[str] = "error"
+    category: ClassVar[str] = "invalid"
+
+    def __init__(self, en: str, sv: str, **details: Any) -> None:
+        super().__init__(en)
+        self.en = en
+        self.sv = sv
+        self.details = details
+
+    def message(self, lang: Lang = "en") -> str:
+        return self.sv if lang == "sv" else self.en
+
+
+class NotFound(SamflowError):
+    code = "not_found"
+    category = "not_found"
+
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(
+            f"{kind} {key} not found",
+            f"{_SV_KIND.get(kind, kind)} {key} hittades inte",
+            kind=kind,
+            key=str(key),
+        )
+
+
+class NotPermitted(SamflowError):
+    code = "not_permitted"
+    category = "forbidden"
+
+    def __init__(self, en: str, sv: str) -> None:
+        super().__init__(en, sv)
+
+
+class Conflict(SamflowError):
+    code = "conflict"
+    category = "conflict"
+
+
+class TransitionNotAllowed(Conflict):
+    code = "transition_not_allowed"
+
+    def __init__(self, entity: str, event: str, state: str) -> None:
+        super().__init__(
+            f"cannot {event} a {entity} that is {state}",
+            f"kan inte utföra '{event}' på {_SV_KIND.get(entity, entity)} med status '{state}'",
+            entity=entity,
+            event=event,
+            state=state,
+        )
+        self.event = event
+        self.state = state
+
+
+class TaskNotOpen(Conflict):
+    code = "task_not_open"
+
+    def __init__(self, task_id: int, status: str) -> None:
+        super().__init__(
+            f"task {task_id} is {status}, not open",
+            f"uppgift {task_id} är {status}, inte öppen",
+            task_id=task_id,
+            status=status,
+        )
+
+
+class StaleVersion(Conflict):
+    code = "stale_version"
+
+    def __init__(self, entity: str, key: object) -> None:
+        super().__init__(
+            f"{entity} {key} was changed by someone else; reload and try again",
+            f"{_SV_KIND.get(entity, entity)} {key} har ändrats av någon annan; "
+            "ladda om och försök igen",
+            entity=entity,
+            key=str(key),
+        )
+
+
+class ConcurrentChange(Conflict):
+    """Lost a race on a shared row (an audit chain head, a guarded update). Retryable."""
+
+    code = "concurrent_change"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"concurrent change to {what}; try again",
+            f"samtidig ändring av {what}; försök igen",
+            what=what,
+        )
+
+
+class GateBlocked(Conflict):
+    code = "gate_blocked"
+
+    def __init__(self, stage: str, unmet: Sequence[Unmet]) -> None:
+        self.stage = stage
+        self.unmet = list(unmet)
+        super().__init__(
+            f"stage {stage} cannot be signed off: " + "; ".join(u.message_en for u in self.unmet),
+            f"steget {stage} kan inte signeras: " + "; ".join(u.message_sv for u in self.unmet),
+            stage=stage,
+        )
+
+
+class InvalidInput(SamflowError):
+    code = "invalid_input"
+    category = "invalid"
+
+    def __init__(self, errors: Iterable[FieldError], *, context: str = "") -> None:
+        self.errors = list(errors)
+        prefix = f"{context}: " if context else ""
+        super().__init__(
+            prefix + "; ".join(e.render("en") for e in self.errors),
+            prefix + "; ".join(e.render("sv") for e in self.errors),
+        )
+
+    @classmethod
+    def field(cls, path: str, en: str, sv: str) -> InvalidInput:
+        return cls([FieldError(path, en, sv)])
+
+
+class TemplateInvalid(InvalidInput):
+    code = "template_invalid"
+
+
+@dataclass(frozen=True)
+class RowError:
+    file: str
+    line: int
+    field: str
+    message_en: str
+    message_sv: str
+
+    def as_field_error(self) -> FieldError:
+        where = f"{self.file}:{self.line}"
+        path = f"{where}: {self.field}" if self.field else where
+        return FieldError(path, self.message_en, self.message_sv)
+
+
+class ImportInvalid(InvalidInput):
+    code = "import_invalid"
+
+    def __init__(self, rows: Iterable[RowError]) -> None:
+        self.rows = list(rows)
+        super().__init__([r.as_field_error() for r in self.rows])
+
+
+_SV_KIND = {
+    "task": "uppgift",
+    "cycle": "cykel",
+    "stage": "steg",
+    "unit": "enhet",
+    "person": "person",
+    "measure": "åtgärd",
+    "template": "mall",
+    "risk": "risk",
+    "substitute": "ersättare",
+    "inspection": "inspektion",
+    "requirement": "krav",
+    "action item": "handlingsplanspunkt",
+    "token": "token",
+}

@@ -1,0 +1,314 @@
+"""Cycle templates: versioned, validated documents describing a SAM cycle.
+
+A template is YAML read with a safe loader that knows only ``true``/``false`` as booleans
+(YAML 1.1 would turn ``no``, ``on`` and ``NO`` (Norway!) into booleans). It is validated into
+frozen pydantic models; a bad template is refused with the path of every bad field.
+A running cycle keeps the version it started with: the text of each version used is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date, datetime, timedelta
+from datetime import date as _date
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from engine.domain.clock import end_of_local_day
+from engine.domain.errors import FieldError, TemplateInvalid
+from engine.domain.escalation import EscalationStep, Ladder
+from engine.domain.routing import MEASURE_RESPONSIBLE, RoleExpr, parse
+from engine.domain.validation import bilingual, field_errors
+
+Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+_MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Text(Frozen):
+    sv: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.sv if lang == "sv" else self.en
+
+
+class DueRule(Frozen):
+    """Exactly one of: a calendar date of the cycle year (``MM-DD``, with a year offset),
+    a number of days after the stage starts, or a date field of the measure."""
+
+    date: str | None = None
+    year_offset: int = Field(default=0, ge=0, le=2)
+    days_after_start: int | None = Field(default=None, ge=0, le=730)
+    measure_field: Literal["follow_up_date", "due_date"] | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _month_day(cls, v: str | None) -> str | None:
+        if v is not None and not _MONTH_DAY.match(v):
+            raise ValueError(
+                bilingual("must be MM-DD, e.g. 03-31", "måste vara MM-DD, t.ex. 03-31")
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> DueRule:
+        given = [x for x in (self.date, self.days_after_start, self.measure_field) if x is not None]
+        if len(given) != 1:
+            raise ValueError(
+                bilingual(
+                    "give exactly one of date, days_after_start, measure_field",
+                    "ange exakt ett av date, days_after_start, measure_field",
+                )
+            )
+        return self
+
+    def due_at(
+        self,
+        year: int,
+        stage_started: datetime,
+        measure_dates: dict[str, _date] | None = None,
+    ) -> datetime:
+        if self.date is not None:
+            month, day = (int(x) for x in self.date.split("-"))
+            return end_of_local_day(_safe_date(year + self.year_offset, month, day))
+        if self.days_after_start is not None:
+            return stage_started + timedelta(days=self.days_after_start)
+        assert self.measure_field is not None
+        if not measure_dates or measure_dates.get(self.measure_field) is None:
+            raise ValueError(f"measure has no {self.measure_field}")
+        return end_of_local_day(measure_dates[self.measure_field])
+
+
+def _safe_date(year: int, month: int, day: int) -> date:
+    """02-29 in a year that has none is 02-28."""
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return date(year, month, day - 1)
+
+
+class StepDef(Frozen):
+    after_days: int = Field(ge=0, le=365)
+    to: str
+
+    @field_validator("to")
+    @classmethod
+    def _role(cls, v: str) -> str:
+        if not isinstance(parse(v), RoleExpr):
+            raise ValueError(bilingual("escalation goes to a role", "eskalering går till en roll"))
+        return v
+
+
+class LadderDef(Frozen):
+    reminders_days_before: tuple[int, ...] = ()
+    escalation: tuple[StepDef, ...] = ()
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LadderDef:
+        if list(self.reminders_days_before) != sorted(self.reminders_days_before, reverse=True):
+            raise ValueError(
+                bilingual(
+                    "reminders_days_before must be largest first",
+                    "reminders_days_before ska vara i fallande ordning",
+                )
+            )
+        afters = [s.after_days for s in self.escalation]
+        if afters != sorted(afters) or len(set(afters)) != len(afters):
+            raise ValueError(
+                bilingual(
+                    "escalation steps must have rising after_days",
+                    "eskaleringsstegen ska ha stigande after_days",
+                )
+            )
+        return self
+
+    def ladder(self) -> Ladder:
+        steps = []
+        for s in self.escalation:
+            expr = parse(s.to)
+            assert isinstance(expr, RoleExpr)
+            steps.append(EscalationStep(timedelta(days=s.after_days), expr))
+        return Ladder(tuple(timedelta(days=d) for d in self.reminders_days_before), tuple(steps))
+
+
+class TaskDef(Frozen):
+    key: Key
+    title: Text
+    description: Text | None = None
+    role: str
+    form: Key
+    required: bool = True
+    due: DueRule
+    ladder: LadderDef | None = None
+    per_measure: bool = False
+
+    @field_validator("role")
+    @classmethod
+    def _role(cls, v: str) -> str:
+        parse(v)
+        return v
+
+    @model_validator(mode="after")
+    def _measure_routing(self) -> TaskDef:
+        if (self.role == MEASURE_RESPONSIBLE) != self.per_measure:
+            raise ValueError(
+                bilingual(
+                    "role measure.responsible goes with per_measure: true, and only with it",
+                    "rollen measure.responsible hör ihop med per_measure: true",
+                )
+            )
+        if self.per_measure and self.due.measure_field is None:
+            raise ValueError(
+                bilingual(
+                    "a per-measure task is due at a measure date",
+                    "en uppgift per åtgärd förfaller på ett datum i åtgärden",
+                )
+            )
+        if not self.per_measure and self.due.measure_field is not None:
+            raise ValueError(
+                bilingual(
+                    "measure_field only for per_measure tasks",
+                    "measure_field bara för uppgifter per åtgärd",
+                )
+            )
+        return self
+
+
+class StageDef(Frozen):
+    key: Key
+    title: Text
+    description: Text | None = None
+    tasks: tuple[TaskDef, ...]
+    gates: tuple[str, ...] = ("required_tasks_done",)
+    sign_off: str = "manager"
+    on_reject_back_to: Key | None = None
+
+    @field_validator("sign_off")
+    @classmethod
+    def _role(cls, v: str) -> str:
+        if not isinstance(parse(v), RoleExpr):
+            raise ValueError(bilingual("sign_off is a role", "sign_off är en roll"))
+        return v
+
+    @field_validator("gates")
+    @classmethod
+    def _known_gates(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        from engine.domain.gates import GATES
+
+        for name in v:
+            if name not in GATES:
+                raise ValueError(
+                    bilingual(
+                        f"unknown gate {name!r} (known: {', '.join(sorted(GATES))})",
+                        f"okänd grind {name!r}",
+                    )
+                )
+        return v
+
+
+class CycleTemplate(Frozen):
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=64)]
+    version: int = Field(ge=1)
+    title: Text
+    description: Text | None = None
+    ladder: LadderDef
+    stages: tuple[StageDef, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CycleTemplate:
+        stage_keys = [s.key for s in self.stages]
+        if len(set(stage_keys)) != len(stage_keys):
+            raise ValueError(bilingual("stage keys must be unique", "stegnycklar måste vara unika"))
+        task_keys = [t.key for s in self.stages for t in s.tasks]
+        if len(set(task_keys)) != len(task_keys):
+            raise ValueError(
+                bilingual("task keys must be unique", "uppgiftsnycklar måste vara unika")
+            )
+        for i, stage in enumerate(self.stages):
+            back = stage.on_reject_back_to
+            if back is not None and back not in stage_keys[:i]:
+                raise ValueError(
+                    bilingual(
+                        f"stages[{i}].on_reject_back_to must name an earlier stage",
+                        f"stages[{i}].on_reject_back_to måste vara ett tidigare steg",
+                    )
+                )
+        return self
+
+    # --- lookups -----------------------------------------------------------------------
+    def stage(self, key: str) -> StageDef:
+        for s in self.stages:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+    def task(self, key: str) -> TaskDef:
+        for s in self.stages:
+            for t in s.tasks:
+                if t.key == key:
+                    return t
+        raise KeyError(key)
+
+    def ladder_for(self, task_key: str) -> Ladder:
+        t = self.task(task_key)
+        return (t.ladder or self.ladder).ladder()
+
+    def next_stage(self, key: str) -> StageDef | None:
+        keys = [s.key for s in self.stages]
+        i = keys.index(key)
+        return self.stages[i + 1] if i + 1 < len(keys) else None
+
+    def roles_needed(self) -> set[str]:
+        """Role expressions the cycle routes to (checked before a unit is started)."""
+        out = {t.role for s in self.stages for t in s.tasks if t.role != MEASURE_RESPONSIBLE}
+        return out | {s.sign_off for s in self.stages}
+
+
+class _NoYesNoLoader(yaml.SafeLoader):
+    """SafeLoader that treats only true/false as booleans (not yes/no/on/off)."""
+
+
+_NoYesNoLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_NoYesNoLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_NoYesNoLoader)
+
+
+def parse_template(text: str, source: str = "template") -> CycleTemplate:
+    try:
+        doc = load_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        raise TemplateInvalid(
+            [FieldError(where, f"not valid YAML: {exc}", f"inte giltig YAML: {exc}")],
+            context=source,
+        ) from None
+    if not isinstance(doc, dict):
+        raise TemplateInvalid(
+            [FieldError("", "a template is a mapping", "en mall är en mappning")], context=source
+        )
+    try:
+        return CycleTemplate.model_validate(doc)
+    except ValidationError as exc:
+        raise TemplateInvalid(field_errors(exc), context=source) from None
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,98 @@
+"""Turn pydantic validation errors into FieldErrors that name the path, in sv and en."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.domain.errors import FieldError
+
+_SV: dict[str, str] = {
+    "missing": "måste anges",
+    "extra_forbidden": "okänt fält",
+    "string_too_short": "får inte vara tomt",
+    "string_too_long": "är för långt",
+    "int_parsing": "måste vara ett heltal",
+    "int_type": "måste vara ett heltal",
+    "float_parsing": "måste vara ett tal",
+    "bool_parsing": "måste vara ja eller nej",
+    "bool_type": "måste vara ja eller nej",
+    "date_from_datetime_parsing": "måste vara ett datum (ÅÅÅÅ-MM-DD)",
+    "date_parsing": "måste vara ett datum (ÅÅÅÅ-MM-DD)",
+    "date_type": "måste vara ett datum (ÅÅÅÅ-MM-DD)",
+    "greater_than_equal": "är för litet",
+    "less_than_equal": "är för stort",
+    "greater_than": "är för litet",
+    "less_than": "är för stort",
+    "literal_error": "har ett otillåtet värde",
+    "enum": "har ett otillåtet värde",
+    "list_type": "måste vara en lista",
+    "dict_type": "måste vara ett objekt",
+    "model_type": "måste vara ett objekt",
+    "too_short": "har för få rader",
+    "too_long": "har för många rader",
+    "string_type": "måste vara text",
+    "string_pattern_mismatch": "har fel format",
+}
+
+
+def path_of(loc: Sequence[int | str]) -> str:
+    """('items', 0, 'measures', 1, 'due') -> 'items[0].measures[1].due'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
+    errors: list[FieldError] = []
+    for err in exc.errors(include_url=False):
+        loc = [p for p in err["loc"] if not _is_union_tag(p)]
+        path = path_of(loc)
+        if prefix:
+            path = f"{prefix}.{path}" if path else prefix
+        en, sv = _messages(err)
+        if en.startswith("@"):
+            # A model-level rule naming the field it is about: "@comment: why | varför".
+            field, _, en = en[1:].partition(": ")
+            sv = sv[1:].partition(": ")[2] if sv.startswith("@") else sv
+            path = f"{path}.{field}" if path else field
+        errors.append(FieldError(path, en, sv))
+    return errors
+
+
+def _is_union_tag(part: int | str) -> bool:
+    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+
+
+def _messages(err: Any) -> tuple[str, str]:
+    ctx = err.get("ctx") or {}
+    if err["type"] == "value_error" and "error" in ctx:
+        # Our own validators raise ValueError("english | svenska").
+        text = str(ctx["error"])
+        en, _, sv = text.partition(" | ")
+        return en, sv or en
+    en = str(err["msg"])
+    sv = _SV.get(err["type"], en)
+    if err["type"] in ("greater_than_equal", "greater_than") and "ge" in ctx:
+        sv = f"måste vara minst {ctx['ge']}"
+    if err["type"] in ("greater_than_equal", "greater_than") and "gt" in ctx:
+        sv = f"måste vara större än {ctx['gt']}"
+    if err["type"] in ("less_than_equal", "less_than") and "le" in ctx:
+        sv = f"får vara högst {ctx['le']}"
+    return en, sv
+
+
+def bilingual(en: str, sv: str, field: str = "") -> str:
+    """The text a validator raises as ValueError so both languages survive pydantic.
+
+    ``field`` names the field a model-level rule is about, so the message lands beside it.
+    """
+    if field:
+        return f"@{field}: {en} | @{field}: {sv}"
+    return f"{en} | {sv}"

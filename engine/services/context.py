@@ -1,0 +1,162 @@
+"""The application object the doors hold, and the transaction every use case runs in.
+
+A use case is one transaction: it loads, decides, writes state and its audit events, and
+commits (``App.run``). Audit events are buffered on the ``Tx`` and chained just before the
+commit, so a change and its audit record land together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from engine.db.audit_store import AuditLog
+from engine.db.session import Database
+from engine.domain.clock import Clock, SystemClock
+from engine.domain.errors import ConcurrentChange
+from engine.settings import Settings
+
+T = TypeVar("T")
+Progress = Callable[[int, int, str], None]
+
+
+def no_progress(done: int, total: int, what: str) -> None:
+    """The default progress sink: says nothing."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a person, or the system itself (sweeps, schedules)."""
+
+    person_id: int | None
+    label: str
+
+    @classmethod
+    def system(cls, what: str = "system") -> Actor:
+        return cls(None, what)
+
+    @property
+    def is_system(self) -> bool:
+        return self.person_id is None
+
+
+@dataclass
+class Tx:
+    session: Session
+    now: datetime
+    audit: AuditLog
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def record(
+        self,
+        chain: str,
+        action: str,
+        subject_type: str,
+        subject_id: object,
+        actor: Actor,
+        *,
+        on_behalf_of: int | None = None,
+        unit_id: int | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        self.audit.record(
+            chain,
+            action,
+            subject_type,
+            subject_id,
+            at=self.now,
+            actor_id=actor.person_id,
+            actor_label=actor.label,
+            on_behalf_of_id=on_behalf_of,
+            unit_id=unit_id,
+            data=data,
+        )
+
+
+@dataclass
+class App:
+    """Composition of the engine: database, clock, settings and loaded templates."""
+
+    db: Database
+    clock: Clock = field(default_factory=SystemClock)
+    settings: Settings = field(default_factory=Settings)
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> App:
+        return cls(Database.connect(settings.database_url), clock or SystemClock(), settings)
+
+    def run(self, work: Callable[[Tx], T], *, retries: int = 5) -> T:
+        """Run ``work`` in one write transaction; retried when it loses a race."""
+        for attempt in range(retries):
+            try:
+                with self.transaction() as tx:
+                    result = work(tx)
+                for hook in tx.after_commit:
+                    hook()
+                return result
+            except (ConcurrentChange, _Retryable) as exc:
+                if attempt == retries - 1:
+                    raise ConcurrentChange("the database") from exc
+        raise AssertionError("unreachable")
+
+    def preview(self, work: Callable[[Tx], T]) -> T:
+        """Run ``work`` as if for real, then roll everything back (dry runs, previews)."""
+        with self.db.write_sessions() as session:
+            session.begin()
+            try:
+                return work(Tx(session, self.clock.now(), AuditLog(session)))
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        try:
+            with self.db.write() as session:
+                tx = Tx(session, self.clock.now(), AuditLog(session))
+                yield tx
+                tx.audit.flush()
+        except IntegrityError as exc:
+            if _is_race(exc):
+                raise _Retryable() from exc
+            raise
+        except OperationalError as exc:
+            if _is_lock_timeout(exc):
+                raise _Retryable() from exc
+            raise
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.db.read() as session:
+            yield session
+
+
+class _Retryable(Exception):
+    """A database-level race the use case may simply run again."""
+
+
+def _is_race(exc: IntegrityError) -> bool:
+    text = str(exc.orig).lower()
+    return any(
+        name in text
+        for name in (
+            "audit_chain",
+            "uq_audit_event",
+            "audit_event.chain",
+            "uq_cycle_unit_year_template",
+            "cycle.unit_id",
+            "deadlock",
+            "could not serialize",
+        )
+    )
+
+
+def _is_lock_timeout(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "deadlock detected" in text

@@ -1,0 +1,44 @@
+"""Shared bits of the form schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import JsonDict  # type: ignore[attr-defined]
+
+from engine.domain.routing import role_from_text
+from engine.domain.validation import bilingual
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+OptText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Scale = Annotated[int, Field(ge=1, le=4)]
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Form(BaseModel):
+    """A task form. Fields carry sv/en labels in their ``json_schema_extra``; the page
+    renderer and the JSON schema both read them from there."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    title_sv: ClassVar[str] = ""
+    title_en: ClassVar[str] = ""
+
+
+def label(sv: str, en: str, **extra: Any) -> JsonDict:
+    """Field labels (and widget hints, choices) for the page renderer and the JSON schema."""
+    return {"label_sv": sv, "label_en": en, **extra}
+
+
+def check_responsible(value: str) -> str:
+    """A measure's responsible is a person (e-mail) or a role word ('Enhetschef')."""
+    text = value.strip()
+    if EMAIL.match(text) or role_from_text(text) is not None:
+        return text
+    raise ValueError(
+        bilingual(
+            "name a person by e-mail or a role (e.g. manager, enhetschef, skyddsombud)",
+            "ange en person med e-post eller en roll (t.ex. enhetschef, skyddsombud)",
+        )
+    )

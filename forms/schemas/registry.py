@@ -1,0 +1,51 @@
+"""Form key -> schema. Templates name forms by key; the engine validates input here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.domain.errors import InvalidInput
+from engine.domain.validation import field_errors
+from forms.schemas.approval import Approval
+from forms.schemas.base import Form
+from forms.schemas.evaluation import AnnualEvaluation
+from forms.schemas.followup import MeasureFollowUp
+from forms.schemas.plan import ActionPlan
+from forms.schemas.risk import RiskAssessment
+from forms.schemas.survey import AbsenceReview, SafetyRound, SurveyResults
+
+FORMS: Mapping[str, type[Form]] = {
+    "survey_results": SurveyResults,
+    "safety_round": SafetyRound,
+    "absence_review": AbsenceReview,
+    "risk_assessment": RiskAssessment,
+    "action_plan": ActionPlan,
+    "approval": Approval,
+    "measure_follow_up": MeasureFollowUp,
+    "annual_evaluation": AnnualEvaluation,
+}
+
+
+def schema_for(form_key: str) -> type[Form]:
+    try:
+        return FORMS[form_key]
+    except KeyError:
+        raise InvalidInput.field(
+            "form", f"unknown form {form_key!r}", f"okänt formulär {form_key!r}"
+        ) from None
+
+
+def validate(form_key: str, data: Any, context: Mapping[str, Any] | None = None) -> Form:
+    """The validated form, or InvalidInput naming every bad field (``risks[2].serious``)."""
+    model = schema_for(form_key)
+    if not isinstance(data, dict):
+        raise InvalidInput.field(
+            "", "form data must be a JSON object", "formulärdata måste vara ett JSON-objekt"
+        )
+    try:
+        return model.model_validate(data, context=dict(context or {}))
+    except ValidationError as exc:
+        raise InvalidInput(field_errors(exc)) from None
