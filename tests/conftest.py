@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from engine.db.all_models import Base
 from engine.db.migrate import upgrade
-from engine.db.models import Base
 from engine.db.session import Database, normalise_url
 from engine.domain.clock import FrozenClock
 from engine.services.context import App

@@ -346,3 +346,28 @@ class AuditEvent(Base):
     data: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- background work ----------------------------------------------------------------------
+class Job(Base):
+    """Long work started by a person (e.g. HR starting the year): its progress and outcome,
+    so a page can show a progress bar whoever runs it (a thread here, a Prefect worker in
+    production)."""
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_kind_created", "kind", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[str] = mapped_column(Text)  # JSON
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str | None] = mapped_column(Text)  # JSON
+    error: Mapped[str | None] = mapped_column(Text)
+    runner: Mapped[str] = mapped_column(String(32), default="")  # thread | prefect
+    external_ref: Mapped[str | None] = mapped_column(String(64))  # e.g. Prefect flow run id
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from engine.db.models import Base
+from engine.db.all_models import Base
 from engine.db.session import create_db_engine
 
 config = context.config
