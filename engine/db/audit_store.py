@@ -2,7 +2,7 @@
 
 Appends are buffered by the use case and written in one go at the end of its transaction:
 one read of the chain heads (locked on PostgreSQL, so two writers to one chain queue instead
-of forking it), one multi-row insert, one guarded update of the heads.
+of forking it) and one multi-row insert; a trigger advances the heads (migration 0006).
 """
 
 from __future__ import annotations
@@ -12,19 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.db.models import AuditChain, AuditEvent, table
+from engine.db.session import conn_of
 from engine.domain.audit import (
     GENESIS,
     EventContent,
-    StoredEvent,
     canonical_json,
     event_hash,
-    time_text,
 )
-from engine.domain.errors import ConcurrentChange
 
 CHUNK = 500
 
@@ -38,6 +36,16 @@ class Pending:
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+# Built once: appending is on the path of every use case.
+_HEADS = (
+    select(AuditChain.key, AuditChain.last_seq, AuditChain.last_hash)
+    .where(AuditChain.key.in_(bindparam("keys", expanding=True)))
+    .order_by(AuditChain.key)
+)
+_HEADS_LOCKED = _HEADS.with_for_update()
+_INSERT_EVENTS = table(AuditEvent).insert()
 
 
 class AuditLog:
@@ -79,11 +87,12 @@ class AuditLog:
         )
 
     def flush(self) -> int:
+        """Chain and insert the pending events. The database advances each chain's head as
+        the events go in (a trigger), refusing any event that does not follow it."""
         if not self.pending:
             return 0
         pending, self.pending = self.pending, []
-        before = self._heads(sorted({p.chain for p in pending}))
-        heads = dict(before)
+        heads = self._heads(sorted({p.chain for p in pending}))
         rows: list[dict[str, Any]] = []
         for p in pending:
             seq, prev = heads.get(p.chain, (0, GENESIS))
@@ -108,78 +117,48 @@ class AuditLog:
                 }
             )
             heads[p.chain] = (seq, digest)
-        for batch in chunks(rows, 2000):
-            self.session.execute(table(AuditEvent).insert(), list(batch))
-        self._write_heads(before, heads)
+        conn = conn_of(self.session)
+        if len(rows) == 1:
+            conn.execute(_INSERT_EVENTS, rows[0])
+        else:
+            for batch in chunks(rows, 2000):
+                conn.execute(_INSERT_EVENTS, list(batch))
         return len(rows)
 
     def _heads(self, chains: list[str]) -> dict[str, tuple[int, str]]:
+        locking = self.session.get_bind().dialect.name == "postgresql"
+        stmt = _HEADS_LOCKED if locking else _HEADS
+        conn = conn_of(self.session)
         out: dict[str, tuple[int, str]] = {}
         for batch in chunks(chains):
-            stmt = (
-                select(AuditChain.key, AuditChain.last_seq, AuditChain.last_hash)
-                .where(AuditChain.key.in_(batch))
-                .order_by(AuditChain.key)
-            )
-            if self.session.get_bind().dialect.name == "postgresql":
-                stmt = stmt.with_for_update()
-            out.update({k: (s, h) for k, s, h in self.session.execute(stmt)})
+            out.update({k: (s, h) for k, s, h in conn.execute(stmt, {"keys": batch})})
         return out
 
-    def _write_heads(
-        self, before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]
-    ) -> None:
-        new = [
-            {"key": k, "last_seq": s, "last_hash": h}
-            for k, (s, h) in after.items()
-            if k not in before
-        ]
-        if new:
-            self.session.execute(table(AuditChain).insert(), new)
-        moved = [
-            {"k": k, "old_seq": before[k][0], "new_seq": s, "new_hash": h}
-            for k, (s, h) in after.items()
-            if k in before
-        ]
-        if not moved:
-            return
-        stmt = (
-            update(table(AuditChain))
-            .where(AuditChain.key == bindparam("k"), AuditChain.last_seq == bindparam("old_seq"))
-            .values(last_seq=bindparam("new_seq"), last_hash=bindparam("new_hash"))
-        )
-        result = self.session.connection().execute(stmt, moved)
-        dialect = self.session.get_bind().dialect
-        sane = dialect.supports_sane_multi_rowcount if len(moved) > 1 else True
-        if sane and result.rowcount != len(moved):
-            raise ConcurrentChange("audit log")
 
-
-def read_chain_rows(session: Session, chain: str | None = None) -> Iterator[StoredEvent]:
-    """Events in chain order, with the time in stored text form, streamed."""
-    t = table(AuditEvent)
-    stmt = select(
-        t.c.id,
-        t.c.chain,
-        t.c.seq,
-        t.c.at,
-        t.c.actor_id,
-        t.c.actor_label,
-        t.c.on_behalf_of_id,
-        t.c.action,
-        t.c.subject_type,
-        t.c.subject_id,
-        t.c.unit_id,
-        t.c.data,
-        t.c.prev_hash,
-        t.c.hash,
+def raw_rows(
+    session: Session, chain: str | None = None, batch: int = 20_000
+) -> Iterator[tuple[Any, ...]]:
+    """Events in insertion order as plain tuples (``engine.domain.audit.ROW``), the time as
+    stored text; streamed without ORM or type processing (verification reads millions)."""
+    conn = conn_of(session)
+    at = "at" if conn.dialect.name == "sqlite" else "to_char(at, 'YYYY-MM-DD HH24:MI:SS.US')"
+    sql = (
+        f"SELECT id, chain, seq, {at}, actor_id, actor_label, on_behalf_of_id, action, "
+        "subject_type, subject_id, unit_id, data, prev_hash, hash FROM audit_event"
     )
+    params: dict[str, Any] = {}
     if chain is not None:
-        stmt = stmt.where(t.c.chain == chain)
-    stmt = stmt.order_by(t.c.chain, t.c.seq)
-    result = session.connection().execution_options(yield_per=5000).execute(stmt)
-    for row in result:
-        yield StoredEvent(row[0], row[1], row[2], time_text(row[3]), *row[4:])
+        sql += " WHERE chain = %(chain)s" if conn.dialect.name != "sqlite" else " WHERE chain = ?"
+        params = {"chain": chain}
+    sql += " ORDER BY id"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(sql, params if conn.dialect.name != "sqlite" else tuple(params.values()))
+    while True:
+        rows = cursor.fetchmany(batch)
+        if not rows:
+            break
+        yield from rows
+    cursor.close()
 
 
 def chain_heads(session: Session) -> dict[str, tuple[int, str]]:

@@ -196,10 +196,33 @@ class Task(Base):
 
     __tablename__ = "task"
     __table_args__ = (
-        _partial("ix_task_open_assignee", "assignee_id", "due_at"),
-        _partial("ix_task_open_address", "role_unit_id", "role", "due_at"),
-        _partial("ix_task_open_escalation", "escalation_unit_id", "escalation_role", "due_at"),
-        _partial("ix_task_open_next_check", "next_check_at"),
+        # Each partial index holds only the open tasks its query can match, so completing
+        # an ordinary task touches two of them, not four.
+        _partial(
+            "ix_task_open_assignee",
+            "assignee_id",
+            "due_at",
+            where=text("status = 'open' AND assignee_id IS NOT NULL"),
+        ),
+        _partial(
+            "ix_task_open_address",
+            "role_unit_id",
+            "role",
+            "due_at",
+            where=text("status = 'open' AND assignee_id IS NULL"),
+        ),
+        _partial(
+            "ix_task_open_escalation",
+            "escalation_unit_id",
+            "escalation_role",
+            "due_at",
+            where=text("status = 'open' AND escalation_unit_id IS NOT NULL"),
+        ),
+        _partial(
+            "ix_task_open_next_check",
+            "next_check_at",
+            where=text("status = 'open' AND next_check_at IS NOT NULL"),
+        ),
         Index("ix_task_cycle", "cycle_id", "stage_id"),
         Index("ix_task_measure", "measure_id"),
     )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, literal, or_, select, union_all
+from sqlalchemy import Select, and_, bindparam, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from engine.db.audit_store import chunks
 from engine.db.models import (
@@ -21,8 +23,10 @@ from engine.db.models import (
     Stage,
     Substitute,
     Task,
+    table,
 )
-from engine.domain.errors import NotFound
+from engine.db.session import conn_of
+from engine.domain.errors import NotFound, StaleVersion
 from engine.domain.org import OrgSnapshot
 from engine.domain.routing import Address
 from engine.domain.states import Role, TaskStatus
@@ -146,23 +150,13 @@ class Authority:
 
 
 def authority(session: Session, person_id: int, day: date) -> Authority:
+    conn = conn_of(session)
     persons: dict[int, int | None] = {person_id: None}
-    for (principal,) in session.execute(
-        select(Substitute.for_person_id).where(
-            Substitute.person_id == person_id,
-            Substitute.valid_from <= day,
-            Substitute.valid_to >= day,
-            Substitute.ended_at.is_(None),
-        )
-    ):
+    for principal in conn.execute(_PRINCIPALS, {"me": person_id, "day": day}).scalars():
         persons.setdefault(principal, principal)
     addresses: dict[Address, int | None] = {}
     deputy_units: list[int] = []
-    for holder, role, unit in session.execute(
-        select(RoleAssignment.person_id, RoleAssignment.role, RoleAssignment.unit_id)
-        .where(RoleAssignment.person_id.in_(list(persons)), valid_on(day))
-        .order_by(RoleAssignment.id)
-    ):
+    for holder, role, unit in conn.execute(_ROLES_OF, {"people": list(persons), "day": day}):
         on_behalf = None if holder == person_id else holder
         address = Address(Role(role), unit)
         if addresses.get(address, -1) is not None:
@@ -176,6 +170,62 @@ def authority(session: Session, person_id: int, day: date) -> Authority:
             heads = managers.get(address, [])
             addresses.setdefault(address, heads[0] if heads else None)
     return Authority(person_id, persons, addresses)
+
+
+# Statements on the hot path are built once; only their parameters change per call.
+_HOLDERS = (
+    select(RoleAssignment.person_id)
+    .where(
+        RoleAssignment.role == bindparam("role"),
+        RoleAssignment.unit_id == bindparam("unit"),
+        RoleAssignment.valid_from <= bindparam("day"),
+        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= bindparam("day")),
+    )
+    .order_by(RoleAssignment.id)
+)
+_ROLES_OF = (
+    select(RoleAssignment.person_id, RoleAssignment.role, RoleAssignment.unit_id)
+    .where(
+        RoleAssignment.person_id.in_(bindparam("people", expanding=True)),
+        RoleAssignment.valid_from <= bindparam("day"),
+        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= bindparam("day")),
+    )
+    .order_by(RoleAssignment.id)
+)
+_PRINCIPALS = select(Substitute.for_person_id).where(
+    Substitute.person_id == bindparam("me"),
+    Substitute.valid_from <= bindparam("day"),
+    Substitute.valid_to >= bindparam("day"),
+    Substitute.ended_at.is_(None),
+)
+
+
+def acting_on(
+    session: Session, me: int, day: date, *, assignee: int | None, address: Address | None
+) -> tuple[bool, int | None]:
+    """May ``me`` act on a task held by ``assignee`` or routed to ``address``, and on
+    whose behalf? The common case (a holder acting in their own right) is one query."""
+    conn = conn_of(session)
+    if assignee is not None:
+        if assignee == me:
+            return True, None
+        principals = set(conn.execute(_PRINCIPALS, {"me": me, "day": day}).scalars())
+        return (True, assignee) if assignee in principals else (False, None)
+    if address is None:
+        return False, None
+    where = {"role": address.role.value, "unit": address.unit_id, "day": day}
+    holders = list(conn.execute(_HOLDERS, where).scalars())
+    if me in holders:
+        return True, None
+    principals = set(conn.execute(_PRINCIPALS, {"me": me, "day": day}).scalars())
+    for holder in holders:
+        if holder in principals:
+            return True, holder
+    if address.role == Role.MANAGER:
+        deputies = conn.execute(_HOLDERS, {**where, "role": Role.DEPUTY.value}).scalars()
+        if me in set(deputies):
+            return True, holders[0] if holders else None
+    return False, None
 
 
 # --- tasks --------------------------------------------------------------------------------
@@ -201,64 +251,65 @@ INBOX_COLUMNS = (
 )
 
 
-def _address_match(role_col: Any, unit_col: Any, addresses: Sequence[Address]) -> Any:
-    return or_(*(and_(unit_col == a.unit_id, role_col == a.role.value) for a in addresses))
+def _inbox_branch(why: str, *cond: Any) -> Select[Any]:
+    return (
+        select(
+            *INBOX_COLUMNS,
+            Cycle.template_id,
+            Cycle.year,
+            Stage.key.label("stage_key"),
+            OrgUnit.name.label("unit_name"),
+            literal(why).label("why"),
+        )
+        .join(Cycle, Cycle.id == Task.cycle_id)
+        .join(Stage, Stage.id == Task.stage_id)
+        .join(OrgUnit, OrgUnit.id == Task.unit_id)
+        .where(Task.status == TaskStatus.OPEN.value, *cond)
+    )
+
+
+_UNITS: BindParameter[Any] = bindparam("units", expanding=True)
+_ROLES: BindParameter[Any] = bindparam("roles", expanding=True)
+_INBOX_UNION = union_all(
+    _inbox_branch("assigned", Task.assignee_id.in_(bindparam("people", expanding=True))),
+    _inbox_branch(
+        "role", Task.assignee_id.is_(None), Task.role_unit_id.in_(_UNITS), Task.role.in_(_ROLES)
+    ),
+    _inbox_branch(
+        "escalated", Task.escalation_unit_id.in_(_UNITS), Task.escalation_role.in_(_ROLES)
+    ),
+).subquery()
+# One statement whatever the person holds (its parameters are lists), so it is compiled
+# once. Units × roles may match a little more than the person's exact addresses; those
+# rows are dropped below.
+_INBOX = (
+    select(_INBOX_UNION)
+    .order_by(_INBOX_UNION.c.due_at, _INBOX_UNION.c.id)
+    .limit(bindparam("limit"))
+)
 
 
 def inbox_rows(session: Session, auth: Authority, *, limit: int = 1000) -> list[Any]:
     """Open tasks for a person: assigned to them (or to someone they stand in for), routed
     to a role they hold, or escalated to one of their roles. One index range per branch."""
-    open_ = Task.status == TaskStatus.OPEN.value
-
-    def branch(why: str, *cond: Any) -> Select[Any]:
-        return (
-            select(
-                *INBOX_COLUMNS,
-                Cycle.template_id,
-                Cycle.year,
-                Stage.key.label("stage_key"),
-                OrgUnit.name.label("unit_name"),
-                literal(why).label("why"),
-            )
-            .join(Cycle, Cycle.id == Task.cycle_id)
-            .join(Stage, Stage.id == Task.stage_id)
-            .join(OrgUnit, OrgUnit.id == Task.unit_id)
-            .where(open_, *cond)
-        )
-
-    branches = [branch("assigned", Task.assignee_id.in_(list(auth.persons)))]
-    addresses = sorted(auth.addresses)
-    if addresses:
-        branches.append(
-            branch(
-                "role",
-                Task.assignee_id.is_(None),
-                _address_match(Task.role, Task.role_unit_id, addresses),
-            )
-        )
-        branches.append(
-            branch(
-                "escalated",
-                _address_match(Task.escalation_role, Task.escalation_unit_id, addresses),
-            )
-        )
-    query = union_all(*branches).subquery()
-    stmt = select(query).order_by(query.c.due_at, query.c.id).limit(limit * 2)
+    params = {
+        "people": list(auth.persons),
+        "units": sorted({a.unit_id for a in auth.addresses}),
+        "roles": sorted({a.role.value for a in auth.addresses}),
+        "limit": limit * 2,
+    }
     seen: dict[int, Any] = {}
-    for row in session.execute(stmt):
+    for row in conn_of(session).execute(_INBOX, params):
+        if row.why == "role" and Address(Role(row.role), row.role_unit_id) not in auth.addresses:
+            continue
+        if (
+            row.why == "escalated"
+            and Address(Role(row.escalation_role), row.escalation_unit_id) not in auth.addresses
+        ):
+            continue
         if row.id not in seen or row.why == "escalated":
             seen[row.id] = row
     return sorted(seen.values(), key=lambda r: (r.due_at, r.id))[:limit]
-
-
-def task_context(session: Session, task_id: int, *, lock: bool = False) -> tuple[Task, Cycle]:
-    stmt = select(Task, Cycle).join(Cycle, Cycle.id == Task.cycle_id).where(Task.id == task_id)
-    if lock and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=Task)
-    row = session.execute(stmt).first()
-    if row is None:
-        raise NotFound("task", task_id)
-    return row[0], row[1]
 
 
 def stages_of(session: Session, cycle_id: int) -> list[Stage]:
@@ -326,3 +377,96 @@ def ancestry_snapshot(session: Session, unit_ids: Iterable[int], day: date) -> O
         ):
             holders[Address(Role(role), unit)].append(person)
     return OrgSnapshot(parents, dict(holders))
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """A task as the use cases read it: plain values, loaded with one Core statement
+    (the hot path of every inbox click; no ORM identity map needed)."""
+
+    id: int
+    cycle_id: int
+    stage_id: int
+    unit_id: int
+    key: str
+    form_key: str
+    required: bool
+    status: str
+    round: int
+    role: str | None
+    role_unit_id: int | None
+    assignee_id: int | None
+    due_at: datetime
+    reminders_sent: int
+    escalation_level: int
+    escalation_role: str | None
+    escalation_unit_id: int | None
+    measure_id: int | None
+    version: int
+    template_id: int
+    mine: bool = False  # the reader holds the task's role address today
+
+
+_T = table(Task)
+_RA = table(RoleAssignment)
+_HOLDS_IT = (
+    select(_RA.c.id)
+    .where(
+        _RA.c.person_id == bindparam("me"),
+        _RA.c.role == _T.c.role,
+        _RA.c.unit_id == _T.c.role_unit_id,
+        _RA.c.valid_from <= bindparam("day"),
+        or_(_RA.c.valid_to.is_(None), _RA.c.valid_to >= bindparam("day")),
+    )
+    .exists()
+)
+_LOAD_TASK = (
+    select(
+        *(_T.c[f] for f in TaskRef.__dataclass_fields__ if f not in ("template_id", "mine")),
+        Cycle.template_id,
+        _HOLDS_IT,
+    )
+    .select_from(_T.join(table(Cycle), Cycle.id == _T.c.cycle_id))
+    .where(_T.c.id == bindparam("id"))
+)
+_LOAD_TASK_LOCKED = _LOAD_TASK.with_for_update(of=_T)
+
+
+def load_task(
+    session: Session,
+    task_id: int,
+    *,
+    lock: bool = False,
+    me: int | None = None,
+    day: date | None = None,
+) -> TaskRef:
+    """The task; with ``me`` and ``day`` it also tells whether that person holds the task's
+    role address today (``mine``), which answers most permission checks in the same trip."""
+    locking = lock and session.get_bind().dialect.name == "postgresql"
+    stmt = _LOAD_TASK_LOCKED if locking else _LOAD_TASK
+    row = conn_of(session).execute(stmt, {"id": task_id, "me": me, "day": day}).first()
+    if row is None:
+        raise NotFound("task", task_id)
+    return TaskRef(*row)
+
+
+def update_task(session: Session, ref: TaskRef, **values: Any) -> int:
+    """Write changes to a task if nobody changed it since ``ref`` was read; the new version.
+
+    (The optimistic lock: ``WHERE version = :seen``; losing it is StaleVersion.)"""
+    params = {**values, "_id": ref.id, "_seen": ref.version, "_next": ref.version + 1}
+    result = conn_of(session).execute(_task_update(tuple(sorted(values))), params)
+    if result.rowcount != 1:
+        raise StaleVersion("task", ref.id)
+    return ref.version + 1
+
+
+@lru_cache(maxsize=64)
+def _task_update(columns: tuple[str, ...]) -> Any:
+    """One prepared UPDATE per set of columns (building statements costs more than running
+    them on the hot path)."""
+    return (
+        update(_T)
+        .where(_T.c.id == bindparam("_id"), _T.c.version == bindparam("_seen"))
+        .values({**{c: bindparam(c) for c in columns}, "version": bindparam("_next")})
+    )

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,6 +55,7 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
             "busy_timeout=30000",
             "cache_size=-65536",
             "temp_store=MEMORY",
+            "wal_autocheckpoint=10000",  # fewer, larger checkpoints: hot pages coalesce
         ):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
@@ -62,7 +63,7 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        conn.connection.driver_connection.execute(f"BEGIN {mode}")
 
     return engine
 
@@ -102,3 +103,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def conn_of(session: Session) -> Connection:
+    """The session's connection for Core statements, looked up once per transaction
+    (``Session.connection()`` costs more than a small statement on the hot path)."""
+    txn = session.get_transaction()
+    cached = session.info.get("_conn")
+    if cached is not None and cached[0] is txn:
+        return cast(Connection, cached[1])
+    connection = session.connection()
+    session.info["_conn"] = (txn, connection)
+    return connection

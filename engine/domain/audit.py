@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,9 +26,8 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def canonical_json(data: Any) -> str:
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
-    )
+    """Sorted keys, no spaces, UTF-8 kept: the same data always gives the same text."""
+    return _CANONICAL(data)
 
 
 def _default(value: Any) -> Any:
@@ -82,6 +81,13 @@ def event_hash(chain: str, seq: int, content: EventContent, prev_hash: str) -> s
     )
 
 
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
+).encode
+#: One encoder for every hash (``json.dumps`` with options builds a new one per call).
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def row_hash(
     chain: str,
     seq: int,
@@ -96,7 +102,7 @@ def row_hash(
     data_json: str,
     prev_hash: str,
 ) -> str:
-    payload = json.dumps(
+    payload = _ENCODE(
         [
             chain,
             seq,
@@ -110,31 +116,9 @@ def row_hash(
             unit_id,
             data_json,
             prev_hash,
-        ],
-        separators=(",", ":"),
-        ensure_ascii=False,
+        ]
     )
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class StoredEvent:
-    """An event as read back for verification (time already in stored text form)."""
-
-    id: int
-    chain: str
-    seq: int
-    at_text: str
-    actor_id: int | None
-    actor_label: str
-    on_behalf_of_id: int | None
-    action: str
-    subject_type: str
-    subject_id: str
-    unit_id: int | None
-    data_json: str
-    prev_hash: str
-    hash: str
 
 
 @dataclass(frozen=True)
@@ -159,67 +143,70 @@ class VerifyResult:
         return not self.breaks
 
 
-def verify_chain(
-    chain: str, events: Iterable[StoredEvent], head: tuple[int, str] | None
-) -> tuple[int, Break | None]:
-    """Check one chain in order; returns (events seen, first break or None)."""
-    expected_seq, prev = 1, GENESIS
+#: The columns of a raw event row, in order (what ``verify_rows`` reads).
+ROW = (
+    "id",
+    "chain",
+    "seq",
+    "at_text",
+    "actor_id",
+    "actor_label",
+    "on_behalf_of_id",
+    "action",
+    "subject_type",
+    "subject_id",
+    "unit_id",
+    "data_json",
+    "prev_hash",
+    "hash",
+)
+
+
+def verify_rows(
+    rows: Iterable[Sequence[Any]], heads: dict[str, tuple[int, str]]
+) -> tuple[int, set[str], list[Break]]:
+    """Verify events read in insertion (id) order, all chains at once.
+
+    Within a chain, insertion order is sequence order (each append waits for the chain's
+    head), so one pass in id order with the last hash of each chain in memory checks
+    everything — a table scan, not an index walk. Returns (events, chains, first break per
+    broken chain), the head of every chain compared at the end.
+    """
+    state: dict[str, tuple[int, str]] = {}
+    broken: dict[str, Break] = {}
     count = 0
-    for ev in events:
+    for ev_id, chain, seq, at, actor, label, obo, action, st, sid, unit, data, prev, h in rows:
         count += 1
-        if ev.seq != expected_seq:
-            return count, Break(
+        if chain in broken:
+            continue
+        expected, last = state.get(chain, (1, GENESIS))
+        if seq != expected:
+            broken[chain] = Break(
+                chain, expected, None, "removed", f"event {expected} is missing (next found: {seq})"
+            )
+            continue
+        if prev != last:
+            broken[chain] = Break(
+                chain, seq, ev_id, "altered", "does not point at the previous event's hash"
+            )
+        elif row_hash(chain, seq, at, actor, label, obo, action, st, sid, unit, data, prev) != h:
+            broken[chain] = Break(chain, seq, ev_id, "altered", "content does not match its hash")
+        else:
+            state[chain] = (seq + 1, h)
+    for chain, (head_seq, head_hash) in heads.items():
+        if chain in broken:
+            continue
+        expected, last = state.get(chain, (1, GENESIS))
+        if head_seq != expected - 1 or (head_seq and head_hash != last):
+            broken[chain] = Break(
                 chain,
-                expected_seq,
+                head_seq,
                 None,
                 "removed",
-                f"event {expected_seq} is missing (next found: {ev.seq})",
+                f"chain head says event {head_seq} but the log ends at {expected - 1}",
             )
-        if ev.prev_hash != prev:
-            return count, Break(
-                chain, ev.seq, ev.id, "altered", "does not point at the previous event's hash"
-            )
-        actual = row_hash(
-            chain,
-            ev.seq,
-            ev.at_text,
-            ev.actor_id,
-            ev.actor_label,
-            ev.on_behalf_of_id,
-            ev.action,
-            ev.subject_type,
-            ev.subject_id,
-            ev.unit_id,
-            ev.data_json,
-            ev.prev_hash,
+    for chain in state.keys() - heads.keys():
+        broken[chain] = Break(
+            chain, state[chain][0] - 1, None, "head_mismatch", "chain has no head record"
         )
-        if actual != ev.hash:
-            return count, Break(chain, ev.seq, ev.id, "altered", "content does not match its hash")
-        prev = ev.hash
-        expected_seq += 1
-    last_seq = expected_seq - 1
-    if head is not None and (head[0] != last_seq or head[1] != prev):
-        return count, Break(
-            chain,
-            head[0],
-            None,
-            "removed",
-            f"chain head says event {head[0]} but the log ends at {last_seq}",
-        )
-    if head is None and count:
-        return count, Break(chain, last_seq, None, "head_mismatch", "chain has no head record")
-    return count, None
-
-
-def group_by_chain(rows: Iterable[StoredEvent]) -> Iterator[tuple[str, list[StoredEvent]]]:
-    """Rows ordered by (chain, seq) -> (chain, its events), one chain at a time."""
-    current: str | None = None
-    bucket: list[StoredEvent] = []
-    for row in rows:
-        if row.chain != current:
-            if current is not None:
-                yield current, bucket
-            current, bucket = row.chain, []
-        bucket.append(row)
-    if current is not None:
-        yield current, bucket
+    return count, set(state) | set(broken), sorted(broken.values(), key=lambda b: b.chain)

@@ -12,6 +12,7 @@ import hashlib
 import re
 from datetime import date, datetime, timedelta
 from datetime import date as _date
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -130,12 +131,19 @@ class LadderDef(Frozen):
         return self
 
     def ladder(self) -> Ladder:
-        steps = []
-        for s in self.escalation:
-            expr = parse(s.to)
-            assert isinstance(expr, RoleExpr)
-            steps.append(EscalationStep(timedelta(days=s.after_days), expr))
-        return Ladder(tuple(timedelta(days=d) for d in self.reminders_days_before), tuple(steps))
+        return _ladder(self)
+
+
+@lru_cache(maxsize=256)
+def _ladder(definition: LadderDef) -> Ladder:
+    """The runtime ladder of a definition (cached: the sweep asks for it per task)."""
+    steps = []
+    for s in definition.escalation:
+        expr = parse(s.to)
+        assert isinstance(expr, RoleExpr)
+        steps.append(EscalationStep(timedelta(days=s.after_days), expr))
+    reminders = tuple(timedelta(days=d) for d in definition.reminders_days_before)
+    return Ladder(reminders, tuple(steps))
 
 
 class TaskDef(Frozen):

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from engine.db import queries
-from engine.db.models import Task
+from engine.db.queries import TaskRef
 from engine.domain.clock import local_date
 from engine.domain.errors import NotPermitted
 from engine.domain.org import OrgSnapshot
@@ -37,30 +37,35 @@ def authority(tx: Tx, actor: Actor) -> queries.Authority:
     return queries.authority(tx.session, actor.person_id, local_date(tx.now))
 
 
-def task_address(task: Task) -> Address | None:
+def task_address(task: TaskRef) -> Address | None:
     if task.role is None or task.role_unit_id is None:
         return None
     return Address(Role(task.role), task.role_unit_id)
 
 
-def escalation_address(task: Task) -> Address | None:
+def escalation_address(task: TaskRef) -> Address | None:
     if task.escalation_role is None or task.escalation_unit_id is None:
         return None
     return Address(Role(task.escalation_role), task.escalation_unit_id)
 
 
-def may_work_on(auth: queries.Authority, task: Task) -> tuple[bool, int | None]:
+def may_work_on(tx: Tx, actor: Actor, task: TaskRef) -> tuple[bool, int | None]:
     """(allowed, on behalf of whom) for completing, returning or claiming a task."""
-    if task.assignee_id is not None:
-        return auth.on_behalf_for_person(task.assignee_id)
-    address = task_address(task)
-    if address is None:
+    if actor.person_id is None:
         return False, None
-    return auth.on_behalf_for_address(address)
+    if task.mine and task.assignee_id is None:
+        return True, None
+    return queries.acting_on(
+        tx.session,
+        actor.person_id,
+        local_date(tx.now),
+        assignee=task.assignee_id,
+        address=task_address(task),
+    )
 
 
-def require_work_on(auth: queries.Authority, task: Task) -> int | None:
-    allowed, on_behalf = may_work_on(auth, task)
+def require_work_on(tx: Tx, actor: Actor, task: TaskRef) -> int | None:
+    allowed, on_behalf = may_work_on(tx, actor, task)
     if not allowed:
         raise NotPermitted(f"task {task.id} is not yours", f"uppgift {task.id} är inte din")
     return on_behalf
@@ -76,7 +81,7 @@ def line_above(auth: queries.Authority, org: OrgSnapshot, unit_id: int) -> tuple
     return False, None
 
 
-def may_steer(auth: queries.Authority, task: Task, org: OrgSnapshot) -> tuple[bool, int | None]:
+def may_steer(auth: queries.Authority, task: TaskRef, org: OrgSnapshot) -> tuple[bool, int | None]:
     """Reassign or extend: the escalation holder, or the line above the task's unit."""
     esc = escalation_address(task)
     if esc is not None:

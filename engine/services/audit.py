@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
-from engine.db.audit_store import chain_heads, read_chain_rows
+from engine.db.audit_store import chain_heads, raw_rows
 from engine.db.models import AuditEvent
-from engine.domain.audit import Break, VerifyResult, group_by_chain, verify_chain
+from engine.domain.audit import VerifyResult, verify_rows
 from engine.services.context import App, Progress, no_progress
 
 
@@ -18,33 +20,26 @@ def verify(
     *,
     chain: str | None = None,
     progress: Progress = no_progress,
-    stop_at_first: bool = False,
 ) -> VerifyResult:
     """Recompute every hash; report the first break of each chain (altered or removed)."""
-    result = VerifyResult(breaks=[])
-    assert result.breaks is not None
     with app.read() as s:
         total = s.scalar(select(func.count()).select_from(AuditEvent)) or 0
         heads = chain_heads(s)
-        seen_chains: set[str] = set()
-        for name, events in group_by_chain(read_chain_rows(s, chain)):
-            seen_chains.add(name)
-            count, brk = verify_chain(name, events, heads.get(name))
-            result.chains += 1
-            result.events += count
-            if brk is not None:
-                result.breaks.append(brk)
-                if stop_at_first:
-                    break
-            if result.chains % 1000 == 0:
-                progress(result.events, total, "verify")
-        for name, (seq, _) in sorted(heads.items()):
-            if (chain is None or name == chain) and name not in seen_chains and seq > 0:
-                result.breaks.append(
-                    Break(name, 1, None, "removed", f"all {seq} events of the chain are missing")
-                )
-    progress(result.events, total, "verify")
-    return result
+        if chain is not None:
+            heads = {k: v for k, v in heads.items() if k == chain}
+        rows = _counting(raw_rows(s, chain), total, progress)
+        count, chains, breaks = verify_rows(rows, heads)
+    progress(count, total, "verify")
+    return VerifyResult(chains=len(chains), events=count, breaks=breaks)
+
+
+def _counting(
+    rows: Iterator[tuple[Any, ...]], total: int, progress: Progress
+) -> Iterator[tuple[Any, ...]]:
+    for i, row in enumerate(rows, 1):
+        if i % 100_000 == 0:
+            progress(i, total, "verify")
+        yield row
 
 
 @dataclass(frozen=True)

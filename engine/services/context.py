@@ -147,6 +147,7 @@ def _is_race(exc: IntegrityError) -> bool:
         name in text
         for name in (
             "audit_chain",
+            "audit chain head moved",
             "uq_audit_event",
             "audit_event.chain",
             "uq_cycle_unit_year_template",
@@ -159,4 +160,12 @@ def _is_race(exc: IntegrityError) -> bool:
 
 def _is_lock_timeout(exc: OperationalError) -> bool:
     text = str(exc.orig).lower()
-    return "database is locked" in text or "deadlock detected" in text
+    return any(
+        marker in text
+        for marker in (
+            "database is locked",
+            "deadlock detected",
+            "could not serialize",
+            "audit chain head moved",
+        )
+    )

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.db import queries
 from engine.db.audit_store import chunks
+from engine.db.bulk import insert_returning_ids
 from engine.db.models import Cycle, Measure, OrgUnit, Stage, Task
 from engine.domain import gates
 from engine.domain.clock import local_date
@@ -171,25 +172,24 @@ def _insert_cycles(
         return []
     s = tx.session
     first = template.stages[0]
-    cycle_ids = list(
-        s.execute(
-            insert(Cycle).returning(Cycle.id, sort_by_parameter_order=True),
-            [
-                {
-                    "unit_id": u,
-                    "year": year,
-                    "template_key": template.key,
-                    "template_id": template_id,
-                    "status": CycleStatus.ACTIVE.value,
-                    "current_stage": first.key,
-                    "started_at": tx.now,
-                    "started_by": actor.person_id,
-                    "closed_at": None,
-                    "cancel_reason": None,
-                }
-                for u in units
-            ],
-        ).scalars()
+    cycle_ids = insert_returning_ids(
+        s,
+        Cycle,
+        [
+            {
+                "unit_id": u,
+                "year": year,
+                "template_key": template.key,
+                "template_id": template_id,
+                "status": CycleStatus.ACTIVE.value,
+                "current_stage": first.key,
+                "started_at": tx.now,
+                "started_by": actor.person_id,
+                "closed_at": None,
+                "cancel_reason": None,
+            }
+            for u in units
+        ],
     )
     stage_rows = [
         {
@@ -205,11 +205,7 @@ def _insert_cycles(
         for c in cycle_ids
         for i, st in enumerate(template.stages)
     ]
-    stage_ids = list(
-        s.execute(
-            insert(Stage).returning(Stage.id, sort_by_parameter_order=True), stage_rows
-        ).scalars()
-    )
+    stage_ids = insert_returning_ids(s, Stage, stage_rows)
     n = len(template.stages)
     task_rows: list[dict[str, Any]] = []
     for i, (cycle_id, unit) in enumerate(zip(cycle_ids, units, strict=True)):

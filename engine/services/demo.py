@@ -289,7 +289,7 @@ def _follow_up(app: App, view: reports.CycleView, rng: random.Random) -> None:
 def _holder(app: App, task_id: int) -> Actor | None:
     """Someone who may act on the task (whoever its inbox belongs to)."""
     with app.read() as s:
-        task, _ = queries.task_context(s, task_id)
+        task = queries.load_task(s, task_id)
         person = task.assignee_id
         address = access.task_address(task)
         if person is None and address is not None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from engine.db.models import Cycle, Measure, Risk, Stage, Task
+from engine.db.queries import TaskRef
 from engine.domain.errors import NotPermitted
 from engine.domain.routing import Address
 from engine.domain.states import TaskStatus
@@ -22,7 +23,7 @@ from forms.schemas.plan import ActionPlan
 from forms.schemas.risk import RiskAssessment
 
 
-def check_before(tx: Tx, actor: Actor, task: Task, form: Form, on_behalf: int | None) -> None:
+def check_before(tx: Tx, actor: Actor, task: TaskRef, form: Form, on_behalf: int | None) -> None:
     """Refusals that depend on other tasks (run before anything is written)."""
     if isinstance(form, Approval) and form.decision == "approve":
         signer = on_behalf or actor.person_id
@@ -48,38 +49,45 @@ def check_before(tx: Tx, actor: Actor, task: Task, form: Form, on_behalf: int | 
 def apply_after(
     tx: Tx,
     actor: Actor,
-    task: Task,
-    cycle: Cycle,
+    task: TaskRef,
     template: CycleTemplate,
     form: Form,
     on_behalf: int | None,
 ) -> tuple[list[str], dict[str, Any]]:
-    """Side effects of a completed task; returns notes for the user and audit extras."""
+    """Side effects of a completed task; returns notes for the user and audit extras.
+    (Most forms have none, so the cycle row is only loaded by those that do.)"""
     if isinstance(form, RiskAssessment):
         ids = _record_risks(tx, task, form)
         return [f"{len(ids)} risks recorded"], {"risk_ids": ids}
     if isinstance(form, ActionPlan):
-        summary = plans.apply_plan(tx, actor, cycle, task, form, on_behalf)
+        summary = plans.apply_plan(tx, actor, _cycle(tx, task), task, form, on_behalf)
         return [f"{summary['created']} measures added, {summary['updated']} updated"], summary
     if isinstance(form, Approval) and form.decision == "reject":
         stage = template.stage(_stage_key(tx, task))
         back = stage.on_reject_back_to
         if back is not None:
+            cycle = _cycle(tx, task)
             send_back(tx, actor, cycle, template, stage.key, back, form.comment, on_behalf)
             return [f"sent back to {back}"], {"sent_back_to": back}
     if isinstance(form, MeasureFollowUp) and task.measure_id is not None:
-        extra = plans.apply_follow_up(tx, actor, cycle, template, task, form, on_behalf)
+        extra = plans.apply_follow_up(tx, actor, _cycle(tx, task), template, task, form, on_behalf)
         return [], extra
     return [], {}
 
 
-def _stage_key(tx: Tx, task: Task) -> str:
+def _cycle(tx: Tx, task: TaskRef) -> Cycle:
+    cycle = tx.session.get(Cycle, task.cycle_id)
+    assert cycle is not None
+    return cycle
+
+
+def _stage_key(tx: Tx, task: TaskRef) -> str:
     key = tx.session.scalar(select(Stage.key).where(Stage.id == task.stage_id))
     assert key is not None
     return key
 
 
-def _record_risks(tx: Tx, task: Task, form: RiskAssessment) -> list[int]:
+def _record_risks(tx: Tx, task: TaskRef, form: RiskAssessment) -> list[int]:
     rows = [
         Risk(
             cycle_id=task.cycle_id,
@@ -100,7 +108,7 @@ def _record_risks(tx: Tx, task: Task, form: RiskAssessment) -> list[int]:
 
 
 def move_measures_up(
-    tx: Tx, actor: Actor, cycle: Cycle, source: Address | None, target: Address
+    tx: Tx, actor: Actor, task: TaskRef, source: Address | None, target: Address
 ) -> int:
     """After a return, open measures held by the returning role go up with the task, and so
     do their open follow-up tasks."""
@@ -110,7 +118,7 @@ def move_measures_up(
     measures = list(
         s.scalars(
             select(Measure).where(
-                Measure.cycle_id == cycle.id,
+                Measure.cycle_id == task.cycle_id,
                 Measure.responsible_role == source.role.value,
                 Measure.responsible_unit_id == source.unit_id,
                 Measure.status.in_(plans.OPEN_MEASURE_STATES),
@@ -121,12 +129,12 @@ def move_measures_up(
         m.responsible_role, m.responsible_unit_id = target.role.value, target.unit_id
         m.updated_at = tx.now
         tx.record(
-            chain(cycle.id),
+            chain(task.cycle_id),
             "measure.reassigned",
             "measure",
             m.id,
             actor,
-            unit_id=cycle.unit_id,
+            unit_id=task.unit_id,
             data={"from": str(source), "to": str(target), "reason": "task returned"},
         )
     if measures:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from engine.db import queries
 from engine.db.models import ActionItem, Cycle, Measure, MeasureEvent, Person, Risk, Task
+from engine.db.queries import TaskRef
 from engine.domain.clock import end_of_local_day, local_date
 from engine.domain.errors import FieldError, InvalidInput, NotFound, NotPermitted
 from engine.domain.machine import (
@@ -75,7 +76,7 @@ def resolve_responsible(
 
 
 def apply_plan(
-    tx: Tx, actor: Actor, cycle: Cycle, task: Task, form: ActionPlan, on_behalf: int | None
+    tx: Tx, actor: Actor, cycle: Cycle, task: TaskRef, form: ActionPlan, on_behalf: int | None
 ) -> dict[str, Any]:
     """Write the submitted plan: new items and measures are added, listed existing ones are
     updated (with before/after in the audit log), unlisted ones stay as they are."""
@@ -176,7 +177,7 @@ def _create_measure(
     number: int,
     m_in: MeasureInput,
     who: Responsible,
-    task: Task,
+    task: TaskRef,
     on_behalf: int | None,
 ) -> Measure:
     m = Measure(
@@ -360,7 +361,7 @@ def apply_follow_up(
     actor: Actor,
     cycle: Cycle,
     template: CycleTemplate,
-    task: Task,
+    task: TaskRef,
     form: MeasureFollowUp,
     on_behalf: int | None,
 ) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from engine.services.context import Actor, App, Progress, Tx, no_progress
 from engine.services.cycles import chain
 
 SWEEP_ACTOR = Actor.system("sweep")
-BATCH = 5000
+BATCH = 10_000
 
 
 @dataclass

@@ -11,10 +11,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from engine.db.audit_store import chunks
+from engine.db.bulk import insert_returning_ids
 from engine.db.models import Measure, Task
 from engine.domain.errors import Unmet
 from engine.domain.escalation import Ladder, Position, next_check
@@ -72,13 +71,7 @@ def task_row(
 
 
 def insert_tasks(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    ids: list[int] = []
-    for batch in chunks(list(rows), 1000):
-        result = session.execute(
-            insert(Task).returning(Task.id, sort_by_parameter_order=True), list(batch)
-        )
-        ids.extend(result.scalars())
-    return ids
+    return insert_returning_ids(session, Task, rows)
 
 
 def record_created(

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine.db import queries
 from engine.db.models import Person, Task
+from engine.db.queries import TaskRef
 from engine.domain.audit import canonical_json
 from engine.domain.clock import end_of_local_day, local_date
 from engine.domain.errors import (
@@ -41,24 +40,31 @@ class TaskResult:
     notes: tuple[str, ...] = ()
 
 
-def _open_task(tx: Tx, task_id: int, expected_version: int | None = None) -> tuple[Task, Any]:
-    task, cycle = queries.task_context(tx.session, task_id, lock=True)
+def _open_task(
+    tx: Tx, task_id: int, expected_version: int | None = None, actor: Actor | None = None
+) -> TaskRef:
+    me = actor.person_id if actor is not None else None
+    task = queries.load_task(tx.session, task_id, lock=True, me=me, day=local_date(tx.now))
     if expected_version is not None and task.version != expected_version:
         raise StaleVersion("task", task_id)
     if task.status != TaskStatus.OPEN:
         raise TaskNotOpen(task_id, task.status)
-    return task, cycle
+    return task
 
 
-def _result(task: Task, notes: Sequence[str] = ()) -> TaskResult:
-    return TaskResult(task.id, task.status, task.version, task.cycle_id, tuple(notes))
-
-
-def _flush(tx: Tx, task: Task) -> None:
-    try:
-        tx.session.flush()
-    except StaleDataError:
-        raise StaleVersion("task", task.id) from None
+def _record(
+    tx: Tx, actor: Actor, task: TaskRef, action: str, on_behalf: int | None, **data: Any
+) -> None:
+    tx.record(
+        chain(task.cycle_id),
+        action,
+        "task",
+        task.id,
+        actor,
+        on_behalf_of=on_behalf,
+        unit_id=task.unit_id,
+        data=data or None,
+    )
 
 
 def complete_task(
@@ -72,31 +78,39 @@ def complete_task(
     """Complete a task with its form input (validated against the task's form schema)."""
 
     def work(tx: Tx) -> TaskResult:
-        task, cycle = _open_task(tx, task_id, expected_version)
-        on_behalf = access.require_work_on(access.authority(tx, actor), task)
+        task = _open_task(tx, task_id, expected_version, actor)
+        on_behalf = access.require_work_on(tx, actor, task)
         form = registry.validate(
             task.form_key, dict(data), {"min_answers": app.settings.min_survey_answers}
         )
         payload = form.model_dump(mode="json")
-        template = templates.by_id(app, tx.session, cycle.template_id)
         effects.check_before(tx, actor, task, form, on_behalf)
-        task.status = next_state(TASK, "task", "complete", TaskStatus(task.status)).value
-        task.data, task.draft = canonical_json(payload), None
-        task.closed_at, task.closed_by, task.on_behalf_of = tx.now, actor.person_id, on_behalf
-        task.next_check_at = None
-        _flush(tx, task)
-        notes, extra = effects.apply_after(tx, actor, task, cycle, template, form, on_behalf)
-        tx.record(
-            chain(cycle.id),
-            "task.completed",
-            "task",
-            task.id,
-            actor,
+        status = next_state(TASK, "task", "complete", TaskStatus(task.status)).value
+        version = queries.update_task(
+            tx.session,
+            task,
+            status=status,
+            data=canonical_json(payload),
+            draft=None,
+            closed_at=tx.now,
+            closed_by=actor.person_id,
             on_behalf_of=on_behalf,
-            unit_id=task.unit_id,
-            data={"key": task.key, "form": task.form_key, "input": payload, **extra},
+            next_check_at=None,
         )
-        return _result(task, notes)
+        template = templates.by_id(app, tx.session, task.template_id)
+        notes, extra = effects.apply_after(tx, actor, task, template, form, on_behalf)
+        _record(
+            tx,
+            actor,
+            task,
+            "task.completed",
+            on_behalf,
+            key=task.key,
+            form=task.form_key,
+            input=payload,
+            **extra,
+        )
+        return TaskResult(task.id, status, version, task.cycle_id, tuple(notes))
 
     return app.run(work)
 
@@ -105,20 +119,12 @@ def save_draft(app: App, actor: Actor, task_id: int, data: Mapping[str, Any]) ->
     """Keep unfinished input on the task (not validated, not submitted)."""
 
     def work(tx: Tx) -> TaskResult:
-        task, cycle = _open_task(tx, task_id)
-        on_behalf = access.require_work_on(access.authority(tx, actor), task)
-        task.draft = canonical_json(dict(data))
-        _flush(tx, task)
-        tx.record(
-            chain(cycle.id),
-            "task.draft_saved",
-            "task",
-            task.id,
-            actor,
-            on_behalf_of=on_behalf,
-            unit_id=task.unit_id,
-        )
-        return _result(task)
+        task = _open_task(tx, task_id)
+        on_behalf = access.require_work_on(tx, actor, task)
+        next_state(TASK, "task", "save_draft", TaskStatus(task.status))
+        version = queries.update_task(tx.session, task, draft=canonical_json(dict(data)))
+        _record(tx, actor, task, "task.draft_saved", on_behalf)
+        return TaskResult(task.id, task.status, version, task.cycle_id)
 
     return app.run(work)
 
@@ -127,27 +133,18 @@ def claim_task(app: App, actor: Actor, task_id: int) -> TaskResult:
     """Take a task routed to your role, so it is yours alone."""
 
     def work(tx: Tx) -> TaskResult:
-        task, cycle = _open_task(tx, task_id)
+        task = _open_task(tx, task_id)
         if task.assignee_id is not None:
             if task.assignee_id == actor.person_id:
-                return _result(task)
+                return TaskResult(task.id, task.status, task.version, task.cycle_id)
             raise Conflict(
                 f"task {task_id} is already claimed", f"uppgift {task_id} är redan tagen"
             )
-        on_behalf = access.require_work_on(access.authority(tx, actor), task)
+        on_behalf = access.require_work_on(tx, actor, task)
         next_state(TASK, "task", "claim", TaskStatus(task.status))
-        task.assignee_id = actor.person_id
-        _flush(tx, task)
-        tx.record(
-            chain(cycle.id),
-            "task.claimed",
-            "task",
-            task.id,
-            actor,
-            on_behalf_of=on_behalf,
-            unit_id=task.unit_id,
-        )
-        return _result(task)
+        version = queries.update_task(tx.session, task, assignee_id=actor.person_id)
+        _record(tx, actor, task, "task.claimed", on_behalf)
+        return TaskResult(task.id, task.status, version, task.cycle_id)
 
     return app.run(work)
 
@@ -156,23 +153,14 @@ def release_task(app: App, actor: Actor, task_id: int) -> TaskResult:
     """Give a claimed task back to the role it was routed to."""
 
     def work(tx: Tx) -> TaskResult:
-        task, cycle = _open_task(tx, task_id)
+        task = _open_task(tx, task_id)
         if task.assignee_id is None or task.role is None:
             raise Conflict(f"task {task_id} is not claimed", f"uppgift {task_id} är inte tagen")
-        on_behalf = access.require_work_on(access.authority(tx, actor), task)
+        on_behalf = access.require_work_on(tx, actor, task)
         next_state(TASK, "task", "release", TaskStatus(task.status))
-        task.assignee_id = None
-        _flush(tx, task)
-        tx.record(
-            chain(cycle.id),
-            "task.released",
-            "task",
-            task.id,
-            actor,
-            on_behalf_of=on_behalf,
-            unit_id=task.unit_id,
-        )
-        return _result(task)
+        version = queries.update_task(tx.session, task, assignee_id=None)
+        _record(tx, actor, task, "task.released", on_behalf)
+        return TaskResult(task.id, task.status, version, task.cycle_id)
 
     return app.run(work)
 
@@ -184,12 +172,11 @@ def delegate_task(
     or by the line above."""
 
     def work(tx: Tx) -> TaskResult:
-        task, cycle = _open_task(tx, task_id)
-        auth = access.authority(tx, actor)
-        allowed, on_behalf = access.may_work_on(auth, task)
+        task = _open_task(tx, task_id)
+        allowed, on_behalf = access.may_work_on(tx, actor, task)
         if not allowed:
             org = queries.ancestry_snapshot(tx.session, [task.unit_id], local_date(tx.now))
-            allowed, on_behalf = access.may_steer(auth, task, org)
+            allowed, on_behalf = access.may_steer(access.authority(tx, actor), task, org)
         if not allowed:
             raise NotPermitted(
                 f"you may not reassign task {task_id}", f"du får inte lämna över uppgift {task_id}"
@@ -200,20 +187,19 @@ def delegate_task(
                 "to", f"{target.email} is not active", f"{target.email} är inte aktiv"
             )
         next_state(TASK, "task", "delegate", TaskStatus(task.status))
-        before = task.assignee_id
-        task.assignee_id = target.id
-        _flush(tx, task)
-        tx.record(
-            chain(cycle.id),
-            "task.delegated",
-            "task",
-            task.id,
+        version = queries.update_task(tx.session, task, assignee_id=target.id)
+        _record(
+            tx,
             actor,
-            on_behalf_of=on_behalf,
-            unit_id=task.unit_id,
-            data={"from": before, "to": target.id, "to_email": target.email, "reason": reason},
+            task,
+            "task.delegated",
+            on_behalf,
+            to=target.id,
+            to_email=target.email,
+            reason=reason,
+            **{"from": task.assignee_id},
         )
-        return _result(task)
+        return TaskResult(task.id, task.status, version, task.cycle_id)
 
     return app.run(work)
 
@@ -230,8 +216,8 @@ def return_task(app: App, actor: Actor, task_id: int, reason: str) -> TaskResult
         )
 
     def work(tx: Tx) -> TaskResult:
-        task, cycle = _open_task(tx, task_id)
-        on_behalf = access.require_work_on(access.authority(tx, actor), task)
+        task = _open_task(tx, task_id)
+        on_behalf = access.require_work_on(tx, actor, task)
         base_unit = task.role_unit_id or task.unit_id
         org = queries.ancestry_snapshot(tx.session, [base_unit], local_date(tx.now))
         target = taskgen.route("parent.manager", base_unit, org)
@@ -240,17 +226,23 @@ def return_task(app: App, actor: Actor, task_id: int, reason: str) -> TaskResult
                 "there is no manager above to return the task to",
                 "det finns ingen chef ovanför att returnera uppgiften till",
             )
-        task.status = next_state(TASK, "task", "return", TaskStatus(task.status)).value
-        task.closed_at, task.closed_by, task.on_behalf_of = tx.now, actor.person_id, on_behalf
-        task.reason, task.next_check_at = reason, None
-        _flush(tx, task)
-        template = templates.by_id(app, tx.session, cycle.template_id)
-        tdef = template.task(task.key)
+        status = next_state(TASK, "task", "return", TaskStatus(task.status)).value
+        version = queries.update_task(
+            tx.session,
+            task,
+            status=status,
+            closed_at=tx.now,
+            closed_by=actor.person_id,
+            on_behalf_of=on_behalf,
+            reason=reason,
+            next_check_at=None,
+        )
+        template = templates.by_id(app, tx.session, task.template_id)
         row = taskgen.task_row(
-            cycle_id=cycle.id,
+            cycle_id=task.cycle_id,
             stage_id=task.stage_id,
             unit_id=task.unit_id,
-            tdef=tdef,
+            tdef=template.task(task.key),
             address=target,
             assignee_id=None,
             due_at=task.due_at,
@@ -261,20 +253,22 @@ def return_task(app: App, actor: Actor, task_id: int, reason: str) -> TaskResult
             returned_from_id=task.id,
         )
         new_id = taskgen.insert_tasks(tx.session, [row])[0]
-        tx.record(
-            chain(cycle.id),
-            "task.returned",
-            "task",
-            task.id,
+        _record(
+            tx,
             actor,
-            on_behalf_of=on_behalf,
-            unit_id=task.unit_id,
-            data={"reason": reason, "to": str(target), "new_task": new_id},
+            task,
+            "task.returned",
+            on_behalf,
+            reason=reason,
+            to=str(target),
+            new_task=new_id,
         )
         taskgen.record_created(tx, actor, [row], [new_id], returned_from=task.id)
-        moved = effects.move_measures_up(tx, actor, cycle, access.task_address(task), target)
-        notes = [f"new task {new_id} for {target}"] + ([f"{moved} measures moved"] if moved else [])
-        return _result(task, notes)
+        moved = effects.move_measures_up(tx, actor, task, access.task_address(task), target)
+        notes = [f"new task {new_id} for {target}"]
+        if moved:
+            notes.append(f"{moved} measures moved")
+        return TaskResult(task.id, status, version, task.cycle_id, tuple(notes))
 
     return app.run(work)
 
@@ -288,10 +282,9 @@ def extend_due(app: App, actor: Actor, task_id: int, new_due: date, reason: str)
         )
 
     def work(tx: Tx) -> TaskResult:
-        task, cycle = _open_task(tx, task_id)
-        auth = access.authority(tx, actor)
+        task = _open_task(tx, task_id)
         org = queries.ancestry_snapshot(tx.session, [task.unit_id], local_date(tx.now))
-        allowed, on_behalf = access.may_steer(auth, task, org)
+        allowed, on_behalf = access.may_steer(access.authority(tx, actor), task, org)
         if not allowed:
             raise NotPermitted(
                 "only the one it was escalated to, or the line above, may move the deadline",
@@ -305,25 +298,28 @@ def extend_due(app: App, actor: Actor, task_id: int, new_due: date, reason: str)
                 "det nya slutdatumet måste ligga i framtiden",
             )
         next_state(TASK, "task", "extend", TaskStatus(task.status))
-        template = templates.by_id(app, tx.session, cycle.template_id)
-        before = task.due_at
-        task.due_at, task.reminders_sent, task.escalation_level = due_at, 0, 0
-        task.escalation_role = task.escalation_unit_id = None
-        task.next_check_at = next_check(
-            Position(due_at, 0, 0), template.ladder_for(task.key), tx.now
+        ladder = templates.by_id(app, tx.session, task.template_id).ladder_for(task.key)
+        version = queries.update_task(
+            tx.session,
+            task,
+            due_at=due_at,
+            reminders_sent=0,
+            escalation_level=0,
+            escalation_role=None,
+            escalation_unit_id=None,
+            next_check_at=next_check(Position(due_at, 0, 0), ladder, tx.now),
         )
-        _flush(tx, task)
-        tx.record(
-            chain(cycle.id),
-            "task.due_extended",
-            "task",
-            task.id,
+        _record(
+            tx,
             actor,
-            on_behalf_of=on_behalf,
-            unit_id=task.unit_id,
-            data={"from": before, "to": due_at, "reason": reason},
+            task,
+            "task.due_extended",
+            on_behalf,
+            to=due_at,
+            reason=reason,
+            **{"from": task.due_at},
         )
-        return _result(task)
+        return TaskResult(task.id, task.status, version, task.cycle_id)
 
     return app.run(work)
 
@@ -364,10 +360,6 @@ def bulk_approve(app: App, actor: Actor, task_ids: Sequence[int], comment: str =
                 BulkOutcome(task_id, False, exc.message("en"), exc.message("sv"), exc.code)
             )
     return result
-
-
-def task_input(task: Task) -> dict[str, Any]:
-    return dict(json.loads(task.data)) if task.data else {}
 
 
 def active_person(app: App, email: str) -> Actor:

@@ -8,6 +8,7 @@ refused.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -32,6 +33,12 @@ def packaged() -> dict[str, str]:
 
 
 def parse(text: str, source: str = "template") -> CycleTemplate:
+    """The validated template (cached by text: a version's text never changes)."""
+    return _parse(text, source)
+
+
+@lru_cache(maxsize=64)
+def _parse(text: str, source: str) -> CycleTemplate:
     template = parse_template(text, source)
     bad = [
         FieldError(

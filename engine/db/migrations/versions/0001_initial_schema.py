@@ -350,29 +350,29 @@ def upgrade() -> None:
             "ix_task_open_address",
             ["role_unit_id", "role", "due_at"],
             unique=False,
-            sqlite_where=sa.text("status = 'open'"),
-            postgresql_where=sa.text("status = 'open'"),
+            sqlite_where=sa.text("status = 'open' AND assignee_id IS NULL"),
+            postgresql_where=sa.text("status = 'open' AND assignee_id IS NULL"),
         )
         batch_op.create_index(
             "ix_task_open_assignee",
             ["assignee_id", "due_at"],
             unique=False,
-            sqlite_where=sa.text("status = 'open'"),
-            postgresql_where=sa.text("status = 'open'"),
+            sqlite_where=sa.text("status = 'open' AND assignee_id IS NOT NULL"),
+            postgresql_where=sa.text("status = 'open' AND assignee_id IS NOT NULL"),
         )
         batch_op.create_index(
             "ix_task_open_escalation",
             ["escalation_unit_id", "escalation_role", "due_at"],
             unique=False,
-            sqlite_where=sa.text("status = 'open'"),
-            postgresql_where=sa.text("status = 'open'"),
+            sqlite_where=sa.text("status = 'open' AND escalation_unit_id IS NOT NULL"),
+            postgresql_where=sa.text("status = 'open' AND escalation_unit_id IS NOT NULL"),
         )
         batch_op.create_index(
             "ix_task_open_next_check",
             ["next_check_at"],
             unique=False,
-            sqlite_where=sa.text("status = 'open'"),
-            postgresql_where=sa.text("status = 'open'"),
+            sqlite_where=sa.text("status = 'open' AND next_check_at IS NOT NULL"),
+            postgresql_where=sa.text("status = 'open' AND next_check_at IS NOT NULL"),
         )
 
     op.create_table(
@@ -413,23 +413,23 @@ def downgrade() -> None:
     with op.batch_alter_table("task", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_task_open_next_check",
-            sqlite_where=sa.text("status = 'open'"),
-            postgresql_where=sa.text("status = 'open'"),
+            sqlite_where=sa.text("status = 'open' AND next_check_at IS NOT NULL"),
+            postgresql_where=sa.text("status = 'open' AND next_check_at IS NOT NULL"),
         )
         batch_op.drop_index(
             "ix_task_open_escalation",
-            sqlite_where=sa.text("status = 'open'"),
-            postgresql_where=sa.text("status = 'open'"),
+            sqlite_where=sa.text("status = 'open' AND escalation_unit_id IS NOT NULL"),
+            postgresql_where=sa.text("status = 'open' AND escalation_unit_id IS NOT NULL"),
         )
         batch_op.drop_index(
             "ix_task_open_assignee",
-            sqlite_where=sa.text("status = 'open'"),
-            postgresql_where=sa.text("status = 'open'"),
+            sqlite_where=sa.text("status = 'open' AND assignee_id IS NOT NULL"),
+            postgresql_where=sa.text("status = 'open' AND assignee_id IS NOT NULL"),
         )
         batch_op.drop_index(
             "ix_task_open_address",
-            sqlite_where=sa.text("status = 'open'"),
-            postgresql_where=sa.text("status = 'open'"),
+            sqlite_where=sa.text("status = 'open' AND assignee_id IS NULL"),
+            postgresql_where=sa.text("status = 'open' AND assignee_id IS NULL"),
         )
         batch_op.drop_index("ix_task_measure")
         batch_op.drop_index("ix_task_cycle")
