@@ -18,9 +18,9 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from api import commands
 from api.console import Console
-from engine.domain.errors import InvalidInput, SamflowError
+from engine.domain.errors import GateBlocked, InvalidInput, SamflowError
 
-EXIT = {"invalid": 2, "not_found": 3, "forbidden": 4, "conflict": 5}
+EXIT = {"invalid": 2, "not_found": 3, "forbidden": 4, "conflict": 5, "unavailable": 6}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,10 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidInput as exc:
         console.error_list([e.render(lang) for e in exc.errors] or [exc.message(lang)])
         return EXIT["invalid"]
+    except GateBlocked as exc:
+        console.error(exc.headline(lang))
+        console.error_details([u.message(lang) for u in exc.unmet])
+        return EXIT["conflict"]
     except SamflowError as exc:
         console.error(exc.message(lang))
-        for u in getattr(exc, "unmet", []):
-            console.line(f"  - {u.message(lang)}")
         return EXIT.get(exc.category, 1)
     except (OperationalError, ProgrammingError) as exc:
         text = str(exc.orig)

@@ -12,7 +12,7 @@ from typing import Any
 from api.console import Console
 from engine.db import migrate
 from engine.domain.clock import FrozenClock, local_date
-from engine.domain.errors import InvalidInput, SamflowError
+from engine.domain.errors import InvalidInput, NotReady
 from engine.services import audit, cycles, org, plans, reports, sweeps, tasks, templates
 from engine.services.context import Actor, App
 from engine.settings import Settings
@@ -29,7 +29,7 @@ def settings_of(args: argparse.Namespace) -> Settings:
 def app_of(args: argparse.Namespace, *, clock: FrozenClock | None = None) -> App:
     settings = settings_of(args)
     if not migrate.is_current(settings.database_url):
-        raise SamflowError(
+        raise NotReady(
             "the database schema is not up to date; run: samflow db upgrade",
             "databasens schema är inte uppdaterat; kör: samflow db upgrade",
         )

@@ -28,6 +28,10 @@ class Console:
     def error(self, text: str) -> None:
         print(f"{self.t('fel', 'error')}: {text}", file=self.err)
 
+    def error_details(self, items: Sequence[str]) -> None:
+        for item in items:
+            print(f"  - {item}", file=self.err)
+
     def error_list(self, items: Sequence[str]) -> None:
         """The first problem on the error line; the rest listed under it."""
         head = items[0]

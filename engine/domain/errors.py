@@ -3,6 +3,7 @@
     SamflowError                      every refusal the engine makes on purpose
     ├── NotFound          → 404       no such thing, or not visible to you
     ├── NotPermitted      → 403       you may not do this (denied unless permitted)
+    ├── NotReady          → 503       the system is not set up for this yet (schema, config)
     ├── Conflict          → 409       the state of things does not allow it now
     │   ├── TransitionNotAllowed      event not allowed in the current state
     │   ├── TaskNotOpen               the task is completed, returned or cancelled
@@ -89,6 +90,11 @@ class NotPermitted(SamflowError):
         super().__init__(en, sv)
 
 
+class NotReady(SamflowError):
+    code = "not_ready"
+    category = "unavailable"
+
+
 class Conflict(SamflowError):
     code = "conflict"
     category = "conflict"
@@ -149,6 +155,12 @@ class ConcurrentChange(Conflict):
 
 class GateBlocked(Conflict):
     code = "gate_blocked"
+
+    def headline(self, lang: Lang) -> str:
+        """The refusal without the reasons (for doors that list the reasons themselves)."""
+        if lang == "sv":
+            return f"steget {self.stage} kan inte signeras ({len(self.unmet)} saker saknas):"
+        return f"stage {self.stage} cannot be signed off ({len(self.unmet)} things missing):"
 
     def __init__(self, stage: str, unmet: Sequence[Unmet]) -> None:
         self.stage = stage

@@ -1,0 +1,118 @@
+"""The command line as an admin meets it: exit codes, one-line errors, no tracebacks."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("SAMFLOW_DATABASE_URL", url)
+    monkeypatch.delenv("SAMFLOW_CLI_LANG", raising=False)
+    return url
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, out.out, out.err
+
+
+def setup_org(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "db", "upgrade")[0] == 0
+    code, out, _ = run(
+        capsys, "org", "import", str(EXAMPLES / "units.csv"), str(EXAMPLES / "people.csv")
+    )
+    assert code == 0 and "8 + 0 units" in out
+
+
+def test_needs_upgrade_first(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "inbox", "anna.hn@example.se")
+    assert code == 6 and "samflow db upgrade" in err
+
+
+def test_bad_csv_names_file_line_field_and_imports_nothing(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "db", "upgrade")
+    bad = tmp_path / "units.csv"
+    bad.write_text("code,name,parent_code\nA,Enhet A,\nB,,A\nC,Enhet C,Z\n")
+    code, _, err = run(capsys, "org", "import", str(bad), str(EXAMPLES / "people.csv"))
+    assert code == 2
+    first, *rest = err.strip().splitlines()
+    assert first.startswith(f"error: {bad}:3: name: name is empty (and ")
+    assert any(":4: parent_code" in line for line in rest)
+    code, out, _ = run(capsys, "org", "span")
+    assert code == 0 and out.startswith("0 managers")
+
+
+def test_a_year_through_the_command_line(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    setup_org(capsys)
+    code, out, _ = run(capsys, "cycle", "start", "--year", "2027", "--as", "hanna.hr@example.se")
+    assert code == 0 and "started 7 cycles" in out and "FS-LSS" in out and "missing manager" in out
+    code, out, _ = run(capsys, "inbox", "anna.hn@example.se")
+    task_id = next(line.split()[0] for line in out.splitlines() if "Employee survey" in line)
+    data = tmp_path / "survey.json"
+    data.write_text(
+        json.dumps({"survey_name": "HME", "invited": 3, "answered": 2, "motivation": 50})
+    )
+    code, _, err = run(
+        capsys, "task", "complete", task_id, "--as", "anna.hn@example.se", "--data", str(data)
+    )
+    assert code == 2 and "motivation: fewer than 5 answers" in err
+    code, _, err = run(
+        capsys, "task", "complete", task_id, "--as", "lena.so@example.se", "--data", str(data)
+    )
+    assert code == 4 and "not yours" in err
+    code, _, err = run(
+        capsys, "task", "complete", "99999", "--as", "anna.hn@example.se", "--data", str(data)
+    )
+    assert code == 3
+    data.write_text("{not json")
+    code, _, err = run(
+        capsys, "task", "complete", task_id, "--as", "anna.hn@example.se", "--data", str(data)
+    )
+    assert code == 2 and "not valid JSON" in err
+    cycle_id = run(capsys, "cycle", "show", "3")[1]
+    assert "Hemtjänst Norr" in cycle_id
+    code, _, err = run(capsys, "stage", "sign-off", "3", "survey", "--as", "anna.hn@example.se")
+    assert code == 5 and "waiting on" in err
+    code, out, _ = run(capsys, "sweep", "--now", "2027-04-20T06:00")
+    assert code == 0 and "escalations" in out
+    assert run(capsys, "sweep", "--now", "2027-04-20T06:00")[1].startswith("0 reminders, 0 esc")
+    code, out, _ = run(capsys, "audit", "verify")
+    assert code == 0 and out.startswith("OK:")
+    code, out, _ = run(capsys, "--lang", "sv", "inbox", "anna.hn@example.se")
+    assert "öppna" in out
+
+
+def test_help_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
+    for args in ([], ["task"], ["org", "import"], ["cycle", "start"]):
+        with pytest.raises(SystemExit) as exit_:
+            main([*args, "--help"])
+        assert exit_.value.code == 0
+        assert "usage: samflow" in capsys.readouterr().out
+
+
+def test_installed_command_runs(db: str) -> None:
+    exe = Path(sys.executable).parent / "samflow"
+    done = subprocess.run(
+        [str(exe), "template", "list"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and "sam-annual v1" in done.stdout
+    done = subprocess.run(
+        [str(exe), "cycle", "start", "--year", "abc"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2 and "invalid int value" in done.stderr
+    assert "Traceback" not in done.stderr

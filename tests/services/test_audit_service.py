@@ -1,0 +1,87 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from engine.services import audit
+from engine.services.context import App
+from tests.factories import SURVEY, build_org
+
+
+@contextmanager
+def _unprotected(app: App) -> Iterator[None]:
+    """What an attacker with database rights would do first: switch off the append-only
+    triggers (restored afterwards: the PostgreSQL test database is shared by the session;
+    each SQLite test has its own file)."""
+    with app.db.engine.begin() as c:
+        if app.db.dialect == "sqlite":
+            c.exec_driver_sql("DROP TRIGGER audit_event_no_update")
+            c.exec_driver_sql("DROP TRIGGER audit_event_no_delete")
+        else:
+            c.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only")
+    try:
+        yield
+    finally:
+        if app.db.dialect == "postgresql":
+            with app.db.engine.begin() as c:
+                c.exec_driver_sql("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only")
+
+
+def test_log_verifies_after_real_work(app: App) -> None:
+    o = build_org(app)
+    o.start()
+    o.complete("m1@x.se", "employee_survey", SURVEY)
+    result = audit.verify(app)
+    with app.read() as s:
+        stored = s.scalar(text("SELECT count(*) FROM audit_event"))
+        chains = s.scalar(text("SELECT count(*) FROM audit_chain"))
+    assert result.ok and (result.events, result.chains) == (stored, chains)
+    assert chains == 5  # the organisation and one chain per started cycle (4 units)
+
+
+def test_database_refuses_to_change_or_delete_events(app: App) -> None:
+    build_org(app)
+    for sql in ("UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event"):
+        with pytest.raises(DBAPIError, match="append-only"), app.db.engine.begin() as c:
+            c.execute(text(sql))
+    assert audit.verify(app).ok
+
+
+def test_altered_event_is_named(app: App) -> None:
+    o = build_org(app)
+    o.start()
+    o.complete("m1@x.se", "employee_survey", SURVEY)
+    with _unprotected(app), app.db.engine.begin() as c:
+        target = c.execute(
+            text("SELECT id, chain, seq FROM audit_event WHERE action = 'task.completed'")
+        ).one()
+        c.execute(
+            text("UPDATE audit_event SET data = replace(data, '15', '16') WHERE id = :i"),
+            {"i": target.id},
+        )
+    result = audit.verify(app)
+    assert result.breaks is not None
+    assert [(b.chain, b.seq, b.event_id, b.kind) for b in result.breaks] == [
+        (target.chain, target.seq, target.id, "altered")
+    ]
+
+
+def test_removed_events_are_named(app: App) -> None:
+    o = build_org(app)
+    o.start()
+    o.complete("m1@x.se", "employee_survey", SURVEY)
+    with _unprotected(app), app.db.engine.begin() as c:
+        last = c.execute(
+            text("SELECT chain, seq FROM audit_event WHERE action = 'task.completed'")
+        ).one()
+        c.execute(
+            text("DELETE FROM audit_event WHERE chain = :c AND seq = :s"),
+            {"c": last.chain, "s": last.seq},
+        )
+        c.execute(text("DELETE FROM audit_event WHERE chain = 'org' AND seq = 3"))
+    result = audit.verify(app)
+    assert result.breaks is not None
+    found = {(b.chain, b.seq, b.kind) for b in result.breaks}
+    assert found == {(last.chain, last.seq, "removed"), ("org", 3, "removed")}

@@ -1,0 +1,88 @@
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from engine.db.models import AuditEvent, Task
+from engine.services import sweeps
+from engine.services.context import App
+from tests.factories import build_org
+
+D = timedelta(days=1)
+
+
+def events(app: App, task_id: int) -> list[tuple[str, str]]:
+    with app.read() as s:
+        return [
+            (e.action, e.data)
+            for e in s.scalars(
+                select(AuditEvent)
+                .where(
+                    AuditEvent.subject_type == "task",
+                    AuditEvent.subject_id == str(task_id),
+                    AuditEvent.action.in_(("task.reminded", "task.escalated")),
+                )
+                .order_by(AuditEvent.id)
+            )
+        ]
+
+
+def test_reminders_then_escalation_up_the_line_each_once(app: App, clock) -> None:
+    o = build_org(app)
+    o.start()
+    item = o.task("m1@x.se", "employee_survey")
+    due = item.due_at
+    for at in (
+        due - 20 * D,
+        due - 14 * D,
+        due - 13 * D,
+        due - 3 * D,
+        due - 3 * D,
+        due + D,
+        due + D,
+        due + 14 * D,
+        due + 40 * D,
+    ):
+        clock.set(at)
+        sweeps.sweep(app)
+    assert [a for a, _ in events(app, item.task_id)] == [
+        "task.reminded",
+        "task.reminded",
+        "task.escalated",
+        "task.escalated",
+    ]
+    assert '"to":"manager@' in events(app, item.task_id)[2][1]
+    assert '"to":"director@' in events(app, item.task_id)[3][1]
+    assert [i.why for i in o.inbox("dir@x.se") if i.task_id == item.task_id] == ["escalated"]
+    with app.read() as s:
+        task = s.get(Task, item.task_id)
+        assert task is not None and task.next_check_at is None  # ladder done: off the sweep
+
+
+def test_sweeping_twice_does_nothing_twice(app: App, clock) -> None:
+    o = build_org(app)
+    o.start()
+    clock.set(o.task("m1@x.se", "employee_survey").due_at + 2 * D)
+    first = sweeps.sweep(app)
+    assert first.escalated > 0
+    again = sweeps.sweep(app)
+    assert (again.escalated, again.reminded, again.checked) == (0, 0, 0)
+
+
+def test_top_unit_escalates_straight_to_the_director(app: App, clock) -> None:
+    o = build_org(app)
+    o.start()
+    adm = o.cycle_of("ADM")
+    item = o.task("dir@x.se", "employee_survey", adm)  # the director heads the top unit
+    clock.set(item.due_at + D)
+    report = sweeps.sweep(app)
+    assert (item.task_id, 1, f"director@{o.units['ADM']}") in report.escalations
+
+
+def test_department_task_escalates_to_the_manager_above(app: App, clock) -> None:
+    o = build_org(app)
+    o.start()
+    dep_cycle = o.cycle_of("DEP")
+    item = o.task("dep@x.se", "employee_survey", dep_cycle)
+    clock.set(item.due_at + D)
+    report = sweeps.sweep(app)
+    assert (item.task_id, 1, f"director@{o.units['ADM']}") in report.escalations
