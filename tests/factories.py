@@ -45,6 +45,23 @@ RISKS = {
     ],
 }
 APPROVE = {"decision": "approve", "comment": "OK", "body": "LSG"}
+EVALUATION = {
+    **dict.fromkeys(
+        (
+            "policy",
+            "routines",
+            "task_distribution",
+            "knowledge",
+            "cooperation",
+            "risk_assessment",
+            "action_plan",
+            "incidents",
+            "ohs",
+        ),
+        True,
+    ),
+    "findings": "Fungerar.",
+}
 
 
 def plan(*measures: dict[str, Any], risk_id: int | None = None) -> dict[str, Any]:

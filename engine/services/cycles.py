@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db import queries
@@ -420,36 +420,11 @@ def send_back(
 def cancel_open_tasks(
     tx: Tx, actor: Actor, cycle: Cycle, reason: str, stage_id: int | None = None
 ) -> int:
-    s = tx.session
     cond = [Task.cycle_id == cycle.id, Task.status == TaskStatus.OPEN.value]
     if stage_id is not None:
         cond.append(Task.stage_id == stage_id)
-    ids = list(s.scalars(select(Task.id).where(*cond)))
-    if ids:
-        s.execute(
-            update(Task)
-            .where(Task.id.in_(ids))
-            .values(
-                status=TaskStatus.CANCELLED.value,
-                closed_at=tx.now,
-                closed_by=actor.person_id,
-                reason=reason,
-                next_check_at=None,
-                version=Task.version + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        for task_id in ids:
-            tx.record(
-                chain(cycle.id),
-                "task.cancelled",
-                "task",
-                task_id,
-                actor,
-                unit_id=cycle.unit_id,
-                data={"reason": reason},
-            )
-    return len(ids)
+    ids = list(tx.session.scalars(select(Task.id).where(*cond)))
+    return taskgen.cancel_tasks(tx, actor, cycle.id, cycle.unit_id, ids, reason)
 
 
 def cancel_cycle(app: App, actor: Actor, cycle_id: int, reason: str) -> int:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from engine.db import queries
 from engine.db.models import ActionItem, Cycle, Measure, MeasureEvent, Person, Risk, Task
@@ -329,31 +329,7 @@ def _cancel_follow_ups(tx: Tx, actor: Actor, cycle: Cycle, m: Measure, reason: s
             select(Task.id).where(Task.measure_id == m.id, Task.status == TaskStatus.OPEN.value)
         )
     )
-    if not ids:
-        return
-    tx.session.execute(
-        update(Task)
-        .where(Task.id.in_(ids))
-        .values(
-            status=TaskStatus.CANCELLED.value,
-            closed_at=tx.now,
-            closed_by=actor.person_id,
-            reason=f"measure cancelled: {reason}",
-            next_check_at=None,
-            version=Task.version + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    for task_id in ids:
-        tx.record(
-            chain(cycle.id),
-            "task.cancelled",
-            "task",
-            task_id,
-            actor,
-            unit_id=cycle.unit_id,
-            data={"reason": f"measure cancelled: {reason}"},
-        )
+    taskgen.cancel_tasks(tx, actor, cycle.id, cycle.unit_id, ids, f"measure cancelled: {reason}")
 
 
 def apply_follow_up(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from engine.db.bulk import insert_returning_ids
@@ -95,6 +96,39 @@ def record_created(
                 **extra,
             },
         )
+
+
+def cancel_tasks(
+    tx: Tx, actor: Actor, cycle_id: int, unit_id: int, ids: Sequence[int], reason: str
+) -> int:
+    """Cancel open tasks (a cycle cancelled, a stage sent back, a measure struck), each with
+    its reason in the audit log; nothing is deleted."""
+    if not ids:
+        return 0
+    tx.session.execute(
+        update(Task)
+        .where(Task.id.in_(ids), Task.status == TaskStatus.OPEN.value)
+        .values(
+            status=TaskStatus.CANCELLED.value,
+            closed_at=tx.now,
+            closed_by=actor.person_id,
+            reason=reason,
+            next_check_at=None,
+            version=Task.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    for task_id in ids:
+        tx.record(
+            f"cycle:{cycle_id}",
+            "task.cancelled",
+            "task",
+            task_id,
+            actor,
+            unit_id=unit_id,
+            data={"reason": reason},
+        )
+    return len(ids)
 
 
 def route(expr_text: str, unit_id: int, org: OrgSnapshot) -> Address | None:

@@ -17,6 +17,7 @@ from engine.services import cycles, plans, reports, tasks, templates
 from engine.services.context import App
 from tests.factories import (
     APPROVE,
+    EVALUATION,
     RISKS,
     SAFETY_ROUND,
     SURVEY,
@@ -242,21 +243,7 @@ def test_whole_cycle_to_completion(app: App) -> None:
     o.start()
     cid = o.cycle_of("U1")
     drive_to(o, cid, "evaluation")
-    evaluation = dict.fromkeys(
-        (
-            "policy",
-            "routines",
-            "task_distribution",
-            "knowledge",
-            "cooperation",
-            "risk_assessment",
-            "action_plan",
-            "incidents",
-            "ohs",
-        ),
-        True,
-    )
-    o.complete("m1@x.se", "annual_evaluation", {**evaluation, "findings": "Fungerar."}, cid)
+    o.complete("m1@x.se", "annual_evaluation", EVALUATION, cid)
     result = o.sign_off("m1@x.se", cid, "evaluation")
     assert result.next_stage is None and result.cycle_status == "completed"
     with app.read() as s:

@@ -1,9 +1,8 @@
 """Random sequences of real use cases, with the invariants checked after every step.
 
 Hypothesis drives claim / complete / return / delegate / reassign / sweep / sign-off /
-time-advance on a small organisation (SQLite; the same use cases run on PostgreSQL in the other service
-tests). Refusals (typed engine errors) are allowed; anything
-else fails. After each step: no signed-off stage has an open task, the audit chains verify,
+time-advance on a small organisation (SQLite; the same use cases run on PostgreSQL in the
+other service tests). Refusals (typed engine errors) are allowed; anything else fails. After each step: no signed-off stage has an open task, the audit chains verify,
 no task is lost or duplicated, and no reminder or escalation is taken twice.
 """
 
@@ -30,27 +29,19 @@ from engine.domain.errors import SamflowError
 from engine.services import audit, cycles, reports, sweeps, tasks
 from engine.services.context import App
 from tests.conftest import START, make_app
-from tests.factories import APPROVE, RISKS, SAFETY_ROUND, SURVEY, Org, build_org, plan
+from tests.factories import (
+    APPROVE,
+    EVALUATION,
+    RISKS,
+    SAFETY_ROUND,
+    SURVEY,
+    Org,
+    build_org,
+    plan,
+)
 
 PEOPLE = ["m1@x.se", "m2@x.se", "so1@x.se", "so2@x.se", "dep@x.se", "dir@x.se", "hr@x.se"]
 STAGES = ["survey", "analysis", "action_plan", "cooperation", "follow_up", "evaluation"]
-EVALUATION = {
-    **dict.fromkeys(
-        (
-            "policy",
-            "routines",
-            "task_distribution",
-            "knowledge",
-            "cooperation",
-            "risk_assessment",
-            "action_plan",
-            "incidents",
-            "ohs",
-        ),
-        True,
-    ),
-    "findings": "Fungerar.",
-}
 _TEMPLATE_DB: list[Path] = []
 
 
