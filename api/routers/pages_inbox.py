@@ -1,0 +1,74 @@
+"""Pages: the inbox (filters, counts, claim, bulk approval with a result per task)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.deps import Engine, PageUser, PostedForm
+from api.pages import render
+from engine.services import reports, tasks
+from engine.services.context import Actor
+
+router = APIRouter()
+
+
+@router.get("/inbox")
+def inbox_page(
+    request: Request,
+    engine: Engine,
+    user: PageUser,
+    overdue: str = "",
+    week: str = "",
+    stage: str = "",
+    unit: str = "",
+) -> Response:
+    return _inbox(request, engine, user.actor, overdue, week, stage, unit)
+
+
+def _inbox(
+    request: Request,
+    engine: Engine,
+    actor: Actor,
+    overdue: str = "",
+    week: str = "",
+    stage: str = "",
+    unit: str = "",
+    **extra: Any,
+) -> Response:
+    unit_id = int(unit) if unit.isdigit() else None
+    box = reports.inbox(
+        engine,
+        actor,
+        overdue_only=bool(overdue),
+        within_days=7 if week else None,
+        stage=stage or None,
+        unit_id=unit_id,
+    )
+    everything = box if not (overdue or week or stage or unit_id) else reports.inbox(engine, actor)
+    units = sorted({(i.unit_id, i.unit_name) for i in everything.items}, key=lambda u: u[1])
+    stages: dict[str, tuple[str, str]] = {}
+    for i in everything.items:
+        stages.setdefault(i.stage_key, (i.stage_sv, i.stage_en))
+    filters = {"overdue": bool(overdue), "week": bool(week), "stage": stage, "unit": unit_id}
+    extra.setdefault("results", None)
+    extra.setdefault("problem", None)
+    return render(
+        request,
+        "inbox.html",
+        box=box,
+        filters=filters,
+        units=units,
+        stages=[(k, sv, en) for k, (sv, en) in stages.items()],
+        **extra,
+    )
+
+
+@router.post("/inbox/approve")
+def bulk_approve(request: Request, engine: Engine, posted: PostedForm) -> Response:
+    """Approve the ticked approval tasks; the inbox shows each task's own result."""
+    ids = [int(v) for v in posted.form.getlist("task_ids") if isinstance(v, str) and v.isdigit()]
+    result = tasks.bulk_approve(engine, posted.principal.actor, ids, posted.get("comment"))
+    return _inbox(request, engine, posted.principal.actor, results=result.outcomes)
