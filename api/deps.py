@@ -8,6 +8,7 @@ signed in to the pages; ``Posted`` a posted page form whose CSRF token has been 
 from __future__ import annotations
 
 import hmac
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -90,9 +91,14 @@ def page_principal(request: Request, engine: Engine) -> Principal:
 PageUser = Annotated[Principal, Depends(page_principal)]
 
 
-async def read_form(request: Request) -> FormData:
+async def read_form(request: Request) -> AsyncIterator[FormData]:
+    """The posted form; uploaded files are closed once the reply is sent."""
     limit = request.app.state.engine.settings.max_upload_bytes
-    return await request.form(max_files=5, max_fields=3000, max_part_size=max(limit, 1 << 20))
+    form = await request.form(max_files=5, max_fields=3000, max_part_size=max(limit, 1 << 20))
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,11 @@ class Web:
         client.headers["Authorization"] = f"Bearer {secret}"
         return client
 
-    def browser(self, email: str, password: str = PASSWORD) -> TestClient:
-        """A client signed in through the login form (session cookie, CSRF token)."""
-        accounts.set_password(self.engine, Actor.system("test"), email, password)
+    def browser(self, email: str, password: str = PASSWORD, *, new: bool = True) -> TestClient:
+        """A client signed in through the login form (session cookie, CSRF token); ``new``
+        sets the password first (which ends the person's other sessions)."""
+        if new:
+            accounts.set_password(self.engine, Actor.system("test"), email, password)
         client = self._client()
         page = client.get("/login")
         token = CSRF.search(page.text)
