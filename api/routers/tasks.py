@@ -37,6 +37,7 @@ def get_task(task_id: int, user: ApiUser, engine: Engine) -> TaskOut:
 @router.post("/tasks/{task_id}/complete", response_model=TaskResultOut)
 def complete(task_id: int, body: CompleteIn, user: ApiUser, engine: Engine) -> TaskResultOut:
     """Complete with the form's input (see `GET /api/forms/{form_key}` for its schema)."""
+    views.see_task(engine, user.actor, task_id)
     result = tasks.complete_task(
         engine, user.actor, task_id, body.data, expected_version=body.version
     )
@@ -45,34 +46,40 @@ def complete(task_id: int, body: CompleteIn, user: ApiUser, engine: Engine) -> T
 
 @router.post("/tasks/{task_id}/draft", response_model=TaskResultOut)
 def save_draft(task_id: int, body: DraftIn, user: ApiUser, engine: Engine) -> TaskResultOut:
+    views.see_task(engine, user.actor, task_id)
     return TaskResultOut.model_validate(tasks.save_draft(engine, user.actor, task_id, body.data))
 
 
 @router.post("/tasks/{task_id}/claim", response_model=TaskResultOut)
 def claim(task_id: int, user: ApiUser, engine: Engine) -> TaskResultOut:
+    views.see_task(engine, user.actor, task_id)
     return TaskResultOut.model_validate(tasks.claim_task(engine, user.actor, task_id))
 
 
 @router.post("/tasks/{task_id}/release", response_model=TaskResultOut)
 def release(task_id: int, user: ApiUser, engine: Engine) -> TaskResultOut:
+    views.see_task(engine, user.actor, task_id)
     return TaskResultOut.model_validate(tasks.release_task(engine, user.actor, task_id))
 
 
 @router.post("/tasks/{task_id}/return", response_model=TaskResultOut)
 def return_task(task_id: int, body: ReasonIn, user: ApiUser, engine: Engine) -> TaskResultOut:
     """Returnering: hand the task back up the line with a written reason."""
+    views.see_task(engine, user.actor, task_id)
     result = tasks.return_task(engine, user.actor, task_id, body.reason)
     return TaskResultOut.model_validate(result)
 
 
 @router.post("/tasks/{task_id}/delegate", response_model=TaskResultOut)
 def delegate(task_id: int, body: DelegateIn, user: ApiUser, engine: Engine) -> TaskResultOut:
+    views.see_task(engine, user.actor, task_id)
     result = tasks.delegate_task(engine, user.actor, task_id, body.to, body.reason)
     return TaskResultOut.model_validate(result)
 
 
 @router.post("/tasks/{task_id}/extend", response_model=TaskResultOut)
 def extend(task_id: int, body: ExtendIn, user: ApiUser, engine: Engine) -> TaskResultOut:
+    views.see_task(engine, user.actor, task_id)
     result = tasks.extend_due(engine, user.actor, task_id, body.due, body.reason)
     return TaskResultOut.model_validate(result)
 

@@ -262,6 +262,16 @@ def cycle_detail(app: App, actor: Actor, cycle_id: int) -> CycleDetail:
     return CycleDetail(view, history, sign_off, cancel, view.people)
 
 
+def see_task(app: App, actor: Actor, task_id: int) -> None:
+    """NotFound unless the person may see the task (before acting on it), so an action on
+    someone else's task id answers exactly as one on an id that does not exist."""
+    with app.read() as s:
+        task = s.get(Task, task_id)
+        if task is None:
+            raise NotFound("task", task_id)
+        require_task(s, app, scope_of(s, actor, app), task)
+
+
 def see_cycle(app: App, actor: Actor, cycle_id: int) -> None:
     """NotFound unless the person may see the cycle (before acting on it)."""
     with app.read() as s:
