@@ -63,6 +63,7 @@ HTTP_TEXT = {
 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The request could not be read (e.g. broken JSON)"},
     401: {"model": Problem, "description": "Not signed in (no or a bad API token)"},
     403: {"model": Problem, "description": "Not permitted"},
     404: {"model": Problem, "description": "Not found, or not visible to you"},
