@@ -34,7 +34,7 @@ def test_passwords_are_stored_as_argon2_hashes(fast: App) -> None:
     with fast.read() as s:
         stored = s.scalar(select(Account.password_hash))
     assert stored is not None and stored.startswith("$argon2id$") and PASSWORD not in stored
-    events = [e for e in audit.events(fast, chain="accounts")]
+    events = audit.events(fast, chain="accounts")
     assert events[0].action == "account.password_set" and PASSWORD not in events[0].data
 
 
