@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from engine.domain.errors import NotAuthenticated, NotPermitted
@@ -33,7 +34,7 @@ bearer = HTTPBearer(
 )
 
 
-def get_engine(request: Request) -> App:
+async def get_engine(request: Request) -> App:
     engine: App = request.app.state.engine
     return engine
 
@@ -53,18 +54,27 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api")
 
 
-Lang = Annotated[str, Depends(lang_of)]
+async def _lang(request: Request) -> str:
+    return lang_of(request)
 
 
-def api_principal(
+Lang = Annotated[str, Depends(_lang)]
+
+
+async def api_principal(
     request: Request,
     engine: Engine,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
+    """Runs on the event loop: the lookup is one indexed read (no hop to a worker thread on
+    every request); the rare write that notes the last use goes to a thread."""
     if credentials is not None:
-        principal = accounts.token_principal(engine, credentials.credentials)
+        found = accounts.find_token(engine, credentials.credentials)
+        if found.touch:
+            await run_in_threadpool(accounts.touch_token, engine, credentials.credentials)
+        principal = found.principal
     elif request.cookies.get(SESSION_COOKIE):
-        principal = accounts.session_principal(engine, request.cookies[SESSION_COOKIE])
+        principal = await _session(engine, request.cookies[SESSION_COOKIE])
         if request.method not in SAFE:
             _check_csrf(principal, request.headers.get("x-csrf-token", ""))
     else:
@@ -79,13 +89,20 @@ def api_principal(
 ApiUser = Annotated[Principal, Depends(api_principal)]
 
 
-def page_principal(request: Request, engine: Engine) -> Principal:
+async def page_principal(request: Request, engine: Engine) -> Principal:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise NotAuthenticated("not signed in", "inte inloggad")
-    principal = accounts.session_principal(engine, token)
+    principal = await _session(engine, token)
     request.state.principal = principal
     return principal
+
+
+async def _session(engine: App, token: str) -> Principal:
+    found = accounts.find_session(engine, token)
+    if found.touch:
+        await run_in_threadpool(accounts.renew_session, engine, token)
+    return found.principal
 
 
 PageUser = Annotated[Principal, Depends(page_principal)]
@@ -111,7 +128,7 @@ class Posted:
         return value if isinstance(value, str) else default
 
 
-def posted(user: PageUser, form: Annotated[FormData, Depends(read_form)]) -> Posted:
+async def posted(user: PageUser, form: Annotated[FormData, Depends(read_form)]) -> Posted:
     """A page form, after checking its CSRF token against the session's."""
     token = form.get("csrf_token")
     _check_csrf(user, token if isinstance(token, str) else "")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
@@ -465,3 +466,13 @@ class OverviewOut(BaseModel):
     stages: list[StageLabelOut]
     rows: list[OverviewRowOut]
     total: OverviewRowOut
+
+
+def reply(body: BaseModel | list[Any], status: int = 200) -> Response:
+    """The reply as JSON, serialised once. (Returned as a model, FastAPI would validate it
+    again against the response model, in another hop to a worker thread.)"""
+    if isinstance(body, BaseModel):
+        content = body.model_dump_json().encode()
+    else:
+        content = b"[" + b",".join(m.model_dump_json().encode() for m in body) + b"]"
+    return Response(content, status_code=status, media_type="application/json")

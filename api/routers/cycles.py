@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine, Lang
 from api.schemas import (
@@ -18,6 +19,7 @@ from api.schemas import (
     SignOffOut,
     StageOut,
     UnmetProblem,
+    reply,
 )
 from engine.services import cycles, plans, views
 
@@ -25,7 +27,7 @@ router = APIRouter(tags=["cycles"])
 
 
 @router.get("/cycles/{cycle_id}", response_model=CycleOut)
-def get_cycle(cycle_id: int, user: ApiUser, engine: Engine, lang: Lang) -> CycleOut:
+def get_cycle(cycle_id: int, user: ApiUser, engine: Engine, lang: Lang) -> Response:
     """Stages with the sign-off checklist (every unmet reason), risks and the action plan."""
     detail = views.cycle_detail(engine, user.actor, cycle_id)
     v = detail.view
@@ -42,52 +44,58 @@ def get_cycle(cycle_id: int, user: ApiUser, engine: Engine, lang: Lang) -> Cycle
         )
         for st in v.stages
     ]
-    return CycleOut.model_validate(
-        {
-            **{k: getattr(v, k) for k in CycleOut.model_fields if hasattr(v, k)},
-            "stages": stages,
-            "may_sign_off": detail.may_sign_off,
-            "may_cancel": detail.may_cancel,
-        }
+    return reply(
+        CycleOut.model_validate(
+            {
+                **{k: getattr(v, k) for k in CycleOut.model_fields if hasattr(v, k)},
+                "stages": stages,
+                "may_sign_off": detail.may_sign_off,
+                "may_cancel": detail.may_cancel,
+            }
+        )
     )
 
 
 @router.get("/cycles/{cycle_id}/audit", response_model=list[AuditEventOut])
-def cycle_audit(cycle_id: int, user: ApiUser, engine: Engine) -> list[AuditEventOut]:
+def cycle_audit(cycle_id: int, user: ApiUser, engine: Engine) -> Response:
     """The cycle's audit events in order (each with its hash in the chain)."""
     detail = views.cycle_detail(engine, user.actor, cycle_id)
-    return [
-        AuditEventOut.model_validate({**e.__dict__, "data": json.loads(e.data)})
-        for e in detail.history
-    ]
+    return reply(
+        [
+            AuditEventOut.model_validate({**e.__dict__, "data": json.loads(e.data)})
+            for e in detail.history
+        ]
+    )
 
 
 @router.post("/cycles/{cycle_id}/stages/{stage_key}/sign-off", response_model=SignOffOut)
-def sign_off(cycle_id: int, stage_key: str, user: ApiUser, engine: Engine) -> SignOffOut:
+def sign_off(cycle_id: int, stage_key: str, user: ApiUser, engine: Engine) -> Response:
     """Sign off the active stage; 409 with every unmet reason while it is blocked."""
     views.see_cycle(engine, user.actor, cycle_id)  # 404 for a cycle you cannot see
-    return SignOffOut.model_validate(cycles.sign_off_stage(engine, user.actor, cycle_id, stage_key))
+    return reply(
+        SignOffOut.model_validate(cycles.sign_off_stage(engine, user.actor, cycle_id, stage_key))
+    )
 
 
 @router.post("/cycles/{cycle_id}/cancel", response_model=DoneOut)
-def cancel(cycle_id: int, body: ReasonIn, user: ApiUser, engine: Engine) -> DoneOut:
+def cancel(cycle_id: int, body: ReasonIn, user: ApiUser, engine: Engine) -> Response:
     views.see_cycle(engine, user.actor, cycle_id)
     n = cycles.cancel_cycle(engine, user.actor, cycle_id, body.reason)
-    return DoneOut(detail=f"{n} open tasks cancelled")
+    return reply(DoneOut(detail=f"{n} open tasks cancelled"))
 
 
 @router.post("/measures/{measure_id}/status", response_model=DoneOut)
 def measure_status(
     measure_id: int, body: MeasureStatusIn, user: ApiUser, engine: Engine
-) -> DoneOut:
+) -> Response:
     """A dated status update on a measure of the action plan."""
     event = plans.update_measure(
         engine, user.actor, measure_id, body.status, note=body.note, reason=body.reason
     )
-    return DoneOut(detail=event)
+    return reply(DoneOut(detail=event))
 
 
 @router.post("/risks/{risk_id}/seriousness", response_model=DoneOut)
-def risk_seriousness(risk_id: int, body: SeriousIn, user: ApiUser, engine: Engine) -> DoneOut:
+def risk_seriousness(risk_id: int, body: SeriousIn, user: ApiUser, engine: Engine) -> Response:
     plans.set_risk_seriousness(engine, user.actor, risk_id, body.serious)
-    return DoneOut()
+    return reply(DoneOut())

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine
-from api.schemas import InboxOut
+from api.schemas import InboxOut, reply
 from engine.services import reports
 
 router = APIRouter(tags=["inbox"])
 
 
 @router.get("/inbox", response_model=InboxOut)
-def inbox(
+async def inbox(
     user: ApiUser,
     engine: Engine,
     overdue: bool = False,
@@ -22,7 +23,7 @@ def inbox(
     stage: Annotated[str | None, Query(max_length=64)] = None,
     unit_id: int | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
-) -> InboxOut:
+) -> Response:
     """My tasks, my roles' tasks, those I act on as substitute and those escalated to me."""
     box = reports.inbox(
         engine,
@@ -33,4 +34,4 @@ def inbox(
         unit_id=unit_id,
         limit=limit,
     )
-    return InboxOut.model_validate(box)
+    return reply(InboxOut.model_validate(box))

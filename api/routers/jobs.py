@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine
 from api.launcher import Launcher
-from api.schemas import JobOut, StartYearIn
+from api.schemas import JobOut, StartYearIn, reply
 from engine.services import jobs, views, yearstart
 from engine.services.context import Actor, App
 
@@ -14,15 +15,15 @@ router = APIRouter(tags=["jobs"])
 
 
 @router.post("/jobs/start-year", response_model=JobOut, status_code=202)
-def start_year(body: StartYearIn, request: Request, user: ApiUser, engine: Engine) -> JobOut:
+def start_year(body: StartYearIn, request: Request, user: ApiUser, engine: Engine) -> Response:
     """Start the year for the organisation (or one unit's subtree); poll the job."""
     job_id = launch(request, engine, user.actor, body.year, body.template, body.root)
-    return JobOut.model_validate(views.job(engine, user.actor, job_id))
+    return reply(JobOut.model_validate(views.job(engine, user.actor, job_id)), 202)
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-def get_job(job_id: int, user: ApiUser, engine: Engine) -> JobOut:
-    return JobOut.model_validate(views.job(engine, user.actor, job_id))
+def get_job(job_id: int, user: ApiUser, engine: Engine) -> Response:
+    return reply(JobOut.model_validate(views.job(engine, user.actor, job_id)))
 
 
 def launch(

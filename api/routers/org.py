@@ -3,33 +3,42 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine
-from api.schemas import DoneOut, ImportIn, ImportOut, SubstituteIn, SubstituteOut, UnitPageOut
+from api.schemas import (
+    DoneOut,
+    ImportIn,
+    ImportOut,
+    SubstituteIn,
+    SubstituteOut,
+    UnitPageOut,
+    reply,
+)
 from engine.services import org, orgview
 
 router = APIRouter(tags=["organisation"])
 
 
 @router.get("/org/units", response_model=UnitPageOut)
-def top_units(user: ApiUser, engine: Engine) -> UnitPageOut:
+def top_units(user: ApiUser, engine: Engine) -> Response:
     """The units at the top of what you can see."""
-    return UnitPageOut.model_validate(orgview.unit_page(engine, user.actor))
+    return reply(UnitPageOut.model_validate(orgview.unit_page(engine, user.actor)))
 
 
 @router.get("/org/units/{unit_id}", response_model=UnitPageOut)
-def unit(unit_id: int, user: ApiUser, engine: Engine) -> UnitPageOut:
+def unit(unit_id: int, user: ApiUser, engine: Engine) -> Response:
     """A unit: the units under it, who holds which role there, its cycles."""
-    return UnitPageOut.model_validate(orgview.unit_page(engine, user.actor, unit_id))
+    return reply(UnitPageOut.model_validate(orgview.unit_page(engine, user.actor, unit_id)))
 
 
 @router.get("/org/substitutes", response_model=list[SubstituteOut])
-def substitutes(user: ApiUser, engine: Engine) -> list[SubstituteOut]:
-    return [SubstituteOut.model_validate(r) for r in orgview.substitutes(engine, user.actor)]
+def substitutes(user: ApiUser, engine: Engine) -> Response:
+    return reply([SubstituteOut.model_validate(r) for r in orgview.substitutes(engine, user.actor)])
 
 
 @router.post("/org/substitutes", response_model=DoneOut, status_code=201)
-def set_substitute(body: SubstituteIn, user: ApiUser, engine: Engine) -> DoneOut:
+def set_substitute(body: SubstituteIn, user: ApiUser, engine: Engine) -> Response:
     """Someone acts for a person between two dates (by that person, the line above or HR)."""
     out = org.set_substitute(
         engine,
@@ -40,19 +49,19 @@ def set_substitute(body: SubstituteIn, user: ApiUser, engine: Engine) -> DoneOut
         body.valid_to,
         body.reason,
     )
-    return DoneOut(detail=str(out.id))
+    return reply(DoneOut(detail=str(out.id)), 201)
 
 
 @router.delete("/org/substitutes/{substitute_id}", response_model=DoneOut)
-def end_substitute(substitute_id: int, user: ApiUser, engine: Engine) -> DoneOut:
+def end_substitute(substitute_id: int, user: ApiUser, engine: Engine) -> Response:
     org.end_substitute(engine, user.actor, substitute_id)
-    return DoneOut()
+    return reply(DoneOut())
 
 
 @router.post("/org/import", response_model=ImportOut)
-def import_org(body: ImportIn, user: ApiUser, engine: Engine) -> ImportOut:
+def import_org(body: ImportIn, user: ApiUser, engine: Engine) -> Response:
     """Units and people from CSV text; `dry_run` (the default) only says what would change."""
     report = org.import_org(
         engine, user.actor, body.units_csv, body.people_csv, dry_run=body.dry_run
     )
-    return ImportOut.model_validate({**report.__dict__, "changes": report.changes})
+    return reply(ImportOut.model_validate({**report.__dict__, "changes": report.changes}))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine
-from api.schemas import OverviewOut, OverviewRowOut, StageLabelOut
+from api.schemas import OverviewOut, OverviewRowOut, StageLabelOut, reply
 from engine.services import overview
 
 router = APIRouter(tags=["overview"])
@@ -19,12 +20,14 @@ def year_overview(
     engine: Engine,
     year: Annotated[int, Query(ge=2000, le=2100)],
     root: int | None = None,
-) -> OverviewOut:
+) -> Response:
     o = overview.department_overview(engine, user.actor, year, root)
-    return OverviewOut(
-        year=o.year,
-        span_threshold=o.span_threshold,
-        stages=[StageLabelOut(key=k, title_sv=sv, title_en=en) for k, sv, en in o.stages],
-        rows=[OverviewRowOut.model_validate(r) for r in o.rows],
-        total=OverviewRowOut.model_validate(o.total),
+    return reply(
+        OverviewOut(
+            year=o.year,
+            span_threshold=o.span_threshold,
+            stages=[StageLabelOut(key=k, title_sv=sv, title_en=en) for k, sv, en in o.stages],
+            rows=[OverviewRowOut.model_validate(r) for r in o.rows],
+            total=OverviewRowOut.model_validate(o.total),
+        )
     )

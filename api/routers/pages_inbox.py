@@ -16,7 +16,7 @@ router = APIRouter()
 
 
 @router.get("/inbox")
-def inbox_page(
+async def inbox_page(
     request: Request,
     engine: Engine,
     user: PageUser,

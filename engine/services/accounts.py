@@ -220,8 +220,24 @@ def _open_session(app: App, person: Person, ip: str, new_hash: str | None) -> Ne
     return app.run(work)
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """Who a secret belongs to, and whether its last use should be written down now
+    (a read on every request; a write only every few minutes, see ``RENEW_EVERY``)."""
+
+    principal: Principal
+    touch: bool
+
+
 def session_principal(app: App, token: str) -> Principal:
     """The person a session cookie belongs to; renews the session now and then."""
+    found = find_session(app, token)
+    if found.touch:
+        renew_session(app, token)
+    return found.principal
+
+
+def find_session(app: App, token: str) -> Lookup:
     now = app.clock.now()
     with app.read() as s:
         row = s.execute(
@@ -234,17 +250,17 @@ def session_principal(app: App, token: str) -> Principal:
     ws, person = row[0], row[1]
     if ws.ended_at is not None or ws.expires_at <= now or not person.active:
         raise NotAuthenticated("the sign-in has ended", "inloggningen har upphört")
-    if now - ws.last_seen_at >= RENEW_EVERY:
-        _renew(app, ws.token_hash)
-    return Principal(person.id, person.email, person.name, "session", ws.csrf_token)
+    principal = Principal(person.id, person.email, person.name, "session", ws.csrf_token)
+    return Lookup(principal, now - ws.last_seen_at >= RENEW_EVERY)
 
 
-def _renew(app: App, token_hash: str) -> None:
+def renew_session(app: App, token: str) -> None:
+    """Slide the session's expiry forward from now."""
     now = app.clock.now()
     with app.db.write() as s:
         s.execute(
             update(WebSession)
-            .where(WebSession.token_hash == token_hash, WebSession.ended_at.is_(None))
+            .where(WebSession.token_hash == digest(token), WebSession.ended_at.is_(None))
             .values(last_seen_at=now, expires_at=now + timedelta(hours=app.settings.session_hours))
         )
 
@@ -303,6 +319,13 @@ def create_token(
 
 
 def token_principal(app: App, secret: str) -> Principal:
+    found = find_token(app, secret)
+    if found.touch:
+        touch_token(app, secret)
+    return found.principal
+
+
+def find_token(app: App, secret: str) -> Lookup:
     now = app.clock.now()
     with app.read() as s:
         row = s.execute(
@@ -318,10 +341,18 @@ def token_principal(app: App, secret: str) -> Principal:
         raise NotAuthenticated(
             "the API token is revoked or expired", "API-token är återkallad eller har gått ut"
         )
-    if token.last_used_at is None or now - token.last_used_at >= RENEW_EVERY:
-        with app.db.write() as s:
-            s.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-    return Principal(person.id, person.email, person.name, "token")
+    touch = token.last_used_at is None or now - token.last_used_at >= RENEW_EVERY
+    return Lookup(Principal(person.id, person.email, person.name, "token"), touch)
+
+
+def touch_token(app: App, secret: str) -> None:
+    """Note when a token was last used (shown on the account page)."""
+    with app.db.write() as s:
+        s.execute(
+            update(ApiToken)
+            .where(ApiToken.token_hash == digest(secret))
+            .values(last_used_at=app.clock.now())
+        )
 
 
 def list_tokens(app: App, actor: Actor) -> list[TokenView]:
