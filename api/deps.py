@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from engine.domain.errors import NotAuthenticated, NotPermitted
-from engine.services import accounts
+from engine.services import accounts, tokens
 from engine.services.accounts import Principal
 from engine.services.context import App
 from forms.render import pick_lang
@@ -69,9 +69,9 @@ async def api_principal(
     """Runs on the event loop: the lookup is one indexed read (no hop to a worker thread on
     every request); the rare write that notes the last use goes to a thread."""
     if credentials is not None:
-        found = accounts.find_token(engine, credentials.credentials)
+        found = tokens.find_token(engine, credentials.credentials)
         if found.touch:
-            await run_in_threadpool(accounts.touch_token, engine, credentials.credentials)
+            await run_in_threadpool(tokens.touch_token, engine, credentials.credentials)
         principal = found.principal
     elif request.cookies.get(SESSION_COOKIE):
         principal = await _session(engine, request.cookies[SESSION_COOKIE])

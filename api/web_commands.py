@@ -12,7 +12,7 @@ from typing import Any
 from api.console import Console
 from engine.db import migrate
 from engine.domain.errors import InvalidInput, SamflowError
-from engine.services import accounts, demo
+from engine.services import accounts, demo, tokens
 from engine.services.context import Actor, App
 from engine.settings import Settings
 
@@ -95,7 +95,7 @@ def cmd_token_create(args: argparse.Namespace, c: Console) -> int:
     from api.commands import app_of
 
     app = app_of(args)
-    secret, view = accounts.create_token(app, Actor.system("cli"), args.email, args.name, args.days)
+    secret, view = tokens.create_token(app, Actor.system("cli"), args.email, args.name, args.days)
     c.line(secret)
     c.line(
         c.t(

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from engine.db import migrate
 from engine.db.models import Person, RoleAssignment
-from engine.services import accounts, cycles, org, reports
+from engine.services import accounts, cycles, org, reports, tokens
 from engine.services.context import Actor, App
 from engine.settings import Settings
 
@@ -110,7 +110,7 @@ def _clients(app: App, sessions: int) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for i, (person_id, email) in enumerate(managers):
         actor = Actor(person_id, email)
-        token, _ = accounts.create_token(app, Actor.system("bench"), email, "bench")
+        token, _ = tokens.create_token(app, Actor.system("bench"), email, "bench")
         tasks = [t.task_id for t in reports.inbox(app, actor).items if t.key != "safety_round"]
         client: dict[str, object] = {"email": email, "token": token, "tasks": tasks}
         if i < sessions:

@@ -9,17 +9,14 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine, Lang
-from api.schemas import (
+from api.schemas import DoneOut, ReasonIn, UnmetProblem, reply
+from api.schemas_cycles import (
     AuditEventOut,
     CycleOut,
-    DoneOut,
     MeasureStatusIn,
-    ReasonIn,
     SeriousIn,
     SignOffOut,
     StageOut,
-    UnmetProblem,
-    reply,
 )
 from engine.services import cycles, plans, views
 

@@ -7,7 +7,8 @@ from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine
 from api.launcher import Launcher
-from api.schemas import JobOut, StartYearIn, reply
+from api.schemas import reply
+from api.schemas_cycles import JobOut, StartYearIn
 from engine.services import jobs, views, yearstart
 from engine.services.context import Actor, App
 

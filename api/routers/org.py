@@ -6,14 +6,13 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine
-from api.schemas import (
-    DoneOut,
+from api.schemas import DoneOut, reply
+from api.schemas_cycles import (
     ImportIn,
     ImportOut,
     SubstituteIn,
     SubstituteOut,
     UnitPageOut,
-    reply,
 )
 from engine.services import org, orgview
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine
-from api.schemas import OverviewOut, OverviewRowOut, StageLabelOut, reply
+from api.schemas import reply
+from api.schemas_cycles import OverviewOut, OverviewRowOut, StageLabelOut
 from engine.services import overview
 
 router = APIRouter(tags=["overview"])

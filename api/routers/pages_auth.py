@@ -23,7 +23,7 @@ from api.deps import (
 from api.errors import field_messages, problem
 from api.pages import redirect, render, safe_next
 from engine.domain.errors import InvalidInput, NotPermitted, SamflowError
-from engine.services import accounts, views
+from engine.services import accounts, orgview, tokens
 
 router = APIRouter()
 
@@ -116,12 +116,12 @@ def account(request: Request, engine: Engine, user: PageUser) -> Response:
 def _account(
     request: Request, engine: Engine, user: accounts.Principal, status: int = 200, **extra: Any
 ) -> Response:
-    roles, _ = views.my_roles(engine, user.actor)
-    tokens = accounts.list_tokens(engine, user.actor)
+    roles, _ = orgview.my_roles(engine, user.actor)
+    mine = tokens.list_tokens(engine, user.actor)
     extra.setdefault("errors", {})
     extra.setdefault("problem", None)
     extra.setdefault("new_token", "")
-    return render(request, "account.html", status=status, roles=roles, tokens=tokens, **extra)
+    return render(request, "account.html", status=status, roles=roles, tokens=mine, **extra)
 
 
 @router.post("/account/password")
@@ -151,11 +151,11 @@ def change_password(request: Request, engine: Engine, posted: PostedForm) -> Res
 @router.post("/account/tokens")
 def create_token(request: Request, engine: Engine, posted: PostedForm) -> Response:
     user = posted.principal
-    secret, _ = accounts.create_token(engine, user.actor, user.email, posted.get("name", "api"))
+    secret, _ = tokens.create_token(engine, user.actor, user.email, posted.get("name", "api"))
     return _account(request, engine, user, new_token=secret)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke_token(token_id: int, engine: Engine, posted: PostedForm) -> Response:
-    accounts.revoke_token(engine, posted.principal.actor, token_id)
+    tokens.revoke_token(engine, posted.principal.actor, token_id)
     return redirect("/account", done="token_revoked")

@@ -1,4 +1,5 @@
-"""Sign-in: local accounts with argon2 password hashes, web sessions and API tokens.
+"""Sign-in: local accounts with argon2 password hashes, and web sessions (API tokens are
+in ``engine.services.tokens``).
 
 Every door asks here who a request acts as (``session_principal``, ``token_principal``);
 nothing about passwords or tokens is decided in the web layer. Secrets are stored only as
@@ -20,8 +21,8 @@ from sqlalchemy import select, update
 
 from engine.db import queries
 from engine.db.models import Person
-from engine.db.models_accounts import Account, ApiToken, WebSession
-from engine.domain.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted
+from engine.db.models_accounts import Account, WebSession
+from engine.domain.errors import InvalidInput, NotAuthenticated, NotPermitted
 from engine.services import throttle
 from engine.services.context import Actor, App, Tx
 
@@ -30,7 +31,6 @@ MIN_PASSWORD = 10
 #: Sliding sessions: a request renews the session at most this often (a write per request
 #: would serialise every page view on SQLite's single writer).
 RENEW_EVERY = timedelta(minutes=5)
-TOKEN_PREFIX = "sf_"
 WRONG = ("wrong e-mail or password", "fel e-postadress eller lösenord")
 
 
@@ -54,17 +54,6 @@ class NewSession:
     token: str
     principal: Principal
     expires_at: datetime
-
-
-@dataclass(frozen=True)
-class TokenView:
-    id: int
-    name: str
-    prefix: str
-    created_at: datetime
-    expires_at: datetime | None
-    revoked_at: datetime | None
-    last_used_at: datetime | None
 
 
 def digest(secret: str) -> str:
@@ -276,106 +265,3 @@ def sign_out(app: App, token: str) -> None:
         tx.record(ACCOUNTS_CHAIN, "session.ended", "person", ws.person_id, actor)
 
     app.run(work)
-
-
-# --- API tokens ---------------------------------------------------------------------------
-def create_token(
-    app: App, actor: Actor, email: str, name: str = "api", days: int | None = None
-) -> tuple[str, TokenView]:
-    """A new bearer token for a person; the secret is shown once and stored as a hash."""
-    if days is not None and not 1 <= days <= 3650:
-        raise InvalidInput.field("days", "days must be 1–3650", "dagar måste vara 1–3650")
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-    def work(tx: Tx) -> TokenView:
-        person = queries.person_by_email(tx.session, email)
-        if not actor.is_system and actor.person_id != person.id:
-            raise NotPermitted(
-                "you may only create tokens for yourself", "du får bara skapa token åt dig själv"
-            )
-        row = ApiToken(
-            person_id=person.id,
-            name=name.strip()[:100] or "api",
-            token_hash=digest(secret),
-            prefix=secret[:10],
-            created_at=tx.now,
-            expires_at=tx.now + timedelta(days=days) if days else None,
-            revoked_at=None,
-            last_used_at=None,
-        )
-        tx.session.add(row)
-        tx.session.flush()
-        tx.record(
-            ACCOUNTS_CHAIN,
-            "token.created",
-            "token",
-            row.id,
-            actor,
-            data={"person": person.email, "name": row.name, "prefix": row.prefix},
-        )
-        return _token_view(row)
-
-    return secret, app.run(work)
-
-
-def token_principal(app: App, secret: str) -> Principal:
-    found = find_token(app, secret)
-    if found.touch:
-        touch_token(app, secret)
-    return found.principal
-
-
-def find_token(app: App, secret: str) -> Lookup:
-    now = app.clock.now()
-    with app.read() as s:
-        row = s.execute(
-            select(ApiToken, Person)
-            .join(Person, Person.id == ApiToken.person_id)
-            .where(ApiToken.token_hash == digest(secret))
-        ).first()
-    if row is None:
-        raise NotAuthenticated("unknown API token", "okänd API-token")
-    token, person = row[0], row[1]
-    expired = token.expires_at is not None and token.expires_at <= now
-    if token.revoked_at is not None or expired or not person.active:
-        raise NotAuthenticated(
-            "the API token is revoked or expired", "API-token är återkallad eller har gått ut"
-        )
-    touch = token.last_used_at is None or now - token.last_used_at >= RENEW_EVERY
-    return Lookup(Principal(person.id, person.email, person.name, "token"), touch)
-
-
-def touch_token(app: App, secret: str) -> None:
-    """Note when a token was last used (shown on the account page)."""
-    with app.db.write() as s:
-        s.execute(
-            update(ApiToken)
-            .where(ApiToken.token_hash == digest(secret))
-            .values(last_used_at=app.clock.now())
-        )
-
-
-def list_tokens(app: App, actor: Actor) -> list[TokenView]:
-    with app.read() as s:
-        rows = s.scalars(
-            select(ApiToken).where(ApiToken.person_id == actor.person_id).order_by(ApiToken.id)
-        )
-        return [_token_view(t) for t in rows]
-
-
-def revoke_token(app: App, actor: Actor, token_id: int) -> None:
-    def work(tx: Tx) -> None:
-        token = tx.session.get(ApiToken, token_id)
-        if token is None or (not actor.is_system and token.person_id != actor.person_id):
-            raise NotFound("token", token_id)
-        if token.revoked_at is None:
-            token.revoked_at = tx.now
-            tx.record(ACCOUNTS_CHAIN, "token.revoked", "token", token.id, actor)
-
-    app.run(work)
-
-
-def _token_view(t: ApiToken) -> TokenView:
-    return TokenView(
-        t.id, t.name, t.prefix, t.created_at, t.expires_at, t.revoked_at, t.last_used_at
-    )

@@ -200,3 +200,25 @@ def is_admin(app: App, actor: Actor) -> bool:
     with app.read() as s:
         scope: Scope = scope_of(s, actor, app)
     return scope.is_admin
+
+
+# --- the signed-in person -----------------------------------------------------------------
+@dataclass(frozen=True)
+class RoleView:
+    role: str
+    unit_id: int
+    unit_name: str
+    on_behalf_of: int | None  # held by someone the person stands in for
+
+
+def my_roles(app: App, actor: Actor) -> tuple[list[RoleView], bool]:
+    """The roles a person acts in today (their own and those of whom they stand in for),
+    and whether they administer any part of the organisation."""
+    with app.read() as s:
+        scope = scope_of(s, actor, app)
+        names = queries.unit_names(s, [a.unit_id for a in scope.auth.addresses])
+    roles = [
+        RoleView(a.role.value, a.unit_id, names.get(a.unit_id, ""), who)
+        for a, who in sorted(scope.auth.addresses.items())
+    ]
+    return roles, scope.is_admin

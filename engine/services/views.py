@@ -23,7 +23,7 @@ from engine.domain.errors import NotFound
 from engine.domain.org import OrgSnapshot
 from engine.services import access, attachments, audit, facts, jobs, reports, taskgen, templates
 from engine.services.context import Actor, App
-from engine.services.visibility import Scope, require_cycle, require_task, scope_of
+from engine.services.visibility import Scope, acts_on, require_cycle, require_task, scope_of
 
 
 @dataclass(frozen=True)
@@ -182,16 +182,20 @@ def cycle_risks(s: Session, cycle_id: int) -> list[reports.RiskView]:
 
 def start_input(detail: TaskDetail) -> dict[str, Any]:
     """What the form shows when opened: the saved draft, the submitted input, the plan as
-    it stands (a plan sent back for revision is edited, not retyped), or a first row."""
-    if detail.draft is not None:
-        return detail.draft
-    if detail.data:
-        return detail.data
-    if detail.form_key == "action_plan":
-        return _plan_input(detail)
-    if detail.form_key == "survey_results":
-        return {"survey_name": f"Medarbetarenkät {detail.year}"}
-    return {}
+    it stands (a plan sent back for revision is edited, not retyped), or a first row. A
+    survey lists the files attached to its task."""
+    found = detail.draft if detail.draft is not None else detail.data
+    if found:
+        start = dict(found)
+    elif detail.form_key == "action_plan":
+        start = _plan_input(detail)
+    elif detail.form_key == "survey_results":
+        start = {"survey_name": f"Medarbetarenkät {detail.year}"}
+    else:
+        start = {}
+    if detail.form_key == "survey_results" and detail.attachments:
+        start["attachments"] = [a.filename for a in detail.attachments]
+    return start
 
 
 def _plan_input(detail: TaskDetail) -> dict[str, Any]:
@@ -269,7 +273,9 @@ def see_task(app: App, actor: Actor, task_id: int) -> None:
         task = s.get(Task, task_id)
         if task is None:
             raise NotFound("task", task_id)
-        require_task(s, app, scope_of(s, actor, app), task)
+        scope = scope_of(s, actor, app)
+        if not acts_on(scope, task):  # the common case needs no walk up the tree
+            require_task(s, app, scope, task)
 
 
 def see_cycle(app: App, actor: Actor, cycle_id: int) -> None:
@@ -297,25 +303,3 @@ def job(app: App, actor: Actor, job_id: int) -> jobs.JobView:
     if view.created_by != actor.person_id and not scope.is_admin:
         raise NotFound("job", job_id)
     return view
-
-
-# --- the signed-in person -----------------------------------------------------------------
-@dataclass(frozen=True)
-class RoleView:
-    role: str
-    unit_id: int
-    unit_name: str
-    on_behalf_of: int | None  # held by someone the person stands in for
-
-
-def my_roles(app: App, actor: Actor) -> tuple[list[RoleView], bool]:
-    """The roles a person acts in today (their own and those of whom they stand in for),
-    and whether they administer any part of the organisation."""
-    with app.read() as s:
-        scope = scope_of(s, actor, app)
-        names = queries.unit_names(s, [a.unit_id for a in scope.auth.addresses])
-    roles = [
-        RoleView(a.role.value, a.unit_id, names.get(a.unit_id, ""), who)
-        for a, who in sorted(scope.auth.addresses.items())
-    ]
-    return roles, scope.is_admin

@@ -21,7 +21,7 @@ with warnings.catch_warnings():
 from api.app import create_app
 from api.launcher import ThreadLauncher
 from engine.domain.clock import FrozenClock
-from engine.services import accounts
+from engine.services import accounts, tokens
 from engine.services.context import Actor, App
 from engine.settings import Settings
 from tests.factories import Org, build_org
@@ -42,7 +42,7 @@ class Web:
 
     def api(self, email: str) -> TestClient:
         """A client that calls the API with a fresh token of this person."""
-        secret, _ = accounts.create_token(self.engine, Actor.system("test"), email)
+        secret, _ = tokens.create_token(self.engine, Actor.system("test"), email)
         client = self._client()
         client.headers["Authorization"] = f"Bearer {secret}"
         return client

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from api.cli import main
-from engine.services import accounts
+from engine.services import accounts, tokens
 from engine.services.context import App
 from tests.factories import build_org
 
@@ -39,7 +39,7 @@ def test_token_create_prints_a_working_token(
     build_org(sqlite_app)
     assert main(["--db", sqlite_url, "token", "create", "hr@x.se", "--name", "HR-system"]) == 0
     secret = capsys.readouterr().out.splitlines()[0]
-    assert accounts.token_principal(sqlite_app, secret).email == "hr@x.se"
+    assert tokens.token_principal(sqlite_app, secret).email == "hr@x.se"
     assert main(["--db", sqlite_url, "token", "create", "hr@x.se", "--days", "0"]) == 2
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from engine.db.models_accounts import Account, LoginThrottle
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import InvalidInput, NotAuthenticated, NotPermitted, TooManyAttempts
-from engine.services import accounts, audit
+from engine.services import accounts, audit, tokens
 from engine.services.context import Actor, App
 from tests.factories import build_org
 
@@ -114,17 +114,17 @@ def test_failures_from_many_threads_are_all_counted(fast: App) -> None:
 
 
 def test_api_tokens_act_as_their_person_until_revoked(fast: App, clock: FrozenClock) -> None:
-    secret, view = accounts.create_token(fast, SYSTEM, "m1@x.se", "lön", days=1)
+    secret, view = tokens.create_token(fast, SYSTEM, "m1@x.se", "lön", days=1)
     assert secret.startswith("sf_") and view.prefix == secret[:10]
-    principal = accounts.token_principal(fast, secret)
+    principal = tokens.token_principal(fast, secret)
     assert principal.email == "m1@x.se" and principal.csrf_token is None
-    assert accounts.list_tokens(fast, principal.actor)[0].last_used_at is not None
+    assert tokens.list_tokens(fast, principal.actor)[0].last_used_at is not None
     clock.advance(timedelta(days=2))
     with pytest.raises(NotAuthenticated):
-        accounts.token_principal(fast, secret)
-    other, view2 = accounts.create_token(fast, SYSTEM, "m1@x.se")
-    accounts.revoke_token(fast, principal.actor, view2.id)
+        tokens.token_principal(fast, secret)
+    other, view2 = tokens.create_token(fast, SYSTEM, "m1@x.se")
+    tokens.revoke_token(fast, principal.actor, view2.id)
     with pytest.raises(NotAuthenticated):
-        accounts.token_principal(fast, other)
+        tokens.token_principal(fast, other)
     with pytest.raises(InvalidInput):
-        accounts.create_token(fast, SYSTEM, "m1@x.se", days=0)
+        tokens.create_token(fast, SYSTEM, "m1@x.se", days=0)
