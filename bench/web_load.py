@@ -22,6 +22,7 @@ import asyncio
 import json
 import os
 import random
+import resource
 import socket
 import subprocess
 import sys
@@ -130,8 +131,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def report(
-    name: str, latencies: list[float], errors: int, elapsed: float, cpu: float = 0.0
+    name: str,
+    latencies: list[float],
+    errors: int,
+    elapsed: float,
+    cpu: float = 0.0,
+    client_cpu: float = 0.0,
 ) -> None:
     if not latencies:
         print(f"{name:<34} no requests")
@@ -141,7 +152,8 @@ def report(
     print(
         f"{name:<34} n={len(ms):>6}  {len(ms) / elapsed:7.1f}/s  p50={p(0.5):6.1f} ms  "
         f"p95={p(0.95):6.1f} ms  p99={p(0.99):6.1f} ms  errors={errors}  "
-        f"server CPU {1000 * cpu / len(ms):4.1f} ms/req ({100 * cpu / elapsed:3.0f}% of a core)"
+        f"server CPU {1000 * cpu / len(ms):4.1f} ms/req ({100 * cpu / elapsed:3.0f}% of a core), "
+        f"load generator {100 * client_cpu / elapsed:3.0f}%"
     )
 
 
@@ -210,14 +222,19 @@ def main() -> None:
             ("GET /inbox (page), 1 req/s each", page, browsers, 1.0),
             ("GET /api/inbox, 1 req/s each", api_inbox, everyone[: args.clients], 1.0),
         ):
-            before = cpu_seconds(server.pid)
+            before, mine = cpu_seconds(server.pid), own_cpu()
             result = asyncio.run(run(base, group, make, args.seconds, think))
-            report(name, *result, cpu_seconds(server.pid) - before)
+            report(name, *result, cpu_seconds(server.pid) - before, own_cpu() - mine)
         per = max(1, len(everyone) // args.clients)
         groups = [completions(everyone[i * per : (i + 1) * per]) for i in range(args.clients)]
-        before = cpu_seconds(server.pid)
+        before, mine = cpu_seconds(server.pid), own_cpu()
         result = asyncio.run(run(base, groups, complete, 60))
-        report("POST complete, closed loop", *result, cpu_seconds(server.pid) - before)
+        report(
+            "POST complete, closed loop",
+            *result,
+            cpu_seconds(server.pid) - before,
+            own_cpu() - mine,
+        )
         print(f"server peak RSS (VmHWM): {peak_rss_mb(server.pid):.0f} MB")
     finally:
         server.terminate()
