@@ -60,7 +60,14 @@ class ThreadLauncher:
 
 
 def _prefect(app: App) -> Launcher:
-    module = importlib.import_module("api.prefect_launcher")
+    try:
+        module = importlib.import_module("api.prefect_launcher")
+    except ModuleNotFoundError as exc:
+        raise InvalidInput.field(
+            "SAMFLOW_RUNNER",
+            f"the prefect runner is not available here ({exc.name} is missing)",
+            f"köraren prefect finns inte här ({exc.name} saknas)",
+        ) from None
     launcher: Launcher = module.PrefectLauncher(app)
     return launcher
 

@@ -113,7 +113,8 @@ def web_any(db_url: str, clock: FrozenClock) -> Iterator[Web]:
 
 
 def _close(w: Web) -> None:
-    w.launcher.join(30)
+    if isinstance(w.app.state.launcher, ThreadLauncher):
+        w.launcher.join(30)
     for client in w.clients:
         client.__exit__(None, None, None)
     w.engine.db.dispose()
