@@ -236,3 +236,68 @@ def test_someone_elses_task_and_cycle_are_not_found(web: Web) -> None:
     posted = _post(client, f"/tasks/{task}", {"_action": "complete"})
     assert posted.status_code == 404  # type: ignore[attr-defined]
     assert client.get("/no/such/page").status_code == 404
+
+
+def test_risk_assessment_page_shows_the_matrix_of_what_was_typed(web: Web) -> None:
+    o, cycle = web.org, web.org.cycle_of("U1")
+    drive_to(o, cycle, "analysis")
+    client = web.browser("m1@x.se")
+    task = _task_id(web, "m1@x.se", "risk_assessment")
+    fields = [
+        ("participants", "Chef och skyddsombud"),
+        ("safety_rep_participated", "false"),
+        ("safety_rep_participated", "true"),
+        ("risks[0].description", "Tunga lyft"),
+        ("risks[0].domain", "physical"),
+        ("risks[0].probability", "4"),
+        ("risks[0].consequence", "3"),
+        ("risks[0].serious", ""),
+    ]
+    page = _post(client, f"/tasks/{task}", [*fields, ("_action", "add:risks")])
+    html = page.text  # type: ignore[attr-defined]
+    assert 'name="risks[1].description"' in html and "Riskmatris" in html
+    assert re.search(
+        r'class="lvl-very_high"><span class="visually-hidden">Mycket hög: </span>1<', html
+    )
+    done = _post(client, f"/tasks/{task}", [*fields, ("_action", "complete")])
+    assert done.status_code == 303  # type: ignore[attr-defined]
+    risk = web.api("m1@x.se").get(f"/api/cycles/{cycle}").json()["risks"][0]
+    assert (risk["probability"], risk["consequence"], risk["serious"]) == (4, 3, None)
+
+
+def test_follow_up_and_annual_evaluation_forms(web: Web) -> None:
+    o, cycle = web.org, web.org.cycle_of("U1")
+    drive_to(o, cycle, "follow_up")
+    client = web.browser("m1@x.se")
+    task = _task_id(web, "m1@x.se", "measure_follow_up")
+    page = client.get(f"/tasks/{task}")
+    assert "Åtgärden som följs upp" in page.text and "Taklyft" in page.text
+    missing = _post(client, f"/tasks/{task}", {"status": "done", "_action": "complete"})
+    assert missing.status_code == 422 and 'id="f-effect_ok-err"' in missing.text  # type: ignore[attr-defined]
+    ok = _post(
+        client,
+        f"/tasks/{task}",
+        {"status": "done", "effect_ok": "true", "effect": "Bra", "_action": "complete"},
+    )
+    assert ok.status_code == 303  # type: ignore[attr-defined]
+    o.sign_off("m1@x.se", cycle, "follow_up")
+    task = _task_id(web, "m1@x.se", "annual_evaluation")
+    checks = [
+        "policy",
+        "routines",
+        "task_distribution",
+        "knowledge",
+        "cooperation",
+        "risk_assessment",
+        "action_plan",
+        "incidents",
+        "ohs",
+    ]
+    pairs = [(c, "false") for c in checks] + [
+        ("policy", "true"),
+        ("findings", "Rutinerna fungerar"),
+    ]
+    done = _post(client, f"/tasks/{task}", [*pairs, ("_action", "complete")])
+    assert done.status_code == 303  # type: ignore[attr-defined]
+    data = web.api("m1@x.se").get(f"/api/tasks/{task}").json()["data"]
+    assert data["policy"] is True and data["routines"] is False
