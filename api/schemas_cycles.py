@@ -123,6 +123,11 @@ class UnitPageOut(Out):
     cycles: list[CycleRowOut]
 
 
+class PersonOut(Out):
+    name: str
+    email: str
+
+
 class SubstituteIn(In):
     person_email: str = Field(max_length=254, description="Who stands in.")
     for_email: str = Field(max_length=254, description="Who is away.")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine
@@ -10,6 +12,7 @@ from api.schemas import DoneOut, reply
 from api.schemas_cycles import (
     ImportIn,
     ImportOut,
+    PersonOut,
     SubstituteIn,
     SubstituteOut,
     UnitPageOut,
@@ -29,6 +32,15 @@ def top_units(user: ApiUser, engine: Engine) -> Response:
 def unit(unit_id: int, user: ApiUser, engine: Engine) -> Response:
     """A unit: the units under it, who holds which role there, its cycles."""
     return reply(UnitPageOut.model_validate(orgview.unit_page(engine, user.actor, unit_id)))
+
+
+@router.get("/org/people", response_model=list[PersonOut])
+def find_people(
+    user: ApiUser, engine: Engine, q: Annotated[str, Query(min_length=2, max_length=100)]
+) -> Response:
+    """Active people whose name or e-mail contains the text (to pick a substitute)."""
+    found = orgview.find_people(engine, user.actor, q)
+    return reply([PersonOut(name=n, email=e) for n, e in found])
 
 
 @router.get("/org/substitutes", response_model=list[SubstituteOut])

@@ -29,8 +29,9 @@ def org_unit(request: Request, engine: Engine, user: PageUser, unit_id: int) -> 
 
 
 @router.get("/org/substitutes")
-def substitutes(request: Request, engine: Engine, user: PageUser) -> Response:
-    return _substitutes(request, engine, user)
+def substitutes(request: Request, engine: Engine, user: PageUser, q: str = "") -> Response:
+    """The list and the form; ``q`` finds people by name or e-mail (to pick a substitute)."""
+    return _substitutes(request, engine, user, query=q.strip()[:100])
 
 
 def _substitutes(
@@ -39,11 +40,15 @@ def _substitutes(
     user: Principal,
     form: dict[str, str] | None = None,
     exc: SamflowError | None = None,
+    query: str = "",
 ) -> Response:
     lang = lang_of(request)
+    found = orgview.find_people(engine, user.actor, query) if len(query) >= 2 else []
     return render(
         request,
         "substitutes.html",
+        query=query,
+        found=found,
         status=int(problem(exc, lang)["status"]) if exc else 200,
         rows=orgview.substitutes(engine, user.actor),
         form=form or {},

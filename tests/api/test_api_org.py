@@ -111,3 +111,13 @@ def test_overview_per_department(web: Web) -> None:
         "/api/overview", params={"year": 2027, "root": web.org.units["U2"]}
     )
     assert hidden.status_code == 404
+
+
+def test_people_are_found_by_name_or_email(web: Web) -> None:
+    client = web.api("m1@x.se")
+    found = client.get("/api/org/people", params={"q": "skyddsombud"}).json()
+    assert {p["email"] for p in found} == {"so1@x.se", "so2@x.se", "hso@x.se"}
+    assert (
+        client.get("/api/org/people", params={"q": "SO1@"}).json()[0]["name"] == "Sven Skyddsombud"
+    )
+    assert client.get("/api/org/people", params={"q": "x"}).status_code == 422

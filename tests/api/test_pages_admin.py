@@ -142,3 +142,9 @@ def test_overview_page_has_an_svg_chart_and_the_table(web: Web) -> None:
     assert "Avdelningen" in page.text and "Medarbetare per chef, median" in page.text
     assert "30" in page.text
     assert client.get("/overview", params={"year": "nonsense"}).status_code == 200
+
+
+def test_substitutes_page_finds_people(web: Web) -> None:
+    page = web.browser("m1@x.se").get("/org/substitutes", params={"q": "Sven"})
+    assert "Sven Skyddsombud – so1@x.se" in page.text
+    assert "Ingen träff." in web.browser("m2@x.se").get("/org/substitutes", params={"q": "zz"}).text
