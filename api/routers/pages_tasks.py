@@ -4,6 +4,7 @@ deadline, attach files."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -38,15 +39,19 @@ def _page(
     *,
     data: dict[str, Any] | None = None,
     exc: SamflowError | None = None,
+    side: bool = False,
 ) -> Response:
-    """The task page; after a refused submission, with the person's input and the errors."""
+    """The task page; after a refused submission, with the person's input and the errors
+    (beside the form's fields, or beside a side form's: return, hand over, deadline)."""
     lang = lang_of(request)
     d = views.task_detail(engine, user.actor, task_id)
     schema = schema_for(d.form_key)
     errors = field_messages(exc, lang) if isinstance(exc, InvalidInput) else {}
+    form_errors, side_errors = ({}, errors) if side else (errors, {})
     fields = None
     if d.may.work:
-        fields = build(schema, data if data is not None else views.start_input(d), errors)
+        start = data if data is not None else views.start_input(d)
+        fields = build(schema, start, form_errors)
     shown = build(schema, d.data or d.draft or {}, {}) if fields is None else None
     prob = problem(exc, lang) if exc is not None else None
     if prob and fields is not None:
@@ -63,7 +68,7 @@ def _page(
         fields=fields,
         shown=shown,
         problem=prob,
-        errors=errors,
+        errors=side_errors,
         matrix_points=_points(current or {}),
         min_answers=engine.settings.min_survey_answers,
         max_kb=engine.settings.max_upload_bytes // 1000,
@@ -106,14 +111,20 @@ def submit(request: Request, engine: Engine, posted: PostedForm, task_id: int) -
     return redirect(f"/cycles/{d.cycle_id}", done="completed")
 
 
-def _act(request: Request, engine: Engine, posted: PostedForm, task_id: int, work: Any) -> Any:
+def _act(
+    request: Request,
+    engine: Engine,
+    posted: PostedForm,
+    task_id: int,
+    work: Callable[[], Response],
+) -> Response:
     """Run an action on the task; a refusal shows on the task page, in context."""
     try:
         return work()
     except SamflowError as exc:
         if exc.category == "not_found" and not _visible(engine, posted.principal, task_id):
             raise
-        return _page(request, engine, posted.principal, task_id, exc=exc)
+        return _page(request, engine, posted.principal, task_id, exc=exc, side=True)
 
 
 def _visible(engine: Engine, user: Principal, task_id: int) -> bool:
@@ -130,8 +141,7 @@ def claim(request: Request, engine: Engine, posted: PostedForm, task_id: int) ->
         tasks.claim_task(engine, posted.principal.actor, task_id)
         return redirect(f"/tasks/{task_id}", done="claimed")
 
-    result: Response = _act(request, engine, posted, task_id, work)
-    return result
+    return _act(request, engine, posted, task_id, work)
 
 
 @router.post("/tasks/{task_id}/release")
@@ -140,8 +150,7 @@ def release(request: Request, engine: Engine, posted: PostedForm, task_id: int) 
         tasks.release_task(engine, posted.principal.actor, task_id)
         return redirect(f"/tasks/{task_id}", done="released")
 
-    result: Response = _act(request, engine, posted, task_id, work)
-    return result
+    return _act(request, engine, posted, task_id, work)
 
 
 @router.post("/tasks/{task_id}/return")
@@ -150,8 +159,7 @@ def return_task(request: Request, engine: Engine, posted: PostedForm, task_id: i
         tasks.return_task(engine, posted.principal.actor, task_id, posted.get("reason"))
         return redirect("/inbox", done="returned")
 
-    result: Response = _act(request, engine, posted, task_id, work)
-    return result
+    return _act(request, engine, posted, task_id, work)
 
 
 @router.post("/tasks/{task_id}/delegate")
@@ -163,8 +171,7 @@ def delegate(request: Request, engine: Engine, posted: PostedForm, task_id: int)
         tasks.delegate_task(engine, posted.principal.actor, task_id, to, posted.get("reason"))
         return redirect("/inbox", done="delegated")
 
-    result: Response = _act(request, engine, posted, task_id, work)
-    return result
+    return _act(request, engine, posted, task_id, work)
 
 
 @router.post("/tasks/{task_id}/extend")
@@ -174,8 +181,7 @@ def extend(request: Request, engine: Engine, posted: PostedForm, task_id: int) -
         tasks.extend_due(engine, posted.principal.actor, task_id, due, posted.get("reason"))
         return redirect(f"/tasks/{task_id}", done="extended")
 
-    result: Response = _act(request, engine, posted, task_id, work)
-    return result
+    return _act(request, engine, posted, task_id, work)
 
 
 @router.post("/tasks/{task_id}/files")
@@ -195,8 +201,7 @@ def upload(request: Request, engine: Engine, posted: PostedForm, task_id: int) -
         )
         return redirect(f"/tasks/{task_id}", done="uploaded")
 
-    result: Response = _act(request, engine, posted, task_id, work)
-    return result
+    return _act(request, engine, posted, task_id, work)
 
 
 @router.get("/files/{attachment_id}")
