@@ -67,6 +67,7 @@ def create_app(
     app.state.engine = engine
     app.state.jinja = environment()
     app.state.launcher = launcher or launcher_for(engine)
+    app.state.admin_links = {}
     errors.install(app)
     for module in API_ROUTERS:
         app.include_router(module.router, prefix="/api", responses=errors.RESPONSES)

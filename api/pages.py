@@ -3,6 +3,7 @@ and the headers every page carries (no framing, no sniffing, scripts only from h
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -54,15 +55,25 @@ def render(
     return response
 
 
+ADMIN_TTL = 60.0
+
+
 def _is_admin(request: Request, me: Principal | None) -> bool:
+    """Whether to show the HR/director links: remembered a minute per person (only the
+    navigation depends on it; every page and use case checks access itself)."""
     if me is None:
         return False
-    cached = getattr(request.state, "is_admin", None)
-    if cached is None:
+    seen: dict[int, tuple[float, bool]] = request.app.state.admin_links
+    now = time.monotonic()
+    hit = seen.get(me.person_id)
+    if hit is None or hit[0] < now:
         from engine.services import orgview
 
-        cached = request.state.is_admin = orgview.is_admin(request.app.state.engine, me.actor)
-    return bool(cached)
+        hit = seen[me.person_id] = (
+            now + ADMIN_TTL,
+            orgview.is_admin(request.app.state.engine, me.actor),
+        )
+    return hit[1]
 
 
 def _lang_url(request: Request, lang: str) -> str:
