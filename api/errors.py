@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.deps import lang_of
+from api.pages import render_error
 from api.schemas import Problem
 from engine.domain.errors import (
     FieldError,
@@ -123,12 +126,6 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api")
 
 
-def lang_of(request: Request) -> str:
-    from api.deps import lang_of as asked
-
-    return asked(request)
-
-
 def install(app: FastAPI) -> None:
     """Register the handlers on the app (pages render through ``page_error``)."""
 
@@ -192,8 +189,6 @@ def _headers(exc: SamflowError) -> dict[str, str]:
 
 
 def _next(request: Request) -> str:
-    from urllib.parse import quote
-
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return quote(target if request.method == "GET" else "/inbox", safe="")
 
@@ -202,6 +197,4 @@ def page_error(
     request: Request, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> Response:
     """The error as a page, in words, with the same status code."""
-    from api.pages import render_error
-
     return render_error(request, body, headers or {})

@@ -47,11 +47,7 @@ def _inbox(
         stage=stage or None,
         unit_id=unit_id,
     )
-    everything = box if not (overdue or week or stage or unit_id) else reports.inbox(engine, actor)
-    units = sorted({(i.unit_id, i.unit_name) for i in everything.items}, key=lambda u: u[1])
-    stages: dict[str, tuple[str, str]] = {}
-    for i in everything.items:
-        stages.setdefault(i.stage_key, (i.stage_sv, i.stage_en))
+    units = sorted(box.units.items(), key=lambda u: u[1])
     filters = {"overdue": bool(overdue), "week": bool(week), "stage": stage, "unit": unit_id}
     extra.setdefault("results", None)
     extra.setdefault("problem", None)
@@ -61,7 +57,7 @@ def _inbox(
         box=box,
         filters=filters,
         units=units,
-        stages=[(k, sv, en) for k, (sv, en) in stages.items()],
+        stages=[(k, sv, en) for k, (sv, en) in box.stages.items()],
         **extra,
     )
 

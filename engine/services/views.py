@@ -152,32 +152,13 @@ def _form_context(s: Session, task: Task) -> dict[str, Any]:
     if task.form_key in ("action_plan", "approval"):
         out["plan"] = reports.plan_view(s, task.cycle_id)
     if task.form_key == "action_plan":
-        out["risks"] = cycle_risks(s, task.cycle_id)
+        out["risks"] = reports.risk_views(s, task.cycle_id)
     if task.form_key == "measure_follow_up" and task.measure_id is not None:
         for item in reports.plan_view(s, task.cycle_id):
             for m in item.measures:
                 if m.id == task.measure_id:
                     out["measure"] = m
     return out
-
-
-def cycle_risks(s: Session, cycle_id: int) -> list[reports.RiskView]:
-    from engine.db.models import Risk
-    from engine.domain.risk import level
-
-    return [
-        reports.RiskView(
-            r.id,
-            r.position,
-            r.description,
-            r.domain,
-            r.probability,
-            r.consequence,
-            level(r.probability, r.consequence).key,
-            r.serious,
-        )
-        for r in s.scalars(select(Risk).where(Risk.cycle_id == cycle_id).order_by(Risk.position))
-    ]
 
 
 def start_input(detail: TaskDetail) -> dict[str, Any]:

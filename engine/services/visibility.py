@@ -116,15 +116,6 @@ def require_admin(session: Session, app: App, scope: Scope, unit_ids: Iterable[i
         )
 
 
-def visible_units(session: Session, app: App, scope: Scope) -> list[int]:
-    """Every unit the person sees (for lists and overviews), tree order."""
-    org = queries.org_snapshot(session, local_date(app.clock.now()))
-    out: dict[int, None] = {}
-    for root in top_roots(scope, org):
-        out.update(dict.fromkeys(org.subtree(root)))
-    return list(out)
-
-
 def top_roots(scope: Scope, org: OrgSnapshot) -> list[int]:
     """The roots not already under another root (a page starts from these)."""
     return sorted(
@@ -136,8 +127,3 @@ def top_roots(scope: Scope, org: OrgSnapshot) -> list[int]:
 
 def top_units(session: Session) -> list[int]:
     return list(session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id.is_(None))))
-
-
-def see(app: App, actor: Actor) -> Scope:
-    with app.read() as s:
-        return scope_of(s, actor, app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.domain.errors import NotFound, NotPermitted
-from engine.services import orgview, overview, views, visibility, yearstart
+from engine.services import orgview, overview, views, yearstart
 from engine.services.context import App
 from tests.factories import build_org
 
@@ -61,16 +61,3 @@ def test_overview_counts_stages_tasks_and_span(app: App) -> None:
     assert (view.total.managers, view.total.span_median) == (3, 30)  # 4, 30 and 45 employees
     with pytest.raises(NotFound):
         overview.department_overview(app, o.actor("m1@x.se"), 2027, o.units["U2"])
-
-
-def test_visible_units_are_the_subtrees(app: App) -> None:
-    o = build_org(app)
-    with app.read() as s:
-        dep = visibility.scope_of(s, o.actor("dep@x.se"), app)
-        assert visibility.visible_units(s, app, dep) == [
-            o.units["DEP"],
-            o.units["U1"],
-            o.units["U2"],
-        ]
-        nobody = visibility.scope_of(s, o.actor("so1@x.se"), app)
-        assert visibility.visible_units(s, app, nobody) == [o.units["U1"]]
