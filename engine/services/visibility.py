@@ -47,15 +47,18 @@ class Scope:
 
     def sees_unit(self, unit_id: int, org: OrgSnapshot) -> bool:
         """``org`` needs the unit's ancestors (``queries.ancestry_snapshot`` is enough)."""
-        return unit_id in self.roots or any(a in self.roots for a in org.ancestors(unit_id))
+        return _within(unit_id, self.roots, org)
 
     def administers(self, unit_id: int, org: OrgSnapshot) -> bool:
-        chain = [unit_id, *org.ancestors(unit_id)]
-        return any(u in self.admin_roots for u in chain)
+        return _within(unit_id, self.admin_roots, org)
 
     @property
     def is_admin(self) -> bool:
         return bool(self.admin_roots)
+
+
+def _within(unit_id: int, roots: frozenset[int], org: OrgSnapshot) -> bool:
+    return unit_id in roots or any(a in roots for a in org.ancestors(unit_id))
 
 
 def scope_of(session: Session, actor: Actor, app: App) -> Scope:
