@@ -48,10 +48,9 @@ def _page(
     schema = schema_for(d.form_key)
     errors = field_messages(exc, lang) if isinstance(exc, InvalidInput) else {}
     form_errors, side_errors = ({}, errors) if side else (errors, {})
-    fields = None
-    if d.may.work:
-        start = data if data is not None else views.start_input(d)
-        fields = build(schema, start, form_errors)
+    if data is None:
+        data = views.start_input(d) if d.may.work else d.data
+    fields = build(schema, data, form_errors) if d.may.work else None
     shown = build(schema, d.data or d.draft or {}, {}) if fields is None else None
     prob = problem(exc, lang) if exc is not None else None
     if prob and fields is not None:
@@ -59,7 +58,6 @@ def _page(
         for e in prob["errors"]:
             if e["path"] in known:
                 e["anchor"], e["label"] = field_id(e["path"]), describe(schema, e["path"], lang)
-    current = data if data is not None else (views.start_input(d) if fields else d.data)
     return render(
         request,
         "task.html",
@@ -69,7 +67,7 @@ def _page(
         shown=shown,
         problem=prob,
         errors=side_errors,
-        matrix_points=_points(current or {}),
+        matrix_points=_points(data),
         min_answers=engine.settings.min_survey_answers,
         max_kb=engine.settings.max_upload_bytes // 1000,
     )
@@ -78,9 +76,12 @@ def _page(
 def _points(data: dict[str, Any]) -> list[tuple[int, int, str]]:
     """(probability, consequence, number) of each risk in a risk assessment's input."""
     out = []
-    for i, r in enumerate(data.get("risks") or []):
+    risks = data.get("risks") if isinstance(data, dict) else None
+    for i, r in enumerate(risks if isinstance(risks, list) else []):
+        if not isinstance(r, dict):
+            continue
         p, c = str(r.get("probability", "")), str(r.get("consequence", ""))
-        if isinstance(r, dict) and p.isdigit() and c.isdigit():
+        if p in "1234" and c in "1234" and p and c:
             out.append((int(p), int(c), str(i + 1)))
     return out
 

@@ -301,3 +301,42 @@ def test_follow_up_and_annual_evaluation_forms(web: Web) -> None:
     assert done.status_code == 303  # type: ignore[attr-defined]
     data = web.api("m1@x.se").get(f"/api/tasks/{task}").json()["data"]
     assert data["policy"] is True and data["routines"] is False
+
+
+def test_odd_field_names_and_values_never_make_the_page_fail(web: Web) -> None:
+    o, cycle = web.org, web.org.cycle_of("U1")
+    drive_to(o, cycle, "analysis")
+    client = web.browser("m1@x.se")
+    task = _task_id(web, "m1@x.se", "risk_assessment")
+    odd = [
+        [("risks[0]", "x")],
+        [("risks", "abc")],
+        [("[0]", "z")],
+        [("a..b", "1")],
+        [("risks[999999].description", "x")],
+        [("risks[0].probability", "9")],
+        [("risks[0].probability", "2"), ("risks[0].consequence", "33")],
+        [("participants[0]", "x")],
+        [("safety_rep_participated", "kanske")],
+    ]
+    for fields in odd:
+        for action in ("complete", "add:risks", "remove:risks[0]", "add:nowhere", "save"):
+            reply = _post(client, f"/tasks/{task}", [*fields, ("_action", action)])
+            assert reply.status_code in (200, 303, 422), (fields, action, reply.status_code)  # type: ignore[attr-defined]
+        assert client.get(f"/tasks/{task}").status_code == 200  # the odd draft renders too
+
+
+def test_a_draft_of_any_shape_from_the_api_still_renders(web: Web) -> None:
+    o, cycle = web.org, web.org.cycle_of("U1")
+    drive_to(o, cycle, "analysis")
+    task = _task_id(web, "m1@x.se", "risk_assessment")
+    odd = {
+        "risks": [1, "x", {"probability": [], "consequence": {"a": 1}}],
+        "participants": {"a": 1},
+        "note": None,
+    }
+    assert (
+        web.api("m1@x.se").post(f"/api/tasks/{task}/draft", json={"data": odd}).status_code == 200
+    )
+    page = web.browser("m1@x.se").get(f"/tasks/{task}")
+    assert page.status_code == 200 and "Riskbedömning" in page.text
