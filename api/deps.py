@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -22,6 +22,11 @@ from engine.services import accounts, tokens
 from engine.services.accounts import Principal
 from engine.services.context import App
 from forms.render import pick_lang
+
+#: The largest id a database integer holds; larger ones are refused at the door (422), not
+#: passed on to overflow in the driver.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 SESSION_COOKIE = "samflow_session"
 LANG_COOKIE = "samflow_lang"
@@ -146,6 +151,13 @@ def _check_csrf(principal: Principal, sent: str) -> None:
             "formuläret är för gammalt eller skickades inte från samflow; ladda om sidan "
             "och försök igen",
         )
+
+
+def as_id(text: str | None) -> int | None:
+    """A form or query value as an id, or None when it is not one."""
+    if text and text.isdigit() and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
 
 
 def client_ip(request: Request) -> str:

@@ -4,7 +4,7 @@ attribute, so a reply never carries more than its shape names)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -221,7 +221,9 @@ class TaskResultOut(Out):
 
 class CompleteIn(In):
     data: dict[str, Any]
-    version: int | None = Field(None, description="Refuse (409) if the task changed since.")
+    version: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="Refuse (409) if the task changed since."
+    )
 
 
 class DraftIn(In):
@@ -243,7 +245,7 @@ class ExtendIn(In):
 
 
 class BulkApproveIn(In):
-    task_ids: list[int] = Field(min_length=1, max_length=500)
+    task_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(min_length=1, max_length=500)
     comment: str = Field("", max_length=4000)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.deps import ApiUser, Engine
+from api.deps import ApiUser, Engine, Id
 from api.schemas import DoneOut, MeOut, NewTokenOut, RoleOut, TokenIn, TokenOut, reply
 from engine.services import orgview, tokens
 
@@ -40,6 +40,6 @@ def create_token(body: TokenIn, user: ApiUser, engine: Engine) -> Response:
 
 
 @router.delete("/tokens/{token_id}", response_model=DoneOut)
-def revoke_token(token_id: int, user: ApiUser, engine: Engine) -> Response:
+def revoke_token(token_id: Id, user: ApiUser, engine: Engine) -> Response:
     tokens.revoke_token(engine, user.actor, token_id)
     return reply(DoneOut())

@@ -8,7 +8,7 @@ import json
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.deps import ApiUser, Engine, Lang
+from api.deps import ApiUser, Engine, Id, Lang
 from api.schemas import DoneOut, ReasonIn, UnmetProblem, reply
 from api.schemas_cycles import (
     AuditEventOut,
@@ -24,7 +24,7 @@ router = APIRouter(tags=["cycles"])
 
 
 @router.get("/cycles/{cycle_id}", response_model=CycleOut)
-def get_cycle(cycle_id: int, user: ApiUser, engine: Engine, lang: Lang) -> Response:
+def get_cycle(cycle_id: Id, user: ApiUser, engine: Engine, lang: Lang) -> Response:
     """Stages with the sign-off checklist (every unmet reason), risks and the action plan."""
     detail = views.cycle_detail(engine, user.actor, cycle_id)
     v = detail.view
@@ -54,7 +54,7 @@ def get_cycle(cycle_id: int, user: ApiUser, engine: Engine, lang: Lang) -> Respo
 
 
 @router.get("/cycles/{cycle_id}/audit", response_model=list[AuditEventOut])
-def cycle_audit(cycle_id: int, user: ApiUser, engine: Engine) -> Response:
+def cycle_audit(cycle_id: Id, user: ApiUser, engine: Engine) -> Response:
     """The cycle's audit events in order (each with its hash in the chain)."""
     detail = views.cycle_detail(engine, user.actor, cycle_id)
     return reply(
@@ -66,7 +66,7 @@ def cycle_audit(cycle_id: int, user: ApiUser, engine: Engine) -> Response:
 
 
 @router.post("/cycles/{cycle_id}/stages/{stage_key}/sign-off", response_model=SignOffOut)
-def sign_off(cycle_id: int, stage_key: str, user: ApiUser, engine: Engine) -> Response:
+def sign_off(cycle_id: Id, stage_key: str, user: ApiUser, engine: Engine) -> Response:
     """Sign off the active stage; 409 with every unmet reason while it is blocked."""
     views.see_cycle(engine, user.actor, cycle_id)  # 404 for a cycle you cannot see
     return reply(
@@ -75,7 +75,7 @@ def sign_off(cycle_id: int, stage_key: str, user: ApiUser, engine: Engine) -> Re
 
 
 @router.post("/cycles/{cycle_id}/cancel", response_model=DoneOut)
-def cancel(cycle_id: int, body: ReasonIn, user: ApiUser, engine: Engine) -> Response:
+def cancel(cycle_id: Id, body: ReasonIn, user: ApiUser, engine: Engine) -> Response:
     views.see_cycle(engine, user.actor, cycle_id)
     n = cycles.cancel_cycle(engine, user.actor, cycle_id, body.reason)
     return reply(DoneOut(detail=f"{n} open tasks cancelled"))
@@ -83,7 +83,7 @@ def cancel(cycle_id: int, body: ReasonIn, user: ApiUser, engine: Engine) -> Resp
 
 @router.post("/measures/{measure_id}/status", response_model=DoneOut)
 def measure_status(
-    measure_id: int, body: MeasureStatusIn, user: ApiUser, engine: Engine
+    measure_id: Id, body: MeasureStatusIn, user: ApiUser, engine: Engine
 ) -> Response:
     """A dated status update on a measure of the action plan."""
     event = plans.update_measure(
@@ -93,6 +93,6 @@ def measure_status(
 
 
 @router.post("/risks/{risk_id}/seriousness", response_model=DoneOut)
-def risk_seriousness(risk_id: int, body: SeriousIn, user: ApiUser, engine: Engine) -> Response:
+def risk_seriousness(risk_id: Id, body: SeriousIn, user: ApiUser, engine: Engine) -> Response:
     plans.set_risk_seriousness(engine, user.actor, risk_id, body.serious)
     return reply(DoneOut())

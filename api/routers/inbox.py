@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import ApiUser, Engine
+from api.deps import MAX_ID, ApiUser, Engine
 from api.schemas import InboxOut, reply
 from engine.services import reports
 
@@ -21,7 +21,7 @@ async def inbox(
     overdue: bool = False,
     due_within_days: Annotated[int | None, Query(ge=0, le=366)] = None,
     stage: Annotated[str | None, Query(max_length=64)] = None,
-    unit_id: int | None = None,
+    unit_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> Response:
     """My tasks, my roles' tasks, those I act on as substitute and those escalated to me."""

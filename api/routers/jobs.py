@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.deps import ApiUser, Engine
+from api.deps import ApiUser, Engine, Id
 from api.launcher import Launcher
 from api.schemas import reply
 from api.schemas_cycles import JobOut, StartYearIn
@@ -23,7 +23,7 @@ def start_year(body: StartYearIn, request: Request, user: ApiUser, engine: Engin
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-def get_job(job_id: int, user: ApiUser, engine: Engine) -> Response:
+def get_job(job_id: Id, user: ApiUser, engine: Engine) -> Response:
     return reply(JobOut.model_validate(views.job(engine, user.actor, job_id)))
 
 

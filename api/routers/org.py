@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import ApiUser, Engine
+from api.deps import ApiUser, Engine, Id
 from api.schemas import DoneOut, reply
 from api.schemas_cycles import (
     ImportIn,
@@ -29,7 +29,7 @@ def top_units(user: ApiUser, engine: Engine) -> Response:
 
 
 @router.get("/org/units/{unit_id}", response_model=UnitPageOut)
-def unit(unit_id: int, user: ApiUser, engine: Engine) -> Response:
+def unit(unit_id: Id, user: ApiUser, engine: Engine) -> Response:
     """A unit: the units under it, who holds which role there, its cycles."""
     return reply(UnitPageOut.model_validate(orgview.unit_page(engine, user.actor, unit_id)))
 
@@ -64,7 +64,7 @@ def set_substitute(body: SubstituteIn, user: ApiUser, engine: Engine) -> Respons
 
 
 @router.delete("/org/substitutes/{substitute_id}", response_model=DoneOut)
-def end_substitute(substitute_id: int, user: ApiUser, engine: Engine) -> Response:
+def end_substitute(substitute_id: Id, user: ApiUser, engine: Engine) -> Response:
     org.end_substitute(engine, user.actor, substitute_id)
     return reply(DoneOut())
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import ApiUser, Engine
+from api.deps import MAX_ID, ApiUser, Engine
 from api.schemas import reply
 from api.schemas_cycles import OverviewOut, OverviewRowOut, StageLabelOut
 from engine.services import overview
@@ -20,7 +20,7 @@ def year_overview(
     user: ApiUser,
     engine: Engine,
     year: Annotated[int, Query(ge=2000, le=2100)],
-    root: int | None = None,
+    root: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     o = overview.department_overview(engine, user.actor, year, root)
     return reply(

@@ -14,6 +14,7 @@ from api.deps import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     Engine,
+    Id,
     PageUser,
     PostedForm,
     client_ip,
@@ -156,6 +157,6 @@ def create_token(request: Request, engine: Engine, posted: PostedForm) -> Respon
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, engine: Engine, posted: PostedForm) -> Response:
+def revoke_token(token_id: Id, engine: Engine, posted: PostedForm) -> Response:
     tokens.revoke_token(engine, posted.principal.actor, token_id)
     return redirect("/account", done="token_revoked")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.deps import Engine, PageUser, PostedForm, lang_of
+from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
 from api.errors import problem
 from api.pages import redirect, render
 from engine.domain.errors import SamflowError
@@ -19,7 +19,7 @@ router = APIRouter()
 
 
 @router.get("/cycles/{cycle_id}")
-def cycle_page(request: Request, engine: Engine, user: PageUser, cycle_id: int) -> Response:
+def cycle_page(request: Request, engine: Engine, user: PageUser, cycle_id: Id) -> Response:
     return _page(request, engine, user, cycle_id)
 
 
@@ -27,7 +27,7 @@ def _page(
     request: Request,
     engine: Engine,
     user: Principal,
-    cycle_id: int,
+    cycle_id: Id,
     exc: SamflowError | None = None,
 ) -> Response:
     c = views.cycle_detail(engine, user.actor, cycle_id)
@@ -47,7 +47,7 @@ def _act(
     request: Request,
     engine: Engine,
     posted: PostedForm,
-    cycle_id: int,
+    cycle_id: Id,
     work: Callable[[], None],
     done: str,
 ) -> Response:
@@ -61,7 +61,7 @@ def _act(
 
 
 @router.post("/cycles/{cycle_id}/sign-off")
-def sign_off(request: Request, engine: Engine, posted: PostedForm, cycle_id: int) -> Response:
+def sign_off(request: Request, engine: Engine, posted: PostedForm, cycle_id: Id) -> Response:
     def work() -> None:
         cycles.sign_off_stage(engine, posted.principal.actor, cycle_id, posted.get("stage"))
 
@@ -69,7 +69,7 @@ def sign_off(request: Request, engine: Engine, posted: PostedForm, cycle_id: int
 
 
 @router.post("/cycles/{cycle_id}/cancel")
-def cancel(request: Request, engine: Engine, posted: PostedForm, cycle_id: int) -> Response:
+def cancel(request: Request, engine: Engine, posted: PostedForm, cycle_id: Id) -> Response:
     def work() -> None:
         cycles.cancel_cycle(engine, posted.principal.actor, cycle_id, posted.get("reason"))
 
@@ -77,9 +77,9 @@ def cancel(request: Request, engine: Engine, posted: PostedForm, cycle_id: int) 
 
 
 @router.post("/risks/{risk_id}/serious")
-def risk_serious(request: Request, engine: Engine, posted: PostedForm, risk_id: int) -> Response:
+def risk_serious(request: Request, engine: Engine, posted: PostedForm, risk_id: Id) -> Response:
     cycle = posted.get("cycle")
-    cycle_id = int(cycle) if cycle.isdigit() else 0
+    cycle_id = as_id(cycle) or 0
 
     def work() -> None:
         serious = posted.get("serious") == "true"

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.deps import Engine, PageUser, PostedForm
+from api.deps import Engine, PageUser, PostedForm, as_id
 from api.pages import render
 from engine.services import reports, tasks
 from engine.services.context import Actor
@@ -38,7 +38,7 @@ def _inbox(
     unit: str = "",
     **extra: Any,
 ) -> Response:
-    unit_id = int(unit) if unit.isdigit() else None
+    unit_id = as_id(unit)
     box = reports.inbox(
         engine,
         actor,
@@ -65,6 +65,6 @@ def _inbox(
 @router.post("/inbox/approve")
 def bulk_approve(request: Request, engine: Engine, posted: PostedForm) -> Response:
     """Approve the ticked approval tasks; the inbox shows each task's own result."""
-    ids = [int(v) for v in posted.form.getlist("task_ids") if isinstance(v, str) and v.isdigit()]
+    ids = [i for v in posted.form.getlist("task_ids") if isinstance(v, str) and (i := as_id(v))]
     result = tasks.bulk_approve(engine, posted.principal.actor, ids, posted.get("comment"))
     return _inbox(request, engine, posted.principal.actor, results=result.outcomes)

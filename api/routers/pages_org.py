@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from api.deps import Engine, PageUser, PostedForm, lang_of
+from api.deps import Engine, Id, PageUser, PostedForm, lang_of
 from api.errors import field_messages, problem
 from api.pages import redirect, render
 from api.routers.pages_tasks import parse_date
@@ -24,7 +24,7 @@ def org_top(request: Request, engine: Engine, user: PageUser) -> Response:
 
 
 @router.get("/org/units/{unit_id}")
-def org_unit(request: Request, engine: Engine, user: PageUser, unit_id: int) -> Response:
+def org_unit(request: Request, engine: Engine, user: PageUser, unit_id: Id) -> Response:
     return render(request, "org.html", p=orgview.unit_page(engine, user.actor, unit_id))
 
 
@@ -78,7 +78,7 @@ def set_substitute(request: Request, engine: Engine, posted: PostedForm) -> Resp
 
 @router.post("/org/substitutes/{substitute_id}/end")
 def end_substitute(
-    request: Request, engine: Engine, posted: PostedForm, substitute_id: int
+    request: Request, engine: Engine, posted: PostedForm, substitute_id: Id
 ) -> Response:
     try:
         org.end_substitute(engine, posted.principal.actor, substitute_id)

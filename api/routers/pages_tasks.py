@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from api.deps import Engine, PageUser, PostedForm, lang_of
+from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
 from api.errors import field_messages, problem
 from api.pages import redirect, render
 from api.routers.tasks import file_response
@@ -27,7 +27,7 @@ router = APIRouter()
 
 
 @router.get("/tasks/{task_id}")
-def task_page(request: Request, engine: Engine, user: PageUser, task_id: int) -> Response:
+def task_page(request: Request, engine: Engine, user: PageUser, task_id: Id) -> Response:
     return _page(request, engine, user, task_id)
 
 
@@ -35,7 +35,7 @@ def _page(
     request: Request,
     engine: Engine,
     user: Principal,
-    task_id: int,
+    task_id: Id,
     *,
     data: dict[str, Any] | None = None,
     exc: SamflowError | None = None,
@@ -87,7 +87,7 @@ def _points(data: dict[str, Any]) -> list[tuple[int, int, str]]:
 
 
 @router.post("/tasks/{task_id}")
-def submit(request: Request, engine: Engine, posted: PostedForm, task_id: int) -> Response:
+def submit(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
     """One form, several buttons: submit, save a draft, add or remove a row."""
     user, action = posted.principal, posted.get("_action") or "complete"
     d = views.task_detail(engine, user.actor, task_id)
@@ -105,7 +105,7 @@ def submit(request: Request, engine: Engine, posted: PostedForm, task_id: int) -
             user.actor,
             task_id,
             clean(schema, raw),
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=as_id(version),
         )
     except InvalidInput as exc:
         return _page(request, engine, user, task_id, data=raw, exc=exc)
@@ -116,7 +116,7 @@ def _act(
     request: Request,
     engine: Engine,
     posted: PostedForm,
-    task_id: int,
+    task_id: Id,
     work: Callable[[], Response],
 ) -> Response:
     """Run an action on the task; a refusal shows on the task page, in context."""
@@ -128,7 +128,7 @@ def _act(
         return _page(request, engine, posted.principal, task_id, exc=exc, side=True)
 
 
-def _visible(engine: Engine, user: Principal, task_id: int) -> bool:
+def _visible(engine: Engine, user: Principal, task_id: Id) -> bool:
     try:
         views.task_detail(engine, user.actor, task_id)
     except SamflowError:
@@ -137,7 +137,7 @@ def _visible(engine: Engine, user: Principal, task_id: int) -> bool:
 
 
 @router.post("/tasks/{task_id}/claim")
-def claim(request: Request, engine: Engine, posted: PostedForm, task_id: int) -> Response:
+def claim(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
     def work() -> Response:
         tasks.claim_task(engine, posted.principal.actor, task_id)
         return redirect(f"/tasks/{task_id}", done="claimed")
@@ -146,7 +146,7 @@ def claim(request: Request, engine: Engine, posted: PostedForm, task_id: int) ->
 
 
 @router.post("/tasks/{task_id}/release")
-def release(request: Request, engine: Engine, posted: PostedForm, task_id: int) -> Response:
+def release(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
     def work() -> Response:
         tasks.release_task(engine, posted.principal.actor, task_id)
         return redirect(f"/tasks/{task_id}", done="released")
@@ -155,7 +155,7 @@ def release(request: Request, engine: Engine, posted: PostedForm, task_id: int) 
 
 
 @router.post("/tasks/{task_id}/return")
-def return_task(request: Request, engine: Engine, posted: PostedForm, task_id: int) -> Response:
+def return_task(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
     def work() -> Response:
         tasks.return_task(engine, posted.principal.actor, task_id, posted.get("reason"))
         return redirect("/inbox", done="returned")
@@ -164,7 +164,7 @@ def return_task(request: Request, engine: Engine, posted: PostedForm, task_id: i
 
 
 @router.post("/tasks/{task_id}/delegate")
-def delegate(request: Request, engine: Engine, posted: PostedForm, task_id: int) -> Response:
+def delegate(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
     def work() -> Response:
         to = posted.get("to").strip()
         if not to:
@@ -176,7 +176,7 @@ def delegate(request: Request, engine: Engine, posted: PostedForm, task_id: int)
 
 
 @router.post("/tasks/{task_id}/extend")
-def extend(request: Request, engine: Engine, posted: PostedForm, task_id: int) -> Response:
+def extend(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
     def work() -> Response:
         due = parse_date(posted.get("due"), "due")
         tasks.extend_due(engine, posted.principal.actor, task_id, due, posted.get("reason"))
@@ -186,7 +186,7 @@ def extend(request: Request, engine: Engine, posted: PostedForm, task_id: int) -
 
 
 @router.post("/tasks/{task_id}/files")
-def upload(request: Request, engine: Engine, posted: PostedForm, task_id: int) -> Response:
+def upload(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
     def work() -> Response:
         file = posted.form.get("file")
         if not isinstance(file, UploadFile) or not file.filename:
@@ -206,7 +206,7 @@ def upload(request: Request, engine: Engine, posted: PostedForm, task_id: int) -
 
 
 @router.get("/files/{attachment_id}")
-def download(engine: Engine, user: PageUser, attachment_id: int) -> Response:
+def download(engine: Engine, user: PageUser, attachment_id: Id) -> Response:
     info, content = attachments.fetch(engine, user.actor, attachment_id)
     return file_response(info, content)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.deps import Engine, PageUser, PostedForm, lang_of
+from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
 from api.errors import field_messages, problem
 from api.pages import redirect, render
 from api.routers.jobs import launch
@@ -75,7 +75,7 @@ def start(request: Request, engine: Engine, posted: PostedForm) -> Response:
 
 
 @router.get("/jobs/{job_id}")
-def job_page(request: Request, engine: Engine, user: PageUser, job_id: int) -> Response:
+def job_page(request: Request, engine: Engine, user: PageUser, job_id: Id) -> Response:
     return render(request, "job.html", job=views.job(engine, user.actor, job_id))
 
 
@@ -85,9 +85,7 @@ def overview_page(
 ) -> Response:
     now = engine.clock.now()
     chosen = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else now.year
-    o = overview.department_overview(
-        engine, user.actor, chosen, int(root) if root.isdigit() else None
-    )
+    o = overview.department_overview(engine, user.actor, chosen, as_id(root))
     lang = lang_of(request)
     names = {k: (sv if lang == "sv" else en) for k, sv, en in o.stages}
     chart = stacked(

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 
-from api.deps import ApiUser, Engine, Lang
+from api.deps import ApiUser, Engine, Id, Lang
 from api.schemas import (
     AttachmentOut,
     BulkApproveIn,
@@ -30,13 +30,13 @@ router = APIRouter(tags=["tasks"])
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut)
-def get_task(task_id: int, user: ApiUser, engine: Engine) -> Response:
+def get_task(task_id: Id, user: ApiUser, engine: Engine) -> Response:
     """A task you may see: its form input, what you may do with it, its attachments."""
     return reply(TaskOut.model_validate(views.task_detail(engine, user.actor, task_id)))
 
 
 @router.post("/tasks/{task_id}/complete", response_model=TaskResultOut)
-def complete(task_id: int, body: CompleteIn, user: ApiUser, engine: Engine) -> Response:
+def complete(task_id: Id, body: CompleteIn, user: ApiUser, engine: Engine) -> Response:
     """Complete with the form's input (see `GET /api/forms/{form_key}` for its schema)."""
     views.see_task(engine, user.actor, task_id)
     result = tasks.complete_task(
@@ -46,7 +46,7 @@ def complete(task_id: int, body: CompleteIn, user: ApiUser, engine: Engine) -> R
 
 
 @router.post("/tasks/{task_id}/draft", response_model=TaskResultOut)
-def save_draft(task_id: int, body: DraftIn, user: ApiUser, engine: Engine) -> Response:
+def save_draft(task_id: Id, body: DraftIn, user: ApiUser, engine: Engine) -> Response:
     views.see_task(engine, user.actor, task_id)
     return reply(
         TaskResultOut.model_validate(tasks.save_draft(engine, user.actor, task_id, body.data))
@@ -54,19 +54,19 @@ def save_draft(task_id: int, body: DraftIn, user: ApiUser, engine: Engine) -> Re
 
 
 @router.post("/tasks/{task_id}/claim", response_model=TaskResultOut)
-def claim(task_id: int, user: ApiUser, engine: Engine) -> Response:
+def claim(task_id: Id, user: ApiUser, engine: Engine) -> Response:
     views.see_task(engine, user.actor, task_id)
     return reply(TaskResultOut.model_validate(tasks.claim_task(engine, user.actor, task_id)))
 
 
 @router.post("/tasks/{task_id}/release", response_model=TaskResultOut)
-def release(task_id: int, user: ApiUser, engine: Engine) -> Response:
+def release(task_id: Id, user: ApiUser, engine: Engine) -> Response:
     views.see_task(engine, user.actor, task_id)
     return reply(TaskResultOut.model_validate(tasks.release_task(engine, user.actor, task_id)))
 
 
 @router.post("/tasks/{task_id}/return", response_model=TaskResultOut)
-def return_task(task_id: int, body: ReasonIn, user: ApiUser, engine: Engine) -> Response:
+def return_task(task_id: Id, body: ReasonIn, user: ApiUser, engine: Engine) -> Response:
     """Returnering: hand the task back up the line with a written reason."""
     views.see_task(engine, user.actor, task_id)
     result = tasks.return_task(engine, user.actor, task_id, body.reason)
@@ -74,14 +74,14 @@ def return_task(task_id: int, body: ReasonIn, user: ApiUser, engine: Engine) -> 
 
 
 @router.post("/tasks/{task_id}/delegate", response_model=TaskResultOut)
-def delegate(task_id: int, body: DelegateIn, user: ApiUser, engine: Engine) -> Response:
+def delegate(task_id: Id, body: DelegateIn, user: ApiUser, engine: Engine) -> Response:
     views.see_task(engine, user.actor, task_id)
     result = tasks.delegate_task(engine, user.actor, task_id, body.to, body.reason)
     return reply(TaskResultOut.model_validate(result))
 
 
 @router.post("/tasks/{task_id}/extend", response_model=TaskResultOut)
-def extend(task_id: int, body: ExtendIn, user: ApiUser, engine: Engine) -> Response:
+def extend(task_id: Id, body: ExtendIn, user: ApiUser, engine: Engine) -> Response:
     views.see_task(engine, user.actor, task_id)
     result = tasks.extend_due(engine, user.actor, task_id, body.due, body.reason)
     return reply(TaskResultOut.model_validate(result))
@@ -108,14 +108,14 @@ def bulk_approve(body: BulkApproveIn, user: ApiUser, engine: Engine, lang: Lang)
 
 
 @router.get("/tasks/{task_id}/attachments", response_model=list[AttachmentOut])
-def list_attachments(task_id: int, user: ApiUser, engine: Engine) -> Response:
+def list_attachments(task_id: Id, user: ApiUser, engine: Engine) -> Response:
     detail = views.task_detail(engine, user.actor, task_id)
     return reply([AttachmentOut.model_validate(a) for a in detail.attachments])
 
 
 @router.post("/tasks/{task_id}/attachments", response_model=AttachmentOut, status_code=201)
 def add_attachment(
-    task_id: int, file: Annotated[UploadFile, File()], user: ApiUser, engine: Engine
+    task_id: Id, file: Annotated[UploadFile, File()], user: ApiUser, engine: Engine
 ) -> Response:
     content = file.file.read(engine.settings.max_upload_bytes + 1)
     info = attachments.add(
@@ -129,7 +129,7 @@ def add_attachment(
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def download(attachment_id: int, user: ApiUser, engine: Engine) -> Response:
+def download(attachment_id: Id, user: ApiUser, engine: Engine) -> Response:
     info, content = attachments.fetch(engine, user.actor, attachment_id)
     return file_response(info, content)
 

@@ -229,3 +229,13 @@ def test_form_schemas(web: Web) -> None:
     assert schema["title"] == "ActionPlan"
     assert schema["properties"]["participants"]["label_sv"] == "Deltagare i framtagandet"
     assert client.get("/api/forms/nope").status_code == 422
+
+
+def test_ids_too_large_for_the_database_are_422_not_500(web: Web) -> None:
+    client = web.api("m1@x.se")
+    huge = 2**63
+    assert client.get(f"/api/tasks/{huge}").status_code == 422
+    assert client.get(f"/api/tasks/{huge - 1}").status_code == 404
+    assert client.get("/api/inbox", params={"unit_id": huge}).status_code == 422
+    bulk = client.post("/api/tasks/bulk-approve", json={"task_ids": [huge]})
+    assert bulk.status_code == 422
