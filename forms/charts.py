@@ -11,6 +11,8 @@ BAR_W = 460
 ROW_H = 30
 BAR_H = 20
 TOP = 10
+LEGEND_COLS = 3
+LEGEND_W = 220
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class StackedChart:
     bars: list[Bar]
     legend_y: int
     keys: list[str]
+    legend_cols: int = LEGEND_COLS
+    legend_w: int = LEGEND_W
 
 
 def stacked(
@@ -62,8 +66,7 @@ def stacked(
                 x += w
         bars.append(Bar(label, TOP + i * ROW_H, total, segments, overdue, escalated))
     legend_y = TOP + len(rows) * ROW_H + 14
-    rows_of_legend = (len(keys) + 3) // 4
+    rows_of_legend = (len(keys) + LEGEND_COLS - 1) // LEGEND_COLS
     height = legend_y + rows_of_legend * 22 + 10
-    return StackedChart(
-        LABEL_W + BAR_W + 150, height, LABEL_W, BAR_W, BAR_H, bars, legend_y, list(keys)
-    )
+    width = max(LABEL_W + BAR_W + 150, LABEL_W + LEGEND_COLS * LEGEND_W)
+    return StackedChart(width, height, LABEL_W, BAR_W, BAR_H, bars, legend_y, list(keys))

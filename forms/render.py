@@ -166,6 +166,8 @@ def _number(ctx: Context, value: float | int | None, digits: int = 1) -> str:
     """Decimal comma in Swedish: 72,5."""
     if value is None:
         return "–"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     text = f"{value:.{digits}f}" if isinstance(value, float) else str(value)
     return text if ctx.get("lang") == "en" else text.replace(".", ",")
 
