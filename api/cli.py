@@ -20,7 +20,15 @@ from api import commands
 from api.console import Console
 from engine.domain.errors import GateBlocked, InvalidInput, SamflowError
 
-EXIT = {"invalid": 2, "not_found": 3, "forbidden": 4, "conflict": 5, "unavailable": 6}
+EXIT = {
+    "invalid": 2,
+    "not_found": 3,
+    "forbidden": 4,
+    "unauthenticated": 4,
+    "rate_limited": 4,
+    "conflict": 5,
+    "unavailable": 6,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

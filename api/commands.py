@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from api import web_commands
 from api.console import Console
 from engine.db import migrate
 from engine.domain.clock import FrozenClock, local_date
@@ -615,6 +616,7 @@ def reg_demo(sub: Sub) -> None:
     p.add_argument("--fresh", action="store_true", help="replace an existing demo database")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--password", help="password for every demo login (default: a new random one)")
 
 
 def cmd_demo(args: argparse.Namespace, c: Console) -> int:
@@ -643,9 +645,6 @@ def cmd_demo(args: argparse.Namespace, c: Console) -> int:
         )
         for gap in report.gaps:
             c.line(f"  {c.t('ej startad', 'not started')}: {gap}")
-        c.line(c.t("Inloggningar:", "Logins:"))
-        for email, name, role in report.logins:
-            c.line(f"  {email:<36} {name:<20} {role}")
     else:
         c.line(
             c.t(
@@ -653,6 +652,7 @@ def cmd_demo(args: argparse.Namespace, c: Console) -> int:
                 "the demo database exists already (--fresh rebuilds it)",
             )
         )
+    web_commands.demo_passwords(app, c, args.password)
     if args.no_serve:
         return 0
     return serve_app(settings, args.host, args.port, c)
@@ -668,8 +668,7 @@ def _fresh_sqlite(url: str, fresh: bool) -> None:
 
 
 def serve_app(settings: Settings, host: str, port: int, c: Console) -> int:
-    c.error(c.t("webbgränssnittet är inte installerat ännu", "the web app is not available yet"))
-    return 1
+    return web_commands.serve_app(settings, host, port, c)
 
 
 REGISTRY: list[Callable[[Sub], None]] = [
@@ -684,4 +683,5 @@ REGISTRY: list[Callable[[Sub], None]] = [
     reg_audit,
     reg_template,
     reg_demo,
+    *web_commands.REGISTRY,
 ]

@@ -27,6 +27,18 @@ class Settings:
     lang: str = "sv"
     #: Public address of the web app (links in e-mails).
     base_url: str = "http://127.0.0.1:8000"
+    #: Who runs long work started from the web app: "thread" (in the server) or "prefect".
+    runner: str = "thread"
+    #: Hours a web sign-in lasts without use before it must be renewed.
+    session_hours: int = 12
+    #: Secure flag on the session cookie: "auto" (when the request is https), "always", "never".
+    cookie_secure: str = "auto"
+    #: Failed sign-ins (per account and address) before further tries are refused for a while.
+    login_max_failures: int = 5
+    #: Minutes the refusal lasts, and the window failures are counted in.
+    login_lock_minutes: int = 15
+    #: Largest attachment, in bytes, stored with a task (in the database).
+    max_upload_bytes: int = 2_000_000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

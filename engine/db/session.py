@@ -7,9 +7,10 @@ both reading and then failing to upgrade (SQLITE_BUSY in the middle of a use cas
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -70,20 +71,29 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
 
 @dataclass
 class Database:
-    """The engine and two session factories: writes (locking early on SQLite) and reads."""
+    """The engine and two session factories: writes (locking early on SQLite) and reads.
+
+    On SQLite the writers of one process also queue on a lock of their own before BEGIN
+    IMMEDIATE: SQLite's busy handler makes a waiting writer sleep in growing steps, so
+    under many concurrent writers (a web server's threads) the database lock would often
+    sit free while everyone sleeps. Other processes still queue on SQLite's own lock.
+    """
 
     engine: Engine
     write_sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
+    write_lock: AbstractContextManager[object] = field(default_factory=nullcontext)
 
     @classmethod
     def connect(cls, url: str, *, echo: bool = False) -> Database:
         engine = create_db_engine(url, echo=echo)
-        writer = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(url) else engine
+        sqlite = is_sqlite(url)
+        writer = engine.execution_options(sqlite_begin="IMMEDIATE") if sqlite else engine
         return cls(
             engine,
             sessionmaker(bind=writer, expire_on_commit=False, autoflush=False),
             sessionmaker(bind=engine, expire_on_commit=False, autoflush=False),
+            threading.RLock() if sqlite else nullcontext(),
         )
 
     @property
@@ -93,7 +103,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        with self.write_sessions() as session, session.begin():
+        with self.write_lock, self.write_sessions() as session, session.begin():
             yield session
 
     @contextmanager

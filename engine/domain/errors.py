@@ -3,6 +3,8 @@
     SamflowError                      every refusal the engine makes on purpose
     ├── NotFound          → 404       no such thing, or not visible to you
     ├── NotPermitted      → 403       you may not do this (denied unless permitted)
+    │   ├── NotAuthenticated  → 401   no valid sign-in (password, session or API token)
+    │   └── TooManyAttempts   → 429   sign-in refused for a while after repeated failures
     ├── NotReady          → 503       the system is not set up for this yet (schema, config)
     ├── Conflict          → 409       the state of things does not allow it now
     │   ├── TransitionNotAllowed      event not allowed in the current state
@@ -93,6 +95,23 @@ class NotPermitted(SamflowError):
 class NotReady(SamflowError):
     code = "not_ready"
     category = "unavailable"
+
+
+class NotAuthenticated(NotPermitted):
+    code = "not_authenticated"
+    category = "unauthenticated"
+
+
+class TooManyAttempts(NotPermitted):
+    code = "too_many_attempts"
+    category = "rate_limited"
+
+    def __init__(self, minutes: int) -> None:
+        super().__init__(
+            f"too many failed sign-ins; try again in {minutes} minutes",
+            f"för många misslyckade inloggningar; försök igen om {minutes} minuter",
+        )
+        self.details["retry_after_minutes"] = minutes
 
 
 class Conflict(SamflowError):
@@ -229,4 +248,8 @@ _SV_KIND = {
     "requirement": "krav",
     "action item": "handlingsplanspunkt",
     "token": "token",
+    "job": "jobb",
+    "attachment": "bilaga",
+    "account": "konto",
+    "session": "inloggning",
 }

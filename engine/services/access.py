@@ -12,6 +12,7 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -37,13 +38,30 @@ def authority(tx: Tx, actor: Actor) -> queries.Authority:
     return queries.authority(tx.session, actor.person_id, local_date(tx.now))
 
 
-def task_address(task: TaskRef) -> Address | None:
+class RoutedTask(Protocol):
+    """What the rules read of a task (an ORM Task row and a TaskRef both have it)."""
+
+    @property
+    def unit_id(self) -> int: ...
+    @property
+    def assignee_id(self) -> int | None: ...
+    @property
+    def role(self) -> str | None: ...
+    @property
+    def role_unit_id(self) -> int | None: ...
+    @property
+    def escalation_role(self) -> str | None: ...
+    @property
+    def escalation_unit_id(self) -> int | None: ...
+
+
+def task_address(task: RoutedTask) -> Address | None:
     if task.role is None or task.role_unit_id is None:
         return None
     return Address(Role(task.role), task.role_unit_id)
 
 
-def escalation_address(task: TaskRef) -> Address | None:
+def escalation_address(task: RoutedTask) -> Address | None:
     if task.escalation_role is None or task.escalation_unit_id is None:
         return None
     return Address(Role(task.escalation_role), task.escalation_unit_id)
@@ -64,6 +82,24 @@ def may_work_on(tx: Tx, actor: Actor, task: TaskRef) -> tuple[bool, int | None]:
     )
 
 
+def holds(auth: queries.Authority, task: RoutedTask) -> tuple[bool, int | None]:
+    """The same answer as ``may_work_on`` from a loaded Authority (read models that judge
+    many tasks for one person load it once)."""
+    if task.assignee_id is not None:
+        return auth.on_behalf_for_person(task.assignee_id)
+    address = task_address(task)
+    if address is None:
+        return False, None
+    return auth.on_behalf_for_address(address)
+
+
+def require_holds(auth: queries.Authority, task: RoutedTask, task_id: int) -> int | None:
+    allowed, on_behalf = holds(auth, task)
+    if not allowed:
+        raise NotPermitted(f"task {task_id} is not yours", f"uppgift {task_id} är inte din")
+    return on_behalf
+
+
 def require_work_on(tx: Tx, actor: Actor, task: TaskRef) -> int | None:
     allowed, on_behalf = may_work_on(tx, actor, task)
     if not allowed:
@@ -81,7 +117,9 @@ def line_above(auth: queries.Authority, org: OrgSnapshot, unit_id: int) -> tuple
     return False, None
 
 
-def may_steer(auth: queries.Authority, task: TaskRef, org: OrgSnapshot) -> tuple[bool, int | None]:
+def may_steer(
+    auth: queries.Authority, task: RoutedTask, org: OrgSnapshot
+) -> tuple[bool, int | None]:
     """Reassign or extend: the escalation holder, or the line above the task's unit."""
     esc = escalation_address(task)
     if esc is not None:

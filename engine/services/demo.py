@@ -477,3 +477,36 @@ def _organisation(rng: random.Random, year: int) -> tuple[str, str, list[tuple[s
                 if code == "AO" and i == 0:
                     logins.append((so_email, so_name, "safety_rep (unit)"))
     return "\n".join(units) + "\n", "\n".join(people) + "\n", logins
+
+
+#: Where the demo's logins hold their roles (besides the three at the top).
+LOGIN_UNITS = (("AO", "department"), ("AO-01", "unit"))
+
+
+def logins(app: App) -> list[tuple[str, str, str]]:
+    """(e-mail, name, role) of the demo's logins, read back from the database, so a demo
+    built earlier can be given passwords again."""
+    from sqlalchemy import select
+
+    from engine.db.models import OrgUnit, RoleAssignment
+
+    out: list[tuple[str, str, str]] = []
+    with app.read() as s:
+        for email, role in (
+            ("direktor@exempelby.se", "director"),
+            ("hr@exempelby.se", "hr"),
+            ("hso@exempelby.se", "chief_safety_rep"),
+        ):
+            person = s.scalar(select(Person).where(Person.email == email))
+            if person is not None:
+                out.append((person.email, person.name, role))
+        for code, level in LOGIN_UNITS:
+            rows = s.execute(
+                select(Person.email, Person.name, RoleAssignment.role)
+                .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+                .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
+                .where(OrgUnit.code == code, RoleAssignment.role.in_(("manager", "safety_rep")))
+                .order_by(RoleAssignment.role)
+            )
+            out += [(e, n, f"{r} ({level})") for e, n, r in rows]
+    return out

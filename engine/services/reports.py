@@ -70,6 +70,9 @@ class Inbox:
     due_this_week: int
     escalated: int
     by_stage: dict[str, int] = field(default_factory=dict)
+    #: Every unit and stage among the person's open tasks (before filtering), for filters.
+    units: dict[int, str] = field(default_factory=dict)
+    stages: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def inbox(
@@ -98,6 +101,8 @@ def inbox(
         sum(1 for i in items if now <= i.due_at <= week),
         sum(1 for i in items if i.why == "escalated"),
         dict(Counter(i.stage_key for i in items)),
+        {i.unit_id: i.unit_name for i in items},
+        {i.stage_key: (i.stage_sv, i.stage_en) for i in items},
     )
     for i in items:
         if overdue_only and not i.overdue:
@@ -254,21 +259,7 @@ def cycle_view(app: App, cycle_id: int) -> CycleView:
         people: set[int] = set()
         for st in queries.stages_of(s, cycle.id):
             stages.append(_stage_view(s, cycle, st, template, local_date(now), people))
-        risks = [
-            RiskView(
-                r.id,
-                r.position,
-                r.description,
-                r.domain,
-                r.probability,
-                r.consequence,
-                level(r.probability, r.consequence).key,
-                r.serious,
-            )
-            for r in s.scalars(
-                select(Risk).where(Risk.cycle_id == cycle.id).order_by(Risk.position)
-            )
-        ]
+        risks = risk_views(s, cycle.id)
         plan = plan_view(s, cycle.id)
         names = queries.person_names(s, people)
     return CycleView(
@@ -287,6 +278,23 @@ def cycle_view(app: App, cycle_id: int) -> CycleView:
         plan,
         names,
     )
+
+
+def risk_views(s: Any, cycle_id: int) -> list[RiskView]:
+    """The cycle's recorded risks, in the order assessed, with their level."""
+    return [
+        RiskView(
+            r.id,
+            r.position,
+            r.description,
+            r.domain,
+            r.probability,
+            r.consequence,
+            level(r.probability, r.consequence).key,
+            r.serious,
+        )
+        for r in s.scalars(select(Risk).where(Risk.cycle_id == cycle_id).order_by(Risk.position))
+    ]
 
 
 def _stage_view(

@@ -2,8 +2,9 @@
 
 Hypothesis drives claim / complete / return / delegate / reassign / sweep / sign-off /
 time-advance on a small organisation (SQLite; the same use cases run on PostgreSQL in the
-other service tests). Refusals (typed engine errors) are allowed; anything else fails. After each step: no signed-off stage has an open task, the audit chains verify,
-no task is lost or duplicated, and no reminder or escalation is taken twice.
+other service tests). Refusals (typed engine errors) are allowed; anything else fails.
+After each step: no signed-off stage has an open task, the audit chains verify, no task is
+lost or duplicated, and no reminder or escalation is taken twice.
 """
 
 from __future__ import annotations

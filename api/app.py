@@ -1,0 +1,83 @@
+"""The web app's composition root: ``create_app(settings, clock)`` builds everything (the
+engine, the template environment, the launcher for long work); nothing is built at import.
+
+    uvicorn --factory api.app:app_from_env      (or: samflow serve)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api import errors
+from api.launcher import Launcher, launcher_for
+from api.routers import (
+    account,
+    cycles,
+    inbox,
+    jobs,
+    org,
+    overview,
+    pages_auth,
+    pages_cycles,
+    pages_inbox,
+    pages_org,
+    pages_tasks,
+    pages_year,
+    tasks,
+)
+from engine.domain.clock import Clock
+from engine.services.context import App
+from engine.settings import Settings
+from forms.render import environment
+
+DESCRIPTION = """samflow's JSON API: the task inbox, tasks and their forms, cycles and their
+sign-off, the organisation and the year's overview. Sign in with an API token
+(`samflow token create EMAIL`) sent as `Authorization: Bearer sf_…`. Errors are problem
+documents: `code`, `message`, `errors` (each bad field by its path) and `unmet` (every
+reason a stage cannot be signed off). Messages are Swedish unless `Accept-Language: en`."""
+
+API_ROUTERS = (account, inbox, tasks, cycles, org, jobs, overview)
+PAGE_ROUTERS = (pages_auth, pages_inbox, pages_tasks, pages_cycles, pages_org, pages_year)
+
+
+def create_app(
+    settings: Settings, clock: Clock | None = None, *, launcher: Launcher | None = None
+) -> FastAPI:
+    engine = App.from_settings(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.db.dispose()
+
+    app = FastAPI(
+        title="samflow",
+        version="1.0",
+        description=DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.jinja = environment()
+    app.state.launcher = launcher or launcher_for(engine)
+    app.state.admin_links = {}
+    errors.install(app)
+    for module in API_ROUTERS:
+        app.include_router(module.router, prefix="/api", responses=errors.RESPONSES)
+    for module in PAGE_ROUTERS:
+        app.include_router(module.router, include_in_schema=False)
+    static = resources.files("forms.templates") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For ``uvicorn --factory api.app:app_from_env`` (settings from SAMFLOW_* variables)."""
+    return create_app(Settings.from_env())

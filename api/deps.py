@@ -1,0 +1,164 @@
+"""Dependency aliases: what a handler needs, as annotated parameters.
+
+``Engine`` is the engine's App; ``ApiUser`` the person an API call acts as (bearer token, or
+a browser session plus the ``X-CSRF-Token`` header on a change); ``PageUser`` the person
+signed in to the pages; ``Posted`` a posted page form whose CSRF token has been checked.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from engine.domain.errors import NotAuthenticated, NotPermitted
+from engine.services import accounts, tokens
+from engine.services.accounts import Principal
+from engine.services.context import App
+from forms.render import pick_lang
+
+#: The largest id a database integer holds; larger ones are refused at the door (422), not
+#: passed on to overflow in the driver.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+SESSION_COOKIE = "samflow_session"
+LANG_COOKIE = "samflow_lang"
+LOGIN_COOKIE = "samflow_login"  # double-submit CSRF token of the sign-in form
+SAFE = ("GET", "HEAD", "OPTIONS")
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token (`samflow token create EMAIL`), as `Authorization: Bearer sf_…`.",
+)
+
+
+async def get_engine(request: Request) -> App:
+    engine: App = request.app.state.engine
+    return engine
+
+
+Engine = Annotated[App, Depends(get_engine)]
+
+
+def lang_of(request: Request) -> str:
+    """?lang=en, else the language cookie, else Accept-Language for the API; Swedish."""
+    header = request.headers.get("accept-language", "") if _is_api(request) else ""
+    return pick_lang(
+        request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), header[:2] or None
+    )
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+async def _lang(request: Request) -> str:
+    return lang_of(request)
+
+
+Lang = Annotated[str, Depends(_lang)]
+
+
+async def api_principal(
+    request: Request,
+    engine: Engine,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """Runs on the event loop: the lookup is one indexed read (no hop to a worker thread on
+    every request); the rare write that notes the last use goes to a thread."""
+    if credentials is not None:
+        found = tokens.find_token(engine, credentials.credentials)
+        if found.touch:
+            await run_in_threadpool(tokens.touch_token, engine, credentials.credentials)
+        principal = found.principal
+    elif request.cookies.get(SESSION_COOKIE):
+        principal = await _session(engine, request.cookies[SESSION_COOKIE])
+        if request.method not in SAFE:
+            _check_csrf(principal, request.headers.get("x-csrf-token", ""))
+    else:
+        raise NotAuthenticated(
+            "sign in, or send an API token as 'Authorization: Bearer …'",
+            "logga in, eller skicka en API-token som 'Authorization: Bearer …'",
+        )
+    request.state.principal = principal
+    return principal
+
+
+ApiUser = Annotated[Principal, Depends(api_principal)]
+
+
+async def page_principal(request: Request, engine: Engine) -> Principal:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise NotAuthenticated("not signed in", "inte inloggad")
+    principal = await _session(engine, token)
+    request.state.principal = principal
+    return principal
+
+
+async def _session(engine: App, token: str) -> Principal:
+    found = accounts.find_session(engine, token)
+    if found.touch:
+        await run_in_threadpool(accounts.renew_session, engine, token)
+    return found.principal
+
+
+PageUser = Annotated[Principal, Depends(page_principal)]
+
+
+async def read_form(request: Request) -> AsyncIterator[FormData]:
+    """The posted form; uploaded files are closed once the reply is sent."""
+    limit = request.app.state.engine.settings.max_upload_bytes
+    form = await request.form(max_files=5, max_fields=3000, max_part_size=max(limit, 1 << 20))
+    try:
+        yield form
+    finally:
+        await form.close()
+
+
+@dataclass(frozen=True)
+class Posted:
+    principal: Principal
+    form: FormData
+
+    def get(self, name: str, default: str = "") -> str:
+        value = self.form.get(name, default)
+        return value if isinstance(value, str) else default
+
+
+async def posted(user: PageUser, form: Annotated[FormData, Depends(read_form)]) -> Posted:
+    """A page form, after checking its CSRF token against the session's."""
+    token = form.get("csrf_token")
+    _check_csrf(user, token if isinstance(token, str) else "")
+    return Posted(user, form)
+
+
+PostedForm = Annotated[Posted, Depends(posted)]
+
+
+def _check_csrf(principal: Principal, sent: str) -> None:
+    expected = principal.csrf_token or ""
+    if not expected or not hmac.compare_digest(expected, sent):
+        raise NotPermitted(
+            "the form is too old or was not sent from samflow; reload the page and try again",
+            "formuläret är för gammalt eller skickades inte från samflow; ladda om sidan "
+            "och försök igen",
+        )
+
+
+def as_id(text: str | None) -> int | None:
+    """A form or query value as an id, or None when it is not one."""
+    if text and text.isdigit() and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""

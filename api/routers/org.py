@@ -1,0 +1,78 @@
+"""API: the organisation you can see, substitutes, and importing the organisation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from api.deps import ApiUser, Engine, Id
+from api.schemas import DoneOut, reply
+from api.schemas_cycles import (
+    ImportIn,
+    ImportOut,
+    PersonOut,
+    SubstituteIn,
+    SubstituteOut,
+    UnitPageOut,
+)
+from engine.services import org, orgview
+
+router = APIRouter(tags=["organisation"])
+
+
+@router.get("/org/units", response_model=UnitPageOut)
+def top_units(user: ApiUser, engine: Engine) -> Response:
+    """The units at the top of what you can see."""
+    return reply(UnitPageOut.model_validate(orgview.unit_page(engine, user.actor)))
+
+
+@router.get("/org/units/{unit_id}", response_model=UnitPageOut)
+def unit(unit_id: Id, user: ApiUser, engine: Engine) -> Response:
+    """A unit: the units under it, who holds which role there, its cycles."""
+    return reply(UnitPageOut.model_validate(orgview.unit_page(engine, user.actor, unit_id)))
+
+
+@router.get("/org/people", response_model=list[PersonOut])
+def find_people(
+    user: ApiUser, engine: Engine, q: Annotated[str, Query(min_length=2, max_length=100)]
+) -> Response:
+    """Active people whose name or e-mail contains the text (to pick a substitute)."""
+    found = orgview.find_people(engine, user.actor, q)
+    return reply([PersonOut(name=n, email=e) for n, e in found])
+
+
+@router.get("/org/substitutes", response_model=list[SubstituteOut])
+def substitutes(user: ApiUser, engine: Engine) -> Response:
+    return reply([SubstituteOut.model_validate(r) for r in orgview.substitutes(engine, user.actor)])
+
+
+@router.post("/org/substitutes", response_model=DoneOut, status_code=201)
+def set_substitute(body: SubstituteIn, user: ApiUser, engine: Engine) -> Response:
+    """Someone acts for a person between two dates (by that person, the line above or HR)."""
+    out = org.set_substitute(
+        engine,
+        user.actor,
+        body.person_email,
+        body.for_email,
+        body.valid_from,
+        body.valid_to,
+        body.reason,
+    )
+    return reply(DoneOut(detail=str(out.id)), 201)
+
+
+@router.delete("/org/substitutes/{substitute_id}", response_model=DoneOut)
+def end_substitute(substitute_id: Id, user: ApiUser, engine: Engine) -> Response:
+    org.end_substitute(engine, user.actor, substitute_id)
+    return reply(DoneOut())
+
+
+@router.post("/org/import", response_model=ImportOut)
+def import_org(body: ImportIn, user: ApiUser, engine: Engine) -> Response:
+    """Units and people from CSV text; `dry_run` (the default) only says what would change."""
+    report = org.import_org(
+        engine, user.actor, body.units_csv, body.people_csv, dry_run=body.dry_run
+    )
+    return reply(ImportOut.model_validate({**report.__dict__, "changes": report.changes}))

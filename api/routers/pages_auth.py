@@ -1,0 +1,162 @@
+"""Pages: signing in and out, and the account page (password, API tokens)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from api.deps import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    Engine,
+    Id,
+    PageUser,
+    PostedForm,
+    client_ip,
+    lang_of,
+    read_form,
+)
+from api.errors import field_messages, problem
+from api.pages import redirect, render, safe_next
+from engine.domain.errors import InvalidInput, NotPermitted, SamflowError
+from engine.services import accounts, orgview, tokens
+
+router = APIRouter()
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return redirect("/inbox")
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/inbox") -> Response:
+    return _login(request, safe_next(next))
+
+
+def _login(
+    request: Request, target: str, *, email: str = "", prob: dict[str, object] | None = None
+) -> Response:
+    """The sign-in form with a fresh double-submit token (there is no session yet)."""
+    token = secrets.token_urlsafe(24)
+    status = int(str(prob["status"])) if prob else 200
+    response = render(
+        request,
+        "login.html",
+        status=status,
+        login_token=token,
+        next=target,
+        email=email,
+        problem=prob,
+    )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+    )
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request, engine: Engine, form: Annotated[FormData, Depends(read_form)]
+) -> Response:
+    sent, expected = str(form.get("csrf_token", "")), request.cookies.get(LOGIN_COOKIE, "")
+    target = safe_next(str(form.get("next", "")))
+    email = str(form.get("email", ""))[:254]
+    lang = lang_of(request)
+    try:
+        if not expected or not hmac.compare_digest(sent, expected):
+            raise NotPermitted(
+                "the sign-in form expired; please try again",
+                "inloggningsformuläret hade gått ut; försök igen",
+            )
+        session = accounts.sign_in(engine, email, str(form.get("password", "")), client_ip(request))
+    except SamflowError as exc:
+        return _login(request, target, email=email, prob=problem(exc, lang))
+    response = redirect(target)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.token,
+        max_age=engine.settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        path="/",
+    )
+    response.delete_cookie(LOGIN_COOKIE)
+    return response
+
+
+def _secure(request: Request) -> bool:
+    mode = request.app.state.engine.settings.cookie_secure
+    return mode == "always" or (mode == "auto" and request.url.scheme == "https")
+
+
+@router.post("/logout")
+def logout(request: Request, engine: Engine, posted: PostedForm) -> Response:
+    accounts.sign_out(engine, request.cookies.get(SESSION_COOKIE, ""))
+    response = redirect("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/account")
+def account(request: Request, engine: Engine, user: PageUser) -> Response:
+    return _account(request, engine, user)
+
+
+def _account(
+    request: Request, engine: Engine, user: accounts.Principal, status: int = 200, **extra: Any
+) -> Response:
+    roles, _ = orgview.my_roles(engine, user.actor)
+    mine = tokens.list_tokens(engine, user.actor)
+    extra.setdefault("errors", {})
+    extra.setdefault("problem", None)
+    extra.setdefault("new_token", "")
+    return render(request, "account.html", status=status, roles=roles, tokens=mine, **extra)
+
+
+@router.post("/account/password")
+def change_password(request: Request, engine: Engine, posted: PostedForm) -> Response:
+    user = posted.principal
+    try:
+        accounts.change_password(
+            engine,
+            user.actor,
+            posted.get("current"),
+            posted.get("password"),
+            keep_session=request.cookies.get(SESSION_COOKIE),
+        )
+    except InvalidInput as exc:
+        lang = lang_of(request)
+        return _account(
+            request,
+            engine,
+            user,
+            status=422,
+            errors=field_messages(exc, lang),
+            problem=problem(exc, lang),
+        )
+    return redirect("/account", done="password")
+
+
+@router.post("/account/tokens")
+def create_token(request: Request, engine: Engine, posted: PostedForm) -> Response:
+    user = posted.principal
+    secret, _ = tokens.create_token(engine, user.actor, user.email, posted.get("name", "api"))
+    return _account(request, engine, user, new_token=secret)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(token_id: Id, engine: Engine, posted: PostedForm) -> Response:
+    tokens.revoke_token(engine, posted.principal.actor, token_id)
+    return redirect("/account", done="token_revoked")

@@ -1,0 +1,133 @@
+"""Pages: the organisation (units, role holders, cycles), substitutes, and importing the
+organisation from CSV with a preview of what changes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+
+from api.deps import Engine, Id, PageUser, PostedForm, lang_of
+from api.errors import field_messages, problem
+from api.pages import redirect, render
+from api.routers.pages_tasks import parse_date
+from engine.domain.errors import InvalidInput, SamflowError
+from engine.services import org, orgview
+from engine.services.accounts import Principal
+
+router = APIRouter()
+
+
+@router.get("/org")
+def org_top(request: Request, engine: Engine, user: PageUser) -> Response:
+    return render(request, "org.html", p=orgview.unit_page(engine, user.actor))
+
+
+@router.get("/org/units/{unit_id}")
+def org_unit(request: Request, engine: Engine, user: PageUser, unit_id: Id) -> Response:
+    return render(request, "org.html", p=orgview.unit_page(engine, user.actor, unit_id))
+
+
+@router.get("/org/substitutes")
+def substitutes(request: Request, engine: Engine, user: PageUser, q: str = "") -> Response:
+    """The list and the form; ``q`` finds people by name or e-mail (to pick a substitute)."""
+    return _substitutes(request, engine, user, query=q.strip()[:100])
+
+
+def _substitutes(
+    request: Request,
+    engine: Engine,
+    user: Principal,
+    form: dict[str, str] | None = None,
+    exc: SamflowError | None = None,
+    query: str = "",
+) -> Response:
+    lang = lang_of(request)
+    found = orgview.find_people(engine, user.actor, query) if len(query) >= 2 else []
+    return render(
+        request,
+        "substitutes.html",
+        query=query,
+        found=found,
+        status=int(problem(exc, lang)["status"]) if exc else 200,
+        rows=orgview.substitutes(engine, user.actor),
+        form=form or {},
+        errors=field_messages(exc, lang) if isinstance(exc, InvalidInput) else {},
+        problem=problem(exc, lang) if exc else None,
+    )
+
+
+@router.post("/org/substitutes")
+def set_substitute(request: Request, engine: Engine, posted: PostedForm) -> Response:
+    names = ("person_email", "for_email", "valid_from", "valid_to", "reason")
+    form = {n: posted.get(n).strip() for n in names}
+    try:
+        org.set_substitute(
+            engine,
+            posted.principal.actor,
+            form["person_email"],
+            form["for_email"],
+            parse_date(form["valid_from"], "valid_from"),
+            parse_date(form["valid_to"], "valid_to"),
+            form["reason"],
+        )
+    except SamflowError as exc:
+        return _substitutes(request, engine, posted.principal, form, exc)
+    return redirect("/org/substitutes", done="substitute_set")
+
+
+@router.post("/org/substitutes/{substitute_id}/end")
+def end_substitute(
+    request: Request, engine: Engine, posted: PostedForm, substitute_id: Id
+) -> Response:
+    try:
+        org.end_substitute(engine, posted.principal.actor, substitute_id)
+    except SamflowError as exc:
+        return _substitutes(request, engine, posted.principal, exc=exc)
+    return redirect("/org/substitutes", done="substitute_ended")
+
+
+@router.get("/org/import")
+def import_page(request: Request, user: PageUser) -> Response:
+    return render(request, "import.html", report=None, problem=None, units_csv="", people_csv="")
+
+
+@router.post("/org/import")
+def import_org(request: Request, engine: Engine, posted: PostedForm) -> Response:
+    """Preview (a dry run: nothing changes) or apply; the CSV stays in the form between."""
+    dry_run = posted.get("_action") != "apply"
+    report, exc = None, None
+    units_csv, people_csv = posted.get("units_csv"), posted.get("people_csv")
+    try:
+        units_csv = _text(posted, "units_file", "units_csv")
+        people_csv = _text(posted, "people_file", "people_csv")
+        report = org.import_org(
+            engine, posted.principal.actor, units_csv, people_csv, dry_run=dry_run
+        )
+    except SamflowError as e:
+        exc = e
+    prob = problem(exc, lang_of(request)) if exc else None
+    return render(
+        request,
+        "import.html",
+        status=int(prob["status"]) if prob else 200,
+        report=report,
+        problem=prob,
+        units_csv=units_csv,
+        people_csv=people_csv,
+        done="imported" if report and report.applied else "",
+    )
+
+
+def _text(posted: PostedForm, file_field: str, text_field: str) -> str:
+    """An uploaded CSV file, else the pasted text (UTF-8, with or without BOM)."""
+    upload = posted.form.get(file_field)
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = upload.file.read(20_000_000)
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInput.field(
+                file_field, "the file is not UTF-8 text", "filen är inte UTF-8-text"
+            ) from None
+    return posted.get(text_field).lstrip("\ufeff")

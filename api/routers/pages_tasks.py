@@ -1,0 +1,220 @@
+"""Pages: a task with its form (rendered from the form schema), and everything one does
+with a task: submit, save a draft, add and remove rows, claim, return, hand over, move the
+deadline, attach files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+
+from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
+from api.errors import field_messages, problem
+from api.pages import redirect, render
+from api.routers.tasks import file_response
+from engine.domain.errors import InvalidInput, SamflowError
+from engine.services import attachments, tasks, views
+from engine.services.accounts import Principal
+from forms.fields import build, describe, field_id, known_paths
+from forms.formdata import apply_row_action, clean, unflatten
+from forms.schemas.registry import schema_for
+
+router = APIRouter()
+
+
+@router.get("/tasks/{task_id}")
+def task_page(request: Request, engine: Engine, user: PageUser, task_id: Id) -> Response:
+    return _page(request, engine, user, task_id)
+
+
+def _page(
+    request: Request,
+    engine: Engine,
+    user: Principal,
+    task_id: Id,
+    *,
+    data: dict[str, Any] | None = None,
+    exc: SamflowError | None = None,
+    side: bool = False,
+) -> Response:
+    """The task page; after a refused submission, with the person's input and the errors
+    (beside the form's fields, or beside a side form's: return, hand over, deadline)."""
+    lang = lang_of(request)
+    d = views.task_detail(engine, user.actor, task_id)
+    schema = schema_for(d.form_key)
+    errors = field_messages(exc, lang) if isinstance(exc, InvalidInput) else {}
+    form_errors, side_errors = ({}, errors) if side else (errors, {})
+    if data is None:
+        data = views.start_input(d) if d.may.work else d.data
+    fields = build(schema, data, form_errors) if d.may.work else None
+    shown = build(schema, d.data or d.draft or {}, {}) if fields is None else None
+    prob = problem(exc, lang) if exc is not None else None
+    if prob and fields is not None:
+        known = known_paths(fields)
+        for e in prob["errors"]:
+            if e["path"] in known:
+                e["anchor"], e["label"] = field_id(e["path"]), describe(schema, e["path"], lang)
+    return render(
+        request,
+        "task.html",
+        status=int(prob["status"]) if prob else 200,
+        d=d,
+        fields=fields,
+        shown=shown,
+        problem=prob,
+        errors=side_errors,
+        matrix_points=_points(data),
+        min_answers=engine.settings.min_survey_answers,
+        max_kb=engine.settings.max_upload_bytes // 1000,
+    )
+
+
+def _points(data: dict[str, Any]) -> list[tuple[int, int, str]]:
+    """(probability, consequence, number) of each risk in a risk assessment's input."""
+    out = []
+    risks = data.get("risks") if isinstance(data, dict) else None
+    for i, r in enumerate(risks if isinstance(risks, list) else []):
+        if not isinstance(r, dict):
+            continue
+        p, c = str(r.get("probability", "")), str(r.get("consequence", ""))
+        if p in "1234" and c in "1234" and p and c:
+            out.append((int(p), int(c), str(i + 1)))
+    return out
+
+
+@router.post("/tasks/{task_id}")
+def submit(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
+    """One form, several buttons: submit, save a draft, add or remove a row."""
+    user, action = posted.principal, posted.get("_action") or "complete"
+    d = views.task_detail(engine, user.actor, task_id)
+    schema = schema_for(d.form_key)
+    raw = unflatten((k, v) for k, v in posted.form.multi_items() if isinstance(v, str))
+    if action.startswith(("add:", "remove:")):
+        return _page(request, engine, user, task_id, data=apply_row_action(schema, raw, action))
+    if action == "save":
+        tasks.save_draft(engine, user.actor, task_id, raw)
+        return redirect(f"/tasks/{task_id}", done="saved")
+    version = posted.get("_version")
+    try:
+        tasks.complete_task(
+            engine,
+            user.actor,
+            task_id,
+            clean(schema, raw),
+            expected_version=as_id(version),
+        )
+    except InvalidInput as exc:
+        return _page(request, engine, user, task_id, data=raw, exc=exc)
+    return redirect(f"/cycles/{d.cycle_id}", done="completed")
+
+
+def _act(
+    request: Request,
+    engine: Engine,
+    posted: PostedForm,
+    task_id: Id,
+    work: Callable[[], Response],
+) -> Response:
+    """Run an action on the task; a refusal shows on the task page, in context."""
+    try:
+        return work()
+    except SamflowError as exc:
+        if exc.category == "not_found" and not _visible(engine, posted.principal, task_id):
+            raise
+        return _page(request, engine, posted.principal, task_id, exc=exc, side=True)
+
+
+def _visible(engine: Engine, user: Principal, task_id: Id) -> bool:
+    try:
+        views.task_detail(engine, user.actor, task_id)
+    except SamflowError:
+        return False
+    return True
+
+
+@router.post("/tasks/{task_id}/claim")
+def claim(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
+    def work() -> Response:
+        tasks.claim_task(engine, posted.principal.actor, task_id)
+        return redirect(f"/tasks/{task_id}", done="claimed")
+
+    return _act(request, engine, posted, task_id, work)
+
+
+@router.post("/tasks/{task_id}/release")
+def release(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
+    def work() -> Response:
+        tasks.release_task(engine, posted.principal.actor, task_id)
+        return redirect(f"/tasks/{task_id}", done="released")
+
+    return _act(request, engine, posted, task_id, work)
+
+
+@router.post("/tasks/{task_id}/return")
+def return_task(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
+    def work() -> Response:
+        tasks.return_task(engine, posted.principal.actor, task_id, posted.get("reason"))
+        return redirect("/inbox", done="returned")
+
+    return _act(request, engine, posted, task_id, work)
+
+
+@router.post("/tasks/{task_id}/delegate")
+def delegate(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
+    def work() -> Response:
+        to = posted.get("to").strip()
+        if not to:
+            raise InvalidInput.field("to", "give an e-mail address", "ange en e-postadress")
+        tasks.delegate_task(engine, posted.principal.actor, task_id, to, posted.get("reason"))
+        return redirect("/inbox", done="delegated")
+
+    return _act(request, engine, posted, task_id, work)
+
+
+@router.post("/tasks/{task_id}/extend")
+def extend(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
+    def work() -> Response:
+        due = parse_date(posted.get("due"), "due")
+        tasks.extend_due(engine, posted.principal.actor, task_id, due, posted.get("reason"))
+        return redirect(f"/tasks/{task_id}", done="extended")
+
+    return _act(request, engine, posted, task_id, work)
+
+
+@router.post("/tasks/{task_id}/files")
+def upload(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
+    def work() -> Response:
+        file = posted.form.get("file")
+        if not isinstance(file, UploadFile) or not file.filename:
+            raise InvalidInput.field("file", "choose a file", "välj en fil")
+        content = file.file.read(engine.settings.max_upload_bytes + 1)
+        attachments.add(
+            engine,
+            posted.principal.actor,
+            task_id,
+            file.filename,
+            file.content_type or "",
+            content,
+        )
+        return redirect(f"/tasks/{task_id}", done="uploaded")
+
+    return _act(request, engine, posted, task_id, work)
+
+
+@router.get("/files/{attachment_id}")
+def download(engine: Engine, user: PageUser, attachment_id: Id) -> Response:
+    info, content = attachments.fetch(engine, user.actor, attachment_id)
+    return file_response(info, content)
+
+
+def parse_date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput.field(
+            field, "give a date as YYYY-MM-DD", "ange ett datum som ÅÅÅÅ-MM-DD"
+        ) from None

@@ -1,0 +1,121 @@
+"""The web app's commands: ``samflow serve``, passwords and API tokens, and serving the
+demo. Importing this module imports no web framework; ``serve_app`` does, when called."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import secrets
+import sys
+from typing import Any
+
+from api.console import Console
+from engine.db import migrate
+from engine.domain.errors import InvalidInput, SamflowError
+from engine.services import accounts, demo, tokens
+from engine.services.context import Actor, App
+from engine.settings import Settings
+
+Sub = Any
+
+
+def reg_serve(sub: Sub) -> None:
+    p = sub.add_parser("serve", help="serve the web app and the JSON API")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (8000)")
+    p.set_defaults(handler=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace, c: Console) -> int:
+    from api.commands import settings_of
+
+    settings = settings_of(args)
+    if not migrate.is_current(settings.database_url):
+        raise SamflowError(
+            "the database schema is not up to date; run: samflow db upgrade",
+            "databasens schema är inte uppdaterat; kör: samflow db upgrade",
+        )
+    return serve_app(settings, args.host, args.port, c)
+
+
+def serve_app(settings: Settings, host: str, port: int, c: Console) -> int:
+    """Run the app in uvicorn (one process; put several behind a proxy to scale out)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    app = create_app(settings)
+    c.line(
+        c.t(
+            f"samflow körs på http://{host}:{port}/ (Ctrl-C avslutar)",
+            f"samflow is serving on http://{host}:{port}/ (Ctrl-C stops)",
+        )
+    )
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    return 0
+
+
+def reg_user(sub: Sub) -> None:
+    g = sub.add_parser("user", help="local accounts").add_subparsers(
+        dest="user_command", required=True, metavar="COMMAND"
+    )
+    p = g.add_parser("set-password", help="set a person's password (asked for, or from stdin)")
+    p.add_argument("email")
+    p.add_argument("--password-stdin", action="store_true", help="read it from standard input")
+    p.set_defaults(handler=cmd_set_password)
+
+
+def cmd_set_password(args: argparse.Namespace, c: Console) -> int:
+    from api.commands import app_of
+
+    app = app_of(args)
+    if args.password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(c.t("Nytt lösenord: ", "New password: "))
+        if getpass.getpass(c.t("Igen: ", "Again: ")) != password:
+            raise InvalidInput.field("password", "the passwords differ", "lösenorden är olika")
+    accounts.set_password(app, Actor.system("cli"), args.email, password)
+    c.line(c.t(f"lösenordet är satt för {args.email}", f"password set for {args.email}"))
+    return 0
+
+
+def reg_token(sub: Sub) -> None:
+    g = sub.add_parser("token", help="API tokens for integrations").add_subparsers(
+        dest="token_command", required=True, metavar="COMMAND"
+    )
+    p = g.add_parser("create", help="create an API token acting as this person")
+    p.add_argument("email")
+    p.add_argument("--name", default="api", help="what the token is for")
+    p.add_argument("--days", type=int, help="valid this many days (default: until revoked)")
+    p.set_defaults(handler=cmd_token_create)
+
+
+def cmd_token_create(args: argparse.Namespace, c: Console) -> int:
+    from api.commands import app_of
+
+    app = app_of(args)
+    secret, view = tokens.create_token(app, Actor.system("cli"), args.email, args.name, args.days)
+    c.line(secret)
+    c.line(
+        c.t(
+            f"(token #{view.id}; visas bara nu: spara den)",
+            f"(token #{view.id}; shown only now: keep it safe)",
+        )
+    )
+    return 0
+
+
+def demo_passwords(app: App, c: Console, password: str | None = None) -> None:
+    """Give every demo login a password and print them (a fresh one on each run unless
+    one is given)."""
+    password = password or secrets.token_urlsafe(9)
+    rows = demo.logins(app)
+    for email, _, _ in rows:
+        accounts.set_password(app, Actor.system("demo"), email, password)
+    c.line(c.t("Inloggningar (lösenord för alla):", "Logins (password for all):") + f" {password}")
+    for email, name, role in rows:
+        c.line(f"  {email:<36} {name:<22} {role}")
+
+
+REGISTRY = [reg_serve, reg_user, reg_token]

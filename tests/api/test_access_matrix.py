@@ -1,0 +1,203 @@
+"""Who may see and do what, on the real app: each role × each endpoint × a unit of their
+own and a unit elsewhere → allowed, or denied (403/404) without a trace of the data.
+
+The organisation: ADM (director, HR, chief safety representative) with two departments;
+DEP1 holds unit U1, DEP2 holds unit U3. Everyone's "own" unit is U1, "other" is U3.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from engine.domain.clock import FrozenClock
+from engine.services import org
+from engine.services.context import Actor
+from tests.api.conftest import Web, make_web
+from tests.conftest import START
+
+UNITS = """code,name,parent_code,level,headcount
+ADM,Förvaltningen,,administration,5
+DEP1,Avdelning Ett,ADM,department,4
+U1,Enhet Ett,DEP1,unit,30
+DEP2,Avdelning Två,ADM,department,4
+U3,Enhet Tre,DEP2,unit,20
+"""
+PEOPLE = """email,name,role,unit_code,valid_from,valid_to
+dir@x.se,Dora Direktör,director,ADM,2020-01-01,
+hr@x.se,Hugo HR,hr,ADM,2020-01-01,
+hso@x.se,Hilda Huvudskyddsombud,chief_safety_rep,ADM,2020-01-01,
+dep1@x.se,Dag Ett,manager,DEP1,2020-01-01,
+dep2@x.se,Dag Två,manager,DEP2,2020-01-01,
+m1@x.se,Maja Ett,manager,U1,2020-01-01,
+so1@x.se,Sven Ett,safety_rep,U1,2020-01-01,
+emp@x.se,Erik Medarbetare,employee,U1,2020-01-01,
+m3@x.se,Mats Tre,manager,U3,2020-01-01,
+so3@x.se,Siv Tre,safety_rep,U3,2020-01-01,
+"""
+ROLES = {
+    "unit_manager": "m1@x.se",
+    "safety_rep": "so1@x.se",
+    "department_manager": "dep1@x.se",
+    "hr": "hr@x.se",
+    "director": "dir@x.se",
+    "chief_safety_rep": "hso@x.se",
+    "employee": "emp@x.se",
+}
+SEES = {"unit_manager", "safety_rep", "department_manager", "hr", "director", "chief_safety_rep"}
+SEES_ELSEWHERE = {"hr", "director", "chief_safety_rep"}
+
+
+@dataclass
+class Target:
+    unit: int
+    cycle: int
+    survey: int  # the manager's survey task
+    safety_round: int  # the safety representative's task
+    name: str
+
+
+@dataclass
+class World:
+    web: Web
+    targets: dict[str, Target]
+    clients: dict[str, TestClient]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[World]:
+    path = tmp_path_factory.mktemp("matrix") / "samflow.db"
+    shutil.copy(sqlite_template, path)
+    web = make_web(f"sqlite:///{path}", FrozenClock(START), start=False)
+    org.import_org(web.engine, Actor.system("test"), UNITS, PEOPLE)
+    web.org.units = {}
+    hr = web.api("hr@x.se")
+    hr.post("/api/jobs/start-year", json={"year": 2027})
+    web.launcher.join(30)
+    targets = {}
+    for side, code, manager, rep in (
+        ("own", "U1", "m1@x.se", "so1@x.se"),
+        ("other", "U3", "m3@x.se", "so3@x.se"),
+    ):
+        survey = _item(web, manager, "employee_survey")
+        safety = _item(web, rep, "safety_round")
+        targets[side] = Target(
+            survey["unit_id"],
+            survey["cycle_id"],
+            survey["task_id"],
+            safety["task_id"],
+            survey["unit_name"],
+        )
+        assert survey["unit_name"] == ("Enhet Ett" if code == "U1" else "Enhet Tre")
+    yield World(web, targets, {role: web.api(email) for role, email in ROLES.items()})
+    web.launcher.join(30)
+    for client in web.clients:
+        client.__exit__(None, None, None)
+    web.engine.db.dispose()
+
+
+def _item(web: Web, email: str, key: str) -> dict[str, object]:
+    items = web.api(email).get("/api/inbox").json()["items"]
+    found: dict[str, object] = next(i for i in items if i["key"] == key)
+    return found
+
+
+Call = Callable[[TestClient, Target], object]
+EXTEND = {"due": "2027-06-30", "reason": "Prövning"}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    call: Call
+    own: frozenset[str]  # roles allowed at their own unit
+    other: frozenset[str]  # roles allowed at the other unit
+    ok: int = 200  # the answer when allowed (409: allowed, but a gate still blocks)
+
+
+def _f(*roles: str) -> frozenset[str]:
+    return frozenset(roles)
+
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "GET task": Endpoint(
+        lambda c, t: c.get(f"/api/tasks/{t.survey}"), _f(*SEES), _f(*SEES_ELSEWHERE)
+    ),
+    "GET safety-rep task": Endpoint(
+        lambda c, t: c.get(f"/api/tasks/{t.safety_round}"), _f(*SEES), _f(*SEES_ELSEWHERE)
+    ),
+    "GET task attachments": Endpoint(
+        lambda c, t: c.get(f"/api/tasks/{t.survey}/attachments"), _f(*SEES), _f(*SEES_ELSEWHERE)
+    ),
+    "GET cycle": Endpoint(
+        lambda c, t: c.get(f"/api/cycles/{t.cycle}"), _f(*SEES), _f(*SEES_ELSEWHERE)
+    ),
+    "GET cycle audit": Endpoint(
+        lambda c, t: c.get(f"/api/cycles/{t.cycle}/audit"), _f(*SEES), _f(*SEES_ELSEWHERE)
+    ),
+    "GET unit": Endpoint(
+        lambda c, t: c.get(f"/api/org/units/{t.unit}"), _f(*SEES), _f(*SEES_ELSEWHERE)
+    ),
+    "GET overview of unit": Endpoint(
+        lambda c, t: c.get("/api/overview", params={"year": 2027, "root": t.unit}),
+        _f(*SEES),
+        _f(*SEES_ELSEWHERE),
+    ),
+    "POST draft (manager's task)": Endpoint(
+        lambda c, t: c.post(f"/api/tasks/{t.survey}/draft", json={"data": {}}),
+        _f("unit_manager"),
+        _f(),
+    ),
+    "POST draft (safety rep's task)": Endpoint(
+        lambda c, t: c.post(f"/api/tasks/{t.safety_round}/draft", json={"data": {}}),
+        _f("safety_rep"),
+        _f(),
+    ),
+    "POST complete (invalid input)": Endpoint(
+        lambda c, t: c.post(f"/api/tasks/{t.survey}/complete", json={"data": {}}),
+        _f("unit_manager"),
+        _f(),
+        ok=422,
+    ),
+    "POST extend deadline": Endpoint(
+        lambda c, t: c.post(f"/api/tasks/{t.survey}/extend", json=EXTEND),
+        _f("department_manager", "director"),
+        _f("director"),
+    ),
+    "POST sign off stage": Endpoint(
+        lambda c, t: c.post(f"/api/cycles/{t.cycle}/stages/survey/sign-off"),
+        _f("unit_manager", "department_manager", "director"),
+        _f("director"),
+        ok=409,
+    ),
+}
+CASES = [(role, name, side) for role in ROLES for name in ENDPOINTS for side in ("own", "other")]
+
+
+@pytest.mark.parametrize(
+    ("role", "endpoint", "side"), CASES, ids=[f"{r}-{e}-{s}" for r, e, s in CASES]
+)
+def test_access(world: World, role: str, endpoint: str, side: str) -> None:
+    spec, target = ENDPOINTS[endpoint], world.targets[side]
+    allowed = role in (spec.own if side == "own" else spec.other)
+    reply = spec.call(world.clients[role], target)
+    status = reply.status_code  # type: ignore[attr-defined]
+    if allowed:
+        assert status == spec.ok, reply.text  # type: ignore[attr-defined]
+        if spec.ok == 409:
+            assert reply.json()["code"] == "gate_blocked"  # type: ignore[attr-defined]
+    else:
+        assert status in (403, 404), reply.text  # type: ignore[attr-defined]
+        assert target.name not in reply.text  # type: ignore[attr-defined]
+
+
+def test_inboxes_hold_only_ones_own_tasks(world: World) -> None:
+    own, other = world.targets["own"], world.targets["other"]
+    box = {i["task_id"] for i in world.clients["unit_manager"].get("/api/inbox").json()["items"]}
+    assert own.survey in box and other.survey not in box and own.safety_round not in box
+    assert world.clients["employee"].get("/api/inbox").json()["items"] == []
+    assert world.clients["hr"].get("/api/inbox").json()["items"] == []  # sees, but holds nothing
