@@ -17,6 +17,8 @@ import os
 from collections.abc import Coroutine
 from pathlib import Path
 
+from engine.services.context import App
+
 DEFAULT_DEPLOYMENT = "start-annual-cycles/annual"
 LOGGING = Path(__file__).with_name("prefect_logging.yaml")
 
@@ -24,8 +26,10 @@ LOGGING = Path(__file__).with_name("prefect_logging.yaml")
 class PrefectLauncher:
     name = "prefect"
 
-    def __init__(self, deployment: str = DEFAULT_DEPLOYMENT) -> None:
-        self.deployment = deployment
+    def __init__(self, app: App | None = None, *, deployment: str | None = None) -> None:
+        """The deployment comes from ``SAMFLOW_ANNUAL_DEPLOYMENT`` (the app's settings)."""
+        configured = app.settings.annual_deployment if app is not None else DEFAULT_DEPLOYMENT
+        self.deployment = deployment or configured
 
     def submit(self, job_id: int) -> str | None:
         """Create the flow run and return its id (the job's external reference)."""

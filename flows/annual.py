@@ -39,6 +39,8 @@ def start_batch(
     number: int, year: int, template_text: str, unit_ids: list[int], actor: Actor
 ) -> cycles.BatchResult:
     rt = runtime.current()
+    if rt.before_batch is not None:
+        rt.before_batch(number, unit_ids)
     result = cycles.start_batch(rt.app, actor, year, template_text, unit_ids)
     if rt.after_batch is not None:
         rt.after_batch(number, unit_ids)

@@ -60,7 +60,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     settings = _settings(args)
-    runtime.build(settings)  # refuse early when the schema is behind
+    runtime.build(settings).app.db.dispose()  # refuse early when the schema is behind
     runtime.prefect_defaults()
     from flows import deployments
 
@@ -76,7 +76,10 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     settings = _settings(args)
     with runtime.using(runtime.build(settings)) as rt:
-        result = _direct(rt, args) if args.direct else _prefect(args)
+        try:
+            result = _direct(rt, args) if args.direct else _prefect(args)
+        finally:
+            rt.app.db.dispose()
     console.line(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     return 0
 

@@ -3,8 +3,10 @@ environment the first time a flow needs it, once per process.
 
 A Prefect worker or ``serve()`` runs each flow run in a fresh process, which builds its own
 App from ``SAMFLOW_*`` settings. Tests (and the embedded demo) hand in a ready App with
-``using(...)``; ``after_batch`` is a test hook that runs after a batch of the annual start
-has committed (to make a batch fail after its work is done, as a crashed worker would).
+``using(...)``. ``before_batch`` and ``after_batch`` are test hooks around each batch of the
+annual start: raising in them makes a batch fail before its transaction, or after it has
+committed (as a worker lost at the wrong moment would); ``before_sweep`` lets a test start
+two sweeps at the same instant.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ class Runtime:
     app: App
     #: Seconds between the attempts of a failed batch (and of a failed sweep or mailing).
     retry_delays: list[float] = field(default_factory=lambda: [2.0, 10.0, 30.0])
+    before_batch: Callable[[int, Sequence[int]], None] | None = None
     after_batch: Callable[[int, Sequence[int]], None] | None = None
+    before_sweep: Callable[[], None] | None = None
 
     def mailer(self) -> Mailer | None:
         """A fresh SMTP mailer per run, or None when no SMTP host is configured."""

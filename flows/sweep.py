@@ -23,7 +23,10 @@ from flows.work import digest_once, notify_once, sweep_once
 # --- Prefect ------------------------------------------------------------------------------
 @task(name="sweep", cache_policy=NONE)
 def sweep_task(batch: int) -> dict[str, int]:
-    return sweep_once(runtime.current(), batch)
+    rt = runtime.current()
+    if rt.before_sweep is not None:
+        rt.before_sweep()
+    return sweep_once(rt, batch)
 
 
 @task(name="notify", cache_policy=NONE)

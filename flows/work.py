@@ -34,11 +34,16 @@ class Request:
 class Outcome:
     report: cycles.StartReport
     batches: int = 0
+    #: Units a batch found running although the plan had them to start: an earlier attempt
+    #: of that batch committed them and then failed (a worker lost after its commit), or a
+    #: run alongside this one started them.
+    recovered: int = 0
     failed: list[tuple[int, str]] = field(default_factory=list)  # batch number, error
 
     def summary(self) -> dict[str, Any]:
-        return {
-            **jobs.summary(self.report),
+        out = jobs.summary(self.report)
+        out["started"] += self.recovered
+        return out | {
             "cycle_ids": list(self.report.started),
             "batches": self.batches,
             "failed_batches": [{"batch": n, "error": e} for n, e in self.failed],
@@ -84,7 +89,7 @@ def start_in_batches(
             outcome.failed.append((number, f"{type(exc).__name__}: {exc}"))
         else:
             report.started += result.started
-            report.already_running += result.already
+            outcome.recovered += result.already
             report.gaps += result.gaps
         done += len(units)
         progress(done, total)
