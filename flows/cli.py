@@ -31,10 +31,17 @@ def register(sub: Any) -> None:
     cmds = p.add_subparsers(dest="flows_command", required=True, metavar="COMMAND")
     serve = cmds.add_parser(
         "serve",
-        help="run the schedules in this process (Prefect serve; ephemeral Prefect by default)",
+        help="run the schedules in this process (Prefect serve; a local Prefect server)",
         description="Serve three deployments: start-annual-cycles/annual (SAMFLOW_ANNUAL_CRON), "
         "sweep/sweep (every SAMFLOW_SWEEP_MINUTES), weekly-digest/digest (SAMFLOW_DIGEST_CRON). "
-        "Uses PREFECT_API_URL when set, else a temporary Prefect server of its own.",
+        "Uses the Prefect server at PREFECT_API_URL when set, else starts one of its own on "
+        "127.0.0.1 (its UI there too) and stops it on exit.",
+    )
+    serve.add_argument(
+        "--prefect-port",
+        type=int,
+        default=4200,
+        help="port of the Prefect server started here when PREFECT_API_URL is unset (4200)",
     )
     serve.set_defaults(handler=cmd_serve)
     run = cmds.add_parser("run", help="run one flow now and print its result")
@@ -62,10 +69,21 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     settings = _settings(args)
     runtime.build(settings).app.db.dispose()  # refuse early when the schema is behind
     runtime.prefect_defaults()
+    if os.environ.get("PREFECT_API_URL"):
+        return _serve(settings, console, os.environ["PREFECT_API_URL"])
+    from flows.local_server import prefect_server
+
+    console.line(f"starting a Prefect server on 127.0.0.1:{args.prefect_port} (~20 s)")
+    with prefect_server(args.prefect_port) as api:
+        os.environ["PREFECT_API_URL"] = api  # for serve() and the flow runs it starts
+        return _serve(settings, console, api)
+
+
+def _serve(settings: Settings, console: Console, api: str) -> int:
     from flows import deployments
 
     console.line(
-        f"serving: annual start ({settings.annual_cron or 'on demand only'}), "
+        f"serving on {api}: annual start ({settings.annual_cron or 'on demand only'}), "
         f"sweep every {settings.sweep_minutes} min, digest ({settings.digest_cron}); "
         "Ctrl-C stops"
     )
