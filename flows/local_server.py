@@ -24,13 +24,17 @@ READY_SECONDS = 180.0
 
 
 @contextmanager
-def prefect_server(port: int, *, ready_seconds: float = READY_SECONDS) -> Iterator[str]:
-    """Run ``prefect server start`` on 127.0.0.1:port; yields its API URL."""
+def prefect_server(
+    port: int, *, ready_seconds: float = READY_SECONDS, quiet: bool = False
+) -> Iterator[str]:
+    """Run ``prefect server start`` on 127.0.0.1:port; yields its API URL. ``quiet`` drops
+    its banner and logs."""
     api = f"http://127.0.0.1:{port}/api"
     env = os.environ | {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     env.pop("PREFECT_API_URL", None)
     args = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
-    process = subprocess.Popen([*args, "--port", str(port)], env=env)
+    out = subprocess.DEVNULL if quiet else None
+    process = subprocess.Popen([*args, "--port", str(port)], env=env, stdout=out, stderr=out)
     try:
         _wait_until_healthy(api, process, ready_seconds)
         yield api
