@@ -23,6 +23,11 @@ DEFAULT_DEPLOYMENT = "start-annual-cycles/annual"
 LOGGING = Path(__file__).with_name("prefect_logging.yaml")
 
 
+def keep_uvicorn_logs() -> None:
+    """Before Prefect is first imported: its logging config must leave uvicorn's alone."""
+    os.environ.setdefault("PREFECT_LOGGING_SETTINGS_PATH", str(LOGGING))
+
+
 class PrefectLauncher:
     name = "prefect"
 
@@ -33,7 +38,7 @@ class PrefectLauncher:
 
     def submit(self, job_id: int) -> str | None:
         """Create the flow run and return its id (the job's external reference)."""
-        os.environ.setdefault("PREFECT_LOGGING_SETTINGS_PATH", str(LOGGING))
+        keep_uvicorn_logs()
         from prefect.deployments import run_deployment
 
         run = run_deployment(  # type: ignore[call-arg]  # _sync: the sync path, even in async code
