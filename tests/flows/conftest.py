@@ -7,6 +7,7 @@ set here, before any test module imports ``prefect``.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -18,12 +19,13 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from engine.services.context import App
 from flows import runtime
 
 _HOME = tempfile.mkdtemp(prefix="samflow-prefect-home-")
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 os.environ["PREFECT_HOME"] = _HOME
 for _name, _value in {
     **runtime.PREFECT_ENV,
@@ -40,7 +42,6 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
-    shutil.rmtree(_HOME, ignore_errors=True)
 
 
 @pytest.fixture
@@ -90,10 +91,22 @@ class LoopbackController(Controller):
         super()._trigger_server()
 
 
-@pytest.fixture
-def mailbox(app: App) -> Iterator[Mailbox]:
+def _check_login(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+) -> AuthResult:
+    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"sam", b"hemligt")
+    return AuthResult(success=ok)
+
+
+@pytest.fixture(params=["open"])
+def mailbox(request: pytest.FixtureRequest, app: App) -> Iterator[Mailbox]:
+    """A loopback SMTP server; parametrize with "login" for one that wants AUTH LOGIN/PLAIN
+    (user ``sam``, password ``hemligt``; no TLS here, so allowed without it)."""
     box = Mailbox()
-    controller = LoopbackController(box, hostname="127.0.0.1", port=0)
+    auth: dict[str, Any] = {}
+    if request.param == "login":
+        auth = {"authenticator": _check_login, "auth_required": True, "auth_require_tls": False}
+    controller = LoopbackController(box, hostname="127.0.0.1", port=0, **auth)
     controller.start()
     box.port = controller.port
     app.settings = replace(

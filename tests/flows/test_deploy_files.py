@@ -47,6 +47,18 @@ def test_env_example_documents_every_setting() -> None:
     assert f"SAMFLOW_SMTP_PORT={defaults.smtp_port}" in lines
 
 
+def test_env_example_values_are_the_defaults_and_parse() -> None:
+    env = {}
+    for line in (DEPLOY / "env.example").read_text("utf-8").splitlines():
+        if line.startswith("SAMFLOW_"):
+            name, _, value = line.partition("=")
+            env[name] = value
+    assert Settings.from_env(env) == Settings()
+    on = Settings.from_env({"SAMFLOW_SMTP_STARTTLS": "yes", "SAMFLOW_SMTP_PORT": "587"})
+    assert on.smtp_starttls is True and on.smtp_port == 587
+    assert Settings.from_env({"SAMFLOW_SMTP_STARTTLS": "0"}).smtp_starttls is False
+
+
 def test_prefect_yaml_declares_what_samflow_flows_serve_serves() -> None:
     doc = load("prefect.yaml")
     declared = {d["name"]: d for d in doc["deployments"]}

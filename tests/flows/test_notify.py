@@ -10,6 +10,7 @@ import socket
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from engine.db.models import AuditEvent
@@ -165,3 +166,14 @@ def test_two_notifiers_at_once_send_each_mail_once(app: App, mailbox: Mailbox) -
     assert sorted(mailbox.recipients()) == EVERYONE
     assert sum(r.mails for r in reports) == 7
     assert len(rows(app)) == 12
+
+
+@pytest.mark.parametrize("mailbox", ["login"], indirect=True)
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_the_mailer_logs_in_when_told_to(app: App, mailbox: Mailbox) -> None:
+    build_org(app).start()
+    anonymous = SmtpMailer("127.0.0.1", mailbox.port)
+    refused = notify.send_pending(app, anonymous)
+    assert refused.failed and "530" in refused.failed and mailbox.messages == []
+    right = SmtpMailer("127.0.0.1", mailbox.port, user="sam", password="hemligt")
+    assert notify.send_pending(app, right).mails == 7
