@@ -10,6 +10,7 @@ Refusals (not permitted, bad input) are not retried: they would only fail again.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -26,6 +27,8 @@ from engine.services import cycles, jobs
 from engine.services.context import Actor, App
 from flows import runtime
 from flows.work import BATCH, Progress, Request, request_for, start_in_batches
+
+PROGRESS_SECONDS = 2.0
 
 
 # --- Prefect ------------------------------------------------------------------------------
@@ -99,13 +102,19 @@ def start_annual_cycles(
     return summary
 
 
-def _progress(app: App, req: Request) -> Progress:
-    """Progress to the Prefect UI (an artifact), the log and, for a job, its row."""
+def _progress(app: App, req: Request, every: float = PROGRESS_SECONDS) -> Progress:
+    """Progress to the Prefect UI (an artifact and a log line) and, for a job, its row; at
+    most every few seconds, since each is a round trip the batches would wait for."""
     log = get_run_logger()
     artifact: list[Any] = []
-    job_sink = jobs.progress_sink(app, req.job_id) if req.job_id is not None else None
+    last = [-every]
+    job_sink = jobs.progress_sink(app, req.job_id, every) if req.job_id is not None else None
 
     def report(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] < every and 0 < done < total:
+            return
+        last[0] = now
         percent = 100.0 * done / total if total else 100.0
         if not artifact:
             artifact.append(create_progress_artifact(percent, description="Units started"))
