@@ -31,7 +31,6 @@ from flows.work import BATCH, Progress, Request, request_for, start_in_batches
 PROGRESS_SECONDS = 2.0
 
 
-# --- Prefect ------------------------------------------------------------------------------
 def _retry_unless_refused(_task: Any, _run: Any, state: Any) -> bool:
     exc = state.result(raise_on_failure=False)
     return not (isinstance(exc, SamflowError) and not isinstance(exc, ConcurrentChange))
@@ -50,7 +49,16 @@ def start_batch(
     return result
 
 
-@flow(name="start-annual-cycles")
+def job_stopped(flow: Any, flow_run: Any, state: Any) -> None:
+    """A crashed or cancelled run (the worker lost, someone pressed cancel) must not leave
+    its job "running" for ever: the page would wait on it."""
+    job_id = (flow_run.parameters or {}).get("job_id")
+    if job_id is not None:
+        reason = f"the flow run was {state.name.lower()}: {state.message or ''}".strip(": ")
+        jobs.fail(runtime.current().app, int(job_id), reason)
+
+
+@flow(name="start-annual-cycles", on_crashed=[job_stopped], on_cancellation=[job_stopped])
 def start_annual_cycles(
     year: int | None = None,
     template: str | None = None,

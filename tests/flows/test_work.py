@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from engine.domain.errors import NotPermitted
 from engine.services import cycles, jobs
 from engine.services.context import App
-from flows import work
+from flows import runtime, work
 from tests.factories import build_org
 
 
@@ -52,3 +54,15 @@ def test_a_refusal_stops_at_once(app: App) -> None:
 def test_a_schedule_starts_this_year_as_the_system(app: App) -> None:
     req = work.request_for(app, None, None, None, None)
     assert req.year == 2027 and req.actor.is_system
+
+
+def test_a_crashed_or_cancelled_run_fails_its_job(app: App, rt: runtime.Runtime) -> None:
+    from flows.annual import job_stopped
+
+    o = build_org(app)
+    job = jobs.create(app, o.actor("hr@x.se"), "start_year", {"year": 2027}, "prefect")
+    run = SimpleNamespace(parameters={"job_id": job})
+    job_stopped(None, run, SimpleNamespace(name="Crashed", message="worker lost"))
+    view = jobs.get(app, job)
+    assert view.status == "failed" and view.error == "the flow run was crashed: worker lost"
+    job_stopped(None, SimpleNamespace(parameters={}), SimpleNamespace(name="Cancelled", message=""))
