@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from engine.db.session import DEFAULT_URL
+from engine.domain.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,24 @@ class Settings:
     login_lock_minutes: int = 15
     #: Largest attachment, in bytes, stored with a task (in the database).
     max_upload_bytes: int = 2_000_000
+    #: SMTP server for notifications; empty: no e-mail is sent (nothing is recorded either).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    #: Log in with these when set (use STARTTLS, or a server on a trusted network).
+    smtp_user: str = ""
+    smtp_password: str = ""
+    #: Upgrade the connection with STARTTLS before sending (1/true/yes).
+    smtp_starttls: bool = False
+    #: The From: of every notification.
+    smtp_from: str = "samflow <samflow@localhost>"
+    #: Minutes between sweeps (reminders, escalations, then the e-mails they cause).
+    sweep_minutes: int = 15
+    #: When the year starts by itself (cron, Europe/Stockholm); empty: only when HR starts it.
+    annual_cron: str = "0 6 15 1 *"
+    #: When the weekly digest goes out (cron, Europe/Stockholm).
+    digest_cron: str = "0 6 * * 1"
+    #: The Prefect deployment the web app runs to start the year ("flow/deployment").
+    annual_deployment: str = "start-annual-cycles/annual"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -48,5 +67,18 @@ class Settings:
             raw = env.get(f"SAMFLOW_{f.name.upper()}")
             if raw is None:
                 continue
-            values[f.name] = int(raw) if f.type in ("int", int) else raw
+            values[f.name] = _parse(str(f.type), raw, f"SAMFLOW_{f.name.upper()}")
         return replace(cls(**values), **overrides)
+
+
+def _parse(kind: str, raw: str, name: str) -> Any:
+    if kind in ("int", str(int)):
+        try:
+            return int(raw)
+        except ValueError:
+            raise InvalidInput.field(
+                name, f"must be a whole number, not {raw!r}", f"måste vara ett heltal, inte {raw!r}"
+            ) from None
+    if kind in ("bool", str(bool)):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return raw

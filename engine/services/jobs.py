@@ -186,6 +186,11 @@ def _start_year(
         progress=progress,
         batch_size=batch_size,
     )
+    return summary(report)
+
+
+def summary(report: cycles.StartReport) -> dict[str, Any]:
+    """A start report as the job's result (JSON)."""
     return {
         "year": report.year,
         "template": report.template_key,
@@ -193,6 +198,26 @@ def _start_year(
         "already_running": report.already_running,
         "gaps": [{"code": g.code, "name": g.name, "missing": list(g.missing)} for g in report.gaps],
     }
+
+
+# --- for runners that do the work themselves (a Prefect flow run in production) -----------
+def begin(app: App, job_id: int) -> tuple[JobView, Actor]:
+    """Mark the job running; returns it and whom the work acts for (who asked for it)."""
+    job = get(app, job_id)
+    actor = _actor(app, job.created_by)
+    _update(app, job_id, status="running", started_at=app.clock.now(), error=None)
+    return get(app, job_id), actor
+
+
+def finish(app: App, job_id: int, result: dict[str, Any]) -> JobView:
+    _finish(app, job_id, "done", result=result)
+    return get(app, job_id)
+
+
+def fail(app: App, job_id: int, error: str, result: dict[str, Any] | None = None) -> JobView:
+    """Record a failure (with what was done before it, when known)."""
+    _finish(app, job_id, "failed", result=result, error=error)
+    return get(app, job_id)
 
 
 def _finish(

@@ -1,0 +1,54 @@
+"""Starting background jobs through Prefect (``SAMFLOW_RUNNER=prefect``).
+
+The web app records the job (``jobs.create``) and hands its id to a launcher. This one asks
+the Prefect server to run the ``start-annual-cycles/annual`` deployment with that id and
+returns at once (``timeout=0``, ~0.2 s): a worker (or ``samflow flows serve``) picks the run
+up, and the flow writes progress and the result to the job row the page reads. The app
+never runs a flow itself (a sync flow in a request would block it for the whole run).
+
+Prefect is imported only when a job is submitted. Its logging config then takes over
+uvicorn's loggers, silencing the app's access log, so ``PREFECT_LOGGING_SETTINGS_PATH``
+points at a copy that leaves them alone (``prefect_logging.yaml``) unless set already.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Coroutine
+from pathlib import Path
+
+from engine.services.context import App
+
+DEFAULT_DEPLOYMENT = "start-annual-cycles/annual"
+LOGGING = Path(__file__).with_name("prefect_logging.yaml")
+
+
+def keep_uvicorn_logs() -> None:
+    """Before Prefect is first imported: its logging config must leave uvicorn's alone."""
+    os.environ.setdefault("PREFECT_LOGGING_SETTINGS_PATH", str(LOGGING))
+
+
+class PrefectLauncher:
+    name = "prefect"
+
+    def __init__(self, app: App | None = None, *, deployment: str | None = None) -> None:
+        """The deployment comes from ``SAMFLOW_ANNUAL_DEPLOYMENT`` (the app's settings)."""
+        configured = app.settings.annual_deployment if app is not None else DEFAULT_DEPLOYMENT
+        self.deployment = deployment or configured
+
+    def submit(self, job_id: int) -> str | None:
+        """Create the flow run and return its id (the job's external reference)."""
+        keep_uvicorn_logs()
+        from prefect.deployments import run_deployment
+
+        run = run_deployment(  # type: ignore[call-arg]  # _sync: the sync path, even in async code
+            self.deployment,
+            parameters={"job_id": job_id},
+            timeout=0,
+            as_subflow=False,
+            _sync=True,
+        )
+        if isinstance(run, Coroutine):  # not with _sync=True; keeps the types honest
+            run.close()
+            raise TypeError("run_deployment returned a coroutine")
+        return str(run.id)

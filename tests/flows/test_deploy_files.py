@@ -1,0 +1,153 @@
+"""The production files, checked as far as this machine allows.
+
+Docker does not run here (no `docker compose config` either), so the files are parsed and
+cross-checked: every setting documented, the Prefect deployments the same in prefect.yaml
+and in ``samflow flows serve``, their flows importable, the compose services wired to each
+other, the systemd units naming real commands.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import shlex
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
+from prefect.flows import Flow
+from prefect.utilities.importtools import import_object
+
+from engine.settings import Settings
+from flows import deployments
+from flows.cli import FLOWS
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+
+
+def load(name: str) -> Any:
+    return yaml.safe_load((DEPLOY / name).read_text("utf-8"))
+
+
+def test_env_example_documents_every_setting() -> None:
+    lines = (DEPLOY / "env.example").read_text("utf-8").splitlines()
+    for f in fields(Settings):
+        name = f"SAMFLOW_{f.name.upper()}"
+        found = [i for i, line in enumerate(lines) if re.match(rf"#?\s*{name}=", line)]
+        assert found, f"{name} is not in deploy/env.example"
+        above = found[0] - 1
+        while re.match(r"[A-Z_]+=", lines[above]):  # settings explained together
+            above -= 1
+        assert lines[above].startswith("# "), f"{name} has no comment saying what it is"
+    defaults = Settings()
+    assert f"SAMFLOW_ANNUAL_CRON={defaults.annual_cron}" in lines
+    assert f"SAMFLOW_SMTP_PORT={defaults.smtp_port}" in lines
+
+
+def test_env_example_values_are_the_defaults_and_parse() -> None:
+    env = {}
+    for line in (DEPLOY / "env.example").read_text("utf-8").splitlines():
+        if line.startswith("SAMFLOW_"):
+            name, _, value = line.partition("=")
+            env[name] = value
+    assert Settings.from_env(env) == Settings()
+    on = Settings.from_env({"SAMFLOW_SMTP_STARTTLS": "yes", "SAMFLOW_SMTP_PORT": "587"})
+    assert on.smtp_starttls is True and on.smtp_port == 587
+    assert Settings.from_env({"SAMFLOW_SMTP_STARTTLS": "0"}).smtp_starttls is False
+
+
+def test_prefect_yaml_declares_what_samflow_flows_serve_serves() -> None:
+    doc = load("prefect.yaml")
+    declared = {d["name"]: d for d in doc["deployments"]}
+    served = {d.name: d for d in deployments.deployments(Settings())}
+    assert set(declared) == set(served) == {"annual", "sweep", "digest"}
+    for name, d in declared.items():
+        flow = import_object(d["entrypoint"])
+        assert isinstance(flow, Flow) and flow.name == served[name].flow_name
+        assert served[name].entrypoint == d["entrypoint"].replace(":", ".")
+        assert d["work_pool"]["name"] == "samflow"
+        [schedule] = d["schedules"]
+        assert schedule["timezone"] == deployments.TIMEZONE
+        if "cron" in schedule:
+            CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])  # valid cron
+        else:
+            IntervalSchedule(interval=schedule["interval"])
+    defaults = Settings()
+    assert declared["annual"]["schedules"][0]["cron"] == defaults.annual_cron
+    assert declared["digest"]["schedules"][0]["cron"] == defaults.digest_cron
+    assert declared["sweep"]["schedules"][0]["interval"] == defaults.sweep_minutes * 60
+    annual = f"{served['annual'].flow_name}/annual"
+    assert annual == defaults.annual_deployment  # what the web app runs
+
+
+def test_serve_without_a_yearly_schedule_when_the_cron_is_empty() -> None:
+    served = {d.name: d for d in deployments.deployments(Settings(annual_cron=""))}
+    assert served["annual"].schedules == [] and len(served["sweep"].schedules) == 1
+
+
+def test_compose_wires_database_prefect_server_worker_and_app() -> None:
+    doc = load("compose.yaml")
+    services = doc["services"]
+    assert {"db", "prefect-server", "worker", "app"} <= set(services)
+    for name, service in services.items():
+        for needed in service.get("depends_on", {}):
+            assert needed in services, f"{name} depends on unknown {needed}"
+        build = service.get("build")
+        if build:
+            assert (DEPLOY / build["context"] / build["dockerfile"]).is_file()
+    prefect_db = services["prefect-server"]["environment"]["PREFECT_API_DATABASE_CONNECTION_URL"]
+    assert prefect_db.startswith("postgresql+asyncpg://") and prefect_db.endswith("@db/prefect")
+    assert "CREATE DATABASE prefect" in (DEPLOY / "initdb" / "10-prefect-database.sql").read_text()
+    worker = services["worker"]["command"]
+    assert (
+        worker[:3] == ["prefect", "worker", "start"]
+        and worker[worker.index("--pool") + 1]
+        == (load("prefect.yaml")["deployments"][0]["work_pool"]["name"])
+    )
+    app_env = doc["x-samflow"]["environment"]
+    assert app_env["SAMFLOW_RUNNER"] == "prefect"
+    assert app_env["PREFECT_API_URL"] == "http://prefect-server:4200/api"
+    assert app_env["SAMFLOW_DATABASE_URL"].startswith("postgresql://")
+    deploying = " ".join(services["deployments"]["command"])
+    assert "deploy/prefect.yaml" in deploying and (DEPLOY / "prefect.yaml").is_file()
+
+
+def test_dockerfile_copies_what_exists_and_installs_with_the_constraints() -> None:
+    text = (DEPLOY / "Dockerfile").read_text("utf-8")
+    root = DEPLOY.parent
+    for line in text.splitlines():
+        if line.startswith("COPY "):
+            *sources, _ = line.split()[1:]
+            for source in sources:
+                assert (root / source).exists(), source
+    assert "pip install -c constraints.txt ." in text
+    assert text.startswith("#") and "FROM python:3.11" in text
+
+
+def units() -> list[Path]:
+    return sorted((DEPLOY / "systemd").iterdir())
+
+
+@pytest.mark.parametrize("path", units(), ids=lambda p: p.name)
+def test_systemd_units_parse_and_run_real_commands(path: Path) -> None:
+    unit = configparser.ConfigParser(strict=True, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read_string(path.read_text("utf-8"))
+    assert unit["Unit"]["Description"]
+    if path.suffix == ".timer":
+        assert unit["Timer"]["OnCalendar"] and unit["Install"]["WantedBy"] == "timers.target"
+        assert (path.parent / path.name.replace(".timer", ".service")).is_file()
+        return
+    service = unit["Service"]
+    assert service["User"] == "samflow" and service["EnvironmentFile"].startswith("/etc/samflow/")
+    program, *args = shlex.split(service["ExecStart"])
+    assert program.startswith("/srv/samflow/.venv/bin/")
+    if program.endswith("/prefect"):
+        assert args[:2] in (["server", "start"], ["worker", "start"])
+    elif args[0] == "flows":
+        assert args[1] == "run" and args[2] in FLOWS and "--direct" in args
+    else:
+        assert args[0] == "serve"  # the web app's command
