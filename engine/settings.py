@@ -27,6 +27,13 @@ class Settings:
     lang: str = "sv"
     #: Public address of the web app (links in e-mails).
     base_url: str = "http://127.0.0.1:8000"
+    #: Requirements from an inspection are due this many days before the reply date
+    #: (unless the registration gives a date), leaving time to draft the reply.
+    inspection_lead_days: int = 7
+    #: Units per part when an evidence package is laid out as PDF (memory vs. overhead).
+    evidence_units_per_part: int = 40
+    #: Processes laying out the parts of a large PDF at once (1: in the calling process).
+    pdf_workers: int = 2
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -1,7 +1,10 @@
 """Every model module, imported so that ``Base.metadata`` knows all tables (Alembic's
 autogenerate, the migration test and test clean-up read it). Add new model modules here."""
 
-from engine.db import models
+from engine.db import (
+    models,
+    models_inspection,  # noqa: F401
+)
 from engine.db.models import Base
 
 __all__ = ["Base", "models"]
