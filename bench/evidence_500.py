@@ -222,7 +222,7 @@ def form(key: str, rng: random.Random, risks: list[int]) -> dict[str, Any]:
             "established_on": f"{YEAR}-06-10",
             "protocol_ref": f"LSG {YEAR}-06-10 §4",
         }
-    return {}  # fmt: skip
+    return {}
 
 
 def finish_stage(app: App, cycle_id: int, stage: str, rng: random.Random) -> None:
@@ -253,11 +253,17 @@ def follow_up(app: App, cycle_id: int, rng: random.Random) -> None:
             continue
         actor = holder(app, task_id)
         if actor is not None:
-            data = rng.choice([
-                {"status": "done", "effect": "Färre skador.", "effect_ok": True},
-                {"status": "in_progress", "note": "Pågår, klart i december."},
-                {"status": "postponed", "reason": "Budget saknas", "new_follow_up_date": f"{YEAR}-12-15"},
-            ])  # fmt: skip
+            data = rng.choice(
+                [
+                    {"status": "done", "effect": "Färre skador.", "effect_ok": True},
+                    {"status": "in_progress", "note": "Pågår, klart i december."},
+                    {
+                        "status": "postponed",
+                        "reason": "Budget saknas",
+                        "new_follow_up_date": f"{YEAR}-12-15",
+                    },
+                ]
+            )
             tasks.complete_task(app, actor, task_id, data)
 
 
@@ -328,8 +334,17 @@ def tree_memory(root: int) -> tuple[float, float]:
 
 def measure(url: str, out: Path) -> dict[str, Any]:
     env = {**os.environ, "SAMFLOW_DATABASE_URL": url}
-    cmd = [str(ROOT / ".venv/bin/samflow"), "evidence", "build", "--root", "ADM",
-           "--year", str(YEAR), "--out", str(out)]  # fmt: skip
+    cmd = [
+        str(ROOT / ".venv/bin/samflow"),
+        "evidence",
+        "build",
+        "--root",
+        "ADM",
+        "--year",
+        str(YEAR),
+        "--out",
+        str(out),
+    ]
     t0 = time.perf_counter()
     child = subprocess.Popen(
         cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -348,8 +363,17 @@ def measure(url: str, out: Path) -> dict[str, Any]:
     from pypdf import PdfReader
 
     pages = len(PdfReader(out).pages)
-    return {"seconds": seconds, "peak_mb": peak_mb, "pages": pages, "pss": peak_pss,
-            "rss": peak_rss, "cpu": cpu, "load": os.getloadavg()[0], "size_mb": out.stat().st_size / 1e6, "stdout": stdout.strip()}  # fmt: skip
+    return {
+        "seconds": seconds,
+        "peak_mb": peak_mb,
+        "pages": pages,
+        "pss": peak_pss,
+        "rss": peak_rss,
+        "cpu": cpu,
+        "load": os.getloadavg()[0],
+        "size_mb": out.stat().st_size / 1e6,
+        "stdout": stdout.strip(),
+    }
 
 
 def main() -> None:
@@ -375,10 +399,13 @@ def main() -> None:
     r = measure(url, data / f"evidence{args.units}.pdf")
     print(r["stdout"])
     workers = os.environ.get("SAMFLOW_PDF_WORKERS", "2")
-    print(f"evidence package, {args.units} units, {workers} PDF workers: {r['seconds']:.1f} s "
-          f"(target ≤ 30 s; CPU {r['cpu']:.1f} s, load average {r['load']:.1f}); memory of the process tree at its peak: PSS {r['pss']:.0f} MB, "
-          f"RSS {r['rss']:.0f} MB (target ≤ 500 MB; largest single process "
-          f"{r['peak_mb']:.0f} MB); {r['pages']} pages, {r['size_mb']:.1f} MB")  # fmt: skip
+    print(
+        f"evidence package, {args.units} units, {workers} PDF workers: {r['seconds']:.1f} s "
+        f"(target ≤ 30 s; CPU {r['cpu']:.1f} s, load average {r['load']:.1f}); "
+        f"memory of the process tree at its peak: PSS {r['pss']:.0f} MB, "
+        f"RSS {r['rss']:.0f} MB (target ≤ 500 MB; largest single process "
+        f"{r['peak_mb']:.0f} MB); {r['pages']} pages, {r['size_mb']:.1f} MB"
+    )
 
 
 if __name__ == "__main__":
