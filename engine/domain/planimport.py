@@ -74,6 +74,12 @@ class ItemRow:
     measures: list[MeasureRow] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ParsedPlan:
+    items: list[ItemRow]
+    columns: dict[str, str]  # field -> the header it was read from ("responsible": "Ansvarig")
+
+
 class _Errors:
     def __init__(self, file: str, names: dict[str, str]) -> None:
         self.file, self.names = file, names
@@ -96,7 +102,7 @@ def text_of(cell: Cell) -> str:
     return str(cell).strip()
 
 
-def parse_plan(rows: Sequence[tuple[int, Sequence[Cell]]], file: str) -> list[ItemRow]:
+def parse_plan(rows: Sequence[tuple[int, Sequence[Cell]]], file: str) -> ParsedPlan:
     """``rows``: (line number, cells) as read from the file. Raises ImportInvalid."""
     found = _header(rows)
     if found is None:
@@ -117,7 +123,7 @@ def parse_plan(rows: Sequence[tuple[int, Sequence[Cell]]], file: str) -> list[It
         errors.add(rows[-1][0] if rows else 1, "", "the plan has no rows", "planen har inga rader")
     if errors.rows:
         raise ImportInvalid(errors.rows)
-    return items
+    return ParsedPlan(items, names)
 
 
 def _header(

@@ -41,6 +41,7 @@ class Activity:
 @dataclass(frozen=True)
 class SurveyFigures:
     year: int
+    reported: int  # units that reported a survey at all
     units: int  # units whose results count (at or above the threshold)
     answers: int
     suppressed: bool
@@ -146,22 +147,22 @@ def _measure_counts(facts: list[CycleFacts]) -> Activity:
 
 def survey(year: int, facts: list[CycleFacts], threshold: int) -> SurveyFigures:
     """Answer-weighted means over units at or above the threshold; none below it."""
+    reported = [f.survey for f in facts if f.survey is not None]
     counted = [
-        f.survey
-        for f in facts
-        if f.survey is not None
-        and not suppressed(f.survey.get("answered"), threshold)
-        and all(isinstance(f.survey.get(k), int | float) for k in SUB_INDICES)
+        x
+        for x in reported
+        if not suppressed(x.get("answered"), threshold)
+        and all(isinstance(x.get(k), int | float) for k in SUB_INDICES)
     ]
     answers = sum(int(x["answered"]) for x in counted)
     if not counted or answers < threshold:
-        return SurveyFigures(year, len(counted), answers, True)
+        return SurveyFigures(year, len(reported), len(counted), answers, True)
     means = {
         k: round(sum(float(x[k]) * int(x["answered"]) for x in counted) / answers, 1)
         for k in SUB_INDICES
     }
     hme = round(sum(means.values()) / len(means), 1)
-    return SurveyFigures(year, len(counted), answers, False, hme, **means)
+    return SurveyFigures(year, len(reported), len(counted), answers, False, hme, **means)
 
 
 def _span(app: App, root_code: str | None) -> SpanSummary:

@@ -31,7 +31,7 @@ class GroupRow:
     plan_approved: int
     evaluated: int
     measures: int
-    measures_due: int  # due by the report date
+    measures_due: int  # due by the report date, or done already
     done: int
     done_on_time: int
     overdue: int
@@ -52,7 +52,7 @@ class GroupRow:
 
     @property
     def on_time_share(self) -> float | None:
-        """Of the measures due by now, the share done by their due date."""
+        """Of the measures due by now (or done), the share done by their due date."""
         return self.share(self.done_on_time, self.measures_due)
 
 
@@ -83,7 +83,7 @@ def build(app: App, actor: Actor, year: int, root_code: str | None = None) -> Fo
 
 def _row(code: str, name: str, units: int, facts: list[CycleFacts], day: date) -> GroupRow:
     measures = [m for f in facts for m in f.measures if m[0] != "cancelled"]
-    due = [m for m in measures if m[1] is not None and m[1] <= day]
+    due = [m for m in measures if m[0] == "done" or (m[1] is not None and m[1] <= day)]
     return GroupRow(
         code=code,
         name=name,

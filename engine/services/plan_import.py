@@ -88,8 +88,9 @@ def import_plan(
     dry_run: bool = False,
 ) -> ImportResult:
     """Check the whole file, then add its plan to the cycle (or, dry run, only check)."""
-    items = parse_plan(read_rows(filename, content), filename)
-    forms = _forms(items, filename)
+    parsed = parse_plan(read_rows(filename, content), filename)
+    items, column = parsed.items, parsed.columns.get("responsible", "responsible")
+    forms = _forms(items, filename, parsed.columns)
     digest = hashlib.sha256(content).hexdigest()
 
     def work(tx: Tx) -> ImportResult:
@@ -102,7 +103,7 @@ def import_plan(
                 f"{cycle.current_stage or cycle.status}",
             )
         on_behalf = plans.require_plan_editor(tx, actor, cycle)
-        who = _responsibles(tx, cycle.unit_id, items, filename)
+        who = _responsibles(tx, cycle.unit_id, items, filename, column)
         measures, changes = _write(tx, actor, cycle, items, forms, who, on_behalf)
         tx.record(
             chain(cycle.id),
@@ -120,7 +121,7 @@ def import_plan(
 
 
 def _responsibles(
-    tx: Tx, unit_id: int, items: list[ItemRow], filename: str
+    tx: Tx, unit_id: int, items: list[ItemRow], filename: str, column: str
 ) -> dict[int, plans.Responsible]:
     """Line -> the resolved responsible; every unknown person or unstaffed role named."""
     org = queries.ancestry_snapshot(tx.session, [unit_id], local_date(tx.now))
@@ -132,7 +133,7 @@ def _responsibles(
                 out[m.line] = plans.resolve_responsible(tx, m.responsible, unit_id, org, "")
             except InvalidInput as exc:
                 e = exc.errors[0]
-                errors.append(RowError(filename, m.line, "responsible", e.message_en, e.message_sv))
+                errors.append(RowError(filename, m.line, column, e.message_en, e.message_sv))
     if errors:
         raise ImportInvalid(errors)
     return out
@@ -182,7 +183,7 @@ def _write(
     return measures, changes
 
 
-def _forms(items: list[ItemRow], filename: str) -> dict[int, MeasureInput]:
+def _forms(items: list[ItemRow], filename: str, columns: dict[str, str]) -> dict[int, MeasureInput]:
     """Line -> the measure as the plan form takes it (the form's limits apply too)."""
     out: dict[int, MeasureInput] = {}
     errors: list[RowError] = []
@@ -198,7 +199,9 @@ def _forms(items: list[ItemRow], filename: str) -> dict[int, MeasureInput]:
                 )
             except ValidationError as exc:
                 errors += [
-                    RowError(filename, m.line, e.path, e.message_en, e.message_sv)
+                    RowError(
+                        filename, m.line, columns.get(e.path, e.path), e.message_en, e.message_sv
+                    )
                     for e in field_errors(exc)
                 ]
     if errors:
