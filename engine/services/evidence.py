@@ -7,8 +7,8 @@ JSON of that data. ``verify`` rebuilds the data from the database on the same ba
 names what differs; each difference is traced to the audit events recorded since that
 explain it, or reported as changed without any (made outside samflow).
 
-    doc = build(app, actor, Scope("unit", "U1", 2027))   # {"digest": ..., "data": ...}
-    report = verify(app, actor, doc)                      # report.matches, .differences
+    built = build(app, actor, Scope("unit", "U1", 2027))   # .data, .digest, .document()
+    report = evidence_verify.verify(app, actor, built.document())  # .matches, .differences
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ from engine.db import queries
 from engine.db.models import OrgUnit
 from engine.domain.clock import as_utc, local_date
 from engine.domain.errors import InvalidInput
-from engine.domain.evidence import Difference, LaterEvent, attribute, diff, digest, normalised
+from engine.domain.evidence import LaterEvent, digest
 from engine.services import access, templates
 from engine.services import evidence_audit as audit
 from engine.services import evidence_units as units
 from engine.services.context import Actor, App
-from engine.services.evidence_cycle import cycle_section, iso
+from engine.services.evidence_common import iso
+from engine.services.evidence_cycle import cycle_section
 from engine.services.evidence_load import Bundle, load, load_people
 
 KIND = "samflow.evidence"
@@ -259,71 +260,3 @@ def _chain_refs(data: Any, chain: str = ORG_CHAIN) -> Iterator[tuple[str, str]]:
     elif isinstance(data, list):
         for value in data:
             yield from _chain_refs(value, chain)
-
-
-# --- verification -------------------------------------------------------------------------
-@dataclass
-class VerifyReport:
-    #: The file is intact, the database gives the same data (and digest), the chains hold.
-    matches: bool
-    file_intact: bool  # the digest in the file is that of the data in the file
-    recorded: str
-    current: str
-    basis: dict[str, Any]
-    differences: list[Difference]
-    total: int
-    later: list[LaterEvent]
-    broken_chains: list[dict[str, Any]]
-
-
-def verify(app: App, actor: Actor, document: dict[str, Any]) -> VerifyReport:
-    """Does a package handed out earlier still match the database? Names what differs."""
-    data, recorded = _checked(document)
-    basis = data["basis"]
-    scope = Scope(basis["scope"], basis["code"], int(basis["year"]))
-    now = build(app, actor, scope, basis=basis)
-    differences, total = diff(normalised(data), normalised(now.data))
-    differences = attribute(differences, now.later, now.chain_of)
-    broken = [c for c in now.data["audit"]["chains"] if not c["ok"]]
-    intact = digest(data) == recorded
-    return VerifyReport(
-        now.digest == recorded and intact and not broken,
-        intact,
-        recorded,
-        now.digest,
-        basis,
-        differences,
-        total,
-        now.later,
-        broken,
-    )
-
-
-def _checked(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    if document.get("kind") != KIND or not isinstance(document.get("data"), dict):
-        raise InvalidInput.field(
-            "file", "not a samflow evidence package", "inte ett bevispaket från samflow"
-        )
-    if document.get("format") != FORMAT:
-        raise InvalidInput.field(
-            "file",
-            f"package format {document.get('format')} is not supported",
-            f"paketformat {document.get('format')} stöds inte",
-        )
-    return document["data"], str(document.get("digest", ""))
-
-
-def describe(d: Difference, data: dict[str, Any]) -> str:
-    """Where a difference is, for reading: ``U1 · measure:9 › what`` or
-    ``event:cycle:3#5 (task.completed) › data_sha256``."""
-    units = {u["ref"]: u["code"] for u in data.get("units", [])}
-    events = {e["ref"]: e["action"] for e in data.get("audit", {}).get("events", [])}
-    refs = [p for p in d.path if ":" in p]
-    unit = next((units[r] for r in refs if r in units), None)
-    last = max((i for i, p in enumerate(d.path) if ":" in p), default=-1)
-    head = d.path[last] if last >= 0 else ""
-    if head in events:
-        head = f"{head} ({events[head]})"
-    tail = " › ".join(d.path[last + 1 :])
-    text = " › ".join(x for x in (head, tail) if x) or d.where
-    return f"{unit} · {text}" if unit else text

@@ -28,7 +28,6 @@ class AuditSlice:
     events: dict[str, list[StoredEvent]] = field(default_factory=lambda: defaultdict(list))
     later: list[LaterEvent] = field(default_factory=list)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    subjects_later: dict[str, list[int]] = field(default_factory=dict)
 
 
 def current_heads(s: Session, chains: Sequence[str]) -> Position:

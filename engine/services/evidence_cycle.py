@@ -5,8 +5,6 @@ deadline changes along the way. Plain JSON-able data; every record has a ``ref``
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -14,16 +12,11 @@ from engine.db.models import ActionItem, Cycle, Measure, Task
 from engine.domain.clock import local_date
 from engine.domain.hme import suppressed
 from engine.domain.risk import level
-from engine.services.evidence_audit import AuditSlice, data_of, events_of
+from engine.services.evidence_audit import AuditSlice
+from engine.services.evidence_common import Person, Where, iso, signed, task_input
 from engine.services.evidence_load import Bundle
+from engine.services.evidence_log import from_log, returns
 from engine.services.plans import OPEN_MEASURE_STATES
-
-Person = Callable[[int | None], dict[str, Any] | None]
-Where = Callable[[str | None], dict[str, Any] | None]
-
-
-def iso(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def cycle_section(
@@ -65,8 +58,8 @@ def cycle_section(
         "approvals": [_approval(t, person) for t in done if t.form_key == "approval"],
         "follow_ups": _follow_ups(b, c, done, person),
         "evaluation": _form(_latest(done, "annual_evaluation"), person),
-        "returns": _returns(tasks, person, where),
-        **_from_log(sl, f"cycle:{c.id}", {t.id: t.key for t in tasks}, person, where),
+        "returns": returns(tasks, person, where),
+        **from_log(sl, f"cycle:{c.id}", {t.id: t.key for t in tasks}, person, where),
     }
 
 
@@ -96,31 +89,17 @@ def _latest(done: list[Task], form_key: str) -> Task | None:
     return max(found, key=lambda t: (t.closed_at or t.created_at, t.id)) if found else None
 
 
-def _input(t: Task) -> dict[str, Any]:
-    value = json.loads(t.data) if t.data else {}
-    return value if isinstance(value, dict) else {}
-
-
-def _signed(t: Task, person: Person) -> dict[str, Any]:
-    return {
-        "ref": f"task:{t.id}",
-        "at": iso(t.closed_at),
-        "by": person(t.closed_by),
-        "on_behalf_of": person(t.on_behalf_of),
-    }
-
-
 def _form(t: Task | None, person: Person) -> dict[str, Any] | None:
-    return None if t is None else {**_signed(t, person), "input": _input(t)}
+    return None if t is None else {**signed(t, person), "input": task_input(t)}
 
 
 def _survey(t: Task | None, person: Person, min_answers: int) -> dict[str, Any]:
     """Below the anonymity threshold no figures at all, whatever was stored."""
     if t is None:
         return {"ref": "survey", "status": "missing"}
-    data = _input(t)
+    data = task_input(t)
     out = {
-        **_signed(t, person),
+        **signed(t, person),
         "survey_name": data.get("survey_name", ""),
         "invited": data.get("invited"),
         "answered": data.get("answered"),
@@ -139,9 +118,9 @@ def _risks(b: Bundle, c: Cycle, t: Task | None, person: Person) -> dict[str, Any
     rows = b.risks.get(c.id, [])
     if t is None and not rows:
         return None
-    data = _input(t) if t is not None else {}
+    data = task_input(t) if t is not None else {}
     return {
-        **(_signed(t, person) if t is not None else {"ref": "risk_assessment"}),
+        **(signed(t, person) if t is not None else {"ref": "risk_assessment"}),
         "context": data.get("context"),
         "participants": data.get("participants", ""),
         "safety_rep_participated": data.get("safety_rep_participated"),
@@ -168,9 +147,9 @@ def _plan(
     items = b.items.get(c.id, [])
     if t is None and not items:
         return None
-    data = _input(t) if t is not None else {}
+    data = task_input(t) if t is not None else {}
     return {
-        **(_signed(t, person) if t is not None else {"ref": "plan"}),
+        **(signed(t, person) if t is not None else {"ref": "plan"}),
         "participants": data.get("participants", ""),
         "source_material": data.get("source_material", ""),
         "items": [_item(b, i, person, where, today) for i in items],
@@ -229,9 +208,9 @@ def _measure(
 
 
 def _approval(t: Task, person: Person) -> dict[str, Any]:
-    data = _input(t)
+    data = task_input(t)
     return {
-        **_signed(t, person),
+        **signed(t, person),
         "key": t.key,
         "round": t.round,
         **{k: data.get(k) for k in ("decision", "comment", "body", "established_on")},
@@ -247,10 +226,10 @@ def _follow_ups(b: Bundle, c: Cycle, done: list[Task], person: Person) -> list[d
     for t in done:
         if t.form_key != "measure_follow_up":
             continue
-        data = _input(t)
+        data = task_input(t)
         out.append(
             {
-                **_signed(t, person),
+                **signed(t, person),
                 "measure": f"measure:{t.measure_id}",
                 "number": numbers.get(t.measure_id or 0, "?"),
                 **{k: data.get(k) for k in ("status", "effect", "effect_ok", "note", "reason")},
@@ -258,66 +237,3 @@ def _follow_ups(b: Bundle, c: Cycle, done: list[Task], person: Person) -> list[d
             }
         )
     return out
-
-
-def _returns(tasks: list[Task], person: Person, where: Where) -> list[dict[str, Any]]:
-    """Returned tasks (returnering) with the written reason and where they went."""
-    successor = {t.returned_from_id: t for t in tasks if t.returned_from_id}
-    out = []
-    for t in tasks:
-        if t.status != "returned":
-            continue
-        nxt = successor.get(t.id)
-        out.append(
-            {
-                **_signed(t, person),
-                "key": t.key,
-                "reason": t.reason,
-                "to": where(f"{nxt.role}@{nxt.role_unit_id}") if nxt and nxt.role else None,
-                "new_task": f"task:{nxt.id}" if nxt else None,
-            }
-        )
-    return out
-
-
-def _from_log(
-    sl: AuditSlice, chain: str, keys: dict[int, str], person: Person, where: Where
-) -> dict[str, Any]:
-    """Escalations, deadline changes, plans sent back and delegations, as logged."""
-    esc, ext, back, dele = [], [], [], []
-    wanted = ("task.escalated", "task.due_extended", "cycle.sent_back", "task.delegated")
-    for e in events_of(sl, chain, wanted):
-        d = data_of(e)
-        task = int(e.subject_id) if e.subject_type == "task" and e.subject_id.isdigit() else 0
-        base = {
-            "ref": f"event:{e.chain}#{e.seq}",
-            "at": e.at_text,
-            "task": f"task:{task}" if task else None,
-            "key": keys.get(task),
-        }
-        who = {"by": person(e.actor_id), "on_behalf_of": person(e.on_behalf_of_id)}
-        if e.action == "task.escalated":
-            esc.append({**base, "level": d.get("level"), "to": where(d.get("to"))})
-        elif e.action == "task.due_extended":
-            ext.append(
-                {
-                    **base,
-                    **who,
-                    "from": d.get("from"),
-                    "to": d.get("to"),
-                    "reason": d.get("reason", ""),
-                }
-            )
-        elif e.action == "cycle.sent_back":
-            back.append(
-                {
-                    **base,
-                    **who,
-                    "from": d.get("from"),
-                    "to": d.get("to"),
-                    "reason": d.get("reason", ""),
-                }
-            )
-        else:
-            dele.append({**base, **who, "to": d.get("to_email"), "reason": d.get("reason", "")})
-    return {"escalations": esc, "deadline_changes": ext, "sent_back": back, "delegations": dele}

@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.db.models import OrgUnit, RoleAssignment, Task
 from engine.db.models_inspection import Inspection
-from engine.services.evidence_cycle import Person, iso
+from engine.services.evidence_common import Person, iso
 from engine.services.evidence_load import Bundle
 
 #: Roles shown for a unit itself, and for the line above it.

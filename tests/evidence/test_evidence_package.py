@@ -12,7 +12,7 @@ from sqlalchemy import text
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import NotPermitted
 from engine.domain.evidence import normalised
-from engine.services import audit, evidence, plans, reports
+from engine.services import audit, evidence, evidence_verify, plans, reports
 from engine.services.context import Actor, App
 from forms import documents
 from forms.evidence_docs import evidence_html, evidence_pdf
@@ -120,7 +120,7 @@ def test_untouched_package_verifies(app: App, clock: FrozenClock) -> None:
     year_with_history(app, clock)
     doc = unit_package(app).document()
     clock.advance(timedelta(days=30))
-    report = evidence.verify(app, SYSTEM, doc)
+    report = evidence_verify.verify(app, SYSTEM, doc)
     assert report.matches and report.file_intact and report.total == 0
 
 
@@ -131,7 +131,7 @@ def test_tampered_plan_row_is_named(app: App, clock: FrozenClock) -> None:
     with app.db.engine.begin() as conn:
         conn.execute(text("UPDATE measure SET what = 'Inget' WHERE id = :id"), {"id": measure})
     assert audit.verify(app).ok  # the log itself is intact: the change bypassed it
-    report = evidence.verify(app, SYSTEM, doc)
+    report = evidence_verify.verify(app, SYSTEM, doc)
     assert not report.matches and report.file_intact
     (d,) = report.differences
     assert d.path[-2:] == (f"measure:{measure}", "what") and (d.before, d.after) == (
@@ -139,7 +139,7 @@ def test_tampered_plan_row_is_named(app: App, clock: FrozenClock) -> None:
         "Inget",
     )
     assert d.verdict == "unexplained"
-    assert evidence.describe(d, doc["data"]) == f"U2 · measure:{measure} › what"
+    assert evidence_verify.describe(d, doc["data"]) == f"U2 · measure:{measure} › what"
 
 
 def test_tampered_audit_row_is_named(app: App, clock: FrozenClock) -> None:
@@ -156,10 +156,10 @@ def test_tampered_audit_row_is_named(app: App, clock: FrozenClock) -> None:
         5,
         "altered",
     )
-    report = evidence.verify(app, SYSTEM, doc)
+    report = evidence_verify.verify(app, SYSTEM, doc)
     assert not report.matches
     assert [c["chain"] for c in report.broken_chains] == [f"cycle:{y.c2}"]
-    where = {evidence.describe(d, doc["data"]) for d in report.differences}
+    where = {evidence_verify.describe(d, doc["data"]) for d in report.differences}
     assert any(w.startswith(f"event:cycle:{y.c2}#5 (") and w.endswith("actor") for w in where)
 
 
@@ -168,7 +168,7 @@ def test_later_work_is_told_apart_from_tampering(app: App, clock: FrozenClock) -
     doc = unit_package(app).document()
     measure = reports.cycle_view(app, y.c2).plan[0].measures[1].id
     plans.update_measure(app, y.o.actor("m2@x.se"), measure, "in_progress", note="Beställd")
-    report = evidence.verify(app, SYSTEM, doc)
+    report = evidence_verify.verify(app, SYSTEM, doc)
     assert not report.matches
     changed = [d for d in report.differences if f"measure:{measure}" in d.refs]
     assert changed and all(d.verdict == "explained" for d in changed)
@@ -179,7 +179,7 @@ def test_altered_file_is_detected(app: App, clock: FrozenClock) -> None:
     year_with_history(app, clock)
     doc = unit_package(app).document()
     doc["data"]["units"][0]["cycle"]["plan"]["items"][0]["area"] = "Inget problem"
-    report = evidence.verify(app, SYSTEM, doc)
+    report = evidence_verify.verify(app, SYSTEM, doc)
     assert not report.file_intact and not report.matches
     assert report.differences[0].path[-1] == "area"
 

@@ -13,7 +13,14 @@ from sqlalchemy import func, select
 from engine.db.models import Cycle
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict, ImportInvalid, InvalidInput, NotPermitted
-from engine.services import cycles, inspection_files, inspection_reply, inspections, sweeps
+from engine.services import (
+    cycles,
+    evidence,
+    inspection_files,
+    inspection_reply,
+    inspections,
+    sweeps,
+)
 from engine.services.context import Actor, App
 from forms.inspection_docs import reply_html, reply_pdf
 from tests.factories import Org, build_org
@@ -99,6 +106,13 @@ def test_inspection_reply_end_to_end_with_escalation(app: App, clock: FrozenCloc
         assert expected in text, expected
     cycles.sign_off_stage(app, o.actor("dep@x.se"), out.cycle_id, "requirements")
     assert inspection_reply.list_inspections(app, Actor.system("t"))[0].status == "closed"
+    package = evidence.build(app, o.actor("m2@x.se"), evidence.Scope("unit", "U2", 2027)).data
+    (seen,) = package["inspections"]
+    assert seen["reference"] == "2027/001234" and seen["reply_drafted_at"] is not None
+    assert [a["unit"] for r in seen["requirements"] for a in r["answers"]] == ["U2"]
+    assert {"chain": f"cycle:{out.cycle_id}", "ok": True}.items() <= next(
+        c for c in package["audit"]["chains"] if c["chain"] == f"cycle:{out.cycle_id}"
+    ).items()
 
 
 def test_a_returned_requirement_is_answered_above(app: App, clock: FrozenClock) -> None:
