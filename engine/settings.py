@@ -31,7 +31,7 @@ class Settings:
     #: (unless the registration gives a date), leaving time to draft the reply.
     inspection_lead_days: int = 7
     #: Units per part when an evidence package is laid out as PDF (memory vs. overhead).
-    evidence_units_per_part: int = 40
+    evidence_units_per_part: int = 25
     #: Processes laying out the parts of a large PDF at once (1: in the calling process).
     pdf_workers: int = 2
 

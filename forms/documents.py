@@ -186,12 +186,25 @@ def pdf(
         writer.append(PdfReader(io.BytesIO(chunk)))
     number_pages(writer)
     if data is not None:
-        writer.add_attachment(ATTACHMENT, json.dumps(data, ensure_ascii=False).encode())
+        _attach(writer, ATTACHMENT, json.dumps(data, ensure_ascii=False).encode())
     meta = {f"/{k}": v for k, v in (metadata or {}).items()}
     writer.add_metadata({"/Producer": "samflow", **meta})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _attach(writer: Any, name: str, content: bytes) -> None:
+    """Attach a file, its stream compressed (pypdf stores attachments as they are: the data
+    of 500 units is 16 MB of JSON, about 2 MB deflated)."""
+    from pypdf.generic import NameObject
+
+    spec = writer.add_attachment(name, content).pdf_object
+    ref = spec["/EF"].raw_get("/F")
+    compressed = ref.get_object().flate_encode()
+    compressed[NameObject("/Type")] = NameObject("/EmbeddedFile")
+    compressed.indirect_reference = ref
+    writer._objects[ref.idnum - 1] = compressed
 
 
 def _laid_out(parts: Iterable[str], workers: int) -> Iterator[bytes]:

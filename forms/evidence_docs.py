@@ -18,7 +18,7 @@ from forms import documents
 from forms.schemas.evaluation import CHECKLIST
 
 TEMPLATE = "evidence/package.html"
-UNITS_PER_PART = 40
+UNITS_PER_PART = 25
 
 
 def _context(doc: Mapping[str, Any], lang: str, events: bool | None) -> dict[str, Any]:

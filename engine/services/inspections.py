@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -108,7 +108,7 @@ def register(app: App, actor: Actor, reg: InspectionRegistration) -> Registered:
     return app.run(work)
 
 
-def _check_dues(reg: InspectionRegistration, today: Any) -> None:
+def _check_dues(reg: InspectionRegistration, today: date) -> None:
     errors = [
         FieldError(f"requirements[{i}].due", "the date has passed", "datumet har passerat")
         for i, r in enumerate(reg.requirements)
@@ -168,7 +168,7 @@ def _make_tasks(
     template: CycleTemplate,
     routed: list[list[tuple[int, Address]]],
     lead: timedelta,
-    today: Any,
+    today: date,
 ) -> int:
     s = tx.session
     assert insp.cycle_id is not None
