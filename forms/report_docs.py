@@ -6,13 +6,15 @@ pdf = board_pdf(board_report.build(app, actor, 2027), "en")
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from engine.services.board_report import BoardReport
-from engine.services.followup_report import FollowUpReport
 from forms import charts, documents
+
+if TYPE_CHECKING:  # the read models are only read here (forms does not call services)
+    from engine.services.board_report import BoardReport
+    from engine.services.followup_report import FollowUpReport
 
 
 def _t(lang: str, sv: str, en: str) -> str:

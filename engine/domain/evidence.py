@@ -140,9 +140,14 @@ def attribute(
     differences: Iterable[Difference],
     later: Iterable[LaterEvent],
     chain_of: Mapping[str, str],
+    audited: frozenset[str],
 ) -> list[Difference]:
-    """Mark each difference with the later events that touch a record on its path, and
-    whether the audit chain that record belongs to (``chain_of``: ref -> chain) moved on."""
+    """Mark each difference with the later events about the record that changed, and
+    whether the audit chain recording that record (``chain_of``: ref -> chain) moved on.
+
+    The record is the innermost ref on the path of a kind audit events name as their
+    subject (``audited``: a measure, not a row of its history). Only it counts: a later
+    change to a unit does not explain an edited measure of that unit."""
     by_subject: dict[str, list[str]] = {}
     moved: set[str] = set()
     for e in later:
@@ -150,9 +155,8 @@ def attribute(
         moved.add(e.chain)
     out = []
     for d in differences:
-        events = tuple(dict.fromkeys(x for r in d.refs for x in by_subject.get(r, ())))
-        chains = {chain_of[r] for r in d.refs if r in chain_of}
-        out.append(
-            Difference(d.path, d.kind, d.before, d.after, d.refs, events[:5], bool(chains & moved))
-        )
+        record = next((r for r in reversed(d.refs) if r.split(":")[0] in audited), "")
+        events = tuple(by_subject.get(record, ()))[:5]
+        chain_moved = chain_of.get(record) in moved
+        out.append(Difference(d.path, d.kind, d.before, d.after, d.refs, events, chain_moved))
     return out

@@ -37,6 +37,8 @@ from engine.services.evidence_load import Bundle, load, load_people
 KIND = "samflow.evidence"
 FORMAT = 1
 ORG_CHAIN = "org"
+#: Records whose changes the organisation's chain records, wherever they appear.
+ORG_RECORDS = frozenset({"unit", "person", "role", "substitute"})
 
 
 @dataclass(frozen=True)
@@ -253,7 +255,7 @@ def _chain_refs(data: Any, chain: str = ORG_CHAIN) -> Iterator[tuple[str, str]]:
         elif isinstance(data.get("cycle"), str) and ref and ref.startswith("inspection:"):
             chain = data["cycle"]
         if isinstance(ref, str):
-            yield ref, chain
+            yield ref, ORG_CHAIN if ref.split(":")[0] in ORG_RECORDS else chain
         for key, value in data.items():
             if key != "audit":
                 yield from _chain_refs(value, chain)

@@ -15,6 +15,13 @@ from engine.domain.evidence import Difference, LaterEvent, attribute, diff, dige
 from engine.services.context import Actor, App
 from engine.services.evidence import FORMAT, KIND, Scope, build
 
+#: Kinds of record that audit events name as their subject (``measure:12``); a difference
+#: in anything else (a row of a measure's history, a plan item) is traced to the nearest
+#: of these around it.
+AUDITED = frozenset(
+    {"cycle", "stage", "task", "risk", "measure", "inspection", "unit", "person", "substitute"}
+)
+
 
 @dataclass
 class VerifyReport:
@@ -37,7 +44,7 @@ def verify(app: App, actor: Actor, document: dict[str, Any]) -> VerifyReport:
     scope = Scope(basis["scope"], basis["code"], int(basis["year"]))
     now = build(app, actor, scope, basis=basis)
     differences, total = diff(normalised(data), normalised(now.data))
-    differences = attribute(differences, now.later, now.chain_of)
+    differences = attribute(differences, now.later, now.chain_of, AUDITED)
     broken = [c for c in now.data["audit"]["chains"] if not c["ok"]]
     intact = digest(data) == recorded
     return VerifyReport(
