@@ -76,7 +76,8 @@ def _unit_id(s: Session, code: str) -> int:
 
 
 def _summary(s: Session, insp: Inspection, unit: OrgUnit, now: datetime) -> InspectionSummary:
-    answers = [t for _, _, t in _answers(s, insp)]
+    rows = _answers(s, insp)
+    answers = [t for _, _, t in rows]
     cycle = s.get(Cycle, insp.cycle_id) if insp.cycle_id else None
     done = sum(1 for t in answers if t.status == "completed")
     status = (
@@ -96,7 +97,7 @@ def _summary(s: Session, insp: Inspection, unit: OrgUnit, now: datetime) -> Insp
         insp.reference,
         insp.inspected_on,
         insp.reply_by,
-        len({r.id for r, _, _ in _answers(s, insp)}),
+        len({r.id for r, _, _ in rows}),
         len(answers),
         done,
         sum(1 for t in answers if t.status == "open" and t.due_at < now),
