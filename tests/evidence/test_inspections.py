@@ -19,6 +19,7 @@ from engine.services import (
     inspection_files,
     inspection_reply,
     inspections,
+    reports,
     sweeps,
 )
 from engine.services.context import Actor, App
@@ -146,6 +147,7 @@ def test_several_inspections_a_year_but_one_annual_cycle(app: App, clock: Frozen
             select(func.count()).select_from(Cycle).where(Cycle.unit_id == o.units["DEP"])
         )
     assert count == 3
+    assert reports.year_overview(app, 2027).cycles == 4  # the yearly cycles, not inspections
 
 
 def test_registration_errors_name_the_field(app: App, clock: FrozenClock) -> None:
