@@ -685,3 +685,7 @@ REGISTRY: list[Callable[[Sub], None]] = [
     reg_demo,
     *web_commands.REGISTRY,
 ]
+
+from api.commands_evidence import reg_evidence  # noqa: E402 - it uses the helpers above
+
+REGISTRY.append(reg_evidence)

@@ -58,6 +58,13 @@ class Settings:
     digest_cron: str = "0 6 * * 1"
     #: The Prefect deployment the web app runs to start the year ("flow/deployment").
     annual_deployment: str = "start-annual-cycles/annual"
+    #: Requirements from an inspection are due this many days before the reply date
+    #: (unless the registration gives a date), leaving time to draft the reply.
+    inspection_lead_days: int = 7
+    #: Units per part when an evidence package is laid out as PDF (memory vs. overhead).
+    evidence_units_per_part: int = 25
+    #: Processes laying out the parts of a large PDF at once (1: in the calling process).
+    pdf_workers: int = 2
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

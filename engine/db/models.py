@@ -151,12 +151,15 @@ class CycleTemplateRow(Base):
 class Cycle(Base):
     __tablename__ = "cycle"
     __table_args__ = (
-        # One live cycle per unit, year and template; a cancelled one may be started again.
+        # One live cycle per unit, year, template and instance; a cancelled one may be
+        # started again. The yearly cycle has instance "" (so one per year); each
+        # inspection's cycle has its own ("inspection:<id>"), so a unit may have several.
         _partial(
             "uq_cycle_unit_year_template",
             "unit_id",
             "year",
             "template_key",
+            "instance",
             where=text("status <> 'cancelled'"),
             unique=True,
         ),
@@ -167,6 +170,7 @@ class Cycle(Base):
     year: Mapped[int]
     template_key: Mapped[str] = mapped_column(String(64))
     template_id: Mapped[int] = mapped_column(ForeignKey("cycle_template.id"))
+    instance: Mapped[str] = mapped_column(String(64), default="", server_default="")
     status: Mapped[str] = mapped_column(String(16))
     current_stage: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime]

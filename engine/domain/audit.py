@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 GENESIS = "0" * 64
 #: The stored form of an instant (UTC). It is also SQLAlchemy's SQLite storage format, so
@@ -121,6 +121,25 @@ def row_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+class StoredEvent(NamedTuple):
+    """An event as read back, the time as stored text; also a row for ``verify_rows``."""
+
+    id: int
+    chain: str
+    seq: int
+    at_text: str
+    actor_id: int | None
+    actor_label: str
+    on_behalf_of_id: int | None
+    action: str
+    subject_type: str
+    subject_id: str
+    unit_id: int | None
+    data_json: str
+    prev_hash: str
+    hash: str
+
+
 @dataclass(frozen=True)
 class Break:
     """The first place a chain does not hold, in words."""
@@ -210,3 +229,12 @@ def verify_rows(
             chain, state[chain][0] - 1, None, "head_mismatch", "chain has no head record"
         )
     return count, set(state) | set(broken), sorted(broken.values(), key=lambda b: b.chain)
+
+
+def verify_chain(
+    chain: str, events: Iterable[StoredEvent], head: tuple[int, str] | None
+) -> tuple[int, Break | None]:
+    """One chain's events (in sequence order) checked against its head: (events, first
+    break or None)."""
+    count, _, breaks = verify_rows(events, {chain: head} if head else {})
+    return count, next((b for b in breaks if b.chain == chain), None)

@@ -12,6 +12,7 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -154,3 +155,37 @@ def require_admin(
                 "bara HR eller en direktör över dessa enheter får göra detta",
             )
     return on_behalf
+
+
+#: Who sees a unit's evidence, reports and audit log: its own people in these roles ...
+OWN_READERS = (Role.MANAGER, Role.DEPUTY, Role.SAFETY_REP)
+#: ... and these roles at the unit or above it.
+OVERSIGHT_ROLES = (Role.MANAGER, Role.DIRECTOR, Role.HR, Role.CHIEF_SAFETY_REP)
+
+
+def may_oversee(auth: queries.Authority, org: OrgSnapshot, unit_id: int) -> bool:
+    """Evidence and audit of a unit: its manager, deputy or safety representative, or a
+    manager, director, HR or chief safety representative at or above it."""
+    if any(auth.on_behalf_for_address(Address(r, unit_id))[0] for r in OWN_READERS):
+        return True
+    return any(
+        auth.on_behalf_for_address(Address(r, u))[0]
+        for u in (unit_id, *org.ancestors(unit_id))
+        for r in OVERSIGHT_ROLES
+    )
+
+
+def require_oversight(
+    session: Session, actor: Actor, unit_ids: Iterable[int], org: OrgSnapshot, day: date
+) -> None:
+    """Refuse unless the person oversees every unit (the system always may)."""
+    if actor.person_id is None:
+        return
+    auth = queries.authority(session, actor.person_id, day)
+    if not all(may_oversee(auth, org, u) for u in set(unit_ids)):
+        raise NotPermitted(
+            "only the unit's own managers and safety representatives, the line above, HR "
+            "or the director may see this",
+            "bara enhetens chefer och skyddsombud, chefer ovanför, HR eller direktören får "
+            "se detta",
+        )

@@ -167,6 +167,8 @@ def _insert_cycles(
     year: int,
     units: list[int],
     org: OrgSnapshot,
+    *,
+    instance: str = "",
 ) -> list[int]:
     if not units:
         return []
@@ -181,6 +183,7 @@ def _insert_cycles(
                 "year": year,
                 "template_key": template.key,
                 "template_id": template_id,
+                "instance": instance,
                 "status": CycleStatus.ACTIVE.value,
                 "current_stage": first.key,
                 "started_at": tx.now,
@@ -240,6 +243,25 @@ def _insert_cycles(
     return cycle_ids
 
 
+def start_instance(
+    tx: Tx, actor: Actor, template_text: str, unit_id: int, year: int, instance: str
+) -> tuple[int, CycleTemplate]:
+    """Start one cycle of a template a unit may run several times a year (each inspection
+    is one), in the caller's transaction. ``instance`` tells the cycles apart."""
+    _check_year(year)
+    row, template = templates.ensure_stored(tx, template_text)
+    org = queries.ancestry_snapshot(tx.session, [unit_id], local_date(tx.now))
+    missing = _missing_roles(template, unit_id, org)
+    if missing:
+        raise InvalidInput.field(
+            "unit",
+            f"nobody holds {', '.join(missing)} for the unit",
+            f"ingen har rollen {', '.join(missing)} för enheten",
+        )
+    ids = _insert_cycles(tx, actor, template, row.id, year, [unit_id], org, instance=instance)
+    return ids[0], template
+
+
 def _running(s: Session, year: int, template_key: str, units: Sequence[int]) -> set[int]:
     out: set[int] = set()
     for batch in chunks(list(units)):
@@ -248,6 +270,7 @@ def _running(s: Session, year: int, template_key: str, units: Sequence[int]) -> 
                 select(Cycle.unit_id).where(
                     Cycle.year == year,
                     Cycle.template_key == template_key,
+                    Cycle.instance == "",
                     Cycle.status != CycleStatus.CANCELLED.value,
                     Cycle.unit_id.in_(batch),
                 )

@@ -123,7 +123,7 @@ def apply_plan(
         for j, m_in in enumerate(item_in.measures):
             who = responsible[(i, j)]
             if m_in.id is None:
-                _create_measure(tx, actor, cycle, item, next_measure, m_in, who, task, on_behalf)
+                create_measure(tx, actor, cycle, item, next_measure, m_in, who, task.id, on_behalf)
                 next_measure += 1
                 created += 1
             elif _update_measure_fields(tx, actor, cycle, measures[m_in.id], m_in, who, on_behalf):
@@ -169,7 +169,7 @@ def _bad_references(
     return errors
 
 
-def _create_measure(
+def create_measure(
     tx: Tx,
     actor: Actor,
     cycle: Cycle,
@@ -177,9 +177,11 @@ def _create_measure(
     number: int,
     m_in: MeasureInput,
     who: Responsible,
-    task: TaskRef,
+    task_id: int | None,
     on_behalf: int | None,
 ) -> Measure:
+    """Add a measure under an item: its first dated status and a ``measure.created`` event
+    (the plan form and the plan import both write measures here)."""
     m = Measure(
         action_item_id=item.id,
         cycle_id=cycle.id,
@@ -210,7 +212,7 @@ def _create_measure(
             status=m.status,
             actor_id=actor.person_id,
             on_behalf_of_id=on_behalf,
-            task_id=task.id,
+            task_id=task_id,
         )
     )
     tx.record(
@@ -439,6 +441,11 @@ def _require_plan_owner(tx: Tx, actor: Actor, cycle: Cycle, m: Measure) -> int |
         )
         if allowed:
             return on_behalf
+    return _require_unit_role(tx, actor, cycle, (Role.MANAGER,))
+
+
+def require_plan_editor(tx: Tx, actor: Actor, cycle: Cycle) -> int | None:
+    """The unit's manager (or the line above) may change the plan; on whose behalf."""
     return _require_unit_role(tx, actor, cycle, (Role.MANAGER,))
 
 

@@ -418,7 +418,7 @@ class YearOverview:
 def year_overview(app: App, year: int, unit_ids: list[int] | None = None) -> YearOverview:
     now = app.clock.now()
     with app.read() as s:
-        cycles = select(Cycle.id).where(Cycle.year == year)
+        cycles = select(Cycle.id).where(Cycle.year == year, Cycle.instance == "")  # not inspections
         if unit_ids is not None:
             cycles = cycles.where(Cycle.unit_id.in_(unit_ids))
         sub = cycles.scalar_subquery()

@@ -13,6 +13,7 @@ from forms.schemas.approval import Approval
 from forms.schemas.base import Form
 from forms.schemas.evaluation import AnnualEvaluation
 from forms.schemas.followup import MeasureFollowUp
+from forms.schemas.inspection import InspectionResponse
 from forms.schemas.plan import ActionPlan
 from forms.schemas.risk import RiskAssessment
 from forms.schemas.survey import AbsenceReview, SafetyRound, SurveyResults
@@ -26,6 +27,7 @@ FORMS: Mapping[str, type[Form]] = {
     "approval": Approval,
     "measure_follow_up": MeasureFollowUp,
     "annual_evaluation": AnnualEvaluation,
+    "inspection_response": InspectionResponse,
 }
 
 

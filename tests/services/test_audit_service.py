@@ -1,6 +1,3 @@
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -8,25 +5,7 @@ from sqlalchemy.exc import DBAPIError
 from engine.services import audit
 from engine.services.context import App
 from tests.factories import SURVEY, build_org
-
-
-@contextmanager
-def _unprotected(app: App) -> Iterator[None]:
-    """What an attacker with database rights would do first: switch off the append-only
-    triggers (restored afterwards: the PostgreSQL test database is shared by the session;
-    each SQLite test has its own file)."""
-    with app.db.engine.begin() as c:
-        if app.db.dialect == "sqlite":
-            c.exec_driver_sql("DROP TRIGGER audit_event_no_update")
-            c.exec_driver_sql("DROP TRIGGER audit_event_no_delete")
-        else:
-            c.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only")
-    try:
-        yield
-    finally:
-        if app.db.dialect == "postgresql":
-            with app.db.engine.begin() as c:
-                c.exec_driver_sql("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only")
+from tests.tampering import unprotected_audit
 
 
 def test_log_verifies_after_real_work(app: App) -> None:
@@ -53,7 +32,7 @@ def test_altered_event_is_named(app: App) -> None:
     o = build_org(app)
     o.start()
     o.complete("m1@x.se", "employee_survey", SURVEY)
-    with _unprotected(app), app.db.engine.begin() as c:
+    with unprotected_audit(app), app.db.engine.begin() as c:
         target = c.execute(
             text("SELECT id, chain, seq FROM audit_event WHERE action = 'task.completed'")
         ).one()
@@ -72,7 +51,7 @@ def test_removed_events_are_named(app: App) -> None:
     o = build_org(app)
     o.start()
     o.complete("m1@x.se", "employee_survey", SURVEY)
-    with _unprotected(app), app.db.engine.begin() as c:
+    with unprotected_audit(app), app.db.engine.begin() as c:
         last = c.execute(
             text("SELECT chain, seq FROM audit_event WHERE action = 'task.completed'")
         ).one()

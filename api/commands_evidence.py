@@ -1,0 +1,155 @@
+"""Commands for evidence packages; registering them also adds the inspection, audit search,
+report and plan import commands (``commands_inspection``, ``commands_reports``).
+
+    samflow evidence build --unit U1 --year 2027 --out u1.pdf [--lang en]
+    samflow evidence build --root ADM --year 2027 --out adm.pdf
+    samflow evidence verify u1.pdf
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from api import commands_inspection, commands_reports
+from api.commands import Sub, _command, _group, _when, actor_of, app_of
+from api.commands_common import as_option, doc_lang, out_file
+from api.console import Console
+from engine.domain.errors import InvalidInput
+from engine.services import evidence, evidence_verify
+from forms import documents, evidence_docs
+
+MISMATCH = 8
+
+
+# --- evidence -----------------------------------------------------------------------------
+def reg_evidence(sub: Sub) -> None:
+    g = _group(sub, "evidence", "evidence packages for Arbetsmiljöverket")
+    p = _command(g, "build", "build the evidence package of a unit or a subtree", cmd_build)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--unit", metavar="CODE", help="one unit")
+    where.add_argument("--root", metavar="CODE", help="a unit and everything under it")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--out", required=True, metavar="FILE.pdf|FILE.html")
+    p.add_argument(
+        "--events",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="print every audit event (default: for a single unit)",
+    )
+    doc_lang(p)
+    as_option(p)
+    p = _command(g, "verify", "check an earlier package against the database", cmd_verify)
+    p.add_argument("file")
+    as_option(p)
+    commands_inspection.reg_inspection(sub)
+    commands_reports.reg_reports(sub)
+
+
+def cmd_build(args: argparse.Namespace, c: Console) -> int:
+    app = app_of(args)
+    path, kind = out_file(args.out)
+    actor = actor_of(app, args.as_)
+    scope = evidence.Scope("unit" if args.unit else "subtree", args.unit or args.root, args.year)
+    built = evidence.build(app, actor, scope)
+    doc = built.document(actor.label)
+    if kind == "pdf":
+        content = evidence_docs.evidence_pdf(
+            doc,
+            args.doc_lang,
+            events=args.events,
+            units_per_part=app.settings.evidence_units_per_part,
+            workers=app.settings.pdf_workers,
+        )
+    else:
+        content = evidence_docs.evidence_html(doc, args.doc_lang, events=args.events).encode()
+    path.write_bytes(content)
+    c.line(
+        c.t(
+            f"skrev {path} ({len(built.data['units'])} enheter, kontrollsumma {built.digest})",
+            f"wrote {path} ({len(built.data['units'])} units, digest {built.digest})",
+        )
+    )
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, c: Console) -> int:
+    app = app_of(args)
+    doc = documents.read_embedded(Path(args.file).read_bytes())
+    if doc is None:
+        raise InvalidInput.field(
+            "file",
+            f"{args.file} carries no samflow evidence data",
+            f"{args.file} innehåller inga bevisdata från samflow",
+        )
+    r = evidence_verify.verify(app, actor_of(app, args.as_), doc)
+    b = r.basis
+    what = f"{b['scope']} {b['code']} {b['year']}, {_when_text(b['as_of'])}"
+    if r.matches and r.file_intact:
+        c.line(
+            c.t(
+                f"OK: paketet stämmer med databasen ({what}, {r.recorded})",
+                f"OK: the package matches the database ({what}, {r.recorded})",
+            )
+        )
+        return 0
+    c.error(
+        c.t(
+            f"paketet stämmer INTE med databasen ({what})",
+            f"the package does NOT match the database ({what})",
+        )
+    )
+    _verify_details(c, r, doc["data"])
+    return MISMATCH
+
+
+def _when_text(iso: str) -> str:
+    from datetime import datetime
+
+    return _when(datetime.fromisoformat(iso))
+
+
+def _verify_details(c: Console, r: evidence_verify.VerifyReport, data: dict[str, Any]) -> None:
+    if not r.file_intact:
+        c.line(
+            c.t(
+                "  filen själv är ändrad: kontrollsumman stämmer inte med dess data",
+                "  the file itself was altered: its digest does not match its data",
+            )
+        )
+    c.line(f"  {c.t('kontrollsumma i filen', 'digest in the file')}: {r.recorded}")
+    c.line(f"  {c.t('kontrollsumma nu', 'digest now')}:         {r.current}")
+    for ch in r.broken_chains:
+        br = ch["break"]
+        c.line(
+            c.t("  bruten hashkedja: ", "  broken hash chain: ")
+            + f"{ch['chain']} seq {br['seq']}"
+            + (f" (event #{br['event_id']})" if br["event_id"] else "")
+            + f": {br['kind']} – {br['detail']}"
+        )
+    if r.later:
+        chains = sorted({e.chain for e in r.later})
+        c.line(
+            c.t(
+                f"  {len(r.later)} händelser har registrerats sedan paketet byggdes "
+                f"({', '.join(chains[:6])})",
+                f"  {len(r.later)} audit events were recorded since the package was built "
+                f"({', '.join(chains[:6])})",
+            )
+        )
+    c.line(c.t(f"  skillnader ({r.total}):", f"  differences ({r.total}):"))
+    verdicts = {
+        "explained": c.t("förklaras av senare händelse", "explained by a later event"),
+        "possibly_explained": c.t("kedjan har senare händelser", "its chain has later events"),
+        "unexplained": c.t("ÄNDRAD UTAN HÄNDELSE I LOGGEN", "CHANGED WITHOUT ANY AUDIT EVENT"),
+    }
+    for d in r.differences[:50]:
+        change = f"{_short(d.before)} → {_short(d.after)}"
+        why = verdicts[d.verdict] + (f": {', '.join(d.explained_by)}" if d.explained_by else "")
+        c.line(f"  - {evidence_verify.describe(d, data)}: {change} [{why}]")
+
+
+def _short(value: Any) -> str:
+    text = "–" if value is None else repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 70 else text[:67] + "…"

@@ -1,0 +1,147 @@
+"""Commands for inspections by Arbetsmiljöverket and for importing an action plan.
+
+samflow inspection register inspection.yaml --as dir@x.se
+samflow inspection list | show ID | reply ID --out svar.pdf [--preview]
+samflow plan import CYCLE plan.xlsx --as chef@x.se [--dry-run]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from api.commands import Sub, _command, _group, _iso_date, actor_of, app_of
+from api.commands_common import as_option, doc_lang, out_file, subgroup
+from api.console import Console
+from engine.services import inspection_files, inspection_reply, inspections, plan_import
+from forms import inspection_docs
+
+
+def reg_inspection(sub: Sub) -> None:
+    g = _group(sub, "inspection", "inspections by Arbetsmiljöverket and the replies")
+    p = _command(g, "register", "register an inspection from a YAML/JSON/CSV file", cmd_register)
+    p.add_argument("file", help="inspection.yaml|.json, or requirements.csv with the options")
+    p.add_argument("--unit", metavar="CODE", help="the inspected unit")
+    p.add_argument("--date", type=_iso_date, metavar="DATE", help="the inspection's date")
+    p.add_argument("--reply-by", type=_iso_date, metavar="DATE", help="reply deadline")
+    p.add_argument("--reference", help="Arbetsmiljöverket's reference (diarienummer)")
+    p.add_argument("--inspector")
+    as_option(p)
+    p = _command(g, "list", "inspections and how far each has come", cmd_inspection_list)
+    p.add_argument("--unit", metavar="CODE")
+    p.add_argument("--year", type=int)
+    as_option(p)
+    p = _command(g, "show", "each requirement and its answers", cmd_inspection_show)
+    p.add_argument("inspection", type=int)
+    as_option(p)
+    p = _command(g, "reply", "draft the reply (all requirements answered)", cmd_reply)
+    p.add_argument("inspection", type=int)
+    p.add_argument("--out", required=True, metavar="FILE.pdf|FILE.html")
+    p.add_argument("--preview", action="store_true", help="the draft so far; nothing recorded")
+    doc_lang(p)
+    as_option(p)
+    p = _command(subgroup(sub, "plan"), "import", "import an action plan (CSV/XLSX)", cmd_import)
+    p.add_argument("cycle", type=int)
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="check the file, change nothing")
+    as_option(p, required=True)
+
+
+def cmd_register(args: argparse.Namespace, c: Console) -> int:
+    app = app_of(args)
+    overrides = {
+        "unit": args.unit,
+        "inspected_on": args.date,
+        "reply_by": args.reply_by,
+        "reference": args.reference,
+        "inspector": args.inspector,
+    }
+    reg = inspection_files.read_registration(args.file, Path(args.file).read_bytes(), overrides)
+    out = inspections.register(app, actor_of(app, args.as_), reg)
+    c.line(
+        c.t(
+            f"inspektion {out.inspection_id} registrerad: {out.requirements} krav, "
+            f"{out.tasks} uppgifter (cykel {out.cycle_id})",
+            f"inspection {out.inspection_id} registered: {out.requirements} requirements, "
+            f"{out.tasks} tasks (cycle {out.cycle_id})",
+        )
+    )
+    return 0
+
+
+def cmd_inspection_list(args: argparse.Namespace, c: Console) -> int:
+    app = app_of(args)
+    rows = inspection_reply.list_inspections(
+        app, actor_of(app, args.as_), unit_code=args.unit, year=args.year
+    )
+    c.table(
+        ["id", "date", "unit", "reference", "reply by", "answered", "overdue", "status"],
+        [
+            (
+                i.id,
+                i.inspected_on,
+                i.unit_code,
+                i.reference,
+                i.reply_by,
+                f"{i.done}/{i.answers}",
+                i.overdue,
+                i.status,
+            )
+            for i in rows
+        ],
+    )
+    return 0
+
+
+def cmd_inspection_show(args: argparse.Namespace, c: Console) -> int:
+    app = app_of(args)
+    d = inspection_reply.preview_reply(app, actor_of(app, args.as_), args.inspection).data
+    i = d["inspection"]
+    c.line(
+        f"{i['unit']['code']} {i['inspected_on']} {i['reference']} – "
+        f"{c.t('svar senast', 'reply by')} {i['reply_by']}"
+    )
+    for r in d["requirements"]:
+        c.line(f"  {r['number']}. {r['text'][:90]}")
+        for a in r["answers"]:
+            state = a["status"] + (f" ↑{a['escalation_level']}" if a["escalation_level"] else "")
+            c.line(f"     {a['unit']}: {state} {a['ref']} {a['waiting_on'] or a['by']}")
+    return 0
+
+
+def cmd_reply(args: argparse.Namespace, c: Console) -> int:
+    app = app_of(args)
+    path, kind = out_file(args.out)
+    actor = actor_of(app, args.as_)
+    draft = (inspection_reply.preview_reply if args.preview else inspection_reply.draft_reply)(
+        app, actor, args.inspection
+    )
+    doc = draft.document()
+    render = inspection_docs.reply_pdf if kind == "pdf" else inspection_docs.reply_html
+    content = render(doc, args.doc_lang)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    c.line(
+        c.t(f"skrev {path} (kontrollsumma {draft.digest})", f"wrote {path} (digest {draft.digest})")
+    )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, c: Console) -> int:
+    app = app_of(args)
+    r = plan_import.import_plan(
+        app,
+        actor_of(app, args.as_),
+        args.cycle,
+        Path(args.file).name,
+        Path(args.file).read_bytes(),
+        dry_run=args.dry_run,
+    )
+    verb = (
+        c.t("skulle importera", "would import") if args.dry_run else c.t("importerade", "imported")
+    )
+    c.line(
+        f"{verb}: {r.items} {c.t('punkter', 'items')}, {r.measures} "
+        f"{c.t('åtgärder', 'measures')} ({r.status_changes} "
+        f"{c.t('med status', 'with a status')})"
+    )
+    return 0

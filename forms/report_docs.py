@@ -1,0 +1,95 @@
+"""The annual follow-up and the board's status report as HTML and PDF, with SVG charts.
+
+html = followup_html(followup_report.build(app, actor, 2027), "sv")
+pdf = board_pdf(board_report.build(app, actor, 2027), "en")
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from forms import documents
+from forms import report_charts as charts
+
+if TYPE_CHECKING:  # the read models are only read here (forms does not call services)
+    from engine.services.board_report import BoardReport
+    from engine.services.followup_report import FollowUpReport
+
+
+def _t(lang: str, sv: str, en: str) -> str:
+    return sv if lang == "sv" else en
+
+
+def _followup_context(r: FollowUpReport, lang: str) -> dict[str, Any]:
+    def chart(attr: str) -> Markup:
+        rows = [(f"{g.code} {g.name}", getattr(g, attr)) for g in r.groups]
+        return charts.bars([*rows, (_t(lang, "Totalt", "Total"), getattr(r.total, attr))])
+
+    title = _t(lang, "Årlig uppföljning SAM", "Annual SAM follow-up") + f" {r.year}"
+    return {
+        "r": r,
+        "charts": {
+            "risk": chart("risk_share"),
+            "plan": chart("plan_share"),
+            "on_time": chart("on_time_share"),
+        },
+        "title": f"{title} – {r.root_name}",
+        "footer": f"samflow · {title}",
+    }
+
+
+def _board_context(r: BoardReport, lang: str) -> dict[str, Any]:
+    legend = [
+        _t(lang, "Klar", "Done"),
+        _t(lang, "Pågår", "Ongoing"),
+        _t(lang, "Planerad", "Planned"),
+    ]
+    activities = [
+        (a.title(lang), [a.done, a.ongoing, a.planned]) for a in [*r.activities, r.measures]
+    ]
+    title = _t(lang, "Statusrapport arbetsmiljö", "Work environment status report") + f" {r.year}"
+    return {
+        "r": r,
+        "charts": {
+            "activities": charts.stacked(activities, legend),
+            "survey": charts.columns(
+                [(str(s.year), None if s.suppressed else s.hme) for s in r.survey]
+            ),
+            "span": charts.bars(
+                [(b, float(n)) for b, n in r.span.buckets],
+                maximum=float(max([n for _, n in r.span.buckets] + [1])),
+                fmt=lambda v: f"{v:.0f}",
+            ),
+        },
+        "title": f"{title} – {r.root_name}",
+        "footer": f"samflow · {title}",
+    }
+
+
+def _html(template: str, context: dict[str, Any], lang: str) -> str:
+    return documents.render(template, lang, **context, embed=None)
+
+
+def _pdf(template: str, context: dict[str, Any], lang: str) -> bytes:
+    return documents.pdf(
+        [documents.render(template, lang, **context, embed=None)],
+        metadata={"Title": context["title"]},
+    )
+
+
+def followup_html(r: FollowUpReport, lang: str = "sv") -> str:
+    return _html("evidence/followup.html", _followup_context(r, lang), lang)
+
+
+def followup_pdf(r: FollowUpReport, lang: str = "sv") -> bytes:
+    return _pdf("evidence/followup.html", _followup_context(r, lang), lang)
+
+
+def board_html(r: BoardReport, lang: str = "sv") -> str:
+    return _html("evidence/board.html", _board_context(r, lang), lang)
+
+
+def board_pdf(r: BoardReport, lang: str = "sv") -> bytes:
+    return _pdf("evidence/board.html", _board_context(r, lang), lang)
