@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -52,6 +53,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Handlers that touch the database run in worker threads. Forty of them (anyio's
+        # default) only queue on the database and burn CPU switching; a few keep it busy.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = settings.web_threads
         yield
         engine.db.dispose()
 

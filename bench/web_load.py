@@ -181,21 +181,13 @@ def complete(spec: dict[str, Any]) -> tuple[dict[str, str], dict[str, str], Requ
     async def call(http: httpx.AsyncClient, n: int) -> Any:
         if n >= len(spec["work"]):
             return None
-        token, task = spec["work"][n]
-        data = SURVEY if n % 2 == 0 else ABSENCE
-        reply = await http.post(
+        token, (task, form) = spec["work"][n]
+        data = SURVEY if form == "survey_results" else ABSENCE
+        return await http.post(
             f"/api/tasks/{task}/complete",
             json={"data": data},
             headers={"Authorization": f"Bearer {token}"},
         )
-        if reply.status_code == 422:  # the other form: the survey and absence tasks alternate
-            data = ABSENCE if data is SURVEY else SURVEY
-            reply = await http.post(
-                f"/api/tasks/{task}/complete",
-                json={"data": data},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-        return reply
 
     return {}, {}, call
 

@@ -30,6 +30,8 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     #: Who runs long work started from the web app: "thread" (in the server) or "prefect".
     runner: str = "thread"
+    #: Worker threads of one web process for handlers that use the database.
+    web_threads: int = 8
     #: Hours a web sign-in lasts without use before it must be renewed.
     session_hours: int = 12
     #: Secure flag on the session cookie: "auto" (when the request is https), "always", "never".

@@ -38,52 +38,75 @@ def get_task(task_id: Id, user: ApiUser, engine: Engine) -> Response:
 @router.post("/tasks/{task_id}/complete", response_model=TaskResultOut)
 def complete(task_id: Id, body: CompleteIn, user: ApiUser, engine: Engine) -> Response:
     """Complete with the form's input (see `GET /api/forms/{form_key}` for its schema)."""
-    views.see_task(engine, user.actor, task_id)
-    result = tasks.complete_task(
-        engine, user.actor, task_id, body.data, expected_version=body.version
+    result = views.on_task(
+        engine,
+        user.actor,
+        task_id,
+        lambda: tasks.complete_task(
+            engine, user.actor, task_id, body.data, expected_version=body.version
+        ),
     )
     return reply(TaskResultOut.model_validate(result))
 
 
 @router.post("/tasks/{task_id}/draft", response_model=TaskResultOut)
 def save_draft(task_id: Id, body: DraftIn, user: ApiUser, engine: Engine) -> Response:
-    views.see_task(engine, user.actor, task_id)
-    return reply(
-        TaskResultOut.model_validate(tasks.save_draft(engine, user.actor, task_id, body.data))
+    result = views.on_task(
+        engine,
+        user.actor,
+        task_id,
+        lambda: tasks.save_draft(engine, user.actor, task_id, body.data),
     )
+    return reply(TaskResultOut.model_validate(result))
 
 
 @router.post("/tasks/{task_id}/claim", response_model=TaskResultOut)
 def claim(task_id: Id, user: ApiUser, engine: Engine) -> Response:
-    views.see_task(engine, user.actor, task_id)
-    return reply(TaskResultOut.model_validate(tasks.claim_task(engine, user.actor, task_id)))
+    result = views.on_task(
+        engine, user.actor, task_id, lambda: tasks.claim_task(engine, user.actor, task_id)
+    )
+    return reply(TaskResultOut.model_validate(result))
 
 
 @router.post("/tasks/{task_id}/release", response_model=TaskResultOut)
 def release(task_id: Id, user: ApiUser, engine: Engine) -> Response:
-    views.see_task(engine, user.actor, task_id)
-    return reply(TaskResultOut.model_validate(tasks.release_task(engine, user.actor, task_id)))
+    result = views.on_task(
+        engine, user.actor, task_id, lambda: tasks.release_task(engine, user.actor, task_id)
+    )
+    return reply(TaskResultOut.model_validate(result))
 
 
 @router.post("/tasks/{task_id}/return", response_model=TaskResultOut)
 def return_task(task_id: Id, body: ReasonIn, user: ApiUser, engine: Engine) -> Response:
     """Returnering: hand the task back up the line with a written reason."""
-    views.see_task(engine, user.actor, task_id)
-    result = tasks.return_task(engine, user.actor, task_id, body.reason)
+    result = views.on_task(
+        engine,
+        user.actor,
+        task_id,
+        lambda: tasks.return_task(engine, user.actor, task_id, body.reason),
+    )
     return reply(TaskResultOut.model_validate(result))
 
 
 @router.post("/tasks/{task_id}/delegate", response_model=TaskResultOut)
 def delegate(task_id: Id, body: DelegateIn, user: ApiUser, engine: Engine) -> Response:
-    views.see_task(engine, user.actor, task_id)
-    result = tasks.delegate_task(engine, user.actor, task_id, body.to, body.reason)
+    result = views.on_task(
+        engine,
+        user.actor,
+        task_id,
+        lambda: tasks.delegate_task(engine, user.actor, task_id, body.to, body.reason),
+    )
     return reply(TaskResultOut.model_validate(result))
 
 
 @router.post("/tasks/{task_id}/extend", response_model=TaskResultOut)
 def extend(task_id: Id, body: ExtendIn, user: ApiUser, engine: Engine) -> Response:
-    views.see_task(engine, user.actor, task_id)
-    result = tasks.extend_due(engine, user.actor, task_id, body.due, body.reason)
+    result = views.on_task(
+        engine,
+        user.actor,
+        task_id,
+        lambda: tasks.extend_due(engine, user.actor, task_id, body.due, body.reason),
+    )
     return reply(TaskResultOut.model_validate(result))
 
 

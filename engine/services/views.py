@@ -9,9 +9,10 @@ when the button is pressed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from engine.db import queries
 from engine.db.models import Cycle, OrgUnit, Stage, Task
 from engine.domain.clock import local_date
-from engine.domain.errors import NotFound
+from engine.domain.errors import NotFound, SamflowError
 from engine.domain.org import OrgSnapshot
 from engine.services import access, attachments, audit, facts, jobs, reports, taskgen, templates
 from engine.services.context import Actor, App
@@ -73,6 +74,9 @@ class TaskDetail:
 
     def title(self, lang: str) -> str:
         return self.title_sv if lang == "sv" else self.title_en
+
+
+T = TypeVar("T")
 
 
 def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
@@ -257,6 +261,18 @@ def see_task(app: App, actor: Actor, task_id: int) -> None:
         scope = scope_of(s, actor, app)
         if not acts_on(scope, task):  # the common case needs no walk up the tree
             require_task(s, app, scope, task)
+
+
+def on_task(app: App, actor: Actor, task_id: int, action: Callable[[], T]) -> T:
+    """Run an action on a task; if it is refused, answer NotFound when the person may not
+    even see the task, so a refusal never tells a stranger that the task exists or what
+    state it is in. (The action itself decides who may act; checking visibility only on
+    the refused path keeps the common case to one transaction.)"""
+    try:
+        return action()
+    except SamflowError:
+        see_task(app, actor, task_id)
+        raise
 
 
 def see_cycle(app: App, actor: Actor, cycle_id: int) -> None:
