@@ -54,6 +54,13 @@ class AuditLog:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.pending: list[Pending] = []
+        self.known: dict[str, tuple[int, str]] = {}
+
+    def know(self, chain: str, seq: int, digest: str) -> None:
+        """A chain head already read in this transaction (with the row it is about), so the
+        flush need not read it again. Should another writer have moved it since, the
+        database refuses the insert and the use case runs again."""
+        self.known[chain] = (seq, digest)
 
     def record(
         self,
@@ -92,7 +99,8 @@ class AuditLog:
         if not self.pending:
             return 0
         pending, self.pending = self.pending, []
-        heads = self._heads(sorted({p.chain for p in pending}))
+        heads = self._heads(sorted({p.chain for p in pending} - self.known.keys()))
+        heads.update({k: v for k, v in self.known.items() if k not in heads})
         rows: list[dict[str, Any]] = []
         for p in pending:
             seq, prev = heads.get(p.chain, (0, GENESIS))

@@ -9,12 +9,24 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, literal, or_, select, union_all, update
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
 from engine.db.audit_store import chunks
 from engine.db.models import (
+    AuditChain,
     Cycle,
     CycleTemplateRow,
     OrgUnit,
@@ -405,6 +417,8 @@ class TaskRef:
     version: int
     template_id: int
     mine: bool = False  # the reader holds the task's role address today
+    chain_seq: int | None = None  # the head of the cycle's audit chain, read with the task
+    chain_hash: str | None = None
 
 
 _T = table(Task)
@@ -422,11 +436,18 @@ _HOLDS_IT = (
 )
 _LOAD_TASK = (
     select(
-        *(_T.c[f] for f in TaskRef.__dataclass_fields__ if f not in ("template_id", "mine")),
+        *(_T.c[f] for f in TaskRef.__dataclass_fields__ if f in _T.c),
         Cycle.template_id,
         _HOLDS_IT,
+        AuditChain.last_seq,
+        AuditChain.last_hash,
     )
-    .select_from(_T.join(table(Cycle), Cycle.id == _T.c.cycle_id))
+    .select_from(
+        _T.join(table(Cycle), Cycle.id == _T.c.cycle_id).outerjoin(
+            table(AuditChain),
+            AuditChain.key == literal("cycle:") + cast(_T.c.cycle_id, String),
+        )
+    )
     .where(_T.c.id == bindparam("id"))
 )
 _LOAD_TASK_LOCKED = _LOAD_TASK.with_for_update(of=_T)

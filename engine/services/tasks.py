@@ -49,6 +49,8 @@ def _open_task(
         raise StaleVersion("task", task_id)
     if task.status != TaskStatus.OPEN:
         raise TaskNotOpen(task_id, task.status)
+    if task.chain_seq is not None and task.chain_hash is not None:
+        tx.audit.know(chain(task.cycle_id), task.chain_seq, task.chain_hash)
     return task
 
 
