@@ -146,7 +146,13 @@ def short_date(value: date | datetime | str | None) -> str:
     if value is None or value == "":
         return "–"
     if isinstance(value, str):
-        return value
+        if len(value) <= 10:
+            return value
+        try:  # an instant as JSON gives it back (documents' data): its Swedish date
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return short_date(instant)
     d = _local(value)
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
 
