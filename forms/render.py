@@ -59,6 +59,18 @@ ACTIONS = {
     "measure.cancel": ("Åtgärden ströks", "Measure cancelled"),
     "measure.reassigned": ("Åtgärd flyttades", "Measure reassigned"),
     "attachment.added": ("Bilaga lades till", "Attachment added"),
+    "plan.imported": ("Handlingsplan importerades", "Action plan imported"),
+    "inspection.registered": ("Inspektion registrerades", "Inspection registered"),
+    "inspection.reply_drafted": ("Svaret till Arbetsmiljöverket upprättades", "Reply drawn up"),
+    "unit.created": ("Enhet lades till", "Unit added"),
+    "unit.updated": ("Enhet ändrades", "Unit changed"),
+    "person.created": ("Person lades till", "Person added"),
+    "person.updated": ("Person ändrades", "Person changed"),
+    "role.assigned": ("Roll tilldelades", "Role assigned"),
+    "role.updated": ("Roll ändrades", "Role changed"),
+    "role.ended": ("Roll avslutades", "Role ended"),
+    "substitute.set": ("Ersättare angavs", "Substitute set"),
+    "substitute.ended": ("Ersättning avslutades", "Substitution ended"),
 }
 
 

@@ -40,6 +40,8 @@ def _page(
 ) -> Response:
     lang = lang_of(request)
     prob = problem(exc, lang) if exc else None
+    for e in prob["errors"] if prob else []:
+        e["anchor"], e["label"] = _where(e["path"], lang)
     return render(
         request,
         "inspections.html",
@@ -106,6 +108,37 @@ def _registration(form: dict[str, Any]) -> dict[str, Any]:
         if _filled(r)
     ]
     return out
+
+
+LABELS = {
+    "unit": ("Inspekterad enhet", "Inspected unit"),
+    "inspected_on": ("Inspektionsdatum", "Inspected on"),
+    "reply_by": ("Svar senast", "Reply by"),
+    "reference": ("Diarienummer", "Reference"),
+    "inspector": ("Inspektör", "Inspector"),
+    "note": ("Anteckning", "Note"),
+    "requirements": ("Krav", "Requirements"),
+    "file": ("Fil", "File"),
+    "text": ("kravet", "the requirement"),
+    "units": ("ansvariga enheter", "responsible units"),
+    "due": ("klart senast", "due"),
+}
+FIELD = re.compile(r"^requirements\[(\d+)\]\.(text|units|due)")
+
+
+def _where(path: str, lang: str) -> tuple[str, str]:
+    """(the id of the field an error is about, its label), for the summary's links."""
+    sv = lang == "sv"
+    if m := FIELD.match(path):
+        n, name = int(m.group(1)), m.group(2)
+        return f"req-{n}-{name}", f"{'Krav' if sv else 'Requirement'} {n + 1}, {_t(name, sv)}"
+    if path in LABELS:
+        return ("req-0-text" if path == "requirements" else f"insp-{path}"), _t(path, sv)
+    return "", ""
+
+
+def _t(key: str, sv: bool) -> str:
+    return LABELS[key][0 if sv else 1]
 
 
 def _filled(row: dict[str, str]) -> bool:

@@ -13,9 +13,11 @@ from pypdf import PdfReader
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
-from engine.services import reports
+from engine.services import org, reports
+from engine.services.context import Actor
 from forms import documents
 from tests.api.conftest import Web
+from tests.factories import people_csv, units_csv
 from tests.tampering import unprotected_audit
 
 U2 = {"code": "U2", "year": 2027}
@@ -168,3 +170,14 @@ def test_verifying_needs_sight_of_the_unit(hweb: Web) -> None:
     got = _verify(hweb.api("m1@x.se"), content)
     assert got.status_code == 403
     assert "Taklyft" not in got.text
+
+
+def test_unit_with_employees_has_a_package(hweb: Web) -> None:
+    """Employees hold a role at their unit but are not listed in the package (the package
+    of such a unit once failed while sorting its roles)."""
+    extra = "e2@x.se,Eva Anställd,employee,U2,2020-01-01,\n"
+    org.import_org(hweb.engine, Actor.system("t"), units_csv(), people_csv() + extra)
+    got = hweb.api("m2@x.se").get("/api/evidence", params={**U2, "format": "json"})
+    assert got.status_code == 200, got.text
+    roles = {r["role"] for r in got.json()["data"]["units"][0]["roles"]}
+    assert "employee" not in roles and "manager" in roles

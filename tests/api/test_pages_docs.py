@@ -9,12 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from engine.services import reports
+from engine.services import org, reports
+from engine.services.context import Actor
 from forms import documents
 from tests.api.conftest import Web, csrf_of
 from tests.api.test_api_inspections import INSPECTION, register, requirement_tasks
 from tests.evidence.test_plan_import import PLAN
-from tests.factories import drive_to
+from tests.factories import drive_to, people_csv, units_csv
 
 NAV = ("/reports", "/evidence", "/inspections", "/audit")
 
@@ -32,17 +33,8 @@ def test_navigation_follows_the_roles(web: Web) -> None:
         ("emp@x.se", set()),
     ):
         if email == "emp@x.se":
-            from engine.services import org
-            from engine.services.context import Actor
-
-            org.import_org(
-                web.engine,
-                Actor.system("test"),
-                "code,name,parent_code,level,headcount\nU1,Enhet 1,DEP,unit,30\n",
-                "email,name,role,unit_code,valid_from,valid_to\n"
-                "emp@x.se,Erik Medarbetare,employee,U1,2020-01-01,\n",
-                dry_run=False,
-            )
+            extra = "emp@x.se,Erik Medarbetare,employee,U1,2020-01-01,\n"
+            org.import_org(web.engine, Actor.system("t"), units_csv(), people_csv() + extra)
         links = _nav(web.browser(email).get("/inbox").text)
         assert links & (set(NAV) | {"/year", "/overview"}) == expected, email
 
@@ -306,3 +298,29 @@ def test_plan_import_preview_then_import(web: Web) -> None:
         files={"file": ("plan.csv", PLAN.encode())},
     )
     assert refused.status_code == 403
+
+
+def test_pages_in_english(hweb: Web) -> None:
+    client = hweb.browser("dir@x.se")
+    for path, heading in (
+        ("/evidence", "Evidence for Arbetsmiljöverket"),
+        ("/inspections", "Inspections by Arbetsmiljöverket"),
+        ("/audit", "The audit log"),
+        ("/reports", "Annual follow-up of systematic work environment management"),
+    ):
+        page = client.get(path, params={"lang": "en"})
+        assert page.status_code == 200 and heading in page.text, path
+        assert '<html lang="en">' in page.text
+    assert "Underlag för Arbetsmiljöverket" in client.get("/evidence", params={"lang": "sv"}).text
+
+
+def test_someone_without_a_role_gets_words_not_data(web: Web) -> None:
+    extra = "emp@x.se,Erik Medarbetare,employee,U1,2020-01-01,\n"
+    org.import_org(web.engine, Actor.system("t"), units_csv(), people_csv() + extra)
+    client = web.browser("emp@x.se")
+    assert "ingen roll som ger tillgång" in client.get("/evidence").text
+    reports_page = client.get("/reports")
+    assert reports_page.status_code == 403 and "Enhet 1" not in reports_page.text
+    audit = client.get("/audit")
+    assert audit.status_code == 403 and "<table" not in audit.text
+    assert client.get("/inspections").status_code == 200  # an empty list
