@@ -49,8 +49,10 @@ def _page(
         problem=prob,
         choices=unit_choices(engine, user.actor),
         recent=[
-            j for j in jobs.recent(engine, evidence_jobs.KIND) if j.created_by == user.person_id
-        ],
+            j
+            for j in jobs.recent(engine, evidence_jobs.KIND, 100)
+            if j.created_by == user.person_id
+        ][:10],
         **{"verified": None, **extra},
     )
 
