@@ -15,20 +15,29 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.launcher import Launcher, launcher_for
+from api.launcher import Launcher, ThreadLauncher, launcher_for
 from api.routers import (
     account,
+    audit,
     cycles,
+    evidence,
     inbox,
+    inspections,
     jobs,
     org,
     overview,
+    pages_audit,
     pages_auth,
     pages_cycles,
+    pages_evidence,
     pages_inbox,
+    pages_inspections,
     pages_org,
+    pages_reports,
     pages_tasks,
     pages_year,
+    plan_import,
+    reports,
     tasks,
 )
 from engine.domain.clock import Clock
@@ -37,13 +46,40 @@ from engine.settings import Settings
 from forms.render import environment
 
 DESCRIPTION = """samflow's JSON API: the task inbox, tasks and their forms, cycles and their
-sign-off, the organisation and the year's overview. Sign in with an API token
-(`samflow token create EMAIL`) sent as `Authorization: Bearer sf_…`. Errors are problem
+sign-off, the organisation and the year's overview; evidence packages for
+Arbetsmiljöverket (and checking one handed out earlier), inspections and their replies,
+the audit log, the annual follow-up and the board's report, importing an action plan.
+Sign in with an API token (`samflow token create EMAIL`) sent as
+`Authorization: Bearer sf_…`. Errors are problem
 documents: `code`, `message`, `errors` (each bad field by its path) and `unmet` (every
 reason a stage cannot be signed off). Messages are Swedish unless `Accept-Language: en`."""
 
-API_ROUTERS = (account, inbox, tasks, cycles, org, jobs, overview)
-PAGE_ROUTERS = (pages_auth, pages_inbox, pages_tasks, pages_cycles, pages_org, pages_year)
+API_ROUTERS = (
+    account,
+    inbox,
+    tasks,
+    cycles,
+    plan_import,
+    org,
+    jobs,
+    overview,
+    evidence,
+    inspections,
+    audit,
+    reports,
+)
+PAGE_ROUTERS = (
+    pages_auth,
+    pages_inbox,
+    pages_tasks,
+    pages_cycles,
+    pages_org,
+    pages_year,
+    pages_evidence,
+    pages_inspections,
+    pages_audit,
+    pages_reports,
+)
 
 
 def create_app(
@@ -72,6 +108,8 @@ def create_app(
     app.state.engine = engine
     app.state.jinja = environment()
     app.state.launcher = launcher or launcher_for(engine)
+    # evidence packages are laid out by this server, whatever runs the year's start
+    app.state.document_launcher = ThreadLauncher(engine)
     app.state.admin_links = {}
     errors.install(app)
     for module in API_ROUTERS:

@@ -116,7 +116,9 @@ PageUser = Annotated[Principal, Depends(page_principal)]
 async def read_form(request: Request) -> AsyncIterator[FormData]:
     """The posted form; uploaded files are closed once the reply is sent."""
     limit = request.app.state.engine.settings.max_upload_bytes
-    form = await request.form(max_files=5, max_fields=3000, max_part_size=max(limit, 1 << 20))
+    # a field may carry a file the person already chose, base64-encoded (plan import)
+    part = max(limit * 4 // 3 + 4096, 1 << 20)
+    form = await request.form(max_files=5, max_fields=3000, max_part_size=part)
     try:
         yield form
     finally:

@@ -30,6 +30,7 @@ from api.schemas import Problem
 from engine.domain.errors import (
     FieldError,
     GateBlocked,
+    ImportInvalid,
     InvalidInput,
     SamflowError,
     TooManyAttempts,
@@ -91,7 +92,18 @@ def problem(exc: SamflowError, lang: str) -> dict[str, Any]:
         "errors": [],
         "unmet": [],
     }
-    if isinstance(exc, InvalidInput):
+    if isinstance(exc, ImportInvalid):
+        body["errors"] = [
+            {
+                "path": r.as_field_error().path,
+                "message": r.message_sv if lang == "sv" else r.message_en,
+                "file": r.file,
+                "line": r.line,
+                "column": r.field,
+            }
+            for r in exc.rows
+        ]
+    elif isinstance(exc, InvalidInput):
         body["errors"] = [{"path": e.path, "message": e.message(lang)} for e in exc.errors]
     if isinstance(exc, GateBlocked):
         body["unmet"] = [

@@ -15,8 +15,9 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
+from api import evidence_job
 from engine.domain.errors import InvalidInput
-from engine.services import jobs
+from engine.services import evidence_jobs, jobs
 from engine.services.context import App
 
 log = logging.getLogger("samflow.launcher")
@@ -49,7 +50,7 @@ class ThreadLauncher:
 
     def _run(self, job_id: int) -> None:
         try:
-            jobs.run(self.app, job_id)
+            run_job(self.app, job_id)
         except Exception:  # the job row holds the outcome; the thread must just end
             log.exception("job %s failed", job_id)
 
@@ -57,6 +58,15 @@ class ThreadLauncher:
         """Wait for the jobs started so far (tests, shutdown)."""
         for thread in list(self.threads):
             thread.join(timeout)
+
+
+def run_job(app: App, job_id: int) -> None:
+    """Do a job here, whatever its kind: an evidence package is laid out by this door (it
+    renders documents), everything else by ``jobs.run``."""
+    if jobs.get(app, job_id).kind == evidence_jobs.KIND:
+        evidence_job.run(app, job_id)
+    else:
+        jobs.run(app, job_id)
 
 
 def _prefect(app: App) -> Launcher:

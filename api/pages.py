@@ -12,7 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment
 
 from api.deps import LANG_COOKIE, lang_of
+from engine.services import oversight
 from engine.services.accounts import Principal
+from engine.services.oversight import Links
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -37,11 +39,13 @@ def render(
     lang = lang_of(request)
     me: Principal | None = getattr(request.state, "principal", None)
     context.setdefault("done", request.query_params.get("done", ""))
+    links = _links(request, me)
     html = env.get_template(template).render(
         lang=lang,
         me=me,
         csrf=(me.csrf_token or "") if me else "",
-        admin=_is_admin(request, me),
+        admin=links.admin,
+        oversees=links.oversees,
         path=request.url.path,
         other_lang_url=_lang_url(request, "en" if lang == "sv" else "sv"),
         **context,
@@ -58,20 +62,19 @@ def render(
 ADMIN_TTL = 60.0
 
 
-def _is_admin(request: Request, me: Principal | None) -> bool:
-    """Whether to show the HR/director links: remembered a minute per person (only the
-    navigation depends on it; every page and use case checks access itself)."""
+def _links(request: Request, me: Principal | None) -> Links:
+    """Which links the navigation shows (HR/director pages; evidence, audit and report
+    pages): remembered a minute per person (only the navigation depends on it; every page
+    and use case checks access itself)."""
     if me is None:
-        return False
-    seen: dict[int, tuple[float, bool]] = request.app.state.admin_links
+        return Links(False, False)
+    seen: dict[int, tuple[float, Links]] = request.app.state.admin_links
     now = time.monotonic()
     hit = seen.get(me.person_id)
     if hit is None or hit[0] < now:
-        from engine.services import orgview
-
         hit = seen[me.person_id] = (
             now + ADMIN_TTL,
-            orgview.is_admin(request.app.state.engine, me.actor),
+            oversight.links(request.app.state.engine, me.actor),
         )
     return hit[1]
 

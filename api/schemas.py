@@ -22,6 +22,10 @@ class In(BaseModel):
 class FieldProblem(Out):
     path: str
     message: str
+    #: where a row of an imported file is bad (``path`` is then ``file:line: column``)
+    file: str | None = None
+    line: int | None = None
+    column: str | None = None
 
 
 class UnmetProblem(Out):
@@ -179,6 +183,27 @@ class RiskOut(Out):
     serious: bool | None
 
 
+class MeasureChoiceOut(Out):
+    id: int
+    number: str
+    what: str
+    status: str
+
+
+class TaskRequirementOut(Out):
+    """The requirement from Arbetsmiljöverket an inspection task answers."""
+
+    inspection_id: int
+    reference: str
+    inspector: str
+    inspected_on: date
+    reply_by: date
+    number: int
+    text: str
+    due: date
+    measures: list[MeasureChoiceOut]  # of the unit's action plan, to name as evidence
+
+
 class TaskOut(Out):
     id: int
     key: str
@@ -209,6 +234,7 @@ class TaskOut(Out):
     risks: list[RiskOut]
     plan: list[ItemOut]
     attachments: list[AttachmentOut]
+    requirement: TaskRequirementOut | None = None
 
 
 class TaskResultOut(Out):

@@ -67,6 +67,11 @@ class Settings:
     evidence_units_per_part: int = 25
     #: Processes laying out the parts of a large PDF at once (1: in the calling process).
     pdf_workers: int = 2
+    #: Largest evidence package (PDF/HTML), in bytes, the web app takes for verification.
+    max_verify_bytes: int = 100_000_000
+    #: A subtree's evidence package as PDF is made as a background job above this many
+    #: units (smaller ones, and every single unit's, download at once).
+    evidence_direct_units: int = 25
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

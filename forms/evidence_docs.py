@@ -11,7 +11,7 @@ and, of the audit log, each chain's verification (the events are in the attached
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from forms import documents
@@ -61,12 +61,18 @@ def evidence_pdf(
     events: bool | None = None,
     units_per_part: int = UNITS_PER_PART,
     workers: int = 1,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> bytes:
     """The package as PDF, laid out in parts of ``units_per_part`` units (by ``workers``
-    processes), data attached."""
+    processes), data attached. ``progress(done, total, "pdf")`` hears of each part laid out
+    (a background job's progress bar)."""
     context = _context(doc, lang, events)
+    units = doc["data"]["units"]
+    parts = _parts(context, lang, units, units_per_part)
+    if progress is not None:
+        parts = _counted(parts, 2 + -(-len(units) // max(1, units_per_part)), progress)
     return documents.pdf(
-        _parts(context, lang, doc["data"]["units"], units_per_part),
+        parts,
         data=doc,
         workers=workers,
         metadata={
@@ -87,3 +93,14 @@ def _parts(context: dict[str, Any], lang: str, units: list[Any], size: int) -> I
     for i in range(0, len(units), max(1, size)):
         yield part(False, units[i : i + size], False)
     yield part(False, [], True)
+
+
+def _counted(
+    parts: Iterator[str], total: int, progress: Callable[[int, int, str], None]
+) -> Iterator[str]:
+    """The parts, telling ``progress`` how many are laid out: the layout asks for the next
+    part once it is done with the one before."""
+    for n, part in enumerate(parts):
+        progress(n, total, "pdf")
+        yield part
+    progress(total, total, "pdf")

@@ -25,7 +25,9 @@ class Spec:
     """What kind of input one schema field is (independent of any value)."""
 
     name: str
-    kind: str  # text textarea int float date bool tribool choice hidden rows strings
+    #: text textarea int float date bool tribool choice hidden rows strings, and by widget:
+    #: lines (a list of texts, one per line) and measures (plan measures to tick)
+    kind: str
     label_sv: str
     label_en: str
     required: bool
@@ -64,6 +66,8 @@ class Field:
             return ""
         if isinstance(self.value, bool):
             return "true" if self.value else "false"
+        if isinstance(self.value, list):
+            return "\n".join(str(v) for v in self.value)
         return str(self.value)
 
 
@@ -127,7 +131,7 @@ def _default_text(info: FieldInfo) -> str:
 
 
 def _kind(base: Any, optional: bool, widget: str) -> str:
-    if widget in ("hidden", "textarea", "risk"):
+    if widget in ("hidden", "textarea", "risk", "lines", "measures"):
         return widget
     if get_origin(base) is Literal:
         return "choice"
@@ -220,7 +224,7 @@ def blank(model: type[BaseModel]) -> dict[str, Any]:
     for spec in specs(model):
         if spec.kind == "rows" and spec.row is not None:
             out[spec.name] = [blank(spec.row) for _ in range(max(1, spec.min_rows))]
-        elif spec.kind not in ("hidden", "strings"):
+        elif spec.kind not in ("hidden", "strings", "measures"):
             out[spec.name] = ""
     return out
 

@@ -87,6 +87,11 @@ def _value(spec: Spec, raw: Any, drop_blank: bool) -> Any:
         return [r for r in shaped if not (drop_blank and is_blank(r))]
     if spec.kind == "strings":
         return [str(x) for x in raw] if isinstance(raw, list) else _SKIP
+    if spec.kind == "lines":  # one per line of a text box
+        lines = raw if isinstance(raw, list) else str(raw).splitlines()
+        return [str(x).strip() for x in lines if str(x).strip()]
+    if spec.kind == "measures":  # the ticked boxes
+        return [str(x) for x in raw if str(x).strip()] if isinstance(raw, list) else _SKIP
     if isinstance(raw, dict | list):
         return raw  # the schema says what is wrong with it
     text = str(raw).strip()

@@ -59,6 +59,18 @@ ACTIONS = {
     "measure.cancel": ("Åtgärden ströks", "Measure cancelled"),
     "measure.reassigned": ("Åtgärd flyttades", "Measure reassigned"),
     "attachment.added": ("Bilaga lades till", "Attachment added"),
+    "plan.imported": ("Handlingsplan importerades", "Action plan imported"),
+    "inspection.registered": ("Inspektion registrerades", "Inspection registered"),
+    "inspection.reply_drafted": ("Svaret till Arbetsmiljöverket upprättades", "Reply drawn up"),
+    "unit.created": ("Enhet lades till", "Unit added"),
+    "unit.updated": ("Enhet ändrades", "Unit changed"),
+    "person.created": ("Person lades till", "Person added"),
+    "person.updated": ("Person ändrades", "Person changed"),
+    "role.assigned": ("Roll tilldelades", "Role assigned"),
+    "role.updated": ("Roll ändrades", "Role changed"),
+    "role.ended": ("Roll avslutades", "Role ended"),
+    "substitute.set": ("Ersättare angavs", "Substitute set"),
+    "substitute.ended": ("Ersättning avslutades", "Substitution ended"),
 }
 
 
@@ -146,7 +158,13 @@ def short_date(value: date | datetime | str | None) -> str:
     if value is None or value == "":
         return "–"
     if isinstance(value, str):
-        return value
+        if len(value) <= 10:
+            return value
+        try:  # an instant as JSON gives it back (documents' data): its Swedish date
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return short_date(instant)
     d = _local(value)
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
 

@@ -2,10 +2,12 @@
 
 html = followup_html(followup_report.build(app, actor, 2027), "sv")
 pdf = board_pdf(board_report.build(app, actor, 2027), "en")
+part = followup_body(report, "sv")      # the report inside a web page (no document frame)
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
@@ -77,6 +79,36 @@ def _pdf(template: str, context: dict[str, Any], lang: str) -> bytes:
         [documents.render(template, lang, **context, embed=None)],
         metadata={"Title": context["title"]},
     )
+
+
+#: Charts are drawn for print (8 pt text); on screen they are shown this much larger.
+SCREEN_SCALE = 1.6
+_SIZE = re.compile(r'^<svg([^>]*?) width="(\d+)" height="(\d+)"')
+
+
+def _body(template: str, context: dict[str, Any], lang: str) -> Markup:
+    # rendered (and escaped) by the documents' environment; safe to place in a page
+    charts = {k: _scaled(v, SCREEN_SCALE) for k, v in context["charts"].items()}
+    return Markup(documents.render(template, lang, **{**context, "charts": charts}))
+
+
+def _scaled(svg: Markup, factor: float) -> Markup:
+    """The chart drawn larger (its viewBox stays, so everything in it scales)."""
+
+    def bigger(m: re.Match[str]) -> str:
+        w, h = round(int(m.group(2)) * factor), round(int(m.group(3)) * factor)
+        return f'<svg{m.group(1)} width="{w}" height="{h}"'
+
+    return Markup(_SIZE.sub(bigger, str(svg), count=1))
+
+
+def followup_body(r: FollowUpReport, lang: str = "sv") -> Markup:
+    """The report without its document frame, for showing inside a web page."""
+    return _body("evidence/_followup_body.html", _followup_context(r, lang), lang)
+
+
+def board_body(r: BoardReport, lang: str = "sv") -> Markup:
+    return _body("evidence/_board_body.html", _board_context(r, lang), lang)
 
 
 def followup_html(r: FollowUpReport, lang: str = "sv") -> str:

@@ -1,18 +1,25 @@
 """Pages: a cycle (timeline, sign-off checklist, risks, the action plan, the audit
-history), signing off a stage, judging a risk's seriousness, cancelling."""
+history), signing off a stage, judging a risk's seriousness, cancelling, and importing an
+existing action plan from a spreadsheet (previewed first)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
 from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
+from api.downloads import read_upload
 from api.errors import problem
 from api.pages import redirect, render
 from engine.domain.errors import SamflowError
 from engine.services import cycles, plans, views
+from engine.services import plan_import as plan_import_service
 from engine.services.accounts import Principal
 
 router = APIRouter()
@@ -29,17 +36,23 @@ def _page(
     user: Principal,
     cycle_id: Id,
     exc: SamflowError | None = None,
+    plan_import: dict[str, Any] | None = None,
 ) -> Response:
     c = views.cycle_detail(engine, user.actor, cycle_id)
     prob = problem(exc, lang_of(request)) if exc is not None else None
+    status = int(prob["status"]) if prob else 200
+    if plan_import is not None and prob is not None:  # shown beside the import form
+        plan_import["problem"], prob = prob, None
     points = [(r.probability, r.consequence, str(r.position)) for r in c.view.risks]
     return render(
         request,
         "cycle.html",
-        status=int(prob["status"]) if prob else 200,
+        status=status,
         c=c,
         problem=prob,
         matrix_points=points,
+        plan_import=plan_import or {},
+        import_stages=plan_import_service.OPEN_STAGES,
     )
 
 
@@ -86,3 +99,39 @@ def risk_serious(request: Request, engine: Engine, posted: PostedForm, risk_id: 
         plans.set_risk_seriousness(engine, posted.principal.actor, risk_id, serious)
 
     return _act(request, engine, posted, cycle_id, work, "assessed")
+
+
+@router.post("/cycles/{cycle_id}/plan-import")
+def import_plan(request: Request, engine: Engine, posted: PostedForm, cycle_id: Id) -> Response:
+    """Preview (a dry run: the file is checked and shown, nothing changes) or import. The
+    previewed file travels in the form, so importing it needs no second upload."""
+    views.see_cycle(engine, posted.principal.actor, cycle_id)
+    apply = posted.get("_action") == "apply"
+    state: dict[str, Any] = {}
+    try:
+        name, content = _plan_file(engine, posted)
+        state = {"filename": name, "content": base64.b64encode(content).decode()}
+        result = plan_import_service.import_plan(
+            engine, posted.principal.actor, cycle_id, name, content, dry_run=not apply
+        )
+    except SamflowError as exc:
+        return _page(request, engine, posted.principal, cycle_id, exc, plan_import=state)
+    if apply:
+        return redirect(f"/cycles/{cycle_id}", done="plan_imported")
+    state["result"] = result
+    return _page(request, engine, posted.principal, cycle_id, plan_import=state)
+
+
+def _plan_file(engine: Engine, posted: PostedForm) -> tuple[str, bytes]:
+    upload = posted.form.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        return read_upload(upload, engine.settings.max_upload_bytes)
+    kept, name = posted.get("content"), posted.get("filename")
+    if kept and name:
+        try:
+            content = base64.b64decode(kept, validate=True)
+        except (binascii.Error, ValueError):
+            content = b""
+        if content and len(content) <= engine.settings.max_upload_bytes:
+            return name[:255], content
+    return read_upload(None, engine.settings.max_upload_bytes)  # "choose a file"

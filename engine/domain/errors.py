@@ -250,6 +250,8 @@ _SV_KIND = {
     "token": "token",
     "job": "jobb",
     "attachment": "bilaga",
+    "file": "fil",
+    "report": "rapport",
     "account": "konto",
     "session": "inloggning",
 }

@@ -116,6 +116,9 @@ def export_csv(app: App, actor: Actor, q: AuditQuery) -> Iterator[str]:
 
 
 def _filtered(app: App, s: Session, actor: Actor, q: AuditQuery) -> Select[tuple[AuditEvent]]:
+    for name, d in (("date_from", q.date_from), ("date_to", q.date_to)):
+        if d is not None and not 1900 <= d.year <= 2200:  # (and local midnight stays in range)
+            raise InvalidInput.field(name, "a date between 1900 and 2200", "ett datum 1900–2200")
     day = local_date(app.clock.now())
     org = queries.org_snapshot(s, day)
     stmt = select(AuditEvent)

@@ -29,8 +29,10 @@ def role_rows(
             "from": iso(r.valid_from),
             "to": iso(r.valid_to),
         }
-        for r in sorted(rows, key=lambda r: (roles.index(r.role), r.valid_from, r.id))
-        if r.role in roles
+        for r in sorted(
+            (r for r in rows if r.role in roles),  # (employees are not listed)
+            key=lambda r: (roles.index(r.role), r.valid_from, r.id),
+        )
     ]
 
 

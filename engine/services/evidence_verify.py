@@ -8,6 +8,7 @@ events recorded since that explain it, or reported as made without any.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from engine.domain.errors import InvalidInput
@@ -71,7 +72,38 @@ def _checked(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
             f"package format {document.get('format')} is not supported",
             f"paketformat {document.get('format')} stöds inte",
         )
+    if not _basis_ok(document["data"].get("basis")):
+        raise InvalidInput.field(
+            "file",
+            "the package's basis (scope, year, time, chain positions) is missing or damaged",
+            "paketets underlag (omfång, år, tidpunkt, kedjornas lägen) saknas eller är skadat",
+        )
     return document["data"], str(document.get("digest", ""))
+
+
+def _basis_ok(basis: Any) -> bool:
+    """Whether a package read from a file names what ``build`` needs to build it again."""
+    if not isinstance(basis, dict):
+        return False
+    try:
+        as_of = datetime.fromisoformat(str(basis["as_of"]))
+        positions = basis["position"]
+        return (
+            basis["scope"] in ("unit", "subtree")
+            and 1900 < as_of.year < 2200
+            and isinstance(basis["code"], str)
+            and isinstance(basis["year"], int)
+            and 1900 < basis["year"] < 2200
+            and isinstance(basis["min_answers"], int)
+            and isinstance(basis["template"], str)
+            and isinstance(positions, dict)
+            and all(
+                isinstance(v, list) and len(v) == 2 and isinstance(v[0], int)
+                for v in positions.values()
+            )
+        )
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def describe(d: Difference, data: dict[str, Any]) -> str:

@@ -23,7 +23,9 @@ from engine.services import cycles
 from engine.services.context import Actor, App, Tx
 
 JOBS_CHAIN = "jobs"
-KINDS = ("start_year",)
+#: ``start_year`` runs here (``run``); ``evidence`` is laid out by the door that renders
+#: documents (``api.evidence_job``) through ``begin`` / ``finish`` / ``fail``.
+KINDS = ("start_year", "evidence")
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,10 @@ def run(app: App, job_id: int, *, batch_size: int = cycles.BATCH) -> JobView:
     """Do the job's work, recording progress and the outcome. Safe to run again: the work
     itself is idempotent, so a retried job starts only what is still missing."""
     job = get(app, job_id)
+    if job.kind != "start_year":
+        raise InvalidInput.field(
+            "kind", f"{job.kind} jobs run elsewhere", f"{job.kind}-jobb körs på annat sätt"
+        )
     _update(app, job_id, status="running", started_at=app.clock.now(), error=None)
     try:
         actor = _actor(app, job.created_by)

@@ -42,6 +42,7 @@ class ImportResult:
     measures: int
     status_changes: int
     applied: bool
+    rows: tuple[ItemRow, ...] = ()  # what the file holds, as read (for a preview)
 
 
 def read_rows(filename: str, content: bytes) -> list[tuple[int, list[Cell]]]:
@@ -115,7 +116,7 @@ def import_plan(
             unit_id=cycle.unit_id,
             data={"file": filename, "sha256": digest, "items": len(items), "measures": measures},
         )
-        return ImportResult(cycle.id, len(items), measures, changes, not dry_run)
+        return ImportResult(cycle.id, len(items), measures, changes, not dry_run, tuple(items))
 
     return app.preview(work) if dry_run else app.run(work)
 

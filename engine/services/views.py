@@ -24,6 +24,7 @@ from engine.domain.errors import NotFound, SamflowError
 from engine.domain.org import OrgSnapshot
 from engine.services import access, attachments, audit, facts, jobs, reports, taskgen, templates
 from engine.services.context import Actor, App
+from engine.services.inspection_views import RequirementContext, requirement_context
 from engine.services.visibility import Scope, acts_on, require_cycle, require_task, scope_of
 
 
@@ -71,6 +72,7 @@ class TaskDetail:
     plan: list[reports.ItemView] = field(default_factory=list)
     attachments: list[attachments.AttachmentInfo] = field(default_factory=list)
     names: dict[int, tuple[str, str]] = field(default_factory=dict)
+    requirement: RequirementContext | None = None  # the krav an inspection task answers
 
     def title(self, lang: str) -> str:
         return self.title_sv if lang == "sv" else self.title_en
@@ -162,6 +164,8 @@ def _form_context(s: Session, task: Task) -> dict[str, Any]:
             for m in item.measures:
                 if m.id == task.measure_id:
                     out["measure"] = m
+    if task.form_key == "inspection_response":
+        out["requirement"] = requirement_context(s, task)
     return out
 
 

@@ -92,12 +92,15 @@ class InspectionResponse(Form):
         json_schema_extra=label(
             "Underlag (handlingsplan, protokoll, rutin …)",
             "Evidence (action plan, minutes, routine …)",
+            widget="lines",
         ),
     )
     measure_ids: list[int] = Field(
         default_factory=list,
         max_length=50,
-        json_schema_extra=label("Åtgärder i handlingsplanen", "Measures in the action plan"),
+        json_schema_extra=label(
+            "Åtgärder i handlingsplanen", "Measures in the action plan", widget="measures"
+        ),
     )
     remaining: OptText = Field(
         "",

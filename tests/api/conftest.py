@@ -79,6 +79,13 @@ class Web:
         assert isinstance(launcher, ThreadLauncher)
         return launcher
 
+    @property
+    def documents(self) -> ThreadLauncher:
+        """The thread that lays out evidence packages made in the background."""
+        launcher = self.app.state.document_launcher
+        assert isinstance(launcher, ThreadLauncher)
+        return launcher
+
 
 def csrf_of(html: str) -> str:
     found = CSRF.search(html)
@@ -112,7 +119,32 @@ def web_any(db_url: str, clock: FrozenClock) -> Iterator[Web]:
     _close(w)
 
 
+@pytest.fixture
+def hweb(sqlite_url: str, clock: FrozenClock) -> Iterator[Web]:
+    """The web app over a year with history (tests/evidence/scenario.py)."""
+    w = history_web(sqlite_url, clock)
+    yield w
+    _close(w)
+
+
+@pytest.fixture
+def hweb_any(db_url: str, clock: FrozenClock) -> Iterator[Web]:
+    """The same on SQLite and on PostgreSQL."""
+    w = history_web(db_url, clock)
+    yield w
+    _close(w)
+
+
+def history_web(url: str, clock: FrozenClock) -> Web:
+    from tests.evidence.scenario import year_with_history
+
+    w = make_web(url, clock, start=False)
+    year_with_history(w.engine, clock)
+    return w
+
+
 def _close(w: Web) -> None:
+    w.documents.join(60)
     if isinstance(w.app.state.launcher, ThreadLauncher):
         w.launcher.join(30)
     for client in w.clients:

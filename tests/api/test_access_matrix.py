@@ -1,5 +1,6 @@
 """Who may see and do what, on the real app: each role × each endpoint × a unit of their
 own and a unit elsewhere → allowed, or denied (403/404) without a trace of the data.
+Evidence, inspections, the audit log, reports and plan import included.
 
 The organisation: ADM (director, HR, chief safety representative) with two departments;
 DEP1 holds unit U1, DEP2 holds unit U3. Everyone's "own" unit is U1, "other" is U3.
@@ -16,9 +17,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from engine.domain.clock import FrozenClock
-from engine.services import org
+from engine.services import evidence, org
 from engine.services.context import Actor
+from forms.evidence_docs import evidence_html
 from tests.api.conftest import Web, make_web
+from tests.api.test_api_inspections import INSPECTION
 from tests.conftest import START
 
 UNITS = """code,name,parent_code,level,headcount
@@ -60,6 +63,9 @@ class Target:
     survey: int  # the manager's survey task
     safety_round: int  # the safety representative's task
     name: str
+    code: str = ""
+    inspection: int = 0  # an inspection of the unit
+    package: bytes = b""  # the unit's evidence package (HTML), for verifying
 
 
 @dataclass
@@ -94,11 +100,25 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
             survey["unit_name"],
         )
         assert survey["unit_name"] == ("Enhet Ett" if code == "U1" else "Enhet Tre")
+        targets[side].code = code
+        targets[side].inspection = _inspection(web, code)
+        scope = evidence.Scope("unit", code, 2027)
+        doc = evidence.build(web.engine, Actor.system("test"), scope).document("test")
+        targets[side].package = evidence_html(doc).encode()
     yield World(web, targets, {role: web.api(email) for role, email in ROLES.items()})
     web.launcher.join(30)
+    web.documents.join(120)
     for client in web.clients:
         client.__exit__(None, None, None)
     web.engine.db.dispose()
+
+
+def _inspection(web: Web, code: str) -> int:
+    body = {**INSPECTION, "unit": code, "requirements": [{"text": "Krav"}]}
+    got = web.api("dir@x.se").post("/api/inspections", json=body)
+    assert got.status_code == 201, got.text
+    inspection_id: int = got.json()["inspection_id"]
+    return inspection_id
 
 
 def _item(web: Web, email: str, key: str) -> dict[str, object]:
@@ -175,6 +195,78 @@ ENDPOINTS: dict[str, Endpoint] = {
         ok=409,
     ),
 }
+EVIDENCE = {"year": 2027, "format": "json"}
+PLAN_CSV = (
+    "Område,Åtgärd,Ansvarig,Klart senast\nBuller,Absorbenter,enhetschef,2027-10-01\n".encode()
+)
+ENDPOINTS.update(
+    {
+        "GET evidence package": Endpoint(
+            lambda c, t: c.get("/api/evidence", params={**EVIDENCE, "code": t.code}),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "POST evidence job": Endpoint(
+            lambda c, t: c.post("/api/evidence/jobs", json={"code": t.code, "year": 2027}),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+            ok=202,
+        ),
+        "POST evidence verify": Endpoint(
+            lambda c, t: c.post("/api/evidence/verify", files={"file": ("p.html", t.package)}),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "GET audit of unit": Endpoint(
+            lambda c, t: c.get("/api/audit", params={"unit": t.code, "subtree": True}),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "GET audit CSV of unit": Endpoint(
+            lambda c, t: c.get("/api/audit/csv", params={"unit": t.code}),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "GET follow-up report": Endpoint(
+            lambda c, t: c.get("/api/reports/followup", params={"year": 2027, "root": t.code}),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "GET board report": Endpoint(
+            lambda c, t: c.get(
+                "/api/reports/board", params={"year": 2027, "root": t.code, "format": "html"}
+            ),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "GET inspection": Endpoint(
+            lambda c, t: c.get(f"/api/inspections/{t.inspection}"), _f(*SEES), _f(*SEES_ELSEWHERE)
+        ),
+        "GET inspection reply preview": Endpoint(
+            lambda c, t: c.get(f"/api/inspections/{t.inspection}/reply"),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "POST register inspection": Endpoint(
+            lambda c, t: c.post(
+                "/api/inspections",
+                json={**INSPECTION, "unit": t.code, "requirements": [{"text": "Krav"}]},
+            ),
+            _f("hr", "director"),
+            _f("hr", "director"),
+            ok=201,
+        ),
+        "POST plan import (dry run)": Endpoint(
+            lambda c, t: c.post(
+                f"/api/cycles/{t.cycle}/plan-import",
+                data={"dry_run": "true"},
+                files={"file": ("plan.csv", PLAN_CSV)},
+            ),
+            _f("unit_manager", "department_manager", "director"),
+            _f("director"),
+        ),
+    }
+)
 CASES = [(role, name, side) for role in ROLES for name in ENDPOINTS for side in ("own", "other")]
 
 

@@ -25,6 +25,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from engine.domain.clock import FrozenClock
+from engine.services import evidence, inspections
+from engine.services.context import Actor
+from forms.evidence_docs import evidence_html
 from tests.api.conftest import Web, make_web
 from tests.conftest import START
 from tests.factories import drive_to
@@ -38,8 +41,12 @@ def st_web(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     shutil.copy(sqlite_template, path)
     web = make_web(f"sqlite:///{path}", FrozenClock(START))
     drive_to(web.org, web.org.cycle_of("U1"), "follow_up")
+    inspection = {"unit": "DEP", "inspected_on": "2027-01-05", "reply_by": "2027-03-01"}
+    reg = inspections.parse_registration({**inspection, "requirements": [{"text": "Krav"}]})
+    inspections.register(web.engine, web.org.actor("dir@x.se"), reg)
     yield web
     web.launcher.join(30)
+    web.documents.join(120)
     web.engine.db.dispose()
 
 
@@ -70,19 +77,69 @@ def test_api_never_fails(api_schema: Any, auth: dict[str, str], mode: Generation
     assert not failures, "\n\n".join(failures)
 
 
-def _run(operation: Any, mode: GenerationMode, auth: dict[str, str]) -> None:
+def _run(
+    operation: Any,
+    mode: GenerationMode,
+    auth: dict[str, str],
+    real: dict[str, Any] | None = None,
+    package: bytes = b"",
+    examples: int = EXAMPLES,
+) -> None:
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         deadline=None,
         suppress_health_check=list(HealthCheck),
         derandomize=True,
         database=None,
     )
     def check(case: Any) -> None:
+        if real is not None:
+            _made_real(case, real, package)
         case.call_and_validate(headers=auth, checks=CHECKS)
 
     check()
+
+
+# --- the document routes with real units and ids -------------------------------------------
+DOCUMENT_PATHS = ("/api/evidence", "/api/inspections", "/api/audit", "/api/reports", "plan-import")
+REAL = {"code": "U1", "unit": "U1", "root": "DEP", "inspection_id": 1, "cycle_id": 0}
+PLAN = "Område;Åtgärd;Ansvarig;Klart senast\nBuller;Absorbenter;enhetschef;2027-10-01\n".encode()
+
+
+def test_document_routes_with_real_units(st_web: Web, api_schema: Any) -> None:
+    """Random requests rarely name a unit that exists: here the codes and ids are swapped
+    for real ones (and uploads for real files), so packages, reports, replies and plan
+    imports are made and validated against the schema too (as the director, who may also
+    change plans)."""
+    auth = {"Authorization": str(st_web.api("dir@x.se").headers["Authorization"])}
+    real = {**REAL, "cycle_id": st_web.org.cycle_of("U2")}
+    scope = evidence.Scope("unit", "U1", 2027)
+    package = evidence_html(evidence.build(st_web.engine, Actor.system("t"), scope).document())
+    failures: list[str] = []
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        if not any(p in operation.path for p in DOCUMENT_PATHS):
+            continue
+        try:
+            _run(operation, GenerationMode.POSITIVE, auth, real, package.encode(), examples=15)
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
+    assert not failures, "\n\n".join(failures)
+
+
+def _made_real(case: Any, real: dict[str, Any], package: bytes) -> None:
+    for part in (case.path_parameters, case.query):
+        for key in list(part or {}):
+            if key in real:
+                part[key] = real[key]
+    if isinstance(case.body, dict):
+        if "code" in case.body:
+            case.body["code"] = "U1"
+        if "file" in case.body:
+            case.body["file"] = PLAN if "plan-import" in case.path else package
 
 
 CHECKS = [

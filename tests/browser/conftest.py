@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 import uvicorn
 
 from engine.domain.clock import FrozenClock
-from tests.api.conftest import Web, make_web
+from tests.api.conftest import Web, history_web, make_web
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -28,7 +29,19 @@ class Served:
 
 @pytest.fixture
 def served(sqlite_url: str, clock: FrozenClock) -> Iterator[Served]:
-    web = make_web(sqlite_url, clock)
+    with serve(make_web(sqlite_url, clock)) as s:
+        yield s
+
+
+@pytest.fixture
+def served_history(sqlite_url: str, clock: FrozenClock) -> Iterator[Served]:
+    """The app over a year with history (tests/evidence/scenario.py)."""
+    with serve(history_web(sqlite_url, clock)) as s:
+        yield s
+
+
+@contextmanager
+def serve(web: Web) -> Iterator[Served]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -40,12 +53,15 @@ def served(sqlite_url: str, clock: FrozenClock) -> Iterator[Served]:
     while not server.started:  # startup, not the app's clock: the app's time stays frozen
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield Served(web, f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
-    web.launcher.join(10)
-    web.engine.db.dispose()
+    try:
+        yield Served(web, f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+        web.launcher.join(10)
+        web.documents.join(60)
+        web.engine.db.dispose()
 
 
 @pytest.fixture

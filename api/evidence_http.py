@@ -1,0 +1,96 @@
+"""The evidence package over HTTP, for the JSON API and the pages alike: build and send it
+(HTML, PDF, or its data as JSON), or read an uploaded package and check it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.responses import Response
+
+from api.downloads import document
+from api.evidence_job import filename
+from engine.domain.errors import InvalidInput
+from engine.services import evidence, evidence_jobs, evidence_verify
+from engine.services.context import Actor, App
+from forms import documents, evidence_docs
+
+
+def package(
+    engine: App, actor: Actor, scope: evidence.Scope, lang: str, fmt: str, *, download: bool
+) -> Response:
+    """The package now. A subtree's PDF above ``evidence_direct_units`` units is refused
+    here: it is made by a job (``evidence_jobs.request``)."""
+    if fmt == "pdf" and scope.kind == "subtree":
+        units = evidence_jobs.check(engine, actor, scope)
+        if units > engine.settings.evidence_direct_units:
+            raise InvalidInput.field(
+                "format",
+                f"a package of {units} units is made as a background job "
+                "(POST /api/evidence/jobs, or the evidence page)",
+                f"ett paket med {units} enheter görs som ett bakgrundsjobb "
+                "(POST /api/evidence/jobs, eller sidan Underlag)",
+            )
+    built = evidence.build(engine, actor, scope)
+    doc = built.document(actor.label)
+    content: bytes | str
+    if fmt == "json":
+        content = json.dumps(doc, ensure_ascii=False)
+    elif fmt == "html":
+        content = evidence_docs.evidence_html(doc, lang)
+    else:
+        content = evidence_docs.evidence_pdf(
+            doc, lang, units_per_part=engine.settings.evidence_units_per_part, workers=1
+        )
+    return document(content, fmt, filename(scope, fmt), download=download)
+
+
+def verify(
+    engine: App, actor: Actor, content: bytes
+) -> tuple[evidence_verify.VerifyReport, dict[str, Any]]:
+    """The verdict on an uploaded package, and the package's own data (for naming where
+    the differences are)."""
+    doc = documents.read_embedded(content)
+    if doc is None:
+        raise InvalidInput.field(
+            "file",
+            "the file carries no samflow evidence data (an HTML or PDF package made by samflow)",
+            "filen innehåller inga underlagsdata från samflow (ett HTML- eller PDF-paket "
+            "gjort av samflow)",
+        )
+    return evidence_verify.verify(engine, actor, doc), doc["data"]
+
+
+def verdict(r: evidence_verify.VerifyReport, lang: str) -> str:
+    """The verdict in words: matches, or what is wrong (the file, rows, the chains)."""
+    sv = lang == "sv"
+    if r.matches:
+        return (
+            "Paketet stämmer med databasen: inget har ändrats sedan det skapades."
+            if sv
+            else "The package matches the database: nothing has changed since it was made."
+        )
+    parts = []
+    if not r.file_intact:
+        parts.append(
+            "filen själv är ändrad (kontrollsumman stämmer inte med dess data)"
+            if sv
+            else "the file itself was altered (its digest does not match its data)"
+        )
+    unexplained = sum(1 for d in r.differences if d.verdict == "unexplained")
+    if r.total:
+        parts.append(
+            f"{r.total} uppgifter skiljer sig, varav {unexplained} ändrade utan någon "
+            "händelse i revisionsloggen"
+            if sv
+            else f"{r.total} entries differ, {unexplained} of them changed without any audit event"
+        )
+    if r.broken_chains:
+        n = len(r.broken_chains)
+        parts.append(
+            f"revisionsloggens hashkedja är bruten ({n} st)"
+            if sv
+            else f"the audit log's hash chain is broken ({n})"
+        )
+    head = "Paketet stämmer INTE med databasen: " if sv else "The package does NOT match: "
+    return head + "; ".join(parts) + "."

@@ -1,0 +1,183 @@
+"""The evidence package over the JSON API: download (HTML, PDF, JSON), a large one as a
+background job, and checking an uploaded package (untouched, tampered, altered, not one)."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+import httpx
+from pypdf import PdfReader
+from sqlalchemy import text
+from starlette.testclient import TestClient
+
+from engine.services import org, reports
+from engine.services.context import Actor
+from forms import documents
+from tests.api.conftest import Web
+from tests.factories import people_csv, units_csv
+from tests.tampering import unprotected_audit
+
+U2 = {"code": "U2", "year": 2027}
+
+
+def _verify(client: TestClient, content: bytes, name: str = "u2.html") -> httpx.Response:
+    return client.post("/api/evidence/verify", files={"file": (name, content, "text/html")})
+
+
+def _html(web: Web, email: str = "m2@x.se") -> bytes:
+    got = web.api(email).get("/api/evidence", params={**U2, "format": "html"})
+    assert got.status_code == 200, got.text
+    content: bytes = got.content
+    return content
+
+
+# --- download -------------------------------------------------------------------------------
+def test_unit_package_in_three_formats(hweb: Web) -> None:
+    client = hweb.api("m2@x.se")
+    pdf = client.get("/api/evidence", params=U2)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert "underlag-U2-2027.pdf" in pdf.headers["content-disposition"]
+    words = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Enhet 2" in words and "Taklyft i två rum" in words
+    html = client.get("/api/evidence", params={**U2, "format": "html", "lang": "en"})
+    assert html.headers["content-type"].startswith("text/html")
+    assert "script-src" not in html.headers["content-security-policy"]  # nothing may run
+    assert "default-src 'none'" in html.headers["content-security-policy"]
+    doc = documents.read_embedded(html.content)
+    data = client.get("/api/evidence", params={**U2, "format": "json"}).json()
+    assert doc is not None and doc["digest"] == data["digest"]
+    assert data["data"]["root"]["code"] == "U2" and data["kind"] == "samflow.evidence"
+
+
+def test_refusals_are_problem_documents(hweb: Web) -> None:
+    m1 = hweb.api("m1@x.se")
+    other = m1.get("/api/evidence", params=U2)
+    assert other.status_code == 403 and "Enhet 2" not in other.text
+    assert m1.get("/api/evidence", params={"code": "NOPE", "year": 2027}).status_code == 404
+    for bad in ({"year": 1999}, {"format": "docx"}, {"scope": "all"}, {"lang": "de"}):
+        got = m1.get("/api/evidence", params={"code": "U1", "year": 2027, **bad})
+        assert got.status_code == 422 and got.json()["code"] == "invalid_input", bad
+    assert hweb.anonymous().get("/api/evidence", params=U2).status_code == 401
+
+
+def test_large_subtree_pdf_is_a_background_job(hweb: Web) -> None:
+    hweb.engine.settings = replace(hweb.engine.settings, evidence_direct_units=2)
+    hr = hweb.api("hr@x.se")
+    direct = hr.get("/api/evidence", params={"code": "ADM", "year": 2027, "scope": "subtree"})
+    assert direct.status_code == 422 and direct.json()["errors"][0]["path"] == "format"
+    assert "/api/evidence/jobs" in direct.json()["message"]
+    body = {"code": "ADM", "year": 2027, "scope": "subtree", "lang": "en"}
+    queued = hr.post("/api/evidence/jobs", json=body)
+    assert queued.status_code == 202, queued.text
+    job_id = queued.json()["id"]
+    hweb.documents.join(120)
+    job = hr.get(f"/api/jobs/{job_id}").json()
+    assert job["status"] == "done" and job["kind"] == "evidence", job
+    assert job["result"]["units"] == 4 and job["percent"] == 100
+    got = hr.get(f"/api/evidence/jobs/{job_id}/file")
+    assert got.status_code == 200 and got.headers["content-type"] == "application/pdf"
+    doc = documents.read_embedded(got.content)
+    assert doc is not None and doc["digest"] == job["result"]["digest"]
+    assert [u["code"] for u in doc["data"]["units"]] == ["ADM", "DEP", "U1", "U2"]
+    # someone else's job and its file are not there for a unit manager; HR sees them
+    m1 = hweb.api("m1@x.se")
+    assert m1.get(f"/api/jobs/{job_id}").status_code == 404
+    assert m1.get(f"/api/evidence/jobs/{job_id}/file").status_code == 404
+    assert hweb.api("dir@x.se").get(f"/api/evidence/jobs/{job_id}/file").status_code == 200
+
+
+def test_job_refused_before_it_is_queued(hweb: Web) -> None:
+    m1 = hweb.api("m1@x.se")
+    body = {"code": "DEP", "year": 2027, "scope": "subtree"}
+    assert m1.post("/api/evidence/jobs", json=body).status_code == 403
+    assert m1.post("/api/evidence/jobs", json={**body, "code": "X"}).status_code == 404
+    bad = m1.post("/api/evidence/jobs", json={**body, "scope": "everything"})
+    assert bad.status_code == 422
+    assert hweb.api("hr@x.se").get("/api/evidence/jobs/999/file").status_code == 404
+
+
+# --- verification ---------------------------------------------------------------------------
+def test_untouched_package_matches(hweb: Web) -> None:
+    content = _html(hweb)
+    hweb.clock.advance(timedelta(days=20))
+    got = _verify(hweb.api("m2@x.se"), content)
+    body = got.json()
+    assert body["matches"] and body["file_intact"] and body["total"] == 0, body
+    assert body["verdict"].startswith("Paketet stämmer med databasen")
+    assert (body["code"], body["year"], body["scope"]) == ("U2", 2027, "unit")
+
+
+def test_tampered_plan_row_is_named_in_words(hweb_any: Web) -> None:
+    web = hweb_any
+    content = _html(web)
+    measure = reports.cycle_view(web.engine, web.org.cycle_of("U2")).plan[0].measures[1].id
+    with web.engine.db.engine.begin() as conn:
+        conn.execute(text("UPDATE measure SET what = 'Inget' WHERE id = :id"), {"id": measure})
+    client = web.api("m2@x.se")
+    client.headers["Accept-Language"] = "en"
+    body = _verify(client, content).json()
+    assert not body["matches"] and body["file_intact"]
+    assert "1 of them changed without any audit event" in body["verdict"]
+    (d,) = body["differences"]
+    assert d["where"] == f"U2 · measure:{measure} › what"
+    assert (d["before"], d["after"], d["verdict"]) == ("Taklyft i två rum", "Inget", "unexplained")
+
+
+def test_tampered_audit_row_breaks_the_chain(hweb: Web) -> None:
+    content = _html(hweb)
+    chain = f"cycle:{hweb.org.cycle_of('U2')}"
+    with unprotected_audit(hweb.engine), hweb.engine.db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE audit_event SET actor_label = 'någon' WHERE chain = :c AND seq = 5"),
+            {"c": chain},
+        )
+    body = _verify(hweb.api("m2@x.se"), content).json()
+    assert not body["matches"]
+    assert [(b["chain"], b["seq"], b["kind"]) for b in body["broken_chains"]] == [
+        (chain, 5, "altered")
+    ]
+    assert "hashkedja är bruten" in body["verdict"]
+
+
+def test_altered_file_is_told(hweb: Web) -> None:
+    content = _html(hweb)
+    head, _, data = content.rpartition(b'id="samflow-data">')  # the embedded data, not the print
+    altered = head + b'id="samflow-data">' + data.replace("två rum".encode(), b"tre rum")
+    body = _verify(hweb.api("m2@x.se"), altered).json()
+    assert not body["file_intact"] and "filen själv är ändrad" in body["verdict"]
+
+
+def test_bad_uploads(hweb: Web) -> None:
+    client = hweb.api("m2@x.se")
+    for name, content in (("x.pdf", b"%PDF-1.7 not really"), ("x.txt", b"hello"), ("e.html", b"")):
+        got = _verify(client, content, name)
+        assert got.status_code == 422, (name, got.text)
+        assert got.json()["errors"][0]["path"] == "file"
+    assert client.post("/api/evidence/verify").status_code == 422  # no file at all
+    doc = documents.read_embedded(_html(hweb))
+    assert doc is not None
+    doc["data"]["basis"]["year"] = "next year"
+    damaged = f'<script type="application/json" id="samflow-data">{json.dumps(doc)}</script>'
+    got = _verify(client, damaged.encode())
+    assert got.status_code == 422 and "underlag" in got.text
+
+
+def test_verifying_needs_sight_of_the_unit(hweb: Web) -> None:
+    content = _html(hweb)
+    got = _verify(hweb.api("m1@x.se"), content)
+    assert got.status_code == 403
+    assert "Taklyft" not in got.text
+
+
+def test_unit_with_employees_has_a_package(hweb: Web) -> None:
+    """Employees hold a role at their unit but are not listed in the package (the package
+    of such a unit once failed while sorting its roles)."""
+    extra = "e2@x.se,Eva Anställd,employee,U2,2020-01-01,\n"
+    org.import_org(hweb.engine, Actor.system("t"), units_csv(), people_csv() + extra)
+    got = hweb.api("m2@x.se").get("/api/evidence", params={**U2, "format": "json"})
+    assert got.status_code == 200, got.text
+    roles = {r["role"] for r in got.json()["data"]["units"][0]["roles"]}
+    assert "employee" not in roles and "manager" in roles
