@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime
 
 import pytest
@@ -53,14 +52,10 @@ def test_an_unknown_runner_is_refused_by_name(sqlite_url: str) -> None:
     )
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("api.prefect_launcher") is not None,
-    reason="the Prefect launcher is here",
-)
-def test_prefect_without_its_launcher_is_a_clear_error(sqlite_url: str) -> None:
-    with pytest.raises(InvalidInput) as caught:
-        create_app(Settings(database_url=sqlite_url, runner="prefect"))
-    assert "prefect" in caught.value.message("en")
+def test_prefect_runner_gives_the_prefect_launcher(sqlite_url: str) -> None:
+    app = create_app(Settings(database_url=sqlite_url, runner="prefect"))
+    assert app.state.launcher.name == "prefect"
+    app.state.engine.db.dispose()
 
 
 def test_the_job_records_the_launchers_name_and_reference(web: Web) -> None:
