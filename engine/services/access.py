@@ -118,6 +118,18 @@ def line_above(auth: queries.Authority, org: OrgSnapshot, unit_id: int) -> tuple
     return False, None
 
 
+def holder_or_line(
+    auth: queries.Authority, org: OrgSnapshot, unit_id: int, addresses: Iterable[Address | None]
+) -> tuple[bool, int | None]:
+    """Holds one of the addresses (the unit's manager, say), or the line above the unit."""
+    for address in addresses:
+        if address is not None:
+            allowed, on_behalf = auth.on_behalf_for_address(address)
+            if allowed:
+                return True, on_behalf
+    return line_above(auth, org, unit_id)
+
+
 def may_steer(
     auth: queries.Authority, task: RoutedTask, org: OrgSnapshot
 ) -> tuple[bool, int | None]:

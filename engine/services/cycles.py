@@ -509,13 +509,12 @@ def open_measures(s: Session, cycle_id: int) -> list[Measure]:
 def _require_sign_off(
     tx: Tx, actor: Actor, cycle: Cycle, sign_off: str, org: OrgSnapshot
 ) -> int | None:
-    auth = access.authority(tx, actor)
-    address = taskgen.route(sign_off, cycle.unit_id, org)
-    if address is not None:
-        allowed, on_behalf = auth.on_behalf_for_address(address)
-        if allowed:
-            return on_behalf
-    allowed, on_behalf = access.line_above(auth, org, cycle.unit_id)
+    allowed, on_behalf = access.holder_or_line(
+        access.authority(tx, actor),
+        org,
+        cycle.unit_id,
+        [taskgen.route(sign_off, cycle.unit_id, org)],
+    )
     if allowed:
         return on_behalf
     raise NotPermitted(

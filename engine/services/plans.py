@@ -8,10 +8,9 @@ measure's what/who/when are audit events with before and after.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine.db import queries
 from engine.db.models import ActionItem, Cycle, Measure, MeasureEvent, Person, Risk, Task
@@ -450,30 +449,16 @@ def require_plan_editor(tx: Tx, actor: Actor, cycle: Cycle) -> int | None:
 
 
 def _require_unit_role(tx: Tx, actor: Actor, cycle: Cycle, roles: tuple[Role, ...]) -> int | None:
-    auth = access.authority(tx, actor)
     org = queries.ancestry_snapshot(tx.session, [cycle.unit_id], local_date(tx.now))
-    for role in roles:
-        address = resolve(RoleExpr(role), cycle.unit_id, org)
-        if address is not None:
-            allowed, on_behalf = auth.on_behalf_for_address(address)
-            if allowed:
-                return on_behalf
-    allowed, on_behalf = access.line_above(auth, org, cycle.unit_id)
+    allowed, on_behalf = access.holder_or_line(
+        access.authority(tx, actor),
+        org,
+        cycle.unit_id,
+        [resolve(RoleExpr(role), cycle.unit_id, org) for role in roles],
+    )
     if allowed:
         return on_behalf
     raise NotPermitted(
         "only the unit's manager (or the line above) may change the plan",
         "bara enhetens chef (eller chefen ovanför) får ändra planen",
     )
-
-
-def overdue_measures(app: App, day: date, grace: timedelta = timedelta(0)) -> int:
-    with app.read() as s:
-        return int(
-            s.scalar(
-                select(func.count())
-                .select_from(Measure)
-                .where(Measure.status.in_(OPEN_MEASURE_STATES), Measure.due_date < day - grace)
-            )
-            or 0
-        )
