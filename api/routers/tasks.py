@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -24,9 +25,16 @@ from api.schemas import (
     reply,
 )
 from engine.services import attachments, tasks, views
+from engine.services.accounts import Principal
+from engine.services.context import App
 from forms.schemas.registry import schema_for
 
 router = APIRouter(tags=["tasks"])
+
+
+def _act(engine: App, user: Principal, task_id: int, action: Callable[[], Any]) -> Response:
+    """Run an action on a task (a refusal on a task the person cannot see answers 404)."""
+    return reply(TaskResultOut.model_validate(views.on_task(engine, user.actor, task_id, action)))
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut)
@@ -38,76 +46,59 @@ def get_task(task_id: Id, user: ApiUser, engine: Engine) -> Response:
 @router.post("/tasks/{task_id}/complete", response_model=TaskResultOut)
 def complete(task_id: Id, body: CompleteIn, user: ApiUser, engine: Engine) -> Response:
     """Complete with the form's input (see `GET /api/forms/{form_key}` for its schema)."""
-    result = views.on_task(
+    return _act(
         engine,
-        user.actor,
+        user,
         task_id,
         lambda: tasks.complete_task(
             engine, user.actor, task_id, body.data, expected_version=body.version
         ),
     )
-    return reply(TaskResultOut.model_validate(result))
 
 
 @router.post("/tasks/{task_id}/draft", response_model=TaskResultOut)
 def save_draft(task_id: Id, body: DraftIn, user: ApiUser, engine: Engine) -> Response:
-    result = views.on_task(
-        engine,
-        user.actor,
-        task_id,
-        lambda: tasks.save_draft(engine, user.actor, task_id, body.data),
+    return _act(
+        engine, user, task_id, lambda: tasks.save_draft(engine, user.actor, task_id, body.data)
     )
-    return reply(TaskResultOut.model_validate(result))
 
 
 @router.post("/tasks/{task_id}/claim", response_model=TaskResultOut)
 def claim(task_id: Id, user: ApiUser, engine: Engine) -> Response:
-    result = views.on_task(
-        engine, user.actor, task_id, lambda: tasks.claim_task(engine, user.actor, task_id)
-    )
-    return reply(TaskResultOut.model_validate(result))
+    return _act(engine, user, task_id, lambda: tasks.claim_task(engine, user.actor, task_id))
 
 
 @router.post("/tasks/{task_id}/release", response_model=TaskResultOut)
 def release(task_id: Id, user: ApiUser, engine: Engine) -> Response:
-    result = views.on_task(
-        engine, user.actor, task_id, lambda: tasks.release_task(engine, user.actor, task_id)
-    )
-    return reply(TaskResultOut.model_validate(result))
+    return _act(engine, user, task_id, lambda: tasks.release_task(engine, user.actor, task_id))
 
 
 @router.post("/tasks/{task_id}/return", response_model=TaskResultOut)
 def return_task(task_id: Id, body: ReasonIn, user: ApiUser, engine: Engine) -> Response:
     """Returnering: hand the task back up the line with a written reason."""
-    result = views.on_task(
-        engine,
-        user.actor,
-        task_id,
-        lambda: tasks.return_task(engine, user.actor, task_id, body.reason),
+    return _act(
+        engine, user, task_id, lambda: tasks.return_task(engine, user.actor, task_id, body.reason)
     )
-    return reply(TaskResultOut.model_validate(result))
 
 
 @router.post("/tasks/{task_id}/delegate", response_model=TaskResultOut)
 def delegate(task_id: Id, body: DelegateIn, user: ApiUser, engine: Engine) -> Response:
-    result = views.on_task(
+    return _act(
         engine,
-        user.actor,
+        user,
         task_id,
         lambda: tasks.delegate_task(engine, user.actor, task_id, body.to, body.reason),
     )
-    return reply(TaskResultOut.model_validate(result))
 
 
 @router.post("/tasks/{task_id}/extend", response_model=TaskResultOut)
 def extend(task_id: Id, body: ExtendIn, user: ApiUser, engine: Engine) -> Response:
-    result = views.on_task(
+    return _act(
         engine,
-        user.actor,
+        user,
         task_id,
         lambda: tasks.extend_due(engine, user.actor, task_id, body.due, body.reason),
     )
-    return reply(TaskResultOut.model_validate(result))
 
 
 @router.post("/tasks/bulk-approve", response_model=BulkOut)
