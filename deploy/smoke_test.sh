@@ -25,6 +25,7 @@ cleanup() {
     psql_cmd "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
   done
   rm -rf "$WORK"
+  eval "$SAMFLOW_PG_STOP"
 }
 psql_cmd() {
   "$BIN/python" -c "import sys, psycopg; c = psycopg.connect('$PG/postgres', autocommit=True); c.execute(sys.argv[1])" "$1"
