@@ -1,22 +1,35 @@
 """Settings, read from the environment once, by each door's composition root.
 
-Every setting is documented in ``deploy/env.example``.
+Every setting is documented in ``deploy/env.example``. ``SAMFLOW_<NAME>`` sets a field;
+``SAMFLOW_<NAME>_FILE`` names a file holding the value instead (secrets mounted by systemd's
+credentials or a container's secrets). Values are checked when read: a bad one raises one
+:class:`InvalidInput` naming the variable and what it takes. ``Settings(...)`` built in code
+reads no environment at all; only :meth:`Settings.from_env` does.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from engine.db.session import DEFAULT_URL
-from engine.domain.errors import InvalidInput
+from engine.domain.errors import FieldError, InvalidInput
+
+PREFIX = "SAMFLOW_"
+#: Files named by ``*_FILE`` variables larger than this are refused (a secret is short).
+MAX_SECRET_FILE_BYTES = 64 * 1024
 
 
-@dataclass(frozen=True)
-class Settings:
-    #: SQLAlchemy URL; a SQLite file by default, ``postgresql://...`` in production.
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    #: SQLAlchemy URL; a SQLite file by default, ``postgresql://...`` in production. It may
+    #: hold a password: read it from a file with ``SAMFLOW_DATABASE_URL_FILE``.
     database_url: str = DEFAULT_URL
     #: Fewer survey answers than this: no figures stored or shown (anonymity).
     min_survey_answers: int = 5
@@ -25,17 +38,17 @@ class Settings:
     #: The template the annual start uses unless told otherwise.
     default_template: str = "sam-annual"
     #: Default language of texts: "sv" or "en".
-    lang: str = "sv"
+    lang: Literal["sv", "en"] = "sv"
     #: Public address of the web app (links in e-mails).
     base_url: str = "http://127.0.0.1:8000"
     #: Who runs long work started from the web app: "thread" (in the server) or "prefect".
-    runner: str = "thread"
+    runner: Literal["thread", "prefect"] = "thread"
     #: Worker threads of one web process for handlers that use the database.
     web_threads: int = 8
     #: Hours a web sign-in lasts without use before it must be renewed.
     session_hours: int = 12
     #: Secure flag on the session cookie: "auto" (when the request is https), "always", "never".
-    cookie_secure: str = "auto"
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
     #: Failed sign-ins (per account and address) before further tries are refused for a while.
     login_max_failures: int = 5
     #: Minutes the refusal lasts, and the window failures are counted in.
@@ -47,7 +60,7 @@ class Settings:
     smtp_port: int = 25
     #: Log in with these when set (use STARTTLS, or a server on a trusted network).
     smtp_user: str = ""
-    smtp_password: str = ""
+    smtp_password: SecretStr = SecretStr("")
     #: Upgrade the connection with STARTTLS before sending (1/true/yes).
     smtp_starttls: bool = False
     #: The From: of every notification.
@@ -73,26 +86,93 @@ class Settings:
     #: units (smaller ones, and every single unit's, download at once).
     evidence_direct_units: int = 25
 
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as e:
+            raise _invalid(e) from None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Built in code, settings are what the code says; the environment is read by
+        # from_env alone, so that a test or a tool never picks up a stray variable.
+        return (init_settings,)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """The settings of ``env`` (default: the process environment), then ``overrides``."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get(f"SAMFLOW_{f.name.upper()}")
-            if raw is None:
-                continue
-            values[f.name] = _parse(str(f.type), raw, f"SAMFLOW_{f.name.upper()}")
-        return replace(cls(**values), **overrides)
+        for name in cls.model_fields:
+            var = variable(name)
+            if var in env:
+                values[name] = env[var]
+            elif f"{var}_FILE" in env:
+                values[name] = _read_secret_file(f"{var}_FILE", env[f"{var}_FILE"])
+        values.update(overrides)
+        return cls(**values)
+
+    def secret(self, name: str) -> str:
+        """The plain value of a secret setting (``SecretStr`` hides it from logs and reprs)."""
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
 
 
-def _parse(kind: str, raw: str, name: str) -> Any:
-    if kind in ("int", str(int)):
-        try:
-            return int(raw)
-        except ValueError:
-            raise InvalidInput.field(
-                name, f"must be a whole number, not {raw!r}", f"måste vara ett heltal, inte {raw!r}"
-            ) from None
-    if kind in ("bool", str(bool)):
-        return raw.strip().lower() in ("1", "true", "yes", "on")
-    return raw
+def variable(field: str) -> str:
+    """The environment variable of a settings field: ``smtp_port`` -> ``SAMFLOW_SMTP_PORT``."""
+    return f"{PREFIX}{field.upper()}"
+
+
+def _read_secret_file(var: str, path: str) -> str:
+    try:
+        with Path(path).open("rb") as f:
+            raw = f.read(MAX_SECRET_FILE_BYTES + 1)
+    except OSError as e:
+        raise InvalidInput.field(
+            var,
+            f"cannot read {path!r}: {e.strerror or e}",
+            f"kan inte läsa {path!r}: {e.strerror or e}",
+        ) from None
+    if len(raw) > MAX_SECRET_FILE_BYTES:
+        raise InvalidInput.field(
+            var,
+            f"{path!r} is larger than {MAX_SECRET_FILE_BYTES} bytes",
+            f"{path!r} är större än {MAX_SECRET_FILE_BYTES} byte",
+        )
+    try:
+        return raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise InvalidInput.field(
+            var, f"{path!r} is not UTF-8 text", f"{path!r} är inte UTF-8-text"
+        ) from None
+
+
+def _invalid(error: ValidationError) -> InvalidInput:
+    found: list[FieldError] = []
+    for e in error.errors(include_url=False):
+        field = str(e["loc"][0]) if e["loc"] else ""
+        var = variable(field) if field else PREFIX + "*"
+        given = e.get("input")
+        shown = "" if field == "smtp_password" or "password" in field else f", not {given!r}"
+        kind = e["type"]
+        if kind == "literal_error":
+            choices = str(e.get("ctx", {}).get("expected", ""))
+            en, sv = f"must be one of {choices}{shown}", f"måste vara en av {choices}{shown}"
+        elif kind.startswith("int_"):
+            en, sv = f"must be a whole number{shown}", f"måste vara ett heltal{shown}"
+        elif kind.startswith("bool_"):
+            en = f"must be true or false (1/0, yes/no, on/off){shown}"
+            sv = f"måste vara sant eller falskt (1/0, yes/no, on/off){shown}"
+        elif kind == "extra_forbidden":
+            en, sv = "is not a setting", "är ingen inställning"
+        else:
+            en, sv = f"{e['msg']}{shown}", f"ogiltigt värde ({e['msg']}){shown}"
+        found.append(FieldError(var, en, sv))
+    return InvalidInput(found, context="settings")

@@ -58,7 +58,7 @@ class SmtpMailer:
             settings.smtp_host,
             settings.smtp_port,
             user=settings.smtp_user,
-            password=settings.smtp_password,
+            password=settings.secret("smtp_password"),
             starttls=settings.smtp_starttls,
         )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -64,7 +63,7 @@ def test_refusals_are_problem_documents(hweb: Web) -> None:
 
 
 def test_large_subtree_pdf_is_a_background_job(hweb: Web) -> None:
-    hweb.engine.settings = replace(hweb.engine.settings, evidence_direct_units=2)
+    hweb.engine.settings = hweb.engine.settings.model_copy(update={"evidence_direct_units": 2})
     hr = hweb.api("hr@x.se")
     direct = hr.get("/api/evidence", params={"code": "ADM", "year": 2027, "scope": "subtree"})
     assert direct.status_code == 422 and direct.json()["errors"][0]["path"] == "format"

@@ -37,10 +37,9 @@ def test_thread_is_the_default(web: Web) -> None:
 def test_a_runner_is_picked_by_name(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(launcher.LAUNCHERS, "recording", Recording)
     app = create_app(
-        Settings(database_url=sqlite_url, runner="Recording"),
-        FrozenClock(datetime(2027, 1, 10, tzinfo=UTC)),
+        Settings(database_url=sqlite_url), FrozenClock(datetime(2027, 1, 10, tzinfo=UTC))
     )
-    assert isinstance(app.state.launcher, Recording)
+    assert isinstance(launcher.launcher_for(app.state.engine, " Recording"), Recording)
     app.state.engine.db.dispose()
 
 

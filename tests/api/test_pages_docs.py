@@ -4,7 +4,6 @@ default, English on request, no JavaScript needed, refusals in words (never data
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import text
@@ -97,7 +96,7 @@ def test_evidence_page_refusals_in_words(hweb: Web) -> None:
 
 
 def test_large_subtree_pdf_gets_a_progress_page(hweb: Web) -> None:
-    hweb.engine.settings = replace(hweb.engine.settings, evidence_direct_units=2)
+    hweb.engine.settings = hweb.engine.settings.model_copy(update={"evidence_direct_units": 2})
     client = hweb.browser("dir@x.se")
     token = csrf_of(client.get("/evidence").text)
     form = {"csrf_token": token, "code": "ADM", "year": "2027", "scope": "subtree", "lang": "sv"}

@@ -12,7 +12,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -109,12 +108,13 @@ def mailbox(request: pytest.FixtureRequest, app: App) -> Iterator[Mailbox]:
     controller = LoopbackController(box, hostname="127.0.0.1", port=0, **auth)
     controller.start()
     box.port = controller.port
-    app.settings = replace(
-        app.settings,
-        smtp_host="127.0.0.1",
-        smtp_port=controller.port,
-        smtp_from="samflow <samflow@sam.example.se>",
-        base_url="https://sam.example.se",
+    app.settings = app.settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": controller.port,
+            "smtp_from": "samflow <samflow@sam.example.se>",
+            "base_url": "https://sam.example.se",
+        }
     )
     yield box
     controller.stop()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import configparser
 import re
 import shlex
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
 from prefect.flows import Flow
 from prefect.utilities.importtools import import_object
 
+from engine.domain.errors import InvalidInput
 from engine.settings import Settings
 from flows import deployments
 from flows.cli import FLOWS
@@ -34,8 +34,8 @@ def load(name: str) -> Any:
 
 def test_env_example_documents_every_setting() -> None:
     lines = (DEPLOY / "env.example").read_text("utf-8").splitlines()
-    for f in fields(Settings):
-        name = f"SAMFLOW_{f.name.upper()}"
+    for field in Settings.model_fields:
+        name = f"SAMFLOW_{field.upper()}"
         found = [i for i, line in enumerate(lines) if re.match(rf"#?\s*{name}=", line)]
         assert found, f"{name} is not in deploy/env.example"
         above = found[0] - 1
@@ -151,3 +151,37 @@ def test_systemd_units_parse_and_run_real_commands(path: Path) -> None:
         assert args[1] == "run" and args[2] in FLOWS and "--direct" in args
     else:
         assert args[0] == "serve"  # the web app's command
+
+
+def test_a_bad_setting_is_refused_naming_its_variable() -> None:
+    for env, named, says in [
+        ({"SAMFLOW_RUNNER": "celery"}, "SAMFLOW_RUNNER", "'thread' or 'prefect'"),
+        ({"SAMFLOW_LANG": "fr"}, "SAMFLOW_LANG", "'sv' or 'en'"),
+        ({"SAMFLOW_COOKIE_SECURE": "sometimes"}, "SAMFLOW_COOKIE_SECURE", "'always'"),
+        ({"SAMFLOW_SMTP_PORT": "twenty-five"}, "SAMFLOW_SMTP_PORT", "whole number"),
+        ({"SAMFLOW_SMTP_STARTTLS": "maybe"}, "SAMFLOW_SMTP_STARTTLS", "true or false"),
+    ]:
+        with pytest.raises(InvalidInput) as caught:
+            Settings.from_env(env)
+        [error] = caught.value.errors
+        assert error.path == named and says in caught.value.message("en"), env
+
+
+def test_secrets_come_from_files_and_never_show(tmp_path: Path) -> None:
+    secret = tmp_path / "smtp-password"
+    secret.write_text("hemligt-lösen\n", "utf-8")
+    settings = Settings.from_env({"SAMFLOW_SMTP_PASSWORD_FILE": str(secret)})
+    assert settings.secret("smtp_password") == "hemligt-lösen"
+    assert "hemligt" not in repr(settings) and "hemligt" not in str(settings)
+    # the variable itself wins over its file
+    both = {"SAMFLOW_SMTP_PASSWORD": "direkt", "SAMFLOW_SMTP_PASSWORD_FILE": str(secret)}
+    assert Settings.from_env(both).secret("smtp_password") == "direkt"
+    with pytest.raises(InvalidInput) as caught:
+        Settings.from_env({"SAMFLOW_DATABASE_URL_FILE": str(tmp_path / "missing")})
+    assert caught.value.errors[0].path == "SAMFLOW_DATABASE_URL_FILE"
+
+
+def test_settings_built_in_code_read_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAMFLOW_LANG", "en")
+    assert Settings().lang == "sv"
+    assert Settings.from_env().lang == "en"

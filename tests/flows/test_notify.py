@@ -11,6 +11,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from engine.db.models import AuditEvent
@@ -175,5 +176,8 @@ def test_the_mailer_logs_in_when_told_to(app: App, mailbox: Mailbox) -> None:
     anonymous = SmtpMailer("127.0.0.1", mailbox.port)
     refused = notify.send_pending(app, anonymous)
     assert refused.failed and "530" in refused.failed and mailbox.messages == []
-    right = SmtpMailer("127.0.0.1", mailbox.port, user="sam", password="hemligt")
-    assert notify.send_pending(app, right).mails == 7
+    told = app.settings.model_copy(
+        update={"smtp_user": "sam", "smtp_password": SecretStr("hemligt")}
+    )
+    right = SmtpMailer.from_settings(told)
+    assert right is not None and notify.send_pending(app, right).mails == 7
