@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from api import commands
 from api.console import Console
-from engine.domain.errors import GateBlocked, InvalidInput, SamflowError
+from engine.domain.errors import GateBlocked, ImportNotPermitted, InvalidInput, SamflowError
 
 EXIT = {
     "invalid": 2,
@@ -69,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidInput as exc:
         console.error_list([e.render(lang) for e in exc.errors] or [exc.message(lang)])
         return EXIT["invalid"]
+    except ImportNotPermitted as exc:
+        rows = [r.as_field_error().render(lang) for r in exc.rows]
+        console.error_list(rows or [exc.message(lang)])
+        return EXIT["forbidden"]
     except GateBlocked as exc:
         console.error(exc.headline(lang))
         console.error_details([u.message(lang) for u in exc.unmet])

@@ -14,7 +14,17 @@ from api.console import Console
 from engine.db import migrate
 from engine.domain.clock import FrozenClock, local_date
 from engine.domain.errors import InvalidInput, NotReady
-from engine.services import audit, cycles, org, plans, reports, sweeps, tasks, templates
+from engine.services import (
+    audit,
+    cycles,
+    org,
+    org_pending,
+    plans,
+    reports,
+    sweeps,
+    tasks,
+    templates,
+)
 from engine.services.context import Actor, App
 from engine.settings import Settings
 
@@ -125,6 +135,16 @@ def reg_org(sub: Sub) -> None:
     p.add_argument("people", help="people CSV: email,name,role,unit_code,valid_from,valid_to")
     p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     p.add_argument("--as", dest="as_", metavar="EMAIL", help="act as this HR person")
+    p = _command(g, "pending", "imports held for a second HR person", cmd_org_pending)
+    p.add_argument("--as", dest="as_", metavar="EMAIL", help="as this person")
+    p = _command(g, "confirm", "confirm a held import as a second HR person", cmd_org_confirm)
+    p.add_argument("pending", type=int, help="the held import's number (samflow org pending)")
+    p.add_argument("--hash", required=True, help="its content hash, as listed")
+    p.add_argument("--as", dest="as_", required=True, metavar="EMAIL", help="the confirming HR")
+    p = _command(g, "refuse", "refuse (or withdraw) a held import", cmd_org_refuse)
+    p.add_argument("pending", type=int)
+    p.add_argument("--reason", default="")
+    p.add_argument("--as", dest="as_", metavar="EMAIL")
     p = _command(g, "span", "span of control: employees per manager", cmd_org_span)
     p.add_argument("--root", metavar="UNIT", help="only this unit and those under it")
     p.add_argument("--threshold", type=int, help="flag managers above this (default 40)")
@@ -153,7 +173,25 @@ def cmd_org_import(args: argparse.Namespace, c: Console) -> int:
         dry_run=args.dry_run,
         progress=c.progress,
     )
-    verb = c.t("skulle ändra", "would change") if args.dry_run else c.t("ändrade", "changed")
+    _import_summary(c, report)
+    return EXIT_HELD if report.held else 0
+
+
+#: The exit status of an import held for confirmation (nothing applied yet).
+EXIT_HELD = 5
+
+
+def _import_summary(c: Console, report: org.ImportReport) -> None:
+    if report.held:
+        c.line(
+            c.t(
+                f"inte genomförd: importen avslutar många roller och väntar på en annan "
+                f"HR-persons bekräftelse (samflow org confirm {report.held} --hash ... --as ...)",
+                f"not applied: the import ends many roles and waits for another HR person's "
+                f"confirmation (samflow org confirm {report.held} --hash ... --as ...)",
+            )
+        )
+    verb = c.t("skulle ändra", "would change") if not report.applied else c.t("ändrade", "changed")
     c.line(
         f"{verb}: {len(report.units_created)} + {len(report.units_updated)} "
         f"{c.t('enheter (nya + ändrade)', 'units (new + updated)')}, "
@@ -169,6 +207,46 @@ def cmd_org_import(args: argparse.Namespace, c: Console) -> int:
             c.t("finns i databasen men inte i filen: ", "in the database, not in the file: ")
             + ", ".join(report.units_not_in_file[:20])
         )
+    if report.roles_kept:
+        c.line(
+            c.t(
+                "roller utanför det du administrerar, lämnas orörda: ",
+                "roles outside what you administer, left as they are: ",
+            )
+            + str(report.roles_kept)
+        )
+
+
+def cmd_org_pending(args: argparse.Namespace, c: Console) -> int:
+    app = app_of(args)
+    rows = org_pending.pending(app, actor_of(app, args.as_))
+    c.table(
+        ["#", "by", "at", "ending", "hash"],
+        [
+            (
+                p.id,
+                p.requested_email,
+                p.requested_at.isoformat(timespec="minutes"),
+                f"{p.roles_ending}/{p.roles_in_reach}",
+                p.content_hash,
+            )
+            for p in rows
+        ],
+    )
+    return 0
+
+
+def cmd_org_confirm(args: argparse.Namespace, c: Console) -> int:
+    app = app_of(args)
+    report = org.confirm_import(app, actor_of(app, args.as_), args.pending, args.hash)
+    _import_summary(c, report)
+    return 0
+
+
+def cmd_org_refuse(args: argparse.Namespace, c: Console) -> int:
+    app = app_of(args)
+    org_pending.refuse(app, actor_of(app, args.as_), args.pending, args.reason)
+    c.line(c.t("importen är avvisad", "the import is refused"))
     return 0
 
 

@@ -31,6 +31,7 @@ from engine.domain.errors import (
     FieldError,
     GateBlocked,
     ImportInvalid,
+    ImportNotPermitted,
     InvalidInput,
     SamflowError,
     TooManyAttempts,
@@ -92,7 +93,7 @@ def problem(exc: SamflowError, lang: str) -> dict[str, Any]:
         "errors": [],
         "unmet": [],
     }
-    if isinstance(exc, ImportInvalid):
+    if isinstance(exc, ImportInvalid | ImportNotPermitted):
         body["errors"] = [
             {
                 "path": r.as_field_error().path,

@@ -167,6 +167,37 @@ class ImportOut(Out):
     roles_updated: list[tuple[str, str, str]]
     roles_ended: list[tuple[str, str, str]]
     roles_unchanged: int
+    roles_kept: int = Field(
+        0, description="Left out of the file but outside your reach: kept as they are."
+    )
+    held: int | None = Field(
+        None,
+        description="Not applied: it ends too many roles and waits for a second HR person "
+        "(the held import's id; see `GET /api/org/import/pending`).",
+    )
+
+
+class PendingImportOut(Out):
+    id: int
+    content_hash: str = Field(description="Name it when confirming: the files exactly as held.")
+    units_file: str
+    people_file: str
+    requested_by: str
+    requested_email: str
+    requested_at: datetime
+    roles_in_reach: int
+    roles_ending: int
+    ending: list[tuple[str, str, str]] = Field(description="(e-mail, role, unit code), first 50")
+    mine: bool
+    may_confirm: bool
+
+
+class ConfirmImportIn(In):
+    content_hash: str = Field(min_length=64, max_length=64)
+
+
+class RefuseImportIn(In):
+    reason: str = Field("", max_length=4000)
 
 
 class StartYearIn(In):

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     #: A subtree's evidence package as PDF is made as a background job above this many
     #: units (smaller ones, and every single unit's, download at once).
     evidence_direct_units: int = 25
+    #: An organisation import by a person that would end more than this share (per cent)
+    #: of the roles within their reach is held until a second HR person confirms it.
+    org_import_confirm_percent: int = 20
 
     def __init__(self, **values: Any) -> None:
         try:

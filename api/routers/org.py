@@ -10,14 +10,18 @@ from fastapi.responses import Response
 from api.deps import ApiUser, Engine, Id
 from api.schemas import DoneOut, reply
 from api.schemas_cycles import (
+    ConfirmImportIn,
     ImportIn,
     ImportOut,
+    PendingImportOut,
     PersonOut,
+    RefuseImportIn,
     SubstituteIn,
     SubstituteOut,
     UnitPageOut,
 )
-from engine.services import org, orgview
+from engine.services import org, org_pending, orgview
+from engine.services.org import ImportReport
 
 router = APIRouter(tags=["organisation"])
 
@@ -69,10 +73,45 @@ def end_substitute(substitute_id: Id, user: ApiUser, engine: Engine) -> Response
     return reply(DoneOut())
 
 
-@router.post("/org/import", response_model=ImportOut)
+@router.post(
+    "/org/import",
+    response_model=ImportOut,
+    responses={202: {"model": ImportOut, "description": "Held for a second HR person"}},
+)
 def import_org(body: ImportIn, user: ApiUser, engine: Engine) -> Response:
-    """Units and people from CSV text; `dry_run` (the default) only says what would change."""
+    """Units and people from CSV text; `dry_run` (the default) only says what would change.
+    Only what you administer may change (403 names each row that goes outside it). An
+    import that would end too many roles is held (202, `held`) until a second HR person
+    confirms it."""
     report = org.import_org(
         engine, user.actor, body.units_csv, body.people_csv, dry_run=body.dry_run
     )
-    return reply(ImportOut.model_validate({**report.__dict__, "changes": report.changes}))
+    return _import_reply(report)
+
+
+def _import_reply(report: ImportReport) -> Response:
+    out = ImportOut.model_validate({**report.__dict__, "changes": report.changes})
+    return reply(out, 202 if report.held else 200)
+
+
+@router.get("/org/import/pending", response_model=list[PendingImportOut])
+def pending_imports(user: ApiUser, engine: Engine) -> Response:
+    """Held imports you asked for, or may confirm as HR over every unit they change."""
+    return reply(
+        [PendingImportOut.model_validate(p) for p in org_pending.pending(engine, user.actor)]
+    )
+
+
+@router.post("/org/import/pending/{pending_id}/confirm", response_model=ImportOut)
+def confirm_import(
+    pending_id: Id, body: ConfirmImportIn, user: ApiUser, engine: Engine
+) -> Response:
+    """Apply a held import as a second HR person (not the one who asked), naming its hash."""
+    return _import_reply(org.confirm_import(engine, user.actor, pending_id, body.content_hash))
+
+
+@router.post("/org/import/pending/{pending_id}/refuse", response_model=DoneOut)
+def refuse_import(pending_id: Id, body: RefuseImportIn, user: ApiUser, engine: Engine) -> Response:
+    """Refuse a held import (or withdraw your own); nothing of it is applied."""
+    org_pending.refuse(engine, user.actor, pending_id, body.reason)
+    return reply(DoneOut())

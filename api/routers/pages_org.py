@@ -12,7 +12,7 @@ from api.errors import field_messages, problem
 from api.pages import redirect, render
 from api.routers.pages_tasks import parse_date
 from engine.domain.errors import InvalidInput, SamflowError
-from engine.services import org, orgview
+from engine.services import org, org_pending, orgview
 from engine.services.accounts import Principal
 
 router = APIRouter()
@@ -88,8 +88,38 @@ def end_substitute(
 
 
 @router.get("/org/import")
-def import_page(request: Request, user: PageUser) -> Response:
-    return render(request, "import.html", report=None, problem=None, units_csv="", people_csv="")
+def import_page(request: Request, engine: Engine, user: PageUser) -> Response:
+    return _import(request, engine, user)
+
+
+def _import(
+    request: Request,
+    engine: Engine,
+    user: Principal,
+    *,
+    report: org.ImportReport | None = None,
+    exc: SamflowError | None = None,
+    units_csv: str = "",
+    people_csv: str = "",
+) -> Response:
+    """The import form, what a preview or import changes, and the held imports."""
+    prob = problem(exc, lang_of(request)) if exc else None
+    done = ""
+    if report and report.held:
+        done = "import_held"
+    elif report and report.applied:
+        done = "imported"
+    return render(
+        request,
+        "import.html",
+        status=int(prob["status"]) if prob else (202 if report and report.held else 200),
+        report=report,
+        problem=prob,
+        units_csv=units_csv,
+        people_csv=people_csv,
+        pending=org_pending.pending(engine, user.actor),
+        done=done or request.query_params.get("done", ""),
+    )
 
 
 @router.post("/org/import")
@@ -106,17 +136,36 @@ def import_org(request: Request, engine: Engine, posted: PostedForm) -> Response
         )
     except SamflowError as e:
         exc = e
-    prob = problem(exc, lang_of(request)) if exc else None
-    return render(
+    return _import(
         request,
-        "import.html",
-        status=int(prob["status"]) if prob else 200,
+        engine,
+        posted.principal,
         report=report,
-        problem=prob,
+        exc=exc,
         units_csv=units_csv,
         people_csv=people_csv,
-        done="imported" if report and report.applied else "",
     )
+
+
+@router.post("/org/import/pending/{pending_id}/confirm")
+def confirm_import(
+    request: Request, engine: Engine, posted: PostedForm, pending_id: Id
+) -> Response:
+    """A second HR person applies a held import (the hash says which files they saw)."""
+    try:
+        org.confirm_import(engine, posted.principal.actor, pending_id, posted.get("content_hash"))
+    except SamflowError as exc:
+        return _import(request, engine, posted.principal, exc=exc)
+    return redirect("/org/import", done="import_confirmed")
+
+
+@router.post("/org/import/pending/{pending_id}/refuse")
+def refuse_import(request: Request, engine: Engine, posted: PostedForm, pending_id: Id) -> Response:
+    try:
+        org_pending.refuse(engine, posted.principal.actor, pending_id, posted.get("reason"))
+    except SamflowError as exc:
+        return _import(request, engine, posted.principal, exc=exc)
+    return redirect("/org/import", done="import_refused")
 
 
 def _text(posted: PostedForm, file_field: str, text_field: str) -> str:

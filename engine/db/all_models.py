@@ -1,7 +1,14 @@
 """Every model module, imported so that ``Base.metadata`` knows all tables (Alembic's
 autogenerate, the migration test and test clean-up read it). Add new model modules here."""
 
-from engine.db import models, models_accounts, models_files, models_inspection, models_notify
+from engine.db import (
+    models,
+    models_accounts,
+    models_files,
+    models_inspection,
+    models_notify,
+    models_org,
+)
 from engine.db.models import Base
 
 __all__ = [
@@ -11,4 +18,5 @@ __all__ = [
     "models_files",
     "models_inspection",
     "models_notify",
+    "models_org",
 ]

@@ -3,6 +3,7 @@
     SamflowError                      every refusal the engine makes on purpose
     ├── NotFound          → 404       no such thing, or not visible to you
     ├── NotPermitted      → 403       you may not do this (denied unless permitted)
+    │   ├── ImportNotPermitted        an import touches units or roles outside your rights
     │   ├── NotAuthenticated  → 401   no valid sign-in (password, session or API token)
     │   └── TooManyAttempts   → 429   sign-in refused for a while after repeated failures
     ├── NotReady          → 503       the system is not set up for this yet (schema, config)
@@ -234,6 +235,22 @@ class ImportInvalid(InvalidInput):
         super().__init__([r.as_field_error() for r in self.rows])
 
 
+class ImportNotPermitted(NotPermitted):
+    """An import would change units or roles outside the importer's rights: every such row
+    named (file, line, field), nothing written."""
+
+    code = "import_not_permitted"
+
+    def __init__(self, rows: Iterable[RowError]) -> None:
+        self.rows = list(rows)
+        super().__init__(
+            "the import changes what you may not change: "
+            + "; ".join(r.as_field_error().render("en") for r in self.rows),
+            "importen ändrar sådant du inte får ändra: "
+            + "; ".join(r.as_field_error().render("sv") for r in self.rows),
+        )
+
+
 _SV_KIND = {
     "task": "uppgift",
     "cycle": "cykel",
@@ -244,6 +261,7 @@ _SV_KIND = {
     "template": "mall",
     "risk": "risk",
     "substitute": "ersättare",
+    "pending import": "väntande import",
     "inspection": "inspektion",
     "requirement": "krav",
     "action item": "handlingsplanspunkt",

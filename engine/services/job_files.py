@@ -45,7 +45,7 @@ def store(app: App, job_id: int, filename: str, content_type: str, content: byte
 
 
 def fetch(app: App, actor: Actor, job_id: int) -> tuple[FileInfo, bytes]:
-    views.job(app, actor, job_id)  # the job's own visibility: its starter, HR, the director
+    views.job(app, actor, job_id)  # the job's own visibility: its starter, or rights over its units
     with app.read() as s:
         row = s.scalar(select(JobFile).where(JobFile.job_id == job_id))
         if row is None:

@@ -1,22 +1,30 @@
-"""Use cases for the organisation: import, substitutes, span of control."""
+"""Use cases for the organisation: import, substitutes, span of control.
+
+Rights: an import changes only what the importer administers (``org_authorize``); a
+substitute is set by the one away or by someone whose rights cover all they do
+(``org_rights``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.db import queries
 from engine.db.models import OrgUnit, Person, RoleAssignment, Substitute, table
 from engine.domain.clock import local_date
-from engine.domain.errors import InvalidInput, NotFound, NotPermitted
+from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from engine.domain.org import SpanOfControl, span_of_control
 from engine.domain.orgimport import PersonRoleRow, UnitRow, parse_people, parse_units
 from engine.domain.states import Role
-from engine.services import access
+from engine.services import org_pending, org_rights, visibility
 from engine.services.context import Actor, App, Progress, Tx, no_progress
+from engine.services.org_authorize import Files, ImportPlan, authorize
+from engine.services.org_rights import AdminRights, BothRights, Rights, admin_rights
 
 ORG_CHAIN = "org"
 
@@ -37,6 +45,8 @@ class ImportReport:
     roles_updated: list[tuple[str, str, str]] = field(default_factory=list)
     roles_ended: list[tuple[str, str, str]] = field(default_factory=list)
     roles_unchanged: int = 0
+    roles_kept: int = 0  # left out of the file, but outside the importer's reach: kept
+    held: int | None = None  # the held import waiting for a second HR person
 
     @property
     def changes(self) -> int:
@@ -51,6 +61,43 @@ class ImportReport:
         )
 
 
+@dataclass(frozen=True)
+class PreparedImport:
+    """Two files read, checked and authorized: nothing written yet."""
+
+    unit_rows: list[UnitRow]
+    people_rows: list[PersonRoleRow]
+    plan: ImportPlan
+    files: Files
+    units_csv: str
+    people_csv: str
+
+    def needs_confirmation(self, app: App, actor: Actor) -> bool:
+        """A person's import that ends too many roles waits for a second HR person."""
+        return not actor.is_system and self.plan.needs_confirmation(
+            app.settings.org_import_confirm_percent
+        )
+
+
+def prepare_import(
+    app: App,
+    actor: Actor,
+    units_csv: str,
+    people_csv: str,
+    *,
+    units_file: str = "units.csv",
+    people_file: str = "people.csv",
+) -> PreparedImport:
+    """Validate both files completely and check every change against the person's rights
+    (``org_authorize``), writing nothing. Raises ImportInvalid or ImportNotPermitted naming
+    every bad row. A job runner calls this before it starts the work."""
+    files = Files(units_file, people_file)
+    unit_rows, people_rows = _parse(app, units_csv, people_csv, files)
+    with app.read() as s:
+        plan = authorize(s, _rights(s, actor, app), unit_rows, people_rows, _day(app), files)
+    return PreparedImport(unit_rows, people_rows, plan, files, units_csv, people_csv)
+
+
 def import_org(
     app: App,
     actor: Actor,
@@ -62,42 +109,120 @@ def import_org(
     dry_run: bool = False,
     progress: Progress = no_progress,
 ) -> ImportReport:
-    """Validate both files completely, then apply them in one transaction (or not at all).
+    """Validate and authorize both files completely, then apply them in one transaction
+    (or not at all).
 
     Units and people are matched by code and e-mail, so importing again updates instead of
-    duplicating. The people file is the whole truth about imported roles: a role it no
-    longer lists is ended (valid to yesterday), never deleted.
+    duplicating. The people file is the whole truth about the imported roles within the
+    importer's reach: a role it no longer lists is ended (valid to yesterday), never
+    deleted; roles outside their reach are kept. An import that would end more than
+    ``org_import_confirm_percent`` of the roles in reach is held (``report.held``) until a
+    second HR person confirms it (``confirm_import``).
     """
-    with app.read() as session:
-        known = frozenset(session.scalars(select(OrgUnit.code)))
-    unit_rows = parse_units(units_csv, units_file, known)
-    people_rows = parse_people(
-        people_csv, people_file, known | frozenset(r.code for r in unit_rows)
+    prepared = prepare_import(
+        app, actor, units_csv, people_csv, units_file=units_file, people_file=people_file
     )
     progress(0, 3, "validated")
+    held = not dry_run and prepared.needs_confirmation(app, actor)
+    work = _import_work(app, actor, prepared, lambda s: _rights(s, actor, app), progress)
+    if not (dry_run or held):
+        return app.run(work)
+    report = app.preview(work)
+    report.applied = False
+    if held:
+        files = (prepared.files.units, prepared.files.people)
+        report.held = org_pending.hold(app, actor, units_csv, people_csv, files, prepared.plan)
+    return report
+
+
+def confirm_import(app: App, actor: Actor, pending_id: int, content_hash: str) -> ImportReport:
+    """A second HR person applies a held import, exactly as held: both the one who asked
+    and the one confirming must have the rights for every change, and the roles it ends
+    must still be those it was held with (else it is refused: import again)."""
+    held = org_pending.for_confirmation(app, actor, pending_id, content_hash)
+    files = Files(held.units_file, held.people_file)
+    unit_rows, people_rows = _parse(app, held.units_csv, held.people_csv, files)
+
+    def rights_of(s: Session) -> Rights:
+        day = _day(app)
+        first = admin_rights(s, held.requested_by, day)
+        second = admin_rights(
+            s,
+            actor.person_id,
+            day,
+            roles=(Role.HR,),
+            parents=first.parents,
+            not_for=held.requested_by,
+        )
+        return BothRights(first, second)
+
+    with app.read() as s:
+        plan = authorize(s, rights_of(s), unit_rows, people_rows, _day(app), files)
+    prepared = PreparedImport(unit_rows, people_rows, plan, files, held.units_csv, held.people_csv)
+
+    def check(tx: Tx, plan: ImportPlan) -> None:
+        if sorted(plan.ending_labels) != sorted(held.ending):
+            raise Conflict(
+                "the organisation has changed since the import was held; import it again",
+                "organisationen har ändrats sedan importen hölls; importera den igen",
+            )
+        org_pending.mark_confirmed(tx, actor, held)
+
+    return app.run(_import_work(app, actor, prepared, rights_of, no_progress, check))
+
+
+def _import_work(
+    app: App,
+    actor: Actor,
+    prepared: PreparedImport,
+    rights_of: Callable[[Session], Rights],
+    progress: Progress,
+    check: Callable[[Tx, ImportPlan], None] | None = None,
+) -> Callable[[Tx], ImportReport]:
+    """The import as one unit of work: authorized again inside its own transaction (the
+    organisation may have changed since ``prepare_import``), then applied."""
 
     def work(tx: Tx) -> ImportReport:
-        if not actor.is_system:
-            _require_hr_anywhere(tx, actor)
-        report = ImportReport(applied=not dry_run)
-        codes = _apply_units(tx, actor, unit_rows, report)
+        plan = authorize(
+            tx.session,
+            rights_of(tx.session),
+            prepared.unit_rows,
+            prepared.people_rows,
+            local_date(tx.now),
+            prepared.files,
+        )
+        if check is not None:
+            check(tx, plan)
+        report = ImportReport(applied=True, roles_kept=plan.kept_outside)
+        codes = _apply_units(tx, actor, prepared.unit_rows, report)
         progress(1, 3, "units")
-        emails = _apply_people(tx, actor, people_rows, report)
+        emails = _apply_people(tx, actor, prepared.people_rows, report)
         progress(2, 3, "people")
-        _apply_roles(tx, actor, people_rows, codes, emails, report)
+        _apply_roles(tx, actor, prepared.people_rows, codes, emails, report, plan.ending)
         progress(3, 3, "roles")
         return report
 
-    return app.preview(work) if dry_run else app.run(work)
+    return work
 
 
-def _require_hr_anywhere(tx: Tx, actor: Actor) -> None:
-    auth = access.authority(tx, actor)
-    if not (auth.holds(Role.HR) or auth.holds(Role.DIRECTOR)):
-        raise NotPermitted(
-            "only HR or a director may import the organisation",
-            "bara HR eller en direktör får importera organisationen",
-        )
+def _parse(
+    app: App, units_csv: str, people_csv: str, files: Files
+) -> tuple[list[UnitRow], list[PersonRoleRow]]:
+    with app.read() as session:
+        known = frozenset(session.scalars(select(OrgUnit.code)))
+    unit_rows = parse_units(units_csv, files.units, known)
+    people_rows = parse_people(
+        people_csv, files.people, known | frozenset(r.code for r in unit_rows)
+    )
+    return unit_rows, people_rows
+
+
+def _day(app: App) -> date:
+    return local_date(app.clock.now())
+
+
+def _rights(s: Session, actor: Actor, app: App) -> AdminRights:
+    return admin_rights(s, actor.person_id, _day(app))
 
 
 def _apply_units(tx: Tx, actor: Actor, rows: list[UnitRow], report: ImportReport) -> dict[str, int]:
@@ -193,7 +318,10 @@ def _apply_roles(
     codes: dict[str, int],
     emails: dict[str, int],
     report: ImportReport,
+    ending: frozenset[tuple[int, str, int]],
 ) -> None:
+    """Add and change the roles the file lists; end only the ``ending`` ones (those the
+    file leaves out within the importer's reach, see ``org_authorize``)."""
     s = tx.session
     today = local_date(tx.now)
     current: dict[tuple[int, str, int], RoleAssignment] = {}
@@ -268,7 +396,7 @@ def _apply_roles(
                 },
             )
     for key, ra in current.items():
-        if key in wanted:
+        if key in wanted or key not in ending:
             continue
         ended = today - timedelta(days=1)
         ra.valid_to = ended if ra.valid_from <= ended else ra.valid_from - timedelta(days=1)
@@ -356,36 +484,49 @@ def set_substitute(
 
 
 def end_substitute(app: App, actor: Actor, substitute_id: int) -> None:
+    """By the one away, the substitute, or whoever may set it (same scope); a
+    substitution the person may not manage answers not found."""
+
     def work(tx: Tx) -> None:
         row = tx.session.get(Substitute, substitute_id)
         if row is None or row.ended_at is not None:
             raise NotFound("substitute", substitute_id)
-        _require_may_set_substitute(tx, actor, row.for_person_id)
+        if actor.person_id != row.person_id:  # the substitute may always step down
+            try:
+                _require_may_set_substitute(tx, actor, row.for_person_id)
+            except NotPermitted:
+                raise NotFound("substitute", substitute_id) from None
         row.ended_at = tx.now
         tx.record(ORG_CHAIN, "substitute.ended", "substitute", row.id, actor)
 
     app.run(work)
 
 
-def _require_may_set_substitute(tx: Tx, actor: Actor, principal_id: int) -> None:
+def _require_may_set_substitute(
+    tx: Tx, actor: Actor, principal_id: int, substitute_id: int | None = None
+) -> None:
+    """The one who will be away sets their own substitute; anyone else must cover the
+    whole of what that person does (``may_arrange_substitute``). Making oneself the
+    substitute of someone at or above one's own level is therefore refused too."""
     if actor.person_id is None or actor.person_id == principal_id:
         return
-    auth = access.authority(tx, actor)
-    if auth.holds(Role.HR) or auth.holds(Role.DIRECTOR):
-        return
-    day = local_date(tx.now)
-    org = queries.org_snapshot(tx.session, day)
-    managed = [
-        a.unit_id
-        for a, people in org.holders.items()
-        if a.role == Role.MANAGER and principal_id in people
-    ]
-    if any(access.line_above(auth, org, u)[0] for u in managed):
+    if may_arrange_substitute(tx.session, actor.person_id, principal_id, local_date(tx.now)):
         return
     raise NotPermitted(
-        "you may set substitutes for yourself, or as the line above",
-        "du får ange ersättare för dig själv, eller som chef ovanför",
+        "you may set substitutes for yourself, or for people wholly below you "
+        "(as the line above, HR or a director over all their units)",
+        "du får ange ersättare för dig själv, eller för personer helt under dig "
+        "(som chef ovanför, HR eller direktör över alla deras enheter)",
     )
+
+
+def may_arrange_substitute(s: Session, me: int, principal_id: int, day: date) -> bool:
+    """Do ``me``'s rights cover every role the principal holds (HR or a director above or
+    at those units, strictly above for HR and director roles; or the line above)?"""
+    auth = queries.authority(s, me, day)
+    parents = org_rights.unit_tree(s)
+    roles = org_rights.roles_of(s, [principal_id], day)[principal_id]
+    return org_rights.covers_person(auth, parents, visibility.top_units(s), roles)
 
 
 # --- read models --------------------------------------------------------------------------

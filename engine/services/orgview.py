@@ -11,10 +11,14 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.db import queries
+from engine.db.audit_store import chunks
 from engine.db.models import Cycle, OrgUnit, Person, RoleAssignment, Substitute
 from engine.domain.clock import local_date
+from engine.domain.org import OrgSnapshot
+from engine.domain.states import Role
+from engine.services import org_rights
 from engine.services.context import Actor, App
-from engine.services.visibility import Scope, require_unit, scope_of, top_roots
+from engine.services.visibility import Scope, require_unit, scope_of, top_roots, top_units
 
 
 @dataclass(frozen=True)
@@ -154,21 +158,41 @@ class SubstituteRow:
 
 
 def substitutes(app: App, actor: Actor) -> list[SubstituteRow]:
-    """Current and coming substitutions: the person's own; all of them for HR/director."""
+    """Current and coming substitutions the person may manage: their own (as the one
+    away or the one standing in), and those of people wholly within their rights (the
+    same rule as setting one, ``org_rights.covers_person``). Nobody sees the rest."""
     day = local_date(app.clock.now())
     with app.read() as s:
         scope = scope_of(s, actor, app)
         stmt = select(Substitute).where(Substitute.ended_at.is_(None), Substitute.valid_to >= day)
-        if not scope.is_admin:
-            stmt = stmt.where(
-                or_(
-                    Substitute.person_id == actor.person_id,
-                    Substitute.for_person_id == actor.person_id,
-                )
-            )
-        rows = list(s.scalars(stmt.order_by(Substitute.valid_from, Substitute.id).limit(500)))
+        mine = or_(
+            Substitute.person_id == actor.person_id, Substitute.for_person_id == actor.person_id
+        )
+        if not _may_arrange_any(scope):
+            stmt = stmt.where(mine)
+        rows = list(s.scalars(stmt.order_by(Substitute.valid_from, Substitute.id).limit(5000)))
+        rows = _manageable(s, scope, rows, day)[:500]
         names = queries.person_names(s, [x for r in rows for x in (r.person_id, r.for_person_id)])
     return [_sub_row(r, names, actor) for r in rows]
+
+
+def _may_arrange_any(scope: Scope) -> bool:
+    """Holds a role that may arrange others' substitutes (HR, director, a manager)."""
+    return any(a.role in (Role.HR, Role.DIRECTOR, Role.MANAGER) for a in scope.auth.addresses)
+
+
+def _manageable(s: Session, scope: Scope, rows: list[Substitute], day: date) -> list[Substitute]:
+    me = scope.person_id
+    others = [r for r in rows if me not in (r.person_id, r.for_person_id)]
+    if not others:
+        return rows
+    parents = org_rights.unit_tree(s)
+    tops = top_units(s)
+    roles = org_rights.roles_of(s, {r.for_person_id for r in others}, day)
+    ok = {
+        p for p, held in roles.items() if org_rights.covers_person(scope.auth, parents, tops, held)
+    }
+    return [r for r in rows if me in (r.person_id, r.for_person_id) or r.for_person_id in ok]
 
 
 def _sub_row(r: Substitute, names: dict[int, tuple[str, str]], actor: Actor) -> SubstituteRow:
@@ -180,20 +204,49 @@ def _sub_row(r: Substitute, names: dict[int, tuple[str, str]], actor: Actor) -> 
 
 
 def find_people(app: App, actor: Actor, text: str, limit: int = 30) -> list[tuple[str, str]]:
-    """(name, e-mail) of active people matching the text: to pick a substitute."""
+    """(name, e-mail) of active people matching the text, to pick a substitute: only
+    people with a role in the units the searcher looks after (``visibility``: a manager's
+    subtree, HR's and a director's part of the organisation) or in their own units (an
+    employee finds their colleagues). HR or a director of a whole organisation also finds
+    people who hold no role yet."""
     needle = f"%{text.strip().lower()}%"
+    day = local_date(app.clock.now())
     with app.read() as s:
-        scope_of(s, actor, app)  # signed-in people only
-        rows = s.execute(
-            select(Person.name, Person.email)
-            .where(
-                Person.active.is_(True),
-                or_(func.lower(Person.name).like(needle), Person.email.like(needle)),
+        scope = scope_of(s, actor, app)
+        org = queries.org_snapshot(s, day)
+        reach = set(_reach(scope, org))
+        everyone = _whole_org(scope, top_units(s))
+        matches = list(
+            s.execute(
+                select(Person.id, Person.name, Person.email)
+                .where(
+                    Person.active.is_(True),
+                    or_(func.lower(Person.name).like(needle), Person.email.like(needle)),
+                )
+                .order_by(Person.name, Person.id)
             )
-            .order_by(Person.name)
-            .limit(limit)
         )
-        return [(n, e) for n, e in rows]
+        out: list[tuple[str, str]] = []
+        for batch in chunks(matches, 500):
+            units = org_rights.roles_of(s, [p for p, _, _ in batch], day)
+            for pid, name, email in batch:
+                held = units.get(pid, [])
+                if (everyone and not held) or any(u in reach for _, u in held):
+                    out.append((name, email))
+                    if len(out) >= limit:
+                        return out
+        return out
+
+
+def _reach(scope: Scope, org: OrgSnapshot) -> list[int]:
+    """The units whose people a person may look up."""
+    out = [u for root in scope.roots if root in org.parents for u in org.subtree(root)]
+    out += [a.unit_id for a in scope.auth.addresses]  # one's own units (an employee's too)
+    return out
+
+
+def _whole_org(scope: Scope, tops: list[int]) -> bool:
+    return bool(tops) and all(u in scope.admin_roots for u in tops)
 
 
 def is_admin(app: App, actor: Actor) -> bool:

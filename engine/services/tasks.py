@@ -17,6 +17,7 @@ from engine.domain.clock import end_of_local_day, local_date
 from engine.domain.errors import (
     Conflict,
     InvalidInput,
+    NotFound,
     NotPermitted,
     SamflowError,
     StaleVersion,
@@ -345,7 +346,8 @@ class BulkResult:
 
 
 def bulk_approve(app: App, actor: Actor, task_ids: Sequence[int], comment: str = "") -> BulkResult:
-    """Approve many approval tasks; each in its own transaction, each with its result."""
+    """Approve many approval tasks; each in its own transaction, each with its result (a
+    task the person cannot see: "not found", as for an id that does not exist)."""
     result = BulkResult()
     for task_id in dict.fromkeys(task_ids):
         try:
@@ -357,11 +359,24 @@ def bulk_approve(app: App, actor: Actor, task_ids: Sequence[int], comment: str =
                 )
             complete_task(app, actor, task_id, {"decision": "approve", "comment": comment})
             result.outcomes.append(BulkOutcome(task_id, True))
-        except SamflowError as exc:
+        except SamflowError as refused:
+            exc = _as_seen(app, actor, task_id, refused)
             result.outcomes.append(
                 BulkOutcome(task_id, False, exc.message("en"), exc.message("sv"), exc.code)
             )
     return result
+
+
+def _as_seen(app: App, actor: Actor, task_id: int, refused: SamflowError) -> SamflowError:
+    """A refusal as the person may hear it: about a task they cannot see, only "not
+    found", word for word as for an id that does not exist."""
+    from engine.services.views import see_task
+
+    try:
+        see_task(app, actor, task_id)
+    except NotFound as hidden:
+        return hidden
+    return refused
 
 
 def active_person(app: App, email: str) -> Actor:

@@ -25,7 +25,15 @@ from engine.domain.org import OrgSnapshot
 from engine.services import access, attachments, audit, facts, jobs, reports, taskgen, templates
 from engine.services.context import Actor, App
 from engine.services.inspection_views import RequirementContext, requirement_context
-from engine.services.visibility import Scope, acts_on, require_cycle, require_task, scope_of
+from engine.services.visibility import (
+    Scope,
+    acts_on,
+    ancestry,
+    require_cycle,
+    require_task,
+    scope_of,
+    top_units,
+)
 
 
 @dataclass(frozen=True)
@@ -296,11 +304,54 @@ def _may_sign_off(scope: Scope, expr: str, cycle: Cycle, org: OrgSnapshot) -> bo
 
 
 # --- jobs ---------------------------------------------------------------------------------
+#: The units a job of each kind was made for, from its parameters (None: the whole
+#: organisation), and the right that reaches them. A kind not listed here is for the whole
+#: organisation's HR and director only. (``register_job_scope`` adds a kind.)
+JobScope = Callable[[Session, dict[str, Any]], list[int] | None]
+_JOB_SCOPES: dict[str, tuple[JobScope, str]] = {}
+
+
+def register_job_scope(kind: str, units: JobScope, right: str = "admin") -> None:
+    """``right``: "admin" (HR or a director at or above every unit) or "oversight"
+    (whoever may see the units' evidence, ``access.may_oversee``)."""
+    _JOB_SCOPES[kind] = (units, right)
+
+
+def _code_units(key: str) -> JobScope:
+    def units(s: Session, params: dict[str, Any]) -> list[int] | None:
+        code = params.get(key)
+        if not code:
+            return None
+        found = s.scalar(select(OrgUnit.id).where(OrgUnit.code == str(code)))
+        return None if found is None else [found]
+
+    return units
+
+
+register_job_scope("start_year", _code_units("root"), "admin")
+register_job_scope("evidence", _code_units("code"), "oversight")
+
+
 def job(app: App, actor: Actor, job_id: int) -> jobs.JobView:
-    """A job's progress: for the one who started it, or HR/the director."""
+    """A job's progress (and its file): for the one who started it, or someone whose
+    rights reach every unit it was made for. Anyone else: not found."""
     view = jobs.get(app, job_id)
-    with app.read() as s:
-        scope = scope_of(s, actor, app)
-    if view.created_by != actor.person_id and not scope.is_admin:
-        raise NotFound("job", job_id)
+    if actor.person_id is not None and view.created_by != actor.person_id:
+        with app.read() as s:
+            if not _reaches_job(s, app, actor, view):
+                raise NotFound("job", job_id)
     return view
+
+
+def _reaches_job(s: Session, app: App, actor: Actor, view: jobs.JobView) -> bool:
+    units_of, right = _JOB_SCOPES.get(view.kind, (lambda _s, _p: None, "admin"))
+    units = units_of(s, view.params)
+    if units is None:
+        units = top_units(s)
+    if not units:
+        return False
+    scope = scope_of(s, actor, app)
+    org = ancestry(s, app, units)
+    if right == "oversight":
+        return all(access.may_oversee(scope.auth, org, u) for u in units)
+    return all(scope.administers(u, org) for u in units)

@@ -116,3 +116,29 @@ def test_installed_command_runs(db: str) -> None:
     )
     assert done.returncode == 2 and "invalid int value" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_import_rights_and_confirmation_on_the_command_line(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.rights_org import PEOPLE, UNITS, renamed, without
+
+    run(capsys, "db", "upgrade")
+    units, people = tmp_path / "units.csv", tmp_path / "people.csv"
+    units.write_text(UNITS)
+    people.write_text(PEOPLE)
+    assert run(capsys, "org", "import", str(units), str(people))[0] == 0
+    units.write_text(renamed(UNITS, "U3", "Kapad"))
+    code, _, err = run(capsys, "org", "import", str(units), str(people), "--as", "dir1@x.se")
+    assert code == 4 and f"{units}:7: name: U3 is outside the units you administer" in err
+    units.write_text(UNITS)
+    people.write_text(without(PEOPLE, "m1@x.se", "so1@x.se", "emp@x.se"))
+    code, out, _ = run(capsys, "org", "import", str(units), str(people), "--as", "hr@x.se")
+    assert code == 5 and "not applied" in out and "samflow org confirm 1" in out
+    code, out, _ = run(capsys, "org", "pending", "--as", "hr2@x.se")
+    digest = out.splitlines()[-1].split()[-1]
+    assert code == 0 and len(digest) == 64
+    code, _, err = run(capsys, "org", "confirm", "1", "--hash", digest, "--as", "hr@x.se")
+    assert code == 4 and "a second HR person" in err
+    code, out, _ = run(capsys, "org", "confirm", "1", "--hash", digest, "--as", "hr2@x.se")
+    assert code == 0 and "3 ended" in out

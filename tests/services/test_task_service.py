@@ -192,7 +192,8 @@ def test_bulk_approve_reports_each_task(app: App) -> None:
     survey = [i.task_id for i in o.inbox("m1@x.se") if i.form_key != "approval"]
     result = tasks.bulk_approve(app, o.actor("m1@x.se"), mine + other + survey[:1])
     assert [(x.task_id, x.ok) for x in result.outcomes][: len(mine)] == [(t, True) for t in mine]
-    assert {x.code for x in result.outcomes if not x.ok} <= {"not_permitted", "conflict"}
+    assert {x.code for x in result.outcomes if not x.ok} <= {"not_found", "conflict"}
+    assert {x.code for x in result.outcomes if x.task_id in other} == {"not_found"}  # unseen
     assert result.approved == len(mine)
 
 
