@@ -72,6 +72,17 @@ class Settings:
     #: A subtree's evidence package as PDF is made as a background job above this many
     #: units (smaller ones, and every single unit's, download at once).
     evidence_direct_units: int = 25
+    #: The audit log's signing key (Ed25519, PEM; ``samflow audit keygen`` makes it, mode
+    #: 0600). Keep it where the database's users cannot read it; empty: no checkpoints.
+    audit_key_file: str = ""
+    #: The public key that checks checkpoints; empty: derived from ``audit_key_file``. An
+    #: inspector, or a verifying host without the signing key, sets only this.
+    audit_public_key_file: str = ""
+    #: Directory of signed checkpoints of the audit chains (append-only: one file each),
+    #: outside the database, where its users cannot rewrite them; empty: no checkpoints.
+    audit_checkpoint_dir: str = ""
+    #: The sweep writes a checkpoint when the log has grown and the latest is this old.
+    audit_checkpoint_minutes: int = 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
