@@ -199,5 +199,5 @@ def hashes_at(session: Session, points: dict[str, int]) -> dict[str, str]:
         stmt = select(AuditEvent.chain, AuditEvent.hash).where(
             tuple_(AuditEvent.chain, AuditEvent.seq).in_(list(batch))
         )
-        out.update(dict(session.execute(stmt).tuples()))
+        out.update(dict(session.execute(stmt).tuples().all()))
     return out

@@ -213,10 +213,10 @@ class Finding:
         if self.kind == "rehashed":
             return (
                 f"kedjan {name}: händelse {self.seen} har en annan hash än den kontrollpunkt {k} "
-                f"från {at} signerade: kedjan har räknats om"
+                f"från {at} signerade: kedjan har räknats om (eller händelser bytts ut)"
                 if sv
                 else f"chain {name}: event {self.seen}'s hash differs from the one checkpoint {k} "
-                f"of {at} signed: the chain was recomputed"
+                f"of {at} signed: the chain was recomputed (or its events replaced)"
             )
         return _SERIES[self.kind][0 if sv else 1].format(k=k, at=at, d=self.detail, name=name)
 
