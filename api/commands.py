@@ -12,7 +12,8 @@ from typing import Any
 from api import web_commands
 from api.console import Console
 from engine.db import migrate
-from engine.domain.audit_anchor import fingerprint
+from engine.domain.audit_anchor import when
+from engine.domain.audit_keys import fingerprint
 from engine.domain.clock import FrozenClock, local_date
 from engine.domain.errors import InvalidInput, NotReady
 from engine.services import (
@@ -611,10 +612,10 @@ def _anchor_line(r: audit_checkpoint.AnchorReport, c: Console) -> str:
     if r.latest is None:
         return ""
     return c.t(
-        f"; stämmer med kontrollpunkt {r.latest.seq} från {r.latest.at} ({r.checkpoints} "
+        f"; stämmer med kontrollpunkt {r.latest.seq} från {when(r.latest.at)} ({r.checkpoints} "
         f"kontrollerade, nyckel {fingerprint(r.key_id)}; {r.unanchored} senare händelser "
         "ännu inte förankrade)",
-        f"; matches checkpoint {r.latest.seq} of {r.latest.at} ({r.checkpoints} checked, "
+        f"; matches checkpoint {r.latest.seq} of {when(r.latest.at)} ({r.checkpoints} checked, "
         f"key {fingerprint(r.key_id)}; {r.unanchored} later events not anchored yet)",
     )
 
@@ -632,8 +633,8 @@ def cmd_audit_checkpoint(args: argparse.Namespace, c: Console) -> int:
     else:
         c.line(
             c.t(
-                f"oförändrat sedan kontrollpunkt {cp.seq} från {cp.at}: ingen ny skriven",
-                f"unchanged since checkpoint {cp.seq} of {cp.at}: none written",
+                f"oförändrat sedan kontrollpunkt {cp.seq} från {when(cp.at)}: ingen ny skriven",
+                f"unchanged since checkpoint {cp.seq} of {when(cp.at)}: none written",
             )
         )
     return 0

@@ -23,67 +23,21 @@ import binascii
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from engine.domain.audit import GENESIS, canonical_json
+from engine.domain.audit_keys import key_id
+from engine.domain.clock import LOCAL_TZ, as_utc
 
 KIND = "samflow.audit-checkpoint"
 FORMAT = 1
 ALGORITHM = "ed25519"
 Heads = dict[str, tuple[int, str]]
-
-
-# --- keys ---------------------------------------------------------------------------------
-def new_key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
-
-
-def private_pem(key: Ed25519PrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
-def public_pem(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-def load_private(pem: bytes) -> Ed25519PrivateKey:
-    """The signing key from PEM; ValueError when it is not an unencrypted Ed25519 key."""
-    key = serialization.load_pem_private_key(pem, password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError("not an Ed25519 private key")
-    return key
-
-
-def load_public(pem: bytes) -> Ed25519PublicKey:
-    """A public key from PEM, or the public half of a private key's PEM."""
-    if b"PRIVATE KEY" in pem:
-        return load_private(pem).public_key()
-    key = serialization.load_pem_public_key(pem)
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError("not an Ed25519 public key")
-    return key
-
-
-def key_id(key: Ed25519PublicKey) -> str:
-    """The key's fingerprint: SHA-256 of its raw 32 bytes, hex."""
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()
-
-
-def fingerprint(kid: str) -> str:
-    """A fingerprint for reading aloud or comparing on paper: ``a1b2 c3d4 … (8 groups)``."""
-    return " ".join(kid[i : i + 4] for i in range(0, 32, 4))
 
 
 # --- checkpoints --------------------------------------------------------------------------
@@ -201,7 +155,7 @@ class Finding:
     def text(self, lang: str, chain_name: str = "") -> str:
         sv = lang == "sv"
         name = chain_name or self.chain or ""
-        k, at = self.checkpoint, self.at
+        k, at = self.checkpoint, when(self.at)
         if self.kind == "truncated":
             return (
                 f"kedjan {name} slutar vid händelse {self.found} men kontrollpunkt {k} från "
@@ -219,6 +173,15 @@ class Finding:
                 f"of {at} signed: the chain was recomputed (or its events replaced)"
             )
         return _SERIES[self.kind][0 if sv else 1].format(k=k, at=at, d=self.detail, name=name)
+
+
+def when(at: str) -> str:
+    """A checkpoint's time for reading: Swedish local time, to the second."""
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    return as_utc(moment).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 _SERIES = {

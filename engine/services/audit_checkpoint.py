@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 from engine.db.audit_store import chain_heads, hashes_at, raw_rows
 from engine.db.models import AuditEvent
 from engine.domain import audit_anchor as anchor
+from engine.domain import audit_keys as keys
 from engine.domain.audit import VerifyResult, verify_rows
+from engine.domain.audit_anchor import when
 from engine.domain.clock import as_utc
 from engine.domain.errors import ConcurrentChange, Conflict, NotReady
 from engine.services import checkpoint_files as files
@@ -62,7 +64,7 @@ def write(app: App, *, reason: str = "manual", only_if_due: bool = False) -> Wri
     since the latest (the latest is returned then)."""
     key = files.signing_key(app.settings.audit_key_file)
     directory = _directory(app.settings.audit_checkpoint_dir)
-    kid = anchor.key_id(key.public_key())
+    kid = keys.key_id(key.public_key())
     for _ in range(5):
         valid, findings = anchor.check_series(files.read_all(directory), key.public_key())
         latest = valid[-1] if valid else None
@@ -199,7 +201,7 @@ def verify(
         latest=latest,
         checkpoints=len(valid),
         unanchored=anchor.unanchored(latest, tap.ends),
-        key_id=anchor.key_id(key) if key else "",
+        key_id=keys.key_id(key) if key else "",
         names=names,
     )
     report.warnings = _warnings(app, key, where, report)
@@ -252,15 +254,16 @@ def _warnings(app: App, key: Ed25519PublicKey | None, where: str, r: AnchorRepor
             )
         ]
     age = app.clock.now() - as_utc(datetime.fromisoformat(r.latest.at))
-    late = timedelta(minutes=2 * app.settings.audit_checkpoint_minutes + 15)
-    if r.unanchored and age > late:
+    late = 2 * app.settings.audit_checkpoint_minutes + 15
+    if r.unanchored and age > timedelta(minutes=late):
+        k, at, n = r.latest.seq, when(r.latest.at), r.unanchored
         return [
             Said(
                 "stale",
-                f"senaste kontrollpunkten ({r.latest.seq}, {r.latest.at}) är äldre än "
-                f"{late}; {r.unanchored} händelser sedan dess är inte förankrade (går svepet?)",
-                f"the latest checkpoint ({r.latest.seq}, {r.latest.at}) is older than {late}; "
-                f"{r.unanchored} events since are not anchored (is the sweep running?)",
+                f"senaste kontrollpunkten ({k}, {at}) är äldre än {late} minuter; {n} "
+                "händelser sedan dess är inte förankrade (går svepet?)",
+                f"the latest checkpoint ({k}, {at}) is older than {late} minutes; {n} events "
+                "since are not anchored (is the sweep running?)",
             )
         ]
     return []

@@ -11,6 +11,7 @@ from typing import Any
 
 from engine.db.audit_store import hashes_at, log_ends
 from engine.domain import audit_anchor as anchor
+from engine.domain.audit_anchor import when
 from engine.services import checkpoint_files as files
 from engine.services.audit_checkpoint import Said, said, write
 from engine.services.audit_names import chain_names
@@ -77,10 +78,10 @@ def _in_directory(directory: Path, signed: anchor.Signed) -> list[Said]:
     return [
         Said(
             "missing",
-            f"paketets kontrollpunkt {cp.seq} från {cp.at} finns inte (oförändrad) i "
-            f"katalogen {directory}: kontrollpunkter har tagits bort eller bytts ut",
-            f"the package's checkpoint {cp.seq} of {cp.at} is not (unchanged) in {directory}: "
-            "checkpoints were removed or replaced",
+            f"paketets kontrollpunkt {cp.seq} från {when(cp.at)} finns inte (oförändrad) "
+            f"i katalogen {directory}: kontrollpunkter har tagits bort eller bytts ut",
+            f"the package's checkpoint {cp.seq} of {when(cp.at)} is not (unchanged) in "
+            f"{directory}: checkpoints were removed or replaced",
         )
     ]
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from engine.domain import audit_anchor as anchor
+from engine.domain import audit_keys as keys
 from engine.domain.errors import Conflict, InvalidInput, NotReady
 
 NAME = re.compile(r"^checkpoint-(\d{8})\.json$")
@@ -35,7 +36,7 @@ def file_name(seq: int) -> str:
 def write_new_key(path: Path) -> tuple[Path, Path, str]:
     """A new signing key at ``path`` (mode 0600, never over an existing file) and its public
     key beside it (``.pub``); returns both paths and the key's fingerprint."""
-    key = anchor.new_key()
+    key = keys.new_key()
     pub = public_path(path)
     for p in (path, pub):
         if p.exists():
@@ -47,9 +48,9 @@ def write_new_key(path: Path) -> tuple[Path, Path, str]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
-        f.write(anchor.private_pem(key))
-    pub.write_bytes(anchor.public_pem(key.public_key()))
-    return path, pub, anchor.key_id(key.public_key())
+        f.write(keys.private_pem(key))
+    pub.write_bytes(keys.public_pem(key.public_key()))
+    return path, pub, keys.key_id(key.public_key())
 
 
 def public_path(key_file: Path) -> Path:
@@ -78,7 +79,7 @@ def signing_key(key_file: str) -> Ed25519PrivateKey:
             f"{path} kan läsas av andra (läge {mode:o}); kör: chmod 600 {path}",
         )
     try:
-        return anchor.load_private(path.read_bytes())
+        return keys.load_private(path.read_bytes())
     except ValueError as exc:
         raise InvalidInput.field(
             "SAMFLOW_AUDIT_KEY_FILE",
@@ -96,7 +97,7 @@ def verifying_key(public_file: str, key_file: str) -> Ed25519PublicKey | None:
         return signing_key(key_file).public_key()
     path = Path(public_file)
     try:
-        return anchor.load_public(path.read_bytes())
+        return keys.load_public(path.read_bytes())
     except FileNotFoundError:
         raise NotReady(
             f"the public key {path} does not exist", f"den publika nyckeln {path} finns inte"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine.domain import audit_anchor as anchor
+from engine.domain import audit_keys as keys
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict, InvalidInput, NotReady
 from engine.services import audit, audit_checkpoint, checkpoint_files
@@ -103,10 +104,10 @@ def test_forged_checkpoint_is_reported(app: App, tmp_path: Path) -> None:
     anchored(app, tmp_path)
     _, chain = year_begun(app)
     real = audit_checkpoint.write(app).signed.checkpoint
-    other = anchor.new_key()
+    other = keys.new_key()
     # an attacker signs a truncated state with a key of their own, as checkpoint 2 ...
     heads = dict(real.heads) | {chain: (1, "0" * 64)}
-    forged = anchor.following(real, real.at, anchor.key_id(other.public_key()), "manual", heads)
+    forged = anchor.following(real, real.at, keys.key_id(other.public_key()), "manual", heads)
     checkpoint_files.write_exclusive(tmp_path / "cp", anchor.sign(forged, other))
     r = audit_checkpoint.verify(app)
     assert kinds(r) == ["forged"] and "checkpoint-00000002.json" in r.findings[0].en
@@ -172,7 +173,7 @@ def test_schedule_writes_when_due_and_the_log_moved(
 def test_key_is_made_private_and_never_replaced(tmp_path: Path) -> None:
     key, pub, kid = audit_checkpoint.keygen(tmp_path / "audit.key")
     assert oct(key.stat().st_mode & 0o777) == "0o600" and pub.name == "audit.key.pub"
-    assert anchor.key_id(anchor.load_public(pub.read_bytes())) == kid
+    assert keys.key_id(keys.load_public(pub.read_bytes())) == kid
     with pytest.raises(Conflict, match="exists already"):
         audit_checkpoint.keygen(key)
     os.chmod(key, 0o640)
@@ -183,11 +184,11 @@ def test_key_is_made_private_and_never_replaced(tmp_path: Path) -> None:
 
 
 def test_two_writers_cannot_take_one_number(tmp_path: Path) -> None:
-    key = anchor.new_key()
+    key = keys.new_key()
     cp = anchor.following(
         None,
         "2027-01-10T08:00:00+00:00",
-        anchor.key_id(key.public_key()),
+        keys.key_id(key.public_key()),
         "manual",
         {"org": (1, "a" * 64)},
     )
