@@ -12,10 +12,13 @@ from typing import Any
 from api import web_commands
 from api.console import Console
 from engine.db import migrate
+from engine.domain.audit_anchor import when
+from engine.domain.audit_keys import fingerprint
 from engine.domain.clock import FrozenClock, local_date
 from engine.domain.errors import InvalidInput, NotReady
 from engine.services import (
     audit,
+    audit_checkpoint,
     cycles,
     org,
     org_pending,
@@ -614,35 +617,111 @@ def reg_audit(sub: Sub) -> None:
     p = _command(
         g,
         "verify",
-        "recompute the hash chains; name the first altered or removed event",
+        "recompute the hash chains and hold them against the signed checkpoints; name "
+        "altered, removed (truncation) and recomputed (re-hashing) events. Exit 0: intact "
+        "and anchored; 8: a finding; 9: intact but not anchored (no checkpoint yet)",
         cmd_audit_verify,
     )
     p.add_argument("--chain", help="only this chain, e.g. cycle:12")
+    p.add_argument(
+        "--public-key", metavar="FILE", help="check the checkpoints with this public key"
+    )
+    p.add_argument(
+        "--checkpoints", metavar="DIR", help="the checkpoint directory (default: the setting)"
+    )
+    p = _command(
+        g, "checkpoint", "sign the head of every chain into a new checkpoint", cmd_audit_checkpoint
+    )
+    p = _command(
+        g, "keygen", "make the key that signs checkpoints (once; mode 0600)", cmd_audit_keygen
+    )
+    p.add_argument(
+        "--out", metavar="FILE", help="where to write it (default: SAMFLOW_AUDIT_KEY_FILE)"
+    )
     p = _command(g, "log", "recent audit events", cmd_audit_log)
     p.add_argument("--chain")
     p.add_argument("--limit", type=int, default=30)
 
 
+AUDIT_FINDING = 8
+AUDIT_UNANCHORED = 9
+
+
 def cmd_audit_verify(args: argparse.Namespace, c: Console) -> int:
-    result = audit.verify(app_of(args), chain=args.chain, progress=c.progress)
-    if result.ok:
+    r = audit_checkpoint.verify(
+        app_of(args),
+        chain=args.chain,
+        public_key_file=args.public_key,
+        checkpoint_dir=args.checkpoints,
+        progress=c.progress,
+    )
+    breaks = r.chains.breaks or []
+    for b in breaks[:20]:
+        where = f", event #{b.event_id}" if b.event_id else ""
+        c.error(f"{r.name(b.chain, c.lang)} seq {b.seq}{where}: {b.kind} – {b.detail}")
+    if len(breaks) > 20:
+        c.error(c.t(f"… {len(breaks) - 20} kedjor till", f"… {len(breaks) - 20} more chains"))
+    for f in r.findings:
+        c.error(f.text(c.lang))
+    for w in r.warnings:
+        c.line(f"{c.t('varning', 'warning')}: {w.text(c.lang)}")
+    anchored = _anchor_line(r, c)
+    if not r.ok:
+        return AUDIT_FINDING
+    c.line(
+        c.t(
+            f"OK: {r.chains.events} händelser i {r.chains.chains} kedjor är oförändrade{anchored}",
+            f"OK: {r.chains.events} events in {r.chains.chains} chains verified{anchored}",
+        )
+    )
+    return AUDIT_UNANCHORED if r.latest is None else 0
+
+
+def _anchor_line(r: audit_checkpoint.AnchorReport, c: Console) -> str:
+    if r.latest is None:
+        return ""
+    return c.t(
+        f"; stämmer med kontrollpunkt {r.latest.seq} från {when(r.latest.at)} ({r.checkpoints} "
+        f"kontrollerade, nyckel {fingerprint(r.key_id)}; {r.unanchored} senare händelser "
+        "ännu inte förankrade)",
+        f"; matches checkpoint {r.latest.seq} of {when(r.latest.at)} ({r.checkpoints} checked, "
+        f"key {fingerprint(r.key_id)}; {r.unanchored} later events not anchored yet)",
+    )
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace, c: Console) -> int:
+    w = audit_checkpoint.write(app_of(args))
+    cp = w.signed.checkpoint
+    if w.new:
         c.line(
             c.t(
-                f"OK: {result.events} händelser i {result.chains} kedjor är oförändrade",
-                f"OK: {result.events} events in {result.chains} chains verified",
+                f"kontrollpunkt {cp.seq} skriven ({w.path}, {len(cp.heads)} kedjor)",
+                f"checkpoint {cp.seq} written ({w.path}, {len(cp.heads)} chains)",
             )
         )
-        return 0
-    assert result.breaks is not None
-    first = result.breaks[0]
-    where = f"event #{first.event_id} " if first.event_id else ""
-    c.error(
-        f"{first.chain} seq {first.seq}: {where}{first.kind} – {first.detail}"
-        + (f" (+{len(result.breaks) - 1} more chains)" if len(result.breaks) > 1 else "")
-    )
-    for b in result.breaks[1:20]:
-        c.line(f"  - {b.chain} seq {b.seq}: {b.kind} – {b.detail}")
-    return 8
+    else:
+        c.line(
+            c.t(
+                f"oförändrat sedan kontrollpunkt {cp.seq} från {when(cp.at)}: ingen ny skriven",
+                f"unchanged since checkpoint {cp.seq} of {when(cp.at)}: none written",
+            )
+        )
+    return 0
+
+
+def cmd_audit_keygen(args: argparse.Namespace, c: Console) -> int:
+    target = args.out or settings_of(args).audit_key_file
+    if not target:
+        raise InvalidInput.field(
+            "--out",
+            "say where the key goes (--out FILE or SAMFLOW_AUDIT_KEY_FILE)",
+            "ange var nyckeln ska ligga (--out FIL eller SAMFLOW_AUDIT_KEY_FILE)",
+        )
+    key, pub, kid = audit_checkpoint.keygen(Path(target))
+    c.line(c.t(f"signeringsnyckel: {key} (läge 0600)", f"signing key: {key} (mode 0600)"))
+    c.line(c.t(f"publik nyckel: {pub}", f"public key: {pub}"))
+    c.line(c.t(f"fingeravtryck: {fingerprint(kid)}", f"fingerprint: {fingerprint(kid)}"))
+    return 0
 
 
 def cmd_audit_log(args: argparse.Namespace, c: Console) -> int:

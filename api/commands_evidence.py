@@ -93,6 +93,7 @@ def cmd_verify(args: argparse.Namespace, c: Console) -> int:
                 f"OK: the package matches the database ({what}, {r.recorded})",
             )
         )
+        _notes(c, r)
         return 0
     c.error(
         c.t(
@@ -101,7 +102,14 @@ def cmd_verify(args: argparse.Namespace, c: Console) -> int:
         )
     )
     _verify_details(c, r, doc["data"])
+    _notes(c, r)
     return MISMATCH
+
+
+def _notes(c: Console, r: evidence_verify.VerifyReport) -> None:
+    """What could not be checked about the package's checkpoint (said, never silent)."""
+    for n in r.anchor_notes:
+        c.line(f"{c.t('varning', 'warning')}: {n.text(c.lang)}")
 
 
 def _when_text(iso: str) -> str:
@@ -128,6 +136,8 @@ def _verify_details(c: Console, r: evidence_verify.VerifyReport, data: dict[str,
             + (f" (event #{br['event_id']})" if br["event_id"] else "")
             + f": {br['kind']} – {br['detail']}"
         )
+    for f in r.anchor:
+        c.line(c.t("  signerad kontrollpunkt: ", "  signed checkpoint: ") + f.text(c.lang))
     if r.later:
         chains = sorted({e.chain for e in r.later})
         c.line(

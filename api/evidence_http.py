@@ -92,5 +92,13 @@ def verdict(r: evidence_verify.VerifyReport, lang: str) -> str:
             if sv
             else f"the audit log's hash chain is broken ({n})"
         )
+    if r.anchor:
+        first = r.anchor[0].text(lang)
+        more = f" (+{len(r.anchor) - 1})" if len(r.anchor) > 1 else ""
+        parts.append(
+            f"den signerade kontrollpunkten visar: {first}{more}"
+            if sv
+            else f"the signed checkpoint shows: {first}{more}"
+        )
     head = "Paketet stämmer INTE med databasen: " if sv else "The package does NOT match: "
     return head + "; ".join(parts) + "."

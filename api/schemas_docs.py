@@ -69,6 +69,10 @@ class VerifyOut(Out):
     differences: list[DifferenceOut]
     later_events: int
     broken_chains: list[ChainBreakOut]
+    #: What the package's signed checkpoint shows (events removed, the chain recomputed, a
+    #: forged or missing checkpoint), in words; and what could not be checked about it.
+    anchor_findings: list[str]
+    anchor_notes: list[str]
 
 
 # --- inspections --------------------------------------------------------------------------

@@ -88,6 +88,17 @@ class Settings(BaseSettings):
     #: An organisation import by a person that would end more than this share (per cent)
     #: of the roles within their reach is held until a second HR person confirms it.
     org_import_confirm_percent: int = 20
+    #: The audit log's signing key (Ed25519, PEM; ``samflow audit keygen`` makes it, mode
+    #: 0600). Keep it where the database's users cannot read it; empty: no checkpoints.
+    audit_key_file: str = ""
+    #: The public key that checks checkpoints; empty: derived from ``audit_key_file``. An
+    #: inspector, or a verifying host without the signing key, sets only this.
+    audit_public_key_file: str = ""
+    #: Directory of signed checkpoints of the audit chains (append-only: one file each),
+    #: outside the database, where its users cannot rewrite them; empty: no checkpoints.
+    audit_checkpoint_dir: str = ""
+    #: The sweep writes a checkpoint when the log has grown and the latest is this old.
+    audit_checkpoint_minutes: int = 60
 
     def __init__(self, **values: Any) -> None:
         try:

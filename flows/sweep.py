@@ -1,9 +1,11 @@
 """The sweep (reminders, escalations) and the e-mails, as Prefect flows.
 
 ``sweep`` runs every 15 minutes by default: the engine's sweep, then the notifier, so a
-reminder the sweep decides goes out in the same run. Both are safe to retry and to run twice
-at once: the sweep claims rows with SKIP LOCKED and guarded updates, the notifier claims
-each mail before sending it. ``weekly_digest`` sends each person one mail with all their
+reminder the sweep decides goes out in the same run, then a signed checkpoint of the audit
+chains when one is due (docs/audit.md; a log found shorter or recomputed fails that step).
+All are safe to retry and to run twice at once: the sweep claims rows with SKIP LOCKED and
+guarded updates, the notifier claims each mail before sending it, a checkpoint takes its
+number with an exclusive link. ``weekly_digest`` sends each person one mail with all their
 open tasks. The plain functions below do the work; the CLI's ``--direct`` calls them
 without Prefect (a systemd timer, say).
 """
@@ -17,7 +19,7 @@ from prefect.cache_policies import NONE
 
 from engine.services import sweeps
 from flows import runtime
-from flows.work import digest_once, notify_once, sweep_once
+from flows.work import checkpoint_once, digest_once, notify_once, sweep_once
 
 
 # --- Prefect ------------------------------------------------------------------------------
@@ -34,6 +36,11 @@ def notify_task() -> dict[str, Any]:
     return notify_once(runtime.current())
 
 
+@task(name="audit-checkpoint", cache_policy=NONE)
+def checkpoint_task() -> dict[str, Any]:
+    return checkpoint_once(runtime.current())
+
+
 @task(name="digest", cache_policy=NONE)
 def digest_task(week: str | None) -> dict[str, Any]:
     return digest_once(runtime.current(), week)
@@ -46,10 +53,12 @@ def _retried(t: Any) -> Any:
 
 @flow(name="sweep")
 def sweep(batch: int = sweeps.BATCH, mail: bool = True) -> dict[str, Any]:
-    """Reminders and escalations, then the e-mails about them (and about new tasks)."""
+    """Reminders and escalations, then the e-mails about them (and about new tasks), then
+    the audit checkpoint when due."""
     out: dict[str, Any] = {"sweep": _retried(sweep_task)(batch)}
     if mail:
         out["mail"] = _retried(notify_task)()
+    out["audit"] = checkpoint_task()
     return out
 
 

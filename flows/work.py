@@ -13,7 +13,7 @@ from typing import Any
 from engine.db.audit_store import chunks
 from engine.domain.clock import local_date
 from engine.domain.errors import ConcurrentChange, SamflowError
-from engine.services import cycles, jobs, notify, sweeps
+from engine.services import audit_checkpoint, cycles, jobs, notify, sweeps
 from engine.services.context import Actor, App
 from flows.runtime import Runtime
 
@@ -104,6 +104,10 @@ class MailFailed(RuntimeError):
 def sweep_once(rt: Runtime, batch: int = sweeps.BATCH) -> dict[str, int]:
     r = sweeps.sweep(rt.app, batch=batch)
     return {"checked": r.checked, "reminded": r.reminded, "escalated": r.escalated}
+
+
+def checkpoint_once(rt: Runtime) -> dict[str, Any]:
+    return audit_checkpoint.on_schedule(rt.app)
 
 
 def notify_once(rt: Runtime) -> dict[str, Any]:

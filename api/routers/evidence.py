@@ -117,4 +117,6 @@ def verify_out(r: evidence_verify.VerifyReport, data: dict[str, Any], lang: str)
         broken_chains=[
             ChainBreakOut(chain=c["chain"], **c["break"]) for c in r.broken_chains if c["break"]
         ],
+        anchor_findings=[f.text(lang) for f in r.anchor],
+        anchor_notes=[n.text(lang) for n in r.anchor_notes],
     )

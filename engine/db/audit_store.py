@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from engine.db.models import AuditChain, AuditEvent, table
@@ -176,3 +176,28 @@ def chain_heads(session: Session) -> dict[str, tuple[int, str]]:
             select(AuditChain.key, AuditChain.last_seq, AuditChain.last_hash)
         )
     }
+
+
+def log_ends(session: Session, chains: Sequence[str]) -> dict[str, int]:
+    """Where each chain's events end (its highest sequence number), read from the events
+    themselves, not from the head a trigger keeps."""
+    out: dict[str, int] = {}
+    for batch in chunks(sorted(set(chains))):
+        stmt = (
+            select(AuditEvent.chain, func.max(AuditEvent.seq))
+            .where(AuditEvent.chain.in_(batch))
+            .group_by(AuditEvent.chain)
+        )
+        out.update({k: int(n) for k, n in session.execute(stmt)})
+    return out
+
+
+def hashes_at(session: Session, points: dict[str, int]) -> dict[str, str]:
+    """The hash of each chain's event at the given sequence number (where there is one)."""
+    out: dict[str, str] = {}
+    for batch in chunks(sorted(points.items())):
+        stmt = select(AuditEvent.chain, AuditEvent.hash).where(
+            tuple_(AuditEvent.chain, AuditEvent.seq).in_(list(batch))
+        )
+        out.update(dict(session.execute(stmt).tuples().all()))
+    return out

@@ -147,7 +147,7 @@ class Break:
     chain: str
     seq: int
     event_id: int | None
-    kind: str  # altered | removed | reordered | head_mismatch
+    kind: str  # altered | removed | reordered | head_mismatch | truncated | rehashed
     detail: str
 
 
@@ -238,3 +238,33 @@ def verify_chain(
     break or None)."""
     count, _, breaks = verify_rows(events, {chain: head} if head else {})
     return count, next((b for b in breaks if b.chain == chain), None)
+
+
+def position_break(
+    chain: str, events: Sequence[StoredEvent], seq: int, digest: str, where: str = "the package"
+) -> Break | None:
+    """A chain's events up to a position recorded elsewhere (an evidence package's), checked:
+    they must hold together, reach that event, and have the recorded hash there. Names
+    truncation (events removed) and re-hashing (the chain recomputed) apart."""
+    last = events[-1] if events else None
+    _, brk = verify_chain(chain, events, (last.seq, last.hash) if last else None)
+    if brk is not None or not seq:
+        return brk
+    end = last.seq if last else 0
+    if end < seq:
+        return Break(
+            chain,
+            end + 1,
+            None,
+            "truncated",
+            f"the chain ends at event {end} but {where} saw event {seq}: events removed",
+        )
+    if last is not None and last.hash != digest:
+        return Break(
+            chain,
+            seq,
+            last.id,
+            "rehashed",
+            f"event {seq}'s hash differs from the one {where} recorded: the chain was recomputed",
+        )
+    return None

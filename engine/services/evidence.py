@@ -26,7 +26,7 @@ from engine.db.models import OrgUnit
 from engine.domain.clock import as_utc, local_date
 from engine.domain.errors import InvalidInput
 from engine.domain.evidence import LaterEvent, digest
-from engine.services import access, templates
+from engine.services import access, audit_checkpoint_package, templates
 from engine.services import evidence_audit as audit
 from engine.services import evidence_units as units
 from engine.services.context import Actor, App
@@ -56,16 +56,22 @@ class Built:
     digest: str
     later: list[LaterEvent] = field(default_factory=list)
     chain_of: dict[str, str] = field(default_factory=dict)
+    #: The signed checkpoint of every chain written with the package (outside ``data``:
+    #: not part of the digest, nor of what ``verify`` rebuilds); None without the anchor.
+    checkpoint: dict[str, Any] | None = None
 
     def document(self, built_by: str = "") -> dict[str, Any]:
         """What is embedded in the HTML and attached to the PDF."""
-        return {
+        doc = {
             "kind": KIND,
             "format": FORMAT,
             "digest": self.digest,
             "built_by": built_by,
             "data": self.data,
         }
+        if self.checkpoint is not None:
+            doc["checkpoint"] = self.checkpoint
+        return doc
 
 
 def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None = None) -> Built:
@@ -95,7 +101,9 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         data["basis"]["template"] = template_key
     # The data is JSON-native as built (text dates, lists), so it is not copied through
     # JSON here: 500 units are ~100 MB of dicts. ``verify`` compares normalised copies.
-    return Built(data, digest(data), sl.later, dict(_chain_refs(data)))
+    # A new package is anchored after its snapshot: the checkpoint covers its positions.
+    checkpoint = None if basis else audit_checkpoint_package.for_package(app)
+    return Built(data, digest(data), sl.later, dict(_chain_refs(data)), checkpoint)
 
 
 def _chains(b: Bundle) -> list[str]:

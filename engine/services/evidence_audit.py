@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.db.audit_store import chunks
 from engine.db.models import AuditChain, AuditEvent, table
-from engine.domain.audit import StoredEvent, time_text, verify_chain
+from engine.domain.audit import StoredEvent, position_break, time_text
 from engine.domain.evidence import LaterEvent
 
 Position = dict[str, tuple[int, str]]  # chain -> (seq, hash) the package was built at
@@ -75,7 +75,8 @@ def read(s: Session, chains: Sequence[str], position: Position) -> AuditSlice:
                 )
     for chain in sorted(set(chains)):
         seq, digest = position.get(chain, (0, ""))
-        count, brk = verify_chain(chain, sl.events.get(chain, []), (seq, digest) if seq else None)
+        events = sl.events.get(chain, [])
+        count, brk = len(events), position_break(chain, events, seq, digest)
         sl.checks[chain] = {
             "chain": chain,
             "seq": seq,

@@ -7,12 +7,14 @@ events recorded since that explain it, or reported as made without any.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from engine.domain.errors import InvalidInput
 from engine.domain.evidence import Difference, LaterEvent, attribute, diff, digest, normalised
+from engine.services import audit_checkpoint_package
+from engine.services.audit_checkpoint import Said
 from engine.services.context import Actor, App
 from engine.services.evidence import FORMAT, KIND, Scope, build
 
@@ -36,6 +38,10 @@ class VerifyReport:
     total: int
     later: list[LaterEvent]
     broken_chains: list[dict[str, Any]]
+    #: What the package's signed checkpoint shows (events removed or recomputed, a forged
+    #: or missing checkpoint), and what could not be checked about it.
+    anchor: list[Said] = field(default_factory=list)
+    anchor_notes: list[Said] = field(default_factory=list)
 
 
 def verify(app: App, actor: Actor, document: dict[str, Any]) -> VerifyReport:
@@ -48,8 +54,11 @@ def verify(app: App, actor: Actor, document: dict[str, Any]) -> VerifyReport:
     differences = attribute(differences, now.later, now.chain_of, AUDITED)
     broken = [c for c in now.data["audit"]["chains"] if not c["ok"]]
     intact = digest(data) == recorded
+    anchored = audit_checkpoint_package.check(
+        app, document.get("checkpoint"), list(basis["position"])
+    )
     return VerifyReport(
-        now.digest == recorded and intact and not broken,
+        now.digest == recorded and intact and not broken and not anchored.findings,
         intact,
         recorded,
         now.digest,
@@ -58,6 +67,8 @@ def verify(app: App, actor: Actor, document: dict[str, Any]) -> VerifyReport:
         total,
         now.later,
         broken,
+        anchored.findings,
+        anchored.notes,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 from pypdf import PdfReader
@@ -63,7 +64,11 @@ def test_refusals_are_problem_documents(hweb: Web) -> None:
 
 
 def test_large_subtree_pdf_is_a_background_job(hweb: Web) -> None:
-    hweb.engine.settings = hweb.engine.settings.model_copy(update={"evidence_direct_units": 2})
+    hweb.engine.settings = hweb.engine.settings.model_copy(
+        update={
+            "evidence_direct_units": 2,
+        }
+    )
     hr = hweb.api("hr@x.se")
     direct = hr.get("/api/evidence", params={"code": "ADM", "year": 2027, "scope": "subtree"})
     assert direct.status_code == 422 and direct.json()["errors"][0]["path"] == "format"
@@ -180,3 +185,29 @@ def test_unit_with_employees_has_a_package(hweb: Web) -> None:
     assert got.status_code == 200, got.text
     roles = {r["role"] for r in got.json()["data"]["units"][0]["roles"]}
     assert "employee" not in roles and "manager" in roles
+
+
+def test_verify_names_removed_events_from_the_packages_checkpoint(
+    hweb: Web, tmp_path: Path
+) -> None:
+    from engine.services import audit_checkpoint
+    from tests.tampering import newest_event_removed
+
+    audit_checkpoint.keygen(tmp_path / "audit.key")
+    hweb.engine.settings = hweb.engine.settings.model_copy(
+        update={
+            "audit_key_file": str(tmp_path / "audit.key"),
+            "audit_checkpoint_dir": str(tmp_path / "cp"),
+        }
+    )
+    content = _html(hweb)
+    assert b'"checkpoint"' in content
+    newest_event_removed(hweb.engine, f"cycle:{hweb.org.cycle_of('U2')}")
+    client = hweb.api("m2@x.se")
+    client.headers["Accept-Language"] = "en"
+    body = _verify(client, content).json()
+    assert not body["matches"]
+    assert [b["kind"] for b in body["broken_chains"]] == ["truncated"]
+    (finding,) = body["anchor_findings"]
+    assert "Enhet 2 (U2), 2027" in finding and finding.endswith("events removed")
+    assert "the signed checkpoint shows: chain Enhet 2" in body["verdict"]

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from api.prefect_launcher import PrefectLauncher
 from engine.db.models import AuditEvent, Cycle, Task
 from engine.domain.clock import FrozenClock
+from engine.domain.errors import Conflict
 from engine.services import jobs
 from engine.services.context import App
 from flows import runtime
@@ -182,3 +184,24 @@ def test_the_web_app_starts_the_year_through_a_deployment(app: App, rt: runtime.
     assert run.parameters == {"job_id": job}
     assert run.state is not None and run.state.type == StateType.SCHEDULED
     assert PrefectLauncher.name == "prefect"
+
+
+def test_sweep_anchors_the_audit_log_and_fails_on_a_shortened_one(
+    app: App, rt: runtime.Runtime, tmp_path: Path
+) -> None:
+    from engine.services import audit_checkpoint
+    from tests.tampering import newest_event_removed
+
+    audit_checkpoint.keygen(tmp_path / "audit.key")
+    app.settings = app.settings.model_copy(
+        update={
+            "audit_key_file": str(tmp_path / "audit.key"),
+            "audit_checkpoint_dir": str(tmp_path / "cp"),
+        }
+    )
+    build_units(app, 2)
+    start_annual_cycles(year=2027)
+    assert sweep(mail=False)["audit"] == {"checkpoint": 1, "written": True}
+    newest_event_removed(app, "org")
+    with pytest.raises(Conflict, match="events removed"):
+        sweep(mail=False)
