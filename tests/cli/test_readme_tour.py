@@ -63,5 +63,6 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
     for stage in ("survey", "analysis", "action_plan", "cooperation"):
         assert f"{stage} signed off" in said
     assert "OK: the package matches the database" in said
-    assert "escalations" in said and "OK:" in said.rsplit("audit verify", 1)[1]
+    verified = said.rsplit("audit verify", 1)[1]
+    assert "escalations" in said and "OK:" in verified and "matches checkpoint" in verified
     assert (tmp_path / "tour.db").exists() and (tmp_path / "hemtjanst-norr.pdf").exists()
