@@ -179,13 +179,15 @@ def update(pairs: dict[str, str]) -> list[str]:
         before = old_en.get(msgid, context)
         if isinstance(msgid, tuple):
             sv.add(msgid, list(msgid), context=context)
-            string = before.string if before else ("", "")
+            plural = before is not None and isinstance(before.id, tuple | list)
+            string = tuple(before.string) if before and plural else ("", "")
             if not all(string):
                 missing.append(f"{where}: {msgid!r}")
             en.add(msgid, list(string), context=context)
         else:
             sv.add(msgid, msgid, context=context)
-            translated = (before.string if before else "") or pairs.get(msgid, "")
+            kept = before.string if before and isinstance(before.string, str) else ""
+            translated = kept or pairs.get(msgid, "")
             if not translated:
                 missing.append(f"{where}: {msgid!r}")
             en.add(msgid, translated, context=context)
