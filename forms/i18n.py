@@ -98,7 +98,7 @@ def install(env: Environment) -> None:
     )
     env.globals["pick"] = _pick
     env.filters.update(
-        day=_day, when=_when, number=_number, pct=_pct, iso_day=_iso_day, iso_when=_iso_when
+        day=_day, when=_when, number=_number, pct=_pct, iso_day=_iso_day, iso_when=iso_when
     )
 
 
@@ -230,7 +230,7 @@ def _iso_day(value: object) -> str:
     return iso_day(value)
 
 
-def _iso_when(value: object) -> str:
+def iso_when(value: object) -> str:
     """An instant in Swedish time to the minute, the same in both languages (documents)."""
     parsed = parse(value)
     if parsed is None:

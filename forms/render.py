@@ -26,6 +26,7 @@ from engine.domain.states import (
     TaskStatus,
 )
 from forms import i18n
+from forms.labels import label
 from forms.i18n import LANGS, N_
 
 #: Audit actions in words (the log itself keeps the stable English names).
@@ -72,6 +73,35 @@ ACTIONS: dict[str, str] = {
 }
 
 
+#: What an audit event or a chain is about, in words (the log keeps ``task:25``, ``cycle:4``).
+SUBJECTS: dict[str, str] = {
+    "cycle": N_("Cykel"),
+    "stage": N_("Steg"),
+    "task": N_("Uppgift"),
+    "measure": N_("Åtgärd"),
+    "risk": N_("Risk"),
+    "unit": N_("Enhet"),
+    "person": N_("Person"),
+    "manager": N_("Chef"),
+    "substitute": N_("Ersättning"),
+    "inspection": N_("Inspektion"),
+    "attachment": N_("Bilaga"),
+    "template": N_("Mall"),
+    "token": N_("API-token"),
+    "job": N_("Körning"),
+    "file": N_("Fil"),
+    "org": N_("Organisationen"),
+}
+#: The audit search's choices of action groups (``task.*``), before the single actions.
+ACTION_GROUPS: dict[str, str] = {
+    "cycle.*": N_("Alla cykelhändelser"),
+    "stage.*": N_("Alla steghändelser"),
+    "task.*": N_("Alla uppgiftshändelser"),
+    "measure.*": N_("Alla åtgärdshändelser"),
+    "inspection.*": N_("Alla inspektionshändelser"),
+}
+
+
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("forms", "templates"),
@@ -90,6 +120,9 @@ def environment() -> Environment:
         task_status=lambda v, lang: _enum_label(TaskStatus, v, lang),
         cycle_status=lambda v, lang: _enum_label(CycleStatus, v, lang),
         action_text=_action_text,
+        action_choices=_action_choices,
+        subject_text=_subject_text,
+        unit_level=lambda value, lang: label("unit_level", value, lang),
         stage_status=lambda v, lang: _enum_label(StageStatus, v, lang),
         measure_status=lambda v, lang: _enum_label(MeasureStatus, v, lang),
     )
@@ -111,6 +144,27 @@ def _action_text(ctx: Context, action: str) -> str:
     """An audit action in words; the stable name itself if it has none."""
     text = ACTIONS.get(action)
     return i18n.tr(ctx.get("lang") or "sv", text) if text else action
+
+
+@pass_context
+def _action_choices(ctx: Context) -> list[tuple[str, str]]:
+    """(code, words) for the audit search: the groups, then every action by its words."""
+    lang = ctx.get("lang") or "sv"
+    groups = [(code, i18n.tr(lang, text)) for code, text in ACTION_GROUPS.items()]
+    single = sorted(((k, i18n.tr(lang, v)) for k, v in ACTIONS.items()), key=lambda kv: kv[1])
+    return groups + single
+
+
+@pass_context
+def _subject_text(ctx: Context, ref: str | None) -> str:
+    """``task:25`` as 'Uppgift 25', ``org`` as 'Organisationen'; an unknown kind as 'nr 25'."""
+    if not ref:
+        return ""
+    kind, _, number = ref.partition(":")
+    noun = SUBJECTS.get(kind)
+    lang = ctx.get("lang") or "sv"
+    words = i18n.tr(lang, noun) if noun else i18n.tr(lang, "nr")
+    return f"{words} {number}".strip()
 
 
 @pass_context

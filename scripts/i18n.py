@@ -123,6 +123,17 @@ def extract() -> dict[Key, str]:
     return found
 
 
+def collisions(used: dict[Key, str]) -> list[str]:
+    """Texts used both alone and as the singular of a count: a catalogue holds one entry per
+    id, so one of them needs other words or a ``pgettext`` context."""
+    single = {(m, c): where for (m, c), where in used.items() if isinstance(m, str)}
+    return [
+        f"{where} and {single[(m[0], c)]}: {m[0]!r} is a count and a text"
+        for (m, c), where in used.items()
+        if isinstance(m, tuple) and (m[0], c) in single
+    ]
+
+
 def read(lang: str) -> Catalog:
     path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
     if not path.exists():
@@ -172,6 +183,9 @@ def english(catalog: Catalog) -> dict[str, str]:
 def update(pairs: dict[str, str]) -> list[str]:
     """Write both catalogues for the texts in use; return those without English."""
     used = extract()
+    clashes = collisions(used)
+    if clashes:
+        return clashes
     old_en = read("en")
     sv, en = _new_catalog("sv"), _new_catalog("en")
     missing = []

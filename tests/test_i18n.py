@@ -38,6 +38,12 @@ def test_the_catalogues_hold_only_texts_in_use(used: dict[catalogues.Key, str]) 
         assert kept - {("", None)} == in_use, lang
 
 
+def test_no_text_is_both_a_count_and_a_text(used: dict[catalogues.Key, str]) -> None:
+    assert catalogues.collisions(used) == []
+    clash = {("försenad", None): "a.html:1", (("försenad", "försenade"), None): "b.html:2"}
+    assert catalogues.collisions(clash)
+
+
 def test_the_swedish_catalogue_is_the_identity() -> None:
     for m in catalogues.read("sv"):
         if m.id:
@@ -67,10 +73,13 @@ def test_a_conversion_turns_a_pair_into_a_text(tmp_path, monkeypatch) -> None:  
     ("singular", "plural", "sv1", "sv2", "en1", "en2"),
     [
         ("%(num)d enhet", "%(num)d enheter", "1 enhet", "2 enheter", "1 unit", "2 units"),
-        ("cykel", "cykler", "cykel", "cykler", "cycle", "cycles"),
-        ("försenad", "försenade", "försenad", "försenade", "overdue", "overdue"),
-        ("öppen uppgift", "öppna uppgifter", "öppen uppgift", "öppna uppgifter", "open task",
-         "open tasks"),
+        ("%(num)d försenad", "%(num)d försenade", "1 försenad", "2 försenade", "1 overdue",
+         "2 overdue"),
+        ("%(num)d medarbetare", "%(num)d medarbetare", "1 medarbetare", "2 medarbetare",
+         "1 employee", "2 employees"),
+        ("<strong>%(num)d</strong> cykel", "<strong>%(num)d</strong> cykler",
+         "<strong>1</strong> cykel", "<strong>2</strong> cykler", "<strong>1</strong> cycle",
+         "<strong>2</strong> cycles"),
         ("%(num)d kedja är bruten", "%(num)d kedjor är brutna", "1 kedja är bruten",
          "2 kedjor är brutna", "1 chain is broken", "2 chains are broken"),
     ],
