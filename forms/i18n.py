@@ -67,18 +67,18 @@ def translations(lang: str) -> Translations:
 
 def tr(lang: str, message: str, **variables: Any) -> str:
     """``message`` (its Swedish text) in ``lang``; ``%(name)s`` filled from ``variables``."""
-    text = translations(lang).gettext(message)
+    text = str(translations(lang).gettext(message))
     return text % variables if variables else text
 
 
 def ntr(lang: str, singular: str, plural: str, n: int, **variables: Any) -> str:
     """The form that agrees with ``n`` (``%(num)d`` is ``n``)."""
-    text = translations(lang).ngettext(singular, plural, n)
+    text = str(translations(lang).ngettext(singular, plural, n))
     return text % {"num": n, **variables}
 
 
 def ptr(lang: str, context: str, message: str) -> str:
-    return translations(lang).pgettext(context, message)
+    return str(translations(lang).pgettext(context, message))
 
 
 # --- the Jinja2 side -----------------------------------------------------------------------
@@ -118,7 +118,7 @@ def _ctx_ngettext(ctx: Context, singular: str, plural: str, n: int) -> str:
 
 @pass_context
 def _ctx_pgettext(ctx: Context, context: str, message: str) -> str:
-    return translations(_lang(ctx)).pgettext(context, message)
+    return str(translations(_lang(ctx)).pgettext(context, message))
 
 
 @pass_context
@@ -181,7 +181,7 @@ def when(value: object, lang: str) -> str:
         return "–"
     if not isinstance(parsed, datetime):
         return iso_day(parsed)
-    moment = local(parsed)
+    moment = as_utc(parsed).astimezone(LOCAL_TZ)
     clock = format_time(moment, "HH:mm", locale=LOCALES[lang_or_sv(lang)])
     return tr(lang, "%(day)s kl. %(time)s", day=iso_day(moment), time=clock)
 

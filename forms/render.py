@@ -26,8 +26,8 @@ from engine.domain.states import (
     TaskStatus,
 )
 from forms import i18n
-from forms.labels import label
 from forms.i18n import LANGS, N_
+from forms.labels import label
 
 #: Audit actions in words (the log itself keeps the stable English names).
 ACTIONS: dict[str, str] = {

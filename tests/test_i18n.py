@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from forms import i18n
+from engine.domain.errors import GateBlocked, Unmet
+from forms import i18n, labels
 from forms.render import environment
 from scripts import i18n as catalogues
 
@@ -34,7 +35,9 @@ def test_the_catalogues_hold_only_texts_in_use(used: dict[catalogues.Key, str]) 
     """A text no longer in the code leaves the catalogue (``scripts/i18n.py update``)."""
     in_use = {(m if isinstance(m, str) else m[0], c) for m, c in used}
     for lang in ("sv", "en"):
-        kept = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in catalogues.read(lang)}
+        kept = {
+            (m.id if isinstance(m.id, str) else m.id[0], m.context) for m in catalogues.read(lang)
+        }
         assert kept - {("", None)} == in_use, lang
 
 
@@ -123,3 +126,18 @@ def test_dates_and_numbers_by_babel() -> None:
     assert i18n.pct(0.425, "sv") == "42\xa0%"
     assert i18n.pct(0.425, "en") == "42%"
     assert i18n.pct(None, "sv") == "–"
+
+
+def test_a_blocked_sign_off_counts_what_is_missing() -> None:
+    """Was '1 things missing' / '1 saker saknas'."""
+    one = GateBlocked("analysis", [Unmet("g", "risk missing", "risk saknas")])
+    two = GateBlocked("analysis", [Unmet("g", "a", "a"), Unmet("h", "b", "b")])
+    assert "(1 thing missing)" in one.headline("en") and "(1 sak saknas)" in one.headline("sv")
+    assert "(2 things missing)" in two.headline("en") and "(2 saker saknas)" in two.headline("sv")
+
+
+def test_every_data_label_has_both_languages() -> None:
+    """What stays data in two languages (documents' code words) has both."""
+    for kind, pairs in labels._PAIRS.items():
+        for code, (sv, en) in pairs.items():
+            assert sv.strip() and en.strip(), (kind, code)

@@ -181,7 +181,8 @@ class GateBlocked(Conflict):
         if lang == "sv":
             things = "sak saknas" if n == 1 else "saker saknas"
             return f"steget {self.stage} kan inte signeras ({n} {things}):"
-        return f"stage {self.stage} cannot be signed off ({n} thing{'' if n == 1 else 's'} missing):"
+        things = "thing" if n == 1 else "things"
+        return f"stage {self.stage} cannot be signed off ({n} {things} missing):"
 
     def __init__(self, stage: str, unmet: Sequence[Unmet]) -> None:
         self.stage = stage
