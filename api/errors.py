@@ -37,6 +37,7 @@ from engine.domain.errors import (
     TooManyAttempts,
 )
 from engine.domain.validation import path_of
+from forms.i18n import N_, tr
 
 log = logging.getLogger("samflow.web")
 
@@ -62,11 +63,11 @@ HTTP_CODES = {
     503: "not_ready",
 }
 HTTP_TEXT = {
-    400: ("Felaktig begäran", "Bad request"),
-    404: ("Sidan finns inte", "Page not found"),
-    405: ("Metoden är inte tillåten här", "Method not allowed"),
-    413: ("För stor begäran", "Request too large"),
-    500: ("Ett oväntat fel inträffade", "An unexpected error occurred"),
+    400: N_("Felaktig begäran"),
+    404: N_("Sidan finns inte"),
+    405: N_("Metoden är inte tillåten här"),
+    413: N_("För stor begäran"),
+    500: N_("Ett oväntat fel inträffade"),
 }
 
 
@@ -128,11 +129,10 @@ def validation_problem(exc: RequestValidationError, lang: str) -> dict[str, Any]
         loc = [p for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
         path = path_of([p if isinstance(p, int) else str(p) for p in loc])
         errors.append(FieldError(path, str(err.get("msg", "invalid")), "ogiltigt värde"))
-    text = ("indata är ogiltig", "the input is invalid")
     return {
         "status": 422,
         "code": "invalid_input",
-        "message": text[0] if lang == "sv" else text[1],
+        "message": tr(lang, "indata är ogiltig"),
         "errors": [{"path": e.path, "message": e.message(lang)} for e in errors],
         "unmet": [],
     }
@@ -166,8 +166,9 @@ def install(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         lang = lang_of(request)
-        sv, en = HTTP_TEXT.get(exc.status_code, (str(exc.detail), str(exc.detail)))
-        body = _plain(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), sv, en, lang)
+        text = HTTP_TEXT.get(exc.status_code)
+        message = tr(lang, text) if text else str(exc.detail)
+        body = _plain(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), message)
         headers = dict(exc.headers or {})
         if is_api(request):
             return JSONResponse(body, status_code=exc.status_code, headers=headers)
@@ -175,7 +176,8 @@ def install(app: FastAPI) -> None:
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        body = _plain(500, "internal_error", *HTTP_TEXT[500], lang_of(request))
+        message = tr(lang_of(request), HTTP_TEXT[500])
+        body = _plain(500, "internal_error", message)
         if is_api(request):
             return JSONResponse(body, status_code=500)
         return page_error(request, body)
@@ -186,11 +188,11 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_crash)
 
 
-def _plain(status: int, code: str, sv: str, en: str, lang: str) -> dict[str, Any]:
+def _plain(status: int, code: str, message: str) -> dict[str, Any]:
     return {
         "status": status,
         "code": code,
-        "message": sv if lang == "sv" else en,
+        "message": message,
         "errors": [],
         "unmet": [],
     }

@@ -14,7 +14,6 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -22,7 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from engine.domain.clock import LOCAL_TZ, as_utc
+from forms import i18n
 from forms.labels import label
 
 DATA_ID = "samflow-data"
@@ -38,13 +37,13 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    i18n.install(env)
     env.filters.update(
-        day=_day,
-        when=_when,
+        day=i18n.iso_day,  # documents give numeric dates and times, the same in both languages
+        when=i18n.iso_when,
         label=_label,
         yesno=_yesno,
-        pct=_pct,
-        num=_num,
+        num=env.filters["number"],
         short=_short,
         css_string=_css_string,
     )
@@ -63,6 +62,7 @@ def _lang(lang: str) -> str:
 
 @pass_context
 def _t(ctx: Context, sv: str, en: str) -> str:
+    """The old pair, kept only for branches merged after the catalogues (see forms.render)."""
     return sv if ctx["lang"] == "sv" else en
 
 
@@ -75,51 +75,8 @@ def _label(ctx: Context, value: object, kind: str) -> str:
 def _yesno(ctx: Context, value: object) -> str:
     if value is None:
         return "–"
-    yes, no = ("Ja", "Nej") if ctx["lang"] == "sv" else ("Yes", "No")
+    yes, no = i18n.tr(ctx["lang"], "Ja"), i18n.tr(ctx["lang"], "Nej")
     return yes if value else no
-
-
-def _parse(value: object) -> datetime | date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime | date):
-        return value
-    text = str(value)
-    if len(text) == 10:
-        return date.fromisoformat(text)
-    return datetime.fromisoformat(text)
-
-
-def _day(value: object) -> str:
-    """A date, or the Swedish calendar date of an instant."""
-    parsed = _parse(value)
-    if parsed is None:
-        return "–"
-    if isinstance(parsed, datetime):
-        return as_utc(parsed).astimezone(LOCAL_TZ).date().isoformat()
-    return parsed.isoformat()
-
-
-def _when(value: object) -> str:
-    """An instant in Swedish local time, to the minute."""
-    parsed = _parse(value)
-    if parsed is None:
-        return "–"
-    if not isinstance(parsed, datetime):
-        return parsed.isoformat()
-    return as_utc(parsed).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
-
-
-def _pct(value: object, digits: int = 0) -> str:
-    if value is None:
-        return "–"
-    return f"{float(str(value)) * 100:.{digits}f} %"
-
-
-def _num(value: object, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    return f"{float(str(value)):.{digits}f}".replace(".", ",")
 
 
 def _css_string(value: object) -> Markup:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from forms import documents
+from forms import documents, i18n
 from forms.schemas.evaluation import CHECKLIST
 
 TEMPLATE = "evidence/package.html"
@@ -25,7 +25,7 @@ def _context(doc: Mapping[str, Any], lang: str, events: bool | None) -> dict[str
     data = doc["data"]
     unit_scope = data["basis"]["scope"] == "unit"
     title = (
-        f"{'Underlag SAM' if lang == 'sv' else 'SAM evidence'} {data['basis']['year']} – "
+        f"{i18n.tr(lang, 'Underlag SAM')} {data['basis']['year']} – "
         f"{data['root']['code']} {data['root']['name']}"
     )
     return {

@@ -16,6 +16,13 @@ _PAIRS: dict[str, dict[str, tuple[str, str]]] = {
         "high": ("Hög", "High"),
         "very_high": ("Mycket hög", "Very high"),
     },
+    # The levels of the organisation tree as samflow's own import writes them; an
+    # organisation's own words for its levels are shown as they are.
+    "unit_level": {
+        "administration": ("Förvaltning", "Administration"),
+        "department": ("Avdelning", "Department"),
+        "unit": ("Enhet", "Unit"),
+    },
     "domain": {
         "physical": ("Fysisk", "Physical"),
         "organisational": ("Organisatorisk", "Organisational"),

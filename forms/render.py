@@ -2,8 +2,10 @@
 names (a typo in a template fails the test that renders it, not silently in production),
 Swedish first with English on request.
 
-Templates write their texts in both languages, ``{{ t("Inkorg", "Inbox") }}``, so a page and
-its translation are read and changed together. Dates are shown the Swedish way.
+Templates write their texts in Swedish, ``{{ _("Inkorg") }}``, a count with ``ngettext``;
+the English comes from the catalogue (``forms/i18n.py``, ``docs/i18n.md``). Data that is
+itself in two languages (a template's stage titles, the engine's state labels) is shown
+with ``pick(sv, en)`` or the label helpers. Dates and numbers are Babel's, per language.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 
-from engine.domain.clock import LOCAL_TZ, as_utc
 from engine.domain.risk import level, matrix
 from engine.domain.states import (
     CycleStatus,
@@ -24,53 +25,80 @@ from engine.domain.states import (
     StageStatus,
     TaskStatus,
 )
+from forms import i18n
+from forms.i18n import LANGS, N_
+from forms.labels import label
 
-MONTHS = {
-    "sv": "januari februari mars april maj juni juli augusti september oktober november december",
-    "en": "January February March April May June July August September October November December",
-}
-LANGS = ("sv", "en")
 #: Audit actions in words (the log itself keeps the stable English names).
-ACTIONS = {
-    "cycle.started": ("Cykeln startades", "Cycle started"),
-    "cycle.completed": ("Cykeln avslutades", "Cycle completed"),
-    "cycle.cancelled": ("Cykeln avbröts", "Cycle cancelled"),
-    "cycle.sent_back": ("Skickades tillbaka till handlingsplanen", "Sent back to the plan"),
-    "stage.activated": ("Steget öppnades", "Stage opened"),
-    "stage.reopened": ("Steget öppnades igen", "Stage reopened"),
-    "stage.signed_off": ("Steget signerades", "Stage signed off"),
-    "task.created": ("Uppgift skapades", "Task created"),
-    "task.completed": ("Uppgift slutfördes", "Task completed"),
-    "task.claimed": ("Uppgift togs", "Task claimed"),
-    "task.released": ("Uppgift lämnades tillbaka", "Task released"),
-    "task.delegated": ("Uppgift lämnades över", "Task handed over"),
-    "task.returned": ("Uppgift returnerades", "Task returned"),
-    "task.cancelled": ("Uppgift avbröts", "Task cancelled"),
-    "task.due_extended": ("Slutdatum flyttades", "Deadline moved"),
-    "task.draft_saved": ("Utkast sparades", "Draft saved"),
-    "task.reminded": ("Påminnelse skickades", "Reminder sent"),
-    "task.escalated": ("Uppgift eskalerades", "Task escalated"),
-    "risk.assessed": ("Risk bedömdes", "Risk assessed"),
-    "measure.created": ("Åtgärd lades till", "Measure added"),
-    "measure.updated": ("Åtgärd ändrades", "Measure changed"),
-    "measure.start": ("Åtgärden påbörjades", "Measure started"),
-    "measure.finish": ("Åtgärden genomfördes", "Measure done"),
-    "measure.postpone": ("Åtgärden sköts upp", "Measure postponed"),
-    "measure.cancel": ("Åtgärden ströks", "Measure cancelled"),
-    "measure.reassigned": ("Åtgärd flyttades", "Measure reassigned"),
-    "attachment.added": ("Bilaga lades till", "Attachment added"),
-    "plan.imported": ("Handlingsplan importerades", "Action plan imported"),
-    "inspection.registered": ("Inspektion registrerades", "Inspection registered"),
-    "inspection.reply_drafted": ("Svaret till Arbetsmiljöverket upprättades", "Reply drawn up"),
-    "unit.created": ("Enhet lades till", "Unit added"),
-    "unit.updated": ("Enhet ändrades", "Unit changed"),
-    "person.created": ("Person lades till", "Person added"),
-    "person.updated": ("Person ändrades", "Person changed"),
-    "role.assigned": ("Roll tilldelades", "Role assigned"),
-    "role.updated": ("Roll ändrades", "Role changed"),
-    "role.ended": ("Roll avslutades", "Role ended"),
-    "substitute.set": ("Ersättare angavs", "Substitute set"),
-    "substitute.ended": ("Ersättning avslutades", "Substitution ended"),
+ACTIONS: dict[str, str] = {
+    "cycle.started": N_("Cykeln startades"),
+    "cycle.completed": N_("Cykeln avslutades"),
+    "cycle.cancelled": N_("Cykeln avbröts"),
+    "cycle.sent_back": N_("Skickades tillbaka till handlingsplanen"),
+    "stage.activated": N_("Steget öppnades"),
+    "stage.reopened": N_("Steget öppnades igen"),
+    "stage.signed_off": N_("Steget signerades"),
+    "task.created": N_("Uppgift skapades"),
+    "task.completed": N_("Uppgift slutfördes"),
+    "task.claimed": N_("Uppgift togs"),
+    "task.released": N_("Uppgift lämnades tillbaka"),
+    "task.delegated": N_("Uppgift lämnades över"),
+    "task.returned": N_("Uppgift returnerades"),
+    "task.cancelled": N_("Uppgift avbröts"),
+    "task.due_extended": N_("Slutdatum flyttades"),
+    "task.draft_saved": N_("Utkast sparades"),
+    "task.reminded": N_("Påminnelse skickades"),
+    "task.escalated": N_("Uppgift eskalerades"),
+    "risk.assessed": N_("Risk bedömdes"),
+    "measure.created": N_("Åtgärd lades till"),
+    "measure.updated": N_("Åtgärd ändrades"),
+    "measure.start": N_("Åtgärden påbörjades"),
+    "measure.finish": N_("Åtgärden genomfördes"),
+    "measure.postpone": N_("Åtgärden sköts upp"),
+    "measure.cancel": N_("Åtgärden ströks"),
+    "measure.reassigned": N_("Åtgärd flyttades"),
+    "attachment.added": N_("Bilaga lades till"),
+    "plan.imported": N_("Handlingsplan importerades"),
+    "inspection.registered": N_("Inspektion registrerades"),
+    "inspection.reply_drafted": N_("Svaret till Arbetsmiljöverket upprättades"),
+    "unit.created": N_("Enhet lades till"),
+    "unit.updated": N_("Enhet ändrades"),
+    "person.created": N_("Person lades till"),
+    "person.updated": N_("Person ändrades"),
+    "role.assigned": N_("Roll tilldelades"),
+    "role.updated": N_("Roll ändrades"),
+    "role.ended": N_("Roll avslutades"),
+    "substitute.set": N_("Ersättare angavs"),
+    "substitute.ended": N_("Ersättning avslutades"),
+}
+
+
+#: What an audit event or a chain is about, in words (the log keeps ``task:25``, ``cycle:4``).
+SUBJECTS: dict[str, str] = {
+    "cycle": N_("Cykel"),
+    "stage": N_("Steg"),
+    "task": N_("Uppgift"),
+    "measure": N_("Åtgärd"),
+    "risk": N_("Risk"),
+    "unit": N_("Enhet"),
+    "person": N_("Person"),
+    "manager": N_("Chef"),
+    "substitute": N_("Ersättning"),
+    "inspection": N_("Inspektion"),
+    "attachment": N_("Bilaga"),
+    "template": N_("Mall"),
+    "token": N_("API-token"),
+    "job": N_("Körning"),
+    "file": N_("Fil"),
+    "org": N_("Organisationen"),
+}
+#: The audit search's choices of action groups (``task.*``), before the single actions.
+ACTION_GROUPS: dict[str, str] = {
+    "cycle.*": N_("Alla cykelhändelser"),
+    "stage.*": N_("Alla steghändelser"),
+    "task.*": N_("Alla uppgiftshändelser"),
+    "measure.*": N_("Alla åtgärdshändelser"),
+    "inspection.*": N_("Alla inspektionshändelser"),
 }
 
 
@@ -91,17 +119,52 @@ def environment() -> Environment:
         role_label=lambda role, lang: _enum_label(Role, role, lang),
         task_status=lambda v, lang: _enum_label(TaskStatus, v, lang),
         cycle_status=lambda v, lang: _enum_label(CycleStatus, v, lang),
-        action_text=lambda action: ACTIONS.get(action, (action, action)),
+        action_text=_action_text,
+        action_choices=_action_choices,
+        subject_text=_subject_text,
+        unit_level=lambda value, lang: label("unit_level", value, lang),
         stage_status=lambda v, lang: _enum_label(StageStatus, v, lang),
         measure_status=lambda v, lang: _enum_label(MeasureStatus, v, lang),
     )
-    env.filters.update(day=_day, short=short_date, when=_when, number=_number)
+    i18n.install(env)
+    env.filters.update(short=short_date)
     return env
 
 
 @pass_context
 def _t(ctx: Context, sv: str, en: str) -> str:
+    """The old ``t("Svenska", "English")``, kept only so that a branch written before the
+    catalogues renders after a merge; ``scripts/i18n.py`` converts what is left and
+    ``tests/test_i18n.py`` fails while any remains."""
     return en if ctx.get("lang") == "en" else sv
+
+
+@pass_context
+def _action_text(ctx: Context, action: str) -> str:
+    """An audit action in words; the stable name itself if it has none."""
+    text = ACTIONS.get(action)
+    return i18n.tr(ctx.get("lang") or "sv", text) if text else action
+
+
+@pass_context
+def _action_choices(ctx: Context) -> list[tuple[str, str]]:
+    """(code, words) for the audit search: the groups, then every action by its words."""
+    lang = ctx.get("lang") or "sv"
+    groups = [(code, i18n.tr(lang, text)) for code, text in ACTION_GROUPS.items()]
+    single = sorted(((k, i18n.tr(lang, v)) for k, v in ACTIONS.items()), key=lambda kv: kv[1])
+    return groups + single
+
+
+@pass_context
+def _subject_text(ctx: Context, ref: str | None) -> str:
+    """``task:25`` as 'Uppgift 25', ``org`` as 'Organisationen'; an unknown kind as 'nr 25'."""
+    if not ref:
+        return ""
+    kind, _, number = ref.partition(":")
+    noun = SUBJECTS.get(kind)
+    lang = ctx.get("lang") or "sv"
+    words = i18n.tr(lang, noun) if noun else i18n.tr(lang, "nr")
+    return f"{words} {number}".strip()
 
 
 @pass_context
@@ -137,57 +200,11 @@ def _risk_label(key: str | None, lang: str) -> str:
     return key or ""
 
 
-def _local(value: date | datetime) -> date | datetime:
-    if isinstance(value, datetime):
-        return as_utc(value).astimezone(LOCAL_TZ)
-    return value
-
-
-@pass_context
-def _day(ctx: Context, value: date | datetime | None) -> str:
-    """'15 mars 2027' (sv) / '15 March 2027' (en)."""
-    if value is None:
-        return "–"
-    d = _local(value)
-    months = MONTHS["en" if ctx.get("lang") == "en" else "sv"].split()
-    return f"{d.day} {months[d.month - 1]} {d.year}"
-
-
 def short_date(value: date | datetime | str | None) -> str:
     """'2027-03-15': the Swedish numeric date (SS-ISO 8601)."""
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, str):
-        if len(value) <= 10:
-            return value
-        try:  # an instant as JSON gives it back (documents' data): its Swedish date
-            instant = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        return short_date(instant)
-    d = _local(value)
-    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
-
-
-@pass_context
-def _when(ctx: Context, value: datetime | None) -> str:
-    """'2027-03-15 kl. 14:30' (sv) / '2027-03-15 14:30' (en), Swedish time."""
-    if value is None:
-        return "–"
-    local = as_utc(value).astimezone(LOCAL_TZ)
-    sep = " " if ctx.get("lang") == "en" else " kl. "
-    return f"{short_date(local)}{sep}{local:%H:%M}"
-
-
-@pass_context
-def _number(ctx: Context, value: float | int | None, digits: int = 1) -> str:
-    """Decimal comma in Swedish: 72,5."""
-    if value is None:
-        return "–"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = f"{value:.{digits}f}" if isinstance(value, float) else str(value)
-    return text if ctx.get("lang") == "en" else text.replace(".", ",")
+    if isinstance(value, str) and len(value) <= 10:
+        return value or "–"
+    return i18n.iso_day(value)
 
 
 def risk_cells(risks: list[tuple[int, int, str]]) -> list[list[dict[str, Any]]]:

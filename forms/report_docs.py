@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from forms import documents
+from forms import documents, i18n
 from forms import report_charts as charts
 
 if TYPE_CHECKING:  # the read models are only read here (forms does not call services)
@@ -20,16 +20,12 @@ if TYPE_CHECKING:  # the read models are only read here (forms does not call ser
     from engine.services.followup_report import FollowUpReport
 
 
-def _t(lang: str, sv: str, en: str) -> str:
-    return sv if lang == "sv" else en
-
-
 def _followup_context(r: FollowUpReport, lang: str) -> dict[str, Any]:
     def chart(attr: str) -> Markup:
         rows = [(f"{g.code} {g.name}", getattr(g, attr)) for g in r.groups]
-        return charts.bars([*rows, (_t(lang, "Totalt", "Total"), getattr(r.total, attr))])
+        return charts.bars([*rows, (i18n.tr(lang, "Totalt"), getattr(r.total, attr))])
 
-    title = _t(lang, "Årlig uppföljning SAM", "Annual SAM follow-up") + f" {r.year}"
+    title = i18n.tr(lang, "Årlig uppföljning SAM") + f" {r.year}"
     return {
         "r": r,
         "charts": {
@@ -44,14 +40,14 @@ def _followup_context(r: FollowUpReport, lang: str) -> dict[str, Any]:
 
 def _board_context(r: BoardReport, lang: str) -> dict[str, Any]:
     legend = [
-        _t(lang, "Klar", "Done"),
-        _t(lang, "Pågår", "Ongoing"),
-        _t(lang, "Planerad", "Planned"),
+        i18n.tr(lang, "Klar"),
+        i18n.tr(lang, "Pågår"),
+        i18n.tr(lang, "Planerad"),
     ]
     activities = [
         (a.title(lang), [a.done, a.ongoing, a.planned]) for a in [*r.activities, r.measures]
     ]
-    title = _t(lang, "Statusrapport arbetsmiljö", "Work environment status report") + f" {r.year}"
+    title = i18n.tr(lang, "Statusrapport arbetsmiljö") + f" {r.year}"
     return {
         "r": r,
         "charts": {

@@ -19,6 +19,7 @@ from engine.domain.errors import InvalidInput, SamflowError
 from engine.services import inspection_reply, inspections
 from engine.services.accounts import Principal
 from engine.services.oversight import unit_choices
+from forms.i18n import N_, tr
 
 router = APIRouter()
 HEAD = ("unit", "inspected_on", "reply_by", "reference", "inspector", "note")
@@ -111,34 +112,31 @@ def _registration(form: dict[str, Any]) -> dict[str, Any]:
 
 
 LABELS = {
-    "unit": ("Inspekterad enhet", "Inspected unit"),
-    "inspected_on": ("Inspektionsdatum", "Inspected on"),
-    "reply_by": ("Svar senast", "Reply by"),
-    "reference": ("Diarienummer", "Reference"),
-    "inspector": ("Inspektör", "Inspector"),
-    "note": ("Anteckning", "Note"),
-    "requirements": ("Krav", "Requirements"),
-    "file": ("Fil", "File"),
-    "text": ("kravet", "the requirement"),
-    "units": ("ansvariga enheter", "responsible units"),
-    "due": ("klart senast", "due"),
+    "unit": N_("Inspekterad enhet"),
+    "inspected_on": N_("Inspektionsdatum"),
+    "reply_by": N_("Svar senast"),
+    "reference": N_("Diarienummer"),
+    "inspector": N_("Inspektör"),
+    "note": N_("Anteckning"),
+    "requirements": N_("Krav"),
+    "file": N_("Fil"),
+    "text": N_("kravet"),
+    "units": N_("ansvariga enheter"),
+    "due": N_("klart senast"),
 }
 FIELD = re.compile(r"^requirements\[(\d+)\]\.(text|units|due)")
 
 
 def _where(path: str, lang: str) -> tuple[str, str]:
     """(the id of the field an error is about, its label), for the summary's links."""
-    sv = lang == "sv"
     if m := FIELD.match(path):
         n, name = int(m.group(1)), m.group(2)
-        return f"req-{n}-{name}", f"{'Krav' if sv else 'Requirement'} {n + 1}, {_t(name, sv)}"
+        words = tr(lang, "Krav %(n)s, %(field)s", n=n + 1, field=tr(lang, LABELS[name]))
+        return f"req-{n}-{name}", words
     if path in LABELS:
-        return ("req-0-text" if path == "requirements" else f"insp-{path}"), _t(path, sv)
+        where = "req-0-text" if path == "requirements" else f"insp-{path}"
+        return where, tr(lang, LABELS[path])
     return "", ""
-
-
-def _t(key: str, sv: bool) -> str:
-    return LABELS[key][0 if sv else 1]
 
 
 def _filled(row: dict[str, str]) -> bool:

@@ -178,9 +178,12 @@ class GateBlocked(Conflict):
 
     def headline(self, lang: Lang) -> str:
         """The refusal without the reasons (for doors that list the reasons themselves)."""
+        n = len(self.unmet)
         if lang == "sv":
-            return f"steget {self.stage} kan inte signeras ({len(self.unmet)} saker saknas):"
-        return f"stage {self.stage} cannot be signed off ({len(self.unmet)} things missing):"
+            things = "sak saknas" if n == 1 else "saker saknas"
+            return f"steget {self.stage} kan inte signeras ({n} {things}):"
+        things = "thing" if n == 1 else "things"
+        return f"stage {self.stage} cannot be signed off ({n} {things} missing):"
 
     def __init__(self, stage: str, unmet: Sequence[Unmet]) -> None:
         self.stage = stage

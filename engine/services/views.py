@@ -242,6 +242,8 @@ class CycleDetail:
     may_sign_off: bool
     may_cancel: bool
     names: dict[int, tuple[str, str]]
+    #: The template's title (sv, en): what a person reads instead of its key.
+    template_title: tuple[str, str] = ("", "")
 
 
 def cycle_detail(app: App, actor: Actor, cycle_id: int) -> CycleDetail:
@@ -258,9 +260,10 @@ def cycle_detail(app: App, actor: Actor, cycle_id: int) -> CycleDetail:
             else False
         )
         cancel = cycle.status == "active" and scope.administers(cycle.unit_id, org)
+        title = (template.title.sv, template.title.en)
     view = reports.cycle_view(app, cycle_id)
     history = audit.events(app, chain=f"cycle:{cycle_id}", limit=1000)
-    return CycleDetail(view, history, sign_off, cancel, view.people)
+    return CycleDetail(view, history, sign_off, cancel, view.people, title)
 
 
 def see_task(app: App, actor: Actor, task_id: int) -> None:

@@ -224,7 +224,7 @@ def test_audit_page_filters_pages_and_exports(hweb: Web) -> None:
     assert page.status_code == 200 and '<option value="U2" selected' in page.text
     assert "Uppgift returnerades" in page.text and "/audit.csv?unit=U2" in page.text
     returned = client.get("/audit", params={"unit": "U2", "action": "task.returned"})
-    assert "<strong>1</strong> händelser" in returned.text
+    assert "<strong>1</strong> händelse ·" in returned.text  # was "1 händelser"
     hr = hweb.browser("hr@x.se")
     first = hr.get("/audit", params={"unit": ""})
     assert "sida 1 /" in first.text and 'rel="next"' in first.text
