@@ -34,6 +34,7 @@ from engine.domain.errors import (
     InvalidInput,
     SamflowError,
     TooManyAttempts,
+    TooManyJobs,
 )
 from engine.domain.validation import path_of
 
@@ -196,7 +197,7 @@ def _plain(status: int, code: str, sv: str, en: str, lang: str) -> dict[str, Any
 
 
 def _headers(exc: SamflowError) -> dict[str, str]:
-    if isinstance(exc, TooManyAttempts):
+    if isinstance(exc, TooManyAttempts | TooManyJobs):
         return {"Retry-After": str(60 * int(exc.details.get("retry_after_minutes", 1)))}
     if status_of(exc) == 401:
         return {"WWW-Authenticate": 'Bearer realm="samflow"'}

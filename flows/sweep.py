@@ -17,6 +17,7 @@ from prefect.cache_policies import NONE
 
 from engine.services import sweeps
 from flows import runtime
+from flows.annual import submit_waiting
 from flows.work import digest_once, notify_once, sweep_once
 
 
@@ -48,6 +49,7 @@ def _retried(t: Any) -> Any:
 def sweep(batch: int = sweeps.BATCH, mail: bool = True) -> dict[str, Any]:
     """Reminders and escalations, then the e-mails about them (and about new tasks)."""
     out: dict[str, Any] = {"sweep": _retried(sweep_task)(batch)}
+    out["jobs_submitted"] = len(submit_waiting(runtime.current().app))
     if mail:
         out["mail"] = _retried(notify_task)()
     return out
