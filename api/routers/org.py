@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine, Id
@@ -12,12 +12,13 @@ from api.schemas import DoneOut, reply
 from api.schemas_cycles import (
     ImportIn,
     ImportOut,
+    JobOut,
     PersonOut,
     SubstituteIn,
     SubstituteOut,
     UnitPageOut,
 )
-from engine.services import org, orgview
+from engine.services import org, org_import_job, orgview, views
 
 router = APIRouter(tags=["organisation"])
 
@@ -69,9 +70,23 @@ def end_substitute(substitute_id: Id, user: ApiUser, engine: Engine) -> Response
     return reply(DoneOut())
 
 
-@router.post("/org/import", response_model=ImportOut)
-def import_org(body: ImportIn, user: ApiUser, engine: Engine) -> Response:
-    """Units and people from CSV text; `dry_run` (the default) only says what would change."""
+@router.post(
+    "/org/import",
+    response_model=ImportOut,
+    responses={202: {"model": JobOut, "description": "A large import, queued as a job"}},
+)
+def import_org(body: ImportIn, request: Request, user: ApiUser, engine: Engine) -> Response:
+    """Units and people from CSV text; `dry_run` (the default) only says what would change.
+    An import of more than `SAMFLOW_ORG_IMPORT_JOB_ROWS` lines is checked at once (422 for
+    any bad row, nothing written) and then applied by a job in batches: 202, follow
+    `GET /api/jobs/{id}`."""
+    if not body.dry_run and org_import_job.needs_job(engine, body.units_csv, body.people_csv):
+        launcher = request.app.state.document_launcher
+        job_id = org_import_job.request(
+            engine, user.actor, body.units_csv, body.people_csv, launcher.name
+        )
+        launcher.submit(job_id)
+        return reply(JobOut.model_validate(views.job(engine, user.actor, job_id)), 202)
     report = org.import_org(
         engine, user.actor, body.units_csv, body.people_csv, dry_run=body.dry_run
     )

@@ -13,9 +13,9 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -162,9 +162,7 @@ def by_message_id(box: Mailbox) -> dict[str, list[str]]:
 def test_mail_of_a_killed_notifier_goes_out_once_per_message_id(
     app: App, clock: FrozenClock, holding: HoldingMailbox
 ) -> None:
-    app.settings = replace(
-        app.settings, outbox_stale_seconds=60, base_url="https://sam.example.se"
-    )
+    app.settings = replace(app.settings, outbox_stale_seconds=60, base_url="https://sam.example.se")
     build_org(app).start()
     proc = spawn("notify", app.settings.database_url, START.isoformat(), holding.port)
     try:
