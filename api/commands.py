@@ -14,7 +14,17 @@ from api.console import Console
 from engine.db import migrate
 from engine.domain.clock import FrozenClock, local_date
 from engine.domain.errors import InvalidInput, NotReady
-from engine.services import audit, cycles, org, plans, reports, sweeps, tasks, templates
+from engine.services import (
+    audit,
+    cycles,
+    org,
+    org_import_job,
+    plans,
+    reports,
+    sweeps,
+    tasks,
+    templates,
+)
 from engine.services.context import Actor, App
 from engine.settings import Settings
 
@@ -143,16 +153,13 @@ def cmd_org_import(args: argparse.Namespace, c: Console) -> int:
     app = app_of(args)
     units_text = Path(args.units).read_text("utf-8-sig")
     people_text = Path(args.people).read_text("utf-8-sig")
-    report = org.import_org(
-        app,
-        actor_of(app, args.as_),
-        units_text,
-        people_text,
-        units_file=args.units,
-        people_file=args.people,
-        dry_run=args.dry_run,
-        progress=c.progress,
-    )
+    actor = actor_of(app, args.as_)
+    files = {"units_file": args.units, "people_file": args.people, "progress": c.progress}
+    if not args.dry_run and org_import_job.needs_job(app, units_text, people_text):
+        # a large import is written in batches, so the web app keeps the database meanwhile
+        report = org_import_job.apply_in_batches(app, actor, units_text, people_text, **files)
+    else:
+        report = org.import_org(app, actor, units_text, people_text, dry_run=args.dry_run, **files)
     verb = c.t("skulle ändra", "would change") if args.dry_run else c.t("ändrade", "changed")
     c.line(
         f"{verb}: {len(report.units_created)} + {len(report.units_updated)} "

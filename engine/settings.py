@@ -91,6 +91,9 @@ class Settings:
     org_import_job_rows: int = 2000
     #: Rows per batch (one short transaction with its audit events) of such an import.
     org_import_batch_rows: int = 500
+    #: Milliseconds between such batches: another process waiting for SQLite's write lock
+    #: looks again every 100 ms at most, and would otherwise miss the gaps.
+    org_import_pause_ms: int = 100
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

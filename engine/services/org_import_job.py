@@ -164,6 +164,7 @@ def apply_in_batches(
     transaction with its audit events. ``on_batch(phase, seconds)`` hears how long each
     batch's transaction took (the write lock on SQLite)."""
     size = batch_rows or app.settings.org_import_batch_rows
+    pause = app.settings.org_import_pause_ms / 1000
     parsed = parse(app, units_csv, people_csv, units_file, people_file)
     app.preview(lambda tx: authorise(tx, actor, parsed))
     report = ImportReport(applied=True)
@@ -194,6 +195,7 @@ def apply_in_batches(
             _merge(report, app.run(work))
             if on_batch is not None:
                 on_batch(phase, time.perf_counter() - started)
+            time.sleep(pause)  # let writers waiting for the database in (see settings)
             done[0] += len(batch) if phase != "ended" else 0
             progress(done[0], total, phase)
 
