@@ -53,13 +53,14 @@ def pause_after_first_progress() -> None:
 
 def main(argv: list[str]) -> None:
     what, url, start, arg = argv
-    settings = Settings(
+    # a heartbeat every second (from the environment: unknown names are ignored there)
+    settings = Settings.from_env(
+        {"SAMFLOW_JOB_HEARTBEAT_SECONDS": "1"},
         database_url=url,
         smtp_host="127.0.0.1",
         smtp_port=int(arg) if what == "notify" else 25,
         smtp_from="samflow <samflow@sam.example.se>",
         base_url="https://sam.example.se",
-        job_heartbeat_seconds=1,
     )
     app = App(Database.connect(url), Running(datetime.fromisoformat(start)), settings)
     if what == "notify":
