@@ -77,7 +77,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "Not found, or not visible to you"},
     409: {"model": Problem, "description": "Conflict; `unmet` lists what blocks a sign-off"},
     422: {"model": Problem, "description": "Invalid input; `errors` names each bad field"},
-    429: {"model": Problem, "description": "Too many failed sign-ins"},
+    429: {"model": Problem, "description": "Too many failed sign-ins, or too many jobs waiting"},
 }
 
 
