@@ -17,7 +17,9 @@ from tests.api.conftest import Web
 from tests.factories import people_csv, units_csv
 
 UNITS = 5_000
-PROBE_TIMEOUT = 2.0  # seconds another writer waits for the lock before "database is locked"
+#: Another writer waits this long for the lock before "database is locked": long enough
+#: never to fail on a loaded machine; the test compares its waits with the import's length.
+PROBE_TIMEOUT = 30.0
 
 
 class Probe:
@@ -65,17 +67,20 @@ def test_a_large_import_lets_other_writers_in_between_its_batches(web: Web) -> N
     hr = web.api("hr@x.se")
     probe = Probe(url.removeprefix("sqlite:///"))
     probe.thread.start()
+    started = time.perf_counter()
     try:
         got = hr.post(
             "/api/org/import", json={"units_csv": units, "people_csv": people, "dry_run": False}
         )
         web.documents.join(300)
     finally:
+        took = time.perf_counter() - started
         probe.stop.set()
         probe.thread.join()
-    # other writers got the database throughout, none waited as long as their timeout
+    # other writers got the database throughout: the longest wait is about one batch, not
+    # the import (in one transaction it was all of it: 4.3 s of 4.3 s for 5,000 units)
     assert probe.failed == []
-    assert len(probe.waits) >= 10 and max(probe.waits) < PROBE_TIMEOUT
+    assert len(probe.waits) >= 20 and max(probe.waits) < took / 5, (max(probe.waits), took)
     assert got.status_code == 202, got.text[:300]  # queued as a job, applied in batches
     job = hr.get(f"/api/jobs/{got.json()['id']}").json()
     assert job["status"] == "done", job
