@@ -93,6 +93,10 @@ def create_app(
         # default) only queue on the database and burn CPU switching; a few keep it busy.
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.web_threads
+        # jobs a previous process left running are failed; those it left queued start
+        documents.start()
+        if chosen is not documents:
+            chosen.start()
         yield
         engine.db.dispose()
 
@@ -107,9 +111,12 @@ def create_app(
     )
     app.state.engine = engine
     app.state.jinja = environment()
-    app.state.launcher = launcher or launcher_for(engine)
-    # evidence packages are laid out by this server, whatever runs the year's start
-    app.state.document_launcher = ThreadLauncher(engine)
+    chosen = launcher or launcher_for(engine)
+    app.state.launcher = chosen
+    # evidence packages are laid out by this server, whatever runs the year's start; one
+    # thread launcher for both, so its queue of "thread" jobs has a single pump
+    documents = chosen if isinstance(chosen, ThreadLauncher) else ThreadLauncher(engine)
+    app.state.document_launcher = documents
     app.state.admin_links = {}
     errors.install(app)
     for module in API_ROUTERS:

@@ -21,6 +21,7 @@ from engine.services import (
     audit_checkpoint,
     cycles,
     org,
+    org_import_job,
     org_pending,
     plans,
     reports,
@@ -166,16 +167,13 @@ def cmd_org_import(args: argparse.Namespace, c: Console) -> int:
     app = app_of(args)
     units_text = Path(args.units).read_text("utf-8-sig")
     people_text = Path(args.people).read_text("utf-8-sig")
-    report = org.import_org(
-        app,
-        actor_of(app, args.as_),
-        units_text,
-        people_text,
-        units_file=args.units,
-        people_file=args.people,
-        dry_run=args.dry_run,
-        progress=c.progress,
-    )
+    actor = actor_of(app, args.as_)
+    files = {"units_file": args.units, "people_file": args.people, "progress": c.progress}
+    if not args.dry_run and org_import_job.needs_job(app, units_text, people_text):
+        # a large import is written in batches, so the web app keeps the database meanwhile
+        report = org_import_job.apply_in_batches(app, actor, units_text, people_text, **files)
+    else:
+        report = org.import_org(app, actor, units_text, people_text, dry_run=args.dry_run, **files)
     _import_summary(c, report)
     return EXIT_HELD if report.held else 0
 

@@ -35,6 +35,7 @@ from engine.domain.errors import (
     InvalidInput,
     SamflowError,
     TooManyAttempts,
+    TooManyJobs,
 )
 from engine.domain.validation import path_of
 from forms.i18n import N_, tr
@@ -78,7 +79,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "Not found, or not visible to you"},
     409: {"model": Problem, "description": "Conflict; `unmet` lists what blocks a sign-off"},
     422: {"model": Problem, "description": "Invalid input; `errors` names each bad field"},
-    429: {"model": Problem, "description": "Too many failed sign-ins"},
+    429: {"model": Problem, "description": "Too many failed sign-ins, or too many jobs waiting"},
 }
 
 
@@ -199,7 +200,7 @@ def _plain(status: int, code: str, message: str) -> dict[str, Any]:
 
 
 def _headers(exc: SamflowError) -> dict[str, str]:
-    if isinstance(exc, TooManyAttempts):
+    if isinstance(exc, TooManyAttempts | TooManyJobs):
         return {"Retry-After": str(60 * int(exc.details.get("retry_after_minutes", 1)))}
     if status_of(exc) == 401:
         return {"WWW-Authenticate": 'Bearer realm="samflow"'}

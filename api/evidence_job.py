@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 from engine.domain.errors import SamflowError
 from engine.services import evidence, evidence_jobs, job_files, jobs
-from engine.services.context import App
+from engine.services.context import Actor, App
 from forms import evidence_docs
 
 log = logging.getLogger("samflow.evidence")
@@ -27,24 +28,36 @@ def filename(scope: evidence.Scope, ext: str) -> str:
     return f"underlag-{code}-{scope.year}{tail}.{ext}"
 
 
+def _make(
+    app: App,
+    job_id: int,
+    order: evidence_jobs.Order,
+    actor: Actor,
+    progress: Callable[[int, int, str], None],
+) -> tuple[str, bytes, evidence.Built]:
+    progress(0, 0, "data")
+    built = evidence.build(app, actor, order.scope)
+    doc = built.document(actor.label)
+    content = evidence_docs.evidence_pdf(
+        doc,
+        order.lang,
+        units_per_part=app.settings.evidence_units_per_part,
+        workers=1,
+        progress=progress,
+    )
+    name = filename(order.scope, "pdf")
+    job_files.store(app, job_id, name, "application/pdf", content)
+    return name, content, built
+
+
 def run(app: App, job_id: int) -> None:
     """Build, lay out and store the package; the job row holds the outcome."""
     job, actor = jobs.begin(app, job_id)
     order = evidence_jobs.order_of(job)
     progress = jobs.progress_sink(app, job_id)
     try:
-        progress(0, 0, "data")
-        built = evidence.build(app, actor, order.scope)
-        doc = built.document(actor.label)
-        content = evidence_docs.evidence_pdf(
-            doc,
-            order.lang,
-            units_per_part=app.settings.evidence_units_per_part,
-            workers=1,
-            progress=progress,
-        )
-        name = filename(order.scope, "pdf")
-        job_files.store(app, job_id, name, "application/pdf", content)
+        with jobs.heartbeat(app, job_id):
+            name, content, built = _make(app, job_id, order, actor, progress)
     except SamflowError as exc:
         jobs.fail(app, job_id, exc.message("en"))
         return

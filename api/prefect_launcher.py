@@ -17,6 +17,7 @@ import os
 from collections.abc import Coroutine
 from pathlib import Path
 
+from engine.services import job_queue, jobs
 from engine.services.context import App
 
 DEFAULT_DEPLOYMENT = "start-annual-cycles/annual"
@@ -34,10 +35,25 @@ class PrefectLauncher:
     def __init__(self, app: App | None = None, *, deployment: str | None = None) -> None:
         """The deployment comes from ``SAMFLOW_ANNUAL_DEPLOYMENT`` (the app's settings)."""
         configured = app.settings.annual_deployment if app is not None else DEFAULT_DEPLOYMENT
+        self.app = app
         self.deployment = deployment or configured
 
+    def start(self) -> None:
+        """Nothing runs here: the sweep flow recovers stale jobs and submits waiting ones."""
+
     def submit(self, job_id: int) -> str | None:
-        """Create the flow run and return its id (the job's external reference)."""
+        """Create flow runs for the queued jobs the limits admit (``job_queue``), this one
+        among them if its turn has come; returns its flow run id then, else None (it waits;
+        the run that frees a place, or the sweep flow, submits it)."""
+        if self.app is None:
+            return self._run(job_id)
+        refs = {}
+        for admitted in job_queue.admit(self.app, self.name):
+            refs[admitted] = self._run(admitted)
+            jobs.set_external_ref(self.app, admitted, refs[admitted])
+        return refs.get(job_id)
+
+    def _run(self, job_id: int) -> str:
         keep_uvicorn_logs()
         from prefect.deployments import run_deployment
 

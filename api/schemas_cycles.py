@@ -219,6 +219,8 @@ class JobOut(Out):
     runner: str
     created_at: datetime
     finished_at: datetime | None
+    #: While queued: its place in the queue (1 = next to start).
+    position: int | None = None
 
 
 class StageLabelOut(BaseModel):

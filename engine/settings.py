@@ -99,6 +99,28 @@ class Settings(BaseSettings):
     audit_checkpoint_dir: str = ""
     #: The sweep writes a checkpoint when the log has grown and the latest is this old.
     audit_checkpoint_minutes: int = 60
+    #: Seconds between the heartbeats a running job writes (one small UPDATE each).
+    job_heartbeat_seconds: int = 30
+    #: A running job without a heartbeat for this long died with its process: the sweep
+    #: (and the job runner when it starts) fails it, saying so to the person.
+    job_stale_seconds: int = 300
+    #: A notification left "sending" this long was taken by a notifier that died: it is
+    #: sent again (same Message-ID, so the receiver can drop a duplicate).
+    outbox_stale_seconds: int = 600
+    #: Background jobs (evidence packages, starting the year, large imports) running at
+    #: once, overall and per person; the others wait in the queue, in order.
+    jobs_max_running: int = 2
+    jobs_max_running_per_person: int = 1
+    #: Jobs one person may have waiting; one more is refused (429) until one has run.
+    jobs_max_queued_per_person: int = 3
+    #: An organisation import with more rows than this (units + people lines) runs as a
+    #: background job in batches, so other writers get the database between batches.
+    org_import_job_rows: int = 2000
+    #: Rows per batch (one short transaction with its audit events) of such an import.
+    org_import_batch_rows: int = 500
+    #: Milliseconds between such batches: another process waiting for SQLite's write lock
+    #: looks again every 100 ms at most, and would otherwise miss the gaps.
+    org_import_pause_ms: int = 100
 
     def __init__(self, **values: Any) -> None:
         try:

@@ -11,6 +11,7 @@ Refusals (not permitted, bad input) are not retried: they would only fail again.
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -23,7 +24,7 @@ from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
 from engine.domain.errors import ConcurrentChange, SamflowError
-from engine.services import cycles, jobs
+from engine.services import cycles, job_queue, jobs
 from engine.services.context import Actor, App
 from flows import runtime
 from flows.work import BATCH, Progress, Request, request_for, start_in_batches
@@ -82,13 +83,18 @@ def start_annual_cycles(
     def run_batch(number: int, text: str, units: list[int]) -> cycles.BatchResult:
         return batch(number, req.year, text, units, req.actor)
 
+    beating: AbstractContextManager[None] = (
+        jobs.heartbeat(app, job_id) if job_id is not None else nullcontext()
+    )
     try:
-        outcome = start_in_batches(
-            app, req, batch_size=batch_size, run_batch=run_batch, progress=_progress(app, req)
-        )
+        with beating:
+            outcome = start_in_batches(
+                app, req, batch_size=batch_size, run_batch=run_batch, progress=_progress(app, req)
+            )
     except Exception as exc:
         if job_id is not None:
             jobs.fail(app, job_id, _text(exc))
+            submit_waiting(app)
         raise
     summary = outcome.summary()
     create_markdown_artifact(_markdown(summary), description="Starting the year")
@@ -104,10 +110,31 @@ def start_annual_cycles(
     if outcome.failed:
         if job_id is not None:
             jobs.fail(app, job_id, f"{len(outcome.failed)} batch(es) failed", _job_result(summary))
+            submit_waiting(app)
         raise RuntimeError(f"batches failed (run the flow again to finish): {outcome.failed}")
     if job_id is not None:
         jobs.finish(app, job_id, _job_result(summary))
+        submit_waiting(app)
     return summary
+
+
+def submit_waiting(app: App) -> list[int]:
+    """A job's place came free: run the next queued ``prefect`` jobs the limits admit
+    (``job_queue``), each as a run of the annual deployment. The web app's launcher does the
+    same when a job is asked for; the sweep flow does it too, in case a run died first."""
+    from prefect.deployments import run_deployment
+
+    admitted = job_queue.admit(app, "prefect")
+    for job_id in admitted:
+        run = run_deployment(  # type: ignore[call-arg]  # _sync: the sync path
+            app.settings.annual_deployment,
+            parameters={"job_id": job_id},
+            timeout=0,
+            as_subflow=False,
+            _sync=True,
+        )
+        jobs.set_external_ref(app, job_id, str(getattr(run, "id", "")))
+    return admitted
 
 
 def _progress(app: App, req: Request, every: float = PROGRESS_SECONDS) -> Progress:

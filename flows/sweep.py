@@ -19,6 +19,7 @@ from prefect.cache_policies import NONE
 
 from engine.services import sweeps
 from flows import runtime
+from flows.annual import submit_waiting
 from flows.work import checkpoint_once, digest_once, notify_once, sweep_once
 
 
@@ -56,6 +57,7 @@ def sweep(batch: int = sweeps.BATCH, mail: bool = True) -> dict[str, Any]:
     """Reminders and escalations, then the e-mails about them (and about new tasks), then
     the audit checkpoint when due."""
     out: dict[str, Any] = {"sweep": _retried(sweep_task)(batch)}
+    out["jobs_submitted"] = len(submit_waiting(runtime.current().app))
     if mail:
         out["mail"] = _retried(notify_task)()
     out["audit"] = checkpoint_task()

@@ -103,7 +103,12 @@ class MailFailed(RuntimeError):
 
 def sweep_once(rt: Runtime, batch: int = sweeps.BATCH) -> dict[str, int]:
     r = sweeps.sweep(rt.app, batch=batch)
-    return {"checked": r.checked, "reminded": r.reminded, "escalated": r.escalated}
+    return {
+        "checked": r.checked,
+        "reminded": r.reminded,
+        "escalated": r.escalated,
+        "jobs_failed": len(r.jobs_failed),
+    }
 
 
 def checkpoint_once(rt: Runtime) -> dict[str, Any]:

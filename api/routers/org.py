@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine, Id
@@ -13,6 +13,7 @@ from api.schemas_cycles import (
     ConfirmImportIn,
     ImportIn,
     ImportOut,
+    JobOut,
     PendingImportOut,
     PersonOut,
     RefuseImportIn,
@@ -20,7 +21,7 @@ from api.schemas_cycles import (
     SubstituteOut,
     UnitPageOut,
 )
-from engine.services import org, org_pending, orgview
+from engine.services import org, org_import_job, org_pending, orgview, views
 from engine.services.org import ImportReport
 
 router = APIRouter(tags=["organisation"])
@@ -76,13 +77,31 @@ def end_substitute(substitute_id: Id, user: ApiUser, engine: Engine) -> Response
 @router.post(
     "/org/import",
     response_model=ImportOut,
-    responses={202: {"model": ImportOut, "description": "Held for a second HR person"}},
+    responses={
+        202: {
+            "model": ImportOut | JobOut,
+            "description": "Held for a second HR person (`held`), or a large import queued as "
+            "a job",
+        }
+    },
 )
-def import_org(body: ImportIn, user: ApiUser, engine: Engine) -> Response:
+def import_org(body: ImportIn, request: Request, user: ApiUser, engine: Engine) -> Response:
     """Units and people from CSV text; `dry_run` (the default) only says what would change.
     Only what you administer may change (403 names each row that goes outside it). An
     import that would end too many roles is held (202, `held`) until a second HR person
-    confirms it."""
+    confirms it. An import of more than `SAMFLOW_ORG_IMPORT_JOB_ROWS` lines is checked at
+    once (422 for any bad row, nothing written) and then applied by a job in batches: 202,
+    follow `GET /api/jobs/{id}`."""
+    if not body.dry_run and org_import_job.needs_job(engine, body.units_csv, body.people_csv):
+        launcher = request.app.state.document_launcher
+        queued = org_import_job.request(
+            engine, user.actor, body.units_csv, body.people_csv, launcher.name
+        )
+        if queued.held is not None:
+            return _import_reply(queued.held)
+        assert queued.job_id is not None
+        launcher.submit(queued.job_id)
+        return reply(JobOut.model_validate(views.job(engine, user.actor, queued.job_id)), 202)
     report = org.import_org(
         engine, user.actor, body.units_csv, body.people_csv, dry_run=body.dry_run
     )

@@ -11,8 +11,8 @@ from api.deps import Engine, Id, PageUser, PostedForm, lang_of
 from api.errors import field_messages, problem
 from api.pages import redirect, render
 from api.routers.pages_tasks import parse_date
-from engine.domain.errors import InvalidInput, SamflowError
-from engine.services import org, org_pending, orgview
+from engine.domain.errors import InvalidInput, NotFound, SamflowError
+from engine.services import org, org_import_job, org_pending, orgview, views
 from engine.services.accounts import Principal
 
 router = APIRouter()
@@ -131,9 +131,18 @@ def import_org(request: Request, engine: Engine, posted: PostedForm) -> Response
     try:
         units_csv = _text(posted, "units_file", "units_csv")
         people_csv = _text(posted, "people_file", "people_csv")
-        report = org.import_org(
-            engine, posted.principal.actor, units_csv, people_csv, dry_run=dry_run
-        )
+        if not dry_run and org_import_job.needs_job(engine, units_csv, people_csv):
+            launcher = request.app.state.document_launcher
+            actor = posted.principal.actor
+            queued = org_import_job.request(engine, actor, units_csv, people_csv, launcher.name)
+            if queued.job_id is not None:
+                launcher.submit(queued.job_id)
+                return redirect(f"/org/import/jobs/{queued.job_id}")
+            report = queued.held
+        else:
+            report = org.import_org(
+                engine, posted.principal.actor, units_csv, people_csv, dry_run=dry_run
+            )
     except SamflowError as e:
         exc = e
     return _import(
@@ -166,6 +175,14 @@ def refuse_import(request: Request, engine: Engine, posted: PostedForm, pending_
     except SamflowError as exc:
         return _import(request, engine, posted.principal, exc=exc)
     return redirect("/org/import", done="import_refused")
+
+
+@router.get("/org/import/jobs/{job_id}")
+def import_job_page(request: Request, engine: Engine, user: PageUser, job_id: Id) -> Response:
+    job = views.job(engine, user.actor, job_id)
+    if job.kind != org_import_job.KIND:
+        raise NotFound("job", job_id)
+    return render(request, "import_job.html", job=job)
 
 
 def _text(posted: PostedForm, file_field: str, text_field: str) -> str:

@@ -382,7 +382,13 @@ class Job(Base):
     production)."""
 
     __tablename__ = "job"
-    __table_args__ = (Index("ix_job_kind_created", "kind", "created_at"),)
+    __table_args__ = (
+        Index("ix_job_kind_created", "kind", "created_at"),
+        # the queue and recovery read unfinished jobs only
+        _partial(
+            "ix_job_unfinished", "status", "id", where=text("status IN ('queued', 'running')")
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     params: Mapped[str] = mapped_column(Text)  # JSON
@@ -398,3 +404,6 @@ class Job(Base):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    #: Last sign of life of whatever runs the job (``jobs.heartbeat``); a running job whose
+    #: heartbeat is older than ``SAMFLOW_JOB_STALE_SECONDS`` died with its process.
+    heartbeat_at: Mapped[datetime | None]

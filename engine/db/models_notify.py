@@ -39,6 +39,12 @@ class Notification(Base):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        Index(
+            "ix_notification_sending",
+            "heartbeat_at",
+            sqlite_where=text("status = 'sending'"),
+            postgresql_where=text("status = 'sending'"),
+        ),
         CheckConstraint("(event_id IS NULL) <> (digest_week IS NULL)", name="one_subject"),
     )
     id: Mapped[int] = mapped_column(
@@ -57,6 +63,12 @@ class Notification(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    #: When a notifier took the row to send it (``sending``); a row left ``sending`` longer
+    #: than ``SAMFLOW_OUTBOX_STALE_SECONDS`` was taken by a notifier that died: it is sent
+    #: again, under the same Message-ID, so the receiver can drop a duplicate.
+    heartbeat_at: Mapped[datetime | None]
+    #: The Message-ID of the mail this row went (or goes) out in, set when first taken.
+    message_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class NotifyCursor(Base):

@@ -6,6 +6,7 @@
     │   ├── ImportNotPermitted        an import touches units or roles outside your rights
     │   ├── NotAuthenticated  → 401   no valid sign-in (password, session or API token)
     │   └── TooManyAttempts   → 429   sign-in refused for a while after repeated failures
+    ├── TooManyJobs       → 429   too many background jobs waiting for this person
     ├── NotReady          → 503       the system is not set up for this yet (schema, config)
     ├── Conflict          → 409       the state of things does not allow it now
     │   ├── TransitionNotAllowed      event not allowed in the current state
@@ -113,6 +114,18 @@ class TooManyAttempts(NotPermitted):
             f"för många misslyckade inloggningar; försök igen om {minutes} minuter",
         )
         self.details["retry_after_minutes"] = minutes
+
+
+class TooManyJobs(SamflowError):
+    code = "too_many_jobs"
+    category = "rate_limited"
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(
+            f"you already have {cap} jobs waiting; wait until one has started",
+            f"du har redan {cap} jobb som väntar; vänta tills ett har startat",
+        )
+        self.details["retry_after_minutes"] = 1
 
 
 class Conflict(SamflowError):

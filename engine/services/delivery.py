@@ -1,24 +1,32 @@
-"""Sending pending notifications exactly once: take, send, record the outcome.
+"""Sending pending notifications: take, send, record the outcome; at least once.
 
 Pending rows (``notify.expand_*``) are grouped into one mail per person and kind. A mail's
 rows are *taken* before it is sent, with a guarded update (``status = 'pending'`` ->
-``sending``) in a small transaction of their own: only the run whose update went through
-sends it, so a retried flow or two notifiers at once never mail twice. After sending the
-rows turn ``sent``, or ``refused`` (the server's reason kept, never retried), or
-``dropped`` (the task closed or the person left before the mail went). When the server
-cannot be reached the rows go back to ``pending`` and the run stops: the next run sends
-them. A crash between the server's "OK" and our "sent" leaves them ``sending`` and that
-mail is not repeated: at most once beats twice, and the weekly digest covers it.
+``sending``, with the time taken as the rows' heartbeat) in a small transaction of their
+own: only the run whose update went through sends it, so a retried flow or two notifiers at
+once never mail twice. The take also gives the rows the mail's Message-ID
+(``<notification-{id}.{hash}@{host}>``), kept for good. After sending the rows turn
+``sent``, or ``refused`` (the server's reason kept, never retried), or ``dropped`` (the task
+closed or the person left before the mail went). When the server cannot be reached the
+rows go back to ``pending`` and the run stops: the next run sends them.
+
+A notifier killed between taking and recording leaves rows ``sending``. Once they are older
+than ``SAMFLOW_OUTBOX_STALE_SECONDS`` the next run puts them back to ``pending``
+(``requeue_stale``) and sends them again as the same mail, under the same Message-ID: if the
+first copy did reach the server, the receiver sees a duplicate Message-ID and can drop it;
+if it did not, the mail is not lost.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import and_, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -45,6 +53,7 @@ class Report:
     notifications: int = 0  # rows sent
     already: int = 0  # mails another run took first
     skipped: int = 0  # events with nobody to tell (task closed, role not held)
+    requeued: int = 0  # rows a notifier that died left sending, put back to pending
     dropped: int = 0  # rows not sent: task closed or person gone by then
     refused: list[str] = field(default_factory=list)
     failed: str | None = None  # why this run stopped early; the rest stays pending
@@ -65,20 +74,23 @@ def send(app: App, mailer: Mailer, now: datetime, kinds: Sequence[str]) -> Repor
         pending = list(
             s.execute(
                 select(Notification.id, Notification.person_id, Notification.kind)
-                .add_columns(Notification.digest_week, Notification.task_id)
+                .add_columns(
+                    Notification.digest_week, Notification.task_id, Notification.message_id
+                )
                 .where(Notification.status == "pending", Notification.kind.in_(list(kinds)))
                 .order_by(Notification.person_id, Notification.kind, Notification.id)
             )
         )
-        groups: dict[tuple[int, str, str | None], list[Any]] = defaultdict(list)
+        # a mail sent before (requeued after a crash) goes again as itself: same rows, same id
+        groups: dict[tuple[int, str, str | None, str | None], list[Any]] = defaultdict(list)
         for r in pending:
-            groups[(r.person_id, r.kind, r.digest_week)].append(r)
-        people = _people(s, {p for p, _, _ in groups})
+            groups[(r.person_id, r.kind, r.digest_week, r.message_id)].append(r)
+        people = _people(s, {p for p, _, _, _ in groups})
         lines = task_lines(app, s, {r.task_id for r in pending if r.task_id is not None}, now)
         digests = _digest_tasks(app, s, now) if "digest" in kinds and groups else {}
     try:
-        for (person, kind, week), rows in groups.items():
-            won = _take(app, [r.id for r in rows])
+        for (person, kind, week, _), rows in groups.items():
+            won, message_id = _take(app, [r.id for r in rows], now)
             if not won:
                 report.already += 1
                 continue
@@ -90,7 +102,7 @@ def send(app: App, mailer: Mailer, now: datetime, kinds: Sequence[str]) -> Repor
                 continue
             letter = _letter(app, kind, who, tasks, week)
             try:
-                mailer.send(_message(app, letter, now))
+                mailer.send(_message(app, letter, now, message_id))
             except MailRefused as exc:
                 _finish(app, won, "refused", now, who.email, str(exc)[:500])
                 report.refused.append(who.email)
@@ -135,9 +147,19 @@ def _letter(app: App, kind: str, who: Addressee, tasks: list[MailTask], week: st
     )
 
 
-def _message(app: App, letter: Letter, now: datetime) -> EmailMessage:
+def _message(app: App, letter: Letter, now: datetime, message_id: str) -> EmailMessage:
     settings = app.settings
-    return compose(letter, sender=settings.smtp_from, stamp=now, primary=settings.lang)
+    msg = compose(letter, sender=settings.smtp_from, stamp=now, primary=settings.lang)
+    msg.replace_header("Message-ID", message_id)
+    return msg
+
+
+def message_id_of(app: App, ids: Sequence[int]) -> str:
+    """The Message-ID of the mail for these notification rows: the same rows, the same id,
+    whichever run sends them (``<notification-12.3f9a0c1d2e4b5a67@sam.example.se>``)."""
+    digest = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:16]
+    host = urlsplit(app.settings.base_url).hostname or "localhost"
+    return f"<notification-{min(ids)}.{digest}@{host}>"
 
 
 # --- rows ---------------------------------------------------------------------------------
@@ -153,15 +175,44 @@ def insert_ignoring_duplicates(
     return done
 
 
-def _take(app: App, ids: list[int]) -> set[int]:
+def _take(app: App, ids: list[int], now: datetime) -> tuple[set[int], str]:
+    """Take the rows still pending; returns them and the mail's Message-ID (the one they
+    had from an earlier take, else a new one made from them)."""
     with app.db.write() as s:
         stmt = (
             update(Notification)
             .where(Notification.id.in_(ids), Notification.status == "pending")
-            .values(status="sending")
+            .values(status="sending", heartbeat_at=now)
+            .returning(Notification.id, Notification.message_id)
+        )
+        taken = s.execute(stmt).all()
+        won = {row_id for row_id, _ in taken}
+        if not won:
+            return won, ""
+        known = {mid for _, mid in taken if mid}
+        message_id = min(known) if known else message_id_of(app, sorted(won))
+        if not known:
+            s.execute(
+                update(Notification)
+                .where(Notification.id.in_(list(won)))
+                .values(message_id=message_id)
+            )
+        return won, message_id
+
+
+def requeue_stale(app: App) -> int:
+    """Put rows left ``sending`` by a notifier that died back to ``pending`` (they keep their
+    Message-ID); returns how many. Rows taken before heartbeats existed count as stale."""
+    with app.db.write() as s:
+        cutoff = app.clock.now() - timedelta(seconds=app.settings.outbox_stale_seconds)
+        stale = (Notification.heartbeat_at < cutoff) | Notification.heartbeat_at.is_(None)
+        stmt = (
+            update(Notification)
+            .where(Notification.status == "sending", stale)
+            .values(status="pending")
             .returning(Notification.id)
         )
-        return set(s.scalars(stmt))
+        return len(s.scalars(stmt).all())
 
 
 def _finish(

@@ -48,7 +48,7 @@ def fetch(app: App, actor: Actor, job_id: int) -> tuple[FileInfo, bytes]:
     views.job(app, actor, job_id)  # the job's own visibility: its starter, or rights over its units
     with app.read() as s:
         row = s.scalar(select(JobFile).where(JobFile.job_id == job_id))
-        if row is None:
+        if row is None or row.filename.startswith("input/"):  # what a job reads is not offered
             raise NotFound("file", job_id)
         return _info(row), row.content
 

@@ -9,8 +9,11 @@ so they never hold the work's locks.
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,10 +25,18 @@ from engine.domain.errors import InvalidInput, NotFound, SamflowError
 from engine.services import cycles
 from engine.services.context import Actor, App, Tx
 
+log = logging.getLogger("samflow.jobs")
+
 JOBS_CHAIN = "jobs"
 #: ``start_year`` runs here (``run``); ``evidence`` is laid out by the door that renders
-#: documents (``api.evidence_job``) through ``begin`` / ``finish`` / ``fail``.
-KINDS = ("start_year", "evidence")
+#: documents (``api.evidence_job``) through ``begin`` / ``finish`` / ``fail``;
+#: ``org_import`` is a large organisation import (``org_import_job``).
+KINDS = ("start_year", "evidence", "org_import")
+#: What a job whose process died says (``recovery.fail_stale_jobs``), in both languages.
+STOPPED = (
+    "avbröts: processen upphörde oväntat; starta det igen",
+    "stopped: the process ended unexpectedly; start it again",
+)
 
 
 @dataclass(frozen=True)
@@ -44,12 +55,21 @@ class JobView:
     created_by: int | None
     created_at: datetime
     finished_at: datetime | None
+    heartbeat_at: datetime | None = None
+    #: For a queued job: its place in the queue (1 = next to start).
+    position: int | None = None
 
     @property
     def percent(self) -> int:
         if self.status == "done":
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+    def reason(self, lang: str) -> str | None:
+        """Why it failed, in the person's language when the engine wrote the reason."""
+        if self.error == STOPPED[1]:
+            return STOPPED[0] if lang == "sv" else STOPPED[1]
+        return self.error
 
 
 def create(app: App, actor: Actor, kind: str, params: dict[str, Any], runner: str) -> int:
@@ -58,6 +78,9 @@ def create(app: App, actor: Actor, kind: str, params: dict[str, Any], runner: st
         raise InvalidInput.field("kind", f"unknown job kind {kind!r}", f"okänd jobbtyp {kind!r}")
 
     def work(tx: Tx) -> int:
+        from engine.services import job_queue
+
+        job_queue.make_room(tx, actor, app.settings.jobs_max_queued_per_person)
         job = Job(
             kind=kind,
             params=json.dumps(params),
@@ -90,11 +113,14 @@ def set_external_ref(app: App, job_id: int, ref: str) -> None:
 
 
 def get(app: App, job_id: int) -> JobView:
+    from engine.services import job_queue
+
     with app.read() as s:
         job = s.get(Job, job_id)
         if job is None:
             raise NotFound("job", job_id)
-        return _view(job)
+        position = job_queue.position(s, job) if job.status == "queued" else None
+        return _view(job, position)
 
 
 def recent(app: App, kind: str, limit: int = 10) -> list[JobView]:
@@ -107,7 +133,7 @@ def recent(app: App, kind: str, limit: int = 10) -> list[JobView]:
         ]
 
 
-def _view(j: Job) -> JobView:
+def _view(j: Job, position: int | None = None) -> JobView:
     return JobView(
         j.id,
         j.kind,
@@ -123,6 +149,8 @@ def _view(j: Job) -> JobView:
         j.created_by,
         j.created_at,
         j.finished_at,
+        j.heartbeat_at,
+        position,
     )
 
 
@@ -138,9 +166,40 @@ def progress_sink(app: App, job_id: int, every: float = 0.5) -> Callable[[int, i
         now = time.perf_counter()
         if now - last[0] >= every or (total and done >= total):
             last[0] = now
-            _update(app, job_id, done=done, total=total, message=what)
+            beat = app.clock.now()
+            _update(app, job_id, done=done, total=total, message=what, heartbeat_at=beat)
 
     return report
+
+
+@contextmanager
+def heartbeat(app: App, job_id: int, every: float | None = None) -> Iterator[None]:
+    """While the block runs, a daemon thread writes the job's heartbeat every ``every``
+    seconds (``SAMFLOW_JOB_HEARTBEAT_SECONDS``): one small UPDATE, in its own transaction,
+    so a long step without progress (laying out one PDF part) still shows the process lives.
+    When the process dies the beats stop, and ``recovery`` fails the job."""
+    interval = float(every if every is not None else app.settings.job_heartbeat_seconds)
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(interval):
+            try:
+                with app.db.write() as s:
+                    s.execute(
+                        update(Job)
+                        .where(Job.id == job_id, Job.status == "running")
+                        .values(heartbeat_at=app.clock.now())
+                    )
+            except Exception:  # a missed beat is not the work's failure; the next may pass
+                log.warning("heartbeat of job %s failed", job_id, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"samflow-heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def run(app: App, job_id: int, *, batch_size: int = cycles.BATCH) -> JobView:
@@ -151,10 +210,11 @@ def run(app: App, job_id: int, *, batch_size: int = cycles.BATCH) -> JobView:
         raise InvalidInput.field(
             "kind", f"{job.kind} jobs run elsewhere", f"{job.kind}-jobb körs på annat sätt"
         )
-    _update(app, job_id, status="running", started_at=app.clock.now(), error=None)
+    _running(app, job_id)
     try:
         actor = _actor(app, job.created_by)
-        result = _start_year(app, actor, job.params, progress_sink(app, job_id), batch_size)
+        with heartbeat(app, job_id):
+            result = _start_year(app, actor, job.params, progress_sink(app, job_id), batch_size)
     except SamflowError as exc:
         _finish(app, job_id, "failed", error=exc.message("en"))
         raise
@@ -211,8 +271,13 @@ def begin(app: App, job_id: int) -> tuple[JobView, Actor]:
     """Mark the job running; returns it and whom the work acts for (who asked for it)."""
     job = get(app, job_id)
     actor = _actor(app, job.created_by)
-    _update(app, job_id, status="running", started_at=app.clock.now(), error=None)
+    _running(app, job_id)
     return get(app, job_id), actor
+
+
+def _running(app: App, job_id: int) -> None:
+    now = app.clock.now()
+    _update(app, job_id, status="running", started_at=now, heartbeat_at=now, error=None)
 
 
 def finish(app: App, job_id: int, result: dict[str, Any]) -> JobView:

@@ -46,11 +46,12 @@ EVENT_KINDS = tuple(KIND_OF.values())
 
 def send_pending(app: App, mailer: Mailer) -> Report:
     """Mail everyone concerned by the task events since the last run (and anything a
-    failed run left pending)."""
+    failed run left pending, or a notifier that died left sending)."""
     now = app.clock.now()
+    requeued = delivery.requeue_stale(app)
     expanded, nobody = expand_events(app, now)
     report = delivery.send(app, mailer, now, EVENT_KINDS)
-    report.expanded, report.skipped = expanded, nobody
+    report.expanded, report.skipped, report.requeued = expanded, nobody, requeued
     return report
 
 
@@ -58,9 +59,10 @@ def send_digest(app: App, mailer: Mailer, *, week: str | None = None) -> Report:
     """One mail per person with all their open tasks, once per ISO week (``2027-W03``)."""
     now = app.clock.now()
     week = week or iso_week(local_date(now))
+    requeued = delivery.requeue_stale(app)
     report_rows = expand_digest(app, now, week)
     report = delivery.send(app, mailer, now, ("digest",))
-    report.expanded = report_rows
+    report.expanded, report.requeued = report_rows, requeued
     return report
 
 

@@ -45,12 +45,15 @@ class SweepReport:
     escalated: int = 0
     batches: int = 0
     escalations: list[tuple[int, int, str]] = field(default_factory=list)  # task, level, to
+    jobs_failed: list[int] = field(default_factory=list)  # stale jobs failed (recovery)
 
 
 def sweep(
     app: App, *, batch: int = BATCH, progress: Progress = no_progress, max_batches: int = 10_000
 ) -> SweepReport:
-    report = SweepReport()
+    from engine.services import recovery
+
+    report = SweepReport(jobs_failed=recovery.fail_stale_jobs(app))
     for _ in range(max_batches):
         seen = app.run(lambda tx: _sweep_batch(app, tx, batch, report))
         report.batches += 1

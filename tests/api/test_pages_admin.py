@@ -125,8 +125,9 @@ def test_start_the_year_with_a_progress_page(web: Web) -> None:
 def test_job_page_refreshes_itself_while_running(web: Web) -> None:
     from engine.services import jobs
 
+    # a job another runner will take (the web app's own launcher would start a thread one)
     job_id = jobs.create(
-        web.engine, web.org.actor("hr@x.se"), "start_year", {"year": 2029}, "thread"
+        web.engine, web.org.actor("hr@x.se"), "start_year", {"year": 2029}, "prefect"
     )
     page = web.browser("hr@x.se").get(f"/jobs/{job_id}")
     assert '<meta http-equiv="refresh" content="1">' in page.text and "<progress" in page.text

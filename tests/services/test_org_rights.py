@@ -21,6 +21,7 @@ from engine.services import (
     evidence_jobs,
     job_files,
     org,
+    org_import_job,
     org_pending,
     orgview,
     tasks,
@@ -286,3 +287,29 @@ def test_the_system_still_imports_anything(app: App) -> None:
     report = org.import_org(app, SYSTEM, UNITS, without(PEOPLE, "m1@x.se", "so1@x.se"))
     assert report.applied and len(report.roles_ended) == 2 and report.held is None
     assert o.units["U1"] and current_roles(app) == ROLES - 2
+
+
+def test_a_batched_import_is_held_to_the_same_rights(app: App) -> None:
+    """A large import takes the batched path (``org_import_job``): it must refuse, end and
+    hold exactly as the one-transaction import does, before any batch is written."""
+    o = build(app)
+    units = renamed(UNITS, "U3", "Kapad enhet")
+    people = PEOPLE + "dir1@x.se,Dina Avdelningsdirektör,director,ADM,2027-01-01,\n"
+    for queue in (False, True):
+        with pytest.raises(ImportNotPermitted):
+            if queue:
+                org_import_job.request(app, o.actor("dir1@x.se"), units, people, "thread")
+            else:
+                org_import_job.apply_in_batches(app, o.actor("dir1@x.se"), units, people)
+    with app.read() as s:
+        assert s.scalar(select(OrgUnit.name).where(OrgUnit.code == "U3")) == "Enhet 3"
+    mine = without(PEOPLE, "dir@x.se", "hr@x.se", "hr2@x.se", "hso@x.se", "dep2@x.se")
+    mine = without(mine, "m3@x.se", "so3@x.se")
+    report = org_import_job.apply_in_batches(app, o.actor("dir1@x.se"), UNITS, mine, batch_rows=2)
+    assert report.roles_ended == [] and current_roles(app) == ROLES
+    fewer = without(PEOPLE, "m1@x.se", "so1@x.se", "emp@x.se")
+    held = org_import_job.request(app, o.actor("hr@x.se"), UNITS, fewer, "thread")
+    assert held.job_id is None and held.held is not None and held.held.held is not None
+    assert current_roles(app) == ROLES and events(app, "org.import_held") == 1
+    batched = org_import_job.apply_in_batches(app, o.actor("hr@x.se"), UNITS, fewer)
+    assert batched.held == held.held.held and not batched.applied
