@@ -43,6 +43,9 @@ def serve_app(settings: Settings, host: str, port: int, c: Console) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.proxies import uvicorn_options
+
+    options = uvicorn_options(settings)  # a bad SAMFLOW_TRUSTED_PROXIES stops here
 
     app = create_app(settings)
     c.line(
@@ -51,7 +54,7 @@ def serve_app(settings: Settings, host: str, port: int, c: Console) -> int:
             f"samflow is serving on http://{host}:{port}/ (Ctrl-C stops)",
         )
     )
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.run(app, host=host, port=port, log_level="info", **options)
     return 0
 
 
@@ -62,6 +65,9 @@ def reg_user(sub: Sub) -> None:
     p = g.add_parser("set-password", help="set a person's password (asked for, or from stdin)")
     p.add_argument("email")
     p.add_argument("--password-stdin", action="store_true", help="read it from standard input")
+    p.add_argument(
+        "--revoke-tokens", action="store_true", help="also revoke the person's API tokens"
+    )
     p.set_defaults(handler=cmd_set_password)
 
 
@@ -75,8 +81,12 @@ def cmd_set_password(args: argparse.Namespace, c: Console) -> int:
         password = getpass.getpass(c.t("Nytt lösenord: ", "New password: "))
         if getpass.getpass(c.t("Igen: ", "Again: ")) != password:
             raise InvalidInput.field("password", "the passwords differ", "lösenorden är olika")
-    accounts.set_password(app, Actor.system("cli"), args.email, password)
+    ended = accounts.set_password(
+        app, Actor.system("cli"), args.email, password, revoke_tokens=args.revoke_tokens
+    )
     c.line(c.t(f"lösenordet är satt för {args.email}", f"password set for {args.email}"))
+    if args.revoke_tokens:
+        c.line(c.t(f"{ended.tokens} API-token återkallade", f"{ended.tokens} API tokens revoked"))
     return 0
 
 
