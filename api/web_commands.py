@@ -9,6 +9,7 @@ import secrets
 import sys
 from typing import Any
 
+from api import proxies
 from api.console import Console
 from engine.db import migrate
 from engine.domain.errors import InvalidInput, SamflowError
@@ -43,19 +44,28 @@ def serve_app(settings: Settings, host: str, port: int, c: Console) -> int:
     import uvicorn
 
     from api.app import create_app
-    from api.proxies import uvicorn_options
 
-    options = uvicorn_options(settings)  # a bad SAMFLOW_TRUSTED_PROXIES stops here
-
-    app = create_app(settings)
+    proxies.trusted(settings)  # a bad SAMFLOW_TRUSTED_PROXIES stops here, before any work
+    config = server_config(create_app(settings), settings, host, port)
     c.line(
         c.t(
             f"samflow körs på http://{host}:{port}/ (Ctrl-C avslutar)",
             f"samflow is serving on http://{host}:{port}/ (Ctrl-C stops)",
         )
     )
-    uvicorn.run(app, host=host, port=port, log_level="info", **options)
+    uvicorn.Server(config).run()
     return 0
+
+
+def server_config(
+    app: Any, settings: Settings, host: str, port: int, *, log_level: str = "info"
+) -> Any:
+    """uvicorn's config for the app: which proxies' forwarded headers count comes from the
+    settings (none by default), never from uvicorn's own default (trust loopback)."""
+    import uvicorn
+
+    options = proxies.uvicorn_options(settings)
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level, **options)
 
 
 def reg_user(sub: Sub) -> None:

@@ -65,9 +65,7 @@ def test_a_password_change_may_keep_the_tokens_and_keeps_the_callers(fast: App) 
         tokens.token_principal(fast, kept)
 
 
-def test_sign_out_everywhere_ends_every_session_and_token(
-    fast: App, clock: FrozenClock
-) -> None:
+def test_sign_out_everywhere_ends_every_session_and_token(fast: App, clock: FrozenClock) -> None:
     one = accounts.sign_in(fast, "m1@x.se", PASSWORD)
     two = accounts.sign_in(fast, "m1@x.se", PASSWORD)
     secret, _ = tokens.create_token(fast, SYSTEM, "m1@x.se")

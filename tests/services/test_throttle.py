@@ -102,13 +102,19 @@ def test_the_refusal_says_when_and_not_whether_the_account_exists(fast: App) -> 
             accounts.sign_in(fast, email, PASSWORD, "10.0.0.1")
         refusals.append(caught.value)
     known, unknown = refusals
-    assert known.message("en") == unknown.message("en") == (
-        "too many failed sign-ins; try again in 15 minutes"
+    assert (
+        known.message("en")
+        == unknown.message("en")
+        == ("too many failed sign-ins; try again in 15 minutes")
     )
-    assert known.details == unknown.details == {
-        "retry_after_minutes": 15,
-        "retry_after_seconds": 900,
-    }
+    assert (
+        known.details
+        == unknown.details
+        == {
+            "retry_after_minutes": 15,
+            "retry_after_seconds": 900,
+        }
+    )
 
 
 def test_locks_in_a_row_double_up_to_the_longest(fast: App, clock: FrozenClock) -> None:
