@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -133,3 +134,14 @@ def test_serve_refuses_a_proxy_setting_it_cannot_read(
     assert main(["--db", web.engine.settings.database_url, "serve", "--port", "1"]) == 2
     err = capsys.readouterr().err
     assert "SAMFLOW_TRUSTED_PROXIES" in err and "'proxy.example'" in err
+
+
+def test_the_deploy_files_start_the_web_app_through_samflow_serve() -> None:
+    """`samflow serve` passes the trusted proxies to uvicorn; a bare `uvicorn` would trust
+    X-Forwarded-For from loopback by its own default."""
+    deploy = Path(__file__).resolve().parents[2] / "deploy"
+    texts = {p.name: p.read_text() for p in deploy.rglob("*") if p.is_file()}
+    assert not [name for name, text in texts.items() if "uvicorn " in text]
+    assert '"samflow", "serve"' in texts["compose.yaml"] and '"serve"' in texts["Dockerfile"]
+    assert "samflow serve" in texts["samflow-web@.service"]
+    assert "SAMFLOW_TRUSTED_PROXIES=\n" in texts["env.example"]
