@@ -1,7 +1,8 @@
 """The web app's composition root: ``create_app(settings, clock)`` builds everything (the
 engine, the template environment, the launcher for long work); nothing is built at import.
 
-    uvicorn --factory api.app:app_from_env      (or: samflow serve)
+    samflow serve          (or: uvicorn --factory api.app:app_from_env --no-proxy-headers;
+                           behind a proxy: --forwarded-allow-ips, see docs/signin.md)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, http_methods
 from api.launcher import Launcher, ThreadLauncher, launcher_for
 from api.routers import (
     account,
@@ -40,6 +41,7 @@ from api.routers import (
     reports,
     tasks,
 )
+from api.security_headers import SecurityHeaders
 from engine.domain.clock import Clock
 from engine.services.context import App
 from engine.settings import Settings
@@ -125,6 +127,8 @@ def create_app(
         app.include_router(module.router, include_in_schema=False)
     static = resources.files("forms.templates") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    http_methods.install(app)
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)
     return app
 
 

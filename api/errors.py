@@ -24,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import http_methods
 from api.deps import lang_of
 from api.pages import render_error
 from api.schemas import Problem
@@ -152,7 +153,7 @@ def install(app: FastAPI) -> None:
         if not is_api(request) and status_of(exc) == 401:
             return RedirectResponse(f"/login?next={_next(request)}", status_code=303)
         body = problem(exc, lang)
-        headers = _headers(exc)
+        headers = headers_of(exc)
         if is_api(request):
             return JSONResponse(body, status_code=body["status"], headers=headers)
         return page_error(request, body, headers)
@@ -171,6 +172,8 @@ def install(app: FastAPI) -> None:
         message = tr(lang, text) if text else str(exc.detail)
         body = _plain(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), message)
         headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers.update(_allow(request))
         if is_api(request):
             return JSONResponse(body, status_code=exc.status_code, headers=headers)
         return page_error(request, body, headers)
@@ -199,12 +202,23 @@ def _plain(status: int, code: str, message: str) -> dict[str, Any]:
     }
 
 
-def _headers(exc: SamflowError) -> dict[str, str]:
-    if isinstance(exc, TooManyAttempts | TooManyJobs):
+def headers_of(exc: SamflowError) -> dict[str, str]:
+    """Headers that go with an error: when to try again, how to sign in."""
+    if isinstance(exc, TooManyAttempts):
+        return {"Retry-After": str(int(exc.details.get("retry_after_seconds", 60)))}
+    if isinstance(exc, TooManyJobs):
         return {"Retry-After": str(60 * int(exc.details.get("retry_after_minutes", 1)))}
     if status_of(exc) == 401:
         return {"WWW-Authenticate": 'Bearer realm="samflow"'}
     return {}
+
+
+def _allow(request: Request) -> dict[str, str]:
+    """Every method the address takes (the router names only its first match's)."""
+    methods = http_methods.allowed_methods(
+        request.app.router.routes, http_methods.route_path(request.scope)
+    )
+    return {"Allow": http_methods.allow_header(methods)} if methods else {}
 
 
 def _next(request: Request) -> str:

@@ -9,6 +9,7 @@ import secrets
 import sys
 from typing import Any
 
+from api import proxies
 from api.console import Console
 from engine.db import migrate
 from engine.domain.errors import InvalidInput, SamflowError
@@ -44,15 +45,27 @@ def serve_app(settings: Settings, host: str, port: int, c: Console) -> int:
 
     from api.app import create_app
 
-    app = create_app(settings)
+    proxies.trusted(settings)  # a bad SAMFLOW_TRUSTED_PROXIES stops here, before any work
+    config = server_config(create_app(settings), settings, host, port)
     c.line(
         c.t(
             f"samflow körs på http://{host}:{port}/ (Ctrl-C avslutar)",
             f"samflow is serving on http://{host}:{port}/ (Ctrl-C stops)",
         )
     )
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.Server(config).run()
     return 0
+
+
+def server_config(
+    app: Any, settings: Settings, host: str, port: int, *, log_level: str = "info"
+) -> Any:
+    """uvicorn's config for the app: which proxies' forwarded headers count comes from the
+    settings (none by default), never from uvicorn's own default (trust loopback)."""
+    import uvicorn
+
+    options = proxies.uvicorn_options(settings)
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level, **options)
 
 
 def reg_user(sub: Sub) -> None:
@@ -62,6 +75,9 @@ def reg_user(sub: Sub) -> None:
     p = g.add_parser("set-password", help="set a person's password (asked for, or from stdin)")
     p.add_argument("email")
     p.add_argument("--password-stdin", action="store_true", help="read it from standard input")
+    p.add_argument(
+        "--revoke-tokens", action="store_true", help="also revoke the person's API tokens"
+    )
     p.set_defaults(handler=cmd_set_password)
 
 
@@ -75,8 +91,12 @@ def cmd_set_password(args: argparse.Namespace, c: Console) -> int:
         password = getpass.getpass(c.t("Nytt lösenord: ", "New password: "))
         if getpass.getpass(c.t("Igen: ", "Again: ")) != password:
             raise InvalidInput.field("password", "the passwords differ", "lösenorden är olika")
-    accounts.set_password(app, Actor.system("cli"), args.email, password)
+    ended = accounts.set_password(
+        app, Actor.system("cli"), args.email, password, revoke_tokens=args.revoke_tokens
+    )
     c.line(c.t(f"lösenordet är satt för {args.email}", f"password set for {args.email}"))
+    if args.revoke_tokens:
+        c.line(c.t(f"{ended.tokens} API-token återkallade", f"{ended.tokens} API tokens revoked"))
     return 0
 
 

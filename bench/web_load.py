@@ -33,6 +33,9 @@ from typing import Any
 
 import httpx
 
+from api.proxies import uvicorn_args
+from engine.settings import Settings
+
 OUT = Path(__file__).parent / "out"
 SURVEY = {"survey_name": "HME", "invited": 20, "answered": 15, "motivation": 70}
 ABSENCE = {"short_term_pct": 3.1, "total_pct": 7.5}
@@ -62,6 +65,7 @@ def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
         "--log-level",
         "warning",
         "--no-access-log",
+        *uvicorn_args(Settings.from_env(env)),  # as `samflow serve`: trusted proxies only
     ]
     proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).parents[1])
     deadline = time.perf_counter() + 30

@@ -51,8 +51,19 @@ class Settings(BaseSettings):
     cookie_secure: Literal["auto", "always", "never"] = "auto"
     #: Failed sign-ins (per account and address) before further tries are refused for a while.
     login_max_failures: int = 5
-    #: Minutes the refusal lasts, and the window failures are counted in.
+    #: Minutes the first refusal lasts, and the window failures are counted in.
     login_lock_minutes: int = 15
+    #: Failed sign-ins from one address (any accounts; IPv6 per /64) per window; 0: no limit.
+    login_address_max_failures: int = 20
+    #: Failed sign-ins from everywhere together per window; 0: no limit.
+    login_global_max_failures: int = 1000
+    #: Each refusal in a row lasts twice the one before, up to this many minutes.
+    login_max_lock_minutes: int = 1440
+    #: Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or networks,
+    #: comma-separated); empty: none, the client is the connection's peer.
+    trusted_proxies: str = ""
+    #: Strict-Transport-Security max-age, in seconds, on replies served over https; 0: none.
+    hsts_seconds: int = 31_536_000
     #: Largest attachment, in bytes, stored with a task (in the database).
     max_upload_bytes: int = 2_000_000
     #: SMTP server for notifications; empty: no e-mail is sent (nothing is recorded either).

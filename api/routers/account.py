@@ -1,13 +1,16 @@
-"""API: who am I, and my API tokens."""
+"""API: who am I, my API tokens, my password, signing out everywhere."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 
-from api.deps import ApiUser, Engine, Id
+from api.deps import SESSION_COOKIE, ApiUser, Engine, Id, client_ip
 from api.schemas import DoneOut, MeOut, NewTokenOut, RoleOut, TokenIn, TokenOut, reply
-from engine.services import orgview, tokens
+from api.schemas_account import EndedOut, PasswordIn, SignOutEverywhereIn
+from engine.services import accounts, orgview, tokens
 
 router = APIRouter(tags=["me"])
 
@@ -43,3 +46,40 @@ def create_token(body: TokenIn, user: ApiUser, engine: Engine) -> Response:
 def revoke_token(token_id: Id, user: ApiUser, engine: Engine) -> Response:
     tokens.revoke_token(engine, user.actor, token_id)
     return reply(DoneOut())
+
+
+@router.post("/me/password", response_model=EndedOut)
+def change_password(
+    body: PasswordIn,
+    request: Request,
+    user: ApiUser,
+    engine: Engine,
+    authorization: Annotated[str, Header(include_in_schema=False)] = "",
+) -> Response:
+    """Change your password, proving the current one (counted like a sign-in: 429 with
+    Retry-After after too many wrong ones). Your other sessions end; your API tokens are
+    revoked unless `revoke_tokens` is false. The session or token making the call stays."""
+    ended = accounts.change_password(
+        engine,
+        user.actor,
+        body.current,
+        body.password,
+        keep_session=request.cookies.get(SESSION_COOKIE) if user.via == "session" else None,
+        revoke_tokens=body.revoke_tokens,
+        keep_token=_bearer(authorization) if user.via == "token" else None,
+        ip=client_ip(request),
+    )
+    return reply(EndedOut(sessions_ended=ended.sessions, tokens_revoked=ended.tokens))
+
+
+@router.post("/me/sign-out-everywhere", response_model=EndedOut)
+def sign_out_everywhere(body: SignOutEverywhereIn, user: ApiUser, engine: Engine) -> Response:
+    """End every session of yours, and revoke every API token (the calling one too) unless
+    `revoke_tokens` is false."""
+    ended = accounts.sign_out_everywhere(engine, user.actor, revoke_tokens=body.revoke_tokens)
+    return reply(EndedOut(sessions_ended=ended.sessions, tokens_revoked=ended.tokens))
+
+
+def _bearer(authorization: str) -> str | None:
+    scheme, _, secret = authorization.partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None

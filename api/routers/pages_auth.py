@@ -16,12 +16,13 @@ from api.deps import (
     Engine,
     Id,
     PageUser,
+    Posted,
     PostedForm,
     client_ip,
     lang_of,
     read_form,
 )
-from api.errors import field_messages, problem
+from api.errors import field_messages, headers_of, problem
 from api.pages import redirect, render, safe_next
 from engine.domain.errors import InvalidInput, NotPermitted, SamflowError
 from engine.services import accounts, orgview, tokens
@@ -81,7 +82,9 @@ def login(
             )
         session = accounts.sign_in(engine, email, str(form.get("password", "")), client_ip(request))
     except SamflowError as exc:
-        return _login(request, target, email=email, prob=problem(exc, lang))
+        page = _login(request, target, email=email, prob=problem(exc, lang))
+        page.headers.update(headers_of(exc))  # Retry-After when refused for a while
+        return page
     response = redirect(target)
     response.set_cookie(
         SESSION_COOKIE,
@@ -127,6 +130,7 @@ def _account(
 
 @router.post("/account/password")
 def change_password(request: Request, engine: Engine, posted: PostedForm) -> Response:
+    """Other sessions end; API tokens too unless the box is unticked (ticked by default)."""
     user = posted.principal
     try:
         accounts.change_password(
@@ -135,6 +139,8 @@ def change_password(request: Request, engine: Engine, posted: PostedForm) -> Res
             posted.get("current"),
             posted.get("password"),
             keep_session=request.cookies.get(SESSION_COOKIE),
+            revoke_tokens=_ticked(posted, "revoke_tokens"),
+            ip=client_ip(request),
         )
     except InvalidInput as exc:
         lang = lang_of(request)
@@ -147,6 +153,23 @@ def change_password(request: Request, engine: Engine, posted: PostedForm) -> Res
             problem=problem(exc, lang),
         )
     return redirect("/account", done="password")
+
+
+@router.post("/account/sign-out-everywhere")
+def sign_out_everywhere(engine: Engine, posted: PostedForm) -> Response:
+    """Every session ends, this one too; API tokens too unless the box is unticked."""
+    accounts.sign_out_everywhere(
+        engine, posted.principal.actor, revoke_tokens=_ticked(posted, "revoke_tokens")
+    )
+    response = redirect("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _ticked(posted: Posted, name: str) -> bool:
+    """A box that is ticked unless unticked: the form sends "false" before the box's "true",
+    so a form without the field at all (an older page) counts as ticked."""
+    return posted.get(name, "true") != "false"
 
 
 @router.post("/account/tokens")

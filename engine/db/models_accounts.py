@@ -59,13 +59,15 @@ class ApiToken(Base):
 
 
 class LoginThrottle(Base):
-    """Failed sign-ins for one (account, address) pair within the current window."""
+    """One sign-in budget (an account from an address, an address, or everyone): attempts
+    counted in the current window, the lock, and how many locks came in a row."""
 
     __tablename__ = "login_throttle"
     key: Mapped[str] = mapped_column(String(400), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+    strikes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Attachment(Base):

@@ -108,12 +108,13 @@ class TooManyAttempts(NotPermitted):
     code = "too_many_attempts"
     category = "rate_limited"
 
-    def __init__(self, minutes: int) -> None:
+    def __init__(self, minutes: int, *, seconds: int | None = None) -> None:
         super().__init__(
             f"too many failed sign-ins; try again in {minutes} minutes",
             f"för många misslyckade inloggningar; försök igen om {minutes} minuter",
         )
         self.details["retry_after_minutes"] = minutes
+        self.details["retry_after_seconds"] = seconds if seconds is not None else 60 * minutes
 
 
 class TooManyJobs(SamflowError):

@@ -3,8 +3,9 @@ in ``engine.services.tokens``).
 
 Every door asks here who a request acts as (``session_principal``, ``token_principal``);
 nothing about passwords or tokens is decided in the web layer. Secrets are stored only as
-hashes. Failed sign-ins are throttled per (account, address) in the database (see
-``engine.services.throttle``), so the limit holds across threads and server processes.
+hashes. Every password check is paid for in advance from sign-in budgets per account and
+address, per address and for everyone, kept in the database (``engine.services.throttle``),
+so the limits hold across threads and server processes.
 Each change is an audit event on the ``accounts`` chain; passwords and tokens never are.
 """
 
@@ -69,37 +70,71 @@ def hasher(app: App) -> PasswordHasher:
 
 
 # --- passwords ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Ended:
+    """What a password change or "sign out everywhere" ended."""
+
+    sessions: int
+    tokens: int
+
+
 def change_password(
-    app: App, actor: Actor, current: str, new: str, keep_session: str | None = None
-) -> None:
-    """A signed-in person changes their own password, proving they know the current one."""
+    app: App,
+    actor: Actor,
+    current: str,
+    new: str,
+    keep_session: str | None = None,
+    *,
+    revoke_tokens: bool = True,
+    keep_token: str | None = None,
+    ip: str = "",
+) -> Ended:
+    """A signed-in person changes their own password, proving they know the current one.
+    That proof is paid for from the sign-in budgets (a stolen session must not guess the
+    password freely); the person's API tokens are revoked too unless they say not to."""
+    _check_length(new)
     with app.read() as s:
         row = s.execute(
             select(Person.email, Account.password_hash)
             .join(Account, Account.person_id == Person.id)
             .where(Person.id == actor.person_id)
         ).first()
-    if row is None or not _verify(app, row[1], current):
+    email, stored = (row[0], row[1]) if row is not None else (actor.label, _dummy_hash(app))
+    held = throttle.reserve(app, email, ip)
+    if not _verify(app, stored, current) or row is None:
         raise InvalidInput.field(
             "current", "the current password is wrong", "nuvarande lösenord stämmer inte"
         )
-    set_password(app, actor, row[0], new, keep_session=keep_session)
+    return set_password(
+        app,
+        actor,
+        email,
+        new,
+        keep_session=keep_session,
+        revoke_tokens=revoke_tokens,
+        keep_token=keep_token,
+        held=held,
+    )
 
 
 def set_password(
-    app: App, actor: Actor, email: str, password: str, *, keep_session: str | None = None
-) -> None:
+    app: App,
+    actor: Actor,
+    email: str,
+    password: str,
+    *,
+    keep_session: str | None = None,
+    revoke_tokens: bool = False,
+    keep_token: str | None = None,
+    held: throttle.Reservation | None = None,
+) -> Ended:
     """Set a person's password (the CLI as the system, or the person themself). Their other
-    sessions end: a changed password must lock out whoever knew the old one."""
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput.field(
-            "password",
-            f"the password must be at least {MIN_PASSWORD} characters",
-            f"lösenordet måste ha minst {MIN_PASSWORD} tecken",
-        )
+    sessions end: a changed password must lock out whoever knew the old one; with
+    ``revoke_tokens`` their API tokens too (but ``keep_token``, the one asking)."""
+    _check_length(password)
     hashed = hasher(app).hash(password)  # slow on purpose: outside the transaction
 
-    def work(tx: Tx) -> None:
+    def work(tx: Tx) -> Ended:
         person = queries.person_by_email(tx.session, email)
         if not actor.is_system and actor.person_id != person.id:
             raise NotPermitted(
@@ -115,17 +150,65 @@ def set_password(
             )
         else:
             account.password_hash, account.updated_at = hashed, tx.now
+        if held is not None:
+            throttle.settle_success(tx, held)
         ended = _end_sessions(tx, person.id, digest(keep_session) if keep_session else None)
+        revoked = _revoke_tokens(
+            tx, person.id, actor, "password_changed", keep_token, revoke_tokens
+        )
         tx.record(
             ACCOUNTS_CHAIN,
             "account.password_set",
             "person",
             person.id,
             actor,
-            data={"email": person.email, "sessions_ended": ended},
+            data={"email": person.email, "sessions_ended": ended, "tokens_revoked": revoked},
         )
+        return Ended(ended, revoked)
 
-    app.run(work)
+    return app.run(work)
+
+
+def sign_out_everywhere(app: App, actor: Actor, *, revoke_tokens: bool = True) -> Ended:
+    """End every session of the person, this one included, and (unless they say not to)
+    revoke every API token: for a lost laptop or a password seen by someone else."""
+    if actor.person_id is None:
+        raise NotPermitted("only a person signs out", "bara en person kan logga ut")
+    person_id = actor.person_id
+
+    def work(tx: Tx) -> Ended:
+        ended = _end_sessions(tx, person_id)
+        revoked = _revoke_tokens(tx, person_id, actor, "signed_out_everywhere", None, revoke_tokens)
+        tx.record(
+            ACCOUNTS_CHAIN,
+            "account.signed_out_everywhere",
+            "person",
+            person_id,
+            actor,
+            data={"sessions_ended": ended, "tokens_revoked": revoked},
+        )
+        return Ended(ended, revoked)
+
+    return app.run(work)
+
+
+def _revoke_tokens(
+    tx: Tx, person_id: int, actor: Actor, reason: str, keep: str | None, wanted: bool
+) -> int:
+    if not wanted:
+        return 0
+    from engine.services import tokens  # tokens builds on this module
+
+    return tokens.revoke_all(tx, person_id, actor, reason, keep=digest(keep) if keep else None)
+
+
+def _check_length(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput.field(
+            "password",
+            f"the password must be at least {MIN_PASSWORD} characters",
+            f"lösenordet måste ha minst {MIN_PASSWORD} tecken",
+        )
 
 
 def _end_sessions(tx: Tx, person_id: int, keep: str | None = None) -> int:
@@ -144,10 +227,9 @@ def _end_sessions(tx: Tx, person_id: int, keep: str | None = None) -> int:
 
 # --- web sessions -------------------------------------------------------------------------
 def sign_in(app: App, email: str, password: str, ip: str = "") -> NewSession:
-    """Check a password and open a session; refused while the pair is throttled."""
+    """Check a password and open a session; refused while a sign-in budget is spent."""
     email = email.strip().lower()
-    key = throttle.key(email, ip)
-    throttle.check(app, key)
+    held = throttle.reserve(app, email, ip)  # before the check: paid for, or refused
     with app.read() as s:
         row = s.execute(
             select(Person, Account.password_hash)
@@ -157,10 +239,9 @@ def sign_in(app: App, email: str, password: str, ip: str = "") -> NewSession:
     person, stored = (row[0], row[1]) if row is not None else (None, _dummy_hash(app))
     ok = _verify(app, stored, password) and person is not None and person.active
     if not ok or person is None:
-        throttle.fail(app, key)
-        raise NotAuthenticated(*WRONG)
+        raise NotAuthenticated(*WRONG)  # the reserved attempt stays counted as a failure
     rehash = hasher(app).check_needs_rehash(stored)
-    return _open_session(app, person, ip, hasher(app).hash(password) if rehash else None)
+    return _open_session(app, person, ip, hasher(app).hash(password) if rehash else None, held)
 
 
 def _verify(app: App, stored: str, password: str) -> bool:
@@ -179,7 +260,9 @@ def _dummy_hash(app: App) -> str:
     return found
 
 
-def _open_session(app: App, person: Person, ip: str, new_hash: str | None) -> NewSession:
+def _open_session(
+    app: App, person: Person, ip: str, new_hash: str | None, held: throttle.Reservation
+) -> NewSession:
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
 
     def work(tx: Tx) -> NewSession:
@@ -200,7 +283,7 @@ def _open_session(app: App, person: Person, ip: str, new_hash: str | None) -> Ne
             account = tx.session.get(Account, person.id)
             if account is not None:
                 account.password_hash = new_hash
-        throttle.clear(tx, throttle.key(person.email, ip))
+        throttle.settle_success(tx, held)
         actor = Actor(person.id, person.email)
         tx.record(ACCOUNTS_CHAIN, "session.started", "person", person.id, actor, data={"ip": ip})
         principal = Principal(person.id, person.email, person.name, "session", csrf)
