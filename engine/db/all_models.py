@@ -1,7 +1,7 @@
 """Every model module, imported so that ``Base.metadata`` knows all tables (Alembic's
 autogenerate, the migration test and test clean-up read it). Add new model modules here."""
 
-from engine.db import models, models_accounts, models_files, models_inspection, models_notify
+from engine.db import models, models_accounts, models_files, models_notify, models_process
 from engine.db.models import Base
 
 __all__ = [
@@ -9,6 +9,6 @@ __all__ = [
     "models",
     "models_accounts",
     "models_files",
-    "models_inspection",
     "models_notify",
+    "models_process",
 ]

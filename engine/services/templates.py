@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from engine.db.models import CycleTemplateRow
 from engine.domain.errors import FieldError, NotFound, TemplateInvalid
 from engine.domain.template import CycleTemplate, digest, parse_template
+from engine.services import process_registry
 from engine.services.context import App, Tx
 from forms.schemas.registry import FORMS
 
@@ -50,6 +51,7 @@ def _parse(text: str, source: str) -> CycleTemplate:
         for j, t in enumerate(s.tasks)
         if t.form not in FORMS
     ]
+    bad += process_registry.registry().errors(template)
     if bad:
         raise TemplateInvalid(bad, context=source)
     return template
