@@ -15,8 +15,8 @@ from forms import documents
 
 
 def heading(doc: Mapping[str, Any], title: Mapping[str, str], lang: str) -> str:
-    """"Svar till Arbetsmiljöverket – 2027/0012 – Enhet 1": the title, the case's
-    reference and its unit."""
+    """The document's title, the case's reference and its unit's name: "Svar till
+    Arbetsmiljöverket – 2027/0012 – Enhet 1"."""
     data = doc["data"]
     head = next(v for v in data.values() if isinstance(v, dict) and "unit" in v)
     ref = head.get("reference") or ""

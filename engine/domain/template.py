@@ -339,7 +339,9 @@ class SubjectDef(Frozen):
             out.append(("subject.context", "context", self.context))
         for i, d in enumerate(self.documents):
             out.append((f"subject.documents[{i}].data", "document", d.data))
-            out += [(f"subject.documents[{i}].gates[{j}]", "gate", g) for j, g in enumerate(d.gates)]
+            out += [
+                (f"subject.documents[{i}].gates[{j}]", "gate", g) for j, g in enumerate(d.gates)
+            ]
         return out
 
     def document(self, key: str) -> DocumentDef:

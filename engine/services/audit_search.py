@@ -31,9 +31,20 @@ from engine.services.context import Actor, App
 MAX_PAGE_SIZE = 500
 CSV_BATCH = 2000
 CSV_COLUMNS = (
-    "id", "time", "chain", "seq", "actor", "actor_name", "on_behalf_of", "action",
-    "subject", "unit_code", "unit_name", "data", "hash",
-)  # fmt: skip
+    "id",
+    "time",
+    "chain",
+    "seq",
+    "actor",
+    "actor_name",
+    "on_behalf_of",
+    "action",
+    "subject",
+    "unit_code",
+    "unit_name",
+    "data",
+    "hash",
+)
 
 
 @dataclass(frozen=True)
@@ -186,9 +197,20 @@ def _rows(s: Session, events: list[AuditEvent]) -> list[AuditRow]:
 
 def _cells(r: AuditRow) -> list[Any]:
     return [
-        r.id, _local(r.at), r.chain, r.seq, r.actor, r.actor_name, r.on_behalf_of,
-        r.action, r.subject, r.unit_code, r.unit_name, r.data, r.hash,
-    ]  # fmt: skip
+        r.id,
+        _local(r.at),
+        r.chain,
+        r.seq,
+        r.actor,
+        r.actor_name,
+        r.on_behalf_of,
+        r.action,
+        r.subject,
+        r.unit_code,
+        r.unit_name,
+        r.data,
+        r.hash,
+    ]
 
 
 def _local(at: datetime) -> str:

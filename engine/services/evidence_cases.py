@@ -61,7 +61,9 @@ def load_cases(s: Session, kinds: Sequence[str], unit_ids: Sequence[int], year: 
     stmt_it = select(CaseItemTask).order_by(CaseItemTask.id)
     for it in in_batches(s, stmt_it, CaseItemTask.item_id, [i.id for i in items]):
         b.item_tasks[it.item_id].append(it)
-    for d in in_batches(s, select(CaseDocument).order_by(CaseDocument.id), CaseDocument.case_id, ids):
+    for d in in_batches(
+        s, select(CaseDocument).order_by(CaseDocument.id), CaseDocument.case_id, ids
+    ):
         b.documents[d.case_id].append(d)
     cycle_ids = [c.cycle_id for c in b.cases if c.cycle_id is not None]
     b.cycles = {c.id: c for c in in_batches(s, select(Cycle), Cycle.id, cycle_ids)}
@@ -97,8 +99,11 @@ def _case(
     assert sub.evidence is not None
     data = json.loads(c.data)
     tasks = b.tasks.get(c.cycle_id or 0, [])
-    out: dict[str, Any] = {"ref": f"{c.kind}:{c.id}", "unit": codes.get(c.unit_id),
-                           "cycle": f"cycle:{c.cycle_id}"}  # fmt: skip
+    out: dict[str, Any] = {
+        "ref": f"{c.kind}:{c.id}",
+        "unit": codes.get(c.unit_id),
+        "cycle": f"cycle:{c.cycle_id}",
+    }
     out |= {f: data.get(f) for f in sub.evidence.fields}
     for d in sub.documents:
         docs = [x for x in b.documents.get(c.id, []) if x.key == d.key]
@@ -112,8 +117,15 @@ def _case(
             for it in b.item_tasks.get(i.id, [])
             if it.unit_id in unit_ids or c.unit_id in unit_ids
         ]
-        entries.append({"ref": f"{sub.items.kind}:{i.id}", "number": i.number, "text": i.text,
-                        "due": iso(i.due_date), "answers": answers})  # fmt: skip
+        entries.append(
+            {
+                "ref": f"{sub.items.kind}:{i.id}",
+                "number": i.number,
+                "text": i.text,
+                "due": iso(i.due_date),
+                "answers": answers,
+            }
+        )
     out[sub.items.field] = entries
     return out
 

@@ -68,9 +68,13 @@ def load(
         b.tasks[t.cycle_id].append(t)
     for r in in_batches(s, select(Risk).order_by(Risk.position, Risk.id), Risk.cycle_id, ids):
         b.risks[r.cycle_id].append(r)
-    for i in in_batches(s, select(ActionItem).order_by(ActionItem.number), ActionItem.cycle_id, ids):
+    for i in in_batches(
+        s, select(ActionItem).order_by(ActionItem.number), ActionItem.cycle_id, ids
+    ):
         b.items[i.cycle_id].append(i)
-    measures = in_batches(s, select(Measure).order_by(Measure.number, Measure.id), Measure.cycle_id, ids)
+    measures = in_batches(
+        s, select(Measure).order_by(Measure.number, Measure.id), Measure.cycle_id, ids
+    )
     for m in measures:
         b.measures[m.action_item_id].append(m)
     events = select(MeasureEvent).order_by(MeasureEvent.id)

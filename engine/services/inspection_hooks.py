@@ -29,12 +29,14 @@ def dates_ahead(subject: Form, today: date) -> list[FieldError]:
     cannot be met, so it is refused rather than routed as already overdue."""
     assert isinstance(subject, InspectionRegistration)
     if subject.reply_by < today:
-        return [FieldError("reply_by", "the reply date has passed", "svarsdatumet har redan passerat")]
+        return [
+            FieldError("reply_by", "the reply date has passed", "svarsdatumet har redan passerat")
+        ]
     return [
         FieldError(f"requirements[{i}].due", "the date has passed", "datumet har passerat")
         for i, r in enumerate(subject.requirements)
         if r.due is not None and r.due < today
-    ]  # fmt: skip
+    ]
 
 
 def due_before_reply(settings: Settings, subject: Form, item: dict[str, Any], today: date) -> date:
@@ -72,16 +74,22 @@ class RequirementContext:
     measures: list[MeasureChoice]
 
 
-def requirement(
-    s: Session, task: Task, case: ProcessCase, item: CaseItem | None
-) -> dict[str, Any]:
+def requirement(s: Session, task: Task, case: ProcessCase, item: CaseItem | None) -> dict[str, Any]:
     """``inspection.requirement``: a requirement's task page shows the krav in the
     inspector's words and the measures of the unit's plan, to name as evidence."""
     if item is None or case.deadline is None:
         return {}
     inspector = str(case_data(case).get("inspector", ""))
     measures = plan_measures(s, task.unit_id, case.opened_on.year)
-    ctx = RequirementContext(case.id, case.reference, inspector, case.opened_on, case.deadline,
-                             item.number, item.text, item.due_date, measures)  # fmt: skip
+    ctx = RequirementContext(
+        case.id,
+        case.reference,
+        inspector,
+        case.opened_on,
+        case.deadline,
+        item.number,
+        item.text,
+        item.due_date,
+        measures,
+    )
     return {"requirement": ctx}
-

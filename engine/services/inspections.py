@@ -69,11 +69,24 @@ def list_inspections(
 ) -> list[InspectionSummary]:
     """Inspections the person may see, newest first, with how far each has come."""
     return [
-        InspectionSummary(c.id, c.cycle_id, c.unit_code, c.unit_name, c.reference, c.opened_on,
-                          c.deadline, c.items, c.answers, c.done, c.overdue, c.escalated,
-                          c.drawn_up_at, "drafted" if c.status == "drawn_up" else c.status)
+        InspectionSummary(
+            c.id,
+            c.cycle_id,
+            c.unit_code,
+            c.unit_name,
+            c.reference,
+            c.opened_on,
+            c.deadline,
+            c.items,
+            c.answers,
+            c.done,
+            c.overdue,
+            c.escalated,
+            c.drawn_up_at,
+            "drafted" if c.status == "drawn_up" else c.status,
+        )
         for c in processes.list_cases(app, actor, KIND, unit_code=unit_code, year=year)
-    ]  # fmt: skip
+    ]
 
 
 def preview_reply(app: App, actor: Actor, inspection_id: int) -> Draft:

@@ -176,9 +176,15 @@ def _write(
             if m.status != MeasureStatus.PLANNED:
                 created.done_on = m.done_on
                 plans.change_status(
-                    tx, actor, cycle, created, MeasureStatus(m.status),
-                    note=m.note or "imported", reason=m.note, on_behalf=on_behalf,
-                )  # fmt: skip
+                    tx,
+                    actor,
+                    cycle,
+                    created,
+                    MeasureStatus(m.status),
+                    note=m.note or "imported",
+                    reason=m.note,
+                    on_behalf=on_behalf,
+                )
                 changes += 1
     s.flush()
     return measures, changes

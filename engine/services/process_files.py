@@ -56,9 +56,7 @@ def read_subject(
     return parse_subject(kind, {**doc, **extra})
 
 
-def _from_csv(
-    kind: str, items: ItemsDef, filename: str, text: str, extra: dict[str, Any]
-) -> Form:
+def _from_csv(kind: str, items: ItemsDef, filename: str, text: str, extra: dict[str, Any]) -> Form:
     first = text.splitlines()[0] if text.strip() else ""
     reader = csv.DictReader(
         io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ","
@@ -93,9 +91,7 @@ def _list_fields(kind: str, items: ItemsDef) -> set[str]:
     assert form is not None
     info = schema_for(form).model_fields[items.field]
     (inner,) = typing.get_args(info.annotation)
-    return {
-        k for k, f in inner.model_fields.items() if typing.get_origin(f.annotation) is list
-    }
+    return {k for k, f in inner.model_fields.items() if typing.get_origin(f.annotation) is list}
 
 
 def _located(field: str, filename: str, lines: list[int], e: FieldError) -> RowError:

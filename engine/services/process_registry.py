@@ -125,19 +125,26 @@ def subject_errors(subject: SubjectDef) -> list[FieldError]:
     model = FORMS.get(subject.form)
     if model is None:
         known = ", ".join(sorted(FORMS))
-        return [FieldError("subject.form", f"unknown form {subject.form!r} (known: {known})",
-                           f"okänt formulär {subject.form!r}")]  # fmt: skip
+        return [
+            FieldError(
+                "subject.form",
+                f"unknown form {subject.form!r} (known: {known})",
+                f"okänt formulär {subject.form!r}",
+            )
+        ]
     out = _missing(model, subject.field_names(), "subject")
     items = subject.items
     if items is not None:
         inner = _item_model(model, items.field)
         if inner is None:
             return [*out, _no_field("subject.items.field", items.field, "a list of entries")]
-        named = [("text", items.text)] + [(k, v) for k, v in (("units", items.units),
-                                                               ("due", items.due)) if v]  # fmt: skip
+        named = [("text", items.text)] + [
+            (k, v) for k, v in (("units", items.units), ("due", items.due)) if v
+        ]
         out += _missing(inner, named, "subject.items")
-        out += _missing(inner, [(f"csv_headers.{k}", v) for k, v in items.csv_headers.items()],
-                        "subject.items")  # fmt: skip
+        out += _missing(
+            inner, [(f"csv_headers.{k}", v) for k, v in items.csv_headers.items()], "subject.items"
+        )
     return out
 
 

@@ -105,7 +105,9 @@ def open_case(app: App, actor: Actor, kind: str, subject: Form) -> Opened:
         s.add(case)
         s.flush()
         year = case.opened_on.year
-        cycle_id, stored = cycles.start_instance(tx, actor, text, unit.id, year, f"{kind}:{case.id}")
+        cycle_id, stored = cycles.start_instance(
+            tx, actor, text, unit.id, year, f"{kind}:{case.id}"
+        )
         case.cycle_id = cycle_id
         made = _make_item_tasks(app, tx, actor, stored, case, subject, entries, routed, today)
         tx.record(
@@ -308,7 +310,9 @@ def _content(s: Session, kind: str, case: ProcessCase, key: str, now: datetime) 
     names = queries.org_snapshot(s, local_date(now), with_names=True).names
     view = process_views.case_view(s, case)
     base = process_views.document_base(s, view, sub, names, now)
-    data = normalised({"kind": f"samflow.{kind}_{key}", **registry().document(ddef.data)(s, view, base)})
+    data = normalised(
+        {"kind": f"samflow.{kind}_{key}", **registry().document(ddef.data)(s, view, base)}
+    )
     title = {"sv": ddef.title.sv, "en": ddef.title.en}
     return Draft(f"samflow.{kind}_{key}", ddef.template, title, data, digest(data))
 
@@ -342,8 +346,15 @@ def draw_up(app: App, actor: Actor, kind: str, case_id: int, key: str) -> Draft:
                 "; ".join(u.message_en for u in unmet), "; ".join(u.message_sv for u in unmet)
             )
         draft = _content(s, kind, case, key, tx.now)
-        s.add(CaseDocument(case_id=case.id, key=key, digest=draft.digest, created_at=tx.now,
-                           created_by=actor.person_id))  # fmt: skip
+        s.add(
+            CaseDocument(
+                case_id=case.id,
+                key=key,
+                digest=draft.digest,
+                created_at=tx.now,
+                created_by=actor.person_id,
+            )
+        )
         tx.record(
             cycles.chain(cycle.id),
             f"{kind}.{key}_drafted",

@@ -85,7 +85,9 @@ def _create_tables() -> None:
         sa.ForeignKeyConstraint(
             ["item_id"], ["case_item.id"], name=op.f("fk_case_item_task_item_id_case_item")
         ),
-        sa.ForeignKeyConstraint(["task_id"], ["task.id"], name=op.f("fk_case_item_task_task_id_task")),
+        sa.ForeignKeyConstraint(
+            ["task_id"], ["task.id"], name=op.f("fk_case_item_task_task_id_task")
+        ),
         sa.ForeignKeyConstraint(
             ["unit_id"], ["org_unit.id"], name=op.f("fk_case_item_task_unit_id_org_unit")
         ),
@@ -119,7 +121,9 @@ def _copy_inspections() -> None:
     as the registration form gives them go into ``data``; a drafted reply becomes a
     ``reply`` document."""
     conn = op.get_bind()
-    codes = dict(conn.execute(sa.text("SELECT id, code FROM org_unit")).all())
+    codes: dict[int, str] = {
+        int(i): str(c) for i, c in conn.execute(sa.text("SELECT id, code FROM org_unit"))
+    }
     rows = conn.execute(sa.text("SELECT * FROM inspection ORDER BY id")).mappings().all()
     for r in rows:
         data = {
