@@ -14,7 +14,7 @@ from api.commands import Sub, _command, _group, _iso_date, actor_of, app_of
 from api.commands_common import as_option, doc_lang, out_file, subgroup
 from api.console import Console
 from engine.services import inspections, plan_import
-from forms import inspection_docs
+from forms import case_docs
 
 
 def reg_inspection(sub: Sub) -> None:
@@ -116,9 +116,8 @@ def cmd_reply(args: argparse.Namespace, c: Console) -> int:
     draft = (inspections.preview_reply if args.preview else inspections.draft_reply)(
         app, actor, args.inspection
     )
-    doc = draft.document()
-    render = inspection_docs.reply_pdf if kind == "pdf" else inspection_docs.reply_html
-    content = render(doc, args.doc_lang)
+    render = case_docs.pdf if kind == "pdf" else case_docs.html
+    content = render(draft.document(), draft.template, draft.title, args.doc_lang)
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     c.line(
         c.t(f"skrev {path} (kontrollsumma {draft.digest})", f"wrote {path} (digest {draft.digest})")

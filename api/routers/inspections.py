@@ -25,7 +25,7 @@ from api.schemas_docs import (
 from engine.domain.errors import NotFound
 from engine.services import inspections, processes
 from engine.services.context import Actor, App
-from forms import inspection_docs
+from forms import case_docs
 from forms.schemas.inspection import InspectionRegistration
 
 router = APIRouter(tags=["inspections"])
@@ -153,7 +153,7 @@ def reply_document(
     if fmt == "json":
         content = json.dumps(doc, ensure_ascii=False)
     elif fmt == "html":
-        content = inspection_docs.reply_html(doc, lang)
+        content = case_docs.html(doc, draft.template, draft.title, lang)
     else:
-        content = inspection_docs.reply_pdf(doc, lang)
+        content = case_docs.pdf(doc, draft.template, draft.title, lang)
     return document(content, fmt, name, download=download)

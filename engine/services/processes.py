@@ -293,6 +293,43 @@ def list_cases(
 
 
 @dataclass(frozen=True)
+class KindOverview:
+    """One row of the overview per kind of case: how many, and how many need attention."""
+
+    kind: str
+    title_sv: str
+    title_en: str
+    cases: int
+    open: int  # not closed yet
+    overdue: int  # tasks past due
+    escalated: int
+
+
+def case_overview(app: App, actor: Actor, year: int) -> list[KindOverview]:
+    """Every case process the person may see, for the year's overview."""
+    out = []
+    for text in templates.packaged().values():
+        template = templates.parse(text)
+        sub = template.subject
+        if not sub.is_case():
+            continue
+        rows = list_cases(app, actor, sub.kind, year=year)
+        title = sub.title or template.title
+        out.append(
+            KindOverview(
+                sub.kind,
+                title.sv,
+                title.en,
+                len(rows),
+                sum(1 for r in rows if r.status != "closed"),
+                sum(r.overdue for r in rows),
+                sum(r.escalated for r in rows),
+            )
+        )
+    return sorted(out, key=lambda k: k.kind)
+
+
+@dataclass(frozen=True)
 class Draft:
     kind: str  # samflow.inspection_reply
     template: str  # the document's page template (forms/templates/...)

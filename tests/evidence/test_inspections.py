@@ -21,7 +21,7 @@ from engine.services import (
     sweeps,
 )
 from engine.services.context import Actor, App
-from forms.inspection_docs import reply_html, reply_pdf
+from forms.case_docs import html, pdf
 from tests.factories import Org, build_org
 
 YAML = """
@@ -90,7 +90,10 @@ def test_inspection_reply_end_to_end_with_escalation(app: App, clock: FrozenCloc
     )
     text = " ".join(
         " ".join(
-            p.extract_text() for p in PdfReader(io.BytesIO(reply_pdf(draft.document()))).pages
+            p.extract_text()
+            for p in PdfReader(
+                io.BytesIO(pdf(draft.document(), draft.template, draft.title, "sv"))
+            ).pages
         ).split()
     )
     for expected in (
@@ -131,7 +134,7 @@ def test_a_returned_requirement_is_answered_above(app: App, clock: FrozenClock) 
         ("U1", "Dag Avdelningschef", "completed"),
         ("U2", "", "open"),
     ]
-    assert "UTKAST" in reply_html(preview.document())
+    assert "UTKAST" in html(preview.document(), preview.template, preview.title, "sv")
 
 
 def test_several_inspections_a_year_but_one_annual_cycle(app: App, clock: FrozenClock) -> None:

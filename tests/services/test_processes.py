@@ -103,6 +103,9 @@ def test_a_process_defined_as_data_runs_end_to_end(app: App, clock: FrozenClock)
         "U1",
     )
     assert processes.list_cases(app, o.actor("m2@x.se"), "toy_request") == []  # not theirs
+    overview = {k.kind: k for k in processes.case_overview(app, o.actor("dir@x.se"), 2027)}
+    assert (overview["toy_request"].cases, overview["toy_request"].open) == (1, 0)
+    assert overview["inspection"].cases == 0 and overview["inspection"].title_en == "Inspection"
     with app.read() as s:
         cycle = s.get(Cycle, opened.cycle_id)
         assert cycle is not None and cycle.instance == f"toy_request:{opened.case_id}"
