@@ -5,16 +5,19 @@ not there is refused when it is loaded, with the field's path."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from pydantic import Field
 from sqlalchemy import select
 
 from engine.db.models import AuditEvent, Cycle
+from engine.db.queries import TaskRef
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import GateBlocked, InvalidInput, NotPermitted, TemplateInvalid
 from engine.services import audit, processes, templates
-from engine.services.context import App
+from engine.services.context import Actor, App, Tx
+from engine.services.process_registry import registry
 from forms.schemas.base import Form, NonEmpty, label
 from forms.schemas.registry import register_form
 from tests.factories import build_org
@@ -58,6 +61,7 @@ stages:
         title: {sv: Svara skyddsombudet, en: Reply to the safety representative}
         role: manager
         form: toy_reply
+        effects: [toy.words]
         due: {days_after_start: 14}
   - key: receipt
     title: {sv: Kvittens, en: Receipt}
@@ -70,10 +74,18 @@ stages:
 """
 
 
+def words(tx: Tx, actor: Actor, task: TaskRef, form: Form) -> dict[str, Any]:
+    """A named effect: what completing the task does beyond closing it (here: count)."""
+    assert isinstance(form, ToyReply)
+    return {"words": len(form.answer.split())}
+
+
 @pytest.fixture(scope="module", autouse=True)
 def toy_process() -> None:
     register_form("toy_request", ToyRequest)
     register_form("toy_reply", ToyReply)
+    if "toy.words" not in registry().hooks["effect"]:
+        registry().add("effect", "toy.words", words)
     templates.install(TOY, "toy.yaml")
 
 
@@ -119,6 +131,14 @@ def test_a_process_defined_as_data_runs_end_to_end(app: App, clock: FrozenClock)
     assert actions[:3] == ["cycle.started", "task.created", "toy_request.registered"]
     for action in ("task.completed", "stage.signed_off", "stage.activated", "cycle.completed"):
         assert action in actions
+    with app.read() as s:
+        completed = s.scalars(
+            select(AuditEvent.data).where(
+                AuditEvent.chain == f"cycle:{opened.cycle_id}",
+                AuditEvent.action == "task.completed",
+            )
+        ).first()
+    assert completed is not None and '"words":2' in completed.replace(" ", "")  # the effect ran
     assert audit.verify(app, chain=f"cycle:{opened.cycle_id}").breaks == []
 
 
@@ -138,9 +158,9 @@ def test_case_input_is_checked_before_anything_is_written(app: App, clock: Froze
 @pytest.mark.parametrize(
     ("change", "path", "message"),
     [
-        (("form: toy_reply\n        due: {days_after_start: 14}",
-          "form: toy_reply\n        effects: [toy.nothing]\n        due: {days_after_start: 14}"),
-         "stages[0].tasks[0].effects[0]", "unknown effect 'toy.nothing'"),
+        (("form: toy_reply\n        due: {days_after_start: 7}",
+          "form: toy_reply\n        effects: [toy.nothing]\n        due: {days_after_start: 7}"),
+         "stages[1].tasks[0].effects[0]", "unknown effect 'toy.nothing'"),
         (("audit: [what]", "audit: [what, colour]"), "subject.audit[1]", "no 'colour'"),
         (("reference: what", "reference: what\n  checks: [toy.check]"),
          "subject.checks[0]", "unknown check 'toy.check'"),
