@@ -31,20 +31,9 @@ from engine.services.context import Actor, App
 MAX_PAGE_SIZE = 500
 CSV_BATCH = 2000
 CSV_COLUMNS = (
-    "id",
-    "time",
-    "chain",
-    "seq",
-    "actor",
-    "actor_name",
-    "on_behalf_of",
-    "action",
-    "subject",
-    "unit_code",
-    "unit_name",
-    "data",
-    "hash",
-)
+    "id", "time", "chain", "seq", "actor", "actor_name", "on_behalf_of", "action",
+    "subject", "unit_code", "unit_name", "data", "hash",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -197,20 +186,9 @@ def _rows(s: Session, events: list[AuditEvent]) -> list[AuditRow]:
 
 def _cells(r: AuditRow) -> list[Any]:
     return [
-        r.id,
-        _local(r.at),
-        r.chain,
-        r.seq,
-        r.actor,
-        r.actor_name,
-        r.on_behalf_of,
-        r.action,
-        r.subject,
-        r.unit_code,
-        r.unit_name,
-        r.data,
-        r.hash,
-    ]
+        r.id, _local(r.at), r.chain, r.seq, r.actor, r.actor_name, r.on_behalf_of,
+        r.action, r.subject, r.unit_code, r.unit_name, r.data, r.hash,
+    ]  # fmt: skip
 
 
 def _local(at: datetime) -> str:

@@ -176,15 +176,9 @@ def _write(
             if m.status != MeasureStatus.PLANNED:
                 created.done_on = m.done_on
                 plans.change_status(
-                    tx,
-                    actor,
-                    cycle,
-                    created,
-                    MeasureStatus(m.status),
-                    note=m.note or "imported",
-                    reason=m.note,
-                    on_behalf=on_behalf,
-                )
+                    tx, actor, cycle, created, MeasureStatus(m.status),
+                    note=m.note or "imported", reason=m.note, on_behalf=on_behalf,
+                )  # fmt: skip
                 changes += 1
     s.flush()
     return measures, changes
