@@ -13,8 +13,8 @@ from pathlib import Path
 from api.commands import Sub, _command, _group, _iso_date, actor_of, app_of
 from api.commands_common import as_option, doc_lang, out_file, subgroup
 from api.console import Console
-from engine.services import inspection_files, inspection_reply, inspections, plan_import
-from forms import inspection_docs
+from engine.services import inspections, plan_import
+from forms import case_docs
 
 
 def reg_inspection(sub: Sub) -> None:
@@ -56,7 +56,7 @@ def cmd_register(args: argparse.Namespace, c: Console) -> int:
         "reference": args.reference,
         "inspector": args.inspector,
     }
-    reg = inspection_files.read_registration(args.file, Path(args.file).read_bytes(), overrides)
+    reg = inspections.read_registration(args.file, Path(args.file).read_bytes(), overrides)
     out = inspections.register(app, actor_of(app, args.as_), reg)
     c.line(
         c.t(
@@ -71,7 +71,7 @@ def cmd_register(args: argparse.Namespace, c: Console) -> int:
 
 def cmd_inspection_list(args: argparse.Namespace, c: Console) -> int:
     app = app_of(args)
-    rows = inspection_reply.list_inspections(
+    rows = inspections.list_inspections(
         app, actor_of(app, args.as_), unit_code=args.unit, year=args.year
     )
     c.table(
@@ -95,7 +95,7 @@ def cmd_inspection_list(args: argparse.Namespace, c: Console) -> int:
 
 def cmd_inspection_show(args: argparse.Namespace, c: Console) -> int:
     app = app_of(args)
-    d = inspection_reply.preview_reply(app, actor_of(app, args.as_), args.inspection).data
+    d = inspections.preview_reply(app, actor_of(app, args.as_), args.inspection).data
     i = d["inspection"]
     c.line(
         f"{i['unit']['code']} {i['inspected_on']} {i['reference']} – "
@@ -113,12 +113,11 @@ def cmd_reply(args: argparse.Namespace, c: Console) -> int:
     app = app_of(args)
     path, kind = out_file(args.out)
     actor = actor_of(app, args.as_)
-    draft = (inspection_reply.preview_reply if args.preview else inspection_reply.draft_reply)(
+    draft = (inspections.preview_reply if args.preview else inspections.draft_reply)(
         app, actor, args.inspection
     )
-    doc = draft.document()
-    render = inspection_docs.reply_pdf if kind == "pdf" else inspection_docs.reply_html
-    content = render(doc, args.doc_lang)
+    render = case_docs.pdf if kind == "pdf" else case_docs.html
+    content = render(draft.document(), draft.template, draft.title, args.doc_lang)
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     c.line(
         c.t(f"skrev {path} (kontrollsumma {draft.digest})", f"wrote {path} (digest {draft.digest})")

@@ -23,9 +23,9 @@ from api.schemas_docs import (
     inline_schema,
 )
 from engine.domain.errors import NotFound
-from engine.services import inspection_files, inspection_reply, inspections
+from engine.services import inspections, processes
 from engine.services.context import Actor, App
-from forms import inspection_docs
+from forms import case_docs
 from forms.schemas.inspection import InspectionRegistration
 
 router = APIRouter(tags=["inspections"])
@@ -76,7 +76,7 @@ def register_file(
 def register_upload(
     engine: App, actor: Actor, name: str, content: bytes, overrides: dict[str, Any]
 ) -> inspections.Registered:
-    reg = inspection_files.read_registration(name, content, overrides)
+    reg = inspections.read_registration(name, content, overrides)
     return inspections.register(engine, actor, reg)
 
 
@@ -88,7 +88,7 @@ def list_inspections(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> Response:
     """The inspections you may see (of your units and those below), newest first."""
-    rows = inspection_reply.list_inspections(engine, user.actor, unit_code=unit, year=year)
+    rows = inspections.list_inspections(engine, user.actor, unit_code=unit, year=year)
     return reply([InspectionSummaryOut.model_validate(r) for r in rows])
 
 
@@ -100,9 +100,9 @@ def get_inspection(inspection_id: Id, user: ApiUser, engine: Engine) -> Response
 
 def detail(engine: App, actor: Actor, inspection_id: int) -> dict[str, Any]:
     """The inspection's page data: its summary and the reply as it stands."""
-    data = inspection_reply.preview_reply(engine, actor, inspection_id).data
+    data = inspections.preview_reply(engine, actor, inspection_id).data
     i = data["inspection"]
-    rows = inspection_reply.list_inspections(engine, actor, unit_code=i["unit"]["code"])
+    rows = inspections.list_inspections(engine, actor, unit_code=i["unit"]["code"])
     summary = next((r for r in rows if r.id == inspection_id), None)
     if summary is None:  # (both reads ask the same rule; a role may end in between)
         raise NotFound("inspection", inspection_id)
@@ -125,7 +125,7 @@ def preview_reply(
     format: DocFormat = "html",
 ) -> Response:
     """The reply as it stands now, complete or not; nothing is recorded."""
-    draft = inspection_reply.preview_reply(engine, user.actor, inspection_id)
+    draft = inspections.preview_reply(engine, user.actor, inspection_id)
     return reply_document(draft, lang, format, download=False, preview=True)
 
 
@@ -138,12 +138,12 @@ def draft_reply(
     format: DocFormat = "pdf",
 ) -> Response:
     """Draw up the reply (recorded with its digest); 409 while a requirement is open."""
-    draft = inspection_reply.draft_reply(engine, user.actor, inspection_id)
+    draft = inspections.draft_reply(engine, user.actor, inspection_id)
     return reply_document(draft, lang, format, download=False, preview=False)
 
 
 def reply_document(
-    draft: inspection_reply.Draft, lang: str, fmt: str, *, download: bool, preview: bool
+    draft: processes.Draft, lang: str, fmt: str, *, download: bool, preview: bool
 ) -> Response:
     doc = draft.document()
     ref = doc["data"]["inspection"]
@@ -153,7 +153,7 @@ def reply_document(
     if fmt == "json":
         content = json.dumps(doc, ensure_ascii=False)
     elif fmt == "html":
-        content = inspection_docs.reply_html(doc, lang)
+        content = case_docs.html(doc, draft.template, draft.title, lang)
     else:
-        content = inspection_docs.reply_pdf(doc, lang)
+        content = case_docs.pdf(doc, draft.template, draft.title, lang)
     return document(content, fmt, name, download=download)

@@ -16,7 +16,7 @@ from api.errors import field_messages, problem
 from api.pages import redirect, render
 from api.routers.inspections import detail, register_upload, reply_document
 from engine.domain.errors import InvalidInput, SamflowError
-from engine.services import inspection_reply, inspections
+from engine.services import inspections
 from engine.services.accounts import Principal
 from engine.services.oversight import unit_choices
 from forms.i18n import N_, tr
@@ -47,7 +47,7 @@ def _page(
         request,
         "inspections.html",
         status=int(prob["status"]) if prob else 200,
-        rows=inspection_reply.list_inspections(engine, user.actor),
+        rows=inspections.list_inspections(engine, user.actor),
         admin_units=unit_choices(engine, user.actor, admin_only=True),
         form=form or {"requirements": [{}, {}]},
         errors=_errors(exc, lang),
@@ -183,7 +183,7 @@ def preview(
     engine: Engine, user: PageUser, inspection_id: Id, format: str = "pdf", lang: str = "sv"
 ) -> Response:
     """The reply so far, as a file (nothing recorded)."""
-    draft = inspection_reply.preview_reply(engine, user.actor, inspection_id)
+    draft = inspections.preview_reply(engine, user.actor, inspection_id)
     fmt = format if format in ("pdf", "html") else "pdf"
     return reply_document(draft, _lang(lang), fmt, download=True, preview=True)
 
@@ -194,7 +194,7 @@ def draft(request: Request, engine: Engine, posted: PostedForm, inspection_id: I
     is open, the page says which."""
     fmt = posted.get("format") if posted.get("format") in ("pdf", "html") else "pdf"
     try:
-        d = inspection_reply.draft_reply(engine, posted.principal.actor, inspection_id)
+        d = inspections.draft_reply(engine, posted.principal.actor, inspection_id)
     except SamflowError as exc:
         if exc.category in ("not_found", "forbidden"):
             raise

@@ -5,9 +5,9 @@ from engine.db import (
     models,
     models_accounts,
     models_files,
-    models_inspection,
     models_notify,
     models_org,
+    models_process,
 )
 from engine.db.models import Base
 
@@ -16,7 +16,7 @@ __all__ = [
     "models",
     "models_accounts",
     "models_files",
-    "models_inspection",
     "models_notify",
     "models_org",
+    "models_process",
 ]

@@ -48,6 +48,8 @@ class DueRule(Frozen):
     year_offset: int = Field(default=0, ge=0, le=2)
     days_after_start: int | None = Field(default=None, ge=0, le=730)
     measure_field: Literal["follow_up_date", "due_date"] | None = None
+    #: A per-item task of a case (an inspection's requirement) is due at its item's date.
+    item_due: bool | None = None
 
     @field_validator("date")
     @classmethod
@@ -60,12 +62,16 @@ class DueRule(Frozen):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> DueRule:
-        given = [x for x in (self.date, self.days_after_start, self.measure_field) if x is not None]
+        given = [
+            x
+            for x in (self.date, self.days_after_start, self.measure_field, self.item_due or None)
+            if x is not None
+        ]
         if len(given) != 1:
             raise ValueError(
                 bilingual(
-                    "give exactly one of date, days_after_start, measure_field",
-                    "ange exakt ett av date, days_after_start, measure_field",
+                    "give exactly one of date, days_after_start, measure_field, item_due",
+                    "ange exakt ett av date, days_after_start, measure_field, item_due",
                 )
             )
         return self
@@ -81,10 +87,18 @@ class DueRule(Frozen):
             return end_of_local_day(_safe_date(year + self.year_offset, month, day))
         if self.days_after_start is not None:
             return stage_started + timedelta(days=self.days_after_start)
+        if self.item_due:
+            return end_of_local_day(_date_of(measure_dates, "item_due"))
         assert self.measure_field is not None
         if not measure_dates or measure_dates.get(self.measure_field) is None:
             raise ValueError(f"measure has no {self.measure_field}")
         return end_of_local_day(measure_dates[self.measure_field])
+
+
+def _date_of(dates: dict[str, _date] | None, key: str) -> _date:
+    if not dates or dates.get(key) is None:
+        raise ValueError(f"no {key} given")
+    return dates[key]
 
 
 def _safe_date(year: int, month: int, day: int) -> date:
@@ -156,6 +170,11 @@ class TaskDef(Frozen):
     due: DueRule
     ladder: LadderDef | None = None
     per_measure: bool = False
+    #: One task per item of the case and responsible unit, made when the case opens (the
+    #: role is resolved at each item's unit), not when the stage opens.
+    per_item: bool = False
+    #: Named effects (``engine.services.process_catalog``) run after the task completes.
+    effects: tuple[str, ...] = ()
 
     @field_validator("role")
     @classmethod
@@ -177,6 +196,13 @@ class TaskDef(Frozen):
                 bilingual(
                     "a per-measure task is due at a measure date",
                     "en uppgift per åtgärd förfaller på ett datum i åtgärden",
+                )
+            )
+        if self.per_item != bool(self.due.item_due) or (self.per_item and self.per_measure):
+            raise ValueError(
+                bilingual(
+                    "per_item: true goes with due: {item_due: true}, and only with it",
+                    "per_item: true hör ihop med due: {item_due: true}",
                 )
             )
         if not self.per_measure and self.due.measure_field is not None:
@@ -221,12 +247,117 @@ class StageDef(Frozen):
         return v
 
 
+UNIT_YEAR = "unit_year"
+
+
+class ItemsDef(Frozen):
+    """A case's items (an inspection's requirements, a meeting's agenda): a list field of
+    the subject's form, one task per item and responsible unit."""
+
+    field: Key  # the list field of the subject form
+    kind: Key  # refs and audit: requirement:<id>
+    title: Text  # what the items are called, plural: krav / requirements
+    text: Key = "text"  # item field with its text
+    task: Key  # the per_item task each item gets, at each responsible unit
+    units: Key | None = None  # item field with unit codes (default: the subject's unit)
+    due: Key | None = None  # item field with its due date (default: the item_due effect)
+    csv_headers: dict[str, Key] = Field(default_factory=dict)  # CSV column -> item field
+
+
+class DocumentDef(Frozen):
+    """A document drawn up from a case (a reply letter, a receipt, a protocol)."""
+
+    key: Key
+    title: Text
+    template: str = Field(pattern=r"^[a-z0-9_/-]+\.html$")  # under forms/templates
+    data: str  # named document hook: the document's content
+    gates: tuple[str, ...] = ()  # named case gates that must hold before it is recorded
+
+
+class EvidenceDef(Frozen):
+    """The case's section in the evidence package: the subject fields it shows."""
+
+    section: Key
+    fields: tuple[Key, ...] = ()
+
+
+class SubjectDef(Frozen):
+    """What one instance of the process is about. ``unit_year`` (the default): a unit's
+    year, one per unit and year. Any other kind is a *case* (an inspection, an incident, a
+    request), any number a year, registered with the fields of the ``form`` schema."""
+
+    kind: Key = UNIT_YEAR
+    title: Text | None = None
+    form: Key | None = None  # the form schema of its fields
+    unit: Key = "unit"  # field with the code of the unit it belongs to (routing, visibility)
+    unit_title: Text = Text(sv="ärendets enhet", en="the case's unit")  # in refusals
+    date: Key | None = None  # field dating it: the cycle's year, lists by year
+    reference: Key | None = None  # field naming it to people (a diarienummer)
+    deadline: Key | None = None
+    audit: tuple[Key, ...] = ()  # fields written into the opening audit event
+    checks: tuple[str, ...] = ()  # named checks before it opens (each returns field errors)
+    item_due: str | None = None  # named effect: an item's due date when it gives none
+    items: ItemsDef | None = None
+    documents: tuple[DocumentDef, ...] = ()
+    context: str | None = None  # named hook: what a task's page shows about its case
+    evidence: EvidenceDef | None = None
+
+    @model_validator(mode="after")
+    def _case_fields(self) -> SubjectDef:
+        if self.kind != UNIT_YEAR and (self.form is None or self.date is None):
+            raise ValueError(
+                bilingual(
+                    "a case subject names its form and its date field",
+                    "ett ärende anger sitt formulär och sitt datumfält",
+                )
+            )
+        return self
+
+    def is_case(self) -> bool:
+        return self.kind != UNIT_YEAR
+
+    def field_names(self) -> list[tuple[str, str]]:
+        """(path, field) of every subject field named, to check against its form."""
+        named = [("unit", self.unit)] + [
+            (k, v)
+            for k, v in (
+                ("date", self.date),
+                ("reference", self.reference),
+                ("deadline", self.deadline),
+            )
+            if v
+        ]
+        named += [(f"audit[{i}]", f) for i, f in enumerate(self.audit)]
+        ev = self.evidence.fields if self.evidence else ()
+        return named + [(f"evidence.fields[{i}]", f) for i, f in enumerate(ev)]
+
+    def hook_keys(self) -> list[tuple[str, str, str]]:
+        out = [(f"subject.checks[{i}]", "check", k) for i, k in enumerate(self.checks)]
+        if self.item_due:
+            out.append(("subject.item_due", "item_due", self.item_due))
+        if self.context:
+            out.append(("subject.context", "context", self.context))
+        for i, d in enumerate(self.documents):
+            out.append((f"subject.documents[{i}].data", "document", d.data))
+            out += [
+                (f"subject.documents[{i}].gates[{j}]", "gate", g) for j, g in enumerate(d.gates)
+            ]
+        return out
+
+    def document(self, key: str) -> DocumentDef:
+        for d in self.documents:
+            if d.key == key:
+                return d
+        raise KeyError(key)
+
+
 class CycleTemplate(Frozen):
     key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=64)]
     version: int = Field(ge=1)
     title: Text
     description: Text | None = None
     ladder: LadderDef
+    subject: SubjectDef = SubjectDef()
     stages: tuple[StageDef, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -238,6 +369,16 @@ class CycleTemplate(Frozen):
         if len(set(task_keys)) != len(task_keys):
             raise ValueError(
                 bilingual("task keys must be unique", "uppgiftsnycklar måste vara unika")
+            )
+        items = self.subject.items
+        per_item = [t.key for s in self.stages for t in s.tasks if t.per_item]
+        if per_item != ([items.task] if items else []):
+            raise ValueError(
+                bilingual(
+                    "subject.items.task must name the one per_item task (and only a case "
+                    "with items has one)",
+                    "subject.items.task ska ange den enda uppgiften med per_item",
+                )
             )
         for i, stage in enumerate(self.stages):
             back = stage.on_reject_back_to
@@ -275,8 +416,24 @@ class CycleTemplate(Frozen):
 
     def roles_needed(self) -> set[str]:
         """Role expressions the cycle routes to (checked before a unit is started)."""
-        out = {t.role for s in self.stages for t in s.tasks if t.role != MEASURE_RESPONSIBLE}
+        out = {
+            t.role
+            for s in self.stages
+            for t in s.tasks
+            if t.role != MEASURE_RESPONSIBLE and not t.per_item
+        }
         return out | {s.sign_off for s in self.stages}
+
+    def hook_keys(self) -> list[tuple[str, str, str]]:
+        """(field path, kind of hook, key) of every named effect, gate, document and
+        context hook the template names (checked against the registry when it is loaded)."""
+        out = [
+            (f"stages[{i}].tasks[{j}].effects[{k}]", "effect", key)
+            for i, st in enumerate(self.stages)
+            for j, t in enumerate(st.tasks)
+            for k, key in enumerate(t.effects)
+        ]
+        return out + self.subject.hook_keys()
 
 
 class _NoYesNoLoader(yaml.SafeLoader):

@@ -26,10 +26,12 @@ from engine.db.models import OrgUnit
 from engine.domain.clock import as_utc, local_date
 from engine.domain.errors import InvalidInput
 from engine.domain.evidence import LaterEvent, digest
-from engine.services import access, audit_checkpoint_package, templates
+from engine.domain.template import SubjectDef
+from engine.services import access, audit_checkpoint_package, processes, templates
 from engine.services import evidence_audit as audit
 from engine.services import evidence_units as units
 from engine.services.context import Actor, App
+from engine.services.evidence_cases import Cases, load_cases, sections
 from engine.services.evidence_common import iso
 from engine.services.evidence_cycle import cycle_section
 from engine.services.evidence_load import Bundle, load, load_people
@@ -90,7 +92,9 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         ancestors = list(reversed(list(org.ancestors(root.id))))
         template_key = basis["template"] if basis else app.settings.default_template
         b = load(s, scope_ids, ancestors, scope.year, template_key)
-        chains = _chains(b)
+        subjects = processes.evidence_subjects()
+        cs = load_cases(s, [x.kind for x in subjects], scope_ids, scope.year)
+        chains = _chains(b, cs)
         position = (
             {k: (int(v[0]), str(v[1])) for k, v in basis["position"].items()}
             if basis
@@ -98,18 +102,19 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         )
         sl = audit.read(s, chains, position)
         data = _assemble(app, s, b, sl, scope, root, scope_ids, ancestors, as_of, min_answers)
+        data |= _cases(app, s, b, cs, subjects, scope_ids)
         data["basis"]["template"] = template_key
     # The data is JSON-native as built (text dates, lists), so it is not copied through
     # JSON here: 500 units are ~100 MB of dicts. ``verify`` compares normalised copies.
+    kinds = frozenset(x.kind for x in subjects)
     # A new package is anchored after its snapshot: the checkpoint covers its positions.
     checkpoint = None if basis else audit_checkpoint_package.for_package(app)
-    return Built(data, digest(data), sl.later, dict(_chain_refs(data)), checkpoint)
+    return Built(data, digest(data), sl.later, dict(_chain_refs(data, kinds)), checkpoint)
 
 
-def _chains(b: Bundle) -> list[str]:
+def _chains(b: Bundle, cs: Cases) -> list[str]:
     cycles = [f"cycle:{c.id}" for c in b.cycles.values()]
-    inspections = [f"cycle:{i.cycle_id}" for i in b.inspections if i.cycle_id]
-    return [*dict.fromkeys([*cycles, *inspections]), ORG_CHAIN]
+    return [*dict.fromkeys([*cycles, *cs.chains()]), ORG_CHAIN]
 
 
 def _assemble(
@@ -156,14 +161,22 @@ def _assemble(
         "above": units.above(b, ancestors, person),
         "units": sections,
         "substitutes": units.substitutes(b, person),
-        "inspections": units.inspections(b, set(scope_ids), person, codes),
         "overview": [units.overview_row(u) for u in sections],
-        "titles": _titles(app, s, b),
         "audit": {
             "chains": [{"ref": f"chain:{k}", **v} for k, v in sl.checks.items()],
             "events": _events(sl, codes, set(scope_ids), refs),
         },
     }
+
+
+def _cases(
+    app: App, s: Session, b: Bundle, cs: Cases, subjects: list[SubjectDef], scope_ids: list[int]
+) -> dict[str, Any]:
+    """The sections of cases (inspections ...), and titles of every template version run."""
+    load_people(s, b, (x for t in cs.all_tasks() for x in (t.closed_by, t.on_behalf_of)))
+    codes = queries.pairs(s, select(OrgUnit.id, OrgUnit.code))
+    out: dict[str, Any] = dict(sections(cs, subjects, set(scope_ids), _person_fn(b), codes))
+    return out | {"titles": _titles(app, s, b, cs)}
 
 
 def _events(
@@ -186,7 +199,7 @@ def _people_ids(b: Bundle, sl: audit.AuditSlice) -> Iterator[int | None]:
         yield from (r.person_id for r in rows)
     for x in b.substitutes:
         yield from (x.person_id, x.for_person_id)
-    for ts in [*b.tasks.values(), *b.inspection_tasks.values()]:
+    for ts in b.tasks.values():
         for t in ts:
             yield from (t.closed_by, t.on_behalf_of, t.assignee_id)
     for sts in b.stages.values():
@@ -241,9 +254,9 @@ def _person_refs(sections: list[dict[str, Any]]) -> set[str]:
     return {r["person"]["ref"] for u in sections for r in u["roles"] if r["person"]}
 
 
-def _titles(app: App, s: Session, b: Bundle) -> dict[str, dict[str, list[str]]]:
+def _titles(app: App, s: Session, b: Bundle, cs: Cases) -> dict[str, dict[str, list[str]]]:
     """Task and stage titles of the template versions the cycles ran (stored, immutable)."""
-    ids = {c.template_id for c in [*b.cycles.values(), *b.inspection_cycles.values()]}
+    ids = {c.template_id for c in [*b.cycles.values(), *cs.cycles.values()]}
     out: dict[str, dict[str, list[str]]] = {"tasks": {}, "stages": {}}
     for tid in sorted(ids):
         t = templates.by_id(app, s, tid)
@@ -254,19 +267,21 @@ def _titles(app: App, s: Session, b: Bundle) -> dict[str, dict[str, list[str]]]:
     return out
 
 
-def _chain_refs(data: Any, chain: str = ORG_CHAIN) -> Iterator[tuple[str, str]]:
+def _chain_refs(
+    data: Any, kinds: frozenset[str], chain: str = ORG_CHAIN
+) -> Iterator[tuple[str, str]]:
     """Every ref in the data and the audit chain that records changes to it."""
     if isinstance(data, dict):
         ref = data.get("ref")
         if isinstance(ref, str) and ref.startswith("cycle:"):
             chain = ref
-        elif isinstance(data.get("cycle"), str) and ref and ref.startswith("inspection:"):
+        elif isinstance(data.get("cycle"), str) and ref and ref.split(":")[0] in kinds:
             chain = data["cycle"]
         if isinstance(ref, str):
             yield ref, ORG_CHAIN if ref.split(":")[0] in ORG_RECORDS else chain
         for key, value in data.items():
             if key != "audit":
-                yield from _chain_refs(value, chain)
+                yield from _chain_refs(value, kinds, chain)
     elif isinstance(data, list):
         for value in data:
-            yield from _chain_refs(value, chain)
+            yield from _chain_refs(value, kinds, chain)

@@ -1,14 +1,13 @@
 """The parts of an evidence package around the cycle: who held which SAM role in the year
-(task distribution, substitutes), the unit's inspections, and one overview row per unit."""
+(task distribution, substitutes), and one overview row per unit. (Cases such as
+inspections: ``evidence_cases``.)"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from engine.db.models import OrgUnit, RoleAssignment, Task
-from engine.db.models_inspection import Inspection
+from engine.db.models import OrgUnit, RoleAssignment
 from engine.services.evidence_common import Person, iso
 from engine.services.evidence_load import Bundle
 
@@ -70,69 +69,6 @@ def unit_head(b: Bundle, u: OrgUnit, person: Person) -> dict[str, Any]:
         "headcount": u.headcount,
         "parent": parent.name if parent else None,
         "roles": role_rows(b.roles.get(u.id, []), person, UNIT_ROLES, u.code),
-    }
-
-
-def inspections(
-    b: Bundle, unit_ids: set[int], person: Person, codes: dict[int, str]
-) -> list[dict[str, Any]]:
-    """Inspections of the year touching the scope, each requirement with its answers."""
-    return [_inspection(b, i, unit_ids, person, codes) for i in b.inspections]
-
-
-def _inspection(
-    b: Bundle, i: Inspection, unit_ids: set[int], person: Person, codes: dict[int, str]
-) -> dict[str, Any]:
-    tasks = b.inspection_tasks.get(i.cycle_id or 0, [])
-    reqs = []
-    for r in b.requirements.get(i.id, []):
-        answers = []
-        for rt in b.requirement_tasks.get(r.id, []):
-            if rt.unit_id in unit_ids or i.unit_id in unit_ids:
-                answers.append(_answer(current_task(tasks, rt.task_id), codes[rt.unit_id], person))
-        reqs.append(
-            {
-                "ref": f"requirement:{r.id}",
-                "number": r.number,
-                "text": r.text,
-                "due": iso(r.due_date),
-                "answers": answers,
-            }
-        )
-    return {
-        "ref": f"inspection:{i.id}",
-        "unit": codes.get(i.unit_id),
-        "cycle": f"cycle:{i.cycle_id}",
-        "reference": i.reference,
-        "inspector": i.inspector,
-        "inspected_on": iso(i.inspected_on),
-        "reply_by": iso(i.reply_by),
-        "reply_drafted_at": iso(i.reply_drafted_at),
-        "requirements": reqs,
-    }
-
-
-def current_task(tasks: Sequence[Task], first_id: int) -> Task:
-    """The task now answering for a requirement: the first one, or where its returns led."""
-    by_id = {t.id: t for t in tasks}
-    successor = {t.returned_from_id: t for t in tasks if t.returned_from_id}
-    task = by_id[first_id]
-    while task.status == "returned" and task.id in successor:
-        task = successor[task.id]
-    return task
-
-
-def _answer(t: Task, code: str, person: Person) -> dict[str, Any]:
-    data = json.loads(t.data) if t.data else {}
-    return {
-        "ref": f"task:{t.id}",
-        "unit": code,
-        "status": t.status,
-        "due": iso(t.due_at),
-        "closed_at": iso(t.closed_at),
-        "by": person(t.closed_by),
-        "escalation_level": t.escalation_level,
-        "input": data,
     }
 
 

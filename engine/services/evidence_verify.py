@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.domain.errors import InvalidInput
 from engine.domain.evidence import Difference, LaterEvent, attribute, diff, digest, normalised
-from engine.services import audit_checkpoint_package
+from engine.services import audit_checkpoint_package, processes
 from engine.services.audit_checkpoint import Said
 from engine.services.context import Actor, App
 from engine.services.evidence import FORMAT, KIND, Scope, build
@@ -51,7 +51,8 @@ def verify(app: App, actor: Actor, document: dict[str, Any]) -> VerifyReport:
     scope = Scope(basis["scope"], basis["code"], int(basis["year"]))
     now = build(app, actor, scope, basis=basis)
     differences, total = diff(normalised(data), normalised(now.data))
-    differences = attribute(differences, now.later, now.chain_of, AUDITED)
+    audited = AUDITED | {x.kind for x in processes.evidence_subjects()}  # + case kinds
+    differences = attribute(differences, now.later, now.chain_of, audited)
     broken = [c for c in now.data["audit"]["chains"] if not c["ok"]]
     intact = digest(data) == recorded
     anchored = audit_checkpoint_package.check(

@@ -26,7 +26,9 @@ def stage_facts(
 ) -> StageFacts:
     sdef = template.stage(stage.key)
     steps = [
-        RequiredStep(t.key, t.title.sv, t.title.en, t.per_measure) for t in sdef.tasks if t.required
+        RequiredStep(t.key, t.title.sv, t.title.en, t.per_measure or t.per_item)
+        for t in sdef.tasks
+        if t.required
     ]
     tasks = list(
         s.scalars(

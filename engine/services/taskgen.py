@@ -140,7 +140,7 @@ def route(expr_text: str, unit_id: int, org: OrgSnapshot) -> Address | None:
 def routing_gaps(stage: StageDef, unit_id: int, org: OrgSnapshot) -> list[Unmet]:
     """Roles the stage's tasks go to that nobody holds for this unit (HR must fix them)."""
     gaps = []
-    for expr in sorted({t.role for t in stage.tasks if not t.per_measure}):
+    for expr in sorted({t.role for t in stage.tasks if not (t.per_measure or t.per_item)}):
         if route(expr, unit_id, org) is None:
             role = parse(expr)
             assert isinstance(role, RoleExpr)
@@ -178,6 +178,8 @@ def stage_task_rows(
 ) -> list[dict[str, Any]]:
     rows = []
     for tdef in stage.tasks:
+        if tdef.per_item:  # made per item when the case opens (engine.services.processes)
+            continue
         ladder = template.ladder_for(tdef.key)
         if tdef.per_measure:
             for m in measures:

@@ -26,7 +26,7 @@ from engine.domain.errors import (
 from engine.domain.escalation import Position, next_check
 from engine.domain.machine import TASK, next_state
 from engine.domain.states import TaskStatus
-from engine.services import access, effects, taskgen, templates
+from engine.services import access, effects, process_registry, taskgen, templates
 from engine.services.context import Actor, App, Tx
 from engine.services.cycles import chain
 from forms.schemas import registry
@@ -102,6 +102,8 @@ def complete_task(
         )
         template = templates.by_id(app, tx.session, task.template_id)
         notes, extra = effects.apply_after(tx, actor, task, template, form, on_behalf)
+        for key in template.task(task.key).effects:  # named in the template, by key
+            extra |= process_registry.registry().effect(key)(tx, actor, task, form)
         _record(
             tx,
             actor,

@@ -18,18 +18,38 @@ from sqlalchemy.orm import Session
 from engine.db.models import CycleTemplateRow
 from engine.domain.errors import FieldError, NotFound, TemplateInvalid
 from engine.domain.template import CycleTemplate, digest, parse_template
+from engine.services import process_registry
 from engine.services.context import App, Tx
 from forms.schemas.registry import FORMS
 
+_INSTALLED: dict[str, str] = {}
+
 
 def packaged() -> dict[str, str]:
-    """Template key -> YAML text of the templates shipped with samflow."""
+    """Template key -> YAML text of the templates shipped with samflow, and of those a
+    plug-in installed (``install``)."""
+    return _shipped() | _INSTALLED
+
+
+def _shipped() -> dict[str, str]:
     out = {}
     for entry in resources.files("engine.cycle_templates").iterdir():
         if entry.name.endswith(".yaml"):
             text = entry.read_text(encoding="utf-8")
             out[parse(text, entry.name).key] = text
     return out
+
+
+def install(text: str, source: str = "template") -> CycleTemplate:
+    """Add a process defined outside the package (its form schemas registered first, in
+    ``forms.schemas.registry``); validated like a packaged one. A key is installed once."""
+    template = parse(text, source)
+    if template.key in _shipped() or _INSTALLED.get(template.key, text) != text:
+        en = f"a template {template.key} is already there"
+        sv = f"en mall {template.key} finns redan"
+        raise TemplateInvalid([FieldError("key", en, sv)], context=source)
+    _INSTALLED[template.key] = text
+    return template
 
 
 def parse(text: str, source: str = "template") -> CycleTemplate:
@@ -50,6 +70,7 @@ def _parse(text: str, source: str) -> CycleTemplate:
         for j, t in enumerate(s.tasks)
         if t.form not in FORMS
     ]
+    bad += process_registry.registry().errors(template)
     if bad:
         raise TemplateInvalid(bad, context=source)
     return template

@@ -24,7 +24,8 @@ from engine.domain.errors import NotFound, SamflowError
 from engine.domain.org import OrgSnapshot
 from engine.services import access, attachments, audit, facts, jobs, reports, taskgen, templates
 from engine.services.context import Actor, App
-from engine.services.inspection_views import RequirementContext, requirement_context
+from engine.services.inspection_hooks import RequirementContext
+from engine.services.processes import task_context
 from engine.services.visibility import (
     Scope,
     acts_on,
@@ -172,8 +173,7 @@ def _form_context(s: Session, task: Task) -> dict[str, Any]:
             for m in item.measures:
                 if m.id == task.measure_id:
                     out["measure"] = m
-    if task.form_key == "inspection_response":
-        out["requirement"] = requirement_context(s, task)
+    out.update(task_context(s, task))  # a case's task: what its template's hook shows
     return out
 
 

@@ -13,12 +13,13 @@ from forms.schemas.approval import Approval
 from forms.schemas.base import Form
 from forms.schemas.evaluation import AnnualEvaluation
 from forms.schemas.followup import MeasureFollowUp
-from forms.schemas.inspection import InspectionResponse
+from forms.schemas.inspection import InspectionRegistration, InspectionResponse
 from forms.schemas.plan import ActionPlan
 from forms.schemas.risk import RiskAssessment
 from forms.schemas.survey import AbsenceReview, SafetyRound, SurveyResults
 
-FORMS: Mapping[str, type[Form]] = {
+#: Task forms and the forms a case is registered with (a template's ``subject.form``).
+FORMS: dict[str, type[Form]] = {
     "survey_results": SurveyResults,
     "safety_round": SafetyRound,
     "absence_review": AbsenceReview,
@@ -28,7 +29,16 @@ FORMS: Mapping[str, type[Form]] = {
     "measure_follow_up": MeasureFollowUp,
     "annual_evaluation": AnnualEvaluation,
     "inspection_response": InspectionResponse,
+    "inspection_registration": InspectionRegistration,
 }
+
+
+def register_form(key: str, model: type[Form]) -> None:
+    """Add the form schema of a process defined elsewhere (a plug-in, a test); a key is
+    registered once."""
+    if key in FORMS and FORMS[key] is not model:
+        raise ValueError(f"form {key!r} is already registered")
+    FORMS[key] = model
 
 
 def schema_for(form_key: str) -> type[Form]:

@@ -16,14 +16,12 @@ from engine.domain.errors import Conflict, ImportInvalid, InvalidInput, NotPermi
 from engine.services import (
     cycles,
     evidence,
-    inspection_files,
-    inspection_reply,
     inspections,
     reports,
     sweeps,
 )
 from engine.services.context import Actor, App
-from forms.inspection_docs import reply_html, reply_pdf
+from forms.case_docs import html, pdf
 from tests.factories import Org, build_org
 
 YAML = """
@@ -45,7 +43,7 @@ ANSWER = {
 
 
 def register(o: Org, text: str = YAML, who: str = "hr@x.se") -> inspections.Registered:
-    reg = inspection_files.read_registration("inspection.yaml", text.encode())
+    reg = inspections.read_registration("inspection.yaml", text.encode())
     return inspections.register(o.app, o.actor(who), reg)
 
 
@@ -74,16 +72,16 @@ def test_inspection_reply_end_to_end_with_escalation(app: App, clock: FrozenCloc
     )
     assert "requirement_reply" in keys(o, "dep@x.se")  # U2's, escalated to the line above
     with pytest.raises(Conflict) as refused:
-        inspection_reply.draft_reply(app, o.actor("dep@x.se"), out.inspection_id)
+        inspections.draft_reply(app, o.actor("dep@x.se"), out.inspection_id)
     assert "1 (U2)" in refused.value.en and "2 (DEP)" in refused.value.en
     at(clock, 2, 12)
     report = sweeps.sweep(app)
     assert f"director@{o.units['ADM']}" in [to for _, level, to in report.escalations]
     o.complete("m2@x.se", "requirement_reply", {**ANSWER, "remaining": "Övning i maj."})
     o.complete("dep@x.se", "requirement_reply", {**ANSWER, "actions": "Skriftlig fördelning."})
-    draft = inspection_reply.draft_reply(app, o.actor("dep@x.se"), out.inspection_id)
+    draft = inspections.draft_reply(app, o.actor("dep@x.se"), out.inspection_id)
     assert draft.data["complete"] and len(draft.data["requirements"]) == 2
-    (summary,) = inspection_reply.list_inspections(app, o.actor("dir@x.se"))
+    (summary,) = inspections.list_inspections(app, o.actor("dir@x.se"))
     assert (summary.status, summary.done, summary.answers, summary.escalated) == (
         "drafted",
         3,
@@ -92,7 +90,10 @@ def test_inspection_reply_end_to_end_with_escalation(app: App, clock: FrozenCloc
     )
     text = " ".join(
         " ".join(
-            p.extract_text() for p in PdfReader(io.BytesIO(reply_pdf(draft.document()))).pages
+            p.extract_text()
+            for p in PdfReader(
+                io.BytesIO(pdf(draft.document(), draft.template, draft.title, "sv"))
+            ).pages
         ).split()
     )
     for expected in (
@@ -106,7 +107,7 @@ def test_inspection_reply_end_to_end_with_escalation(app: App, clock: FrozenCloc
     ):
         assert expected in text, expected
     cycles.sign_off_stage(app, o.actor("dep@x.se"), out.cycle_id, "requirements")
-    assert inspection_reply.list_inspections(app, Actor.system("t"))[0].status == "closed"
+    assert inspections.list_inspections(app, Actor.system("t"))[0].status == "closed"
     package = evidence.build(app, o.actor("m2@x.se"), evidence.Scope("unit", "U2", 2027)).data
     (seen,) = package["inspections"]
     assert seen["reference"] == "2027/001234" and seen["reply_drafted_at"] is not None
@@ -127,13 +128,13 @@ def test_a_returned_requirement_is_answered_above(app: App, clock: FrozenClock) 
     assert len(answers) == 2  # its own requirement and the returned one
     for item in answers:
         tasks.complete_task(app, o.actor("dep@x.se"), item.task_id, ANSWER)
-    preview = inspection_reply.preview_reply(app, o.actor("dep@x.se"), out.inspection_id)
+    preview = inspections.preview_reply(app, o.actor("dep@x.se"), out.inspection_id)
     first = preview.data["requirements"][0]["answers"]
     assert [(a["unit"], a["by"], a["status"]) for a in first] == [
         ("U1", "Dag Avdelningschef", "completed"),
         ("U2", "", "open"),
     ]
-    assert "UTKAST" in reply_html(preview.document())
+    assert "UTKAST" in html(preview.document(), preview.template, preview.title, "sv")
 
 
 def test_several_inspections_a_year_but_one_annual_cycle(app: App, clock: FrozenClock) -> None:
@@ -176,9 +177,9 @@ def test_csv_registration_reports_lines(app: App, clock: FrozenClock) -> None:
     )
     header = {"unit": "DEP", "inspected_on": "2027-01-05", "reply_by": "2027-02-15"}
     with pytest.raises(ImportInvalid) as err:
-        inspection_files.read_registration("krav.csv", csv_text.encode(), header)
+        inspections.read_registration("krav.csv", csv_text.encode(), header)
     assert [(r.file, r.line, r.field) for r in err.value.rows] == [("krav.csv", 3, "due")]
     good = csv_text.replace("2027-13-01", "2027-02-05")
-    reg = inspection_files.read_registration("krav.csv", good.encode(), header)
+    reg = inspections.read_registration("krav.csv", good.encode(), header)
     out = inspections.register(app, o.actor("dir@x.se"), reg)
     assert (out.requirements, out.tasks) == (2, 3)

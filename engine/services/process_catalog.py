@@ -1,0 +1,21 @@
+"""Every named hook of every process, registered by key: the one place to look.
+
+A template names these keys (``checks``, ``item_due``, ``effects``, ``documents[].data``,
+``documents[].gates``, ``context``); ``process_registry.registry()`` imports this module
+on first use, and a template naming a key missing here is refused when it is loaded.
+Adding a process adds its lines here (see docs/processes.md).
+"""
+
+from __future__ import annotations
+
+from engine.services import inspection_hooks, process_views
+from engine.services.process_registry import REGISTRY
+
+# Shared by any process with items.
+REGISTRY.add("gate", "items_answered", process_views.items_answered)
+
+# Inspections by Arbetsmiljöverket (av-inspection.yaml).
+REGISTRY.add("check", "inspection.dates_ahead", inspection_hooks.dates_ahead)
+REGISTRY.add("item_due", "inspection.before_reply", inspection_hooks.due_before_reply)
+REGISTRY.add("document", "inspection.reply", inspection_hooks.reply_letter)
+REGISTRY.add("context", "inspection.requirement", inspection_hooks.requirement)
