@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from api import commands
 from api.console import Console
-from engine.domain.errors import GateBlocked, InvalidInput, SamflowError
+from engine.domain.errors import DatabaseBusy, GateBlocked, InvalidInput, SamflowError
 
 EXIT = {
     "invalid": 2,
@@ -76,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SamflowError as exc:
         console.error(exc.message(lang))
         return EXIT.get(exc.category, 1)
+    except DatabaseBusy as exc:
+        console.error(exc.message(lang))
+        return 6
     except (OperationalError, ProgrammingError) as exc:
         text = str(exc.orig)
         if "no such table" in text or "does not exist" in text:
