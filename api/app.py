@@ -14,7 +14,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, limits
 from api.launcher import Launcher, ThreadLauncher, launcher_for
 from api.routers import (
     account,
@@ -112,6 +112,7 @@ def create_app(
     app.state.document_launcher = ThreadLauncher(engine)
     app.state.admin_links = {}
     errors.install(app)
+    limits.install(app)  # body limits and sign-in, before any body is read
     for module in API_ROUTERS:
         app.include_router(module.router, prefix="/api", responses=errors.RESPONSES)
     for module in PAGE_ROUTERS:

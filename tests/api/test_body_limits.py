@@ -58,7 +58,7 @@ def exchange(
     sock.sendall(head.encode() + framed)  # small: fits the buffer
     sock.setblocking(False)
     sent, answer = 0, b""
-    select.select([sock], [], [], 0.5)  # a server that refuses at the door answers now
+    select.select([sock], [], [], 2.0)  # a server that refuses at the door answers now
     try:
         while sent < body_size:
             readable, writable, _ = select.select([sock], [sock], [], 5)

@@ -28,7 +28,7 @@ HEADER = ["Område", "Åtgärd", "Ansvarig", "Klart senast"]
 MEASURE = ["Buller", "Ljudabsorbenter", "enhetschef", "2027-10-01"]
 #: What reading one of these files may cost at most.
 PEAK_BYTES = 30_000_000
-SECONDS = 3.0
+SECONDS = 15.0  # generous on a shared machine: the old reader took > 90 s
 
 
 def _base() -> dict[str, bytes]:
