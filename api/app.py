@@ -15,7 +15,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, http_methods
+from api import errors, http_methods, limits
 from api.launcher import Launcher, ThreadLauncher, launcher_for
 from api.routers import (
     account,
@@ -121,6 +121,7 @@ def create_app(
     app.state.document_launcher = documents
     app.state.admin_links = {}
     errors.install(app)
+    limits.install(app)  # body limits and sign-in, before any body is read
     for module in API_ROUTERS:
         app.include_router(module.router, prefix="/api", responses=errors.RESPONSES)
     for module in PAGE_ROUTERS:

@@ -18,7 +18,13 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from api import commands
 from api.console import Console
-from engine.domain.errors import GateBlocked, ImportNotPermitted, InvalidInput, SamflowError
+from engine.domain.errors import (
+    DatabaseBusy,
+    GateBlocked,
+    ImportNotPermitted,
+    InvalidInput,
+    SamflowError,
+)
 
 EXIT = {
     "invalid": 2,
@@ -80,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SamflowError as exc:
         console.error(exc.message(lang))
         return EXIT.get(exc.category, 1)
+    except DatabaseBusy as exc:
+        console.error(exc.message(lang))
+        return 6
     except (OperationalError, ProgrammingError) as exc:
         text = str(exc.orig)
         if "no such table" in text or "does not exist" in text:

@@ -115,10 +115,14 @@ PageUser = Annotated[Principal, Depends(page_principal)]
 
 async def read_form(request: Request) -> AsyncIterator[FormData]:
     """The posted form; uploaded files are closed once the reply is sent."""
-    limit = request.app.state.engine.settings.max_upload_bytes
+    settings = request.app.state.engine.settings
     # a field may carry a file the person already chose, base64-encoded (plan import)
-    part = max(limit * 4 // 3 + 4096, 1 << 20)
-    form = await request.form(max_files=5, max_fields=3000, max_part_size=part)
+    part = max(settings.max_upload_bytes * 4 // 3 + 4096, 1 << 20)
+    form = await request.form(
+        max_files=settings.max_form_files,
+        max_fields=settings.max_form_fields,
+        max_part_size=part,
+    )
     try:
         yield form
     finally:

@@ -7,6 +7,9 @@
     Conflict          409   GateBlocked lists every unmet reason
     InvalidInput      422   each bad field by its path
     NotReady          503   not set up for this yet (e.g. the schema is behind)
+    DatabaseBusy      503   + Retry-After: a lock not had within the busy timeout (also a
+                            driver's own lock timeout, SQLite "database is locked")
+    TooLarge          413   a body over its route's limit (api/limits.py), + Connection: close
 
 The body is a problem document: ``code``, ``message`` (in the asked-for language),
 ``errors`` (path + message), ``unmet`` (gate + message). Pages show the same in words.
@@ -22,13 +25,16 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import http_methods
 from api.deps import lang_of
 from api.pages import render_error
 from api.schemas import Problem
+from engine.db.session import is_lock_timeout
 from engine.domain.errors import (
+    DatabaseBusy,
     FieldError,
     GateBlocked,
     ImportInvalid,
@@ -80,7 +86,9 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "Not found, or not visible to you"},
     409: {"model": Problem, "description": "Conflict; `unmet` lists what blocks a sign-off"},
     422: {"model": Problem, "description": "Invalid input; `errors` names each bad field"},
+    413: {"model": Problem, "description": "The body is larger than this route takes"},
     429: {"model": Problem, "description": "Too many failed sign-ins, or too many jobs waiting"},
+    503: {"model": Problem, "description": "The database is busy; try again (Retry-After)"},
 }
 
 
@@ -149,14 +157,17 @@ def install(app: FastAPI) -> None:
 
     async def on_samflow(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SamflowError)
-        lang = lang_of(request)
-        if not is_api(request) and status_of(exc) == 401:
-            return RedirectResponse(f"/login?next={_next(request)}", status_code=303)
-        body = problem(exc, lang)
-        headers = headers_of(exc)
-        if is_api(request):
-            return JSONResponse(body, status_code=body["status"], headers=headers)
-        return page_error(request, body, headers)
+        return samflow_response(request, exc)
+
+    async def on_operational(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, OperationalError)
+        if is_lock_timeout(exc):
+            return busy_response(request, DatabaseBusy())
+        return await on_crash(request, exc)
+
+    async def on_busy(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DatabaseBusy)
+        return busy_response(request, exc)
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -167,16 +178,7 @@ def install(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        lang = lang_of(request)
-        text = HTTP_TEXT.get(exc.status_code)
-        message = tr(lang, text) if text else str(exc.detail)
-        body = _plain(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), message)
-        headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            headers.update(_allow(request))
-        if is_api(request):
-            return JSONResponse(body, status_code=exc.status_code, headers=headers)
-        return page_error(request, body, headers)
+        return http_response(request, exc)
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
@@ -189,7 +191,59 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SamflowError, on_samflow)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(OperationalError, on_operational)
+    app.add_exception_handler(DatabaseBusy, on_busy)
     app.add_exception_handler(Exception, on_crash)
+
+
+def samflow_response(request: Request, exc: SamflowError) -> Response:
+    """An engine error as the API's problem document, or as a page (401: the sign-in)."""
+    if not is_api(request) and status_of(exc) == 401:
+        return RedirectResponse(f"/login?next={_next(request)}", status_code=303)
+    body = problem(exc, lang_of(request))
+    headers = headers_of(exc)
+    if is_api(request):
+        return JSONResponse(body, status_code=body["status"], headers=headers)
+    return page_error(request, body, headers)
+
+
+def busy_response(request: Request, exc: DatabaseBusy) -> Response:
+    body = _plain(503, exc.code, exc.message(lang_of(request)))
+    headers = {"Retry-After": str(exc.retry_after_seconds)}
+    if is_api(request):
+        return JSONResponse(body, status_code=503, headers=headers)
+    return page_error(request, body, headers)
+
+
+class TooLarge(StarletteHTTPException):
+    """A request body over its route's limit (raised by ``api.limits`` before or while the
+    body is read). The connection is closed after the answer: the rest is not read."""
+
+    def __init__(self, limit: int, setting: str) -> None:
+        super().__init__(413, f"larger than {limit} bytes ({setting})", {"Connection": "close"})
+        self.limit, self.setting = limit, setting
+
+    def message(self, lang: str) -> str:
+        size = f"{self.limit // 1000} kB" if self.limit < 1_000_000 else f"{self.limit / 1e6:g} MB"
+        if lang == "sv":
+            return f"begäran är större än vad som tas emot här ({size}, {self.setting})"
+        return f"the request is larger than this address takes ({size}, {self.setting})"
+
+
+def http_response(request: Request, exc: StarletteHTTPException) -> Response:
+    """Starlette's own errors (404, 405, 413 ...) in the same shape as ours."""
+    lang = lang_of(request)
+    text = HTTP_TEXT.get(exc.status_code)
+    message = tr(lang, text) if text else str(exc.detail)
+    if isinstance(exc, TooLarge):
+        message = exc.message(lang)
+    body = _plain(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), message)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers.update(_allow(request))
+    if is_api(request):
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
+    return page_error(request, body, headers)
 
 
 def _plain(status: int, code: str, message: str) -> dict[str, Any]:

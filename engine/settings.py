@@ -132,6 +132,31 @@ class Settings(BaseSettings):
     #: Milliseconds between such batches: another process waiting for SQLite's write lock
     #: looks again every 100 ms at most, and would otherwise miss the gaps.
     org_import_pause_ms: int = 100
+    # --- limits on what a request or an import may make the server do (docs/limits.md) ---
+    #: Largest request body, in bytes, of any route not named below (JSON API, page forms).
+    max_body_bytes: int = 1_000_000
+    #: Largest body of the sign-in form (read before anyone is known).
+    max_login_bytes: int = 16_000
+    #: Largest body of an organisation import (units and people as CSV or JSON).
+    max_import_bytes: int = 20_000_000
+    #: Most files and most fields one posted page form may carry.
+    max_form_files: int = 5
+    max_form_fields: int = 3000
+    #: Most rows, columns and cells read from an imported spreadsheet (CSV or XLSX).
+    import_max_rows: int = 10_000
+    import_max_columns: int = 60
+    import_max_cells: int = 200_000
+    #: An XLSX file (a zip) is refused before it is read when it has more members, more
+    #: bytes unpacked, a member packed tighter than this ratio (above 100 kB unpacked), a
+    #: sheet larger than this, or a shared-strings table (or other XML part) larger.
+    xlsx_max_members: int = 100
+    xlsx_max_unpacked_bytes: int = 50_000_000
+    xlsx_max_ratio: int = 100
+    xlsx_max_sheet_bytes: int = 30_000_000
+    xlsx_max_part_bytes: int = 5_000_000
+    #: Seconds a request waits for a database lock (SQLite busy timeout, PostgreSQL
+    #: lock_timeout) before it is answered 503 with Retry-After.
+    db_busy_seconds: int = 30
 
     def __init__(self, **values: Any) -> None:
         try:

@@ -11,7 +11,15 @@ from api.errors import field_messages, problem
 from api.pages import redirect, render
 from api.routers.jobs import launch
 from engine.domain.errors import InvalidInput, SamflowError
-from engine.services import jobs, overview, templates, views, yearstart
+from engine.services import (
+    evidence_jobs,
+    jobs,
+    org_import_job,
+    overview,
+    templates,
+    views,
+    yearstart,
+)
 from engine.services.accounts import Principal
 from forms.charts import stacked
 
@@ -74,9 +82,16 @@ def start(request: Request, engine: Engine, posted: PostedForm) -> Response:
     return redirect(f"/jobs/{job_id}")
 
 
+#: Jobs of other kinds have pages of their own (``job.html`` shows starting the year).
+JOB_PAGES = {evidence_jobs.KIND: "/evidence/jobs/{}", org_import_job.KIND: "/org/import/jobs/{}"}
+
+
 @router.get("/jobs/{job_id}")
 def job_page(request: Request, engine: Engine, user: PageUser, job_id: Id) -> Response:
-    return render(request, "job.html", job=views.job(engine, user.actor, job_id))
+    job = views.job(engine, user.actor, job_id)
+    if job.kind in JOB_PAGES:
+        return redirect(JOB_PAGES[job.kind].format(job.id))
+    return render(request, "job.html", job=job)
 
 
 @router.get("/overview")

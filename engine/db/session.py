@@ -7,18 +7,27 @@ both reading and then failing to upgrade (SQLITE_BUSY in the middle of a use cas
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.domain.errors import DatabaseBusy
+
 DEFAULT_URL = "sqlite:///samflow.db"
+#: Seconds a transaction waits for a lock before giving up (``Settings.db_busy_seconds``).
+BUSY_SECONDS = 30
+#: What a driver says when a lock was not had in time: SQLite's busy timeout, PostgreSQL's
+#: lock_timeout (SQLSTATE 55P03).
+LOCK_TIMEOUTS = ("database is locked", "database table is locked", "lock timeout")
 
 
 def normalise_url(url: str) -> str:
@@ -32,18 +41,35 @@ def is_sqlite(url: str) -> bool:
     return make_url(normalise_url(url)).get_backend_name() == "sqlite"
 
 
-def create_db_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
+def is_lock_timeout(exc: OperationalError) -> bool:
+    """The database answered that a lock was not had within the busy timeout."""
+    code = getattr(exc.orig, "sqlstate", None)
+    return code == "55P03" or any(m in str(exc.orig).lower() for m in LOCK_TIMEOUTS)
+
+
+def create_db_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, busy_seconds: int = BUSY_SECONDS
+) -> Engine:
     url = normalise_url(url)
     if is_sqlite(url):
-        return _sqlite_engine(url, echo)
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+        return _sqlite_engine(url, echo, busy_seconds)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=20,
+        pool_pre_ping=True,
+        connect_args={"options": f"-c lock_timeout={busy_seconds * 1000}"},
+    )
 
 
-def _sqlite_engine(url: str, echo: bool) -> Engine:
+def _sqlite_engine(url: str, echo: bool, busy_seconds: int) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, echo=echo, connect_args={"check_same_thread": False, "timeout": busy_seconds}
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -53,7 +79,7 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
             "journal_mode=WAL",
             "synchronous=NORMAL",
             "foreign_keys=ON",
-            "busy_timeout=30000",
+            f"busy_timeout={busy_seconds * 1000}",
             "cache_size=-65536",
             "temp_store=MEMORY",
             "wal_autocheckpoint=10000",  # fewer, larger checkpoints: hot pages coalesce
@@ -64,7 +90,12 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.connection.driver_connection.execute(f"BEGIN {mode}")
+        try:
+            conn.connection.driver_connection.execute(f"BEGIN {mode}")
+        except sqlite3.OperationalError as exc:  # raised here, SQLAlchemy does not wrap it
+            if any(m in str(exc).lower() for m in LOCK_TIMEOUTS):
+                raise DatabaseBusy() from exc
+            raise
 
     return engine
 
@@ -77,24 +108,40 @@ class Database:
     IMMEDIATE: SQLite's busy handler makes a waiting writer sleep in growing steps, so
     under many concurrent writers (a web server's threads) the database lock would often
     sit free while everyone sleeps. Other processes still queue on SQLite's own lock.
+    Neither wait lasts longer than the busy timeout: then ``DatabaseBusy`` (answered 503
+    with Retry-After).
     """
 
     engine: Engine
     write_sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
-    write_lock: AbstractContextManager[object] = field(default_factory=nullcontext)
+    write_lock: threading.RLock | None = None
+    busy_seconds: int = BUSY_SECONDS
 
     @classmethod
-    def connect(cls, url: str, *, echo: bool = False) -> Database:
-        engine = create_db_engine(url, echo=echo)
+    def connect(cls, url: str, *, echo: bool = False, busy_seconds: int = BUSY_SECONDS) -> Database:
+        engine = create_db_engine(url, echo=echo, busy_seconds=busy_seconds)
         sqlite = is_sqlite(url)
         writer = engine.execution_options(sqlite_begin="IMMEDIATE") if sqlite else engine
         return cls(
             engine,
             sessionmaker(bind=writer, expire_on_commit=False, autoflush=False),
             sessionmaker(bind=engine, expire_on_commit=False, autoflush=False),
-            threading.RLock() if sqlite else nullcontext(),
+            threading.RLock() if sqlite else None,
+            busy_seconds,
         )
+
+    @contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        if self.write_lock is None:
+            yield
+            return
+        if not self.write_lock.acquire(timeout=self.busy_seconds):
+            raise DatabaseBusy()
+        try:
+            yield
+        finally:
+            self.write_lock.release()
 
     @property
     def dialect(self) -> str:
@@ -103,7 +150,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        with self.write_lock, self.write_sessions() as session, session.begin():
+        with self._writer_turn(), self.write_sessions() as session, session.begin():
             yield session
 
     @contextmanager

@@ -18,6 +18,9 @@
         ├── TemplateInvalid           a cycle template failed validation
         └── ImportInvalid             a CSV/XLSX import has bad rows (file, line, field)
 
+    DatabaseBusy          → 503       not a refusal: a lock not had within the busy
+                                      timeout; nothing changed, ask again (Retry-After)
+
 Every error carries a stable ``code`` and renders in Swedish or English. ``str(error)``
 is the English text, so logs and tracebacks stay readable for engineers.
 """
@@ -97,6 +100,25 @@ class NotPermitted(SamflowError):
 class NotReady(SamflowError):
     code = "not_ready"
     category = "unavailable"
+
+
+class DatabaseBusy(Exception):
+    """Not a refusal but a wait given up: a lock was not had within the busy timeout
+    (SQLite "database is locked", a PostgreSQL lock timeout). Nothing was changed; the same
+    request may simply be made again. Outside ``SamflowError`` on purpose: a page does not
+    show it as a refusal in context, and a flow retries it."""
+
+    code: ClassVar[str] = "busy"
+    category: ClassVar[str] = "unavailable"
+
+    def __init__(self, retry_after_seconds: int = 5) -> None:
+        self.en = "the database is busy with other work; nothing was changed, try again shortly"
+        self.sv = "databasen är upptagen med annat arbete; inget ändrades, försök igen om en stund"
+        super().__init__(self.en)
+        self.retry_after_seconds = retry_after_seconds
+
+    def message(self, lang: Lang = "en") -> str:
+        return self.sv if lang == "sv" else self.en
 
 
 class NotAuthenticated(NotPermitted):

@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from engine.db.audit_store import AuditLog
-from engine.db.session import Database
+from engine.db.session import Database, is_lock_timeout
 from engine.domain.clock import Clock, SystemClock
-from engine.domain.errors import ConcurrentChange
+from engine.domain.errors import ConcurrentChange, DatabaseBusy
 from engine.settings import Settings
 
 T = TypeVar("T")
@@ -90,7 +90,8 @@ class App:
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> App:
-        return cls(Database.connect(settings.database_url), clock or SystemClock(), settings)
+        db = Database.connect(settings.database_url, busy_seconds=settings.db_busy_seconds)
+        return cls(db, clock or SystemClock(), settings)
 
     def run(self, work: Callable[[Tx], T], *, retries: int = 5) -> T:
         """Run ``work`` in one write transaction; retried when it loses a race."""
@@ -108,7 +109,7 @@ class App:
 
     def preview(self, work: Callable[[Tx], T]) -> T:
         """Run ``work`` as if for real, then roll everything back (dry runs, previews)."""
-        with self.db.write_sessions() as session:
+        with _busy(), self.db.write_sessions() as session:
             session.begin()
             try:
                 return work(Tx(session, self.clock.now(), AuditLog(session)))
@@ -127,14 +128,28 @@ class App:
                 raise _Retryable() from exc
             raise
         except OperationalError as exc:
-            if _is_lock_timeout(exc):
+            if is_lock_timeout(exc):
+                # the busy timeout has been waited already: say so rather than wait again
+                raise DatabaseBusy() from exc
+            if _is_race_text(str(exc.orig)):
                 raise _Retryable() from exc
             raise
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self.db.read() as session:
+        with _busy(), self.db.read() as session:
             yield session
+
+
+@contextmanager
+def _busy() -> Iterator[None]:
+    """A lock not had within the busy timeout, as the engine's own error."""
+    try:
+        yield
+    except OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise DatabaseBusy() from exc
+        raise
 
 
 class _Retryable(Exception):
@@ -158,14 +173,10 @@ def _is_race(exc: IntegrityError) -> bool:
     )
 
 
-def _is_lock_timeout(exc: OperationalError) -> bool:
-    text = str(exc.orig).lower()
+def _is_race_text(text: str) -> bool:
+    """A race lost inside the database (not a lock waited for in vain): run again."""
+    text = text.lower()
     return any(
         marker in text
-        for marker in (
-            "database is locked",
-            "deadlock detected",
-            "could not serialize",
-            "audit chain head moved",
-        )
+        for marker in ("deadlock detected", "could not serialize", "audit chain head moved")
     )

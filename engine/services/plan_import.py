@@ -1,6 +1,7 @@
 """Importing an existing action plan (last year's spreadsheet) into a cycle.
 
-The file (CSV, comma or semicolon, or XLSX) is read and checked completely first; any bad
+The file (CSV, comma or semicolon, or XLSX) is read within limits (rows, columns, cells,
+unpacked bytes: ``engine.services.sheets``) and checked completely first; any bad
 cell, and any responsible who cannot be found, is reported as ``file:line: column:
 problem`` and nothing is written. Then the items and measures are added in one
 transaction, each measure written as the plan form writes it (``plans.create_measure``:
@@ -10,9 +11,7 @@ done get their status as a dated change, and the import itself is an audit event
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +25,10 @@ from engine.domain.errors import Conflict, ImportInvalid, InvalidInput, RowError
 from engine.domain.planimport import Cell, ItemRow, parse_plan
 from engine.domain.states import CycleStatus, MeasureStatus
 from engine.domain.validation import field_errors
-from engine.services import plans
+from engine.services import plans, sheets
 from engine.services.context import Actor, App, Tx
 from engine.services.cycles import chain, load_cycle
+from engine.services.sheets import SheetLimits
 from forms.schemas.plan import MeasureInput
 
 #: The plan can be imported until it goes to cooperation approval.
@@ -45,38 +45,9 @@ class ImportResult:
     rows: tuple[ItemRow, ...] = ()  # what the file holds, as read (for a preview)
 
 
-def read_rows(filename: str, content: bytes) -> list[tuple[int, list[Cell]]]:
-    """(line, cells) of a CSV or XLSX file; line numbers as the user sees them."""
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        return _xlsx(filename, content)
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252")  # Excel's "CSV" on Swedish Windows
-    first = text.splitlines()[0] if text.strip() else ""
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    out: list[tuple[int, list[Cell]]] = []
-    for row in reader:
-        out.append((reader.line_num, list(row)))
-    return out
-
-
-def _xlsx(filename: str, content: bytes) -> list[tuple[int, list[Cell]]]:
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise ImportInvalid(
-            [RowError(filename, 1, "", f"not an XLSX file ({exc})", "inte en XLSX-fil")]
-        ) from None
-    sheet = book.worksheets[0]
-    rows = [(n, list(r)) for n, r in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    book.close()
-    return rows
+def read_rows(filename: str, content: bytes, limits: SheetLimits) -> list[tuple[int, list[Cell]]]:
+    """(line, cells) of a CSV or XLSX file, within the limits (``engine.services.sheets``)."""
+    return sheets.read_rows(filename, content, limits)
 
 
 def import_plan(
@@ -89,7 +60,7 @@ def import_plan(
     dry_run: bool = False,
 ) -> ImportResult:
     """Check the whole file, then add its plan to the cycle (or, dry run, only check)."""
-    parsed = parse_plan(read_rows(filename, content), filename)
+    parsed = parse_plan(read_rows(filename, content, SheetLimits.of(app.settings)), filename)
     items, column = parsed.items, parsed.columns.get("responsible", "responsible")
     forms = _forms(items, filename, parsed.columns)
     digest = hashlib.sha256(content).hexdigest()

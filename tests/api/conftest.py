@@ -93,8 +93,8 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def make_web(url: str, clock: FrozenClock, *, start: bool = True) -> Web:
-    app = create_app(Settings(database_url=url), clock)
+def make_web(url: str, clock: FrozenClock, *, start: bool = True, **settings: object) -> Web:
+    app = create_app(Settings(database_url=url, **settings), clock)  # type: ignore[arg-type]
     engine: App = app.state.engine
     # argon2 as used in production, with small parameters so tests sign in quickly
     engine.cache["password_hasher"] = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
