@@ -8,9 +8,10 @@ mail), and this step, run by the sweep, the notifier and each job runner when it
 * fails running jobs whose heartbeat is older than ``SAMFLOW_JOB_STALE_SECONDS``, with a
   reason the person reads ("stopped: the process ended unexpectedly; start it again") and a
   ``job.failed`` audit event in the same transaction; and
-* puts notifications left ``sending`` longer than ``SAMFLOW_OUTBOX_STALE_SECONDS`` back to
-  ``pending`` (``delivery.requeue_stale``): delivery is at least once, and the mail keeps its
-  Message-ID, so a receiver drops the copy if the first one did arrive.
+* (in the notifier, ``delivery.requeue_stale``, which lives with the mail it requeues) puts
+  notifications left ``sending`` longer than ``SAMFLOW_OUTBOX_STALE_SECONDS`` back to
+  ``pending``: delivery is at least once, and the mail keeps its Message-ID, so a receiver
+  drops the copy if the first one did arrive.
 
 Every update is guarded by the staleness it acts on, so a second recovery at the same time,
 or a job that beats again just before, changes nothing twice.
@@ -24,20 +25,8 @@ from datetime import timedelta
 from sqlalchemy import func, update
 
 from engine.db.models import Job
-from engine.services import delivery
 from engine.services.context import Actor, App, Tx
 from engine.services.jobs import JOBS_CHAIN, STOPPED
-
-
-@dataclass(frozen=True)
-class Recovered:
-    jobs_failed: list[int]
-    notifications_requeued: int
-
-
-def recover(app: App) -> Recovered:
-    """Fail stale jobs and requeue stale outbox rows (see the module docstring)."""
-    return Recovered(fail_stale_jobs(app), delivery.requeue_stale(app))
 
 
 def fail_stale_jobs(app: App) -> list[int]:
