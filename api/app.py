@@ -42,8 +42,8 @@ from api.routers import (
     tasks,
 )
 from api.security_headers import SecurityHeaders
+from engine.context import App
 from engine.domain.clock import Clock
-from engine.services.context import App
 from engine.settings import Settings
 from forms.render import environment
 

@@ -11,26 +11,21 @@ from typing import Any
 
 from api import web_commands
 from api.console import Console
+from engine.audit import checkpoint as audit_checkpoint
+from engine.audit import log as audit
+from engine.context import Actor, App
 from engine.db import migrate
 from engine.domain.audit_anchor import when
 from engine.domain.audit_keys import fingerprint
 from engine.domain.clock import FrozenClock, local_date
 from engine.domain.errors import InvalidInput, NotReady
-from engine.services import (
-    audit,
-    audit_checkpoint,
-    cycles,
-    org,
-    org_import_job,
-    org_pending,
-    plans,
-    reports,
-    sweeps,
-    tasks,
-    templates,
-)
-from engine.services.context import Actor, App
+from engine.org import admin as org
+from engine.org import pending as org_pending
+from engine.plans import plan as plans
 from engine.settings import Settings
+from engine.views import inbox as reports
+from engine.workflow import cycles, sweeps, tasks, templates
+from engine.workflow import org_import as org_import_job
 
 Sub = Any  # argparse's private _SubParsersAction
 
@@ -775,7 +770,7 @@ def reg_demo(sub: Sub) -> None:
 
 
 def cmd_demo(args: argparse.Namespace, c: Console) -> int:
-    from engine.services import demo
+    from engine import demo
 
     settings = settings_of(args)
     _fresh_sqlite(settings.database_url, args.fresh)

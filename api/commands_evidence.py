@@ -17,7 +17,8 @@ from api.commands import Sub, _command, _group, _when, actor_of, app_of
 from api.commands_common import as_option, doc_lang, out_file
 from api.console import Console
 from engine.domain.errors import InvalidInput
-from engine.services import evidence, evidence_verify
+from engine.evidence import package as evidence
+from engine.evidence import verify as evidence_verify
 from forms import documents, evidence_docs
 
 MISMATCH = 8

@@ -13,7 +13,8 @@ from pathlib import Path
 from api.commands import Sub, _command, _group, _iso_date, actor_of, app_of
 from api.commands_common import as_option, doc_lang, out_file, subgroup
 from api.console import Console
-from engine.services import inspections, plan_import
+from engine.inspections import cases as inspections
+from engine.plans import importer as plan_import
 from forms import case_docs
 
 

@@ -11,7 +11,9 @@ import argparse
 from api.commands import Sub, _command, _group, _iso_date, _when, actor_of, app_of
 from api.commands_common import as_option, doc_lang, out_file, subgroup
 from api.console import Console
-from engine.services import audit_search, board_report, followup_report
+from engine.audit import search as audit_search
+from engine.reports import board as board_report
+from engine.reports import followup as followup_report
 from forms import report_docs
 
 

@@ -17,10 +17,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from engine.accounts import signin as accounts
+from engine.accounts import tokens
+from engine.accounts.signin import Principal
+from engine.context import App
 from engine.domain.errors import NotAuthenticated, NotPermitted
-from engine.services import accounts, tokens
-from engine.services.accounts import Principal
-from engine.services.context import App
 from forms.render import pick_lang
 
 #: The largest id a database integer holds; larger ones are refused at the door (422), not

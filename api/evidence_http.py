@@ -10,9 +10,11 @@ from fastapi.responses import Response
 
 from api.downloads import document
 from api.evidence_job import filename
+from engine.context import Actor, App
 from engine.domain.errors import InvalidInput
-from engine.services import evidence, evidence_jobs, evidence_verify
-from engine.services.context import Actor, App
+from engine.evidence import jobs as evidence_jobs
+from engine.evidence import package as evidence
+from engine.evidence import verify as evidence_verify
 from forms import documents, evidence_docs
 
 

@@ -1,6 +1,6 @@
 """Laying out an evidence package as PDF in the background (job kind ``evidence``).
 
-The web app queues the job (``engine.services.evidence_jobs.request``) and hands it to a
+The web app queues the job (``engine.evidence.jobs.request``) and hands it to a
 thread of its own (``ThreadLauncher``), whatever ``SAMFLOW_RUNNER`` says: the Prefect
 deployment only starts years. The PDF is laid out in this process (``workers=1``: forking a
 server with threads is unsafe), one part at a time, with the job's progress after each; the
@@ -13,9 +13,12 @@ import logging
 import re
 from collections.abc import Callable
 
+from engine.context import Actor, App
 from engine.domain.errors import SamflowError
-from engine.services import evidence, evidence_jobs, job_files, jobs
-from engine.services.context import Actor, App
+from engine.evidence import jobs as evidence_jobs
+from engine.evidence import package as evidence
+from engine.views import job_files
+from engine.workflow import jobs
 from forms import evidence_docs
 
 log = logging.getLogger("samflow.evidence")

@@ -1,6 +1,6 @@
 """Who runs long work started from the web app (starting the year for 3,000 units).
 
-The page creates a job (``engine.services.jobs.create``) and hands its id to a launcher; the
+The page creates a job (``engine.workflow.jobs.create``) and hands its id to a launcher; the
 launcher runs ``jobs.run`` somewhere and the page polls the job's progress. A launcher is
 anything with a ``name`` and ``submit(job_id)``; ``SAMFLOW_RUNNER`` picks one by name.
 ``prefect`` is loaded only when asked for: importing Prefect reconfigures logging (it
@@ -17,9 +17,11 @@ from collections.abc import Callable
 from typing import Protocol
 
 from api import evidence_job
+from engine.context import App
 from engine.domain.errors import InvalidInput
-from engine.services import evidence_jobs, job_queue, jobs, org_import_job, recovery
-from engine.services.context import App
+from engine.evidence import jobs as evidence_jobs
+from engine.workflow import job_queue, jobs, recovery
+from engine.workflow import org_import as org_import_job
 
 log = logging.getLogger("samflow.launcher")
 

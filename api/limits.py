@@ -25,9 +25,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import SAFE, SESSION_COOKIE
 from api.errors import TooLarge, http_response, samflow_response
+from engine.accounts import signin as accounts
+from engine.accounts import tokens
+from engine.context import App
 from engine.domain.errors import NotAuthenticated
-from engine.services import accounts, tokens
-from engine.services.context import App
 from engine.settings import Settings
 
 #: Room for a multipart body's boundaries, part headers and small fields around its file.

@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment
 
 from api.deps import LANG_COOKIE, lang_of
-from engine.services import oversight
-from engine.services.accounts import Principal
-from engine.services.oversight import Links
+from engine.accounts.signin import Principal
+from engine.views import oversight
+from engine.views.oversight import Links
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

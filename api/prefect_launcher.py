@@ -17,8 +17,8 @@ import os
 from collections.abc import Coroutine
 from pathlib import Path
 
-from engine.services import job_queue, jobs
-from engine.services.context import App
+from engine.context import App
+from engine.workflow import job_queue, jobs
 
 DEFAULT_DEPLOYMENT = "start-annual-cycles/annual"
 LOGGING = Path(__file__).with_name("prefect_logging.yaml")

@@ -11,10 +11,12 @@ from typing import Any
 
 from api import proxies
 from api.console import Console
+from engine import demo
+from engine.accounts import signin as accounts
+from engine.accounts import tokens
+from engine.context import Actor, App
 from engine.db import migrate
 from engine.domain.errors import InvalidInput, SamflowError
-from engine.services import accounts, demo, tokens
-from engine.services.context import Actor, App
 from engine.settings import Settings
 
 Sub = Any

@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench.pg_common import app_for, import_org, load_average, pg_database, timed
+from engine.context import Actor, App
 from engine.db.models import Cycle, Task
-from engine.services import cycles
-from engine.services.context import Actor, App
+from engine.workflow import cycles
 from flows import runtime
 
 

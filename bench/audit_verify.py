@@ -11,8 +11,8 @@ import random
 import time
 
 from bench.common import fresh_app, machine, parser
+from engine.audit import log as audit
 from engine.db.audit_store import AuditLog
-from engine.services import audit
 
 
 def main() -> None:

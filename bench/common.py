@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from engine.context import Actor, App
 from engine.db.migrate import upgrade
 from engine.db.session import Database
 from engine.domain.clock import FrozenClock
-from engine.services import org
-from engine.services.context import Actor, App
+from engine.org import admin as org
 from engine.settings import Settings
 
 T0 = datetime(2027, 1, 10, 8, 0, tzinfo=UTC)

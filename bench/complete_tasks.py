@@ -13,9 +13,9 @@ import time
 from sqlalchemy import select
 
 from bench.common import build_org, fresh_app, machine, parser, percentiles
+from engine.context import Actor
 from engine.db.models import OrgUnit, Person, Task
-from engine.services import cycles, tasks
-from engine.services.context import Actor
+from engine.workflow import cycles, tasks
 
 DATA = {
     "survey_name": "HME",

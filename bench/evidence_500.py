@@ -33,16 +33,18 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from engine.context import Actor, App  # noqa: E402
 from engine.db import queries  # noqa: E402
 from engine.db.migrate import upgrade  # noqa: E402
 from engine.db.models import Person, Task  # noqa: E402
 from engine.db.session import Database  # noqa: E402
 from engine.domain.clock import FrozenClock, local_date  # noqa: E402
 from engine.domain.errors import SamflowError  # noqa: E402
-from engine.services import cycles, org, reports, sweeps, tasks  # noqa: E402
-from engine.services.context import Actor, App  # noqa: E402
-from engine.services.taskgen import route  # noqa: E402
+from engine.org import admin as org  # noqa: E402
 from engine.settings import Settings  # noqa: E402
+from engine.views import inbox as reports  # noqa: E402
+from engine.workflow import cycles, sweeps, tasks  # noqa: E402
+from engine.workflow.taskgen import route  # noqa: E402
 
 YEAR = 2027
 DEPARTMENTS = 10

@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from engine.context import App  # noqa: E402
 from engine.db.migrate import upgrade  # noqa: E402
 from engine.domain.clock import FrozenClock  # noqa: E402
-from engine.services.context import App  # noqa: E402
 from engine.settings import Settings  # noqa: E402
 
 YEAR = 2027
@@ -34,7 +34,10 @@ YEAR = 2027
 
 def child(url: str, what: str, pdf: Path) -> None:
     from api import evidence_http, evidence_job
-    from engine.services import evidence, evidence_jobs, job_files, jobs, tasks
+    from engine.evidence import jobs as evidence_jobs
+    from engine.evidence import package as evidence
+    from engine.views import job_files
+    from engine.workflow import jobs, tasks
 
     app = App.from_settings(
         Settings(database_url=url), FrozenClock(datetime(YEAR, 11, 2, 9, tzinfo=UTC))

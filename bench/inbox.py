@@ -15,9 +15,10 @@ import time
 from sqlalchemy import func, select
 
 from bench.common import build_org, fresh_app, machine, parser, percentiles, synthetic_tasks
+from engine.context import Actor
 from engine.db.models import Person, Task
-from engine.services import cycles, reports
-from engine.services.context import Actor
+from engine.views import inbox as reports
+from engine.workflow import cycles
 
 
 def main() -> None:

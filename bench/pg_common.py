@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, text
 
+from engine.context import Actor, App
 from engine.db.migrate import upgrade
 from engine.db.session import Database, normalise_url
 from engine.domain.clock import FrozenClock
-from engine.services import org
-from engine.services.context import Actor, App
+from engine.org import admin as org
 from engine.settings import Settings
 
 START = datetime(2027, 1, 10, 8, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bench.common import build_org, fresh_app, machine, parser, timed
+from engine.context import Actor
 from engine.db.models import AuditEvent, Cycle, Stage, Task
-from engine.services import cycles
-from engine.services.context import Actor
+from engine.workflow import cycles
 
 
 def main() -> None:

@@ -13,9 +13,9 @@ import time
 from sqlalchemy import func, select
 
 from bench.common import build_org, fresh_app, machine, parser, synthetic_tasks
+from engine.context import Actor
 from engine.db.models import AuditEvent, Task
-from engine.services import cycles, sweeps
-from engine.services.context import Actor
+from engine.workflow import cycles, sweeps
 
 
 def main() -> None:

@@ -21,10 +21,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, text
 
 from bench.pg_common import app_for, import_org, load_average, pg_database, timed
+from engine.context import Actor, App
 from engine.db.models import Task, table
 from engine.domain.clock import FrozenClock
-from engine.services import cycles, sweeps
-from engine.services.context import Actor, App
+from engine.workflow import cycles, sweeps
 
 FUTURE = datetime(2028, 1, 1, tzinfo=UTC)
 REMINDERS = datetime(2027, 3, 2, 8, tzinfo=UTC)  # the survey is due in 14 days

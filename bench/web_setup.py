@@ -17,11 +17,15 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from engine.accounts import signin as accounts
+from engine.accounts import tokens
+from engine.context import Actor, App
 from engine.db import migrate
 from engine.db.models import Person, RoleAssignment
-from engine.services import accounts, cycles, org, reports, tokens
-from engine.services.context import Actor, App
+from engine.org import admin as org
 from engine.settings import Settings
+from engine.views import inbox as reports
+from engine.workflow import cycles
 
 OUT = Path(__file__).parent / "out"
 PASSWORD = "bench-lösenord-1"

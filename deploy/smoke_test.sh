@@ -68,8 +68,8 @@ PIDS+=($!)
 import time
 
 from api.prefect_launcher import PrefectLauncher
-from engine.services import jobs
-from engine.services.context import Actor, App
+from engine.workflow import jobs
+from engine.context import Actor, App
 from engine.settings import Settings
 
 app = App.from_settings(Settings.from_env())

@@ -23,9 +23,9 @@ from prefect.artifacts import (
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
+from engine.context import Actor, App
 from engine.domain.errors import ConcurrentChange, SamflowError
-from engine.services import cycles, job_queue, jobs
-from engine.services.context import Actor, App
+from engine.workflow import cycles, job_queue, jobs
 from flows import runtime
 from flows.work import BATCH, Progress, Request, request_for, start_in_batches
 

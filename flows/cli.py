@@ -113,7 +113,7 @@ def _direct(rt: runtime.Runtime, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _direct_annual(rt: runtime.Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from engine.services import cycles, jobs
+    from engine.workflow import cycles, jobs
 
     if args.job is not None:
         return jobs.run(rt.app, args.job).result or {}

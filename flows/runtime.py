@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from engine.context import App
 from engine.db import migrate
-from engine.services.context import App
-from engine.services.mailer import Mailer, SmtpMailer
+from engine.notify.mailer import Mailer, SmtpMailer
 from engine.settings import Settings
 
 #: Safe defaults for Prefect on a machine without internet (see README, "Flows").

@@ -17,7 +17,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
-from engine.services import sweeps
+from engine.workflow import sweeps
 from flows import runtime
 from flows.annual import submit_waiting
 from flows.work import checkpoint_once, digest_once, notify_once, sweep_once

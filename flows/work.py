@@ -10,11 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.audit import checkpoint as audit_checkpoint
+from engine.context import Actor, App
 from engine.db.audit_store import chunks
 from engine.domain.clock import local_date
 from engine.domain.errors import ConcurrentChange, SamflowError
-from engine.services import audit_checkpoint, cycles, jobs, notify, sweeps
-from engine.services.context import Actor, App
+from engine.notify import notices as notify
+from engine.workflow import cycles, jobs, sweeps
 from flows.runtime import Runtime
 
 BATCH = 300

@@ -1,6 +1,6 @@
 """The evidence package as HTML and PDF.
 
-Takes the package document (``engine.services.evidence.Built.document()``: digest and
+Takes the package document (``engine.evidence.package.Built.document()``: digest and
 data) and nothing else, so what is printed is exactly what the digest covers. A unit's
 package prints every task and audit event; an administration's prints each unit's section
 and, of the audit log, each chain's verification (the events are in the attached data).

@@ -16,8 +16,8 @@ from forms import documents, i18n
 from forms import report_charts as charts
 
 if TYPE_CHECKING:  # the read models are only read here (forms does not call services)
-    from engine.services.board_report import BoardReport
-    from engine.services.followup_report import FollowUpReport
+    from engine.reports.board import BoardReport
+    from engine.reports.followup import FollowUpReport
 
 
 def _followup_context(r: FollowUpReport, lang: str) -> dict[str, Any]:

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from engine.context import App
 from engine.db.all_models import Base
 from engine.db.migrate import upgrade
 from engine.db.session import Database, normalise_url
 from engine.domain.clock import FrozenClock
-from engine.services.context import App
 from engine.settings import Settings
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -10,10 +10,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine.context import Actor, App
 from engine.db import queries
 from engine.db.models import Cycle, OrgUnit
-from engine.services import cycles, org, reports, tasks
-from engine.services.context import Actor, App
+from engine.org import admin as org
+from engine.views import inbox as reports
+from engine.workflow import cycles, tasks
 
 SURVEY = {
     "survey_name": "HME 2027",

@@ -10,7 +10,9 @@ from fastapi.responses import Response
 from api.deps import SESSION_COOKIE, ApiUser, Engine, Id, client_ip
 from api.schemas import DoneOut, MeOut, NewTokenOut, RoleOut, TokenIn, TokenOut, reply
 from api.schemas_account import EndedOut, PasswordIn, SignOutEverywhereIn
-from engine.services import accounts, orgview, tokens
+from engine.accounts import signin as accounts
+from engine.accounts import tokens
+from engine.org import view as orgview
 
 router = APIRouter(tags=["me"])
 

@@ -15,8 +15,8 @@ from api.deps import ApiUser, Engine
 from api.downloads import file_headers
 from api.schemas import reply
 from api.schemas_docs import AuditPageOut, AuditRowOut
-from engine.services import audit_search
-from engine.services.context import Actor, App
+from engine.audit import search as audit_search
+from engine.context import Actor, App
 
 router = APIRouter(tags=["audit"])
 MAX_PAGE = 1_000_000

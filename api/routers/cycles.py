@@ -18,7 +18,9 @@ from api.schemas_cycles import (
     SignOffOut,
     StageOut,
 )
-from engine.services import cycles, plans, views
+from engine.plans import plan as plans
+from engine.views import detail as views
+from engine.workflow import cycles
 
 router = APIRouter(tags=["cycles"])
 

@@ -23,8 +23,12 @@ from api.schemas_docs import (
     ScopeKind,
     VerifyOut,
 )
-from engine.services import evidence, evidence_jobs, evidence_verify, job_files, views
-from engine.services.context import Actor, App
+from engine.context import Actor, App
+from engine.evidence import jobs as evidence_jobs
+from engine.evidence import package as evidence
+from engine.evidence import verify as evidence_verify
+from engine.views import detail as views
+from engine.views import job_files
 
 router = APIRouter(tags=["evidence"])
 MAX_DIFFERENCES = 500

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from api.deps import MAX_ID, ApiUser, Engine
 from api.schemas import InboxOut, reply
-from engine.services import reports
+from engine.views import inbox as reports
 
 router = APIRouter(tags=["inbox"])
 

@@ -22,9 +22,10 @@ from api.schemas_docs import (
     RegisteredOut,
     inline_schema,
 )
+from engine.context import Actor, App
 from engine.domain.errors import NotFound
-from engine.services import inspections, processes
-from engine.services.context import Actor, App
+from engine.inspections import cases as inspections
+from engine.workflow.process import cases as processes
 from forms import case_docs
 from forms.schemas.inspection import InspectionRegistration
 

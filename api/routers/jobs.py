@@ -9,8 +9,9 @@ from api.deps import ApiUser, Engine, Id
 from api.launcher import Launcher
 from api.schemas import reply
 from api.schemas_cycles import JobOut, StartYearIn
-from engine.services import jobs, views, yearstart
-from engine.services.context import Actor, App
+from engine.context import Actor, App
+from engine.views import detail as views
+from engine.workflow import jobs, yearstart
 
 router = APIRouter(tags=["jobs"])
 

@@ -21,8 +21,12 @@ from api.schemas_cycles import (
     SubstituteOut,
     UnitPageOut,
 )
-from engine.services import org, org_import_job, org_pending, orgview, views
-from engine.services.org import ImportReport
+from engine.org import admin as org
+from engine.org import pending as org_pending
+from engine.org import view as orgview
+from engine.org.admin import ImportReport
+from engine.views import detail as views
+from engine.workflow import org_import as org_import_job
 
 router = APIRouter(tags=["organisation"])
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from api.deps import MAX_ID, ApiUser, Engine
 from api.schemas import reply
 from api.schemas_cycles import OverviewOut, OverviewRowOut, StageLabelOut
-from engine.services import overview
+from engine.reports import overview
 
 router = APIRouter(tags=["overview"])
 

@@ -13,10 +13,10 @@ from api.deps import Engine, PageUser, lang_of
 from api.errors import field_messages, problem
 from api.pages import render
 from api.routers.audit import csv_reply
+from engine.accounts.signin import Principal
+from engine.audit import search as audit_search
 from engine.domain.errors import InvalidInput, SamflowError
-from engine.services import audit_search
-from engine.services.accounts import Principal
-from engine.services.oversight import unit_choices
+from engine.views.oversight import unit_choices
 
 router = APIRouter()
 FILTERS = ("unit", "subtree", "person", "action", "from", "to")

@@ -24,8 +24,10 @@ from api.deps import (
 )
 from api.errors import field_messages, headers_of, problem
 from api.pages import redirect, render, safe_next
+from engine.accounts import signin as accounts
+from engine.accounts import tokens
 from engine.domain.errors import InvalidInput, NotPermitted, SamflowError
-from engine.services import accounts, orgview, tokens
+from engine.org import view as orgview
 
 router = APIRouter()
 

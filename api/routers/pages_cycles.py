@@ -17,10 +17,12 @@ from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
 from api.downloads import read_upload
 from api.errors import problem
 from api.pages import redirect, render
+from engine.accounts.signin import Principal
 from engine.domain.errors import SamflowError
-from engine.services import cycles, plans, views
-from engine.services import plan_import as plan_import_service
-from engine.services.accounts import Principal
+from engine.plans import importer as plan_import_service
+from engine.plans import plan as plans
+from engine.views import detail as views
+from engine.workflow import cycles
 
 router = APIRouter()
 

@@ -15,10 +15,15 @@ from api.deps import Engine, Id, PageUser, PostedForm, lang_of
 from api.downloads import file_headers, read_upload
 from api.errors import field_messages, problem
 from api.pages import redirect, render
+from engine.accounts.signin import Principal
 from engine.domain.errors import InvalidInput, NotFound, SamflowError
-from engine.services import evidence, evidence_jobs, evidence_verify, job_files, jobs, views
-from engine.services.accounts import Principal
-from engine.services.oversight import unit_choices
+from engine.evidence import jobs as evidence_jobs
+from engine.evidence import package as evidence
+from engine.evidence import verify as evidence_verify
+from engine.views import detail as views
+from engine.views import job_files
+from engine.views.oversight import unit_choices
+from engine.workflow import jobs
 
 router = APIRouter()
 FIELDS = ("code", "other_code", "scope", "year", "lang", "format")

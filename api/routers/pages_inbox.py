@@ -9,8 +9,9 @@ from fastapi.responses import Response
 
 from api.deps import Engine, PageUser, PostedForm, as_id
 from api.pages import render
-from engine.services import reports, tasks
-from engine.services.context import Actor
+from engine.context import Actor
+from engine.views import inbox as reports
+from engine.workflow import tasks
 
 router = APIRouter()
 

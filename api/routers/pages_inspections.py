@@ -15,10 +15,10 @@ from api.downloads import read_upload
 from api.errors import field_messages, problem
 from api.pages import redirect, render
 from api.routers.inspections import detail, register_upload, reply_document
+from engine.accounts.signin import Principal
 from engine.domain.errors import InvalidInput, SamflowError
-from engine.services import inspections
-from engine.services.accounts import Principal
-from engine.services.oversight import unit_choices
+from engine.inspections import cases as inspections
+from engine.views.oversight import unit_choices
 from forms.i18n import N_, tr
 
 router = APIRouter()

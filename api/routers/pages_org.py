@@ -11,9 +11,13 @@ from api.deps import Engine, Id, PageUser, PostedForm, lang_of
 from api.errors import field_messages, problem
 from api.pages import redirect, render
 from api.routers.pages_tasks import parse_date
+from engine.accounts.signin import Principal
 from engine.domain.errors import InvalidInput, NotFound, SamflowError
-from engine.services import org, org_import_job, org_pending, orgview, views
-from engine.services.accounts import Principal
+from engine.org import admin as org
+from engine.org import pending as org_pending
+from engine.org import view as orgview
+from engine.views import detail as views
+from engine.workflow import org_import as org_import_job
 
 router = APIRouter()
 

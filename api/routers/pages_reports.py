@@ -10,10 +10,11 @@ from api.deps import Engine, PageUser, lang_of
 from api.errors import problem
 from api.pages import render
 from api.routers.reports import board_document, followup_document
+from engine.accounts.signin import Principal
 from engine.domain.errors import NotFound, SamflowError
-from engine.services import board_report, followup_report
-from engine.services.accounts import Principal
-from engine.services.oversight import unit_choices
+from engine.reports import board as board_report
+from engine.reports import followup as followup_report
+from engine.views.oversight import unit_choices
 from forms import report_docs
 
 router = APIRouter()

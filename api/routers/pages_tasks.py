@@ -16,9 +16,10 @@ from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
 from api.errors import field_messages, problem
 from api.pages import redirect, render
 from api.routers.tasks import file_response
+from engine.accounts.signin import Principal
 from engine.domain.errors import InvalidInput, SamflowError
-from engine.services import attachments, tasks, views
-from engine.services.accounts import Principal
+from engine.views import detail as views
+from engine.workflow import attachments, tasks
 from forms.fields import build, describe, field_id, known_paths
 from forms.formdata import apply_row_action, clean, unflatten
 from forms.schemas.registry import schema_for

@@ -10,17 +10,13 @@ from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
 from api.errors import field_messages, problem
 from api.pages import redirect, render
 from api.routers.jobs import launch
+from engine.accounts.signin import Principal
 from engine.domain.errors import InvalidInput, SamflowError
-from engine.services import (
-    evidence_jobs,
-    jobs,
-    org_import_job,
-    overview,
-    templates,
-    views,
-    yearstart,
-)
-from engine.services.accounts import Principal
+from engine.evidence import jobs as evidence_jobs
+from engine.reports import overview
+from engine.views import detail as views
+from engine.workflow import jobs, templates, yearstart
+from engine.workflow import org_import as org_import_job
 from forms.charts import stacked
 
 router = APIRouter()

@@ -12,7 +12,8 @@ from api.deps import ApiUser, Engine, Id
 from api.downloads import read_upload
 from api.schemas import reply
 from api.schemas_docs import PlanImportOut
-from engine.services import plan_import, views
+from engine.plans import importer as plan_import
+from engine.views import detail as views
 
 router = APIRouter(tags=["cycles"])
 

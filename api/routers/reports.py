@@ -11,9 +11,10 @@ from fastapi.responses import Response
 from api.deps import ApiUser, Engine
 from api.downloads import content_doc, document, safe_name
 from api.schemas_docs import BoardOut, DocFormat, DocLang, FollowUpOut
-from engine.services import board_report, followup_report
-from engine.services.board_report import BoardReport
-from engine.services.followup_report import FollowUpReport
+from engine.reports import board as board_report
+from engine.reports import followup as followup_report
+from engine.reports.board import BoardReport
+from engine.reports.followup import FollowUpReport
 from forms import report_docs
 
 router = APIRouter(tags=["reports"])

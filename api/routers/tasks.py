@@ -24,9 +24,10 @@ from api.schemas import (
     TaskResultOut,
     reply,
 )
-from engine.services import attachments, tasks, views
-from engine.services.accounts import Principal
-from engine.services.context import App
+from engine.accounts.signin import Principal
+from engine.context import App
+from engine.views import detail as views
+from engine.workflow import attachments, tasks
 from forms.schemas.registry import schema_for
 
 router = APIRouter(tags=["tasks"])

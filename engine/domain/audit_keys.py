@@ -1,5 +1,5 @@
 """The key that signs audit checkpoints: Ed25519, PEM on disk (the files are handled in
-``engine.services.checkpoint_files``); its fingerprint is what people compare."""
+``engine.audit.checkpoint_files``); its fingerprint is what people compare."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The digest of an evidence package, and what differs between two versions of one.
 
-A package is plain JSON data (``engine.services.evidence`` builds it). Its digest is the
+A package is plain JSON data (``engine.evidence.package`` builds it). Its digest is the
 SHA-256 of its canonical JSON, so it names the *content*, whatever the document around it
 (HTML, PDF) looks like. Records in the data carry a ``ref`` (``"measure:12"``, ``"task:7"``,
 ``"event:cycle:3#17"``) named like the subjects of audit events; a difference can therefore

@@ -173,7 +173,7 @@ class TaskDef(Frozen):
     #: One task per item of the case and responsible unit, made when the case opens (the
     #: role is resolved at each item's unit), not when the stage opens.
     per_item: bool = False
-    #: Named effects (``engine.services.process_catalog``) run after the task completes.
+    #: Named effects (``engine.catalog``) run after the task completes.
     effects: tuple[str, ...] = ()
 
     @field_validator("role")

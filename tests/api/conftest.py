@@ -20,9 +20,10 @@ with warnings.catch_warnings():
 
 from api.app import create_app
 from api.launcher import ThreadLauncher
+from engine.accounts import signin as accounts
+from engine.accounts import tokens
+from engine.context import Actor, App
 from engine.domain.clock import FrozenClock
-from engine.services import accounts, tokens
-from engine.services.context import Actor, App
 from engine.settings import Settings
 from tests.factories import Org, build_org
 

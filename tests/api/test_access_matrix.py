@@ -23,9 +23,13 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from engine.context import Actor
 from engine.domain.clock import FrozenClock
-from engine.services import evidence, evidence_jobs, job_files, org, yearstart
-from engine.services.context import Actor
+from engine.evidence import jobs as evidence_jobs
+from engine.evidence import package as evidence
+from engine.org import admin as org
+from engine.views import job_files
+from engine.workflow import yearstart
 from forms.evidence_docs import evidence_html
 from tests.api.conftest import Web, make_web
 from tests.api.test_api_inspections import INSPECTION

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import re
 
-from engine.services import evidence, evidence_jobs, job_files, org
-from engine.services.context import Actor
+from engine.context import Actor
+from engine.evidence import jobs as evidence_jobs
+from engine.evidence import package as evidence
+from engine.org import admin as org
+from engine.views import job_files
 from tests.api.conftest import Web, csrf_of
 from tests.rights_org import PEOPLE, UNITS, renamed, without
 

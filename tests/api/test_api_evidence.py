@@ -13,8 +13,9 @@ from pypdf import PdfReader
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
-from engine.services import org, reports
-from engine.services.context import Actor
+from engine.context import Actor
+from engine.org import admin as org
+from engine.views import inbox as reports
 from forms import documents
 from tests.api.conftest import Web
 from tests.factories import people_csv, units_csv
@@ -190,7 +191,7 @@ def test_unit_with_employees_has_a_package(hweb: Web) -> None:
 def test_verify_names_removed_events_from_the_packages_checkpoint(
     hweb: Web, tmp_path: Path
 ) -> None:
-    from engine.services import audit_checkpoint
+    from engine.audit import checkpoint as audit_checkpoint
     from tests.tampering import newest_event_removed
 
     audit_checkpoint.keygen(tmp_path / "audit.key")

@@ -8,7 +8,7 @@ import io
 import httpx
 from openpyxl import Workbook
 
-from engine.services import reports
+from engine.views import inbox as reports
 from tests.api.conftest import Web
 from tests.evidence.test_plan_import import PLAN
 from tests.factories import drive_to

@@ -22,10 +22,10 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select as sql_select
 
+from engine.accounts import tokens
+from engine.context import Actor
 from engine.db.models_accounts import Attachment
 from engine.domain.clock import FrozenClock
-from engine.services import tokens
-from engine.services.context import Actor
 from tests.api.conftest import Web, make_web
 from tests.browser.conftest import Served, serve
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from engine.services import org, reports
-from engine.services.context import Actor
+from engine.context import Actor
+from engine.org import admin as org
+from engine.views import inbox as reports
 from forms import documents
 from tests.api.conftest import Web, csrf_of
 from tests.api.test_api_inspections import INSPECTION, register, requirement_tasks

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from engine.services import jobs
+from engine.workflow import jobs
 from tests.api.conftest import Web
 
 PARAMS: dict[str, dict[str, Any]] = {

@@ -24,9 +24,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from engine.context import Actor
 from engine.domain.clock import FrozenClock
-from engine.services import evidence, inspections
-from engine.services.context import Actor
+from engine.evidence import package as evidence
+from engine.inspections import cases as inspections
 from forms.evidence_docs import evidence_html
 from tests.api.conftest import Web, make_web
 from tests.conftest import START

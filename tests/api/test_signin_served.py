@@ -17,8 +17,8 @@ import pytest
 import uvicorn
 
 from api.web_commands import server_config
-from engine.services import accounts
-from engine.services.context import Actor
+from engine.accounts import signin as accounts
+from engine.context import Actor
 from engine.settings import Settings
 from tests.api.conftest import PASSWORD, Web
 from tests.services.test_throttle import counting

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from engine.services import accounts
-from engine.services.context import Actor
+from engine.accounts import signin as accounts
+from engine.context import Actor
 from tests.api.conftest import PASSWORD
 from tests.browser.conftest import ARTIFACTS, Served
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.audit import checkpoint_files
+from engine.context import App
 from engine.domain import audit_anchor as anchor
 from engine.domain import audit_keys as keys
-from engine.services import checkpoint_files
-from engine.services.context import App
 from engine.settings import Settings
 from tests.cli.test_cli import db, run, setup_org
 from tests.tampering import event_edited_and_chain_recomputed, newest_event_removed

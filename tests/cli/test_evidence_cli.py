@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from api.cli import main
 from engine.domain.clock import FrozenClock
-from engine.services import reports
+from engine.views import inbox as reports
 from tests.conftest import make_app
 from tests.evidence.scenario import Year, year_with_history
 from tests.evidence.test_plan_import import PLAN

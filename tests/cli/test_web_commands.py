@@ -9,8 +9,9 @@ import sys
 import pytest
 
 from api.cli import main
-from engine.services import accounts, tokens
-from engine.services.context import App
+from engine.accounts import signin as accounts
+from engine.accounts import tokens
+from engine.context import App
 from tests.factories import build_org
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from engine.context import App
 from engine.domain.clock import FrozenClock
-from engine.services import cycles, plans, reports, sweeps, tasks
-from engine.services.context import App
+from engine.plans import plan as plans
+from engine.views import inbox as reports
+from engine.workflow import cycles, sweeps, tasks
 from tests.factories import APPROVE, RISKS, SAFETY_ROUND, SURVEY, Org, build_org, drive_to
 
 EVALUATION = {

@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
+from engine.audit.search import AuditQuery, export_csv, search
+from engine.context import Actor, App
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import InvalidInput, NotPermitted
-from engine.services.audit_search import AuditQuery, export_csv, search
-from engine.services.context import Actor, App
 from tests.evidence.scenario import year_with_history
 from tests.tampering import unprotected_audit
 

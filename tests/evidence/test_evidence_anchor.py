@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.audit import checkpoint as audit_checkpoint
+from engine.context import Actor, App
 from engine.domain.clock import FrozenClock
-from engine.services import audit_checkpoint, evidence, evidence_verify
-from engine.services.context import Actor, App
+from engine.evidence import package as evidence
+from engine.evidence import verify as evidence_verify
 from tests.evidence.scenario import year_with_history
 from tests.tampering import event_edited_and_chain_recomputed, newest_event_removed
 

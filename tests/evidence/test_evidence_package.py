@@ -9,11 +9,15 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import text
 
+from engine.audit import log as audit
+from engine.context import Actor, App
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import NotPermitted
 from engine.domain.evidence import normalised
-from engine.services import audit, evidence, evidence_verify, plans, reports
-from engine.services.context import Actor, App
+from engine.evidence import package as evidence
+from engine.evidence import verify as evidence_verify
+from engine.plans import plan as plans
+from engine.views import inbox as reports
 from forms import documents
 from forms.evidence_docs import evidence_html, evidence_pdf
 from tests.evidence.scenario import year_with_history

@@ -10,17 +10,14 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from engine.context import Actor, App
 from engine.db.models import Cycle
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict, ImportInvalid, InvalidInput, NotPermitted
-from engine.services import (
-    cycles,
-    evidence,
-    inspections,
-    reports,
-    sweeps,
-)
-from engine.services.context import Actor, App
+from engine.evidence import package as evidence
+from engine.inspections import cases as inspections
+from engine.views import inbox as reports
+from engine.workflow import cycles, sweeps
 from forms.case_docs import html, pdf
 from tests.factories import Org, build_org
 
@@ -121,7 +118,7 @@ def test_a_returned_requirement_is_answered_above(app: App, clock: FrozenClock) 
     o = build_org(app)
     out = register(o)
     task = o.task("m1@x.se", "requirement_reply")
-    from engine.services import tasks
+    from engine.workflow import tasks
 
     tasks.return_task(app, o.actor("m1@x.se"), task.task_id, "Frågan gäller hela avdelningen")
     answers = [i for i in o.inbox("dep@x.se") if i.key == "requirement_reply"]

@@ -9,11 +9,12 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from engine.context import App
 from engine.db.models import AuditEvent, Measure, MeasureEvent
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict, ImportInvalid, NotPermitted
-from engine.services import plan_import, reports
-from engine.services.context import App
+from engine.plans import importer as plan_import
+from engine.views import inbox as reports
 from tests.factories import Org, build_org, drive_to
 
 PLAN = "\n".join(

@@ -6,9 +6,10 @@ import io
 
 from pypdf import PdfReader
 
+from engine.context import Actor, App
 from engine.domain.clock import FrozenClock
-from engine.services import board_report, followup_report
-from engine.services.context import Actor, App
+from engine.reports import board as board_report
+from engine.reports import followup as followup_report
 from engine.settings import Settings
 from forms.report_docs import board_html, board_pdf, followup_html, followup_pdf
 from tests.evidence.scenario import year_with_history

@@ -20,7 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from engine.services.context import App
+from engine.context import App
 from flows import runtime
 
 _HOME = tempfile.mkdtemp(prefix="samflow-prefect-home-")

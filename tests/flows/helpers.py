@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine.context import Actor, App
 from engine.db import queries
 from engine.db.models import OrgUnit
-from engine.services import org
-from engine.services.context import Actor, App
+from engine.org import admin as org
 from tests.factories import Org
 
 

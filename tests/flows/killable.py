@@ -16,12 +16,13 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+from engine.context import App
 from engine.db.session import Database
 from engine.domain.clock import Clock
-from engine.services import jobs, notify
-from engine.services.context import App
-from engine.services.mailer import SmtpMailer
+from engine.notify import notices as notify
+from engine.notify.mailer import SmtpMailer
 from engine.settings import Settings
+from engine.workflow import jobs
 
 
 class Running(Clock):

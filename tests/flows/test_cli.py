@@ -7,7 +7,7 @@ import json
 import pytest
 
 from api.cli import main
-from engine.services.context import App
+from engine.context import App
 from tests.factories import build_org
 from tests.flows.conftest import Mailbox
 

@@ -14,12 +14,14 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from engine.context import Actor, App
 from engine.db.models import AuditEvent
 from engine.db.models_notify import Notification
 from engine.domain.clock import FrozenClock
-from engine.services import notify, org, sweeps
-from engine.services.context import Actor, App
-from engine.services.mailer import SmtpMailer
+from engine.notify import notices as notify
+from engine.notify.mailer import SmtpMailer
+from engine.org import admin as org
+from engine.workflow import sweeps
 from tests.factories import build_org, people_csv, units_csv
 from tests.flows.conftest import Mailbox
 from tests.flows.helpers import calendar_of, text_of

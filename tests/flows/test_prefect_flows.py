@@ -22,11 +22,11 @@ from prefect.types.entrypoint import EntrypointType
 from sqlalchemy import select
 
 from api.prefect_launcher import PrefectLauncher
+from engine.context import App
 from engine.db.models import AuditEvent, Cycle, Task
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict
-from engine.services import jobs
-from engine.services.context import App
+from engine.workflow import jobs
 from flows import runtime
 from flows.annual import start_annual_cycles
 from flows.sweep import sweep, weekly_digest
@@ -189,7 +189,7 @@ def test_the_web_app_starts_the_year_through_a_deployment(app: App, rt: runtime.
 def test_sweep_anchors_the_audit_log_and_fails_on_a_shortened_one(
     app: App, rt: runtime.Runtime, tmp_path: Path
 ) -> None:
-    from engine.services import audit_checkpoint
+    from engine.audit import checkpoint as audit_checkpoint
     from tests.tampering import newest_event_removed
 
     audit_checkpoint.keygen(tmp_path / "audit.key")

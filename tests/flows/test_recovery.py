@@ -22,12 +22,13 @@ import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import select
 
+from engine.context import App
 from engine.db.models import AuditEvent
 from engine.db.models_notify import Notification
 from engine.domain.clock import FrozenClock
-from engine.services import jobs, notify, sweeps
-from engine.services.context import App
-from engine.services.mailer import SmtpMailer
+from engine.notify import notices as notify
+from engine.notify.mailer import SmtpMailer
+from engine.workflow import jobs, sweeps
 from tests.conftest import START
 from tests.factories import build_org
 from tests.flows.conftest import LoopbackController, Mailbox

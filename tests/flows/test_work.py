@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from engine.context import App
 from engine.domain.errors import NotPermitted
-from engine.services import cycles, jobs
-from engine.services.context import App
+from engine.workflow import cycles, jobs
 from flows import runtime, work
 from tests.factories import build_org
 

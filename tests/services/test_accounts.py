@@ -1,4 +1,4 @@
-"""Accounts, sessions, tokens and sign-in throttling (engine.services.accounts/throttle),
+"""Accounts, sessions, tokens and sign-in throttling (engine.accounts.signin/throttle),
 on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from engine.accounts import signin as accounts
+from engine.accounts import tokens
+from engine.audit import log as audit
+from engine.context import Actor, App
 from engine.db.models_accounts import Account, LoginThrottle
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import InvalidInput, NotAuthenticated, NotPermitted, TooManyAttempts
-from engine.services import accounts, audit, tokens
-from engine.services.context import Actor, App
 from tests.factories import build_org
 
 SYSTEM = Actor.system("test")

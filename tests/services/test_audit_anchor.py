@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from engine.audit import checkpoint as audit_checkpoint
+from engine.audit import checkpoint_files
+from engine.audit import log as audit
+from engine.context import App
 from engine.domain import audit_anchor as anchor
 from engine.domain import audit_keys as keys
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict, InvalidInput, NotReady
-from engine.services import audit, audit_checkpoint, checkpoint_files
-from engine.services.context import App
 from tests.factories import SAFETY_ROUND, SURVEY, Org, build_org
 from tests.tampering import event_edited_and_chain_recomputed, newest_event_removed
 

@@ -2,8 +2,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from engine.services import audit
-from engine.services.context import App
+from engine.audit import log as audit
+from engine.context import App
 from tests.factories import SURVEY, build_org
 from tests.tampering import unprotected_audit
 

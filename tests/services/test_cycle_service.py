@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from engine.context import App
 from engine.db.models import Cycle, Measure, MeasureEvent, Stage, Task
 from engine.domain.errors import (
     GateBlocked,
@@ -13,8 +14,9 @@ from engine.domain.errors import (
     TemplateInvalid,
     TransitionNotAllowed,
 )
-from engine.services import cycles, plans, reports, tasks, templates
-from engine.services.context import App
+from engine.plans import plan as plans
+from engine.views import inbox as reports
+from engine.workflow import cycles, tasks, templates
 from tests.factories import (
     APPROVE,
     EVALUATION,

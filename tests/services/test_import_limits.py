@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
+from engine.context import App
 from engine.domain.errors import ImportInvalid
-from engine.services import plan_import
-from engine.services.context import App
+from engine.plans import importer as plan_import
 from tests.evidence.test_plan_import import at_plan
 
 NS = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'

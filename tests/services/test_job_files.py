@@ -7,10 +7,13 @@ from datetime import timedelta
 
 import pytest
 
+from engine.context import App
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import InvalidInput, NotFound, NotPermitted
-from engine.services import evidence, evidence_jobs, job_files, jobs
-from engine.services.context import App
+from engine.evidence import jobs as evidence_jobs
+from engine.evidence import package as evidence
+from engine.views import job_files
+from engine.workflow import jobs
 from tests.factories import build_org
 
 ADM = evidence.Scope("subtree", "ADM", 2027)

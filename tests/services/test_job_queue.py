@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
+from engine.context import App
 from engine.domain.errors import TooManyJobs
-from engine.services import job_queue, jobs
-from engine.services.context import App
+from engine.workflow import job_queue, jobs
 from tests.factories import build_org
 
 

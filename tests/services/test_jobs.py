@@ -1,8 +1,8 @@
 import pytest
 
+from engine.context import App
 from engine.domain.errors import InvalidInput, NotPermitted
-from engine.services import jobs
-from engine.services.context import App
+from engine.workflow import jobs
 from tests.factories import build_org
 
 

@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, text
 from engine.db.migrate import downgrade, upgrade
 from engine.db.session import normalise_url
 from engine.domain.clock import FrozenClock
-from engine.services import inspections
-from engine.services.tasks import active_person
+from engine.inspections import cases as inspections
+from engine.workflow.tasks import active_person
 from tests.conftest import PG_URL, make_app
 from tests.evidence.test_inspections import ANSWER, YAML
 from tests.factories import build_org

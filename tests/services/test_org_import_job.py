@@ -8,11 +8,13 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from engine.context import Actor, App
 from engine.db.models import AuditEvent, OrgUnit, Person, RoleAssignment
 from engine.db.models_files import JobFile
 from engine.domain.errors import ImportInvalid
-from engine.services import jobs, org, org_import_job
-from engine.services.context import Actor, App
+from engine.org import admin as org
+from engine.workflow import jobs
+from engine.workflow import org_import as org_import_job
 
 SYSTEM = Actor.system("test")
 

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from engine.context import App
 from engine.db.models import AuditEvent, OrgUnit, RoleAssignment, Substitute
 from engine.domain.errors import (
     Conflict,
@@ -16,19 +17,16 @@ from engine.domain.errors import (
     NotFound,
     NotPermitted,
 )
-from engine.services import (
-    evidence,
-    evidence_jobs,
-    job_files,
-    org,
-    org_import_job,
-    org_pending,
-    orgview,
-    tasks,
-    views,
-    visibility,
-)
-from engine.services.context import App
+from engine.evidence import jobs as evidence_jobs
+from engine.evidence import package as evidence
+from engine.org import admin as org
+from engine.org import pending as org_pending
+from engine.org import view as orgview
+from engine.org import visibility
+from engine.views import detail as views
+from engine.views import job_files
+from engine.workflow import org_import as org_import_job
+from engine.workflow import tasks
 from tests.factories import Org
 from tests.rights_org import PEOPLE, ROLES, SYSTEM, UNITS, build, renamed, without
 
@@ -234,7 +232,7 @@ def test_a_job_is_seen_by_its_starter_or_rights_over_its_units(app: App) -> None
             job_files.fetch(app, o.actor(stranger), job)
     for reader in ("hr@x.se", "hr2@x.se", "dir@x.se", "dep2@x.se", "hso@x.se"):
         assert job_files.fetch(app, o.actor(reader), job)[1] == b"%PDF-1 x"
-    from engine.services import yearstart
+    from engine.workflow import yearstart
 
     year = yearstart.request_start(app, o.actor("dir1@x.se"), 2028, None, "DEP", "thread")
     assert views.job(app, o.actor("dir1@x.se"), year).kind == "start_year"

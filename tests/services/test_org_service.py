@@ -3,10 +3,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from engine.context import Actor, App
 from engine.db.models import AuditEvent, OrgUnit, Person, RoleAssignment, Substitute
 from engine.domain.errors import ImportInvalid, InvalidInput, NotPermitted
-from engine.services import org, tasks
-from engine.services.context import Actor, App
+from engine.org import admin as org
+from engine.workflow import tasks
 from tests.factories import build_org, people_csv, units_csv
 
 SYSTEM = Actor.system("test")

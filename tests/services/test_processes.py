@@ -11,13 +11,15 @@ import pytest
 from pydantic import Field
 from sqlalchemy import select
 
+from engine.audit import log as audit
+from engine.context import Actor, App, Tx
 from engine.db.models import AuditEvent, Cycle
 from engine.db.queries import TaskRef
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import GateBlocked, InvalidInput, NotPermitted, TemplateInvalid
-from engine.services import audit, processes, templates
-from engine.services.context import Actor, App, Tx
-from engine.services.process_registry import registry
+from engine.workflow import templates
+from engine.workflow.process import cases as processes
+from engine.workflow.process.registry import registry
 from forms.schemas.base import Form, NonEmpty, label
 from forms.schemas.registry import register_form
 from tests.factories import build_org

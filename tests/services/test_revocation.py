@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
+from engine.accounts import signin as accounts
+from engine.accounts import tokens
+from engine.audit import log as audit
+from engine.context import Actor, App
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import NotAuthenticated
-from engine.services import accounts, audit, tokens
-from engine.services.context import Actor, App
 from tests.factories import build_org
 
 SYSTEM = Actor.system("test")

@@ -16,11 +16,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from engine.context import App
 from engine.db import queries
 from engine.domain.clock import FrozenClock, local_date
 from engine.domain.errors import SamflowError
-from engine.services import org, org_pending, visibility
-from engine.services.context import App
+from engine.org import admin as org
+from engine.org import pending as org_pending
+from engine.org import visibility
 from tests.conftest import START, make_app
 from tests.factories import Org
 from tests.rights_org import PEOPLE, SYSTEM, UNITS, build, renamed, without

@@ -23,12 +23,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from sqlalchemy import func, select
 
+from engine.audit import log as audit
+from engine.context import App
 from engine.db.migrate import upgrade
 from engine.db.models import AuditEvent, Cycle, Stage, Task
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import SamflowError
-from engine.services import audit, cycles, reports, sweeps, tasks
-from engine.services.context import App
+from engine.views import inbox as reports
+from engine.workflow import cycles, sweeps, tasks
 from tests.conftest import START, make_app
 from tests.factories import (
     APPROVE,

@@ -2,9 +2,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from engine.context import App
 from engine.db.models import AuditEvent, Task
-from engine.services import sweeps
-from engine.services.context import App
+from engine.workflow import sweeps
 from tests.factories import build_org
 
 D = timedelta(days=1)

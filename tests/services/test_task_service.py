@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from engine.context import App
 from engine.db.models import AuditEvent, Measure, Task
 from engine.domain.errors import (
     Conflict,
@@ -13,8 +14,8 @@ from engine.domain.errors import (
     StaleVersion,
     TaskNotOpen,
 )
-from engine.services import reports, sweeps, tasks
-from engine.services.context import App
+from engine.views import inbox as reports
+from engine.workflow import sweeps, tasks
 from tests.conftest import make_app
 from tests.factories import APPROVE, SURVEY, build_org, drive_to
 

@@ -1,4 +1,4 @@
-"""Sign-in budgets (engine.services.throttle): paid for before the password check, per
+"""Sign-in budgets (engine.accounts.throttle): paid for before the password check, per
 account and address, per address and for everyone, with backoff; on SQLite and PostgreSQL.
 
 Password checks are counted with a real argon2 hasher that counts its ``verify`` calls."""
@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
+from engine.accounts import signin as accounts
+from engine.accounts import throttle
+from engine.context import Actor, App
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import InvalidInput, NotAuthenticated, TooManyAttempts
-from engine.services import accounts, throttle
-from engine.services.context import Actor, App
 from tests.factories import build_org
 
 SYSTEM = Actor.system("test")

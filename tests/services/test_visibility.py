@@ -1,19 +1,22 @@
-"""Who sees what (engine.services.visibility) and the actor-scoped read models."""
+"""Who sees what (engine.org.visibility) and the actor-scoped read models."""
 
 from __future__ import annotations
 
 import pytest
 
+from engine.context import App
 from engine.domain.errors import NotFound, NotPermitted
-from engine.services import orgview, overview, views, yearstart
-from engine.services.context import App
+from engine.org import view as orgview
+from engine.reports import overview
+from engine.views import detail as views
+from engine.workflow import yearstart
 from tests.factories import build_org
 
 
 def test_scope_follows_roles_and_substitutes(app: App) -> None:
     from datetime import date
 
-    from engine.services import org as org_service
+    from engine.org import admin as org_service
 
     o = build_org(app)
     o.start()

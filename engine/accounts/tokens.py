@@ -1,0 +1,161 @@
+"""API tokens for integrations: a long random secret, shown once, stored as its SHA-256,
+acting as the person it belongs to until it expires or is revoked (one by one, or all at
+once with a password change or "sign out everywhere", see ``engine.accounts.signin``)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+
+from engine.accounts.signin import ACCOUNTS_CHAIN, RENEW_EVERY, Lookup, Principal, digest
+from engine.context import Actor, App, Tx
+from engine.db import queries
+from engine.db.models import Person
+from engine.db.models_accounts import ApiToken
+from engine.domain.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted
+
+TOKEN_PREFIX = "sf_"
+
+
+@dataclass(frozen=True)
+class TokenView:
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+def create_token(
+    app: App, actor: Actor, email: str, name: str = "api", days: int | None = None
+) -> tuple[str, TokenView]:
+    """A new bearer token for a person; the secret is shown once and stored as a hash."""
+    if days is not None and not 1 <= days <= 3650:
+        raise InvalidInput.field("days", "days must be 1–3650", "dagar måste vara 1–3650")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+    def work(tx: Tx) -> TokenView:
+        person = queries.person_by_email(tx.session, email)
+        if not actor.is_system and actor.person_id != person.id:
+            raise NotPermitted(
+                "you may only create tokens for yourself", "du får bara skapa token åt dig själv"
+            )
+        row = ApiToken(
+            person_id=person.id,
+            name=name.strip()[:100] or "api",
+            token_hash=digest(secret),
+            prefix=secret[:10],
+            created_at=tx.now,
+            expires_at=tx.now + timedelta(days=days) if days else None,
+            revoked_at=None,
+            last_used_at=None,
+        )
+        tx.session.add(row)
+        tx.session.flush()
+        tx.record(
+            ACCOUNTS_CHAIN,
+            "token.created",
+            "token",
+            row.id,
+            actor,
+            data={"person": person.email, "name": row.name, "prefix": row.prefix},
+        )
+        return _token_view(row)
+
+    return secret, app.run(work)
+
+
+def token_principal(app: App, secret: str) -> Principal:
+    found = find_token(app, secret)
+    if found.touch:
+        touch_token(app, secret)
+    return found.principal
+
+
+def find_token(app: App, secret: str) -> Lookup:
+    now = app.clock.now()
+    with app.read() as s:
+        row = s.execute(
+            select(ApiToken, Person)
+            .join(Person, Person.id == ApiToken.person_id)
+            .where(ApiToken.token_hash == digest(secret))
+        ).first()
+    if row is None:
+        raise NotAuthenticated("unknown API token", "okänd API-token")
+    token, person = row[0], row[1]
+    expired = token.expires_at is not None and token.expires_at <= now
+    if token.revoked_at is not None or expired or not person.active:
+        raise NotAuthenticated(
+            "the API token is revoked or expired", "API-token är återkallad eller har gått ut"
+        )
+    touch = token.last_used_at is None or now - token.last_used_at >= RENEW_EVERY
+    return Lookup(Principal(person.id, person.email, person.name, "token"), touch)
+
+
+def touch_token(app: App, secret: str) -> None:
+    """Note when a token was last used (shown on the account page)."""
+    with app.db.write() as s:
+        s.execute(
+            update(ApiToken)
+            .where(ApiToken.token_hash == digest(secret))
+            .values(last_used_at=app.clock.now())
+        )
+
+
+def list_tokens(app: App, actor: Actor) -> list[TokenView]:
+    with app.read() as s:
+        rows = s.scalars(
+            select(ApiToken).where(ApiToken.person_id == actor.person_id).order_by(ApiToken.id)
+        )
+        return [_token_view(t) for t in rows]
+
+
+def revoke_token(app: App, actor: Actor, token_id: int) -> None:
+    def work(tx: Tx) -> None:
+        token = tx.session.get(ApiToken, token_id)
+        if token is None or (not actor.is_system and token.person_id != actor.person_id):
+            raise NotFound("token", token_id)
+        if token.revoked_at is None:
+            token.revoked_at = tx.now
+            tx.record(ACCOUNTS_CHAIN, "token.revoked", "token", token.id, actor)
+
+    app.run(work)
+
+
+def revoke_all(
+    tx: Tx, person_id: int, actor: Actor, reason: str, *, keep: str | None = None
+) -> int:
+    """Revoke every live token of a person (but the one whose digest is ``keep``), each with
+    its own ``token.revoked`` event; in the caller's transaction. Returns how many."""
+    live = tx.session.scalars(
+        select(ApiToken)
+        .where(
+            ApiToken.person_id == person_id,
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > tx.now),
+            ApiToken.token_hash != (keep or ""),
+        )
+        .order_by(ApiToken.id)
+    ).all()
+    for token in live:
+        token.revoked_at = tx.now
+        tx.record(
+            ACCOUNTS_CHAIN,
+            "token.revoked",
+            "token",
+            token.id,
+            actor,
+            data={"prefix": token.prefix, "reason": reason},
+        )
+    return len(live)
+
+
+def _token_view(t: ApiToken) -> TokenView:
+    return TokenView(
+        t.id, t.name, t.prefix, t.created_at, t.expires_at, t.revoked_at, t.last_used_at
+    )

@@ -1,0 +1,22 @@
+"""Every named hook of every process, registered by key: the one place to look.
+
+A template names these keys (``checks``, ``item_due``, ``effects``, ``documents[].data``,
+``documents[].gates``, ``context``); ``process_registry.registry()`` imports this module
+on first use, and a template naming a key missing here is refused when it is loaded.
+Adding a process adds its lines here (see docs/processes.md).
+"""
+
+from __future__ import annotations
+
+from engine.inspections import hooks as inspection_hooks
+from engine.workflow.process import views as process_views
+from engine.workflow.process.registry import REGISTRY
+
+# Shared by any process with items.
+REGISTRY.add("gate", "items_answered", process_views.items_answered)
+
+# Inspections by Arbetsmiljöverket (av-inspection.yaml).
+REGISTRY.add("check", "inspection.dates_ahead", inspection_hooks.dates_ahead)
+REGISTRY.add("item_due", "inspection.before_reply", inspection_hooks.due_before_reply)
+REGISTRY.add("document", "inspection.reply", inspection_hooks.reply_letter)
+REGISTRY.add("context", "inspection.requirement", inspection_hooks.requirement)

@@ -1,0 +1,5 @@
+"""Evidence packages for Arbetsmiljöverket: loading, assembling, the audit chains they
+rest on, making them in the background and verifying a package handed out earlier.
+
+Reads workflow, plans and the organisation; nothing below imports evidence.
+"""

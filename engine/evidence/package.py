@@ -1,0 +1,289 @@
+"""Evidence packages for Arbetsmiljöverket: one unit and year, or a whole administration.
+
+A package is plain data (the shape is in ``evidence_cycle`` / ``evidence_units``), read in
+one consistent snapshot, with the audit chains it rests on and where they stood then (its
+*basis*: scope, year, time, chain positions). Its digest is the SHA-256 of the canonical
+JSON of that data. ``verify`` rebuilds the data from the database on the same basis and
+names what differs; each difference is traced to the audit events recorded since that
+explain it, or reported as changed without any (made outside samflow).
+
+    built = build(app, actor, Scope("unit", "U1", 2027))   # .data, .digest, .document()
+    report = evidence_verify.verify(app, actor, built.document())  # .matches, .differences
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.context import Actor, App
+from engine.db import queries
+from engine.db.models import OrgUnit
+from engine.domain.clock import as_utc, local_date
+from engine.domain.errors import InvalidInput
+from engine.domain.evidence import LaterEvent, digest
+from engine.domain.template import SubjectDef
+from engine.evidence import anchor as audit_checkpoint_package
+from engine.evidence import audit, units
+from engine.evidence.cases import Cases, load_cases, sections
+from engine.evidence.common import iso
+from engine.evidence.cycle import cycle_section
+from engine.evidence.load import Bundle, load, load_people
+from engine.org import access
+from engine.workflow import templates
+from engine.workflow.process import cases as processes
+
+KIND = "samflow.evidence"
+FORMAT = 1
+ORG_CHAIN = "org"
+#: Records whose changes the organisation's chain records, wherever they appear.
+ORG_RECORDS = frozenset({"unit", "person", "role", "substitute"})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """``unit``: one unit; ``subtree``: a unit and everything under it (an administration)."""
+
+    kind: str
+    code: str
+    year: int
+
+
+@dataclass
+class Built:
+    data: dict[str, Any]
+    digest: str
+    later: list[LaterEvent] = field(default_factory=list)
+    chain_of: dict[str, str] = field(default_factory=dict)
+    #: The signed checkpoint of every chain written with the package (outside ``data``:
+    #: not part of the digest, nor of what ``verify`` rebuilds); None without the anchor.
+    checkpoint: dict[str, Any] | None = None
+
+    def document(self, built_by: str = "") -> dict[str, Any]:
+        """What is embedded in the HTML and attached to the PDF."""
+        doc = {
+            "kind": KIND,
+            "format": FORMAT,
+            "digest": self.digest,
+            "built_by": built_by,
+            "data": self.data,
+        }
+        if self.checkpoint is not None:
+            doc["checkpoint"] = self.checkpoint
+        return doc
+
+
+def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None = None) -> Built:
+    """The package for ``scope``; with ``basis`` (an earlier package's), as it was then."""
+    if scope.kind not in ("unit", "subtree"):
+        raise InvalidInput.field("scope", "unit or subtree", "enhet eller delträd")
+    as_of = as_utc(datetime.fromisoformat(basis["as_of"])) if basis else app.clock.now()
+    min_answers = int(basis["min_answers"]) if basis else app.settings.min_survey_answers
+    with app.read() as s:
+        if s.get_bind().dialect.name == "postgresql":
+            s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        org = queries.org_snapshot(s, local_date(as_of))
+        root = queries.unit_by_code(s, scope.code)
+        access.require_oversight(s, actor, [root.id], org, local_date(app.clock.now()))
+        scope_ids = [root.id] if scope.kind == "unit" else org.subtree(root.id)
+        ancestors = list(reversed(list(org.ancestors(root.id))))
+        template_key = basis["template"] if basis else app.settings.default_template
+        b = load(s, scope_ids, ancestors, scope.year, template_key)
+        subjects = processes.evidence_subjects()
+        cs = load_cases(s, [x.kind for x in subjects], scope_ids, scope.year)
+        chains = _chains(b, cs)
+        position = (
+            {k: (int(v[0]), str(v[1])) for k, v in basis["position"].items()}
+            if basis
+            else audit.current_heads(s, chains)
+        )
+        sl = audit.read(s, chains, position)
+        data = _assemble(app, s, b, sl, scope, root, scope_ids, ancestors, as_of, min_answers)
+        data |= _cases(app, s, b, cs, subjects, scope_ids)
+        data["basis"]["template"] = template_key
+    # The data is JSON-native as built (text dates, lists), so it is not copied through
+    # JSON here: 500 units are ~100 MB of dicts. ``verify`` compares normalised copies.
+    kinds = frozenset(x.kind for x in subjects)
+    # A new package is anchored after its snapshot: the checkpoint covers its positions.
+    checkpoint = None if basis else audit_checkpoint_package.for_package(app)
+    return Built(data, digest(data), sl.later, dict(_chain_refs(data, kinds)), checkpoint)
+
+
+def _chains(b: Bundle, cs: Cases) -> list[str]:
+    cycles = [f"cycle:{c.id}" for c in b.cycles.values()]
+    return [*dict.fromkeys([*cycles, *cs.chains()]), ORG_CHAIN]
+
+
+def _assemble(
+    app: App,
+    s: Session,
+    b: Bundle,
+    sl: audit.AuditSlice,
+    scope: Scope,
+    root: OrgUnit,
+    scope_ids: list[int],
+    ancestors: list[int],
+    as_of: datetime,
+    min_answers: int,
+) -> dict[str, Any]:
+    codes = queries.pairs(s, select(OrgUnit.id, OrgUnit.code))
+    names = queries.pairs(s, select(OrgUnit.id, OrgUnit.name))
+    load_people(s, b, _people_ids(b, sl))
+    person = _person_fn(b)
+    where = _where_fn(codes, names)
+    sections = []
+    for unit_id in scope_ids:
+        head = units.unit_head(b, b.units[unit_id], person)
+        c = b.cycles.get(unit_id)
+        head["cycle"] = cycle_section(b, c, sl, person, where, as_of, min_answers) if c else None
+        sections.append(head)
+    refs = {f"unit:{u}" for u in scope_ids} | _person_refs(sections)
+    return {
+        "kind": KIND,
+        "format": FORMAT,
+        "basis": {
+            "scope": scope.kind,
+            "code": scope.code,
+            "year": scope.year,
+            "as_of": iso(as_of),
+            "min_answers": min_answers,
+            "position": {k: [v[0], v[1]] for k, v in sorted(sl.position.items())},
+        },
+        "root": {
+            "ref": f"unit:{root.id}",
+            "code": root.code,
+            "name": root.name,
+            "level": root.level,
+        },
+        "above": units.above(b, ancestors, person),
+        "units": sections,
+        "substitutes": units.substitutes(b, person),
+        "overview": [units.overview_row(u) for u in sections],
+        "audit": {
+            "chains": [{"ref": f"chain:{k}", **v} for k, v in sl.checks.items()],
+            "events": _events(sl, codes, set(scope_ids), refs),
+        },
+    }
+
+
+def _cases(
+    app: App, s: Session, b: Bundle, cs: Cases, subjects: list[SubjectDef], scope_ids: list[int]
+) -> dict[str, Any]:
+    """The sections of cases (inspections ...), and titles of every template version run."""
+    load_people(s, b, (x for t in cs.all_tasks() for x in (t.closed_by, t.on_behalf_of)))
+    codes = queries.pairs(s, select(OrgUnit.id, OrgUnit.code))
+    out: dict[str, Any] = dict(sections(cs, subjects, set(scope_ids), _person_fn(b), codes))
+    return out | {"titles": _titles(app, s, b, cs)}
+
+
+def _events(
+    sl: audit.AuditSlice, codes: dict[int, str], scope_ids: set[int], refs: set[str]
+) -> list[dict[str, Any]]:
+    """Every event of the cycles; of the organisation's chain, those about the scope."""
+    out = []
+    for chain, events in sl.events.items():
+        for e in events:
+            if chain == ORG_CHAIN and not (
+                e.unit_id in scope_ids or f"{e.subject_type}:{e.subject_id}" in refs
+            ):
+                continue
+            out.append(audit.event_record(e, codes))
+    return out
+
+
+def _people_ids(b: Bundle, sl: audit.AuditSlice) -> Iterator[int | None]:
+    for rows in b.roles.values():
+        yield from (r.person_id for r in rows)
+    for x in b.substitutes:
+        yield from (x.person_id, x.for_person_id)
+    for ts in b.tasks.values():
+        for t in ts:
+            yield from (t.closed_by, t.on_behalf_of, t.assignee_id)
+    for sts in b.stages.values():
+        yield from (st.signed_off_by for st in sts)
+    for ms in b.measures.values():
+        yield from (m.responsible_person_id for m in ms)
+    for es in b.measure_events.values():
+        yield from (x for e in es for x in (e.actor_id, e.on_behalf_of_id))
+    for evs in sl.events.values():
+        yield from (x for e in evs for x in (e.actor_id, e.on_behalf_of_id))
+
+
+def _person_fn(b: Bundle) -> Callable[[int | None], dict[str, Any] | None]:
+    """A person as the package names them; one shared dict per person."""
+    seen: dict[int, dict[str, Any]] = {}
+
+    def person(pid: int | None) -> dict[str, Any] | None:
+        if pid is None:
+            return None
+        if pid not in seen:
+            name, email = b.people.get(pid, ("?", ""))
+            seen[pid] = {"ref": f"person:{pid}", "name": name, "email": email}
+        return seen[pid]
+
+    return person
+
+
+def _where_fn(
+    codes: dict[int, str], names: dict[int, str]
+) -> Callable[[str | None], dict[str, Any] | None]:
+    """``"manager@12"`` -> the role and the unit's code and name."""
+
+    seen: dict[str, dict[str, Any]] = {}
+
+    def where(address: str | None) -> dict[str, Any] | None:
+        if not address or "@" not in address:
+            return None
+        if address not in seen:
+            role, _, unit = address.partition("@")
+            uid = int(unit) if unit.isdigit() else -1
+            seen[address] = {
+                "role": role,
+                "unit": codes.get(uid, unit),
+                "unit_name": names.get(uid, ""),
+            }
+        return seen[address]
+
+    return where
+
+
+def _person_refs(sections: list[dict[str, Any]]) -> set[str]:
+    return {r["person"]["ref"] for u in sections for r in u["roles"] if r["person"]}
+
+
+def _titles(app: App, s: Session, b: Bundle, cs: Cases) -> dict[str, dict[str, list[str]]]:
+    """Task and stage titles of the template versions the cycles ran (stored, immutable)."""
+    ids = {c.template_id for c in [*b.cycles.values(), *cs.cycles.values()]}
+    out: dict[str, dict[str, list[str]]] = {"tasks": {}, "stages": {}}
+    for tid in sorted(ids):
+        t = templates.by_id(app, s, tid)
+        for st in t.stages:
+            out["stages"][st.key] = [st.title.sv, st.title.en]
+            for td in st.tasks:
+                out["tasks"][td.key] = [td.title.sv, td.title.en]
+    return out
+
+
+def _chain_refs(
+    data: Any, kinds: frozenset[str], chain: str = ORG_CHAIN
+) -> Iterator[tuple[str, str]]:
+    """Every ref in the data and the audit chain that records changes to it."""
+    if isinstance(data, dict):
+        ref = data.get("ref")
+        if isinstance(ref, str) and ref.startswith("cycle:"):
+            chain = ref
+        elif isinstance(data.get("cycle"), str) and ref and ref.split(":")[0] in kinds:
+            chain = data["cycle"]
+        if isinstance(ref, str):
+            yield ref, ORG_CHAIN if ref.split(":")[0] in ORG_RECORDS else chain
+        for key, value in data.items():
+            if key != "audit":
+                yield from _chain_refs(value, kinds, chain)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _chain_refs(value, kinds, chain)

@@ -1,0 +1,152 @@
+"""What completing a task does beyond closing it, by form: record the risks, write the
+action plan, send a rejected plan back, update a measure after its follow-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from engine.context import Actor, Tx
+from engine.db.models import Cycle, Measure, Risk, Stage, Task
+from engine.db.queries import TaskRef
+from engine.domain.errors import NotPermitted
+from engine.domain.routing import Address
+from engine.domain.states import TaskStatus
+from engine.domain.template import CycleTemplate
+from engine.plans import plan as plans
+from engine.workflow.cycles import chain, send_back
+from forms.schemas.approval import Approval
+from forms.schemas.base import Form
+from forms.schemas.followup import MeasureFollowUp
+from forms.schemas.plan import ActionPlan
+from forms.schemas.risk import RiskAssessment
+
+
+def check_before(tx: Tx, actor: Actor, task: TaskRef, form: Form, on_behalf: int | None) -> None:
+    """Refusals that depend on other tasks (run before anything is written)."""
+    if isinstance(form, Approval) and form.decision == "approve":
+        signer = on_behalf or actor.person_id
+        others = tx.session.scalars(
+            select(Task).where(
+                Task.stage_id == task.stage_id,
+                Task.round == task.round,
+                Task.id != task.id,
+                Task.status == TaskStatus.COMPLETED.value,
+                Task.form_key == "approval",
+            )
+        )
+        for other in others:
+            if signer in (other.closed_by, other.on_behalf_of):
+                raise NotPermitted(
+                    "four eyes: you already approved this plan in another role; the manager "
+                    "and the safety representative must be two different people",
+                    "fyra ögon: du har redan godkänt planen i en annan roll; chef och "
+                    "skyddsombud måste vara två olika personer",
+                )
+
+
+def apply_after(
+    tx: Tx,
+    actor: Actor,
+    task: TaskRef,
+    template: CycleTemplate,
+    form: Form,
+    on_behalf: int | None,
+) -> tuple[list[str], dict[str, Any]]:
+    """Side effects of a completed task; returns notes for the user and audit extras.
+    (Most forms have none, so the cycle row is only loaded by those that do.)"""
+    if isinstance(form, RiskAssessment):
+        ids = _record_risks(tx, task, form)
+        return [f"{len(ids)} risks recorded"], {"risk_ids": ids}
+    if isinstance(form, ActionPlan):
+        summary = plans.apply_plan(tx, actor, _cycle(tx, task), task, form, on_behalf)
+        return [f"{summary['created']} measures added, {summary['updated']} updated"], summary
+    if isinstance(form, Approval) and form.decision == "reject":
+        stage = template.stage(_stage_key(tx, task))
+        back = stage.on_reject_back_to
+        if back is not None:
+            cycle = _cycle(tx, task)
+            send_back(tx, actor, cycle, template, stage.key, back, form.comment, on_behalf)
+            return [f"sent back to {back}"], {"sent_back_to": back}
+    if isinstance(form, MeasureFollowUp) and task.measure_id is not None:
+        extra = plans.apply_follow_up(tx, actor, _cycle(tx, task), template, task, form, on_behalf)
+        return [], extra
+    return [], {}
+
+
+def _cycle(tx: Tx, task: TaskRef) -> Cycle:
+    cycle = tx.session.get(Cycle, task.cycle_id)
+    assert cycle is not None
+    return cycle
+
+
+def _stage_key(tx: Tx, task: TaskRef) -> str:
+    key = tx.session.scalar(select(Stage.key).where(Stage.id == task.stage_id))
+    assert key is not None
+    return key
+
+
+def _record_risks(tx: Tx, task: TaskRef, form: RiskAssessment) -> list[int]:
+    rows = [
+        Risk(
+            cycle_id=task.cycle_id,
+            task_id=task.id,
+            position=i + 1,
+            description=r.description,
+            domain=r.domain,
+            probability=r.probability,
+            consequence=r.consequence,
+            serious=r.serious,
+            created_at=tx.now,
+        )
+        for i, r in enumerate(form.risks)
+    ]
+    tx.session.add_all(rows)
+    tx.session.flush()
+    return [r.id for r in rows]
+
+
+def move_measures_up(
+    tx: Tx, actor: Actor, task: TaskRef, source: Address | None, target: Address
+) -> int:
+    """After a return, open measures held by the returning role go up with the task, and so
+    do their open follow-up tasks."""
+    if source is None:
+        return 0
+    s = tx.session
+    measures = list(
+        s.scalars(
+            select(Measure).where(
+                Measure.cycle_id == task.cycle_id,
+                Measure.responsible_role == source.role.value,
+                Measure.responsible_unit_id == source.unit_id,
+                Measure.status.in_(plans.OPEN_MEASURE_STATES),
+            )
+        )
+    )
+    for m in measures:
+        m.responsible_role, m.responsible_unit_id = target.role.value, target.unit_id
+        m.updated_at = tx.now
+        tx.record(
+            chain(task.cycle_id),
+            "measure.reassigned",
+            "measure",
+            m.id,
+            actor,
+            unit_id=task.unit_id,
+            data={"from": str(source), "to": str(target), "reason": "task returned"},
+        )
+    if measures:
+        s.execute(
+            update(Task)
+            .where(
+                Task.measure_id.in_([m.id for m in measures]),
+                Task.status == TaskStatus.OPEN.value,
+                Task.assignee_id.is_(None),
+            )
+            .values(role=target.role.value, role_unit_id=target.unit_id, version=Task.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+    s.flush()
+    return len(measures)

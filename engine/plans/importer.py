@@ -1,0 +1,182 @@
+"""Importing an existing action plan (last year's spreadsheet) into a cycle.
+
+The file (CSV, comma or semicolon, or XLSX) is read within limits (rows, columns, cells,
+unpacked bytes: ``engine.plans.sheets``) and checked completely first; any bad
+cell, and any responsible who cannot be found, is reported as ``file:line: column:
+problem`` and nothing is written. Then the items and measures are added in one
+transaction, each measure written as the plan form writes it (``plans.create_measure``:
+its dated history and a ``measure.created`` audit event), measures already under way or
+done get their status as a dated change, and the import itself is an audit event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from engine.context import Actor, App, Tx
+from engine.db import queries
+from engine.db.models import ActionItem
+from engine.domain.clock import local_date
+from engine.domain.errors import Conflict, ImportInvalid, InvalidInput, RowError
+from engine.domain.planimport import Cell, ItemRow, parse_plan
+from engine.domain.states import CycleStatus, MeasureStatus
+from engine.domain.validation import field_errors
+from engine.plans import plan as plans
+from engine.plans import sheets
+from engine.plans.sheets import SheetLimits
+from engine.workflow.cycles import chain, load_cycle
+from forms.schemas.plan import MeasureInput
+
+#: The plan can be imported until it goes to cooperation approval.
+OPEN_STAGES = ("survey", "analysis", "action_plan")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    cycle_id: int
+    items: int
+    measures: int
+    status_changes: int
+    applied: bool
+    rows: tuple[ItemRow, ...] = ()  # what the file holds, as read (for a preview)
+
+
+def read_rows(filename: str, content: bytes, limits: SheetLimits) -> list[tuple[int, list[Cell]]]:
+    """(line, cells) of a CSV or XLSX file, within the limits (``engine.plans.sheets``)."""
+    return sheets.read_rows(filename, content, limits)
+
+
+def import_plan(
+    app: App,
+    actor: Actor,
+    cycle_id: int,
+    filename: str,
+    content: bytes,
+    *,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Check the whole file, then add its plan to the cycle (or, dry run, only check)."""
+    parsed = parse_plan(read_rows(filename, content, SheetLimits.of(app.settings)), filename)
+    items, column = parsed.items, parsed.columns.get("responsible", "responsible")
+    forms = _forms(items, filename, parsed.columns)
+    digest = hashlib.sha256(content).hexdigest()
+
+    def work(tx: Tx) -> ImportResult:
+        cycle = load_cycle(tx.session, cycle_id, lock=True)
+        if cycle.status != CycleStatus.ACTIVE or cycle.current_stage not in OPEN_STAGES:
+            raise Conflict(
+                f"a plan can be imported until it goes to approval; the cycle is at "
+                f"{cycle.current_stage or cycle.status}",
+                f"en plan kan importeras fram till godkännandet; cykeln är i "
+                f"{cycle.current_stage or cycle.status}",
+            )
+        on_behalf = plans.require_plan_editor(tx, actor, cycle)
+        who = _responsibles(tx, cycle.unit_id, items, filename, column)
+        measures, changes = _write(tx, actor, cycle, items, forms, who, on_behalf)
+        tx.record(
+            chain(cycle.id),
+            "plan.imported",
+            "cycle",
+            cycle.id,
+            actor,
+            on_behalf_of=on_behalf,
+            unit_id=cycle.unit_id,
+            data={"file": filename, "sha256": digest, "items": len(items), "measures": measures},
+        )
+        return ImportResult(cycle.id, len(items), measures, changes, not dry_run, tuple(items))
+
+    return app.preview(work) if dry_run else app.run(work)
+
+
+def _responsibles(
+    tx: Tx, unit_id: int, items: list[ItemRow], filename: str, column: str
+) -> dict[int, plans.Responsible]:
+    """Line -> the resolved responsible; every unknown person or unstaffed role named."""
+    org = queries.ancestry_snapshot(tx.session, [unit_id], local_date(tx.now))
+    out: dict[int, plans.Responsible] = {}
+    errors: list[RowError] = []
+    for item in items:
+        for m in item.measures:
+            try:
+                out[m.line] = plans.resolve_responsible(tx, m.responsible, unit_id, org, "")
+            except InvalidInput as exc:
+                e = exc.errors[0]
+                errors.append(RowError(filename, m.line, column, e.message_en, e.message_sv))
+    if errors:
+        raise ImportInvalid(errors)
+    return out
+
+
+def _write(
+    tx: Tx,
+    actor: Actor,
+    cycle: Any,
+    items: list[ItemRow],
+    forms: dict[int, MeasureInput],
+    who: dict[int, plans.Responsible],
+    on_behalf: int | None,
+) -> tuple[int, int]:
+    s = tx.session
+    number = (
+        s.scalar(select(func.max(ActionItem.number)).where(ActionItem.cycle_id == cycle.id)) or 0
+    )
+    measures = changes = 0
+    for row in items:
+        number += 1
+        item = ActionItem(
+            cycle_id=cycle.id,
+            number=number,
+            area=row.area,
+            risk_id=None,
+            current_state=row.current_state,
+            probability=row.probability,
+            consequence=row.consequence,
+            created_at=tx.now,
+        )
+        s.add(item)
+        s.flush()
+        for n, m in enumerate(row.measures, start=1):
+            created = plans.create_measure(
+                tx, actor, cycle, item, n, forms[m.line], who[m.line], None, on_behalf
+            )
+            measures += 1
+            if m.status != MeasureStatus.PLANNED:
+                created.done_on = m.done_on
+                plans.change_status(
+                    tx, actor, cycle, created, MeasureStatus(m.status),
+                    note=m.note or "imported", reason=m.note, on_behalf=on_behalf,
+                )  # fmt: skip
+                changes += 1
+    s.flush()
+    return measures, changes
+
+
+def _forms(items: list[ItemRow], filename: str, columns: dict[str, str]) -> dict[int, MeasureInput]:
+    """Line -> the measure as the plan form takes it (the form's limits apply too)."""
+    out: dict[int, MeasureInput] = {}
+    errors: list[RowError] = []
+    for item in items:
+        for m in item.measures:
+            try:
+                out[m.line] = MeasureInput(
+                    what=m.what,
+                    desired_result=m.desired_result,
+                    responsible=m.responsible,
+                    due_date=m.due_date,
+                    follow_up_date=m.follow_up_date,
+                )
+            except ValidationError as exc:
+                errors += [
+                    RowError(
+                        filename, m.line, columns.get(e.path, e.path), e.message_en, e.message_sv
+                    )
+                    for e in field_errors(exc)
+                ]
+    if errors:
+        raise ImportInvalid(errors)
+    return out

@@ -1,1 +1,0 @@
-"""Use cases: each one a transaction that loads, decides, writes state and audit, commits."""

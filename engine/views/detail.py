@@ -1,0 +1,353 @@
+"""Read models for one person: a task with its form, a cycle page, a job's progress.
+
+Each one first asks ``visibility`` whether the person may see the thing at all (else
+NotFound, the same answer as for an id that does not exist), then says what the person may
+do with it, so a page shows only the buttons that will work. The use cases check again
+when the button is pressed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.audit import log as audit
+from engine.context import Actor, App
+from engine.db import queries
+from engine.db.models import Cycle, OrgUnit, Stage, Task
+from engine.domain.clock import local_date
+from engine.domain.errors import NotFound, SamflowError
+from engine.domain.org import OrgSnapshot
+from engine.org import access
+from engine.org.visibility import (
+    Scope,
+    ancestry,
+    require_cycle,
+    require_task,
+    scope_of,
+    see_task,
+    top_units,
+)
+from engine.views import inbox as reports
+from engine.workflow import attachments, facts, jobs, taskgen, templates
+from engine.workflow.process.cases import task_context
+
+if TYPE_CHECKING:  # a type only: the task page's context that an inspection's hook gives
+    from engine.inspections.hooks import RequirementContext
+
+
+@dataclass(frozen=True)
+class Permissions:
+    work: bool = False  # complete, save a draft, return, upload
+    claim: bool = False
+    release: bool = False
+    delegate: bool = False  # hand it to someone else
+    extend: bool = False  # move the deadline (the line above, or whom it was escalated to)
+    on_behalf_of: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    id: int
+    key: str
+    title_sv: str
+    title_en: str
+    description_sv: str
+    description_en: str
+    form_key: str
+    status: str
+    required: bool
+    due_at: datetime
+    overdue: bool
+    version: int
+    cycle_id: int
+    unit_id: int
+    unit_name: str
+    year: int
+    stage_key: str
+    stage_sv: str
+    stage_en: str
+    waiting_on: str
+    escalation_level: int
+    data: dict[str, Any]
+    draft: dict[str, Any] | None
+    reason: str | None
+    closed_at: datetime | None
+    closed_by: str
+    may: Permissions
+    measure: reports.MeasureView | None = None
+    risks: list[reports.RiskView] = field(default_factory=list)
+    plan: list[reports.ItemView] = field(default_factory=list)
+    attachments: list[attachments.AttachmentInfo] = field(default_factory=list)
+    names: dict[int, tuple[str, str]] = field(default_factory=dict)
+    requirement: RequirementContext | None = None  # the krav an inspection task answers
+
+    def title(self, lang: str) -> str:
+        return self.title_sv if lang == "sv" else self.title_en
+
+
+T = TypeVar("T")
+
+
+def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
+    now = app.clock.now()
+    with app.read() as s:
+        scope = scope_of(s, actor, app)
+        task = s.get(Task, task_id)
+        if task is None:
+            raise NotFound("task", task_id)
+        org = require_task(s, app, scope, task)
+        cycle = s.get(Cycle, task.cycle_id)
+        assert cycle is not None
+        template = templates.by_id(app, s, cycle.template_id)
+        tdef = template.task(task.key)
+        stage_key = s.scalar(select(Stage.key).where(Stage.id == task.stage_id)) or ""
+        sdef = template.stage(stage_key)
+        unit_name = s.scalar(select(OrgUnit.name).where(OrgUnit.id == task.unit_id)) or ""
+        waiting = facts.waiting_on(s, [task] if task.status == "open" else [], local_date(now))
+        names = queries.person_names(s, [p for p in (task.closed_by,) if p])
+        extras = _form_context(s, task)
+        files = attachments.list_for(s, task.id)
+        may = _permissions(scope, task, org)
+    return TaskDetail(
+        task.id,
+        task.key,
+        tdef.title.sv,
+        tdef.title.en,
+        tdef.description.sv if tdef.description else "",
+        tdef.description.en if tdef.description else "",
+        task.form_key,
+        task.status,
+        task.required,
+        task.due_at,
+        task.status == "open" and task.due_at < now,
+        task.version,
+        cycle.id,
+        task.unit_id,
+        unit_name,
+        cycle.year,
+        stage_key,
+        sdef.title.sv,
+        sdef.title.en,
+        waiting.get(task.id, ""),
+        task.escalation_level,
+        json.loads(task.data) if task.data else {},
+        json.loads(task.draft) if task.draft else None,
+        task.reason,
+        task.closed_at,
+        names.get(task.closed_by, ("", ""))[0] if task.closed_by else "",
+        may,
+        attachments=files,
+        names=names,
+        **extras,
+    )
+
+
+def _permissions(scope: Scope, task: Task, org: OrgSnapshot) -> Permissions:
+    if task.status != "open":
+        return Permissions()
+    work, on_behalf = access.holds(scope.auth, task)
+    steer = access.may_steer(scope.auth, task, org)[0]
+    routed = task.role is not None
+    return Permissions(
+        work=work,
+        claim=work and routed and task.assignee_id is None,
+        release=work and routed and task.assignee_id is not None,
+        delegate=steer or work,
+        extend=steer,
+        on_behalf_of=on_behalf,
+    )
+
+
+def _form_context(s: Session, task: Task) -> dict[str, Any]:
+    """What a form needs to show beside its fields: the plan under approval, the risks a
+    plan refers to, the measure being followed up."""
+    out: dict[str, Any] = {}
+    if task.form_key in ("action_plan", "approval"):
+        out["plan"] = reports.plan_view(s, task.cycle_id)
+    if task.form_key == "action_plan":
+        out["risks"] = reports.risk_views(s, task.cycle_id)
+    if task.form_key == "measure_follow_up" and task.measure_id is not None:
+        for item in reports.plan_view(s, task.cycle_id):
+            for m in item.measures:
+                if m.id == task.measure_id:
+                    out["measure"] = m
+    out.update(task_context(s, task))  # a case's task: what its template's hook shows
+    return out
+
+
+def start_input(detail: TaskDetail) -> dict[str, Any]:
+    """What the form shows when opened: the saved draft, the submitted input, the plan as
+    it stands (a plan sent back for revision is edited, not retyped), or a first row. A
+    survey lists the files attached to its task."""
+    found = detail.draft if detail.draft is not None else detail.data
+    if found:
+        start = dict(found)
+    elif detail.form_key == "action_plan":
+        start = _plan_input(detail)
+    elif detail.form_key == "survey_results":
+        start = {"survey_name": f"Medarbetarenkät {detail.year}"}
+    else:
+        start = {}
+    if detail.form_key == "survey_results" and detail.attachments:
+        start["attachments"] = [a.filename for a in detail.attachments]
+    return start
+
+
+def _plan_input(detail: TaskDetail) -> dict[str, Any]:
+    if detail.plan:
+        items = [
+            {
+                "id": it.id,
+                "area": it.area,
+                "risk_id": it.risk_id,
+                "current_state": it.current_state,
+                "measures": [_measure_input(m) for m in it.measures if m.status != "cancelled"],
+            }
+            for it in detail.plan
+        ]
+        return {"items": items}
+    must_act = [r for r in detail.risks if r.level in ("high", "very_high")]
+    blank = {"what": "", "responsible": "", "due_date": ""}
+    items = [
+        {
+            "area": r.description,
+            "risk_id": r.id,
+            "probability": r.probability,
+            "consequence": r.consequence,
+            "measures": [dict(blank)],
+        }
+        for r in must_act
+    ] or [{"area": "", "measures": [dict(blank)]}]
+    return {"items": items}
+
+
+def _measure_input(m: reports.MeasureView) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "what": m.what,
+        "desired_result": m.desired_result,
+        "responsible": m.responsible,
+        "due_date": m.due_date.isoformat() if m.due_date else "",
+        "follow_up_date": m.follow_up_date.isoformat() if m.follow_up_date else "",
+    }
+
+
+# --- a cycle ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CycleDetail:
+    view: reports.CycleView
+    history: list[audit.EventView]
+    may_sign_off: bool
+    may_cancel: bool
+    names: dict[int, tuple[str, str]]
+    #: The template's title (sv, en): what a person reads instead of its key.
+    template_title: tuple[str, str] = ("", "")
+
+
+def cycle_detail(app: App, actor: Actor, cycle_id: int) -> CycleDetail:
+    with app.read() as s:
+        scope = scope_of(s, actor, app)
+        cycle = s.get(Cycle, cycle_id)
+        if cycle is None:
+            raise NotFound("cycle", cycle_id)
+        org = require_cycle(s, app, scope, cycle)
+        template = templates.by_id(app, s, cycle.template_id)
+        sign_off = (
+            _may_sign_off(scope, template.stage(cycle.current_stage).sign_off, cycle, org)
+            if cycle.current_stage
+            else False
+        )
+        cancel = cycle.status == "active" and scope.administers(cycle.unit_id, org)
+        title = (template.title.sv, template.title.en)
+    view = reports.cycle_view(app, cycle_id)
+    history = audit.events(app, chain=f"cycle:{cycle_id}", limit=1000)
+    return CycleDetail(view, history, sign_off, cancel, view.people, title)
+
+
+def on_task(app: App, actor: Actor, task_id: int, action: Callable[[], T]) -> T:
+    """Run an action on a task; if it is refused, answer NotFound when the person may not
+    even see the task, so a refusal never tells a stranger that the task exists or what
+    state it is in. (The action itself decides who may act; checking visibility only on
+    the refused path keeps the common case to one transaction.)"""
+    try:
+        return action()
+    except SamflowError:
+        see_task(app, actor, task_id)
+        raise
+
+
+def see_cycle(app: App, actor: Actor, cycle_id: int) -> None:
+    """NotFound unless the person may see the cycle (before acting on it)."""
+    with app.read() as s:
+        cycle = s.get(Cycle, cycle_id)
+        if cycle is None:
+            raise NotFound("cycle", cycle_id)
+        require_cycle(s, app, scope_of(s, actor, app), cycle)
+
+
+def _may_sign_off(scope: Scope, expr: str, cycle: Cycle, org: OrgSnapshot) -> bool:
+    address = taskgen.route(expr, cycle.unit_id, org)
+    if address is not None and scope.auth.on_behalf_for_address(address)[0]:
+        return True
+    return access.line_above(scope.auth, org, cycle.unit_id)[0]
+
+
+# --- jobs ---------------------------------------------------------------------------------
+#: The units a job of each kind was made for, from its parameters (None: the whole
+#: organisation), and the right that reaches them. A kind not listed here is for the whole
+#: organisation's HR and director only. (``register_job_scope`` adds a kind.)
+JobScope = Callable[[Session, dict[str, Any]], list[int] | None]
+_JOB_SCOPES: dict[str, tuple[JobScope, str]] = {}
+
+
+def register_job_scope(kind: str, units: JobScope, right: str = "admin") -> None:
+    """``right``: "admin" (HR or a director at or above every unit) or "oversight"
+    (whoever may see the units' evidence, ``access.may_oversee``)."""
+    _JOB_SCOPES[kind] = (units, right)
+
+
+def _code_units(key: str) -> JobScope:
+    def units(s: Session, params: dict[str, Any]) -> list[int] | None:
+        code = params.get(key)
+        if not code:
+            return None
+        found = s.scalar(select(OrgUnit.id).where(OrgUnit.code == str(code)))
+        return None if found is None else [found]
+
+    return units
+
+
+register_job_scope("start_year", _code_units("root"), "admin")
+register_job_scope("evidence", _code_units("code"), "oversight")
+
+
+def job(app: App, actor: Actor, job_id: int) -> jobs.JobView:
+    """A job's progress (and its file): for the one who started it, or someone whose
+    rights reach every unit it was made for. Anyone else: not found."""
+    view = jobs.get(app, job_id)
+    if actor.person_id is not None and view.created_by != actor.person_id:
+        with app.read() as s:
+            if not _reaches_job(s, app, actor, view):
+                raise NotFound("job", job_id)
+    return view
+
+
+def _reaches_job(s: Session, app: App, actor: Actor, view: jobs.JobView) -> bool:
+    units_of, right = _JOB_SCOPES.get(view.kind, (lambda _s, _p: None, "admin"))
+    units = units_of(s, view.params)
+    if units is None:
+        units = top_units(s)
+    if not units:
+        return False
+    scope = scope_of(s, actor, app)
+    org = ancestry(s, app, units)
+    if right == "oversight":
+        return all(access.may_oversee(scope.auth, org, u) for u in units)
+    return all(scope.administers(u, org) for u in units)

@@ -1,0 +1,456 @@
+"""Read models: the inbox, a cycle with its checklist and plan, the year's overview."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from engine.context import Actor, App
+from engine.db import queries
+from engine.db.models import (
+    ActionItem,
+    AuditEvent,
+    Cycle,
+    Measure,
+    MeasureEvent,
+    OrgUnit,
+    Risk,
+    Stage,
+    Task,
+)
+from engine.domain import gates
+from engine.domain.clock import local_date
+from engine.domain.errors import NotFound, Unmet
+from engine.domain.risk import level
+from engine.domain.routing import Address
+from engine.domain.states import Role, TaskStatus
+from engine.workflow import facts, templates
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    task_id: int
+    key: str
+    title_sv: str
+    title_en: str
+    form_key: str
+    unit_id: int
+    unit_name: str
+    cycle_id: int
+    year: int
+    stage_key: str
+    stage_sv: str
+    stage_en: str
+    due_at: datetime
+    overdue: bool
+    why: str  # assigned | role | escalated | substitute
+    on_behalf_of: int | None
+    escalation_level: int
+    claimed: bool
+    required: bool
+    version: int
+
+    def title(self, lang: str) -> str:
+        return self.title_sv if lang == "sv" else self.title_en
+
+    def stage(self, lang: str) -> str:
+        return self.stage_sv if lang == "sv" else self.stage_en
+
+
+@dataclass
+class Inbox:
+    items: list[InboxItem]
+    total: int
+    overdue: int
+    due_this_week: int
+    escalated: int
+    by_stage: dict[str, int] = field(default_factory=dict)
+    #: Every unit and stage among the person's open tasks (before filtering), for filters.
+    units: dict[int, str] = field(default_factory=dict)
+    stages: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def inbox(
+    app: App,
+    actor: Actor,
+    *,
+    overdue_only: bool = False,
+    within_days: int | None = None,
+    stage: str | None = None,
+    unit_id: int | None = None,
+    limit: int = 500,
+) -> Inbox:
+    """A person's open tasks, due first: their own, their roles', those they stand in
+    for, and escalations to them; with counts for the filters."""
+    assert actor.person_id is not None
+    now = app.clock.now()
+    with app.read() as s:
+        auth = queries.authority(s, actor.person_id, local_date(now))
+        rows = queries.inbox_rows(s, auth, limit=5000)
+        items = [_item(app, s, auth, r, now) for r in rows]
+    week = now + timedelta(days=7)
+    result = Inbox(
+        [],
+        len(items),
+        sum(i.overdue for i in items),
+        sum(1 for i in items if now <= i.due_at <= week),
+        sum(1 for i in items if i.why == "escalated"),
+        dict(Counter(i.stage_key for i in items)),
+        {i.unit_id: i.unit_name for i in items},
+        {i.stage_key: (i.stage_sv, i.stage_en) for i in items},
+    )
+    for i in items:
+        if overdue_only and not i.overdue:
+            continue
+        if within_days is not None and i.due_at > now + timedelta(days=within_days):
+            continue
+        if stage is not None and i.stage_key != stage:
+            continue
+        if unit_id is not None and i.unit_id != unit_id:
+            continue
+        result.items.append(i)
+    result.items = result.items[:limit]
+    return result
+
+
+def _item(app: App, s: Any, auth: queries.Authority, r: Any, now: datetime) -> InboxItem:
+    template = templates.by_id(app, s, r.template_id)
+    tdef, sdef = template.task(r.key), template.stage(r.stage_key)
+    why, on_behalf = r.why, None
+    if why == "assigned" and r.assignee_id != auth.person_id:
+        why, on_behalf = "substitute", r.assignee_id
+    elif why == "role":
+        _, on_behalf = auth.on_behalf_for_address(Address(Role(r.role), r.role_unit_id))
+        if on_behalf is not None:
+            why = "substitute"
+    return InboxItem(
+        r.id,
+        r.key,
+        tdef.title.sv,
+        tdef.title.en,
+        r.form_key,
+        r.unit_id,
+        r.unit_name,
+        r.cycle_id,
+        r.year,
+        r.stage_key,
+        sdef.title.sv,
+        sdef.title.en,
+        r.due_at,
+        r.due_at < now,
+        why,
+        on_behalf,
+        r.escalation_level,
+        r.assignee_id is not None,
+        r.required,
+        r.version,
+    )
+
+
+# --- one cycle ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TaskView:
+    id: int
+    key: str
+    title_sv: str
+    title_en: str
+    status: str
+    required: bool
+    due_at: datetime
+    waiting_on: str
+    closed_at: datetime | None
+    closed_by: int | None
+    on_behalf_of: int | None
+    reason: str | None
+    data: dict[str, Any]
+    escalation_level: int
+    measure_id: int | None
+    form_key: str
+    version: int
+    assignee_id: int | None
+
+
+@dataclass(frozen=True)
+class StageView:
+    key: str
+    title_sv: str
+    title_en: str
+    status: str
+    activated_at: datetime | None
+    signed_off_at: datetime | None
+    signed_off_by: int | None
+    steps_total: int
+    steps_done: int
+    unmet: list[Unmet]
+    tasks: list[TaskView]
+
+
+@dataclass(frozen=True)
+class MeasureView:
+    id: int
+    number: str
+    what: str
+    desired_result: str
+    responsible: str
+    due_date: date | None
+    follow_up_date: date | None
+    status: str
+    done_on: date | None
+    effect: str
+    effect_ok: bool | None
+    history: list[tuple[datetime, str, str, str, str]]  # at, event, status, note, reason
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    number: int
+    area: str
+    current_state: str
+    risk_level: str | None
+    risk_id: int | None
+    measures: list[MeasureView]
+
+
+@dataclass(frozen=True)
+class RiskView:
+    id: int
+    position: int
+    description: str
+    domain: str
+    probability: int
+    consequence: int
+    level: str
+    serious: bool | None
+
+
+@dataclass(frozen=True)
+class CycleView:
+    id: int
+    unit_id: int
+    unit_name: str
+    year: int
+    status: str
+    template_key: str
+    template_version: int
+    current_stage: str | None
+    started_at: datetime
+    cancel_reason: str | None
+    stages: list[StageView]
+    risks: list[RiskView]
+    plan: list[ItemView]
+    people: dict[int, tuple[str, str]]
+
+
+def cycle_view(app: App, cycle_id: int) -> CycleView:
+    now = app.clock.now()
+    with app.read() as s:
+        cycle = s.get(Cycle, cycle_id)
+        if cycle is None:
+            raise NotFound("cycle", cycle_id)
+        template = templates.by_id(app, s, cycle.template_id)
+        unit = s.get(OrgUnit, cycle.unit_id)
+        stages = []
+        people: set[int] = set()
+        for st in queries.stages_of(s, cycle.id):
+            stages.append(_stage_view(s, cycle, st, template, local_date(now), people))
+        risks = risk_views(s, cycle.id)
+        plan = plan_view(s, cycle.id)
+        names = queries.person_names(s, people)
+    return CycleView(
+        cycle.id,
+        cycle.unit_id,
+        unit.name if unit else "?",
+        cycle.year,
+        cycle.status,
+        template.key,
+        template.version,
+        cycle.current_stage,
+        cycle.started_at,
+        cycle.cancel_reason,
+        stages,
+        risks,
+        plan,
+        names,
+    )
+
+
+def risk_views(s: Any, cycle_id: int) -> list[RiskView]:
+    """The cycle's recorded risks, in the order assessed, with their level."""
+    return [
+        RiskView(
+            r.id,
+            r.position,
+            r.description,
+            r.domain,
+            r.probability,
+            r.consequence,
+            level(r.probability, r.consequence).key,
+            r.serious,
+        )
+        for r in s.scalars(select(Risk).where(Risk.cycle_id == cycle_id).order_by(Risk.position))
+    ]
+
+
+def _stage_view(
+    s: Any, cycle: Cycle, st: Stage, template: Any, day: date, people: set[int]
+) -> StageView:
+    sdef = template.stage(st.key)
+    stage_facts = facts.stage_facts(s, cycle, st, template, day)
+    states = stage_facts.step_states()
+    unmet = gates.evaluate(sdef.gates, stage_facts) if st.status == "active" else []
+    tasks = list(s.scalars(select(Task).where(Task.stage_id == st.id).order_by(Task.id)))
+    waiting = facts.waiting_on(s, [t for t in tasks if t.status == TaskStatus.OPEN], day)
+    titles = {t.key: t.title for t in sdef.tasks}
+    views = []
+    for t in tasks:
+        people.update(x for x in (t.closed_by, t.on_behalf_of, t.assignee_id) if x)
+        views.append(
+            TaskView(
+                t.id,
+                t.key,
+                titles[t.key].sv,
+                titles[t.key].en,
+                t.status,
+                t.required,
+                t.due_at,
+                waiting.get(t.id, ""),
+                t.closed_at,
+                t.closed_by,
+                t.on_behalf_of,
+                t.reason,
+                json.loads(t.data) if t.data else {},
+                t.escalation_level,
+                t.measure_id,
+                t.form_key,
+                t.version,
+                t.assignee_id,
+            )
+        )
+    if st.signed_off_by:
+        people.add(st.signed_off_by)
+    return StageView(
+        st.key,
+        sdef.title.sv,
+        sdef.title.en,
+        st.status,
+        st.activated_at,
+        st.signed_off_at,
+        st.signed_off_by,
+        len(states),
+        sum(1 for _, done in states if done),
+        unmet,
+        views,
+    )
+
+
+def plan_view(s: Any, cycle_id: int) -> list[ItemView]:
+    items = list(
+        s.scalars(
+            select(ActionItem).where(ActionItem.cycle_id == cycle_id).order_by(ActionItem.number)
+        )
+    )
+    measures = list(
+        s.scalars(select(Measure).where(Measure.cycle_id == cycle_id).order_by(Measure.number))
+    )
+    history: dict[int, list[tuple[datetime, str, str, str, str]]] = {}
+    for e in s.scalars(
+        select(MeasureEvent)
+        .join(Measure, Measure.id == MeasureEvent.measure_id)
+        .where(Measure.cycle_id == cycle_id)
+        .order_by(MeasureEvent.id)
+    ):
+        history.setdefault(e.measure_id, []).append((e.at, e.event, e.status, e.note, e.reason))
+    out = []
+    for it in items:
+        mine = [m for m in measures if m.action_item_id == it.id]
+        lvl = (
+            level(it.probability, it.consequence).key if it.probability and it.consequence else None
+        )
+        out.append(
+            ItemView(
+                it.id,
+                it.number,
+                it.area,
+                it.current_state,
+                lvl,
+                it.risk_id,
+                [
+                    MeasureView(
+                        m.id,
+                        f"{it.number}.{m.number}",
+                        m.what,
+                        m.desired_result,
+                        m.responsible,
+                        m.due_date,
+                        m.follow_up_date,
+                        m.status,
+                        m.done_on,
+                        m.effect,
+                        m.effect_ok,
+                        history.get(m.id, []),
+                    )
+                    for m in mine
+                ],
+            )
+        )
+    return out
+
+
+# --- the year at a glance -----------------------------------------------------------------
+@dataclass(frozen=True)
+class YearOverview:
+    year: int
+    cycles: int
+    by_stage: dict[str, int]
+    completed: int
+    cancelled: int
+    open_tasks: int
+    overdue_tasks: int
+    escalated_tasks: int
+
+
+def year_overview(app: App, year: int, unit_ids: list[int] | None = None) -> YearOverview:
+    now = app.clock.now()
+    with app.read() as s:
+        cycles = select(Cycle.id).where(Cycle.year == year, Cycle.instance == "")  # not inspections
+        if unit_ids is not None:
+            cycles = cycles.where(Cycle.unit_id.in_(unit_ids))
+        sub = cycles.scalar_subquery()
+        by_status = queries.pairs(
+            s, select(Cycle.status, func.count()).where(Cycle.id.in_(sub)).group_by(Cycle.status)
+        )
+        by_stage = queries.pairs(
+            s,
+            select(Cycle.current_stage, func.count())
+            .where(Cycle.id.in_(sub), Cycle.status == "active")
+            .group_by(Cycle.current_stage),
+        )
+        open_q = (
+            select(func.count())
+            .select_from(Task)
+            .where(Task.cycle_id.in_(sub), Task.status == TaskStatus.OPEN.value)
+        )
+        open_tasks = s.scalar(open_q) or 0
+        overdue = s.scalar(open_q.where(Task.due_at < now)) or 0
+        escalated = s.scalar(open_q.where(Task.escalation_level > 0)) or 0
+    return YearOverview(
+        year,
+        sum(by_status.values()),
+        {str(k): v for k, v in by_stage.items()},
+        by_status.get("completed", 0),
+        by_status.get("cancelled", 0),
+        open_tasks,
+        overdue,
+        escalated,
+    )
+
+
+def audit_count(app: App) -> int:
+    with app.read() as s:
+        return int(s.scalar(select(func.count()).select_from(AuditEvent)) or 0)

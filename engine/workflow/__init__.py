@@ -1,0 +1,7 @@
+"""Running processes: cycle templates and their stored versions, cycles and stages,
+making and routing tasks, what a person does to a task, the facts the gates judge,
+the sweep (reminders, escalations), background jobs, task attachments.
+
+Reads the organisation; never imports plans, evidence, inspections, reports, notify
+or views (import-linter checks it).
+"""

@@ -1,0 +1,422 @@
+"""Use cases of any process whose subject is a case (an inspection, an incident, a
+request): open one, list them, draw up a document, and what a task's page shows of it.
+
+The template says everything (``subject:`` in its YAML): the form of the subject's fields,
+which field names its unit (routing and visibility), its date and reference, its items and
+the task each item gets at each responsible unit, its documents and named hooks. Opening a
+case starts a cycle of the template (instance ``<kind>:<id>``), so stages, tasks, routing,
+reminders, escalation, sign-off and the audit chain are the annual cycle's machinery.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.context import Actor, App, Tx
+from engine.db import queries
+from engine.db.models import OrgUnit, Stage, Task
+from engine.db.models_process import CaseDocument, CaseItem, CaseItemTask, ProcessCase
+from engine.domain.clock import local_date
+from engine.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from engine.domain.evidence import digest, normalised
+from engine.domain.org import OrgSnapshot
+from engine.domain.routing import Address, RoleExpr, parse
+from engine.domain.template import CycleTemplate, SubjectDef
+from engine.domain.validation import field_errors
+from engine.org import access
+from engine.workflow import cycles, taskgen, templates
+from engine.workflow.process import views as process_views
+from engine.workflow.process.registry import registry
+from engine.workflow.process.views import CaseSummary
+from forms.schemas.base import Form
+from forms.schemas.registry import schema_for
+
+
+def template_for(kind: str) -> tuple[str, CycleTemplate]:
+    """The packaged template whose subject is this kind of case (its YAML text, parsed)."""
+    for text in templates.packaged().values():
+        template = templates.parse(text)
+        if template.subject.kind == kind:
+            return text, template
+    raise NotFound("process", kind)
+
+
+def evidence_subjects() -> list[SubjectDef]:
+    """The subjects of the packaged case processes that have a section in the evidence."""
+    subjects = [templates.parse(text).subject for text in templates.packaged().values()]
+    return sorted((x for x in subjects if x.evidence), key=lambda x: x.kind)
+
+
+def subject_of(kind: str) -> SubjectDef:
+    return template_for(kind)[1].subject
+
+
+def parse_subject(kind: str, data: Mapping[str, Any]) -> Form:
+    """The subject's fields validated by its form; every bad field named."""
+    form = subject_of(kind).form
+    assert form is not None
+    try:
+        return schema_for(form).model_validate(dict(data))
+    except ValidationError as exc:
+        raise InvalidInput(field_errors(exc)) from None
+
+
+@dataclass(frozen=True)
+class Opened:
+    case_id: int
+    cycle_id: int
+    items: int
+    tasks: int
+
+
+def open_case(app: App, actor: Actor, kind: str, subject: Form) -> Opened:
+    """Register a case, start its cycle, and make one task per item and responsible unit."""
+    text, template = template_for(kind)
+    sub = template.subject
+    fields = subject.model_dump()
+
+    def work(tx: Tx) -> Opened:
+        s, today = tx.session, local_date(tx.now)
+        errors = [e for key in sub.checks for e in registry().check(key)(subject, today)]
+        if errors:
+            raise InvalidInput(errors)
+        unit = _unit(s, fields[sub.unit], sub.unit)
+        org = queries.org_snapshot(s, today)
+        on_behalf = access.require_admin(s, tx, actor, [unit.id], org)
+        entries = fields[sub.items.field] if sub.items else []
+        routed = _route_items(s, template, entries, fields[sub.unit], unit.id, org)
+        case = ProcessCase(
+            kind=kind,
+            template_key=template.key,
+            unit_id=unit.id,
+            reference=fields.get(sub.reference or "", "") or "",
+            opened_on=fields[sub.date or ""],
+            deadline=fields.get(sub.deadline or ""),
+            data=json.dumps(normalised(_head(sub, fields)), ensure_ascii=False),
+            created_at=tx.now,
+            created_by=actor.person_id,
+        )
+        s.add(case)
+        s.flush()
+        year = case.opened_on.year
+        cycle_id, stored = cycles.start_instance(
+            tx, actor, text, unit.id, year, f"{kind}:{case.id}"
+        )
+        case.cycle_id = cycle_id
+        made = _make_item_tasks(app, tx, actor, stored, case, subject, entries, routed, today)
+        tx.record(
+            cycles.chain(cycle_id),
+            f"{kind}.registered",
+            kind,
+            case.id,
+            actor,
+            on_behalf_of=on_behalf,
+            unit_id=unit.id,
+            data={
+                **{f: getattr(subject, f) for f in sub.audit},
+                **({sub.items.field: len(entries)} if sub.items else {}),
+            },
+        )
+        return Opened(case.id, cycle_id, len(entries), made)
+
+    return app.run(work)
+
+
+def _head(sub: SubjectDef, fields: dict[str, Any]) -> dict[str, Any]:
+    """The subject's own fields (its items are rows of their own)."""
+    return {k: v for k, v in fields.items() if not (sub.items and k == sub.items.field)}
+
+
+def _unit(s: Session, code: str, path: str) -> OrgUnit:
+    unit = s.scalar(select(OrgUnit).where(OrgUnit.code == code, OrgUnit.active.is_(True)))
+    if unit is None:
+        raise InvalidInput.field(path, f"no unit has code {code}", f"ingen enhet har koden {code}")
+    return unit
+
+
+def _route_items(
+    s: Session,
+    template: CycleTemplate,
+    entries: list[dict[str, Any]],
+    default: str,
+    root: int,
+    org: OrgSnapshot,
+) -> list[list[tuple[int, Address]]]:
+    """Per item: (unit, the address its task goes to); every problem named at once. A
+    responsible unit is the case's unit or one below it."""
+    items = template.subject.items
+    if items is None:
+        return []
+    role = template.task(items.task).role
+    label = _role_label(role)
+    within = template.subject.unit_title
+    codes = queries.pairs(s, select(OrgUnit.code, OrgUnit.id).where(OrgUnit.active.is_(True)))
+    errors: list[FieldError] = []
+    out: list[list[tuple[int, Address]]] = []
+    for i, entry in enumerate(entries):
+        mine: list[tuple[int, Address]] = []
+        named = (entry.get(items.units) if items.units else None) or [default]
+        for j, code in enumerate(dict.fromkeys(named)):
+            path = f"{items.field}[{i}].{items.units}[{j}]"
+            unit_id = codes.get(code)
+            address = taskgen.route(role, unit_id, org) if unit_id is not None else None
+            if unit_id is None:
+                errors.append(FieldError(path, f"no unit has code {code}", f"ingen enhet {code}"))
+            elif unit_id != root and root not in org.ancestors(unit_id):
+                errors.append(
+                    FieldError(
+                        path,
+                        f"{code} is not part of {within.en}",
+                        f"{code} ingår inte i {within.sv}",
+                    )
+                )
+            elif address is None:
+                errors.append(
+                    FieldError(path, f"{code} has no {label[1]}", f"{code} saknar {label[0]}")
+                )
+            else:
+                mine.append((unit_id, address))
+        out.append(mine)
+    if errors:
+        raise InvalidInput(errors)
+    return out
+
+
+def _role_label(expr: str) -> tuple[str, str]:
+    role = parse(expr)
+    assert isinstance(role, RoleExpr)
+    return role.role.sv.lower(), role.role.en.lower()
+
+
+def _make_item_tasks(
+    app: App,
+    tx: Tx,
+    actor: Actor,
+    template: CycleTemplate,
+    case: ProcessCase,
+    subject: Form,
+    entries: list[dict[str, Any]],
+    routed: list[list[tuple[int, Address]]],
+    today: date,
+) -> int:
+    items = template.subject.items
+    if items is None:
+        return 0
+    s = tx.session
+    assert case.cycle_id is not None
+    tdef, ladder = template.task(items.task), template.ladder_for(items.task)
+    stage_key = next(st.key for st in template.stages if tdef in st.tasks)
+    stage_id = s.scalar(
+        select(Stage.id).where(Stage.cycle_id == case.cycle_id, Stage.key == stage_key)
+    )
+    assert stage_id is not None
+    skip = {items.text, items.units, items.due}
+    count = 0
+    for n, (entry, targets) in enumerate(zip(entries, routed, strict=True), start=1):
+        due = entry.get(items.due or "") or _default_due(app, template, subject, entry, today)
+        rest = {k: v for k, v in entry.items() if k not in skip}
+        item = CaseItem(
+            case_id=case.id,
+            number=n,
+            text=entry[items.text],
+            due_date=due,
+            data=json.dumps(normalised(rest), ensure_ascii=False) if rest else None,
+        )
+        s.add(item)
+        s.flush()
+        for unit_id, address in targets:
+            row = taskgen.task_row(
+                cycle_id=case.cycle_id,
+                stage_id=stage_id,
+                unit_id=unit_id,
+                tdef=tdef,
+                address=address,
+                assignee_id=None,
+                due_at=tdef.due.due_at(case.opened_on.year, tx.now, {"item_due": due}),
+                now=tx.now,
+                ladder=ladder,
+                round_=1,
+            )
+            task_id = taskgen.insert_tasks(s, [row])[0]
+            s.add(CaseItemTask(item_id=item.id, unit_id=unit_id, task_id=task_id))
+            taskgen.record_created(tx, actor, [row], [task_id], **{items.kind: n})
+            count += 1
+    s.flush()
+    return count
+
+
+def _default_due(
+    app: App, template: CycleTemplate, subject: Form, entry: dict[str, Any], today: date
+) -> date:
+    sub = template.subject
+    if sub.item_due:
+        return registry().item_due(sub.item_due)(app.settings, subject, entry, today)
+    deadline: date = getattr(subject, sub.deadline or "", None) or today
+    return deadline
+
+
+# --- reading cases ------------------------------------------------------------------------
+def list_cases(
+    app: App, actor: Actor, kind: str, *, unit_code: str | None = None, year: int | None = None
+) -> list[CaseSummary]:
+    """Cases of a kind the person may see (their units' and those below), newest first."""
+    sub, now = subject_of(kind), app.clock.now()
+    first_doc = sub.documents[0].key if sub.documents else None
+    with app.read() as s:
+        org = queries.org_snapshot(s, local_date(now))
+        stmt = (
+            select(ProcessCase, OrgUnit)
+            .join(OrgUnit, OrgUnit.id == ProcessCase.unit_id)
+            .where(ProcessCase.kind == kind)
+        )
+        if unit_code is not None:
+            within = org.subtree(queries.unit_by_code(s, unit_code).id)
+            stmt = stmt.where(ProcessCase.unit_id.in_(within))
+        if year is not None:
+            stmt = stmt.where(
+                ProcessCase.opened_on >= date(year, 1, 1),
+                ProcessCase.opened_on <= date(year, 12, 31),
+            )
+        rows = s.execute(stmt.order_by(ProcessCase.opened_on.desc(), ProcessCase.id.desc()))
+        auth = queries.authority(s, actor.person_id, local_date(now)) if actor.person_id else None
+        return [
+            process_views.summary(process_views.case_view(s, case), unit, now, first_doc)
+            for case, unit in rows
+            if auth is None or access.may_oversee(auth, org, unit.id)
+        ]
+
+
+@dataclass(frozen=True)
+class KindOverview:
+    """One row of the overview per kind of case: how many, and how many need attention."""
+
+    kind: str
+    title_sv: str
+    title_en: str
+    cases: int
+    open: int  # not closed yet
+    overdue: int  # tasks past due
+    escalated: int
+
+
+def case_overview(app: App, actor: Actor, year: int) -> list[KindOverview]:
+    """Every case process the person may see, for the year's overview."""
+    out = []
+    for text in templates.packaged().values():
+        template = templates.parse(text)
+        sub = template.subject
+        if not sub.is_case():
+            continue
+        rows = list_cases(app, actor, sub.kind, year=year)
+        title = sub.title or template.title
+        out.append(
+            KindOverview(
+                sub.kind,
+                title.sv,
+                title.en,
+                len(rows),
+                sum(1 for r in rows if r.status != "closed"),
+                sum(r.overdue for r in rows),
+                sum(r.escalated for r in rows),
+            )
+        )
+    return sorted(out, key=lambda k: k.kind)
+
+
+@dataclass(frozen=True)
+class Draft:
+    kind: str  # samflow.inspection_reply
+    template: str  # the document's page template (forms/templates/...)
+    title: dict[str, str]
+    data: dict[str, Any]
+    digest: str
+
+    def document(self) -> dict[str, Any]:
+        return {"kind": self.kind, "format": 1, "digest": self.digest, "data": self.data}
+
+
+def _content(s: Session, kind: str, case: ProcessCase, key: str, now: datetime) -> Draft:
+    sub = subject_of(kind)
+    ddef = sub.document(key)
+    names = queries.org_snapshot(s, local_date(now), with_names=True).names
+    view = process_views.case_view(s, case)
+    base = process_views.document_base(s, view, sub, names, now)
+    data = normalised(
+        {"kind": f"samflow.{kind}_{key}", **registry().document(ddef.data)(s, view, base)}
+    )
+    title = {"sv": ddef.title.sv, "en": ddef.title.en}
+    return Draft(f"samflow.{kind}_{key}", ddef.template, title, data, digest(data))
+
+
+def preview_document(app: App, actor: Actor, kind: str, case_id: int, key: str) -> Draft:
+    """The document as it stands now, complete or not; nothing is recorded."""
+    now = app.clock.now()
+    with app.read() as s:
+        case = process_views.load_case(s, case_id, kind)
+        org = queries.org_snapshot(s, local_date(now))
+        access.require_oversight(s, actor, [case.unit_id], org, local_date(now))
+        return _content(s, kind, case, key, now)
+
+
+def draw_up(app: App, actor: Actor, kind: str, case_id: int, key: str) -> Draft:
+    """Draw up a document once its gates hold (every unmet reason named at once); recorded
+    with the digest of its content, in the case's audit chain."""
+    ddef = subject_of(kind).document(key)
+
+    def work(tx: Tx) -> Draft:
+        s = tx.session
+        case = process_views.load_case(s, case_id, kind)
+        cycle = cycles.load_cycle(s, case.cycle_id or 0, lock=True)
+        org = queries.org_snapshot(s, local_date(tx.now))
+        access.require_oversight(s, actor, [case.unit_id], org, local_date(tx.now))
+        view = process_views.case_view(s, case)
+        sub = subject_of(kind)
+        unmet = [u for g in ddef.gates for u in registry().gate(g)(s, view, sub)]
+        if unmet:
+            raise Conflict(
+                "; ".join(u.message_en for u in unmet), "; ".join(u.message_sv for u in unmet)
+            )
+        draft = _content(s, kind, case, key, tx.now)
+        s.add(
+            CaseDocument(
+                case_id=case.id,
+                key=key,
+                digest=draft.digest,
+                created_at=tx.now,
+                created_by=actor.person_id,
+            )
+        )
+        tx.record(
+            cycles.chain(cycle.id),
+            f"{kind}.{key}_drafted",
+            kind,
+            case.id,
+            actor,
+            unit_id=case.unit_id,
+            data={"digest": draft.digest, **_counts(sub, draft.data)},
+        )
+        return draft
+
+    return app.run(work)
+
+
+def _counts(sub: SubjectDef, data: dict[str, Any]) -> dict[str, int]:
+    return {sub.items.field: len(data.get(sub.items.field, []))} if sub.items else {}
+
+
+def task_context(s: Session, task: Task) -> dict[str, Any]:
+    """What a case's task page shows beside its form, by the template's context hook."""
+    found = process_views.item_of(s, task)
+    if found is None:
+        return {}
+    case, item = found
+    hook = subject_of(case.kind).context
+    return registry().context(hook)(s, task, case, item) if hook else {}

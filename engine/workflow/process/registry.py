@@ -1,0 +1,166 @@
+"""Named hooks of processes, by key: what a template may name beyond its stages and tasks.
+
+A template is data; where a process needs code, it names a hook by key and the key is
+looked up here. Six kinds, each a small function with a docstring saying why:
+
+=========  ===================================================  =============================
+kind       signature                                            when
+=========  ===================================================  =============================
+check      (subject form, today) -> [FieldError]                before a case opens
+item_due   (settings, subject form, item dict, today) -> date   an item names no due date
+effect     (tx, actor, task, form) -> audit extras              after a task completes
+gate       (session, case view, subject def) -> [Unmet]         before a document is recorded
+document   (session, case view, base content) -> content        drawing up a document
+context    (session, task, case, item) -> {name: value}         a task's page, beside its form
+=========  ===================================================  =============================
+
+The keys are registered in one place, ``engine.catalog``; a template
+naming a key that is not there is refused when it is loaded, with the field's path. The
+catalog imports the hooks, and hooks may use any use case, so it is imported by name on
+first use (``registry()``), not at the top of this module: no import circle, and every
+template is checked against the whole catalog.
+Stage gates (pure rules over a stage's facts) are in ``engine.domain.gates``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from engine.context import Actor, Tx
+from engine.db.models import Task
+from engine.db.models_process import CaseItem, ProcessCase
+from engine.db.queries import TaskRef
+from engine.domain.errors import FieldError, Unmet
+from engine.domain.template import CycleTemplate, SubjectDef
+from engine.settings import Settings
+from engine.workflow.process.views import CaseView
+from forms.schemas.base import Form
+from forms.schemas.registry import FORMS
+
+Check = Callable[[Form, date], list[FieldError]]
+ItemDue = Callable[[Settings, Form, dict[str, Any], date], date]
+Effect = Callable[[Tx, Actor, TaskRef, Form], dict[str, Any]]
+CaseGate = Callable[[Session, CaseView, SubjectDef], list[Unmet]]
+Document = Callable[[Session, CaseView, dict[str, Any]], dict[str, Any]]
+Context = Callable[[Session, Task, ProcessCase, CaseItem | None], dict[str, Any]]
+KINDS = ("check", "item_due", "effect", "gate", "document", "context")
+
+
+@dataclass
+class Registry:
+    hooks: dict[str, dict[str, Callable[..., Any]]] = field(
+        default_factory=lambda: {k: {} for k in KINDS}
+    )
+
+    def add(self, kind: str, key: str, fn: Callable[..., Any]) -> None:
+        """Register a hook; a key is registered once (two processes cannot share a key
+        by accident)."""
+        if kind not in self.hooks:
+            raise ValueError(f"unknown kind of hook {kind!r} (known: {', '.join(KINDS)})")
+        if key in self.hooks[kind]:
+            raise ValueError(f"{kind} {key!r} is already registered")
+        self.hooks[kind][key] = fn
+
+    def get(self, kind: str, key: str) -> Callable[..., Any]:
+        return self.hooks[kind][key]
+
+    def check(self, key: str) -> Check:
+        return typing.cast(Check, self.hooks["check"][key])
+
+    def item_due(self, key: str) -> ItemDue:
+        return typing.cast(ItemDue, self.hooks["item_due"][key])
+
+    def effect(self, key: str) -> Effect:
+        return typing.cast(Effect, self.hooks["effect"][key])
+
+    def gate(self, key: str) -> CaseGate:
+        return typing.cast(CaseGate, self.hooks["gate"][key])
+
+    def document(self, key: str) -> Document:
+        return typing.cast(Document, self.hooks["document"][key])
+
+    def context(self, key: str) -> Context:
+        return typing.cast(Context, self.hooks["context"][key])
+
+    def errors(self, template: CycleTemplate) -> list[FieldError]:
+        """Every named hook the template uses that is not registered, and every subject
+        field its form does not have: one error per field path."""
+        out = [
+            FieldError(
+                path,
+                f"unknown {kind} {key!r} (known: {', '.join(sorted(self.hooks[kind])) or '-'})",
+                f"okänd {kind} {key!r}",
+            )
+            for path, kind, key in template.hook_keys()
+            if key not in self.hooks[kind]
+        ]
+        return out + subject_errors(template.subject)
+
+
+CATALOG = "engine.catalog"
+REGISTRY = Registry()
+_loading: list[bool] = []
+
+
+def registry() -> Registry:
+    """The registry with the catalog's hooks in it."""
+    if not _loading:
+        _loading.append(True)
+        importlib.import_module(CATALOG)
+    return REGISTRY
+
+
+def subject_errors(subject: SubjectDef) -> list[FieldError]:
+    """The subject's form exists, and has the fields the subject names."""
+    if subject.form is None:
+        return []
+    model = FORMS.get(subject.form)
+    if model is None:
+        known = ", ".join(sorted(FORMS))
+        return [
+            FieldError(
+                "subject.form",
+                f"unknown form {subject.form!r} (known: {known})",
+                f"okänt formulär {subject.form!r}",
+            )
+        ]
+    out = _missing(model, subject.field_names(), "subject")
+    items = subject.items
+    if items is not None:
+        inner = _item_model(model, items.field)
+        if inner is None:
+            return [*out, _no_field("subject.items.field", items.field, "a list of entries")]
+        named = [("text", items.text)] + [
+            (k, v) for k, v in (("units", items.units), ("due", items.due)) if v
+        ]
+        out += _missing(inner, named, "subject.items")
+        out += _missing(
+            inner, [(f"csv_headers.{k}", v) for k, v in items.csv_headers.items()], "subject.items"
+        )
+    return out
+
+
+def _missing(model: type[BaseModel], named: list[tuple[str, str]], prefix: str) -> list[FieldError]:
+    return [_no_field(f"{prefix}.{p}", f) for p, f in named if f not in model.model_fields]
+
+
+def _no_field(path: str, name: str, what: str = "a field") -> FieldError:
+    return FieldError(
+        path, f"the form has no {name!r} ({what})", f"formuläret har inget fält {name!r}"
+    )
+
+
+def _item_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    info = model.model_fields.get(name)
+    if info is None or typing.get_origin(info.annotation) is not list:
+        return None
+    (inner,) = typing.get_args(info.annotation)
+    return inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
