@@ -8,6 +8,7 @@ sub-forms) from its type. Field names are the error paths the engine reports
 
 from __future__ import annotations
 
+import re
 import types
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +19,13 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from forms.schemas.base import Form
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def split(path: str) -> list[str | int]:
+    """'items[0].measures[1].what' -> ['items', 0, 'measures', 1, 'what']."""
+    return [int(i) if i else str(n) for n, i in _PART.findall(path)]
 
 
 @dataclass(frozen=True)
@@ -79,8 +87,6 @@ def field_id(path: str) -> str:
 def describe(model: type[BaseModel], path: str, lang: str) -> str:
     """A path in words: 'items[0].measures[1].responsible' -> 'Punkter 1 › Åtgärder 2 ›
     Ansvarig'."""
-    from forms.formdata import split
-
     words: list[str] = []
     current: type[BaseModel] | None = model
     for part in split(path):

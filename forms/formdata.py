@@ -9,22 +9,15 @@ are dropped when the form is submitted. "Add row" and "remove row" are submit bu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
 
-from forms.fields import Spec, blank, specs
+from forms.fields import Spec, blank, specs, split
 
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 MAX_INDEX = 500
 CONTROL = ("_action", "_version", "csrf_token")
-
-
-def split(path: str) -> list[str | int]:
-    """'items[0].measures[1].what' -> ['items', 0, 'measures', 1, 'what']."""
-    return [int(i) if i else str(n) for n, i in _PART.findall(path)]
 
 
 def unflatten(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
