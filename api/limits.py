@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import http_methods
 from api.deps import SAFE, SESSION_COOKIE
 from api.errors import TooLarge, http_response, samflow_response
 from engine.accounts import signin as accounts
@@ -87,7 +88,7 @@ class BodyLimits:
             return
         if scope["method"] not in SAFE and scope["path"] not in PUBLIC:
             refusal = _unknown(request, engine)
-            if refusal is not None:
+            if refusal is not None and _routed(scope):
                 await samflow_response(request, refusal)(scope, receive, send)
                 return
         await self._counted(scope, receive, send, limit, setting)
@@ -118,6 +119,15 @@ class BodyLimits:
             if started:
                 raise
             await http_response(Request(scope), exc)(scope, receive, send)
+
+
+def _routed(scope: Scope) -> bool:
+    """A route takes this method at this path. If none does, routing answers 404 or 405
+    (reading no body), which says more than "sign in" would."""
+    methods = http_methods.allowed_methods(
+        scope["app"].router.routes, http_methods.route_path(scope)
+    )
+    return scope["method"] in methods
 
 
 def _unknown(request: Request, engine: App) -> NotAuthenticated | None:
