@@ -68,6 +68,21 @@ def _rows(
     first = text.splitlines()[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return _read(reader, required, errors)
+    except csv.Error as exc:  # e.g. a bare carriage return inside an unquoted field
+        errors.add(
+            reader.line_num or 1,
+            "",
+            f"the line cannot be read as CSV ({exc})",
+            f"raden går inte att läsa som CSV ({exc})",
+        )
+        return []
+
+
+def _read(
+    reader: csv.DictReader[str], required: tuple[str, ...], errors: _Collector
+) -> list[tuple[int, dict[str, str]]]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in required if c not in header]
     if missing:

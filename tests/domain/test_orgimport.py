@@ -61,3 +61,12 @@ def test_span_of_control() -> None:
     assert [m.employees for m in span.managers] == [55, 41, 30]
     assert span.median == 41
     assert [m.person_id for m in span.above_threshold] == [2, 3]
+
+
+def test_a_line_csv_cannot_read_is_named_not_a_crash() -> None:
+    """Schemathesis found it: a bare carriage return inside an unquoted field made the
+    csv module raise, and the import answered 500."""
+    with pytest.raises(ImportInvalid) as caught:
+        parse_units("a\rb,c\n", "units.csv")
+    [row] = caught.value.rows
+    assert row.file == "units.csv" and "CSV" in row.message_en and "CSV" in row.message_sv
