@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from api.cli import main
+from cli.main import main
 from engine.accounts import signin as accounts
 from engine.accounts import tokens
 from engine.context import App
@@ -53,7 +53,7 @@ def test_serve_refuses_an_old_schema(tmp_path: object, capsys: pytest.CaptureFix
 def test_the_web_app_does_not_import_prefect() -> None:
     """Prefect reconfigures logging when imported and silences uvicorn's logs."""
     code = (
-        "import sys; from api.app import create_app; from api import cli; "
+        "import sys; from api.app import create_app; from cli import main; "
         "from engine.settings import Settings; create_app(Settings(database_url='sqlite://')); "
         "print('prefect' in sys.modules)"
     )
