@@ -1,6 +1,6 @@
 """``samflow flows ...``: serve the schedules, or run one flow now.
 
-``api.cli`` loads ``register`` through the ``samflow.cli`` entry point, so the command line
+``cli.main`` loads ``register`` through the ``samflow.cli`` entry point, so the command line
 never imports this package by name. Prefect is imported only when a command needs it (it
 takes ~2 s), never for ``samflow --help`` or ``--direct`` runs.
 """
@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from engine.settings import Settings
-from flows import runtime, work
+if TYPE_CHECKING:  # imported by the handlers: registering the commands stays cheap
+    from engine.settings import Settings
+    from flows import runtime
 
 FLOWS = ("annual", "sweep", "notify", "digest")
 
@@ -60,12 +61,16 @@ def register(sub: Any) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from engine.settings import Settings
+
     if getattr(args, "db", None):
         os.environ["SAMFLOW_DATABASE_URL"] = args.db  # flow runs in subprocesses read it
     return Settings.from_env()
 
 
 def cmd_serve(args: argparse.Namespace, console: Console) -> int:
+    from flows import runtime
+
     settings = _settings(args)
     runtime.build(settings).app.db.dispose()  # refuse early when the schema is behind
     runtime.prefect_defaults()
@@ -92,6 +97,8 @@ def _serve(settings: Settings, console: Console, api: str) -> int:
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    from flows import runtime
+
     settings = _settings(args)
     with runtime.using(runtime.build(settings)) as rt:
         try:
@@ -103,6 +110,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
 
 
 def _direct(rt: runtime.Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows import work
+
     if args.flow == "annual":
         return _direct_annual(rt, args)
     if args.flow == "sweep":
@@ -114,6 +123,7 @@ def _direct(rt: runtime.Runtime, args: argparse.Namespace) -> dict[str, Any]:
 
 def _direct_annual(rt: runtime.Runtime, args: argparse.Namespace) -> dict[str, Any]:
     from engine.workflow import cycles, jobs
+    from flows import work
 
     if args.job is not None:
         return jobs.run(rt.app, args.job).result or {}
@@ -129,6 +139,8 @@ def _direct_annual(rt: runtime.Runtime, args: argparse.Namespace) -> dict[str, A
 
 
 def _prefect(args: argparse.Namespace) -> dict[str, Any]:
+    from flows import runtime
+
     runtime.prefect_defaults()
     if args.flow == "annual":
         from flows.annual import start_annual_cycles

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import grimp
 import pytest
 
-PACKAGES = ("engine", "api", "flows", "forms")
+PACKAGES = ("engine", "api", "flows", "forms", "cli")
 
 
 def circles(graph: grimp.ImportGraph) -> list[list[str]]:

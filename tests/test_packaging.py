@@ -1,4 +1,4 @@
-"""The generic top-level names (engine, api, flows, forms) must be ours, not some other
+"""The generic top-level names (engine, api, flows, forms, cli) must be ours, not some other
 installed distribution's; and the data files they need must be installed with them."""
 
 import importlib
@@ -22,7 +22,7 @@ def test_every_package_directory_is_listed() -> None:
     listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
     found = {
         ".".join(p.parent.relative_to(ROOT).parts)
-        for top in ("engine", "api", "flows", "forms")
+        for top in ("engine", "api", "flows", "forms", "cli")
         for p in (ROOT / top).rglob("__init__.py")
         if "__pycache__" not in p.parts
     }

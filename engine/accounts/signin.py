@@ -18,13 +18,13 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from engine.accounts import throttle
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import Person
-from engine.db.models_accounts import Account, WebSession
+from engine.db.models_accounts import Account, ApiToken, WebSession
 from engine.domain.errors import InvalidInput, NotAuthenticated, NotPermitted
 
 ACCOUNTS_CHAIN = "accounts"
@@ -197,9 +197,35 @@ def _revoke_tokens(
 ) -> int:
     if not wanted:
         return 0
-    from engine.accounts import tokens  # tokens builds on this module
+    return revoke_all_tokens(tx, person_id, actor, reason, keep=digest(keep) if keep else None)
 
-    return tokens.revoke_all(tx, person_id, actor, reason, keep=digest(keep) if keep else None)
+
+def revoke_all_tokens(
+    tx: Tx, person_id: int, actor: Actor, reason: str, *, keep: str | None = None
+) -> int:
+    """Revoke every live API token of a person (but the one whose digest is ``keep``), each with
+    its own ``token.revoked`` event; in the caller's transaction. Returns how many."""
+    live = tx.session.scalars(
+        select(ApiToken)
+        .where(
+            ApiToken.person_id == person_id,
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > tx.now),
+            ApiToken.token_hash != (keep or ""),
+        )
+        .order_by(ApiToken.id)
+    ).all()
+    for token in live:
+        token.revoked_at = tx.now
+        tx.record(
+            ACCOUNTS_CHAIN,
+            "token.revoked",
+            "token",
+            token.id,
+            actor,
+            data={"prefix": token.prefix, "reason": reason},
+        )
+    return len(live)
 
 
 def _check_length(password: str) -> None:

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from engine.accounts.signin import ACCOUNTS_CHAIN, RENEW_EVERY, Lookup, Principal, digest
 from engine.context import Actor, App, Tx
@@ -125,34 +125,6 @@ def revoke_token(app: App, actor: Actor, token_id: int) -> None:
             tx.record(ACCOUNTS_CHAIN, "token.revoked", "token", token.id, actor)
 
     app.run(work)
-
-
-def revoke_all(
-    tx: Tx, person_id: int, actor: Actor, reason: str, *, keep: str | None = None
-) -> int:
-    """Revoke every live token of a person (but the one whose digest is ``keep``), each with
-    its own ``token.revoked`` event; in the caller's transaction. Returns how many."""
-    live = tx.session.scalars(
-        select(ApiToken)
-        .where(
-            ApiToken.person_id == person_id,
-            ApiToken.revoked_at.is_(None),
-            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > tx.now),
-            ApiToken.token_hash != (keep or ""),
-        )
-        .order_by(ApiToken.id)
-    ).all()
-    for token in live:
-        token.revoked_at = tx.now
-        tx.record(
-            ACCOUNTS_CHAIN,
-            "token.revoked",
-            "token",
-            token.id,
-            actor,
-            data={"prefix": token.prefix, "reason": reason},
-        )
-    return len(live)
 
 
 def _token_view(t: ApiToken) -> TokenView:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 import uvicorn
 
-from api.web_commands import server_config
+from cli.admin import server_config
 from engine.accounts import signin as accounts
 from engine.context import Actor
 from engine.settings import Settings
@@ -131,7 +131,7 @@ def test_a_trusted_proxy_names_the_client_by_its_own_hop(web: Web) -> None:
 def test_serve_refuses_a_proxy_setting_it_cannot_read(
     web: Web, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from api.cli import main
+    from cli.main import main
 
     monkeypatch.setenv("SAMFLOW_TRUSTED_PROXIES", "127.0.0.1, proxy.example")
     assert main(["--db", web.engine.settings.database_url, "serve", "--port", "1"]) == 2

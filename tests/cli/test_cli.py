@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import main
+from cli.main import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -142,3 +142,24 @@ def test_import_rights_and_confirmation_on_the_command_line(
     assert code == 4 and "a second HR person" in err
     code, out, _ = run(capsys, "org", "confirm", "1", "--hash", digest, "--as", "hr2@x.se")
     assert code == 0 and "3 ended" in out
+
+
+def test_a_held_import_refused_on_the_command_line_is_gone(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.rights_org import PEOPLE, UNITS, without
+
+    run(capsys, "db", "upgrade")
+    units, people = tmp_path / "units.csv", tmp_path / "people.csv"
+    units.write_text(UNITS)
+    people.write_text(PEOPLE)
+    assert run(capsys, "org", "import", str(units), str(people))[0] == 0
+    people.write_text(without(PEOPLE, "m1@x.se", "so1@x.se", "emp@x.se"))
+    assert run(capsys, "org", "import", str(units), str(people), "--as", "hr@x.se")[0] == 5
+    digest = run(capsys, "org", "pending", "--as", "hr2@x.se")[1].splitlines()[-1].split()[-1]
+    code, out, _ = run(capsys, "org", "refuse", "1", "--reason", "fel fil", "--as", "hr2@x.se")
+    assert code == 0 and "the import is refused" in out
+    code, out, _ = run(capsys, "org", "pending", "--as", "hr2@x.se")
+    assert code == 0 and digest not in out
+    code, _, _ = run(capsys, "org", "confirm", "1", "--hash", digest, "--as", "hr2@x.se")
+    assert code != 0

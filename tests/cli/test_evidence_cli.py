@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from api.cli import main
+from cli.main import main
 from engine.domain.clock import FrozenClock
 from engine.views import inbox as reports
 from tests.conftest import make_app

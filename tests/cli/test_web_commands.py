@@ -8,10 +8,11 @@ import sys
 
 import pytest
 
-from api.cli import main
+from cli.main import main
 from engine.accounts import signin as accounts
 from engine.accounts import tokens
 from engine.context import App
+from engine.domain.errors import NotAuthenticated
 from tests.factories import build_org
 
 
@@ -34,6 +35,23 @@ def test_set_password_from_stdin_then_sign_in(
     assert main(["--db", sqlite_url, "user", "set-password", "nobody@x.se"]) == 3
 
 
+def test_set_password_can_revoke_the_persons_api_tokens(
+    sqlite_app: App,
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    build_org(sqlite_app)
+    assert main(["--db", sqlite_url, "token", "create", "m1@x.se"]) == 0
+    secret = capsys.readouterr().out.splitlines()[0]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("ett-långt-lösenord\n"))
+    argv = ["--db", sqlite_url, "user", "set-password", "m1@x.se", "--password-stdin"]
+    assert main([*argv, "--revoke-tokens"]) == 0
+    assert "1 API tokens revoked" in capsys.readouterr().out
+    with pytest.raises(NotAuthenticated):
+        tokens.token_principal(sqlite_app, secret)
+
+
 def test_token_create_prints_a_working_token(
     sqlite_app: App, sqlite_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -53,7 +71,7 @@ def test_serve_refuses_an_old_schema(tmp_path: object, capsys: pytest.CaptureFix
 def test_the_web_app_does_not_import_prefect() -> None:
     """Prefect reconfigures logging when imported and silences uvicorn's logs."""
     code = (
-        "import sys; from api.app import create_app; from api import cli; "
+        "import sys; from api.app import create_app; from cli import main; "
         "from engine.settings import Settings; create_app(Settings(database_url='sqlite://')); "
         "print('prefect' in sys.modules)"
     )

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from api.cli import main
+from cli.main import main
 from engine.context import App
 from tests.factories import build_org
 from tests.flows.conftest import Mailbox

@@ -25,3 +25,26 @@ def test_downgrade_and_upgrade_again(sqlite_url: str) -> None:
     assert not is_current(sqlite_url)
     upgrade(sqlite_url)
     assert is_current(sqlite_url) and head_revision() is not None
+
+
+def test_the_quick_schema_check_agrees_with_alembic(sqlite_url: str) -> None:
+    """``is_current`` reads the revision files and the version table without Alembic (for a
+    quick start of the command line); it must see what Alembic sees."""
+    from alembic.script import ScriptDirectory
+
+    from engine.db.migrate import alembic_config, current_revision
+
+    assert (
+        head_revision()
+        == ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    )
+    engine = create_engine(normalise_url(sqlite_url))
+    try:
+        with engine.connect() as conn:
+            assert (
+                current_revision(engine) == MigrationContext.configure(conn).get_current_revision()
+            )
+        downgrade(sqlite_url, "0002")
+        assert current_revision(engine) == "0002" and not is_current(sqlite_url)
+    finally:
+        engine.dispose()

@@ -1,5 +1,10 @@
 """The ``samflow`` command line: what a new user and an admin type.
 
+One module per capability's commands (``cli/org.py``, ``cli/tasks.py`` ...), each with its
+``reg_*`` functions listed in ``COMMANDS`` below. Registering imports only argparse: a
+handler imports the engine when it runs, so ``samflow --help`` loads no database layer and
+no web stack, and ``samflow inbox`` only what the inbox needs.
+
 Each command parses its arguments, calls one use case and prints the result. Errors are
 one clear line and a non-zero exit code (2 bad input, 3 not found, 4 not permitted,
 5 conflict), never a traceback; ``SAMFLOW_DEBUG=1`` shows the traceback of an unexpected one.
@@ -14,10 +19,8 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy.exc import OperationalError, ProgrammingError
-
-from api import commands
-from api.console import Console
+from cli import admin, audit, cycles, evidence, inspections, org, plans, reports, tasks
+from cli.console import Console
 from engine.domain.errors import (
     DatabaseBusy,
     GateBlocked,
@@ -25,6 +28,27 @@ from engine.domain.errors import (
     InvalidInput,
     SamflowError,
 )
+
+# The order of ``samflow --help``.
+COMMANDS: list[Callable[[Any], None]] = [
+    admin.reg_db,
+    org.reg_org,
+    cycles.reg_cycle,
+    cycles.reg_stage,
+    tasks.reg_inbox,
+    tasks.reg_task,
+    plans.reg_plan,
+    cycles.reg_sweep,
+    audit.reg_audit,
+    cycles.reg_template,
+    admin.reg_demo,
+    admin.reg_serve,
+    admin.reg_user,
+    admin.reg_token,
+    evidence.reg_evidence,
+    inspections.reg_inspection,
+    reports.reg_report,
+]
 
 EXIT = {
     "invalid": 2,
@@ -50,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="language of messages (default: en, or SAMFLOW_CLI_LANG)",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for register in commands.REGISTRY:
+    for register in COMMANDS:
         register(sub)
     for plugin in _plugins():
         plugin(sub)
@@ -89,13 +113,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseBusy as exc:
         console.error(exc.message(lang))
         return 6
-    except (OperationalError, ProgrammingError) as exc:
-        text = str(exc.orig)
-        if "no such table" in text or "does not exist" in text:
-            console.error("the database has no samflow tables yet; run: samflow db upgrade")
-        else:
-            console.error(f"database error: {text.splitlines()[0]}")
-        return 6
     except OSError as exc:
         console.error(f"cannot read or write {exc.filename or ''}: {exc.strerror}")
         return 2
@@ -103,12 +120,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.error("interrupted; nothing half-done was committed")
         return 130
     except Exception as exc:  # the last line of defence: no traceback for the user
+        problem = _database_problem(exc)
+        if problem is not None:
+            console.error(problem)
+            return 6
         if os.environ.get("SAMFLOW_DEBUG"):
             traceback.print_exc()
         console.error(
             f"unexpected error ({type(exc).__name__}: {exc}); run with SAMFLOW_DEBUG=1 for details"
         )
         return 70
+
+
+def _database_problem(exc: Exception) -> str | None:
+    """The line to show for a database error (checked here, not in an ``except`` clause,
+    so that commands which never touch the database never import SQLAlchemy)."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    if not isinstance(exc, (OperationalError, ProgrammingError)):
+        return None
+    text = str(exc.orig)
+    if "no such table" in text or "does not exist" in text:
+        return "the database has no samflow tables yet; run: samflow db upgrade"
+    return f"database error: {text.splitlines()[0]}"
 
 
 if __name__ == "__main__":

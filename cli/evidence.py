@@ -1,33 +1,41 @@
-"""Commands for evidence packages; registering them also adds the inspection, audit search,
-report and plan import commands (``commands_inspection``, ``commands_reports``).
+"""``samflow evidence``: evidence packages for Arbetsmiljöverket.
 
-    samflow evidence build --unit U1 --year 2027 --out u1.pdf [--lang en]
-    samflow evidence build --root ADM --year 2027 --out adm.pdf
-    samflow evidence verify u1.pdf
+samflow evidence build --unit U1 --year 2027 --out u1.pdf [--lang en]
+samflow evidence build --root ADM --year 2027 --out adm.pdf
+samflow evidence verify u1.pdf
 """
 
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from api import commands_inspection, commands_reports
-from api.commands import Sub, _command, _group, _when, actor_of, app_of
-from api.commands_common import as_option, doc_lang, out_file
-from api.console import Console
+from cli.common import (
+    Sub,
+    actor_of,
+    app_of,
+    as_option,
+    command,
+    doc_lang,
+    group,
+    out_file,
+    when,
+)
+from cli.console import Console
 from engine.domain.errors import InvalidInput
-from engine.evidence import package as evidence
-from engine.evidence import verify as evidence_verify
-from forms import documents, evidence_docs
+
+if TYPE_CHECKING:
+    from engine.evidence import verify as evidence_verify
+
 
 MISMATCH = 8
 
 
-# --- evidence -----------------------------------------------------------------------------
 def reg_evidence(sub: Sub) -> None:
-    g = _group(sub, "evidence", "evidence packages for Arbetsmiljöverket")
-    p = _command(g, "build", "build the evidence package of a unit or a subtree", cmd_build)
+    g = group(sub, "evidence", "evidence packages for Arbetsmiljöverket")
+    p = command(g, "build", "build the evidence package of a unit or a subtree", cmd_build)
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--unit", metavar="CODE", help="one unit")
     where.add_argument("--root", metavar="CODE", help="a unit and everything under it")
@@ -41,14 +49,15 @@ def reg_evidence(sub: Sub) -> None:
     )
     doc_lang(p)
     as_option(p)
-    p = _command(g, "verify", "check an earlier package against the database", cmd_verify)
+    p = command(g, "verify", "check an earlier package against the database", cmd_verify)
     p.add_argument("file")
     as_option(p)
-    commands_inspection.reg_inspection(sub)
-    commands_reports.reg_reports(sub)
 
 
 def cmd_build(args: argparse.Namespace, c: Console) -> int:
+    from engine.evidence import package as evidence
+    from forms import evidence_docs
+
     app = app_of(args)
     path, kind = out_file(args.out)
     actor = actor_of(app, args.as_)
@@ -76,6 +85,9 @@ def cmd_build(args: argparse.Namespace, c: Console) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, c: Console) -> int:
+    from engine.evidence import verify as evidence_verify
+    from forms import documents
+
     app = app_of(args)
     doc = documents.read_embedded(Path(args.file).read_bytes())
     if doc is None:
@@ -114,12 +126,13 @@ def _notes(c: Console, r: evidence_verify.VerifyReport) -> None:
 
 
 def _when_text(iso: str) -> str:
-    from datetime import datetime
 
-    return _when(datetime.fromisoformat(iso))
+    return when(datetime.fromisoformat(iso))
 
 
 def _verify_details(c: Console, r: evidence_verify.VerifyReport, data: dict[str, Any]) -> None:
+    from engine.evidence import verify as evidence_verify
+
     if not r.file_intact:
         c.line(
             c.t(

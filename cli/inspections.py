@@ -1,8 +1,7 @@
-"""Commands for inspections by Arbetsmiljöverket and for importing an action plan.
+"""``samflow inspection``: inspections by Arbetsmiljöverket and the replies.
 
 samflow inspection register inspection.yaml --as dir@x.se
 samflow inspection list | show ID | reply ID --out svar.pdf [--preview]
-samflow plan import CYCLE plan.xlsx --as chef@x.se [--dry-run]
 """
 
 from __future__ import annotations
@@ -10,45 +9,48 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from api.commands import Sub, _command, _group, _iso_date, actor_of, app_of
-from api.commands_common import as_option, doc_lang, out_file, subgroup
-from api.console import Console
-from engine.inspections import cases as inspections
-from engine.plans import importer as plan_import
-from forms import case_docs
+from cli.common import (
+    Sub,
+    actor_of,
+    app_of,
+    as_option,
+    command,
+    doc_lang,
+    group,
+    iso_date,
+    out_file,
+)
+from cli.console import Console
 
 
 def reg_inspection(sub: Sub) -> None:
-    g = _group(sub, "inspection", "inspections by Arbetsmiljöverket and the replies")
-    p = _command(g, "register", "register an inspection from a YAML/JSON/CSV file", cmd_register)
+    g = group(sub, "inspection", "inspections by Arbetsmiljöverket and the replies")
+    p = command(g, "register", "register an inspection from a YAML/JSON/CSV file", cmd_register)
     p.add_argument("file", help="inspection.yaml|.json, or requirements.csv with the options")
     p.add_argument("--unit", metavar="CODE", help="the inspected unit")
-    p.add_argument("--date", type=_iso_date, metavar="DATE", help="the inspection's date")
-    p.add_argument("--reply-by", type=_iso_date, metavar="DATE", help="reply deadline")
+    p.add_argument("--date", type=iso_date, metavar="DATE", help="the inspection's date")
+    p.add_argument("--reply-by", type=iso_date, metavar="DATE", help="reply deadline")
     p.add_argument("--reference", help="Arbetsmiljöverket's reference (diarienummer)")
     p.add_argument("--inspector")
     as_option(p)
-    p = _command(g, "list", "inspections and how far each has come", cmd_inspection_list)
+    p = command(g, "list", "inspections and how far each has come", cmd_inspection_list)
     p.add_argument("--unit", metavar="CODE")
     p.add_argument("--year", type=int)
     as_option(p)
-    p = _command(g, "show", "each requirement and its answers", cmd_inspection_show)
+    p = command(g, "show", "each requirement and its answers", cmd_inspection_show)
     p.add_argument("inspection", type=int)
     as_option(p)
-    p = _command(g, "reply", "draft the reply (all requirements answered)", cmd_reply)
+    p = command(g, "reply", "draft the reply (all requirements answered)", cmd_reply)
     p.add_argument("inspection", type=int)
     p.add_argument("--out", required=True, metavar="FILE.pdf|FILE.html")
     p.add_argument("--preview", action="store_true", help="the draft so far; nothing recorded")
     doc_lang(p)
     as_option(p)
-    p = _command(subgroup(sub, "plan"), "import", "import an action plan (CSV/XLSX)", cmd_import)
-    p.add_argument("cycle", type=int)
-    p.add_argument("file")
-    p.add_argument("--dry-run", action="store_true", help="check the file, change nothing")
-    as_option(p, required=True)
 
 
 def cmd_register(args: argparse.Namespace, c: Console) -> int:
+    from engine.inspections import cases as inspections
+
     app = app_of(args)
     overrides = {
         "unit": args.unit,
@@ -71,6 +73,8 @@ def cmd_register(args: argparse.Namespace, c: Console) -> int:
 
 
 def cmd_inspection_list(args: argparse.Namespace, c: Console) -> int:
+    from engine.inspections import cases as inspections
+
     app = app_of(args)
     rows = inspections.list_inspections(
         app, actor_of(app, args.as_), unit_code=args.unit, year=args.year
@@ -95,6 +99,8 @@ def cmd_inspection_list(args: argparse.Namespace, c: Console) -> int:
 
 
 def cmd_inspection_show(args: argparse.Namespace, c: Console) -> int:
+    from engine.inspections import cases as inspections
+
     app = app_of(args)
     d = inspections.preview_reply(app, actor_of(app, args.as_), args.inspection).data
     i = d["inspection"]
@@ -111,6 +117,9 @@ def cmd_inspection_show(args: argparse.Namespace, c: Console) -> int:
 
 
 def cmd_reply(args: argparse.Namespace, c: Console) -> int:
+    from engine.inspections import cases as inspections
+    from forms import case_docs
+
     app = app_of(args)
     path, kind = out_file(args.out)
     actor = actor_of(app, args.as_)
@@ -122,26 +131,5 @@ def cmd_reply(args: argparse.Namespace, c: Console) -> int:
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     c.line(
         c.t(f"skrev {path} (kontrollsumma {draft.digest})", f"wrote {path} (digest {draft.digest})")
-    )
-    return 0
-
-
-def cmd_import(args: argparse.Namespace, c: Console) -> int:
-    app = app_of(args)
-    r = plan_import.import_plan(
-        app,
-        actor_of(app, args.as_),
-        args.cycle,
-        Path(args.file).name,
-        Path(args.file).read_bytes(),
-        dry_run=args.dry_run,
-    )
-    verb = (
-        c.t("skulle importera", "would import") if args.dry_run else c.t("importerade", "imported")
-    )
-    c.line(
-        f"{verb}: {r.items} {c.t('punkter', 'items')}, {r.measures} "
-        f"{c.t('åtgärder', 'measures')} ({r.status_changes} "
-        f"{c.t('med status', 'with a status')})"
     )
     return 0

@@ -1,5 +1,6 @@
-"""The web app's commands: ``samflow serve``, passwords and API tokens, and serving the
-demo. Importing this module imports no web framework; ``serve_app`` does, when called."""
+"""Setting samflow up and running it: ``db``, ``serve``, ``user``, ``token``, ``demo``.
+
+Serving imports the web framework, only when called."""
 
 from __future__ import annotations
 
@@ -7,19 +8,51 @@ import argparse
 import getpass
 import secrets
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from api import proxies
-from api.console import Console
-from engine import demo
-from engine.accounts import signin as accounts
-from engine.accounts import tokens
-from engine.context import Actor, App
-from engine.db import migrate
+from cli.common import (
+    Sub,
+    app_of,
+    command,
+    group,
+    settings_of,
+)
+from cli.console import Console
 from engine.domain.errors import InvalidInput, SamflowError
-from engine.settings import Settings
 
-Sub = Any
+if TYPE_CHECKING:
+    from engine.context import App
+    from engine.settings import Settings
+
+
+def reg_db(sub: Sub) -> None:
+    g = group(sub, "db", "database schema")
+    command(g, "upgrade", "create or upgrade the database schema", cmd_db_upgrade)
+    command(g, "status", "show whether the schema is current", cmd_db_status)
+
+
+def cmd_db_upgrade(args: argparse.Namespace, c: Console) -> int:
+    from engine.db import migrate
+
+    url = settings_of(args).database_url
+    migrate.upgrade(url)
+    c.line(
+        c.t(
+            f"databasen är uppdaterad ({migrate.head_revision()})",
+            f"database is up to date ({migrate.head_revision()})",
+        )
+    )
+    return 0
+
+
+def cmd_db_status(args: argparse.Namespace, c: Console) -> int:
+    from engine.db import migrate
+
+    url = settings_of(args).database_url
+    current = migrate.is_current(url)
+    c.line(f"head={migrate.head_revision()} current={'yes' if current else 'no'}")
+    return 0 if current else 1
 
 
 def reg_serve(sub: Sub) -> None:
@@ -30,7 +63,7 @@ def reg_serve(sub: Sub) -> None:
 
 
 def cmd_serve(args: argparse.Namespace, c: Console) -> int:
-    from api.commands import settings_of
+    from engine.db import migrate
 
     settings = settings_of(args)
     if not migrate.is_current(settings.database_url):
@@ -45,6 +78,7 @@ def serve_app(settings: Settings, host: str, port: int, c: Console) -> int:
     """Run the app in uvicorn (one process; put several behind a proxy to scale out)."""
     import uvicorn
 
+    from api import proxies
     from api.app import create_app
 
     proxies.trusted(settings)  # a bad SAMFLOW_TRUSTED_PROXIES stops here, before any work
@@ -66,6 +100,8 @@ def server_config(
     settings (none by default), never from uvicorn's own default (trust loopback)."""
     import uvicorn
 
+    from api import proxies
+
     options = proxies.uvicorn_options(settings)
     return uvicorn.Config(app, host=host, port=port, log_level=log_level, **options)
 
@@ -84,7 +120,8 @@ def reg_user(sub: Sub) -> None:
 
 
 def cmd_set_password(args: argparse.Namespace, c: Console) -> int:
-    from api.commands import app_of
+    from engine.accounts import signin as accounts
+    from engine.context import Actor
 
     app = app_of(args)
     if args.password_stdin or not sys.stdin.isatty():
@@ -114,7 +151,8 @@ def reg_token(sub: Sub) -> None:
 
 
 def cmd_token_create(args: argparse.Namespace, c: Console) -> int:
-    from api.commands import app_of
+    from engine.accounts import tokens
+    from engine.context import Actor
 
     app = app_of(args)
     secret, view = tokens.create_token(app, Actor.system("cli"), args.email, args.name, args.days)
@@ -128,9 +166,75 @@ def cmd_token_create(args: argparse.Namespace, c: Console) -> int:
     return 0
 
 
+def reg_demo(sub: Sub) -> None:
+    p = command(
+        sub, "demo", "build a demo organisation with a year in progress (and serve it)", cmd_demo
+    )
+    p.add_argument("--no-serve", action="store_true", help="build the demo, do not serve it")
+    p.add_argument("--fresh", action="store_true", help="replace an existing demo database")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--password", help="password for every demo login (default: a new random one)")
+
+
+def cmd_demo(args: argparse.Namespace, c: Console) -> int:
+    from engine import demo
+    from engine.context import App
+    from engine.db import migrate
+    from engine.views import inbox as reports
+
+    settings = settings_of(args)
+    _fresh_sqlite(settings.database_url, args.fresh)
+    migrate.upgrade(settings.database_url)
+    app = App.from_settings(settings)
+    if reports.audit_count(app) == 0:
+        c.line(c.t("bygger demoorganisationen …", "building the demo organisation …"))
+        report = demo.build(app, progress=c.progress)
+        c.line(
+            c.t(
+                f"{report.units} enheter, {report.people} personer, {report.cycles} cykler",
+                f"{report.units} units, {report.people} people, {report.cycles} cycles",
+            )
+        )
+        c.line(
+            f"  {c.t('steg', 'stages')}: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(report.by_stage.items()))
+        )
+        c.line(
+            f"  {report.overdue} {c.t('försenade', 'overdue')}, {report.escalated} "
+            f"{c.t('eskalerade', 'escalated')}"
+        )
+        for gap in report.gaps:
+            c.line(f"  {c.t('ej startad', 'not started')}: {gap}")
+    else:
+        c.line(
+            c.t(
+                "demodatabasen finns redan (--fresh bygger om den)",
+                "the demo database exists already (--fresh rebuilds it)",
+            )
+        )
+    demo_passwords(app, c, args.password)
+    if args.no_serve:
+        return 0
+    return serve_app(settings, args.host, args.port, c)
+
+
+def _fresh_sqlite(url: str, fresh: bool) -> None:
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if fresh and u.get_backend_name() == "sqlite" and u.database:
+        for suffix in ("", "-wal", "-shm"):
+            Path(u.database + suffix).unlink(missing_ok=True)
+
+
 def demo_passwords(app: App, c: Console, password: str | None = None) -> None:
     """Give every demo login a password and print them (a fresh one on each run unless
     one is given)."""
+    from engine import demo
+    from engine.accounts import signin as accounts
+    from engine.context import Actor
+
     password = password or secrets.token_urlsafe(9)
     rows = demo.logins(app)
     for email, _, _ in rows:
@@ -138,6 +242,3 @@ def demo_passwords(app: App, c: Console, password: str | None = None) -> None:
     c.line(c.t("Inloggningar (lösenord för alla):", "Logins (password for all):") + f" {password}")
     for email, name, role in rows:
         c.line(f"  {email:<36} {name:<22} {role}")
-
-
-REGISTRY = [reg_serve, reg_user, reg_token]

@@ -1,0 +1,78 @@
+"""CPU time of starting the command line (target ≤ 0.3 s each): ``samflow --help`` and
+``samflow inbox PERSON`` on a demo database (the examples' organisation with the year
+started). Each command runs as a child process several times; the figure is the median of
+the child's user + system CPU time (wall time on a shared machine says little).
+
+    .venv/bin/python -m bench.cli_startup [--runs 7] [--db URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.common import machine
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+PERSON = "anna.hn@example.se"
+
+
+def samflow() -> str:
+    exe = Path(sys.executable).parent / "samflow"
+    return str(exe) if exe.exists() else "samflow"
+
+
+def cpu_of(cmd: list[str], env: dict[str, str]) -> float:
+    """User + system CPU seconds of one child run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def demo_database(url: str, env: dict[str, str]) -> None:
+    exe = samflow()
+    for args in (
+        ["db", "upgrade"],
+        ["org", "import", str(EXAMPLES / "units.csv"), str(EXAMPLES / "people.csv")],
+        ["cycle", "start", "--year", "2027", "--as", "hanna.hr@example.se"],
+    ):
+        subprocess.run([exe, "--db", url, *args], env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--runs", type=int, default=7)
+    p.add_argument("--db", help="a database with the examples' organisation (default: built)")
+    args = p.parse_args()
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.db or f"sqlite:///{tmp}/cli.db"
+        if args.db is None:
+            demo_database(url, env)
+        env["SAMFLOW_DATABASE_URL"] = url
+        exe = samflow()
+        print(machine() + ", load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+        for label, cmd in (
+            ("samflow --help", [exe, "--help"]),
+            (f"samflow inbox {PERSON}", [exe, "inbox", PERSON]),
+            ("python -c pass (reference)", [sys.executable, "-c", "pass"]),
+            ("import sqlalchemy.orm (reference)", [sys.executable, "-c", "import sqlalchemy.orm"]),
+        ):
+            cpu_of(cmd, env)  # warm the file cache
+            runs = [cpu_of(cmd, env) for _ in range(args.runs)]
+            print(
+                f"{label:<36} median {statistics.median(runs):.3f} s CPU "
+                f"(min {min(runs):.3f}, max {max(runs):.3f}, {args.runs} runs)"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""``samflow audit``: verify the hash chains against the signed checkpoints, write a
+checkpoint, make its key, read the log, search it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cli.common import (
+    Sub,
+    actor_of,
+    app_of,
+    as_option,
+    command,
+    group,
+    iso_date,
+    settings_of,
+    when,
+)
+from cli.console import Console
+from engine.domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from engine.audit.checkpoint import AnchorReport
+
+
+def reg_audit(sub: Sub) -> None:
+    g = group(sub, "audit", "the audit log")
+    p = command(
+        g,
+        "verify",
+        "recompute the hash chains and hold them against the signed checkpoints; name "
+        "altered, removed (truncation) and recomputed (re-hashing) events. Exit 0: intact "
+        "and anchored; 8: a finding; 9: intact but not anchored (no checkpoint yet)",
+        cmd_audit_verify,
+    )
+    p.add_argument("--chain", help="only this chain, e.g. cycle:12")
+    p.add_argument(
+        "--public-key", metavar="FILE", help="check the checkpoints with this public key"
+    )
+    p.add_argument(
+        "--checkpoints", metavar="DIR", help="the checkpoint directory (default: the setting)"
+    )
+    p = command(
+        g, "checkpoint", "sign the head of every chain into a new checkpoint", cmd_audit_checkpoint
+    )
+    p = command(
+        g, "keygen", "make the key that signs checkpoints (once; mode 0600)", cmd_audit_keygen
+    )
+    p.add_argument(
+        "--out", metavar="FILE", help="where to write it (default: SAMFLOW_AUDIT_KEY_FILE)"
+    )
+    p = command(g, "log", "recent audit events", cmd_audit_log)
+    p.add_argument("--chain")
+    p.add_argument("--limit", type=int, default=30)
+    _reg_audit_search(g)
+
+
+AUDIT_FINDING = 8
+AUDIT_UNANCHORED = 9
+
+
+def cmd_audit_verify(args: argparse.Namespace, c: Console) -> int:
+    from engine.audit import checkpoint as audit_checkpoint
+
+    r = audit_checkpoint.verify(
+        app_of(args),
+        chain=args.chain,
+        public_key_file=args.public_key,
+        checkpoint_dir=args.checkpoints,
+        progress=c.progress,
+    )
+    breaks = r.chains.breaks or []
+    for b in breaks[:20]:
+        where = f", event #{b.event_id}" if b.event_id else ""
+        c.error(f"{r.name(b.chain, c.lang)} seq {b.seq}{where}: {b.kind} – {b.detail}")
+    if len(breaks) > 20:
+        c.error(c.t(f"… {len(breaks) - 20} kedjor till", f"… {len(breaks) - 20} more chains"))
+    for f in r.findings:
+        c.error(f.text(c.lang))
+    for w in r.warnings:
+        c.line(f"{c.t('varning', 'warning')}: {w.text(c.lang)}")
+    anchored = _anchor_line(r, c)
+    if not r.ok:
+        return AUDIT_FINDING
+    c.line(
+        c.t(
+            f"OK: {r.chains.events} händelser i {r.chains.chains} kedjor är oförändrade{anchored}",
+            f"OK: {r.chains.events} events in {r.chains.chains} chains verified{anchored}",
+        )
+    )
+    return AUDIT_UNANCHORED if r.latest is None else 0
+
+
+def _anchor_line(r: AnchorReport, c: Console) -> str:
+    from engine.domain.audit_anchor import when as anchor_when
+    from engine.domain.audit_keys import fingerprint
+
+    if r.latest is None:
+        return ""
+    return c.t(
+        f"; stämmer med kontrollpunkt {r.latest.seq} från {anchor_when(r.latest.at)} "
+        f"({r.checkpoints} kontrollerade, nyckel {fingerprint(r.key_id)}; {r.unanchored} "
+        "senare händelser ännu inte förankrade)",
+        f"; matches checkpoint {r.latest.seq} of {anchor_when(r.latest.at)} ({r.checkpoints} "
+        f"checked, key {fingerprint(r.key_id)}; {r.unanchored} later events not anchored yet)",
+    )
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace, c: Console) -> int:
+    from engine.audit import checkpoint as audit_checkpoint
+    from engine.domain.audit_anchor import when as anchor_when
+
+    w = audit_checkpoint.write(app_of(args))
+    cp = w.signed.checkpoint
+    if w.new:
+        c.line(
+            c.t(
+                f"kontrollpunkt {cp.seq} skriven ({w.path}, {len(cp.heads)} kedjor)",
+                f"checkpoint {cp.seq} written ({w.path}, {len(cp.heads)} chains)",
+            )
+        )
+    else:
+        c.line(
+            c.t(
+                f"oförändrat sedan kontrollpunkt {cp.seq} från {anchor_when(cp.at)}: ingen ny "
+                "skriven",
+                f"unchanged since checkpoint {cp.seq} of {anchor_when(cp.at)}: none written",
+            )
+        )
+    return 0
+
+
+def cmd_audit_keygen(args: argparse.Namespace, c: Console) -> int:
+    from engine.audit import checkpoint as audit_checkpoint
+    from engine.domain.audit_keys import fingerprint
+
+    target = args.out or settings_of(args).audit_key_file
+    if not target:
+        raise InvalidInput.field(
+            "--out",
+            "say where the key goes (--out FILE or SAMFLOW_AUDIT_KEY_FILE)",
+            "ange var nyckeln ska ligga (--out FIL eller SAMFLOW_AUDIT_KEY_FILE)",
+        )
+    key, pub, kid = audit_checkpoint.keygen(Path(target))
+    c.line(c.t(f"signeringsnyckel: {key} (läge 0600)", f"signing key: {key} (mode 0600)"))
+    c.line(c.t(f"publik nyckel: {pub}", f"public key: {pub}"))
+    c.line(c.t(f"fingeravtryck: {fingerprint(kid)}", f"fingerprint: {fingerprint(kid)}"))
+    return 0
+
+
+def cmd_audit_log(args: argparse.Namespace, c: Console) -> int:
+    from engine.audit import log as audit
+
+    rows = audit.events(app_of(args), chain=args.chain, limit=args.limit)
+    c.table(
+        ["id", "at", "chain", "seq", "actor", "action", "subject"],
+        [
+            (
+                e.id,
+                e.at.strftime("%Y-%m-%d %H:%M"),
+                e.chain,
+                e.seq,
+                e.actor_label,
+                e.action,
+                f"{e.subject_type}:{e.subject_id}",
+            )
+            for e in rows
+        ],
+    )
+    return 0
+
+
+def _reg_audit_search(g: Sub) -> None:
+    p = command(g, "search", "find audit events by unit, person, action, period", cmd_search)
+    p.add_argument("--unit", metavar="CODE")
+    p.add_argument("--subtree", action="store_true", help="and every unit under it")
+    p.add_argument("--person", metavar="EMAIL", help="acting, or acted for")
+    p.add_argument("--action", help="e.g. task.returned, or task.* for every task event")
+    p.add_argument("--from", dest="from_", type=iso_date, metavar="DATE")
+    p.add_argument("--to", type=iso_date, metavar="DATE")
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--page-size", type=int, default=50)
+    p.add_argument("--csv", metavar="FILE", help="write every match to a CSV file instead")
+    as_option(p)
+
+
+def cmd_search(args: argparse.Namespace, c: Console) -> int:
+    from engine.audit import search as audit_search
+
+    app = app_of(args)
+    actor = actor_of(app, args.as_)
+    q = audit_search.AuditQuery(
+        args.unit, args.subtree, args.person, args.action, args.from_, args.to
+    )
+    if args.csv:
+        n = -1
+        with open(args.csv, "w", encoding="utf-8-sig", newline="") as f:
+            for n, line in enumerate(audit_search.export_csv(app, actor, q)):  # noqa: B007
+                f.write(line)
+        c.line(c.t(f"skrev {n} händelser till {args.csv}", f"wrote {n} events to {args.csv}"))
+        return 0
+    page = audit_search.search(app, actor, q, page=args.page, page_size=args.page_size)
+    c.table(
+        ["id", "time", "actor", "action", "subject", "unit"],
+        [
+            (r.id, when(r.at), r.actor_name or r.actor, r.action, r.subject, r.unit_code)
+            for r in page.rows
+        ],
+    )
+    c.line(
+        c.t(
+            f"sida {page.page}/{page.pages}, {page.total} träffar",
+            f"page {page.page}/{page.pages}, {page.total} matches",
+        )
+    )
+    return 0

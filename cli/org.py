@@ -1,0 +1,186 @@
+"""``samflow org``: import the organisation (held imports: pending, confirm, refuse), span of
+control, substitutes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cli.common import (
+    Sub,
+    actor_of,
+    app_of,
+    command,
+    group,
+    iso_date,
+)
+from cli.console import Console
+
+if TYPE_CHECKING:
+    from engine.org.admin import ImportReport
+
+
+def reg_org(sub: Sub) -> None:
+    g = group(sub, "org", "the organisation: import, span of control, substitutes")
+    p = command(
+        g, "import", "import units and people from two CSV files (see README)", cmd_org_import
+    )
+    p.add_argument("units", help="units CSV: code,name,parent_code,level,headcount")
+    p.add_argument("people", help="people CSV: email,name,role,unit_code,valid_from,valid_to")
+    p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    p.add_argument("--as", dest="as_", metavar="EMAIL", help="act as this HR person")
+    p = command(g, "pending", "imports held for a second HR person", cmd_org_pending)
+    p.add_argument("--as", dest="as_", metavar="EMAIL", help="as this person")
+    p = command(g, "confirm", "confirm a held import as a second HR person", cmd_org_confirm)
+    p.add_argument("pending", type=int, help="the held import's number (samflow org pending)")
+    p.add_argument("--hash", required=True, help="its content hash, as listed")
+    p.add_argument("--as", dest="as_", required=True, metavar="EMAIL", help="the confirming HR")
+    p = command(g, "refuse", "refuse (or withdraw) a held import", cmd_org_refuse)
+    p.add_argument("pending", type=int)
+    p.add_argument("--reason", default="")
+    p.add_argument("--as", dest="as_", metavar="EMAIL")
+    p = command(g, "span", "span of control: employees per manager", cmd_org_span)
+    p.add_argument("--root", metavar="UNIT", help="only this unit and those under it")
+    p.add_argument("--threshold", type=int, help="flag managers above this (default 40)")
+    p = command(
+        g, "substitute", "let one person act for another between two dates", cmd_org_substitute
+    )
+    p.add_argument("person", help="e-mail of the substitute")
+    p.add_argument("--for", dest="for_", required=True, metavar="EMAIL", help="who is away")
+    p.add_argument("--from", dest="from_", required=True, type=iso_date, metavar="DATE")
+    p.add_argument("--to", required=True, type=iso_date, metavar="DATE")
+    p.add_argument("--reason", default="")
+    p.add_argument("--as", dest="as_", metavar="EMAIL")
+
+
+def cmd_org_import(args: argparse.Namespace, c: Console) -> int:
+    from engine.org import admin as org
+    from engine.workflow import org_import as org_import_job
+
+    app = app_of(args)
+    units_text = Path(args.units).read_text("utf-8-sig")
+    people_text = Path(args.people).read_text("utf-8-sig")
+    actor = actor_of(app, args.as_)
+    files = {"units_file": args.units, "people_file": args.people, "progress": c.progress}
+    if not args.dry_run and org_import_job.needs_job(app, units_text, people_text):
+        # a large import is written in batches, so the web app keeps the database meanwhile
+        report = org_import_job.apply_in_batches(app, actor, units_text, people_text, **files)
+    else:
+        report = org.import_org(app, actor, units_text, people_text, dry_run=args.dry_run, **files)
+    _import_summary(c, report)
+    return EXIT_HELD if report.held else 0
+
+
+#: The exit status of an import held for confirmation (nothing applied yet).
+EXIT_HELD = 5
+
+
+def _import_summary(c: Console, report: ImportReport) -> None:
+    if report.held:
+        c.line(
+            c.t(
+                f"inte genomförd: importen avslutar många roller och väntar på en annan "
+                f"HR-persons bekräftelse (samflow org confirm {report.held} --hash ... --as ...)",
+                f"not applied: the import ends many roles and waits for another HR person's "
+                f"confirmation (samflow org confirm {report.held} --hash ... --as ...)",
+            )
+        )
+    verb = c.t("skulle ändra", "would change") if not report.applied else c.t("ändrade", "changed")
+    c.line(
+        f"{verb}: {len(report.units_created)} + {len(report.units_updated)} "
+        f"{c.t('enheter (nya + ändrade)', 'units (new + updated)')}, "
+        f"{len(report.people_created)} + {len(report.people_updated)} "
+        f"{c.t('personer', 'people')}, {len(report.roles_added)} "
+        f"{c.t('roller tillagda', 'roles added')}, {len(report.roles_ended)} "
+        f"{c.t('avslutade', 'ended')}"
+    )
+    for email, role, unit in report.roles_ended[:20]:
+        c.line(f"  - {role} {email} @ {unit}")
+    if report.units_not_in_file:
+        c.line(
+            c.t("finns i databasen men inte i filen: ", "in the database, not in the file: ")
+            + ", ".join(report.units_not_in_file[:20])
+        )
+    if report.roles_kept:
+        c.line(
+            c.t(
+                "roller utanför det du administrerar, lämnas orörda: ",
+                "roles outside what you administer, left as they are: ",
+            )
+            + str(report.roles_kept)
+        )
+
+
+def cmd_org_pending(args: argparse.Namespace, c: Console) -> int:
+    from engine.org import pending as org_pending
+
+    app = app_of(args)
+    rows = org_pending.pending(app, actor_of(app, args.as_))
+    c.table(
+        ["#", "by", "at", "ending", "hash"],
+        [
+            (
+                p.id,
+                p.requested_email,
+                p.requested_at.isoformat(timespec="minutes"),
+                f"{p.roles_ending}/{p.roles_in_reach}",
+                p.content_hash,
+            )
+            for p in rows
+        ],
+    )
+    return 0
+
+
+def cmd_org_confirm(args: argparse.Namespace, c: Console) -> int:
+    from engine.org import admin as org
+
+    app = app_of(args)
+    report = org.confirm_import(app, actor_of(app, args.as_), args.pending, args.hash)
+    _import_summary(c, report)
+    return 0
+
+
+def cmd_org_refuse(args: argparse.Namespace, c: Console) -> int:
+    from engine.org import pending as org_pending
+
+    app = app_of(args)
+    org_pending.refuse(app, actor_of(app, args.as_), args.pending, args.reason)
+    c.line(c.t("importen är avvisad", "the import is refused"))
+    return 0
+
+
+def cmd_org_span(args: argparse.Namespace, c: Console) -> int:
+    from engine.org import admin as org
+
+    app = app_of(args)
+    result = org.span(app, args.root, args.threshold)
+    with app.read() as s:
+        from engine.db import queries
+
+        names = queries.person_names(s, [m.person_id for m in result.managers])
+    c.line(
+        c.t(
+            f"{len(result.managers)} chefer, median {result.median} medarbetare per chef, "
+            f"{len(result.above_threshold)} över {result.threshold}",
+            f"{len(result.managers)} managers, median {result.median} employees each, "
+            f"{len(result.above_threshold)} above {result.threshold}",
+        )
+    )
+    c.table(
+        ["manager", "units", "employees"],
+        [(names[m.person_id][0], m.units, m.employees) for m in result.managers[:20]],
+    )
+    return 0
+
+
+def cmd_org_substitute(args: argparse.Namespace, c: Console) -> int:
+    from engine.org import admin as org
+
+    app = app_of(args)
+    out = org.set_substitute(
+        app, actor_of(app, args.as_), args.person, args.for_, args.from_, args.to, args.reason
+    )
+    c.line(f"{out.person_email} → {out.for_email} {out.valid_from}–{out.valid_to} (#{out.id})")
+    return 0

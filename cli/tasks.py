@@ -1,0 +1,191 @@
+"""A person's work: ``inbox`` and ``task`` (claim, complete, return, delegate, approve ...)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING
+
+from cli.common import (
+    Sub,
+    actor_of,
+    app_of,
+    command,
+    group,
+    iso_date,
+    read_json,
+    when,
+)
+from cli.console import Console
+
+if TYPE_CHECKING:
+    from engine.workflow import tasks
+
+
+def reg_inbox(sub: Sub) -> None:
+    p = command(sub, "inbox", "a person's open tasks, due first", cmd_inbox)
+    p.add_argument("email")
+    p.add_argument("--overdue", action="store_true")
+    p.add_argument("--stage")
+
+
+def cmd_inbox(args: argparse.Namespace, c: Console) -> int:
+    from engine.views import inbox as reports
+    from engine.workflow import tasks
+
+    app = app_of(args)
+    box = reports.inbox(
+        app, tasks.active_person(app, args.email), overdue_only=args.overdue, stage=args.stage
+    )
+    c.line(
+        c.t(
+            f"{box.total} öppna, {box.overdue} försenade, {box.escalated} eskalerade",
+            f"{box.total} open, {box.overdue} overdue, {box.escalated} escalated",
+        )
+    )
+    c.table(
+        ["id", "due", "task", "unit", "why"],
+        [
+            (
+                i.task_id,
+                when(i.due_at) + (" !" if i.overdue else ""),
+                i.title(c.lang),
+                i.unit_name,
+                i.why,
+            )
+            for i in box.items
+        ],
+    )
+    return 0
+
+
+def reg_task(sub: Sub) -> None:
+    g = group(sub, "task", "work on a task")
+    p = command(g, "complete", "complete a task with its form input", cmd_task_complete)
+    p.add_argument("task", type=int)
+    p.add_argument("--as", dest="as_", required=True, metavar="EMAIL")
+    p.add_argument("--data", required=True, metavar="FILE.json", help="form input; - for stdin")
+    p.add_argument("--version", type=int, help="fail if the task changed since this version")
+    for name, fn, help_ in (
+        ("claim", cmd_task_claim, "take a task routed to your role"),
+        ("release", cmd_task_release, "give a claimed task back"),
+    ):
+        p = command(g, name, help_, fn)
+        p.add_argument("task", type=int)
+        p.add_argument("--as", dest="as_", required=True, metavar="EMAIL")
+    p = command(g, "return", "return a task up the line, with a written reason", cmd_task_return)
+    p.add_argument("task", type=int)
+    p.add_argument("--reason", required=True)
+    p.add_argument("--as", dest="as_", required=True, metavar="EMAIL")
+    p = command(g, "delegate", "hand a task to another person", cmd_task_delegate)
+    p.add_argument("task", type=int)
+    p.add_argument("--to", required=True, metavar="EMAIL")
+    p.add_argument("--reason", default="")
+    p.add_argument("--as", dest="as_", required=True, metavar="EMAIL")
+    p = command(g, "extend", "move a deadline, with a reason", cmd_task_extend)
+    p.add_argument("task", type=int)
+    p.add_argument("--due", required=True, type=iso_date, metavar="DATE")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--as", dest="as_", required=True, metavar="EMAIL")
+    p = command(g, "approve", "approve one or more approval tasks", cmd_task_approve)
+    p.add_argument("tasks", type=int, nargs="+")
+    p.add_argument("--comment", default="")
+    p.add_argument("--as", dest="as_", required=True, metavar="EMAIL")
+    p = command(g, "reject", "reject an approval (the plan goes back)", cmd_task_reject)
+    p.add_argument("task", type=int)
+    p.add_argument("--comment", required=True)
+    p.add_argument("--as", dest="as_", required=True, metavar="EMAIL")
+    p = command(g, "form", "show the JSON schema of a task's form", cmd_task_form)
+    p.add_argument("form_key")
+
+
+def _task_done(c: Console, r: tasks.TaskResult) -> int:
+    c.line(
+        f"#{r.task_id}: {r.status} (version {r.version})"
+        + (f" – {'; '.join(r.notes)}" if r.notes else "")
+    )
+    return 0
+
+
+def cmd_task_complete(args: argparse.Namespace, c: Console) -> int:
+    from engine.workflow import tasks
+
+    app = app_of(args)
+    data = read_json(args.data)
+    return _task_done(
+        c,
+        tasks.complete_task(
+            app, actor_of(app, args.as_), args.task, data, expected_version=args.version
+        ),
+    )
+
+
+def cmd_task_claim(args: argparse.Namespace, c: Console) -> int:
+    from engine.workflow import tasks
+
+    app = app_of(args)
+    return _task_done(c, tasks.claim_task(app, actor_of(app, args.as_), args.task))
+
+
+def cmd_task_release(args: argparse.Namespace, c: Console) -> int:
+    from engine.workflow import tasks
+
+    app = app_of(args)
+    return _task_done(c, tasks.release_task(app, actor_of(app, args.as_), args.task))
+
+
+def cmd_task_return(args: argparse.Namespace, c: Console) -> int:
+    from engine.workflow import tasks
+
+    app = app_of(args)
+    return _task_done(c, tasks.return_task(app, actor_of(app, args.as_), args.task, args.reason))
+
+
+def cmd_task_delegate(args: argparse.Namespace, c: Console) -> int:
+    from engine.workflow import tasks
+
+    app = app_of(args)
+    return _task_done(
+        c, tasks.delegate_task(app, actor_of(app, args.as_), args.task, args.to, args.reason)
+    )
+
+
+def cmd_task_extend(args: argparse.Namespace, c: Console) -> int:
+    from engine.workflow import tasks
+
+    app = app_of(args)
+    return _task_done(
+        c, tasks.extend_due(app, actor_of(app, args.as_), args.task, args.due, args.reason)
+    )
+
+
+def cmd_task_approve(args: argparse.Namespace, c: Console) -> int:
+    from engine.workflow import tasks
+
+    app = app_of(args)
+    result = tasks.bulk_approve(app, actor_of(app, args.as_), args.tasks, args.comment)
+    for o in result.outcomes:
+        c.line(
+            f"#{o.task_id}: "
+            + ("ok" if o.ok else f"{o.code}: {o.message_sv if c.lang == 'sv' else o.message_en}")
+        )
+    return 0 if result.approved == len(result.outcomes) else 5
+
+
+def cmd_task_reject(args: argparse.Namespace, c: Console) -> int:
+    from engine.workflow import tasks
+
+    app = app_of(args)
+    return _task_done(
+        c,
+        tasks.complete_task(
+            app, actor_of(app, args.as_), args.task, {"decision": "reject", "comment": args.comment}
+        ),
+    )
+
+
+def cmd_task_form(args: argparse.Namespace, c: Console) -> int:
+    from forms.schemas.registry import schema_for
+
+    c.line(json.dumps(schema_for(args.form_key).model_json_schema(), indent=2, ensure_ascii=False))
+    return 0

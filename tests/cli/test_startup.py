@@ -1,0 +1,59 @@
+"""Starting the command line stays cheap: ``samflow --help`` loads no web stack and no
+database layer, ``samflow inbox`` no web stack (``bench/cli_startup.py`` has the figures).
+Checked by the modules a fresh interpreter has loaded, which a busy machine cannot upset."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+WEB_STACK = ("fastapi", "starlette", "uvicorn", "weasyprint", "prefect")
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+PROBE = """
+import json, sys
+from cli.main import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+sys.stderr.write("\\nMODULES " + json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+sys.exit(code or 0)
+"""
+
+
+def loaded(*args: str, env: dict[str, str] | None = None) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stderr.rsplit("MODULES ", 1)[1]))
+
+
+def test_help_loads_no_web_stack_and_no_database_layer() -> None:
+    modules = loaded("--help")
+    assert not modules & {*WEB_STACK, "sqlalchemy", "alembic", "pydantic", "jinja2"}, modules
+    assert {"cli", "flows"} <= modules  # the flows' commands are registered too
+
+
+def test_group_help_loads_no_web_stack() -> None:
+    for group in ("task", "evidence", "report", "flows", "serve"):
+        assert not loaded(group, "--help") & {*WEB_STACK, "sqlalchemy"}, group
+
+
+def test_inbox_loads_no_web_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli.main import main
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("SAMFLOW_DATABASE_URL", url)
+    assert main(["db", "upgrade"]) == 0
+    assert main(["org", "import", str(EXAMPLES / "units.csv"), str(EXAMPLES / "people.csv")]) == 0
+    assert main(["cycle", "start", "--year", "2027", "--as", "hanna.hr@example.se"]) == 0
+    modules = loaded("inbox", "anna.hn@example.se", env=os.environ | {"SAMFLOW_DATABASE_URL": url})
+    assert "sqlalchemy" in modules  # the probe did reach the database
+    assert not modules & set(WEB_STACK), modules & set(WEB_STACK)
