@@ -17,6 +17,36 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, http_methods, limits
 from api.launcher import Launcher, ThreadLauncher, launcher_for
+from api.pages import (
+    audit as audit_page,
+)
+from api.pages import (
+    auth as auth_page,
+)
+from api.pages import (
+    cycles as cycles_page,
+)
+from api.pages import (
+    evidence as evidence_page,
+)
+from api.pages import (
+    inbox as inbox_page,
+)
+from api.pages import (
+    inspections as inspections_page,
+)
+from api.pages import (
+    org as org_page,
+)
+from api.pages import (
+    reports as reports_page,
+)
+from api.pages import (
+    tasks as tasks_page,
+)
+from api.pages import (
+    year as year_page,
+)
 from api.routers import (
     account,
     audit,
@@ -27,16 +57,6 @@ from api.routers import (
     jobs,
     org,
     overview,
-    pages_audit,
-    pages_auth,
-    pages_cycles,
-    pages_evidence,
-    pages_inbox,
-    pages_inspections,
-    pages_org,
-    pages_reports,
-    pages_tasks,
-    pages_year,
     plan_import,
     reports,
     tasks,
@@ -71,16 +91,16 @@ API_ROUTERS = (
     reports,
 )
 PAGE_ROUTERS = (
-    pages_auth,
-    pages_inbox,
-    pages_tasks,
-    pages_cycles,
-    pages_org,
-    pages_year,
-    pages_evidence,
-    pages_inspections,
-    pages_audit,
-    pages_reports,
+    auth_page,
+    inbox_page,
+    tasks_page,
+    cycles_page,
+    org_page,
+    year_page,
+    evidence_page,
+    inspections_page,
+    audit_page,
+    reports_page,
 )
 
 

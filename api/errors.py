@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import http_methods
 from api.deps import lang_of
-from api.pages import render_error
+from api.rendering import render_error
 from api.schemas import Problem
 from engine.db.session import is_lock_timeout
 from engine.domain.errors import (

@@ -1,6 +1,6 @@
 """Factories: build organisations and drive cycles through the real use cases.
 
-Everything here goes through ``engine.services``; keyword overrides change one thing.
+Everything here goes through the use cases; keyword overrides change one thing.
 """
 
 from __future__ import annotations

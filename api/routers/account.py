@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from api.deps import SESSION_COOKIE, ApiUser, Engine, Id, client_ip
 from api.schemas import DoneOut, MeOut, NewTokenOut, RoleOut, TokenIn, TokenOut, reply
-from api.schemas_account import EndedOut, PasswordIn, SignOutEverywhereIn
+from api.schemas.account import EndedOut, PasswordIn, SignOutEverywhereIn
 from engine.accounts import signin as accounts
 from engine.accounts import tokens
 from engine.org import view as orgview

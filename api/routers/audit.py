@@ -14,7 +14,7 @@ from fastapi.responses import Response, StreamingResponse
 from api.deps import ApiUser, Engine
 from api.downloads import file_headers
 from api.schemas import reply
-from api.schemas_docs import AuditPageOut, AuditRowOut
+from api.schemas.docs import AuditPageOut, AuditRowOut
 from engine.audit import search as audit_search
 from engine.context import Actor, App
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine, Id, Lang
 from api.schemas import DoneOut, ReasonIn, UnmetProblem, reply
-from api.schemas_cycles import (
+from api.schemas.cycles import (
     AuditEventOut,
     CycleOut,
     MeasureStatusIn,

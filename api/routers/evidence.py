@@ -12,8 +12,8 @@ from api import evidence_http
 from api.deps import ApiUser, Engine, Id, Lang
 from api.downloads import content_doc, file_headers, read_upload
 from api.schemas import reply
-from api.schemas_cycles import JobOut
-from api.schemas_docs import (
+from api.schemas.cycles import JobOut
+from api.schemas.docs import (
     ChainBreakOut,
     DifferenceOut,
     DocFormat,

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from api.deps import ApiUser, Engine, Id
 from api.downloads import content_doc, document, read_upload, safe_name
 from api.schemas import reply
-from api.schemas_docs import (
+from api.schemas.docs import (
     DocFormat,
     DocLang,
     InspectionOut,

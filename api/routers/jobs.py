@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from api.deps import ApiUser, Engine, Id
 from api.launcher import Launcher
 from api.schemas import reply
-from api.schemas_cycles import JobOut, StartYearIn
+from api.schemas.cycles import JobOut, StartYearIn
 from engine.context import Actor, App
 from engine.views import detail as views
 from engine.workflow import jobs, yearstart

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine, Id
 from api.schemas import DoneOut, reply
-from api.schemas_cycles import (
+from api.schemas.cycles import (
     ConfirmImportIn,
     ImportIn,
     ImportOut,

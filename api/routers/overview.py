@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from api.deps import MAX_ID, ApiUser, Engine
 from api.schemas import reply
-from api.schemas_cycles import OverviewOut, OverviewRowOut, StageLabelOut
+from api.schemas.cycles import OverviewOut, OverviewRowOut, StageLabelOut
 from engine.reports import overview
 
 router = APIRouter(tags=["overview"])

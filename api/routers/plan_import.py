@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from api.deps import ApiUser, Engine, Id
 from api.downloads import read_upload
 from api.schemas import reply
-from api.schemas_docs import PlanImportOut
+from api.schemas.docs import PlanImportOut
 from engine.plans import importer as plan_import
 from engine.views import detail as views
 

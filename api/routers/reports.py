@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine
 from api.downloads import content_doc, document, safe_name
-from api.schemas_docs import BoardOut, DocFormat, DocLang, FollowUpOut
+from api.schemas.docs import BoardOut, DocFormat, DocLang, FollowUpOut
 from engine.reports import board as board_report
 from engine.reports import followup as followup_report
 from engine.reports.board import BoardReport

@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
 from api.downloads import read_upload
 from api.errors import problem
-from api.pages import redirect, render
+from api.rendering import redirect, render
 from engine.accounts.signin import Principal
 from engine.domain.errors import SamflowError
 from engine.plans import importer as plan_import_service

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from api.deps import Engine, PageUser, lang_of
 from api.errors import field_messages, problem
-from api.pages import render
+from api.rendering import render
 from api.routers.audit import csv_reply
 from engine.accounts.signin import Principal
 from engine.audit import search as audit_search

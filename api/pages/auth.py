@@ -23,7 +23,7 @@ from api.deps import (
     read_form,
 )
 from api.errors import field_messages, headers_of, problem
-from api.pages import redirect, render, safe_next
+from api.rendering import redirect, render, safe_next
 from engine.accounts import signin as accounts
 from engine.accounts import tokens
 from engine.domain.errors import InvalidInput, NotPermitted, SamflowError

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
 from api.errors import field_messages, problem
-from api.pages import redirect, render
+from api.rendering import redirect, render
 from api.routers.jobs import launch
 from engine.accounts.signin import Principal
 from engine.domain.errors import InvalidInput, SamflowError

@@ -9,8 +9,8 @@ from starlette.datastructures import UploadFile
 
 from api.deps import Engine, Id, PageUser, PostedForm, lang_of
 from api.errors import field_messages, problem
-from api.pages import redirect, render
-from api.routers.pages_tasks import parse_date
+from api.pages.tasks import parse_date
+from api.rendering import redirect, render
 from engine.accounts.signin import Principal
 from engine.domain.errors import InvalidInput, NotFound, SamflowError
 from engine.org import admin as org

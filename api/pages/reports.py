@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from api.deps import Engine, PageUser, lang_of
 from api.errors import problem
-from api.pages import render
+from api.rendering import render
 from api.routers.reports import board_document, followup_document
 from engine.accounts.signin import Principal
 from engine.domain.errors import NotFound, SamflowError

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 
 from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
 from api.errors import field_messages, problem
-from api.pages import redirect, render
+from api.rendering import redirect, render
 from api.routers.tasks import file_response
 from engine.accounts.signin import Principal
 from engine.domain.errors import InvalidInput, SamflowError

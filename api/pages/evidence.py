@@ -14,7 +14,7 @@ from api import evidence_http
 from api.deps import Engine, Id, PageUser, PostedForm, lang_of
 from api.downloads import file_headers, read_upload
 from api.errors import field_messages, problem
-from api.pages import redirect, render
+from api.rendering import redirect, render
 from engine.accounts.signin import Principal
 from engine.domain.errors import InvalidInput, NotFound, SamflowError
 from engine.evidence import jobs as evidence_jobs

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from api.deps import Engine, Id, PageUser, PostedForm, lang_of
 from api.downloads import read_upload
 from api.errors import field_messages, problem
-from api.pages import redirect, render
+from api.rendering import redirect, render
 from api.routers.inspections import detail, register_upload, reply_document
 from engine.accounts.signin import Principal
 from engine.domain.errors import InvalidInput, SamflowError

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import Engine, PageUser, PostedForm, as_id
-from api.pages import render
+from api.rendering import render
 from engine.context import Actor
 from engine.views import inbox as reports
 from engine.workflow import tasks
