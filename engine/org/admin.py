@@ -335,9 +335,46 @@ def _apply_roles(
     ):
         if ra.valid_to is None or ra.valid_to >= ra.valid_from:
             current[(ra.person_id, ra.role, ra.unit_id)] = ra
-    wanted: set[tuple[int, str, int]] = set()
     unit_codes = {v: k for k, v in codes.items()}
     person_emails = {v: k for k, v in emails.items()}
+    wanted = add_and_change_roles(tx, actor, rows, emails, codes, current, report)
+    for key, ra in current.items():
+        if key in wanted or key not in ending:
+            continue
+        ended = today - timedelta(days=1)
+        ra.valid_to = ended if ra.valid_from <= ended else ra.valid_from - timedelta(days=1)
+        report.roles_ended.append(
+            (person_emails.get(key[0], str(key[0])), key[1], unit_codes.get(key[2], str(key[2])))
+        )
+        tx.record(
+            ORG_CHAIN,
+            "role.ended",
+            "person",
+            key[0],
+            actor,
+            unit_id=key[2],
+            data={"role": key[1], "valid_to": ra.valid_to},
+        )
+    s.flush()
+
+
+def add_and_change_roles(
+    tx: Tx,
+    actor: Actor,
+    rows: list[PersonRoleRow],
+    emails: dict[str, int],
+    codes: dict[str, int],
+    current: dict[tuple[int, str, int], RoleAssignment],
+    report: ImportReport,
+) -> set[tuple[int, str, int]]:
+    """The roles the rows list, against the imported roles in force (``current``, by person,
+    role and unit): new ones inserted, changed dates updated, each with its audit event; the
+    report counts them. Returns the keys the rows name (what is not among them may end). The
+    one-transaction import and the batched one (``workflow.org_import``) both write roles
+    through this."""
+    today = local_date(tx.now)
+    person_emails = {v: k for k, v in emails.items()}
+    wanted: set[tuple[int, str, int]] = set()
     new_rows: list[dict[str, Any]] = []
     for row in rows:
         if row.role is None or row.unit_code is None:
@@ -381,7 +418,7 @@ def _apply_roles(
         else:
             report.roles_unchanged += 1
     if new_rows:
-        s.execute(table(RoleAssignment).insert(), new_rows)
+        tx.session.execute(table(RoleAssignment).insert(), new_rows)
         for r in new_rows:
             tx.record(
                 ORG_CHAIN,
@@ -397,24 +434,7 @@ def _apply_roles(
                     "valid_to": r["valid_to"],
                 },
             )
-    for key, ra in current.items():
-        if key in wanted or key not in ending:
-            continue
-        ended = today - timedelta(days=1)
-        ra.valid_to = ended if ra.valid_from <= ended else ra.valid_from - timedelta(days=1)
-        report.roles_ended.append(
-            (person_emails.get(key[0], str(key[0])), key[1], unit_codes.get(key[2], str(key[2])))
-        )
-        tx.record(
-            ORG_CHAIN,
-            "role.ended",
-            "person",
-            key[0],
-            actor,
-            unit_id=key[2],
-            data={"role": key[1], "valid_to": ra.valid_to},
-        )
-    s.flush()
+    return wanted
 
 
 # --- substitutes --------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from sqlalchemy import delete, select
 from engine.context import Actor, App, Progress, Tx, no_progress
 from engine.db import queries
 from engine.db.audit_store import chunks
-from engine.db.models import OrgUnit, Person, RoleAssignment, table
+from engine.db.models import OrgUnit, Person, RoleAssignment
 from engine.db.models_files import JobFile
 from engine.domain.clock import local_date
 from engine.domain.errors import SamflowError
@@ -346,52 +346,17 @@ def _current(tx: Tx, person_ids: Iterable[int], today: date) -> dict[RoleKey, Ro
 
 
 def _roles(tx: Tx, actor: Actor, rows: list[PersonRoleRow], report: ImportReport) -> None:
+    """A batch of role rows, written as the one-transaction import writes them
+    (``org.admin.add_and_change_roles``), against only its own people's current roles."""
     s = tx.session
-    today = local_date(tx.now)
     units = queries.pairs(
         s, select(OrgUnit.code, OrgUnit.id).where(OrgUnit.code.in_({r.unit_code for r in rows}))
     )
     people = queries.pairs(
         s, select(Person.email, Person.id).where(Person.email.in_({r.email for r in rows}))
     )
-    current = _current(tx, people.values(), today)
-    new_rows: list[dict[str, Any]] = []
-    for row in rows:
-        assert row.role is not None and row.unit_code is not None
-        key = (people[row.email], row.role.value, units[row.unit_code])
-        valid_from = row.valid_from or today
-        found = current.get(key)
-        if found is None:
-            new_rows.append(
-                {
-                    "person_id": key[0],
-                    "role": key[1],
-                    "unit_id": key[2],
-                    "valid_from": valid_from,
-                    "valid_to": row.valid_to,
-                    "source": "import",
-                    "created_at": tx.now,
-                }
-            )
-            report.roles_added.append((row.email, key[1], row.unit_code))
-            data = {"role": key[1], "email": row.email, "valid_from": valid_from}
-            data["valid_to"] = row.valid_to
-            tx.record(
-                ORG_CHAIN, "role.assigned", "person", key[0], actor, unit_id=key[2], data=data
-            )
-        elif found.valid_to != row.valid_to or (
-            row.valid_from and found.valid_from != row.valid_from
-        ):
-            before = {"valid_from": found.valid_from, "valid_to": found.valid_to}
-            found.valid_from, found.valid_to = valid_from, row.valid_to
-            report.roles_updated.append((row.email, key[1], row.unit_code))
-            after = {"valid_from": valid_from, "valid_to": row.valid_to}
-            data = {"role": key[1], "from": before, "to": after}
-            tx.record(ORG_CHAIN, "role.updated", "person", key[0], actor, unit_id=key[2], data=data)
-        else:
-            report.roles_unchanged += 1
-    if new_rows:
-        s.execute(table(RoleAssignment).insert(), new_rows)
+    current = _current(tx, people.values(), local_date(tx.now))
+    org.add_and_change_roles(tx, actor, rows, people, units, current, report)
     s.flush()
 
 
