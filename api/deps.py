@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 
 from engine.accounts import signin as accounts
 from engine.accounts import tokens
-from engine.accounts.signin import Principal
+from engine.accounts.signin import Lookup, Principal
 from engine.context import App
 from engine.domain.errors import NotAuthenticated, NotPermitted
 from forms.render import pick_lang
@@ -33,6 +33,8 @@ SESSION_COOKIE = "samflow_session"
 LANG_COOKIE = "samflow_lang"
 LOGIN_COOKIE = "samflow_login"  # double-submit CSRF token of the sign-in form
 SAFE = ("GET", "HEAD", "OPTIONS")
+#: Where a request keeps the sign-in it was found to carry (``find_signin``).
+SIGNIN = "samflow.signin"
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -67,6 +69,30 @@ async def _lang(request: Request) -> str:
 Lang = Annotated[str, Depends(_lang)]
 
 
+def find_signin(engine: App, scope_state: dict[str, object], kind: str, secret: str) -> Lookup:
+    """The sign-in a request carries, looked up once per request: ``api.limits`` looks it up
+    before any body is read and keeps it in the request's state; the handler's dependency
+    takes it from there (same kind, same secret) instead of reading the database again."""
+    seen = scope_state.get(SIGNIN)
+    if isinstance(seen, tuple) and seen[:2] == (kind, secret):
+        found: Lookup = seen[2]
+        return found
+    found = (
+        tokens.find_token(engine, secret)
+        if kind == "token"
+        else accounts.find_session(engine, secret)
+    )
+    scope_state[SIGNIN] = (kind, secret, found)
+    return found
+
+
+def no_signin() -> NotAuthenticated:
+    return NotAuthenticated(
+        "sign in, or send an API token as 'Authorization: Bearer …'",
+        "logga in, eller skicka en API-token som 'Authorization: Bearer …'",
+    )
+
+
 async def api_principal(
     request: Request,
     engine: Engine,
@@ -75,19 +101,16 @@ async def api_principal(
     """Runs on the event loop: the lookup is one indexed read (no hop to a worker thread on
     every request); the rare write that notes the last use goes to a thread."""
     if credentials is not None:
-        found = tokens.find_token(engine, credentials.credentials)
+        found = find_signin(engine, _state(request), "token", credentials.credentials)
         if found.touch:
             await run_in_threadpool(tokens.touch_token, engine, credentials.credentials)
         principal = found.principal
     elif request.cookies.get(SESSION_COOKIE):
-        principal = await _session(engine, request.cookies[SESSION_COOKIE])
+        principal = await _session(request, engine, request.cookies[SESSION_COOKIE])
         if request.method not in SAFE:
             _check_csrf(principal, request.headers.get("x-csrf-token", ""))
     else:
-        raise NotAuthenticated(
-            "sign in, or send an API token as 'Authorization: Bearer …'",
-            "logga in, eller skicka en API-token som 'Authorization: Bearer …'",
-        )
+        raise no_signin()
     request.state.principal = principal
     return principal
 
@@ -99,13 +122,18 @@ async def page_principal(request: Request, engine: Engine) -> Principal:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise NotAuthenticated("not signed in", "inte inloggad")
-    principal = await _session(engine, token)
+    principal = await _session(request, engine, token)
     request.state.principal = principal
     return principal
 
 
-async def _session(engine: App, token: str) -> Principal:
-    found = accounts.find_session(engine, token)
+def _state(request: Request) -> dict[str, object]:
+    state: dict[str, object] = request.scope.setdefault("state", {})
+    return state
+
+
+async def _session(request: Request, engine: App, token: str) -> Principal:
+    found = find_signin(engine, _state(request), "session", token)
     if found.touch:
         await run_in_threadpool(accounts.renew_session, engine, token)
     return found.principal

@@ -24,10 +24,8 @@ from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import http_methods
-from api.deps import SAFE, SESSION_COOKIE
+from api.deps import SAFE, SESSION_COOKIE, find_signin, no_signin
 from api.errors import TooLarge, http_response, samflow_response
-from engine.accounts import signin as accounts
-from engine.accounts import tokens
 from engine.context import App
 from engine.domain.errors import NotAuthenticated
 from engine.settings import Settings
@@ -131,20 +129,18 @@ def _routed(scope: Scope) -> bool:
 
 
 def _unknown(request: Request, engine: App) -> NotAuthenticated | None:
-    """Why the request has no valid sign-in, or None when it has one (an indexed read, as
-    ``api.deps`` does on the event loop; renewing and the CSRF check stay there)."""
+    """Why the request has no valid sign-in, or None when it has one (the lookup is kept for
+    the handler, ``api.deps.find_signin``; renewing and the CSRF check stay there)."""
     auth = request.headers.get("authorization", "")
     cookie = request.cookies.get(SESSION_COOKIE)
+    state = request.scope.setdefault("state", {})
     try:
         if auth[:7].lower() == "bearer " and auth[7:].strip():
-            tokens.find_token(engine, auth[7:].strip())
+            find_signin(engine, state, "token", auth[7:].strip())
         elif cookie:
-            accounts.find_session(engine, cookie)
+            find_signin(engine, state, "session", cookie)
         else:
-            raise NotAuthenticated(
-                "sign in, or send an API token as 'Authorization: Bearer …'",
-                "logga in, eller skicka en API-token som 'Authorization: Bearer …'",
-            )
+            return no_signin()
     except NotAuthenticated as exc:
         return exc
     return None

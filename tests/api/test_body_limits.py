@@ -205,3 +205,26 @@ def test_page_form_part_counts_are_limited(web: Web) -> None:
 def test_anonymous_page_post_goes_to_sign_in_unread(web: Web) -> None:
     got = web.anonymous().post("/tasks/1/claim", data={"x": "y"}, follow_redirects=False)
     assert got.status_code == 303 and got.headers["location"].startswith("/login")
+
+
+def test_a_change_looks_its_sign_in_up_once(web: Web, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check before the body and the handler's own dependency share one lookup."""
+    from engine.accounts import signin, tokens
+
+    calls: list[str] = []
+    for module, name in ((tokens, "find_token"), (signin, "find_session")):
+        real = getattr(module, name)
+
+        def spy(*args: object, _real: object = real, _name: str = name) -> object:
+            calls.append(_name)
+            return _real(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, name, spy)
+    api = web.api("hr@x.se")
+    calls.clear()
+    assert api.post("/api/tasks/bulk-approve", json={}).status_code == 422
+    assert calls == ["find_token"]
+    page = web.browser("hr@x.se")
+    calls.clear()
+    assert page.post("/logout", data={"csrf_token": "wrong"}).status_code in (303, 403)
+    assert calls == ["find_session"]
