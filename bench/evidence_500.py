@@ -76,8 +76,8 @@ def holder(app: App, task_id: int) -> Actor | None:
         assert task is not None
         person = task.assignee_id
         if person is None and task.role and task.role_unit_id:
-            from engine.domain.routing import Address
-            from engine.domain.states import Role
+            from engine.domain.workflow.routing import Address
+            from engine.domain.workflow.states import Role
 
             address = Address(Role(task.role), task.role_unit_id)
             found = queries.holders_of(s, [address], local_date(app.clock.now())).get(address)

@@ -94,8 +94,8 @@ def cmd_audit_verify(args: argparse.Namespace, c: Console) -> int:
 
 
 def _anchor_line(r: AnchorReport, c: Console) -> str:
-    from engine.domain.audit_anchor import when as anchor_when
-    from engine.domain.audit_keys import fingerprint
+    from engine.domain.audit.anchor import when as anchor_when
+    from engine.domain.audit.keys import fingerprint
 
     if r.latest is None:
         return ""
@@ -110,7 +110,7 @@ def _anchor_line(r: AnchorReport, c: Console) -> str:
 
 def cmd_audit_checkpoint(args: argparse.Namespace, c: Console) -> int:
     from engine.audit import checkpoint as audit_checkpoint
-    from engine.domain.audit_anchor import when as anchor_when
+    from engine.domain.audit.anchor import when as anchor_when
 
     w = audit_checkpoint.write(app_of(args))
     cp = w.signed.checkpoint
@@ -134,7 +134,7 @@ def cmd_audit_checkpoint(args: argparse.Namespace, c: Console) -> int:
 
 def cmd_audit_keygen(args: argparse.Namespace, c: Console) -> int:
     from engine.audit import checkpoint as audit_checkpoint
-    from engine.domain.audit_keys import fingerprint
+    from engine.domain.audit.keys import fingerprint
 
     target = args.out or settings_of(args).audit_key_file
     if not target:

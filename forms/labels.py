@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.domain.states import CycleStatus, MeasureStatus, Role, StageStatus, TaskStatus
+from engine.domain.workflow.states import CycleStatus, MeasureStatus, Role, StageStatus, TaskStatus
 
 _PAIRS: dict[str, dict[str, tuple[str, str]]] = {
     "role": {r.value: (r.sv, r.en) for r in Role},

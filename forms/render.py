@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, se
 from jinja2.runtime import Context
 
 from engine.domain.risk import level, matrix
-from engine.domain.states import (
+from engine.domain.workflow.states import (
     CycleStatus,
     Labelled,
     MeasureStatus,

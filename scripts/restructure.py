@@ -87,6 +87,18 @@ PACKAGES: dict[str, str] = {
         "cases, keeps their items and documents, and checks hook names against the registry.\n\n"
         "Every hook is registered in one place, ``engine.catalog``; see docs/processes.md."
     ),
+    "engine.domain.audit": (
+        "The audit log's pure rules: the canonical form and hash chain of events, the signed\n"
+        "checkpoints that anchor a chain outside the database, and the keys that sign them."
+    ),
+    "engine.domain.workflow": (
+        "The workflow's pure rules: the template model, task and stage states and the moves\n"
+        "between them, role routing, the reminder and escalation ladder, and the stage gates."
+    ),
+    "engine.domain.imports": (
+        "Reading the files people bring: the organisation file and last year's action plan,\n"
+        "row by row, with every error named by file, line and field."
+    ),
     "engine.views": (
         "What a person sees on a page or in the command line: the inbox, a task with its\n"
         "form, a cycle with its plan, what the oversight pages offer, a job's files; each\n"
@@ -176,6 +188,18 @@ MOVES: dict[str, str] = {
     "engine.services.process_catalog": "engine.catalog",
     "engine.services.evidence_cases": "engine.evidence.cases",
     "engine.services.inspection_hooks": "engine.inspections.hooks",
+    # engine/domain grouped by what the rules are about (issue 9)
+    "engine.domain.audit": "engine.domain.audit.chain",
+    "engine.domain.audit_anchor": "engine.domain.audit.anchor",
+    "engine.domain.audit_keys": "engine.domain.audit.keys",
+    "engine.domain.template": "engine.domain.workflow.template",
+    "engine.domain.states": "engine.domain.workflow.states",
+    "engine.domain.machine": "engine.domain.workflow.machine",
+    "engine.domain.routing": "engine.domain.workflow.routing",
+    "engine.domain.escalation": "engine.domain.workflow.escalation",
+    "engine.domain.gates": "engine.domain.workflow.gates",
+    "engine.domain.orgimport": "engine.domain.imports.org",
+    "engine.domain.planimport": "engine.domain.imports.plan",
 }
 
 TEXT_SUFFIXES = {
@@ -198,13 +222,23 @@ TEXT_SUFFIXES = {
 }
 SKIP = {"scripts/restructure.py"}
 
+#: The packages modules were moved out of (engine.services is gone; engine.domain keeps the
+#: modules that are not grouped).
+PARENTS = sorted({old.rsplit(".", 1)[0] for old in MOVES})
+_PARENT = "|".join(re.escape(p) for p in PARENTS)
+_PARENT_PATH = "|".join(re.escape(p.replace(".", "/")) for p in PARENTS)
+NEW_MODULES = set(MOVES.values())
+
 FROM_IMPORT = re.compile(
-    r"^(?P<indent>[ \t]*)from engine\.services import "
+    rf"^(?P<indent>[ \t]*)from (?P<parent>{_PARENT}) import "
     r"(?:\((?P<paren>[^)]*)\)|(?P<plain>[^\n#]*?))(?P<comment>[ \t]*#[^\n]*)?$",
     re.MULTILINE,
 )
-DOTTED = re.compile(r"(?<![\w.])engine\.services\.([A-Za-z_]\w*)")
-PATHS = re.compile(r"(?<![\w/])engine/services/([A-Za-z_]\w*)\.py\b")
+DOTTED = re.compile(
+    rf"(?<![\w.])(?P<parent>{_PARENT})\.(?P<name>[A-Za-z_]\w*)(?P<next>\.\w+)?"
+    r"(?P<imp>[ \t]+import[ \t]+\(?\s*(?P<first>\w+))?"
+)
+PATHS = re.compile(rf"(?<![\w/])(?P<parent>{_PARENT_PATH})/(?P<name>[A-Za-z_]\w*)\.py\b")
 
 
 def path_of(module: str) -> Path:
@@ -306,7 +340,7 @@ def _rewrite_from(m: re.Match[str]) -> str:
     kept: list[str] = []
     for item in names:
         name, _, alias = (p.strip() for p in item.partition(" as "))
-        target = MOVES.get(f"{OLD}.{name}")
+        target = MOVES.get(f"{m['parent']}.{name}")
         if target is None or not ready(target):
             kept.append(item)
             continue
@@ -318,18 +352,26 @@ def _rewrite_from(m: re.Match[str]) -> str:
             aliased.append(f"from {package} import {module} as {local}")
     lines = [f"from {p} import {', '.join(mods)}" for p, mods in plain.items()] + aliased
     if kept:
-        lines.insert(0, f"from {OLD} import {', '.join(kept)}")
+        lines.insert(0, f"from {m['parent']} import {', '.join(kept)}")
     comment = m["comment"] or ""  # a noqa for E402 must stay on every statement
     return "\n".join(indent + line + comment for line in lines)
 
 
 def _rewrite_dotted(m: re.Match[str]) -> str:
-    target = MOVES.get(f"{OLD}.{m[1]}")
-    return target if target is not None and ready(target) else m[0]
+    module = f"{m['parent']}.{m['name']}"
+    following = m["next"] or ""
+    if module + following in NEW_MODULES:  # already the new name (engine.domain.audit.chain)
+        return m[0]
+    if m["first"] and f"{module}.{m['first']}" in NEW_MODULES:
+        return m[0]  # from engine.domain.audit import anchor: the new package's module
+    target = MOVES.get(module)
+    if target is None or not ready(target):
+        return m[0]
+    return target + following + (m["imp"] or "")
 
 
 def _rewrite_path(m: re.Match[str]) -> str:
-    target = MOVES.get(f"{OLD}.{m[1]}")
+    target = MOVES.get(f"{m['parent'].replace('/', '.')}.{m['name']}")
     if target is None or not ready(target):
         return m[0]
     return "/".join(target.split(".")) + ".py"
@@ -350,9 +392,13 @@ def rewrite_files(dry: bool, skip: set[str]) -> list[Path]:
             text = f.read_text(encoding="utf-8")
         except (UnicodeDecodeError, OSError):
             continue
-        if "engine.services" not in text and "engine/services" not in text:
+        if not any(p in text or p.replace(".", "/") in text for p in PARENTS):
             continue
-        new = rewrite(text)
+        listed = PACKAGES_LIST.search(text) if f.name == "pyproject.toml" else None
+        if listed:  # the package list names packages, not old modules: step 4 writes it
+            new = rewrite(text[: listed.start()]) + listed[0] + rewrite(text[listed.end() :])
+        else:
+            new = rewrite(text)
         if new != text:
             changed.append(f)
             if not dry:

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from engine.context import App
 from engine.db.audit_store import raw_rows
-from engine.domain.audit import GENESIS, row_hash
+from engine.domain.audit.chain import GENESIS, row_hash
 
 
 @contextmanager

@@ -1,5 +1,5 @@
 """Use cases of the audit anchor: make the key, write a checkpoint, verify the log against
-the checkpoints (``engine.domain.audit_anchor`` says why and how).
+the checkpoints (``engine.domain.audit.anchor`` says why and how).
 
     keygen(Path("/etc/samflow/audit.key"))          # once; the .pub beside it is public
     write(app, reason="schedule", only_if_due=True)  # the sweep; "evidence" with a package
@@ -23,10 +23,9 @@ from engine.audit.names import chain_names
 from engine.context import App, Progress, no_progress
 from engine.db.audit_store import chain_heads, hashes_at, raw_rows
 from engine.db.models import AuditEvent
-from engine.domain import audit_anchor as anchor
-from engine.domain import audit_keys as keys
-from engine.domain.audit import VerifyResult, verify_rows
-from engine.domain.audit_anchor import when
+from engine.domain.audit import anchor, keys
+from engine.domain.audit.anchor import when
+from engine.domain.audit.chain import VerifyResult, verify_rows
 from engine.domain.clock import as_utc
 from engine.domain.errors import ConcurrentChange, Conflict, NotReady
 

@@ -18,8 +18,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from engine.domain import audit_anchor as anchor
-from engine.domain import audit_keys as keys
+from engine.domain.audit import anchor, keys
 from engine.domain.errors import Conflict, InvalidInput, NotReady
 
 NAME = re.compile(r"^checkpoint-(\d{8})\.json$")

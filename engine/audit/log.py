@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from engine.context import App, Progress, no_progress
 from engine.db.audit_store import chain_heads, raw_rows
 from engine.db.models import AuditEvent
-from engine.domain.audit import VerifyResult, verify_rows
+from engine.domain.audit.chain import VerifyResult, verify_rows
 
 
 def verify(

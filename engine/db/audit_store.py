@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.db.models import AuditChain, AuditEvent, table
 from engine.db.session import conn_of
-from engine.domain.audit import (
+from engine.domain.audit.chain import (
     GENESIS,
     EventContent,
     canonical_json,
@@ -146,7 +146,7 @@ class AuditLog:
 def raw_rows(
     session: Session, chain: str | None = None, batch: int = 20_000
 ) -> Iterator[tuple[Any, ...]]:
-    """Events in insertion order as plain tuples (``engine.domain.audit.ROW``), the time as
+    """Events in insertion order as plain tuples (``engine.domain.audit.chain.ROW``), the time as
     stored text; streamed without ORM or type processing (verification reads millions)."""
     conn = conn_of(session)
     at = "at" if conn.dialect.name == "sqlite" else "to_char(at, 'YYYY-MM-DD HH24:MI:SS.US')"

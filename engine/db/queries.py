@@ -40,8 +40,8 @@ from engine.db.models import (
 from engine.db.session import conn_of
 from engine.domain.errors import NotFound, StaleVersion
 from engine.domain.org import OrgSnapshot
-from engine.domain.routing import Address
-from engine.domain.states import Role, TaskStatus
+from engine.domain.workflow.routing import Address
+from engine.domain.workflow.states import Role, TaskStatus
 
 
 def pairs(session: Session, stmt: Any) -> dict[Any, Any]:

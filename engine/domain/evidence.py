@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.domain.audit import canonical_json
+from engine.domain.audit.chain import canonical_json
 
 MAX_DIFFERENCES = 200
 

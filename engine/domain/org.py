@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from statistics import median
 
-from engine.domain.routing import Address
-from engine.domain.states import Role
+from engine.domain.workflow.routing import Address
+from engine.domain.workflow.states import Role
 
 DEFAULT_SPAN_THRESHOLD = 40
 

@@ -14,8 +14,8 @@ from engine.audit.checkpoint import Said, said, write
 from engine.audit.names import chain_names
 from engine.context import App
 from engine.db.audit_store import hashes_at, log_ends
-from engine.domain import audit_anchor as anchor
-from engine.domain.audit_anchor import when
+from engine.domain.audit import anchor
+from engine.domain.audit.anchor import when
 
 
 def for_package(app: App) -> dict[str, Any] | None:

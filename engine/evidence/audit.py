@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.db.audit_store import chunks
 from engine.db.models import AuditChain, AuditEvent, table
-from engine.domain.audit import StoredEvent, position_break, time_text
+from engine.domain.audit.chain import StoredEvent, position_break, time_text
 from engine.domain.evidence import LaterEvent
 
 Position = dict[str, tuple[int, str]]  # chain -> (seq, hash) the package was built at

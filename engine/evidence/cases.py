@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.db.models import Cycle, Task
 from engine.db.models_process import CaseDocument, CaseItem, CaseItemTask, ProcessCase
-from engine.domain.template import SubjectDef
+from engine.domain.workflow.template import SubjectDef
 from engine.evidence.common import Person, iso
 from engine.evidence.load import in_batches
 from engine.workflow.process.views import current_task

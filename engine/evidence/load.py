@@ -26,7 +26,7 @@ from engine.db.models import (
     Substitute,
     Task,
 )
-from engine.domain.states import CycleStatus
+from engine.domain.workflow.states import CycleStatus
 
 T = TypeVar("T")
 

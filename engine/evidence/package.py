@@ -27,7 +27,7 @@ from engine.db.models import OrgUnit
 from engine.domain.clock import as_utc, local_date
 from engine.domain.errors import InvalidInput
 from engine.domain.evidence import LaterEvent, digest
-from engine.domain.template import SubjectDef
+from engine.domain.workflow.template import SubjectDef
 from engine.evidence import anchor as audit_checkpoint_package
 from engine.evidence import audit, units
 from engine.evidence.cases import Cases, load_cases, sections

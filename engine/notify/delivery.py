@@ -38,7 +38,7 @@ from engine.db.models import Base, Cycle, OrgUnit, Person, RoleAssignment, Stage
 from engine.db.models_notify import Notification
 from engine.db.queries import valid_on
 from engine.domain.clock import local_date
-from engine.domain.states import TaskStatus
+from engine.domain.workflow.states import TaskStatus
 from engine.notify.mailer import Mailer, MailRefused, MailUnavailable
 from engine.workflow import templates
 from forms.mail import Letter, MailTask, compose

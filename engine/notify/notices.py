@@ -32,8 +32,8 @@ from engine.db.models import AuditEvent, Person, RoleAssignment, Task
 from engine.db.models_notify import Notification, NotifyCursor
 from engine.db.queries import valid_on
 from engine.domain.clock import local_date
-from engine.domain.routing import Address
-from engine.domain.states import Role, TaskStatus
+from engine.domain.workflow.routing import Address
+from engine.domain.workflow.states import Role, TaskStatus
 from engine.notify import delivery
 from engine.notify.delivery import Report, insert_ignoring_duplicates
 from engine.notify.mailer import Mailer

@@ -23,8 +23,8 @@ from engine.db.queries import TaskRef
 from engine.domain.clock import local_date
 from engine.domain.errors import NotPermitted
 from engine.domain.org import OrgSnapshot
-from engine.domain.routing import Address
-from engine.domain.states import Role
+from engine.domain.workflow.routing import Address
+from engine.domain.workflow.states import Role
 
 LINE_ROLES = (Role.MANAGER, Role.DIRECTOR)
 ADMIN_ROLES = (Role.HR, Role.DIRECTOR)

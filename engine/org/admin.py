@@ -19,9 +19,9 @@ from engine.db import queries
 from engine.db.models import OrgUnit, Person, RoleAssignment, Substitute, table
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from engine.domain.imports.org import PersonRoleRow, UnitRow, parse_people, parse_units
 from engine.domain.org import SpanOfControl, span_of_control
-from engine.domain.orgimport import PersonRoleRow, UnitRow, parse_people, parse_units
-from engine.domain.states import Role
+from engine.domain.workflow.states import Role
 from engine.org import pending as org_pending
 from engine.org import rights as org_rights
 from engine.org import visibility

@@ -28,8 +28,8 @@ from engine.db import queries
 from engine.db.audit_store import chunks
 from engine.db.models import OrgUnit, Person, RoleAssignment
 from engine.domain.errors import ImportNotPermitted, NotPermitted, RowError
-from engine.domain.orgimport import MAX_ERRORS, PersonRoleRow, UnitRow
-from engine.domain.states import Role
+from engine.domain.imports.org import MAX_ERRORS, PersonRoleRow, UnitRow
+from engine.domain.workflow.states import Role
 from engine.org.rights import Rights
 
 RoleKey = tuple[int, str, int]  # person id, role, unit id

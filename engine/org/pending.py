@@ -22,7 +22,7 @@ from engine.db import queries
 from engine.db.models_org import PendingImport
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from engine.domain.states import Role
+from engine.domain.workflow.states import Role
 from engine.org.authorize import ImportPlan
 from engine.org.rights import admin_rights
 

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from engine.db import queries
 from engine.db.audit_store import chunks
 from engine.db.models import OrgUnit, RoleAssignment
-from engine.domain.routing import Address
-from engine.domain.states import Role
+from engine.domain.workflow.routing import Address
+from engine.domain.workflow.states import Role
 
 ADMIN_ROLES = frozenset({Role.HR, Role.DIRECTOR})
 LINE_ROLES = frozenset({Role.MANAGER, Role.DIRECTOR})

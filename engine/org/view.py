@@ -16,7 +16,7 @@ from engine.db.audit_store import chunks
 from engine.db.models import Cycle, OrgUnit, Person, RoleAssignment, Substitute
 from engine.domain.clock import local_date
 from engine.domain.org import OrgSnapshot
-from engine.domain.states import Role
+from engine.domain.workflow.states import Role
 from engine.org import rights as org_rights
 from engine.org.visibility import Scope, require_unit, scope_of, top_roots, top_units
 

@@ -27,7 +27,7 @@ from engine.db.models import Cycle, OrgUnit, Task
 from engine.domain.clock import local_date
 from engine.domain.errors import NotAuthenticated, NotFound, NotPermitted
 from engine.domain.org import OrgSnapshot
-from engine.domain.states import Role
+from engine.domain.workflow.states import Role
 from engine.org import access
 
 VIEW_ROLES = frozenset(

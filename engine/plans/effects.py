@@ -11,9 +11,9 @@ from engine.context import Actor, Tx
 from engine.db.models import Cycle, Measure, Risk, Stage, Task
 from engine.db.queries import TaskRef
 from engine.domain.errors import NotPermitted
-from engine.domain.routing import Address
-from engine.domain.states import TaskStatus
-from engine.domain.template import CycleTemplate
+from engine.domain.workflow.routing import Address
+from engine.domain.workflow.states import TaskStatus
+from engine.domain.workflow.template import CycleTemplate
 from engine.plans import plan as plans
 from engine.workflow.cycles import chain, send_back
 from forms.schemas.approval import Approval

@@ -23,9 +23,9 @@ from engine.db import queries
 from engine.db.models import ActionItem
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, ImportInvalid, InvalidInput, RowError
-from engine.domain.planimport import Cell, ItemRow, parse_plan
-from engine.domain.states import CycleStatus, MeasureStatus
+from engine.domain.imports.plan import Cell, ItemRow, parse_plan
 from engine.domain.validation import field_errors
+from engine.domain.workflow.states import CycleStatus, MeasureStatus
 from engine.plans import plan as plans
 from engine.plans import sheets
 from engine.plans.sheets import SheetLimits

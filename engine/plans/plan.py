@@ -18,16 +18,16 @@ from engine.db.models import ActionItem, Cycle, Measure, MeasureEvent, Person, R
 from engine.db.queries import TaskRef
 from engine.domain.clock import end_of_local_day, local_date
 from engine.domain.errors import FieldError, InvalidInput, NotFound, NotPermitted
-from engine.domain.machine import (
+from engine.domain.org import OrgSnapshot
+from engine.domain.workflow.machine import (
     MEASURE,
     MEASURE_EVENT_FOR_STATUS,
     MEASURE_EVENTS_NEEDING_REASON,
     next_state,
 )
-from engine.domain.org import OrgSnapshot
-from engine.domain.routing import Address, RoleExpr, resolve, role_from_text
-from engine.domain.states import MeasureStatus, Role, TaskStatus
-from engine.domain.template import CycleTemplate
+from engine.domain.workflow.routing import Address, RoleExpr, resolve, role_from_text
+from engine.domain.workflow.states import MeasureStatus, Role, TaskStatus
+from engine.domain.workflow.template import CycleTemplate
 from engine.org import access
 from engine.workflow import taskgen
 from engine.workflow.cycles import chain, load_cycle

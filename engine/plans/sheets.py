@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.domain.errors import ImportInvalid, RowError
-from engine.domain.planimport import Cell
+from engine.domain.imports.plan import Cell
 from engine.settings import Settings
 
 Row = tuple[int, list[Cell]]

@@ -15,7 +15,7 @@ from engine.db import queries
 from engine.db.models import Cycle, OrgUnit, Task
 from engine.domain.clock import local_date
 from engine.domain.org import OrgSnapshot, span_of_control
-from engine.domain.states import Role
+from engine.domain.workflow.states import Role
 from engine.org.visibility import require_unit, scope_of, top_roots
 from engine.workflow import templates
 

@@ -17,7 +17,7 @@ from engine.db import queries
 from engine.db.audit_store import chunks
 from engine.db.models import AuditEvent, Cycle, Measure, OrgUnit, Stage, Task
 from engine.domain.org import OrgSnapshot
-from engine.domain.states import CycleStatus, TaskStatus
+from engine.domain.workflow.states import CycleStatus, TaskStatus
 from engine.org import access
 
 

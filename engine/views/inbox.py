@@ -23,12 +23,12 @@ from engine.db.models import (
     Stage,
     Task,
 )
-from engine.domain import gates
 from engine.domain.clock import local_date
 from engine.domain.errors import NotFound, Unmet
 from engine.domain.risk import level
-from engine.domain.routing import Address
-from engine.domain.states import Role, TaskStatus
+from engine.domain.workflow import gates
+from engine.domain.workflow.routing import Address
+from engine.domain.workflow.states import Role, TaskStatus
 from engine.workflow import facts, templates
 
 

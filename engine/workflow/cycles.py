@@ -15,13 +15,13 @@ from engine.db import queries
 from engine.db.audit_store import chunks
 from engine.db.bulk import insert_returning_ids
 from engine.db.models import Cycle, Measure, OrgUnit, Stage, Task
-from engine.domain import gates
 from engine.domain.clock import local_date
 from engine.domain.errors import GateBlocked, InvalidInput, NotFound, NotPermitted, Unmet
-from engine.domain.machine import CYCLE, STAGE, next_state
 from engine.domain.org import OrgSnapshot
-from engine.domain.states import CycleStatus, MeasureStatus, StageStatus, TaskStatus
-from engine.domain.template import CycleTemplate
+from engine.domain.workflow import gates
+from engine.domain.workflow.machine import CYCLE, STAGE, next_state
+from engine.domain.workflow.states import CycleStatus, MeasureStatus, StageStatus, TaskStatus
+from engine.domain.workflow.template import CycleTemplate
 from engine.org import access
 from engine.workflow import facts, taskgen, templates
 

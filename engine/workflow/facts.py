@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from engine.db import queries
 from engine.db.models import ActionItem, Cycle, Measure, Risk, Stage, Task
-from engine.domain.gates import MeasureFact, RequiredStep, RiskFact, StageFacts, TaskFact
 from engine.domain.risk import level
-from engine.domain.routing import Address
-from engine.domain.states import MeasureStatus, Role, TaskStatus
-from engine.domain.template import CycleTemplate
+from engine.domain.workflow.gates import MeasureFact, RequiredStep, RiskFact, StageFacts, TaskFact
+from engine.domain.workflow.routing import Address
+from engine.domain.workflow.states import MeasureStatus, Role, TaskStatus
+from engine.domain.workflow.template import CycleTemplate
 
 NEEDS_RISKS = {"risks_have_seriousness", "high_risks_have_measures"}
 NEEDS_MEASURES = {"measures_have_what_who_when", "measures_followed_up"}

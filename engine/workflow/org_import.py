@@ -42,7 +42,7 @@ from engine.db.models import OrgUnit, Person, RoleAssignment
 from engine.db.models_files import JobFile
 from engine.domain.clock import local_date
 from engine.domain.errors import SamflowError
-from engine.domain.orgimport import PersonRoleRow, UnitRow
+from engine.domain.imports.org import PersonRoleRow, UnitRow
 from engine.org import admin as org
 from engine.org import pending as org_pending
 from engine.org.admin import ORG_CHAIN, ImportReport, PreparedImport

@@ -19,7 +19,8 @@ from engine.db import queries
 from engine.db.models import Task, table
 from engine.domain.clock import local_date
 from engine.domain.errors import ConcurrentChange
-from engine.domain.escalation import (
+from engine.domain.org import OrgSnapshot
+from engine.domain.workflow.escalation import (
     Escalate,
     Ladder,
     Position,
@@ -28,9 +29,8 @@ from engine.domain.escalation import (
     next_check,
     step,
 )
-from engine.domain.org import OrgSnapshot
-from engine.domain.routing import Address, resolve
-from engine.domain.states import Role
+from engine.domain.workflow.routing import Address, resolve
+from engine.domain.workflow.states import Role
 from engine.workflow import templates
 from engine.workflow.cycles import chain
 

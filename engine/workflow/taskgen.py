@@ -18,11 +18,11 @@ from engine.context import Actor, Tx
 from engine.db.bulk import insert_returning_ids
 from engine.db.models import Measure, Task
 from engine.domain.errors import Unmet
-from engine.domain.escalation import Ladder, Position, next_check
 from engine.domain.org import OrgSnapshot
-from engine.domain.routing import Address, RoleExpr, parse, resolve
-from engine.domain.states import Role, TaskStatus
-from engine.domain.template import CycleTemplate, StageDef, TaskDef
+from engine.domain.workflow.escalation import Ladder, Position, next_check
+from engine.domain.workflow.routing import Address, RoleExpr, parse, resolve
+from engine.domain.workflow.states import Role, TaskStatus
+from engine.domain.workflow.template import CycleTemplate, StageDef, TaskDef
 
 
 def task_row(

@@ -13,7 +13,7 @@ from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import Person, Task
 from engine.db.queries import TaskRef
-from engine.domain.audit import canonical_json
+from engine.domain.audit.chain import canonical_json
 from engine.domain.clock import end_of_local_day, local_date
 from engine.domain.errors import (
     Conflict,
@@ -24,9 +24,9 @@ from engine.domain.errors import (
     StaleVersion,
     TaskNotOpen,
 )
-from engine.domain.escalation import Position, next_check
-from engine.domain.machine import TASK, next_state
-from engine.domain.states import TaskStatus
+from engine.domain.workflow.escalation import Position, next_check
+from engine.domain.workflow.machine import TASK, next_state
+from engine.domain.workflow.states import TaskStatus
 from engine.org import access
 from engine.plans import effects
 from engine.workflow import taskgen, templates

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine.context import App, Tx
 from engine.db.models import CycleTemplateRow
 from engine.domain.errors import FieldError, NotFound, TemplateInvalid
-from engine.domain.template import CycleTemplate, digest, parse_template
+from engine.domain.workflow.template import CycleTemplate, digest, parse_template
 from engine.workflow.process import registry as process_registry
 from forms.schemas.registry import FORMS
 

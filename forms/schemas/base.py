@@ -8,8 +8,8 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import JsonDict  # type: ignore[attr-defined]
 
-from engine.domain.routing import role_from_text
 from engine.domain.validation import bilingual
+from engine.domain.workflow.routing import role_from_text
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 OptText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from engine.domain.states import CycleStatus, MeasureStatus, Role, StageStatus, TaskStatus
+from engine.domain.workflow.states import CycleStatus, MeasureStatus, Role, StageStatus, TaskStatus
 from scripts import i18n as catalogues
 from tests.api.conftest import Web
 

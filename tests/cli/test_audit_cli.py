@@ -11,8 +11,7 @@ import pytest
 
 from engine.audit import checkpoint_files
 from engine.context import App
-from engine.domain import audit_anchor as anchor
-from engine.domain import audit_keys as keys
+from engine.domain.audit import anchor, keys
 from engine.settings import Settings
 from tests.cli.test_cli import db, run, setup_org
 from tests.tampering import event_edited_and_chain_recomputed, newest_event_removed

@@ -1,13 +1,13 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from engine.domain.audit import GENESIS, EventContent, event_hash, time_text, verify_rows
+from engine.domain.audit.chain import GENESIS, EventContent, event_hash, time_text, verify_rows
 
 AT = datetime(2027, 1, 10, 8, 0, 0, 123456, tzinfo=UTC)
 
 
 def chain(name: str, n: int, first_id: int = 1) -> list[list[Any]]:
-    """Rows as the database returns them (engine.domain.audit.ROW)."""
+    """Rows as the database returns them (engine.domain.audit.chain.ROW)."""
     out, prev = [], GENESIS
     for seq in range(1, n + 1):
         c = EventContent("task.completed", "task", str(seq), AT, 7, "anna@x.se", None, 3, '{"a":1}')

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine.domain.escalation import (
+from engine.domain.workflow.escalation import (
     Escalate,
     EscalationStep,
     Ladder,
@@ -12,8 +12,8 @@ from engine.domain.escalation import (
     next_check,
     step,
 )
-from engine.domain.routing import RoleExpr
-from engine.domain.states import Role
+from engine.domain.workflow.routing import RoleExpr
+from engine.domain.workflow.states import Role
 
 DUE = datetime(2027, 3, 31, 22, 0, tzinfo=UTC)
 D = timedelta(days=1)

@@ -1,6 +1,6 @@
 from datetime import date
 
-from engine.domain.gates import (
+from engine.domain.workflow.gates import (
     GATES,
     MeasureFact,
     RequiredStep,
@@ -9,7 +9,7 @@ from engine.domain.gates import (
     TaskFact,
     evaluate,
 )
-from engine.domain.states import MeasureStatus, TaskStatus
+from engine.domain.workflow.states import MeasureStatus, TaskStatus
 
 STEPS = [RequiredStep("a", "A", "A"), RequiredStep("b", "B", "B")]
 

@@ -1,9 +1,9 @@
 import pytest
 
 from engine.domain.errors import ImportInvalid
+from engine.domain.imports.org import parse_people, parse_units
 from engine.domain.org import find_cycle, span_of_control
-from engine.domain.orgimport import parse_people, parse_units
-from engine.domain.states import Role
+from engine.domain.workflow.states import Role
 
 
 def test_semicolons_and_bom_are_read() -> None:

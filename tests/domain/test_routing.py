@@ -1,8 +1,8 @@
 import pytest
 
 from engine.domain.org import OrgSnapshot
-from engine.domain.routing import Address, RoleExpr, parse, resolve, role_from_text
-from engine.domain.states import Role
+from engine.domain.workflow.routing import Address, RoleExpr, parse, resolve, role_from_text
+from engine.domain.workflow.states import Role
 
 # 1 administration > 2 department > 3, 4 units
 PARENTS = {1: None, 2: 1, 3: 2, 4: 2}

@@ -2,8 +2,8 @@ import pytest
 
 from engine.domain import hme, risk
 from engine.domain.errors import TransitionNotAllowed
-from engine.domain.machine import MEASURE, STAGE, TASK, next_state
-from engine.domain.states import MeasureStatus, StageStatus, TaskStatus
+from engine.domain.workflow.machine import MEASURE, STAGE, TASK, next_state
+from engine.domain.workflow.states import MeasureStatus, StageStatus, TaskStatus
 
 
 def test_task_transitions_are_data() -> None:

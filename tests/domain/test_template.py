@@ -3,7 +3,7 @@ from importlib import resources
 import pytest
 
 from engine.domain.errors import TemplateInvalid
-from engine.domain.template import load_yaml, parse_template
+from engine.domain.workflow.template import load_yaml, parse_template
 
 TEXT = resources.files("engine.cycle_templates").joinpath("sam-annual.yaml").read_text("utf-8")
 

@@ -15,8 +15,7 @@ from engine.audit import checkpoint as audit_checkpoint
 from engine.audit import checkpoint_files
 from engine.audit import log as audit
 from engine.context import App
-from engine.domain import audit_anchor as anchor
-from engine.domain import audit_keys as keys
+from engine.domain.audit import anchor, keys
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict, InvalidInput, NotReady
 from tests.factories import SAFETY_ROUND, SURVEY, Org, build_org

@@ -28,9 +28,9 @@ from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from engine.domain.evidence import digest, normalised
 from engine.domain.org import OrgSnapshot
-from engine.domain.routing import Address, RoleExpr, parse
-from engine.domain.template import CycleTemplate, SubjectDef
 from engine.domain.validation import field_errors
+from engine.domain.workflow.routing import Address, RoleExpr, parse
+from engine.domain.workflow.template import CycleTemplate, SubjectDef
 from engine.org import access
 from engine.workflow import cycles, taskgen, templates
 from engine.workflow.process import views as process_views

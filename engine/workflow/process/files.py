@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from engine.domain.errors import FieldError, ImportInvalid, InvalidInput, RowError
-from engine.domain.template import ItemsDef, load_yaml
+from engine.domain.workflow.template import ItemsDef, load_yaml
 from engine.workflow.process.cases import parse_subject, subject_of
 from forms.schemas.base import Form
 from forms.schemas.registry import schema_for

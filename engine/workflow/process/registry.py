@@ -19,7 +19,7 @@ naming a key that is not there is refused when it is loaded, with the field's pa
 catalog imports the hooks, and hooks may use any use case, so it is imported by name on
 first use (``registry()``), not at the top of this module: no import circle, and every
 template is checked against the whole catalog.
-Stage gates (pure rules over a stage's facts) are in ``engine.domain.gates``.
+Stage gates (pure rules over a stage's facts) are in ``engine.domain.workflow.gates``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from engine.db.models import Task
 from engine.db.models_process import CaseItem, ProcessCase
 from engine.db.queries import TaskRef
 from engine.domain.errors import FieldError, Unmet
-from engine.domain.template import CycleTemplate, SubjectDef
+from engine.domain.workflow.template import CycleTemplate, SubjectDef
 from engine.settings import Settings
 from engine.workflow.process.views import CaseView
 from forms.schemas.base import Form

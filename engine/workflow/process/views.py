@@ -20,7 +20,7 @@ from engine.db.models import ActionItem, Cycle, Measure, OrgUnit, Task
 from engine.db.models_process import CaseDocument, CaseItem, CaseItemTask, ProcessCase
 from engine.domain.clock import local_date
 from engine.domain.errors import NotFound, Unmet
-from engine.domain.template import SubjectDef
+from engine.domain.workflow.template import SubjectDef
 from engine.workflow import facts
 
 

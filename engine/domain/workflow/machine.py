@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from engine.domain.errors import TransitionNotAllowed
-from engine.domain.states import CycleStatus, MeasureStatus, StageStatus, TaskStatus
+from engine.domain.workflow.states import CycleStatus, MeasureStatus, StageStatus, TaskStatus
 
 S = TypeVar("S", bound=str)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from engine.domain.errors import ImportInvalid, RowError
-from engine.domain.routing import role_from_text
+from engine.domain.workflow.routing import role_from_text
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "area": ("område", "förbättringsområde", "förbättringsområde/risk", "risk", "area",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from engine.domain.errors import Unmet
-from engine.domain.states import MeasureStatus, TaskStatus
+from engine.domain.workflow.states import MeasureStatus, TaskStatus
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from engine.domain.routing import RoleExpr
+from engine.domain.workflow.routing import RoleExpr
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from datetime import date
 
 from engine.domain.errors import ImportInvalid, RowError
 from engine.domain.org import find_cycle
-from engine.domain.routing import role_from_text
-from engine.domain.states import Role
+from engine.domain.workflow.routing import role_from_text
+from engine.domain.workflow.states import Role
 
 UNIT_COLUMNS = ("code", "name", "parent_code", "level", "headcount")
 PEOPLE_COLUMNS = ("email", "name", "role", "unit_code", "valid_from", "valid_to")

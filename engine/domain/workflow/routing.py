@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from engine.domain.states import ROLE_ALIASES, Role
+from engine.domain.workflow.states import ROLE_ALIASES, Role
 
 #: Roles that only count at the unit itself: a unit without its own manager is a gap
 #: HR must fix, not something to paper over with the manager of another unit.

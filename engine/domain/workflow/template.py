@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from engine.domain.clock import end_of_local_day
 from engine.domain.errors import FieldError, TemplateInvalid
-from engine.domain.escalation import EscalationStep, Ladder
-from engine.domain.routing import MEASURE_RESPONSIBLE, RoleExpr, parse
 from engine.domain.validation import bilingual, field_errors
+from engine.domain.workflow.escalation import EscalationStep, Ladder
+from engine.domain.workflow.routing import MEASURE_RESPONSIBLE, RoleExpr, parse
 
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 _MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
@@ -234,7 +234,7 @@ class StageDef(Frozen):
     @field_validator("gates")
     @classmethod
     def _known_gates(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        from engine.domain.gates import GATES
+        from engine.domain.workflow.gates import GATES
 
         for name in v:
             if name not in GATES:

@@ -30,8 +30,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from engine.domain.audit import GENESIS, canonical_json
-from engine.domain.audit_keys import key_id
+from engine.domain.audit.chain import GENESIS, canonical_json
+from engine.domain.audit.keys import key_id
 from engine.domain.clock import LOCAL_TZ, as_utc
 
 KIND = "samflow.audit-checkpoint"
