@@ -15,7 +15,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, http_methods, limits
+from api import errors, http_methods, limits, observability
 from api.launcher import Launcher, ThreadLauncher, launcher_for
 from api.pages import (
     audit as audit_page,
@@ -150,6 +150,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     http_methods.install(app)
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)
+    observability.install(app, engine)  # outermost: the request id covers everything
     return app
 
 

@@ -30,6 +30,10 @@ def reg_db(sub: Sub) -> None:
     g = group(sub, "db", "database schema")
     command(g, "upgrade", "create or upgrade the database schema", cmd_db_upgrade)
     command(g, "status", "show whether the schema is current", cmd_db_status)
+    p = command(g, "backup", "write a backup of the database to a new file", cmd_db_backup)
+    p.add_argument("file", metavar="FILE", help="the backup file to create (never overwritten)")
+    p = command(g, "restore", "restore a backup into a new, empty database", cmd_db_restore)
+    p.add_argument("file", metavar="FILE", help="a file written by samflow db backup")
 
 
 def cmd_db_upgrade(args: argparse.Namespace, c: Console) -> int:
@@ -53,6 +57,59 @@ def cmd_db_status(args: argparse.Namespace, c: Console) -> int:
     current = migrate.is_current(url)
     c.line(f"head={migrate.head_revision()} current={'yes' if current else 'no'}")
     return 0 if current else 1
+
+
+def _summary(c: Console, summary: Any) -> None:
+    events = summary.audit_events
+    c.line(
+        c.t(
+            f"  {summary.bytes} byte, sha256 {summary.sha256}",
+            f"  {summary.bytes} bytes, sha256 {summary.sha256}",
+        )
+    )
+    c.line(
+        c.t(
+            f"  schema {summary.revision or 'saknas'}, {events} "
+            + ("händelse" if events == 1 else "händelser")
+            + " i revisionsloggen",
+            f"  schema {summary.revision or 'none'}, {events} audit "
+            + ("event" if events == 1 else "events"),
+        )
+    )
+
+
+def cmd_db_backup(args: argparse.Namespace, c: Console) -> int:
+    from engine.db import backup
+
+    summary = backup.backup(settings_of(args).database_url, Path(args.file))
+    c.line(c.t(f"säkerhetskopian är skriven: {summary.path}", f"backup written: {summary.path}"))
+    _summary(c, summary)
+    return 0
+
+
+def cmd_db_restore(args: argparse.Namespace, c: Console) -> int:
+    from engine.db import backup, migrate
+
+    url = settings_of(args).database_url
+    summary = backup.restore(Path(args.file), url)
+    c.line(c.t(f"återställd i {summary.path}", f"restored into {summary.path}"))
+    _summary(c, summary)
+    if summary.revision != migrate.head_revision():
+        c.line(
+            c.t(
+                "  schemat är äldre än den här versionen: kör samflow db upgrade",
+                "  the schema is older than this version: run samflow db upgrade",
+            )
+        )
+    c.line(
+        c.t(
+            "  kontrollera: samflow audit verify (och samflow evidence verify på ett utlämnat "
+            "paket)",
+            "  check it: samflow audit verify (and samflow evidence verify on a package "
+            "handed out)",
+        )
+    )
+    return 0
 
 
 def reg_serve(sub: Sub) -> None:
@@ -101,9 +158,17 @@ def server_config(
     import uvicorn
 
     from api import proxies
+    from api.observability import log_config
 
     options = proxies.uvicorn_options(settings)
-    return uvicorn.Config(app, host=host, port=port, log_level=log_level, **options)
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        log_config=log_config(settings.log_format, log_level),
+        **options,
+    )
 
 
 def reg_user(sub: Sub) -> None:

@@ -38,7 +38,19 @@ def app_of(args: argparse.Namespace, *, clock: FrozenClock | None = None) -> App
             "the database schema is not up to date; run: samflow db upgrade",
             "databasens schema är inte uppdaterat; kör: samflow db upgrade",
         )
-    return App.from_settings(settings, clock)
+    app = App.from_settings(settings, clock)
+    OPENED.append(app)
+    return app
+
+
+#: Apps a command opened: their connections are closed when the command ends
+#: (``close_apps``), not left to the garbage collector.
+OPENED: list[App] = []
+
+
+def close_apps() -> None:
+    while OPENED:
+        OPENED.pop().db.dispose()
 
 
 def actor_of(app: App, email: str | None) -> Actor:

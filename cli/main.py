@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cli import admin, audit, cycles, evidence, inspections, org, plans, reports, tasks
+from cli.common import close_apps
 from cli.console import Console
 from engine.domain.errors import (
     DatabaseBusy,
@@ -93,6 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     lang = args.lang or os.environ.get("SAMFLOW_CLI_LANG", "en")
     console = Console(lang)
+    try:
+        return _run(args, console, lang)
+    finally:
+        close_apps()
+
+
+def _run(args: argparse.Namespace, console: Console, lang: str) -> int:
     try:
         code = args.handler(args, console)
         return int(code or 0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -23,6 +24,10 @@ from engine.domain.errors import ConcurrentChange, DatabaseBusy
 from engine.settings import Settings
 
 T = TypeVar("T")
+#: The id of the request (or job) this work runs for, set by the door that received it; every
+#: audit event written meanwhile carries it (``data.request_id``), so a log line and the
+#: events of one request can be found from each other.
+REQUEST_ID: ContextVar[str | None] = ContextVar("samflow_request_id", default=None)
 Progress = Callable[[int, int, str], None]
 
 
@@ -65,6 +70,9 @@ class Tx:
         unit_id: int | None = None,
         data: dict[str, Any] | None = None,
     ) -> None:
+        request_id = REQUEST_ID.get()
+        if request_id is not None:
+            data = {**(data or {}), "request_id": request_id}
         self.audit.record(
             chain,
             action,

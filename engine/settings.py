@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     #: Strict-Transport-Security max-age, in seconds, on replies served over https; 0: none.
     hsts_seconds: int = 31_536_000
+    #: Bearer token that lets a monitoring system read ``/metrics`` from elsewhere than
+    #: loopback; unset: only loopback clients (not through a proxy) may read it.
+    metrics_token: SecretStr | None = None
+    #: The backlog gauges of ``/metrics`` are counted at most once per this many seconds.
+    metrics_cache_seconds: int = 15
+    #: Log lines of ``samflow serve``: "text", or "json" (one object per line, with the
+    #: request id).
+    log_format: Literal["text", "json"] = "text"
     #: Largest attachment, in bytes, stored with a task (in the database).
     max_upload_bytes: int = 2_000_000
     #: SMTP server for notifications; empty: no e-mail is sent (nothing is recorded either).
