@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     #: SQLAlchemy URL; a SQLite file by default, ``postgresql://...`` in production. It may
     #: hold a password: read it from a file with ``SAMFLOW_DATABASE_URL_FILE``.
     database_url: str = DEFAULT_URL
+    #: The database password, kept apart from the URL (``SAMFLOW_DATABASE_PASSWORD_FILE``,
+    #: e.g. a container secret): put into the URL as it is, so ``@``, ``/`` or ``:`` in it
+    #: need no escaping. A placeholder such as ``change-me`` is refused.
+    database_password: SecretStr | None = None
     #: Fewer survey answers than this: no figures stored or shown (anonymity).
     min_survey_answers: int = 5
     #: Span of control above this many employees per manager is flagged.
@@ -171,6 +175,9 @@ class Settings(BaseSettings):
             super().__init__(**values)
         except ValidationError as e:
             raise _invalid(e) from None
+        url = _with_password(self.database_url, self.database_password)
+        if url != self.database_url:
+            object.__setattr__(self, "database_url", url)
 
     @classmethod
     def settings_customise_sources(
@@ -232,6 +239,39 @@ def _read_secret_file(var: str, path: str) -> str:
         raise InvalidInput.field(
             var, f"{path!r} is not UTF-8 text", f"{path!r} är inte UTF-8-text"
         ) from None
+
+
+#: Passwords from examples and templates that must never guard a real database.
+PLACEHOLDER_PASSWORDS = frozenset({"change-me", "changeme", "change_me", "password", "secret"})
+
+
+def _with_password(database_url: str, password: SecretStr | None) -> str:
+    """The URL with the separately given password in it (escaped by SQLAlchemy), after
+    refusing a placeholder password in either."""
+    if password is None and "@" not in database_url:
+        return database_url
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        raise InvalidInput.field(
+            variable("database_url"),
+            "is not a database URL (e.g. postgresql://user@host/samflow)",
+            "är ingen databas-URL (t.ex. postgresql://user@host/samflow)",
+        ) from None
+    secret = password.get_secret_value() if password is not None else url.password
+    if secret is not None and str(secret).lower() in PLACEHOLDER_PASSWORDS:
+        var = variable("database_password" if password is not None else "database_url")
+        raise InvalidInput.field(
+            var,
+            "holds a placeholder password (such as change-me); set a real one",
+            "innehåller ett platshållarlösenord (som change-me); ange ett riktigt",
+        )
+    if password is None:
+        return database_url
+    return url.set(password=secret).render_as_string(hide_password=False)
 
 
 def _invalid(error: ValidationError) -> InvalidInput:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import configparser
 import re
 import shlex
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ from flows import deployments
 from flows.cli import FLOWS
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+PACKAGES = tomllib.loads((DEPLOY.parent / "pyproject.toml").read_text("utf-8"))["tool"][
+    "setuptools"
+]["packages"]
 
 
 def load(name: str) -> Any:
@@ -98,8 +102,9 @@ def test_compose_wires_database_prefect_server_worker_and_app() -> None:
         build = service.get("build")
         if build:
             assert (DEPLOY / build["context"] / build["dockerfile"]).is_file()
-    prefect_db = services["prefect-server"]["environment"]["PREFECT_API_DATABASE_CONNECTION_URL"]
-    assert prefect_db.startswith("postgresql+asyncpg://") and prefect_db.endswith("@db/prefect")
+    prefect_env = services["prefect-server"]["environment"]
+    assert prefect_env["PREFECT_SERVER_DATABASE_DRIVER"] == "postgresql+asyncpg"
+    assert prefect_env["PREFECT_SERVER_DATABASE_NAME"] == "prefect"
     assert "CREATE DATABASE prefect" in (DEPLOY / "initdb" / "10-prefect-database.sql").read_text()
     worker = services["worker"]["command"]
     assert (
@@ -110,9 +115,77 @@ def test_compose_wires_database_prefect_server_worker_and_app() -> None:
     app_env = doc["x-samflow"]["environment"]
     assert app_env["SAMFLOW_RUNNER"] == "prefect"
     assert app_env["PREFECT_API_URL"] == "http://prefect-server:4200/api"
-    assert app_env["SAMFLOW_DATABASE_URL"].startswith("postgresql://")
+    assert app_env["SAMFLOW_DATABASE_URL"] == "postgresql://samflow@db/samflow"  # no password
+    assert app_env["SAMFLOW_DATABASE_PASSWORD_FILE"] == "/run/secrets/db_password"
     deploying = " ".join(services["deployments"]["command"])
     assert "deploy/prefect.yaml" in deploying and (DEPLOY / "prefect.yaml").is_file()
+
+
+def test_compose_file_is_valid_against_the_compose_specification() -> None:
+    import jsonschema
+    from check_jsonschema.builtin_schemas import get_builtin_schema
+
+    schema = get_builtin_schema("vendor.compose-spec")
+    jsonschema.validate(load("compose.yaml"), schema)
+    broken = load("compose.yaml")
+    broken["services"]["app"]["stop_grace_period"] = {"minutes": 1}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)  # the check can fail
+
+
+def test_compose_publishes_only_the_tls_proxy_and_runs_one_image() -> None:
+    doc = load("compose.yaml")
+    services = doc["services"]
+    published = {n for n, s in services.items() if s.get("ports")}
+    assert published == {"proxy", "prefect-server"}
+    assert services["proxy"]["ports"] == ["80:80", "443:443"]
+    assert all(p.startswith("127.0.0.1:") for p in services["prefect-server"]["ports"])
+    assert "ports" not in services["app"] and services["app"]["expose"] == ["8000"]
+    proxy_ip = services["proxy"]["networks"]["front"]["ipv4_address"]
+    assert services["app"]["environment"]["SAMFLOW_TRUSTED_PROXIES"] == proxy_ip
+    caddy = (DEPLOY / "Caddyfile").read_text("utf-8")
+    assert "reverse_proxy app:8000" in caddy and "/readyz" in caddy
+    # built once (by migrate), run by every samflow service from the same image
+    built = [n for n, s in services.items() if "build" in s]
+    assert built == ["migrate"]
+    image = doc["x-samflow"]["image"]
+    samflow = [n for n, s in services.items() if n not in ("db", "proxy")]
+    assert all(services[n]["image"] == image for n in samflow)
+    # the app starts after the deployments exist, is checked for readiness, and the worker
+    # is given time to finish its runs when stopped
+    assert services["app"]["depends_on"]["deployments"]["condition"] == (
+        "service_completed_successfully"
+    )
+    assert "/readyz" in " ".join(services["app"]["healthcheck"]["test"])
+    assert services["worker"]["stop_grace_period"] == "10m"
+    assert "POSTGRES_PASSWORD" not in (DEPLOY / "compose.yaml").read_text("utf-8").replace(
+        "POSTGRES_PASSWORD_FILE", ""
+    )
+
+
+def test_a_password_with_url_characters_goes_in_apart_and_placeholders_are_refused() -> None:
+    odd = "p@ss/w:rd?#%"
+    s = Settings.from_env(
+        {
+            "SAMFLOW_DATABASE_URL": "postgresql://samflow@db/samflow",
+            "SAMFLOW_DATABASE_PASSWORD": odd,
+        }
+    )
+    from sqlalchemy.engine import make_url
+
+    url = make_url(s.database_url)
+    assert url.password == odd and url.host == "db" and url.database == "samflow"
+    for bad in ("change-me", "CHANGE-ME"):
+        with pytest.raises(InvalidInput) as refused:
+            Settings.from_env(
+                {
+                    "SAMFLOW_DATABASE_URL": "postgresql://samflow@db/samflow",
+                    "SAMFLOW_DATABASE_PASSWORD": bad,
+                }
+            )
+        assert "SAMFLOW_DATABASE_PASSWORD" in str(refused.value.errors[0].render("en"))
+    with pytest.raises(InvalidInput):
+        Settings.from_env({"SAMFLOW_DATABASE_URL": "postgresql://u:change-me@db/samflow"})
 
 
 def test_dockerfile_copies_what_exists_and_installs_with_the_constraints() -> None:
@@ -125,6 +198,11 @@ def test_dockerfile_copies_what_exists_and_installs_with_the_constraints() -> No
                 assert (root / source).exists(), source
     assert "pip install -c constraints.txt ." in text
     assert text.startswith("#") and "FROM python:3.11" in text
+    # every package pyproject.toml lists is copied in (cli/ once was not)
+    tops = {name.split(".")[0] for name in PACKAGES}
+    copied = {line.split()[1].rstrip("/") for line in text.splitlines() if line.startswith("COPY ")}
+    assert tops <= copied, tops - copied
+    assert "HEALTHCHECK" in text and "/healthz" in text
 
 
 def units() -> list[Path]:
@@ -143,6 +221,11 @@ def test_systemd_units_parse_and_run_real_commands(path: Path) -> None:
         return
     service = unit["Service"]
     assert service["User"] == "samflow" and service["EnvironmentFile"].startswith("/etc/samflow/")
+    # Prefect's home must not be under the home directory ProtectHome=yes hides
+    assert service["Environment"] == "PREFECT_HOME=/srv/samflow/.prefect"
+    assert service["ReadWritePaths"] == "/srv/samflow"
+    if service["Type"] == "oneshot":
+        assert "TimeoutStartSec" in service  # systemd would wait forever
     program, *args = shlex.split(service["ExecStart"])
     assert program.startswith("/srv/samflow/.venv/bin/")
     if program.endswith("/prefect"):
