@@ -68,6 +68,19 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     #: Strict-Transport-Security max-age, in seconds, on replies served over https; 0: none.
     hsts_seconds: int = 31_536_000
+    #: OpenID Connect sign-in (Entra ID, ADFS, Keycloak, ...): the issuer URL (discovery at
+    #: ``<issuer>/.well-known/openid-configuration``); empty: local passwords only.
+    oidc_issuer: str = ""
+    #: The client registered at the provider for samflow, and its secret.
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr | None = None
+    #: The ID token claim whose value is a person's e-mail in samflow's organisation
+    #: ("email"; Entra ID often "preferred_username" or "upn").
+    oidc_person_claim: str = "email"
+    #: Scopes asked for.
+    oidc_scopes: str = "openid email profile"
+    #: The button's text on the sign-in page.
+    oidc_label: str = "Logga in med organisationens konto"
     #: Bearer token that lets a monitoring system read ``/metrics`` from elsewhere than
     #: loopback; unset: only loopback clients (not through a proxy) may read it.
     metrics_token: SecretStr | None = None

@@ -24,8 +24,8 @@ from api.deps import (
 )
 from api.errors import field_messages, headers_of, problem
 from api.rendering import redirect, render, safe_next
+from engine.accounts import oidc, tokens
 from engine.accounts import signin as accounts
-from engine.accounts import tokens
 from engine.domain.errors import InvalidInput, NotPermitted, SamflowError
 from engine.org import view as orgview
 
@@ -56,6 +56,9 @@ def _login(
         next=target,
         email=email,
         problem=prob,
+        oidc_label=request.app.state.engine.settings.oidc_label
+        if oidc.enabled(request.app.state.engine)
+        else "",
     )
     response.set_cookie(
         LOGIN_COOKIE,
@@ -101,6 +104,76 @@ def login(
     return response
 
 
+OIDC_COOKIE = "samflow_oidc"
+
+
+@router.get("/login/oidc")
+def oidc_begin(request: Request, engine: Engine, next: str = "/inbox") -> Response:
+    """Off to the identity provider; the state also goes into a cookie of this browser, so
+    an answer the browser did not ask for (login CSRF) is refused."""
+    target = safe_next(next)
+    if not oidc.enabled(engine):
+        return redirect("/login")
+    try:
+        state, url = oidc.begin(engine, target)
+    except SamflowError as exc:
+        return _login(request, target, prob=problem(exc, lang_of(request)))
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        OIDC_COOKIE,
+        state,
+        max_age=oidc.LOGIN_MINUTES * 60,
+        httponly=True,
+        samesite="lax",  # it must come back on the provider's top-level redirect
+        secure=_secure(request),
+        path="/login/oidc",
+    )
+    return response
+
+
+@router.get("/login/oidc/callback")
+def oidc_callback(
+    request: Request,
+    engine: Engine,
+    state: str = "",
+    code: str = "",
+    error: str = "",
+    error_description: str = "",
+) -> Response:
+    lang = lang_of(request)
+    try:
+        if error:
+            raise NotPermitted(
+                f"the identity provider said: {error} {error_description}".strip(),
+                f"identitetsleverantören svarade: {error} {error_description}".strip(),
+            )
+        expected = request.cookies.get(OIDC_COOKIE, "")
+        if not expected or not hmac.compare_digest(expected, state):
+            raise NotPermitted(
+                "this answer from the identity provider was not asked for by this browser "
+                "(start the sign-in again)",
+                "svaret från identitetsleverantören begärdes inte av den här webbläsaren "
+                "(börja om inloggningen)",
+            )
+        done = oidc.finish(engine, state[:200], code[:2000], client_ip(request))
+    except SamflowError as exc:
+        page = _login(request, "/inbox", prob=problem(exc, lang))
+        page.delete_cookie(OIDC_COOKIE, path="/login/oidc")
+        return page
+    response = redirect(safe_next(done.next_path))
+    response.set_cookie(
+        SESSION_COOKIE,
+        done.session.token,
+        max_age=engine.settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        path="/",
+    )
+    response.delete_cookie(OIDC_COOKIE, path="/login/oidc")
+    return response
+
+
 def _secure(request: Request) -> bool:
     mode = request.app.state.engine.settings.cookie_secure
     return mode == "always" or (mode == "auto" and request.url.scheme == "https")
@@ -109,7 +182,10 @@ def _secure(request: Request) -> bool:
 @router.post("/logout")
 def logout(request: Request, engine: Engine, posted: PostedForm) -> Response:
     accounts.sign_out(engine, request.cookies.get(SESSION_COOKIE, ""))
-    response = redirect("/login")
+    # signed in through the provider: end its session too, where it offers that
+    after = engine.settings.base_url.rstrip("/") + "/login"
+    elsewhere = oidc.logout_url(engine, after)
+    response = RedirectResponse(elsewhere, status_code=303) if elsewhere else redirect("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 

@@ -85,3 +85,16 @@ class Attachment(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     created_at: Mapped[datetime]
+
+
+class OidcLogin(Base):
+    """A sign-in through the identity provider under way: the state sent with the browser
+    (its digest is the key), the nonce the ID token must carry and the PKCE verifier. Used
+    once: the callback deletes it, so a replayed answer finds nothing."""
+
+    __tablename__ = "oidc_login"
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(128))
+    verifier: Mapped[str] = mapped_column(String(128))
+    next_path: Mapped[str] = mapped_column(String(500), default="/")
+    created_at: Mapped[datetime]
