@@ -355,7 +355,8 @@ def main() -> None:
                 codes = dict(stats.status[route])
                 server_errors += sum(n for c, n in codes.items() if c.startswith("5"))
                 print(
-                    f"{route:24} {len(samples):7d} {pct(samples, 0.5):8.1f} {pct(samples, 0.95):8.1f} "
+                    f"{route:24} {len(samples):7d} {pct(samples, 0.5):8.1f} "
+                    f"{pct(samples, 0.95):8.1f} "
                     f"{pct(samples, 0.99):8.1f}  {json.dumps(codes)}"
                 )
             print(
