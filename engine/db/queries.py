@@ -38,6 +38,7 @@ from engine.db.models import (
     table,
 )
 from engine.db.session import conn_of
+from engine.db.unit import Prepared, Unit, as_unit
 from engine.domain.errors import NotFound, StaleVersion
 from engine.domain.org import OrgSnapshot
 from engine.domain.routing import Address
@@ -212,30 +213,42 @@ _PRINCIPALS = select(Substitute.for_person_id).where(
 )
 
 
+_HOLDERS_P = Prepared(_HOLDERS)
+_PRINCIPALS_P = Prepared(_PRINCIPALS)
+
+
 def acting_on(
-    session: Session, me: int, day: date, *, assignee: int | None, address: Address | None
+    session: Session | Unit,
+    me: int,
+    day: date,
+    *,
+    assignee: int | None,
+    address: Address | None,
 ) -> tuple[bool, int | None]:
     """May ``me`` act on a task held by ``assignee`` or routed to ``address``, and on
     whose behalf? The common case (a holder acting in their own right) is one query."""
-    conn = conn_of(session)
+    unit = as_unit(session)
+
+    def principals() -> set[int]:
+        return {r[0] for r in unit.all(_PRINCIPALS_P, {"me": me, "day": day})}
+
     if assignee is not None:
         if assignee == me:
             return True, None
-        principals = set(conn.execute(_PRINCIPALS, {"me": me, "day": day}).scalars())
-        return (True, assignee) if assignee in principals else (False, None)
+        return (True, assignee) if assignee in principals() else (False, None)
     if address is None:
         return False, None
     where = {"role": address.role.value, "unit": address.unit_id, "day": day}
-    holders = list(conn.execute(_HOLDERS, where).scalars())
+    holders = [r[0] for r in unit.all(_HOLDERS_P, where)]
     if me in holders:
         return True, None
-    principals = set(conn.execute(_PRINCIPALS, {"me": me, "day": day}).scalars())
+    theirs = principals()
     for holder in holders:
-        if holder in principals:
+        if holder in theirs:
             return True, holder
     if address.role == Role.MANAGER:
-        deputies = conn.execute(_HOLDERS, {**where, "role": Role.DEPUTY.value}).scalars()
-        if me in set(deputies):
+        deputies = {r[0] for r in unit.all(_HOLDERS_P, {**where, "role": Role.DEPUTY.value})}
+        if me in deputies:
             return True, holders[0] if holders else None
     return False, None
 
@@ -451,10 +464,12 @@ _LOAD_TASK = (
     .where(_T.c.id == bindparam("id"))
 )
 _LOAD_TASK_LOCKED = _LOAD_TASK.with_for_update(of=_T)
+_LOAD_TASK_P = Prepared(_LOAD_TASK)
+_LOAD_TASK_LOCKED_P = Prepared(_LOAD_TASK_LOCKED)
 
 
 def load_task(
-    session: Session,
+    session: Session | Unit,
     task_id: int,
     *,
     lock: bool = False,
@@ -463,30 +478,30 @@ def load_task(
 ) -> TaskRef:
     """The task; with ``me`` and ``day`` it also tells whether that person holds the task's
     role address today (``mine``), which answers most permission checks in the same trip."""
-    locking = lock and session.get_bind().dialect.name == "postgresql"
-    stmt = _LOAD_TASK_LOCKED if locking else _LOAD_TASK
-    row = conn_of(session).execute(stmt, {"id": task_id, "me": me, "day": day}).first()
+    unit = as_unit(session)
+    locking = lock and unit.dialect.name == "postgresql"
+    stmt = _LOAD_TASK_LOCKED_P if locking else _LOAD_TASK_P
+    row = unit.first(stmt, {"id": task_id, "me": me, "day": day})
     if row is None:
         raise NotFound("task", task_id)
     return TaskRef(*row)
 
 
-def update_task(session: Session, ref: TaskRef, **values: Any) -> int:
+def update_task(session: Session | Unit, ref: TaskRef, **values: Any) -> int:
     """Write changes to a task if nobody changed it since ``ref`` was read; the new version.
 
     (The optimistic lock: ``WHERE version = :seen``; losing it is StaleVersion.)"""
     params = {**values, "_id": ref.id, "_seen": ref.version, "_next": ref.version + 1}
-    result = conn_of(session).execute(_task_update(tuple(sorted(values))), params)
-    if result.rowcount != 1:
+    if as_unit(session).execute(_task_update(tuple(sorted(values))), params) != 1:
         raise StaleVersion("task", ref.id)
     return ref.version + 1
 
 
 @lru_cache(maxsize=64)
-def _task_update(columns: tuple[str, ...]) -> Any:
+def _task_update(columns: tuple[str, ...]) -> Prepared:
     """One prepared UPDATE per set of columns (building statements costs more than running
     them on the hot path)."""
-    return (
+    return Prepared(
         update(_T)
         .where(_T.c.id == bindparam("_id"), _T.c.version == bindparam("_seen"))
         .values({**{c: bindparam(c) for c in columns}, "version": bindparam("_next")})

@@ -7,11 +7,12 @@ both reading and then failing to upgrade (SQLITE_BUSY in the middle of a use cas
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.db.unit import Unit
 from engine.domain.errors import DatabaseBusy
 
 DEFAULT_URL = "sqlite:///samflow.db"
@@ -117,6 +119,10 @@ class Database:
     read_sessions: sessionmaker[Session]
     write_lock: threading.RLock | None = None
     busy_seconds: int = BUSY_SECONDS
+    writer: Engine | None = None
+    #: SQLite: the connection this process's writers share (they take turns on write_lock).
+    _kept: Connection | None = field(default=None, repr=False)
+    _kept_pid: int = field(default=-1, repr=False)
 
     @classmethod
     def connect(cls, url: str, *, echo: bool = False, busy_seconds: int = BUSY_SECONDS) -> Database:
@@ -129,6 +135,7 @@ class Database:
             sessionmaker(bind=engine, expire_on_commit=False, autoflush=False),
             threading.RLock() if sqlite else None,
             busy_seconds,
+            writer,
         )
 
     @contextmanager
@@ -154,11 +161,55 @@ class Database:
             yield session
 
     @contextmanager
+    def write_unit(self) -> Iterator[Unit]:
+        """One write transaction at the driver level (``engine.db.unit``): committed when the
+        block ends (with the ORM session's changes, if one was used), rolled back if it
+        raises. On SQLite the writers of a process share one kept connection — they take
+        turns anyway — so no pool check-out per transaction either."""
+        with self._writer_turn():
+            conn = self._kept_connection() if self.write_lock is not None else None
+            kept = conn is not None
+            if conn is None:
+                conn = (self.writer or self.engine).connect()
+            unit = Unit(conn)
+            try:
+                trans = conn.begin()
+                try:
+                    yield unit
+                    if unit.has_session:
+                        unit.session.flush()
+                    trans.commit()
+                except BaseException:
+                    if trans.is_active:
+                        trans.rollback()
+                    raise
+            except BaseException:
+                if kept and (conn.invalidated or conn.closed):
+                    self._kept = None
+                raise
+            finally:
+                unit.close()
+                if unit.has_session:
+                    unit.session.close()
+                if not kept:
+                    conn.close()
+
+    def _kept_connection(self) -> Connection:
+        conn = self._kept
+        if conn is None or conn.closed or conn.invalidated or self._kept_pid != os.getpid():
+            conn = self._kept = (self.writer or self.engine).connect()
+            self._kept_pid = os.getpid()
+        return conn
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
         with self.read_sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
+        if self._kept is not None:
+            self._kept.close()
+            self._kept = None
         self.engine.dispose()
 
 
