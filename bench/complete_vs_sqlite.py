@@ -52,7 +52,7 @@ def _jobs(app: Any) -> list[tuple[int, Actor]]:
 class Raw:
     """The same four statements and the commit, with sqlite3 alone."""
 
-    def __init__(self, path: str, dialect: Any) -> None:
+    def __init__(self, path: str, dialect: Any, now: datetime) -> None:
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         for pragma in (
             "journal_mode=WAL",
@@ -69,7 +69,7 @@ class Raw:
         ).compiled(dialect)
         self.insert = _INSERT_ONE.compiled(dialect)
         self.payload = json.dumps({"input": DATA, "key": "employee_survey"})
-        self.now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        self.now = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
     @staticmethod
     def _args(names: tuple[str, ...], values: dict[str, Any]) -> tuple[Any, ...]:
@@ -116,7 +116,7 @@ def main() -> None:
     ours, theirs = jobs[0 : 2 * n : 2], jobs[1 : 2 * n : 2]
     path = make_url(str(app.db.engine.url)).database
     assert path is not None
-    raw = Raw(path, app.db.engine.dialect)
+    raw = Raw(path, app.db.engine.dialect, app.clock.now())
     for task_id, actor in warm[:25]:
         tasks.complete_task(app, actor, task_id, DATA)
     for task_id, actor in warm[25:]:

@@ -52,9 +52,7 @@ _EVENT_COLUMNS = (
     "subject_type", "subject_id", "unit_id", "data", "prev_hash", "hash",
 )  # fmt: skip
 #: One event, the common case, straight to the driver (compiled once per dialect).
-_INSERT_ONE = Prepared(
-    table(AuditEvent).insert().values({c: bindparam(c) for c in _EVENT_COLUMNS})
-)
+_INSERT_ONE = Prepared(table(AuditEvent).insert().values({c: bindparam(c) for c in _EVENT_COLUMNS}))
 
 
 class AuditLog:

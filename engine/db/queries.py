@@ -10,7 +10,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    Select,
     String,
     and_,
     bindparam,
@@ -18,12 +17,11 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    union_all,
     update,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import BindParameter
 
+from engine.db import reads
 from engine.db.audit_store import chunks
 from engine.db.models import (
     AuditChain,
@@ -33,10 +31,10 @@ from engine.db.models import (
     Person,
     RoleAssignment,
     Stage,
-    Substitute,
     Task,
     table,
 )
+from engine.db.reads import Authority as Authority  # noqa: PLC0414 (re-exported)
 from engine.db.session import conn_of
 from engine.db.unit import Prepared, Unit, as_unit
 from engine.domain.errors import NotFound, StaleVersion
@@ -139,82 +137,14 @@ def unit_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
 
 
 # --- who may act --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Authority:
-    """What one person may act on today: their own role addresses and those of the people
-    they stand in for. Values say on whose behalf (None: in their own right)."""
-
-    person_id: int
-    persons: dict[int, int | None]
-    addresses: dict[Address, int | None]
-
-    def on_behalf_for_person(self, person_id: int) -> tuple[bool, int | None]:
-        if person_id in self.persons:
-            return True, self.persons[person_id]
-        return False, None
-
-    def on_behalf_for_address(self, address: Address) -> tuple[bool, int | None]:
-        if address in self.addresses:
-            return True, self.addresses[address]
-        return False, None
-
-    def holds(self, role: Role) -> list[int]:
-        return [a.unit_id for a in self.addresses if a.role == role]
+def authority(session: Session | Unit, person_id: int, day: date) -> Authority:
+    """What the person may act on today (``engine.db.reads.authority``)."""
+    conn = session.conn if isinstance(session, Unit) else conn_of(session)
+    return reads.authority(conn, person_id, day)
 
 
-def authority(session: Session, person_id: int, day: date) -> Authority:
-    conn = conn_of(session)
-    persons: dict[int, int | None] = {person_id: None}
-    for principal in conn.execute(_PRINCIPALS, {"me": person_id, "day": day}).scalars():
-        persons.setdefault(principal, principal)
-    addresses: dict[Address, int | None] = {}
-    deputy_units: list[int] = []
-    for holder, role, unit in conn.execute(_ROLES_OF, {"people": list(persons), "day": day}):
-        on_behalf = None if holder == person_id else holder
-        address = Address(Role(role), unit)
-        if addresses.get(address, -1) is not None:
-            addresses[address] = on_behalf
-        if role == Role.DEPUTY and holder == person_id:
-            deputy_units.append(unit)
-    if deputy_units:
-        managers = holders_of(session, [Address(Role.MANAGER, u) for u in deputy_units], day)
-        for unit in deputy_units:
-            address = Address(Role.MANAGER, unit)
-            heads = managers.get(address, [])
-            addresses.setdefault(address, heads[0] if heads else None)
-    return Authority(person_id, persons, addresses)
-
-
-# Statements on the hot path are built once; only their parameters change per call.
-_HOLDERS = (
-    select(RoleAssignment.person_id)
-    .where(
-        RoleAssignment.role == bindparam("role"),
-        RoleAssignment.unit_id == bindparam("unit"),
-        RoleAssignment.valid_from <= bindparam("day"),
-        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= bindparam("day")),
-    )
-    .order_by(RoleAssignment.id)
-)
-_ROLES_OF = (
-    select(RoleAssignment.person_id, RoleAssignment.role, RoleAssignment.unit_id)
-    .where(
-        RoleAssignment.person_id.in_(bindparam("people", expanding=True)),
-        RoleAssignment.valid_from <= bindparam("day"),
-        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= bindparam("day")),
-    )
-    .order_by(RoleAssignment.id)
-)
-_PRINCIPALS = select(Substitute.for_person_id).where(
-    Substitute.person_id == bindparam("me"),
-    Substitute.valid_from <= bindparam("day"),
-    Substitute.valid_to >= bindparam("day"),
-    Substitute.ended_at.is_(None),
-)
-
-
-_HOLDERS_P = Prepared(_HOLDERS)
-_PRINCIPALS_P = Prepared(_PRINCIPALS)
+_HOLDERS_P = Prepared(reads.HOLDERS)
+_PRINCIPALS_P = Prepared(reads.PRINCIPALS)
 
 
 def acting_on(
@@ -254,87 +184,9 @@ def acting_on(
 
 
 # --- tasks --------------------------------------------------------------------------------
-INBOX_COLUMNS = (
-    Task.id,
-    Task.key,
-    Task.status,
-    Task.due_at,
-    Task.escalation_level,
-    Task.assignee_id,
-    Task.role,
-    Task.role_unit_id,
-    Task.unit_id,
-    Task.cycle_id,
-    Task.version,
-    Task.required,
-    Task.form_key,
-    Task.measure_id,
-    Task.reminders_sent,
-    Task.escalation_role,
-    Task.escalation_unit_id,
-    Task.created_at,
-)
-
-
-def _inbox_branch(why: str, *cond: Any) -> Select[Any]:
-    return (
-        select(
-            *INBOX_COLUMNS,
-            Cycle.template_id,
-            Cycle.year,
-            Stage.key.label("stage_key"),
-            OrgUnit.name.label("unit_name"),
-            literal(why).label("why"),
-        )
-        .join(Cycle, Cycle.id == Task.cycle_id)
-        .join(Stage, Stage.id == Task.stage_id)
-        .join(OrgUnit, OrgUnit.id == Task.unit_id)
-        .where(Task.status == TaskStatus.OPEN.value, *cond)
-    )
-
-
-_UNITS: BindParameter[Any] = bindparam("units", expanding=True)
-_ROLES: BindParameter[Any] = bindparam("roles", expanding=True)
-_INBOX_UNION = union_all(
-    _inbox_branch("assigned", Task.assignee_id.in_(bindparam("people", expanding=True))),
-    _inbox_branch(
-        "role", Task.assignee_id.is_(None), Task.role_unit_id.in_(_UNITS), Task.role.in_(_ROLES)
-    ),
-    _inbox_branch(
-        "escalated", Task.escalation_unit_id.in_(_UNITS), Task.escalation_role.in_(_ROLES)
-    ),
-).subquery()
-# One statement whatever the person holds (its parameters are lists), so it is compiled
-# once. Units × roles may match a little more than the person's exact addresses; those
-# rows are dropped below.
-_INBOX = (
-    select(_INBOX_UNION)
-    .order_by(_INBOX_UNION.c.due_at, _INBOX_UNION.c.id)
-    .limit(bindparam("limit"))
-)
-
-
 def inbox_rows(session: Session, auth: Authority, *, limit: int = 1000) -> list[Any]:
-    """Open tasks for a person: assigned to them (or to someone they stand in for), routed
-    to a role they hold, or escalated to one of their roles. One index range per branch."""
-    params = {
-        "people": list(auth.persons),
-        "units": sorted({a.unit_id for a in auth.addresses}),
-        "roles": sorted({a.role.value for a in auth.addresses}),
-        "limit": limit * 2,
-    }
-    seen: dict[int, Any] = {}
-    for row in conn_of(session).execute(_INBOX, params):
-        if row.why == "role" and Address(Role(row.role), row.role_unit_id) not in auth.addresses:
-            continue
-        if (
-            row.why == "escalated"
-            and Address(Role(row.escalation_role), row.escalation_unit_id) not in auth.addresses
-        ):
-            continue
-        if row.id not in seen or row.why == "escalated":
-            seen[row.id] = row
-    return sorted(seen.values(), key=lambda r: (r.due_at, r.id))[:limit]
+    """A person's open tasks (``engine.db.reads.inbox_rows``)."""
+    return reads.inbox_rows(conn_of(session), auth, limit=limit)
 
 
 def stages_of(session: Session, cycle_id: int) -> list[Stage]:

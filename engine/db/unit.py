@@ -99,8 +99,6 @@ class Unit:
     @classmethod
     def of_session(cls, session: Session) -> Unit:
         """The unit of a session's current transaction (one per transaction)."""
-        from engine.db.session import conn_of
-
         txn = session.get_transaction()
         cached = session.info.get("_unit")
         if cached is not None and cached[0] is txn:
@@ -169,7 +167,7 @@ class Unit:
             self._cursor = None
 
 
-def _wrapped(sql: str, params: Any, e: Exception, dialect: Dialect) -> exc.DBAPIError:
+def _wrapped(sql: str, params: Any, e: Exception, dialect: Dialect) -> exc.StatementError:
     return exc.DBAPIError.instance(
         sql, params, e, dialect.loaded_dbapi.Error, dialect=dialect, ismulti=None
     )
@@ -178,3 +176,15 @@ def _wrapped(sql: str, params: Any, e: Exception, dialect: Dialect) -> exc.DBAPI
 def as_unit(where: Session | Unit) -> Unit:
     """Functions on the hot path take a Unit; called with a Session they use its unit."""
     return where if isinstance(where, Unit) else Unit.of_session(where)
+
+
+def conn_of(session: Session) -> Connection:
+    """The session's connection for Core statements, looked up once per transaction
+    (``Session.connection()`` costs more than a small statement on the hot path)."""
+    txn = session.get_transaction()
+    cached = session.info.get("_conn")
+    if cached is not None and cached[0] is txn:
+        return cast(Connection, cached[1])
+    connection = session.connection()
+    session.info["_conn"] = (txn, connection)
+    return connection
