@@ -22,15 +22,15 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import make_url
 
 from bench.common import build_org, fresh_app, machine, parser, percentiles
 from bench.complete_tasks import DATA
 from engine.context import Actor
 from engine.db import queries
-from engine.db.audit_store import _INSERT_ONE
-from engine.db.models import OrgUnit, Person, Task
+from engine.db.models import AuditEvent, OrgUnit, Person, Task, table
+from engine.db.unit import Prepared
 from engine.workflow import cycles, tasks
 
 
@@ -49,6 +49,16 @@ def _jobs(app: Any) -> list[tuple[int, Actor]]:
     return jobs
 
 
+EVENT_COLUMNS = (
+    "chain", "seq", "at", "actor_id", "on_behalf_of_id", "actor_label", "action",
+    "subject_type", "subject_id", "unit_id", "data", "prev_hash", "hash",
+)  # fmt: skip
+
+
+def _prepared(stmt: Any) -> Prepared:
+    return stmt if isinstance(stmt, Prepared) else Prepared(stmt)
+
+
 class Raw:
     """The same four statements and the commit, with sqlite3 alone."""
 
@@ -63,11 +73,12 @@ class Raw:
             "wal_autocheckpoint=10000",
         ):  # the engine's own settings (engine.db.session)
             self.db.execute(f"PRAGMA {pragma}")
-        self.load = queries._LOAD_TASK_P.compiled(dialect)
-        self.update = queries._task_update(
-            ("closed_at", "closed_by", "data", "draft", "next_check_at", "on_behalf_of", "status")
+        self.load = _prepared(queries._LOAD_TASK).compiled(dialect)
+        columns = ("closed_at", "closed_by", "data", "draft", "next_check_at", "on_behalf_of")
+        self.update = _prepared(queries._task_update((*columns, "status"))).compiled(dialect)
+        self.insert = _prepared(
+            table(AuditEvent).insert().values({c: bindparam(c) for c in EVENT_COLUMNS})
         ).compiled(dialect)
-        self.insert = _INSERT_ONE.compiled(dialect)
         self.payload = json.dumps({"input": DATA, "key": "employee_survey"})
         self.now = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
@@ -104,8 +115,13 @@ def main() -> None:
     p.add_argument("--units", type=int, default=3000)
     p.add_argument("--n", type=int, default=3000, help="completions to time, per side")
     p.add_argument("--block", type=int, default=250, help="completions per turn")
+    p.add_argument("--schema", help="migrate down to this revision first (e.g. 0012)")
     args = p.parse_args()
     app = fresh_app(args.db)
+    if args.schema:
+        from engine.db import migrate
+
+        migrate.downgrade(str(app.db.engine.url), args.schema)
     if app.db.dialect != "sqlite":
         raise SystemExit("the raw reference is sqlite3: run on SQLite (no --db)")
     build_org(app, args.units)
