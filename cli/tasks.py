@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cli.common import (
     Sub,
@@ -14,6 +14,7 @@ from cli.common import (
     group,
     iso_date,
     read_json,
+    settings_of,
     when,
 )
 from cli.console import Console
@@ -30,12 +31,13 @@ def reg_inbox(sub: Sub) -> None:
 
 
 def cmd_inbox(args: argparse.Namespace, c: Console) -> int:
-    from engine.views import inbox as reports
-    from engine.workflow import tasks
+    from engine.views import worklist
 
-    app = app_of(args)
-    box = reports.inbox(
-        app, tasks.active_person(app, args.email), overdue_only=args.overdue, stage=args.stage
+    box = worklist_of(
+        args,
+        lambda conn, me, now, titles: worklist.read(
+            conn, me, now, titles, overdue_only=args.overdue, stage=args.stage
+        ),
     )
     c.line(
         c.t(
@@ -57,6 +59,46 @@ def cmd_inbox(args: argparse.Namespace, c: Console) -> int:
         ],
     )
     return 0
+
+
+def worklist_of(args: argparse.Namespace, read: Any) -> Any:
+    """Run an inbox read on Core alone: the database URL straight from the environment
+    (``engine.env``), no settings model, no ORM (``samflow inbox`` starts in a fraction of
+    the time; ``tests/cli/test_startup.py`` keeps it so)."""
+    from engine.db import reads
+    from engine.db.engine import BUSY_SECONDS, DEFAULT_URL, create_db_engine
+    from engine.db.migrate import is_current_on
+    from engine.domain.clock import SystemClock
+    from engine.domain.errors import NotPermitted, NotReady
+    from engine.domain.workflow.titles import titles
+    from engine.env import raw_value
+
+    if raw_value("db_busy_seconds") is not None:  # a value to check: the settings model does
+        busy = settings_of(args).db_busy_seconds
+    else:
+        busy = BUSY_SECONDS
+    url = getattr(args, "db", None) or raw_value("database_url") or DEFAULT_URL
+    engine = create_db_engine(url, busy_seconds=busy)
+    try:
+        if not is_current_on(engine):
+            raise NotReady(
+                "the database schema is not up to date; run: samflow db upgrade",
+                "databasens schema är inte uppdaterat; kör: samflow db upgrade",
+            )
+        parsed: dict[int, Any] = {}
+        with engine.connect() as conn:
+
+            def template_of(template_id: int) -> Any:
+                if template_id not in parsed:  # stored versions were checked when stored
+                    parsed[template_id] = titles(reads.template_text(conn, template_id)[0])
+                return parsed[template_id]
+
+            me, email, active = reads.person(conn, args.email)
+            if not active:
+                raise NotPermitted(f"{email} is not active", f"{email} är inte aktiv")
+            return read(conn, me, SystemClock().now(), template_of)
+    finally:
+        engine.dispose()
 
 
 def reg_task(sub: Sub) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.db.audit_store import AuditLog
 from engine.db.session import Database, is_lock_timeout
+from engine.db.unit import Unit
 from engine.domain.clock import Clock, SystemClock
 from engine.domain.errors import ConcurrentChange, DatabaseBusy
 from engine.settings import Settings
@@ -53,10 +54,17 @@ class Actor:
 
 @dataclass
 class Tx:
-    session: Session
+    """A use case's transaction: the driver-level unit of work (``unit``), the time it runs
+    at, its audit events; the ORM session is made on first use of ``session``."""
+
+    unit: Unit
     now: datetime
     audit: AuditLog
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def session(self) -> Session:
+        return self.unit.session
 
     def record(
         self,
@@ -120,15 +128,16 @@ class App:
         with _busy(), self.db.write_sessions() as session:
             session.begin()
             try:
-                return work(Tx(session, self.clock.now(), AuditLog(session)))
+                unit = Unit.of_session(session)
+                return work(Tx(unit, self.clock.now(), AuditLog(unit)))
             finally:
                 session.rollback()
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         try:
-            with self.db.write() as session:
-                tx = Tx(session, self.clock.now(), AuditLog(session))
+            with self.db.write_unit() as unit:
+                tx = Tx(unit, self.clock.now(), AuditLog(unit))
                 yield tx
                 tx.audit.flush()
         except IntegrityError as exc:

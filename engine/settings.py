@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from engine.db.session import DEFAULT_URL
+from engine.db.engine import DEFAULT_URL
 from engine.domain.errors import FieldError, InvalidInput
+from engine.env import MAX_SECRET_FILE_BYTES, PREFIX, raw_value, variable
 
-PREFIX = "SAMFLOW_"
-#: Files named by ``*_FILE`` variables larger than this are refused (a secret is short).
-MAX_SECRET_FILE_BYTES = 64 * 1024
+__all__ = ["MAX_SECRET_FILE_BYTES", "PREFIX", "Settings", "variable"]
 
 
 class Settings(BaseSettings):
@@ -211,11 +209,9 @@ class Settings(BaseSettings):
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         for name in cls.model_fields:
-            var = variable(name)
-            if var in env:
-                values[name] = env[var]
-            elif f"{var}_FILE" in env:
-                values[name] = _read_secret_file(f"{var}_FILE", env[f"{var}_FILE"])
+            found = raw_value(name, env)
+            if found is not None:
+                values[name] = found
         values.update(overrides)
         return cls(**values)
 
@@ -223,35 +219,6 @@ class Settings(BaseSettings):
         """The plain value of a secret setting (``SecretStr`` hides it from logs and reprs)."""
         value = getattr(self, name)
         return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
-
-
-def variable(field: str) -> str:
-    """The environment variable of a settings field: ``smtp_port`` -> ``SAMFLOW_SMTP_PORT``."""
-    return f"{PREFIX}{field.upper()}"
-
-
-def _read_secret_file(var: str, path: str) -> str:
-    try:
-        with Path(path).open("rb") as f:
-            raw = f.read(MAX_SECRET_FILE_BYTES + 1)
-    except OSError as e:
-        raise InvalidInput.field(
-            var,
-            f"cannot read {path!r}: {e.strerror or e}",
-            f"kan inte läsa {path!r}: {e.strerror or e}",
-        ) from None
-    if len(raw) > MAX_SECRET_FILE_BYTES:
-        raise InvalidInput.field(
-            var,
-            f"{path!r} is larger than {MAX_SECRET_FILE_BYTES} bytes",
-            f"{path!r} är större än {MAX_SECRET_FILE_BYTES} byte",
-        )
-    try:
-        return raw.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        raise InvalidInput.field(
-            var, f"{path!r} is not UTF-8 text", f"{path!r} är inte UTF-8-text"
-        ) from None
 
 
 #: Passwords from examples and templates that must never guard a real database.

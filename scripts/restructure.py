@@ -200,6 +200,7 @@ MOVES: dict[str, str] = {
     "engine.domain.gates": "engine.domain.workflow.gates",
     "engine.domain.orgimport": "engine.domain.imports.org",
     "engine.domain.planimport": "engine.domain.imports.plan",
+    "engine.domain.titles": "engine.domain.workflow.titles",
 }
 
 TEXT_SUFFIXES = {

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, App
@@ -126,12 +126,18 @@ def _filtered(app: App, s: Session, actor: Actor, q: AuditQuery) -> Select[tuple
         root = queries.unit_by_code(s, q.unit_code).id
         access.require_oversight(s, actor, [root], org, day)
         units = org.subtree(root) if q.subtree else [root]
-        stmt = stmt.where(AuditEvent.unit_id.in_(units))
+        # (IS NOT NULL spelled out: the unit index is partial, migration 0013h)
+        stmt = stmt.where(AuditEvent.unit_id.in_(units), AuditEvent.unit_id.is_not(None))
     else:
         access.require_oversight(s, actor, org.children(None), org, day)
     if q.person_email:
         pid = queries.person_by_email(s, q.person_email).id
-        stmt = stmt.where(or_(AuditEvent.actor_id == pid, AuditEvent.on_behalf_of_id == pid))
+        stmt = stmt.where(
+            or_(
+                and_(AuditEvent.actor_id == pid, AuditEvent.actor_id.is_not(None)),
+                and_(AuditEvent.on_behalf_of_id == pid, AuditEvent.on_behalf_of_id.is_not(None)),
+            )
+        )
     if q.action:
         stmt = stmt.where(_action(q.action))
     if q.date_from:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.db.models import AuditChain, AuditEvent, table
 from engine.db.session import conn_of
+from engine.db.unit import Prepared, Unit
 from engine.domain.audit.chain import (
     GENESIS,
     EventContent,
@@ -46,13 +47,19 @@ _HEADS = (
 )
 _HEADS_LOCKED = _HEADS.with_for_update()
 _INSERT_EVENTS = table(AuditEvent).insert()
+_EVENT_COLUMNS = (
+    "chain", "seq", "at", "actor_id", "on_behalf_of_id", "actor_label", "action",
+    "subject_type", "subject_id", "unit_id", "data", "prev_hash", "hash",
+)  # fmt: skip
+#: One event, the common case, straight to the driver (compiled once per dialect).
+_INSERT_ONE = Prepared(table(AuditEvent).insert().values({c: bindparam(c) for c in _EVENT_COLUMNS}))
 
 
 class AuditLog:
     """Collects a transaction's events; ``flush`` chains and writes them."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, unit: Unit | Session) -> None:
+        self.unit = unit if isinstance(unit, Unit) else Unit.of_session(unit)
         self.pending: list[Pending] = []
         self.known: dict[str, tuple[int, str]] = {}
 
@@ -125,18 +132,17 @@ class AuditLog:
                 }
             )
             heads[p.chain] = (seq, digest)
-        conn = conn_of(self.session)
         if len(rows) == 1:
-            conn.execute(_INSERT_EVENTS, rows[0])
+            self.unit.execute(_INSERT_ONE, rows[0])
         else:
             for batch in chunks(rows, 2000):
-                conn.execute(_INSERT_EVENTS, list(batch))
+                self.unit.conn.execute(_INSERT_EVENTS, list(batch))
         return len(rows)
 
     def _heads(self, chains: list[str]) -> dict[str, tuple[int, str]]:
-        locking = self.session.get_bind().dialect.name == "postgresql"
+        locking = self.unit.dialect.name == "postgresql"
         stmt = _HEADS_LOCKED if locking else _HEADS
-        conn = conn_of(self.session)
+        conn = self.unit.conn
         out: dict[str, tuple[int, str]] = {}
         for batch in chunks(chains):
             out.update({k: (s, h) for k, s, h in conn.execute(stmt, {"keys": batch})})

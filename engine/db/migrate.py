@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
-from engine.db.session import create_db_engine, normalise_url
+from engine.db.engine import create_db_engine, normalise_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -74,7 +74,12 @@ def current_revision(engine: Engine) -> str | None:
 def is_current(url: str) -> bool:
     engine = create_db_engine(url)
     try:
-        head = head_revision()
-        return head is not None and current_revision(engine) == head
+        return is_current_on(engine)
     finally:
         engine.dispose()
+
+
+def is_current_on(engine: Engine) -> bool:
+    """Is the schema behind this engine at the head revision?"""
+    head = head_revision()
+    return head is not None and current_revision(engine) == head

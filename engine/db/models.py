@@ -8,14 +8,13 @@ so closed tasks, the bulk of a busy year, cost them nothing.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -26,9 +25,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+
+from engine.db.types import UTCDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -38,23 +37,6 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 OPEN = text("status = 'open'")
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stored as naive UTC, returned as aware UTC, on every database alike."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -351,11 +333,22 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
     __table_args__ = (
         UniqueConstraint("chain", "seq"),
-        Index("ix_audit_event_unit_at", "unit_id", "at"),
-        Index("ix_audit_event_actor_at", "actor_id", "at"),
+        # Search indexes (engine/audit/search.py), kept few and narrow: every event is
+        # written once and searched rarely (migration 0013h). System events (no person)
+        # and events outside a unit stay out of the partial ones; acting on someone's
+        # behalf is rare, so its index is small and lets "by person" (actor OR on behalf)
+        # use two index ranges instead of reading the whole log. On PostgreSQL the period
+        # index is a BRIN (the log is appended in time order): a few pages, not a B-tree.
+        _partial("ix_audit_event_unit_at", "unit_id", "at", where=text("unit_id IS NOT NULL")),
+        _partial("ix_audit_event_actor_at", "actor_id", "at", where=text("actor_id IS NOT NULL")),
+        _partial(
+            "ix_audit_event_on_behalf_at",
+            "on_behalf_of_id",
+            "at",
+            where=text("on_behalf_of_id IS NOT NULL"),
+        ),
         Index("ix_audit_event_action_at", "action", "at"),
-        Index("ix_audit_event_subject", "subject_type", "subject_id"),
-        Index("ix_audit_event_at", "at"),
+        Index("ix_audit_event_at", "at", postgresql_using="brin"),
     )
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True

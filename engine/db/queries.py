@@ -10,7 +10,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    Select,
     String,
     and_,
     bindparam,
@@ -18,12 +17,11 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    union_all,
     update,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import BindParameter
 
+from engine.db import reads
 from engine.db.audit_store import chunks
 from engine.db.models import (
     AuditChain,
@@ -33,11 +31,12 @@ from engine.db.models import (
     Person,
     RoleAssignment,
     Stage,
-    Substitute,
     Task,
     table,
 )
+from engine.db.reads import Authority as Authority  # noqa: PLC0414 (re-exported)
 from engine.db.session import conn_of
+from engine.db.unit import Prepared, Unit, as_unit
 from engine.domain.errors import NotFound, StaleVersion
 from engine.domain.org import OrgSnapshot
 from engine.domain.workflow.routing import Address
@@ -138,190 +137,56 @@ def unit_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
 
 
 # --- who may act --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Authority:
-    """What one person may act on today: their own role addresses and those of the people
-    they stand in for. Values say on whose behalf (None: in their own right)."""
-
-    person_id: int
-    persons: dict[int, int | None]
-    addresses: dict[Address, int | None]
-
-    def on_behalf_for_person(self, person_id: int) -> tuple[bool, int | None]:
-        if person_id in self.persons:
-            return True, self.persons[person_id]
-        return False, None
-
-    def on_behalf_for_address(self, address: Address) -> tuple[bool, int | None]:
-        if address in self.addresses:
-            return True, self.addresses[address]
-        return False, None
-
-    def holds(self, role: Role) -> list[int]:
-        return [a.unit_id for a in self.addresses if a.role == role]
+def authority(session: Session | Unit, person_id: int, day: date) -> Authority:
+    """What the person may act on today (``engine.db.reads.authority``)."""
+    conn = session.conn if isinstance(session, Unit) else conn_of(session)
+    return reads.authority(conn, person_id, day)
 
 
-def authority(session: Session, person_id: int, day: date) -> Authority:
-    conn = conn_of(session)
-    persons: dict[int, int | None] = {person_id: None}
-    for principal in conn.execute(_PRINCIPALS, {"me": person_id, "day": day}).scalars():
-        persons.setdefault(principal, principal)
-    addresses: dict[Address, int | None] = {}
-    deputy_units: list[int] = []
-    for holder, role, unit in conn.execute(_ROLES_OF, {"people": list(persons), "day": day}):
-        on_behalf = None if holder == person_id else holder
-        address = Address(Role(role), unit)
-        if addresses.get(address, -1) is not None:
-            addresses[address] = on_behalf
-        if role == Role.DEPUTY and holder == person_id:
-            deputy_units.append(unit)
-    if deputy_units:
-        managers = holders_of(session, [Address(Role.MANAGER, u) for u in deputy_units], day)
-        for unit in deputy_units:
-            address = Address(Role.MANAGER, unit)
-            heads = managers.get(address, [])
-            addresses.setdefault(address, heads[0] if heads else None)
-    return Authority(person_id, persons, addresses)
-
-
-# Statements on the hot path are built once; only their parameters change per call.
-_HOLDERS = (
-    select(RoleAssignment.person_id)
-    .where(
-        RoleAssignment.role == bindparam("role"),
-        RoleAssignment.unit_id == bindparam("unit"),
-        RoleAssignment.valid_from <= bindparam("day"),
-        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= bindparam("day")),
-    )
-    .order_by(RoleAssignment.id)
-)
-_ROLES_OF = (
-    select(RoleAssignment.person_id, RoleAssignment.role, RoleAssignment.unit_id)
-    .where(
-        RoleAssignment.person_id.in_(bindparam("people", expanding=True)),
-        RoleAssignment.valid_from <= bindparam("day"),
-        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= bindparam("day")),
-    )
-    .order_by(RoleAssignment.id)
-)
-_PRINCIPALS = select(Substitute.for_person_id).where(
-    Substitute.person_id == bindparam("me"),
-    Substitute.valid_from <= bindparam("day"),
-    Substitute.valid_to >= bindparam("day"),
-    Substitute.ended_at.is_(None),
-)
+_HOLDERS_P = Prepared(reads.HOLDERS)
+_PRINCIPALS_P = Prepared(reads.PRINCIPALS)
 
 
 def acting_on(
-    session: Session, me: int, day: date, *, assignee: int | None, address: Address | None
+    session: Session | Unit,
+    me: int,
+    day: date,
+    *,
+    assignee: int | None,
+    address: Address | None,
 ) -> tuple[bool, int | None]:
     """May ``me`` act on a task held by ``assignee`` or routed to ``address``, and on
     whose behalf? The common case (a holder acting in their own right) is one query."""
-    conn = conn_of(session)
+    unit = as_unit(session)
+
+    def principals() -> set[int]:
+        return {r[0] for r in unit.all(_PRINCIPALS_P, {"me": me, "day": day})}
+
     if assignee is not None:
         if assignee == me:
             return True, None
-        principals = set(conn.execute(_PRINCIPALS, {"me": me, "day": day}).scalars())
-        return (True, assignee) if assignee in principals else (False, None)
+        return (True, assignee) if assignee in principals() else (False, None)
     if address is None:
         return False, None
     where = {"role": address.role.value, "unit": address.unit_id, "day": day}
-    holders = list(conn.execute(_HOLDERS, where).scalars())
+    holders = [r[0] for r in unit.all(_HOLDERS_P, where)]
     if me in holders:
         return True, None
-    principals = set(conn.execute(_PRINCIPALS, {"me": me, "day": day}).scalars())
+    theirs = principals()
     for holder in holders:
-        if holder in principals:
+        if holder in theirs:
             return True, holder
     if address.role == Role.MANAGER:
-        deputies = conn.execute(_HOLDERS, {**where, "role": Role.DEPUTY.value}).scalars()
-        if me in set(deputies):
+        deputies = {r[0] for r in unit.all(_HOLDERS_P, {**where, "role": Role.DEPUTY.value})}
+        if me in deputies:
             return True, holders[0] if holders else None
     return False, None
 
 
 # --- tasks --------------------------------------------------------------------------------
-INBOX_COLUMNS = (
-    Task.id,
-    Task.key,
-    Task.status,
-    Task.due_at,
-    Task.escalation_level,
-    Task.assignee_id,
-    Task.role,
-    Task.role_unit_id,
-    Task.unit_id,
-    Task.cycle_id,
-    Task.version,
-    Task.required,
-    Task.form_key,
-    Task.measure_id,
-    Task.reminders_sent,
-    Task.escalation_role,
-    Task.escalation_unit_id,
-    Task.created_at,
-)
-
-
-def _inbox_branch(why: str, *cond: Any) -> Select[Any]:
-    return (
-        select(
-            *INBOX_COLUMNS,
-            Cycle.template_id,
-            Cycle.year,
-            Stage.key.label("stage_key"),
-            OrgUnit.name.label("unit_name"),
-            literal(why).label("why"),
-        )
-        .join(Cycle, Cycle.id == Task.cycle_id)
-        .join(Stage, Stage.id == Task.stage_id)
-        .join(OrgUnit, OrgUnit.id == Task.unit_id)
-        .where(Task.status == TaskStatus.OPEN.value, *cond)
-    )
-
-
-_UNITS: BindParameter[Any] = bindparam("units", expanding=True)
-_ROLES: BindParameter[Any] = bindparam("roles", expanding=True)
-_INBOX_UNION = union_all(
-    _inbox_branch("assigned", Task.assignee_id.in_(bindparam("people", expanding=True))),
-    _inbox_branch(
-        "role", Task.assignee_id.is_(None), Task.role_unit_id.in_(_UNITS), Task.role.in_(_ROLES)
-    ),
-    _inbox_branch(
-        "escalated", Task.escalation_unit_id.in_(_UNITS), Task.escalation_role.in_(_ROLES)
-    ),
-).subquery()
-# One statement whatever the person holds (its parameters are lists), so it is compiled
-# once. Units × roles may match a little more than the person's exact addresses; those
-# rows are dropped below.
-_INBOX = (
-    select(_INBOX_UNION)
-    .order_by(_INBOX_UNION.c.due_at, _INBOX_UNION.c.id)
-    .limit(bindparam("limit"))
-)
-
-
 def inbox_rows(session: Session, auth: Authority, *, limit: int = 1000) -> list[Any]:
-    """Open tasks for a person: assigned to them (or to someone they stand in for), routed
-    to a role they hold, or escalated to one of their roles. One index range per branch."""
-    params = {
-        "people": list(auth.persons),
-        "units": sorted({a.unit_id for a in auth.addresses}),
-        "roles": sorted({a.role.value for a in auth.addresses}),
-        "limit": limit * 2,
-    }
-    seen: dict[int, Any] = {}
-    for row in conn_of(session).execute(_INBOX, params):
-        if row.why == "role" and Address(Role(row.role), row.role_unit_id) not in auth.addresses:
-            continue
-        if (
-            row.why == "escalated"
-            and Address(Role(row.escalation_role), row.escalation_unit_id) not in auth.addresses
-        ):
-            continue
-        if row.id not in seen or row.why == "escalated":
-            seen[row.id] = row
-    return sorted(seen.values(), key=lambda r: (r.due_at, r.id))[:limit]
+    """A person's open tasks (``engine.db.reads.inbox_rows``)."""
+    return reads.inbox_rows(conn_of(session), auth, limit=limit)
 
 
 def stages_of(session: Session, cycle_id: int) -> list[Stage]:
@@ -451,10 +316,12 @@ _LOAD_TASK = (
     .where(_T.c.id == bindparam("id"))
 )
 _LOAD_TASK_LOCKED = _LOAD_TASK.with_for_update(of=_T)
+_LOAD_TASK_P = Prepared(_LOAD_TASK)
+_LOAD_TASK_LOCKED_P = Prepared(_LOAD_TASK_LOCKED)
 
 
 def load_task(
-    session: Session,
+    session: Session | Unit,
     task_id: int,
     *,
     lock: bool = False,
@@ -463,30 +330,30 @@ def load_task(
 ) -> TaskRef:
     """The task; with ``me`` and ``day`` it also tells whether that person holds the task's
     role address today (``mine``), which answers most permission checks in the same trip."""
-    locking = lock and session.get_bind().dialect.name == "postgresql"
-    stmt = _LOAD_TASK_LOCKED if locking else _LOAD_TASK
-    row = conn_of(session).execute(stmt, {"id": task_id, "me": me, "day": day}).first()
+    unit = as_unit(session)
+    locking = lock and unit.dialect.name == "postgresql"
+    stmt = _LOAD_TASK_LOCKED_P if locking else _LOAD_TASK_P
+    row = unit.first(stmt, {"id": task_id, "me": me, "day": day})
     if row is None:
         raise NotFound("task", task_id)
     return TaskRef(*row)
 
 
-def update_task(session: Session, ref: TaskRef, **values: Any) -> int:
+def update_task(session: Session | Unit, ref: TaskRef, **values: Any) -> int:
     """Write changes to a task if nobody changed it since ``ref`` was read; the new version.
 
     (The optimistic lock: ``WHERE version = :seen``; losing it is StaleVersion.)"""
     params = {**values, "_id": ref.id, "_seen": ref.version, "_next": ref.version + 1}
-    result = conn_of(session).execute(_task_update(tuple(sorted(values))), params)
-    if result.rowcount != 1:
+    if as_unit(session).execute(_task_update(tuple(sorted(values))), params) != 1:
         raise StaleVersion("task", ref.id)
     return ref.version + 1
 
 
 @lru_cache(maxsize=64)
-def _task_update(columns: tuple[str, ...]) -> Any:
+def _task_update(columns: tuple[str, ...]) -> Prepared:
     """One prepared UPDATE per set of columns (building statements costs more than running
     them on the hot path)."""
-    return (
+    return Prepared(
         update(_T)
         .where(_T.c.id == bindparam("_id"), _T.c.version == bindparam("_seen"))
         .values({**{c: bindparam(c) for c in columns}, "version": bindparam("_next")})

@@ -75,7 +75,7 @@ def may_work_on(tx: Tx, actor: Actor, task: TaskRef) -> tuple[bool, int | None]:
     if task.mine and task.assignee_id is None:
         return True, None
     return queries.acting_on(
-        tx.session,
+        tx.unit,
         actor.person_id,
         local_date(tx.now),
         assignee=task.assignee_id,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,56 +22,16 @@ from engine.db.models import (
     Stage,
     Task,
 )
+from engine.db.session import conn_of
 from engine.domain.clock import local_date
 from engine.domain.errors import NotFound, Unmet
 from engine.domain.risk import level
 from engine.domain.workflow import gates
-from engine.domain.workflow.routing import Address
-from engine.domain.workflow.states import Role, TaskStatus
+from engine.domain.workflow.states import TaskStatus
+from engine.views import worklist
+from engine.views.worklist import Inbox as Inbox  # noqa: PLC0414 (re-exported)
+from engine.views.worklist import InboxItem as InboxItem  # noqa: PLC0414
 from engine.workflow import facts, templates
-
-
-@dataclass(frozen=True)
-class InboxItem:
-    task_id: int
-    key: str
-    title_sv: str
-    title_en: str
-    form_key: str
-    unit_id: int
-    unit_name: str
-    cycle_id: int
-    year: int
-    stage_key: str
-    stage_sv: str
-    stage_en: str
-    due_at: datetime
-    overdue: bool
-    why: str  # assigned | role | escalated | substitute
-    on_behalf_of: int | None
-    escalation_level: int
-    claimed: bool
-    required: bool
-    version: int
-
-    def title(self, lang: str) -> str:
-        return self.title_sv if lang == "sv" else self.title_en
-
-    def stage(self, lang: str) -> str:
-        return self.stage_sv if lang == "sv" else self.stage_en
-
-
-@dataclass
-class Inbox:
-    items: list[InboxItem]
-    total: int
-    overdue: int
-    due_this_week: int
-    escalated: int
-    by_stage: dict[str, int] = field(default_factory=dict)
-    #: Every unit and stage among the person's open tasks (before filtering), for filters.
-    units: dict[int, str] = field(default_factory=dict)
-    stages: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def inbox(
@@ -86,70 +45,20 @@ def inbox(
     limit: int = 500,
 ) -> Inbox:
     """A person's open tasks, due first: their own, their roles', those they stand in
-    for, and escalations to them; with counts for the filters."""
+    for, and escalations to them; with counts for the filters (``engine.views.worklist``)."""
     assert actor.person_id is not None
-    now = app.clock.now()
     with app.read() as s:
-        auth = queries.authority(s, actor.person_id, local_date(now))
-        rows = queries.inbox_rows(s, auth, limit=5000)
-        items = [_item(app, s, auth, r, now) for r in rows]
-    week = now + timedelta(days=7)
-    result = Inbox(
-        [],
-        len(items),
-        sum(i.overdue for i in items),
-        sum(1 for i in items if now <= i.due_at <= week),
-        sum(1 for i in items if i.why == "escalated"),
-        dict(Counter(i.stage_key for i in items)),
-        {i.unit_id: i.unit_name for i in items},
-        {i.stage_key: (i.stage_sv, i.stage_en) for i in items},
-    )
-    for i in items:
-        if overdue_only and not i.overdue:
-            continue
-        if within_days is not None and i.due_at > now + timedelta(days=within_days):
-            continue
-        if stage is not None and i.stage_key != stage:
-            continue
-        if unit_id is not None and i.unit_id != unit_id:
-            continue
-        result.items.append(i)
-    result.items = result.items[:limit]
-    return result
-
-
-def _item(app: App, s: Any, auth: queries.Authority, r: Any, now: datetime) -> InboxItem:
-    template = templates.by_id(app, s, r.template_id)
-    tdef, sdef = template.task(r.key), template.stage(r.stage_key)
-    why, on_behalf = r.why, None
-    if why == "assigned" and r.assignee_id != auth.person_id:
-        why, on_behalf = "substitute", r.assignee_id
-    elif why == "role":
-        _, on_behalf = auth.on_behalf_for_address(Address(Role(r.role), r.role_unit_id))
-        if on_behalf is not None:
-            why = "substitute"
-    return InboxItem(
-        r.id,
-        r.key,
-        tdef.title.sv,
-        tdef.title.en,
-        r.form_key,
-        r.unit_id,
-        r.unit_name,
-        r.cycle_id,
-        r.year,
-        r.stage_key,
-        sdef.title.sv,
-        sdef.title.en,
-        r.due_at,
-        r.due_at < now,
-        why,
-        on_behalf,
-        r.escalation_level,
-        r.assignee_id is not None,
-        r.required,
-        r.version,
-    )
+        return worklist.read(
+            conn_of(s),
+            actor.person_id,
+            app.clock.now(),
+            lambda template_id: templates.by_id(app, s, template_id),
+            overdue_only=overdue_only,
+            within_days=within_days,
+            stage=stage,
+            unit_id=unit_id,
+            limit=limit,
+        )
 
 
 # --- one cycle ----------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def _open_task(
     tx: Tx, task_id: int, expected_version: int | None = None, actor: Actor | None = None
 ) -> TaskRef:
     me = actor.person_id if actor is not None else None
-    task = queries.load_task(tx.session, task_id, lock=True, me=me, day=local_date(tx.now))
+    task = queries.load_task(tx.unit, task_id, lock=True, me=me, day=local_date(tx.now))
     if expected_version is not None and task.version != expected_version:
         raise StaleVersion("task", task_id)
     if task.status != TaskStatus.OPEN:
@@ -93,7 +93,7 @@ def complete_task(
         effects.check_before(tx, actor, task, form, on_behalf)
         status = next_state(TASK, "task", "complete", TaskStatus(task.status)).value
         version = queries.update_task(
-            tx.session,
+            tx.unit,
             task,
             status=status,
             data=canonical_json(payload),
@@ -103,7 +103,7 @@ def complete_task(
             on_behalf_of=on_behalf,
             next_check_at=None,
         )
-        template = templates.by_id(app, tx.session, task.template_id)
+        template = templates.by_id(app, tx.unit, task.template_id)
         notes, extra = effects.apply_after(tx, actor, task, template, form, on_behalf)
         for key in template.task(task.key).effects:  # named in the template, by key
             extra |= process_registry.registry().effect(key)(tx, actor, task, form)
@@ -130,7 +130,7 @@ def save_draft(app: App, actor: Actor, task_id: int, data: Mapping[str, Any]) ->
         task = _open_task(tx, task_id)
         on_behalf = access.require_work_on(tx, actor, task)
         next_state(TASK, "task", "save_draft", TaskStatus(task.status))
-        version = queries.update_task(tx.session, task, draft=canonical_json(dict(data)))
+        version = queries.update_task(tx.unit, task, draft=canonical_json(dict(data)))
         _record(tx, actor, task, "task.draft_saved", on_behalf)
         return TaskResult(task.id, task.status, version, task.cycle_id)
 
@@ -150,7 +150,7 @@ def claim_task(app: App, actor: Actor, task_id: int) -> TaskResult:
             )
         on_behalf = access.require_work_on(tx, actor, task)
         next_state(TASK, "task", "claim", TaskStatus(task.status))
-        version = queries.update_task(tx.session, task, assignee_id=actor.person_id)
+        version = queries.update_task(tx.unit, task, assignee_id=actor.person_id)
         _record(tx, actor, task, "task.claimed", on_behalf)
         return TaskResult(task.id, task.status, version, task.cycle_id)
 
@@ -166,7 +166,7 @@ def release_task(app: App, actor: Actor, task_id: int) -> TaskResult:
             raise Conflict(f"task {task_id} is not claimed", f"uppgift {task_id} är inte tagen")
         on_behalf = access.require_work_on(tx, actor, task)
         next_state(TASK, "task", "release", TaskStatus(task.status))
-        version = queries.update_task(tx.session, task, assignee_id=None)
+        version = queries.update_task(tx.unit, task, assignee_id=None)
         _record(tx, actor, task, "task.released", on_behalf)
         return TaskResult(task.id, task.status, version, task.cycle_id)
 
@@ -195,7 +195,7 @@ def delegate_task(
                 "to", f"{target.email} is not active", f"{target.email} är inte aktiv"
             )
         next_state(TASK, "task", "delegate", TaskStatus(task.status))
-        version = queries.update_task(tx.session, task, assignee_id=target.id)
+        version = queries.update_task(tx.unit, task, assignee_id=target.id)
         _record(
             tx,
             actor,
@@ -236,7 +236,7 @@ def return_task(app: App, actor: Actor, task_id: int, reason: str) -> TaskResult
             )
         status = next_state(TASK, "task", "return", TaskStatus(task.status)).value
         version = queries.update_task(
-            tx.session,
+            tx.unit,
             task,
             status=status,
             closed_at=tx.now,
@@ -245,7 +245,7 @@ def return_task(app: App, actor: Actor, task_id: int, reason: str) -> TaskResult
             reason=reason,
             next_check_at=None,
         )
-        template = templates.by_id(app, tx.session, task.template_id)
+        template = templates.by_id(app, tx.unit, task.template_id)
         row = taskgen.task_row(
             cycle_id=task.cycle_id,
             stage_id=task.stage_id,
@@ -306,9 +306,9 @@ def extend_due(app: App, actor: Actor, task_id: int, new_due: date, reason: str)
                 "det nya slutdatumet måste ligga i framtiden",
             )
         next_state(TASK, "task", "extend", TaskStatus(task.status))
-        ladder = templates.by_id(app, tx.session, task.template_id).ladder_for(task.key)
+        ladder = templates.by_id(app, tx.unit, task.template_id).ladder_for(task.key)
         version = queries.update_task(
-            tx.session,
+            tx.unit,
             task,
             due_at=due_at,
             reminders_sent=0,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.context import App, Tx
 from engine.db.models import CycleTemplateRow
+from engine.db.unit import Unit
 from engine.domain.errors import FieldError, NotFound, TemplateInvalid
 from engine.domain.workflow.template import CycleTemplate, digest, parse_template
 from engine.workflow.process import registry as process_registry
@@ -116,11 +117,13 @@ def ensure_stored(tx: Tx, text: str) -> tuple[CycleTemplateRow, CycleTemplate]:
     return row, template
 
 
-def by_id(app: App, session: Session, template_id: int) -> CycleTemplate:
+def by_id(app: App, session: Session | Unit, template_id: int) -> CycleTemplate:
     """The parsed template of a stored version (cached: versions never change)."""
     key = ("template", template_id)
     cached = app.cache.get(key)
     if cached is None:
+        if isinstance(session, Unit):
+            session = session.session
         row = session.get(CycleTemplateRow, template_id)
         if row is None:
             raise NotFound("template", template_id)

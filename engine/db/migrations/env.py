@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from engine.db.all_models import Base
-from engine.db.session import create_db_engine
+from engine.db.engine import create_db_engine
 
 config = context.config
 target_metadata = Base.metadata
