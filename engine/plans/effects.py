@@ -58,17 +58,21 @@ def apply_after(
     (Most forms have none, so the cycle row is only loaded by those that do.)"""
     if isinstance(form, RiskAssessment):
         ids = _record_risks(tx, task, form)
-        return [f"{len(ids)} risks recorded"], {"risk_ids": ids}
+        n = len(ids)
+        return [f"{n} {'risk' if n == 1 else 'risks'} recorded"], {"risk_ids": ids}
     if isinstance(form, ActionPlan):
         summary = plans.apply_plan(tx, actor, _cycle(tx, task), task, form, on_behalf)
-        return [f"{summary['created']} measures added, {summary['updated']} updated"], summary
+        made, changed = summary["created"], summary["updated"]
+        words = f"{made} {'measure' if made == 1 else 'measures'} added, {changed} updated"
+        return [words], summary
     if isinstance(form, Approval) and form.decision == "reject":
         stage = template.stage(_stage_key(tx, task))
         back = stage.on_reject_back_to
         if back is not None:
             cycle = _cycle(tx, task)
             send_back(tx, actor, cycle, template, stage.key, back, form.comment, on_behalf)
-            return [f"sent back to {back}"], {"sent_back_to": back}
+            title = template.stage(back).title.en
+            return [f"sent back to the stage {title!r}"], {"sent_back_to": back}
     if isinstance(form, MeasureFollowUp) and task.measure_id is not None:
         extra = plans.apply_follow_up(tx, actor, _cycle(tx, task), template, task, form, on_behalf)
         return [], extra

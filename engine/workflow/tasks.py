@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from engine.context import Actor, App, Tx
 from engine.db import queries
-from engine.db.models import Person, Task
+from engine.db.models import OrgUnit, Person, Task
 from engine.db.queries import TaskRef
 from engine.domain.audit.chain import canonical_json
 from engine.domain.clock import end_of_local_day, local_date
@@ -273,9 +273,11 @@ def return_task(app: App, actor: Actor, task_id: int, reason: str) -> TaskResult
         )
         taskgen.record_created(tx, actor, [row], [new_id], returned_from=task.id)
         moved = effects.move_measures_up(tx, actor, task, access.task_address(task), target)
-        notes = [f"new task {new_id} for {target}"]
+        unit = tx.session.scalar(select(OrgUnit.name).where(OrgUnit.id == target.unit_id))
+        holder = target.role.en.lower()
+        notes = [f"returned: the task is now with the {holder} of {unit}"]
         if moved:
-            notes.append(f"{moved} measures moved")
+            notes.append(f"{moved} {'measure' if moved == 1 else 'measures'} moved with it")
         return TaskResult(task.id, status, version, task.cycle_id, tuple(notes))
 
     return app.run(work)

@@ -147,7 +147,7 @@ def test_return_goes_up_the_line_with_reason_and_measures_follow(app: App) -> No
     with pytest.raises(InvalidInput):
         tasks.return_task(app, o.actor("m1@x.se"), item.task_id, "  ")
     result = tasks.return_task(app, o.actor("m1@x.se"), item.task_id, "Saknar budget för taklyft")
-    assert any("measures moved" in n for n in result.notes)
+    assert any("moved with it" in n for n in result.notes)
     moved = o.task("dep@x.se", "measure_follow_up", cid)
     assert moved.due_at == item.due_at
     with app.read() as s:
