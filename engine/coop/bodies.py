@@ -38,14 +38,10 @@ from engine.domain.errors import (
 from engine.domain.routing import Address
 from engine.domain.states import Role
 from engine.org import rights as org_rights
+from forms.labels import words
 
 #: A member's seat, with its Swedish and English label.
-SEATS: dict[str, tuple[str, str]] = {
-    "chair": ("Ordförande (arbetsgivaren)", "Chair (the employer)"),
-    "employer": ("Arbetsgivarens företrädare", "Employer's representative"),
-    "union_rep": ("Facklig företrädare", "Union representative"),
-    "safety_rep": ("Skyddsombud", "Safety representative"),
-}
+SEATS = words("coop_seat")
 REPRESENTATIVES = frozenset({"union_rep", "safety_rep"})
 LINE = (Role.MANAGER, Role.DIRECTOR)
 #: The most rows one import of bodies may have (checked before anything is read further).

@@ -36,25 +36,12 @@ from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted,
 from engine.domain.evidence import digest, normalised
 from engine.org import access
 from engine.plans import establishment
+from forms.labels import words
 
 #: What an item may decide on: key -> (Swedish, English).
-SUBJECTS: dict[str, tuple[str, str]] = {
-    "plan": ("Handlingsplan", "Action plan"),
-    "risk_assessment": ("Riskbedömning", "Risk assessment"),
-    "change": ("Förändring", "Change"),
-    "incident": ("Händelse", "Incident"),
-    "annual_follow_up": ("Årlig uppföljning", "Annual follow-up"),
-    "other": ("Övrigt", "Other"),
-}
-OUTCOMES: dict[str, tuple[str, str]] = {
-    "decided": ("Beslutad", "Decided"),
-    "disagreement": ("Oenighet antecknad", "Disagreement recorded"),
-    "mbl": ("MBL-förhandling", "MBL negotiation"),
-}
-MBL_RESULTS: dict[str, tuple[str, str]] = {
-    "agreement": ("Enighet", "Agreement"),
-    "disagreement": ("Oenighet", "Disagreement"),
-}
+SUBJECTS = words("coop_subject")
+OUTCOMES = words("coop_outcome")
+MBL_RESULTS = words("mbl_result")
 RISK_TASKS = ("risk_assessment", "change_risk_assessment")
 MAX_TEXT = 20_000
 
@@ -94,11 +81,11 @@ def _item(
 ) -> tuple[CoopItem, CoopMeeting, CoopBody, Standing]:
     item = s.get(CoopItem, item_id)
     if item is None:
-        raise NotFound("item", item_id)
+        raise NotFound("agenda item", item_id)
     try:
         meeting, body, st = _meeting(s, actor, item.meeting_id, day)
     except NotFound:
-        raise NotFound("item", item_id) from None
+        raise NotFound("agenda item", item_id) from None
     return item, meeting, body, st
 
 
@@ -219,7 +206,7 @@ def add_item(
         tx.record(
             chain(body.id),
             "coop.item_added",
-            "item",
+            "agenda_item",
             item.id,
             actor,
             unit_id=body.unit_id,
@@ -255,7 +242,7 @@ def record_outcome(
         tx.record(
             chain(body.id),
             "coop.item_recorded",
-            "item",
+            "agenda_item",
             item.id,
             actor,
             unit_id=body.unit_id,
@@ -334,7 +321,7 @@ def request_mbl(app: App, actor: Actor, item_id: int) -> int:
         tx.record(
             chain(body.id),
             "coop.mbl_requested",
-            "item",
+            "agenda_item",
             item.id,
             actor,
             unit_id=body.unit_id,
@@ -370,7 +357,7 @@ def end_mbl(app: App, actor: Actor, item_id: int, result: str, protocol: str) ->
         tx.record(
             chain(body.id),
             "coop.mbl_ended",
-            "item",
+            "agenda_item",
             item.id,
             actor,
             unit_id=body.unit_id,
@@ -413,7 +400,7 @@ def protocol_content(s: Session, app: App, meeting: CoopMeeting, body: CoopBody)
                 "name": body.name,
                 "kind": body.kind,
                 "label": app.settings.coop_body_kinds.get(body.kind, body.kind),
-                "unit": unit.code,
+                "unit_code": unit.code,
                 "unit_name": unit.name,
             },
             "meeting": {
@@ -434,7 +421,7 @@ def _item_data(
     i: CoopItem, neg: MblNegotiation | None, people: dict[int, tuple[str, str]]
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "ref": f"item:{i.id}",
+        "ref": f"agenda_item:{i.id}",
         "number": i.number,
         "title": i.title,
         "subject_type": i.subject_type,
@@ -442,6 +429,7 @@ def _item_data(
         "outcome": i.outcome,
         "decision": i.decision,
         "disagreement": i.disagreement,
+        "mbl": None,
     }
     if neg is not None:
         out["mbl"] = {
@@ -560,6 +548,31 @@ def establish_plan(app: App, actor: Actor, cycle_id: int) -> establishment.Heade
 
 
 # --- reading ------------------------------------------------------------------------------
+PROTOCOL_TEMPLATE = "coop/protocol.html"
+
+
+def protocol_document(app: App, actor: Actor, meeting_id: int) -> dict[str, Any]:
+    """The protocol as a document (HTML, PDF with its JSON attached): the content, the
+    heading ``forms.case_docs`` reads, and the signature (who, when, the signed digest)."""
+    view = show_meeting(app, actor, meeting_id)
+    body = view.protocol["body"]
+    data = normalised(
+        {
+            **view.protocol,
+            "head": {
+                "unit": {"code": body["unit_code"], "name": body["unit_name"]},
+                "reference": f"{body['label']} {view.held_on.isoformat()}",
+            },
+            "signature": {
+                "signed_at": view.signed_at.isoformat() if view.signed_at else None,
+                "signed_by": view.signed_by,
+                "digest": view.digest,
+            },
+        }
+    )
+    return {"kind": "samflow.coop_protocol", "format": 1, "digest": digest(data), "data": data}
+
+
 @dataclass(frozen=True)
 class MeetingView:
     id: int

@@ -28,9 +28,10 @@ from engine.db.models_coop import CoopBody, CoopItem, CoopMeeting, MblNegotiatio
 from engine.domain.errors import Conflict, Unmet
 from engine.domain.states import TaskStatus
 from engine.workflow.cycles import chain, load_cycle
+from forms.labels import words
 
 DECISION_TASK = "approve_manager"
-MBL_WORDS = {"agreement": ("enighet", "agreement"), "disagreement": ("oenighet", "disagreement")}
+MBL_WORDS = words("mbl_result")
 
 
 @dataclass(frozen=True)
