@@ -50,6 +50,7 @@ from api.pages import (
 from api.routers import (
     account,
     audit,
+    coop,
     cycles,
     evidence,
     inbox,
@@ -87,6 +88,7 @@ API_ROUTERS = (
     overview,
     evidence,
     inspections,
+    coop,
     audit,
     reports,
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from engine.context import Actor, App, Tx
 from engine.coop import meetings
 from engine.db import queries
+from engine.db.audit_store import chunks
 from engine.db.models import OrgUnit, Stage, Task
 from engine.db.models_coop import ChangeDecision, CoopItem, CoopMeeting
 from engine.db.models_process import ProcessCase
@@ -269,5 +270,43 @@ def show(app: App, actor: Actor, change_id: int) -> ChangeView:
         )
 
 
-def list_changes(app: App, actor: Actor) -> list[process_views.CaseSummary]:
-    return processes.list_cases(app, actor, KIND)
+@dataclass(frozen=True)
+class ChangeRow:
+    id: int
+    cycle_id: int | None
+    unit_code: str
+    unit_name: str
+    reference: str
+    title: str
+    opened_on: date
+    status: str  # open (assessing) | approved | decided
+
+
+def list_changes(app: App, actor: Actor) -> list[ChangeRow]:
+    """The changes the person may see (their units' and those below), newest first."""
+    rows = processes.list_cases(app, actor, KIND)
+    ids = [r.id for r in rows]
+    titles: dict[int, str] = {}
+    decided: set[int] = set()
+    with app.read() as s:
+        for batch in chunks(ids, 500):
+            for i, d in s.execute(
+                select(ProcessCase.id, ProcessCase.data).where(ProcessCase.id.in_(batch))
+            ):
+                titles[i] = str(json.loads(d).get("title", ""))
+            decided.update(
+                s.scalars(select(ChangeDecision.case_id).where(ChangeDecision.case_id.in_(batch)))
+            )
+    return [
+        ChangeRow(
+            r.id,
+            r.cycle_id,
+            r.unit_code,
+            r.unit_name,
+            r.reference,
+            titles.get(r.id, ""),
+            r.opened_on,
+            "decided" if r.id in decided else "approved" if r.status == "closed" else "open",
+        )
+        for r in rows
+    ]
