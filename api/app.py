@@ -24,6 +24,9 @@ from api.pages import (
     auth as auth_page,
 )
 from api.pages import (
+    coop as coop_page,
+)
+from api.pages import (
     cycles as cycles_page,
 )
 from api.pages import (
@@ -101,6 +104,7 @@ PAGE_ROUTERS = (
     year_page,
     evidence_page,
     inspections_page,
+    coop_page,
     audit_page,
     reports_page,
 )

@@ -22,7 +22,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.context import Actor, Tx
+from engine.context import Actor, App, Tx
 from engine.db.models import Task
 from engine.db.models_coop import CoopBody, CoopItem, CoopMeeting, MblNegotiation, PlanEstablishment
 from engine.domain.errors import Conflict, Unmet
@@ -179,6 +179,9 @@ class Header:
     on: date
     mbl: str  # "" | agreement | disagreement
 
+    def mbl_word(self, lang: str) -> str:
+        return MBL_WORDS[self.mbl][0 if lang == "sv" else 1] if self.mbl else ""
+
     def text(self, lang: str) -> str:
         """The header's line: "fastställd vid FSG 2027-05-20 (MBL: oenighet)"."""
         sv = lang == "sv"
@@ -191,3 +194,9 @@ class Header:
 def header(s: Session, cycle_id: int) -> Header | None:
     row = s.scalar(select(PlanEstablishment).where(PlanEstablishment.cycle_id == cycle_id))
     return None if row is None else Header(row.body_label, row.established_on, row.mbl)
+
+
+def read_header(app: App, cycle_id: int) -> Header | None:
+    """The header's establishment for a plan page (whose visibility is already checked)."""
+    with app.read() as s:
+        return header(s, cycle_id)

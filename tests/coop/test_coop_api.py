@@ -84,7 +84,6 @@ def test_access_matrix_of_bodies_meetings_protocols_and_changes(cweb: Web) -> No
 
 
 def test_refusals_are_problem_documents_and_routes_are_in_openapi(cweb: Web) -> None:
-    o = cweb.org
     api = cweb.api("hr@x.se")
     reg = api.post("/api/changes", json=CHANGE)
     assert reg.status_code == 201
@@ -123,4 +122,3 @@ def test_refusals_are_problem_documents_and_routes_are_in_openapi(cweb: Web) -> 
         "/api/changes/{change_id}/decide",
     ):
         assert path in paths, path
-    del o
