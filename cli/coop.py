@@ -50,6 +50,11 @@ def reg_coop(sub: Sub) -> None:
     p.add_argument("role", choices=("chair", "employer", "union_rep", "safety_rep"))
     p.add_argument("--organisation", default="", help="the union, for a representative")
     as_option(p)
+    p = command(g, "end-member", "end a person's seat in a body (kept on record)", cmd_end_member)
+    p.add_argument("code")
+    p.add_argument("email")
+    p.add_argument("role", choices=("chair", "employer", "union_rep", "safety_rep"))
+    as_option(p)
     p = command(g, "meeting", "call a meeting of a body", cmd_meeting)
     p.add_argument("code")
     p.add_argument("date", type=iso_date)
@@ -177,6 +182,15 @@ def cmd_add_member(args: argparse.Namespace, c: Console) -> int:
     c.line(
         c.t(f"{args.email} är ledamot i {args.code}", f"{args.email} is a member of {args.code}")
     )
+    return 0
+
+
+def cmd_end_member(args: argparse.Namespace, c: Console) -> int:
+    from engine.coop import bodies
+
+    app = app_of(args)
+    bodies.end_member(app, actor_of(app, args.as_), args.code, args.email, args.role)
+    c.line(c.t(f"{args.email} har lämnat {args.code}", f"{args.email} has left {args.code}"))
     return 0
 
 

@@ -30,6 +30,7 @@ from api.schemas.coop import (
     MeetingIn,
     MeetingOut,
     MeetingRowOut,
+    MemberEndIn,
     MemberIn,
     OutcomeIn,
     SignedOut,
@@ -106,6 +107,13 @@ def add_member(code: BodyCode, member: MemberIn, user: ApiUser, engine: Engine) 
         valid_from=member.valid_from,
     )
     return reply(IdOut(id=new), 201)
+
+
+@router.post("/coop/bodies/{code}/members/end", status_code=204)
+def end_member(code: BodyCode, member: MemberEndIn, user: ApiUser, engine: Engine) -> Response:
+    """End a person's seat (valid to yesterday); the seat stays on record."""
+    bodies.end_member(engine, user.actor, code, member.email, member.role)
+    return Response(status_code=204)
 
 
 # --- meetings -----------------------------------------------------------------------------

@@ -30,6 +30,11 @@ class MemberIn(In):
     valid_from: date | None = Field(None, ge=date(2000, 1, 1), le=date(2100, 12, 31))
 
 
+class MemberEndIn(In):
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+    role: Literal["chair", "employer", "union_rep", "safety_rep"]
+
+
 class MemberOut(Out):
     person_id: int
     name: str

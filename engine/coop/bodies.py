@@ -105,17 +105,32 @@ def seats_of(s: Session, person_id: int, day: date) -> dict[int, set[str]]:
 
 
 def standing(s: Session, actor: Actor, body: CoopBody, day: date) -> Standing:
-    if actor.person_id is None:
-        return Standing(frozenset(), True, True)
-    seats = frozenset(seats_of(s, actor.person_id, day).get(body.id, set()))
-    auth = queries.authority(s, actor.person_id, day)
-    org = queries.ancestry_snapshot(s, [body.unit_id], day)
-    chain_up = [body.unit_id, *org.ancestors(body.unit_id)]
+    return standings(s, actor, [body], day)[body.id]
 
-    def holds(roles: Iterable[Role]) -> bool:
+
+def standings(
+    s: Session, actor: Actor, found: Iterable[CoopBody], day: date
+) -> dict[int, Standing]:
+    """What the person is to each body (one read of their seats and authority for all)."""
+    wanted = list(found)
+    if actor.person_id is None:
+        return {b.id: Standing(frozenset(), True, True) for b in wanted}
+    seats = seats_of(s, actor.person_id, day)
+    auth = queries.authority(s, actor.person_id, day)
+    org = queries.ancestry_snapshot(s, [b.unit_id for b in wanted], day)
+
+    def holds(unit_id: int, roles: Iterable[Role]) -> bool:
+        chain_up = [unit_id, *org.ancestors(unit_id)]
         return any(auth.on_behalf_for_address(Address(r, u))[0] for u in chain_up for r in roles)
 
-    return Standing(seats, holds(org_rights.ADMIN_ROLES), holds(LINE))
+    return {
+        b.id: Standing(
+            frozenset(seats.get(b.id, set())),
+            holds(b.unit_id, org_rights.ADMIN_ROLES),
+            holds(b.unit_id, LINE),
+        )
+        for b in wanted
+    }
 
 
 def load_body(s: Session, key: int | str) -> CoopBody:
@@ -552,12 +567,9 @@ def list_bodies(app: App, actor: Actor) -> list[BodyView]:
     """The bodies the person may see, by unit and name."""
     day = local_date(app.clock.now())
     with app.read() as s:
-        out = []
-        for body in s.scalars(select(CoopBody).order_by(CoopBody.unit_id, CoopBody.name)):
-            st = standing(s, actor, body, day)
-            if st.sees:
-                out.append(_view(app, s, body, st, day))
-        return out
+        found = list(s.scalars(select(CoopBody).order_by(CoopBody.unit_id, CoopBody.name)))
+        st = standings(s, actor, found, day)
+        return [_view(app, s, b, st[b.id], day) for b in found if st[b.id].sees]
 
 
 def show_body(app: App, actor: Actor, code: str) -> BodyView:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
@@ -634,27 +634,42 @@ def list_meetings(app: App, actor: Actor, body_code: str | None = None) -> list[
         if body_code is not None:
             visible = [coop_bodies.visible_body(s, actor, body_code, day)[0]]
         else:
-            visible = [
-                b
-                for b in s.scalars(select(CoopBody))
-                if coop_bodies.standing(s, actor, b, day).sees
-            ]
+            every = list(s.scalars(select(CoopBody)))
+            st = coop_bodies.standings(s, actor, every, day)
+            visible = [b for b in every if st[b.id].sees]
         by_id = {b.id: b for b in visible}
         if not by_id:
             return []
-        rows = s.scalars(
-            select(CoopMeeting)
-            .where(CoopMeeting.body_id.in_(by_id))
-            .order_by(CoopMeeting.held_on.desc(), CoopMeeting.id.desc())
-        )
-        out = []
-        for m in rows:
-            n = len(list(s.scalars(select(CoopItem.id).where(CoopItem.meeting_id == m.id))))
-            b = by_id[m.body_id]
-            out.append(
-                MeetingRow(m.id, b.code, b.name, m.held_on, m.title, n, m.signed_at is not None)
+        rows = list(
+            s.scalars(
+                select(CoopMeeting)
+                .where(CoopMeeting.body_id.in_(by_id))
+                .order_by(CoopMeeting.held_on.desc(), CoopMeeting.id.desc())
             )
-        return out
+        )
+        counts: dict[int, int] = (
+            dict(
+                s.execute(
+                    select(CoopItem.meeting_id, func.count())
+                    .where(CoopItem.meeting_id.in_([m.id for m in rows]))
+                    .group_by(CoopItem.meeting_id)
+                ).tuples()
+            )
+            if rows
+            else {}
+        )
+        return [
+            MeetingRow(
+                m.id,
+                by_id[m.body_id].code,
+                by_id[m.body_id].name,
+                m.held_on,
+                m.title,
+                counts.get(m.id, 0),
+                m.signed_at is not None,
+            )
+            for m in rows
+        ]
 
 
 def cooperation_unmet(s: Session, subject_type: str, subject_id: int) -> list[Unmet]:

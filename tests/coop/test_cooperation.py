@@ -33,6 +33,13 @@ def test_hr_imports_bodies_and_import_is_checked_row_by_row(app: App) -> None:
     with pytest.raises(ImportInvalid) as err:
         bodies.import_bodies(app, c.o.actor("m1@x.se"), "organ,enhet,typ,namn\nAPT1,U1,apt,APT\n")
     assert "outside your units" in err.value.en
+    # a seat ends (kept on record): the representative no longer sees the body
+    bodies.add_member(app, hr, "FSG-ADM", "fack2@x.se", "union_rep", organisation="Vision")
+    assert "FSG-ADM" in {b.code for b in bodies.list_bodies(app, c.o.actor("fack2@x.se"))}
+    assert bodies.end_member(app, hr, "FSG-ADM", "fack2@x.se", "union_rep") == 1
+    assert "FSG-ADM" not in {b.code for b in bodies.list_bodies(app, c.o.actor("fack2@x.se"))}
+    with pytest.raises(NotPermitted):
+        bodies.add_member(app, c.o.actor("m1@x.se"), "LSG-U1", "anna@x.se", "employer")
     fsg = bodies.show_body(app, c.o.actor("dir@x.se"), "FSG-ADM")
     assert fsg.kind_label == "FSG"
     assert {(m.email, m.seat, m.organisation) for m in fsg.members} == {
