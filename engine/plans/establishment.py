@@ -36,7 +36,8 @@ MBL_WORDS = words("mbl_result")
 
 @dataclass(frozen=True)
 class Handled:
-    """The latest meeting item about the plan, with its meeting, body and negotiation."""
+    """The meeting item about the plan that counts (the latest signed one, else the latest),
+    with its meeting, body and negotiation."""
 
     item: CoopItem
     meeting: CoopMeeting
@@ -50,7 +51,8 @@ def handled(s: Session, cycle_id: int) -> Handled | None:
         .join(CoopMeeting, CoopMeeting.id == CoopItem.meeting_id)
         .join(CoopBody, CoopBody.id == CoopMeeting.body_id)
         .where(CoopItem.subject_type == "plan", CoopItem.subject_id == cycle_id)
-        .order_by(CoopMeeting.held_on.desc(), CoopItem.id.desc())
+        # a signed meeting first (a later one still open does not undo it), then the latest
+        .order_by(CoopMeeting.signed_at.is_(None), CoopMeeting.held_on.desc(), CoopItem.id.desc())
         .limit(1)
     ).first()
     if row is None:
