@@ -24,6 +24,9 @@ from api.pages import (
     auth as auth_page,
 )
 from api.pages import (
+    coop as coop_page,
+)
+from api.pages import (
     cycles as cycles_page,
 )
 from api.pages import (
@@ -50,6 +53,7 @@ from api.pages import (
 from api.routers import (
     account,
     audit,
+    coop,
     cycles,
     evidence,
     inbox,
@@ -87,6 +91,7 @@ API_ROUTERS = (
     overview,
     evidence,
     inspections,
+    coop,
     audit,
     reports,
 )
@@ -99,6 +104,7 @@ PAGE_ROUTERS = (
     year_page,
     evidence_page,
     inspections_page,
+    coop_page,
     audit_page,
     reports_page,
 )

@@ -53,7 +53,11 @@ RULES = (
     # (base64, 4/3 of its size)
     _rule(r"(/api)?/cycles/\d+/plan-import",
           lambda s: s.max_upload_bytes * 7 // 3 + SLACK, "SAMFLOW_MAX_UPLOAD_BYTES"),
-    _rule(r"(/api)?/org/import", lambda s: s.max_import_bytes, "SAMFLOW_MAX_IMPORT_BYTES"),
+    _rule(
+        r"(/api)?/org/import|/api/coop/bodies/import",
+        lambda s: s.max_import_bytes,
+        "SAMFLOW_MAX_IMPORT_BYTES",
+    ),
     _rule(r"(/api)?/evidence/verify",
           lambda s: s.max_verify_bytes + SLACK, "SAMFLOW_MAX_VERIFY_BYTES"),
 )  # fmt: skip

@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cli import admin, audit, cycles, evidence, inspections, org, plans, reports, tasks
+from cli import admin, audit, coop, cycles, evidence, inspections, org, plans, reports, tasks
 from cli.common import close_apps
 from cli.console import Console
 from engine.domain.errors import (
@@ -48,6 +48,8 @@ COMMANDS: list[Callable[[Any], None]] = [
     admin.reg_token,
     evidence.reg_evidence,
     inspections.reg_inspection,
+    coop.reg_coop,
+    coop.reg_change,
     reports.reg_report,
 ]
 

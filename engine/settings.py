@@ -110,6 +110,16 @@ class Settings(BaseSettings):
     #: Requirements from an inspection are due this many days before the reply date
     #: (unless the registration gives a date), leaving time to draft the reply.
     inspection_lead_days: int = 7
+    #: Kinds of cooperation body and the short name each is shown by ("fastställd vid
+    #: FSG 2027-05-20"): an organisation calls its bodies what it calls them.
+    coop_body_kinds: dict[str, str] = {
+        "apt": "APT",
+        "lsg": "LSG",
+        "samverkansgrupp": "Samverkansgrupp",
+        "fsg": "FSG",
+        "csg": "CSG",
+        "skyddskommitte": "Skyddskommitté",
+    }
     #: Units per part when an evidence package is laid out as PDF (memory vs. overhead).
     evidence_units_per_part: int = 25
     #: Processes laying out the parts of a large PDF at once (1: in the calling process).

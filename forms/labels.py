@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.domain.workflow.states import CycleStatus, MeasureStatus, Role, StageStatus, TaskStatus
+from forms.schemas.change import CHANGE_KINDS
 
 _PAIRS: dict[str, dict[str, tuple[str, str]]] = {
     "role": {r.value: (r.sv, r.en) for r in Role},
@@ -47,6 +48,32 @@ _PAIRS: dict[str, dict[str, tuple[str, str]]] = {
         "osa": ("Organisatorisk/social", "Organisational/social"),
         "both": ("Fysisk och organisatorisk/social", "Physical and OSA"),
     },
+    # cooperation (engine.coop): a member's seat, an item's outcome, how MBL ended
+    "coop_seat": {
+        "chair": ("Ordförande (arbetsgivaren)", "Chair (the employer)"),
+        "employer": ("Arbetsgivarens företrädare", "Employer's representative"),
+        "union_rep": ("Facklig företrädare", "Union representative"),
+        "safety_rep": ("Skyddsombud", "Safety representative"),
+    },
+    "coop_outcome": {
+        "": ("Inte protokollfört", "Not recorded"),
+        "decided": ("Beslutad", "Decided"),
+        "disagreement": ("Oenighet antecknad", "Disagreement recorded"),
+        "mbl": ("MBL-förhandling", "MBL negotiation"),
+    },
+    "coop_subject": {
+        "plan": ("Handlingsplan", "Action plan"),
+        "risk_assessment": ("Riskbedömning", "Risk assessment"),
+        "change": ("Förändring", "Change"),
+        "incident": ("Händelse", "Incident"),
+        "annual_follow_up": ("Årlig uppföljning", "Annual follow-up"),
+        "other": ("Övrigt", "Other"),
+    },
+    "mbl_result": {
+        "agreement": ("enighet", "agreement"),
+        "disagreement": ("oenighet", "disagreement"),
+    },
+    "change_kind": CHANGE_KINDS,
     "activity": {
         "done": ("Klar", "Done"),
         "ongoing": ("Pågår", "Ongoing"),
@@ -63,3 +90,8 @@ def label(kind: str, value: object, lang: str) -> str:
     if pair is None:
         return str(value)
     return pair[0] if lang == "sv" else pair[1]
+
+
+def words(kind: str) -> dict[str, tuple[str, str]]:
+    """Every code of ``kind`` with its Swedish and English word (choices, validation)."""
+    return dict(_PAIRS[kind])

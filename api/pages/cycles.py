@@ -19,6 +19,7 @@ from api.errors import problem
 from api.rendering import redirect, render
 from engine.accounts.signin import Principal
 from engine.domain.errors import SamflowError
+from engine.plans import establishment
 from engine.plans import importer as plan_import_service
 from engine.plans import plan as plans
 from engine.views import detail as views
@@ -55,6 +56,7 @@ def _page(
         matrix_points=points,
         plan_import=plan_import or {},
         import_stages=plan_import_service.OPEN_STAGES,
+        established=establishment.read_header(engine, cycle_id),
     )
 
 

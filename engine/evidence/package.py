@@ -32,6 +32,8 @@ from engine.evidence import anchor as audit_checkpoint_package
 from engine.evidence import audit, units
 from engine.evidence.cases import Cases, load_cases, sections
 from engine.evidence.common import iso
+from engine.evidence.coop import CoopRows, load_coop
+from engine.evidence.coop import section as coop_section
 from engine.evidence.cycle import cycle_section
 from engine.evidence.load import Bundle, load, load_people
 from engine.org import access
@@ -96,7 +98,8 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         b = load(s, scope_ids, ancestors, scope.year, template_key)
         subjects = processes.evidence_subjects()
         cs = load_cases(s, [x.kind for x in subjects], scope_ids, scope.year)
-        chains = _chains(b, cs)
+        co = load_coop(s, scope_ids, scope.year, [c.id for c in b.cycles.values()])
+        chains = [*_chains(b, cs), *co.chains()]
         position = (
             {k: (int(v[0]), str(v[1])) for k, v in basis["position"].items()}
             if basis
@@ -105,6 +108,7 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         sl = audit.read(s, chains, position)
         data = _assemble(app, s, b, sl, scope, root, scope_ids, ancestors, as_of, min_answers)
         data |= _cases(app, s, b, cs, subjects, scope_ids)
+        data["cooperation"] = _cooperation(app, s, b, co)
         data["basis"]["template"] = template_key
     # The data is JSON-native as built (text dates, lists), so it is not copied through
     # JSON here: 500 units are ~100 MB of dicts. ``verify`` compares normalised copies.
@@ -179,6 +183,15 @@ def _cases(
     codes = queries.pairs(s, select(OrgUnit.id, OrgUnit.code))
     out: dict[str, Any] = dict(sections(cs, subjects, set(scope_ids), _person_fn(b), codes))
     return out | {"titles": _titles(app, s, b, cs)}
+
+
+def _cooperation(app: App, s: Session, b: Bundle, co: CoopRows) -> dict[str, Any]:
+    """Bodies, meetings and protocols, and the plans established at them."""
+    load_people(s, b, co.people())
+    codes = queries.pairs(s, select(OrgUnit.id, OrgUnit.code))
+    cycle_units = {c.id: c.unit_id for c in b.cycles.values()}
+    kinds = app.settings.coop_body_kinds
+    return coop_section(co, _person_fn(b), codes, kinds, cycle_units)
 
 
 def _events(
@@ -279,6 +292,8 @@ def _chain_refs(
             chain = ref
         elif isinstance(data.get("cycle"), str) and ref and ref.split(":")[0] in kinds:
             chain = data["cycle"]
+        elif isinstance(data.get("chain"), str) and data["chain"].startswith("coop:"):
+            chain = data["chain"]  # a cooperation body's own chain
         if isinstance(ref, str):
             yield ref, ORG_CHAIN if ref.split(":")[0] in ORG_RECORDS else chain
         for key, value in data.items():

@@ -24,6 +24,7 @@ from engine.workflow.process import cases as processes
 #: of these around it.
 AUDITED = frozenset(
     {"cycle", "stage", "task", "risk", "measure", "inspection", "unit", "person", "substitute"}
+    | {"body", "meeting", "agenda_item"}  # cooperation (engine.coop)
 )
 
 

@@ -11,6 +11,7 @@ from engine.domain.errors import InvalidInput
 from engine.domain.validation import field_errors
 from forms.schemas.approval import Approval
 from forms.schemas.base import Form
+from forms.schemas.change import ChangeParticipation, ChangeRegistration, ChangeRiskAssessment
 from forms.schemas.evaluation import AnnualEvaluation
 from forms.schemas.followup import MeasureFollowUp
 from forms.schemas.inspection import InspectionRegistration, InspectionResponse
@@ -30,6 +31,9 @@ FORMS: dict[str, type[Form]] = {
     "annual_evaluation": AnnualEvaluation,
     "inspection_response": InspectionResponse,
     "inspection_registration": InspectionRegistration,
+    "change_registration": ChangeRegistration,
+    "change_risk_assessment": ChangeRiskAssessment,
+    "change_participation": ChangeParticipation,
 }
 
 

@@ -1,0 +1,1 @@
+"""Cooperation (samverkan): bodies, members, meetings, protocols, MBL, and changes."""
