@@ -7,6 +7,7 @@ from engine.db import (
     models_files,
     models_notify,
     models_org,
+    models_plans,
     models_process,
 )
 from engine.db.models import Base
@@ -18,5 +19,6 @@ __all__ = [
     "models_files",
     "models_notify",
     "models_org",
+    "models_plans",
     "models_process",
 ]

@@ -7,14 +7,18 @@ measure's what/who/when are audit events with before and after.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import ActionItem, Cycle, Measure, MeasureEvent, Person, Risk, Task
+from engine.db.models_plans import MeasureFollowUp as FollowUpPoint
 from engine.db.queries import TaskRef
 from engine.domain.clock import end_of_local_day, local_date
 from engine.domain.errors import FieldError, InvalidInput, NotFound, NotPermitted
@@ -25,6 +29,7 @@ from engine.domain.machine import (
     next_state,
 )
 from engine.domain.org import OrgSnapshot
+from engine.domain.period import Period, day, from_stored
 from engine.domain.routing import Address, RoleExpr, resolve, role_from_text
 from engine.domain.states import MeasureStatus, Role, TaskStatus
 from engine.domain.template import CycleTemplate
@@ -179,9 +184,15 @@ def create_measure(
     who: Responsible,
     task_id: int | None,
     on_behalf: int | None,
+    follow_ups: Sequence[tuple[str, Period]] | None = None,
+    due: Period | None = None,
 ) -> Measure:
     """Add a measure under an item: its first dated status and a ``measure.created`` event
-    (the plan form and the plan import both write measures here)."""
+    (the plan form and the plan import both write measures here). ``follow_ups``: its
+    follow-up points (kind, period); by default the form's follow-up date, if any (never
+    the due date: a measure without a follow-up point gets no follow-up task)."""
+    due = due or m_in.due
+    points = list(follow_ups) if follow_ups is not None else _form_points(m_in)
     m = Measure(
         action_item_id=item.id,
         cycle_id=cycle.id,
@@ -192,8 +203,11 @@ def create_measure(
         responsible_person_id=who.person_id,
         responsible_role=who.address.role.value if who.address else None,
         responsible_unit_id=who.address.unit_id if who.address else None,
-        due_date=m_in.due_date,
-        follow_up_date=m_in.follow_up_date or m_in.due_date,
+        due_date=due.end,
+        due_kind=due.kind,
+        due_start=due.start,
+        due_label=due.label,
+        follow_up_date=_first_end(points),
         status=MeasureStatus.PLANNED.value,
         done_on=None,
         effect="",
@@ -204,6 +218,7 @@ def create_measure(
     )
     tx.session.add(m)
     tx.session.flush()
+    _write_points(tx, m, points)
     tx.session.add(
         MeasureEvent(
             measure_id=m.id,
@@ -228,9 +243,50 @@ def create_measure(
             "number": number,
             "area": item.area,
             **{k: getattr(m, k) for k in EDITABLE},
+            "due": due.shown,
+            "follow_ups": [f"{kind}: {p.shown}" for kind, p in points],
         },
     )
     return m
+
+
+def _form_points(m_in: MeasureInput) -> list[tuple[str, Period]]:
+    return [("follow_up", day(m_in.follow_up_date))] if m_in.follow_up_date else []
+
+
+def _first_end(points: Sequence[tuple[str, Period]]) -> date | None:
+    ends = [p.end for _, p in points if p.end is not None]
+    return min(ends) if ends else None
+
+
+def _write_points(tx: Tx, m: Measure, points: Sequence[tuple[str, Period]]) -> None:
+    tx.session.add_all(
+        FollowUpPoint(
+            measure_id=m.id,
+            position=n,
+            kind=kind,
+            period_kind=p.kind,
+            start=p.start,
+            end=p.end,
+            label=p.label[:64],
+        )
+        for n, (kind, p) in enumerate(points, start=1)
+    )
+
+
+def follow_up_points(s: Session, measure_ids: Sequence[int]) -> dict[int, list[tuple[str, Period]]]:
+    """Measure id -> its follow-up points (kind, period), in order."""
+    out: dict[int, list[tuple[str, Period]]] = {i: [] for i in measure_ids}
+    if not measure_ids:
+        return out
+    rows = s.scalars(
+        select(FollowUpPoint)
+        .where(FollowUpPoint.measure_id.in_(list(measure_ids)))
+        .order_by(FollowUpPoint.measure_id, FollowUpPoint.position)
+    )
+    for r in rows:
+        out[r.measure_id].append((r.kind, from_stored(r.period_kind, r.start, r.end, r.label)))
+    return out
 
 
 def _update_measure_fields(
@@ -247,13 +303,18 @@ def _update_measure_fields(
         "desired_result": m_in.desired_result,
         "responsible": who.text,
         "due_date": m_in.due_date,
-        "follow_up_date": m_in.follow_up_date or m_in.due_date,
+        "due_label": m_in.due.label,
+        "follow_up_date": m_in.follow_up_date,
     }
     changed = {k: (getattr(m, k), v) for k, v in new.items() if getattr(m, k) != v}
     if not changed:
         return False
     for k, (_, v) in changed.items():
         setattr(m, k, v)
+    m.due_kind, m.due_start = m_in.due.kind, m_in.due.start
+    if "follow_up_date" in changed:
+        tx.session.execute(delete(FollowUpPoint).where(FollowUpPoint.measure_id == m.id))
+        _write_points(tx, m, _form_points(m_in))
     m.responsible_person_id = who.person_id
     m.responsible_role = who.address.role.value if who.address else None
     m.responsible_unit_id = who.address.unit_id if who.address else None
@@ -283,8 +344,11 @@ def change_status(
     reason: str = "",
     on_behalf: int | None = None,
     task_id: int | None = None,
+    about: date | None = None,
 ) -> str:
-    """Move a measure to ``status`` (or add a dated note when it already is there)."""
+    """Move a measure to ``status`` (or add a dated note when it already is there).
+    ``about``: the day the status is about, when it is not today (recorded now, both in
+    the history and the audit event)."""
     current = MeasureStatus(m.status)
     event = "note" if status == current else MEASURE_EVENT_FOR_STATUS[status]
     new = next_state(MEASURE, "measure", event, current)
@@ -296,11 +360,12 @@ def change_status(
         )
     m.status, m.updated_at = new.value, tx.now
     if new == MeasureStatus.DONE and m.done_on is None:
-        m.done_on = local_date(tx.now)
+        m.done_on = about or local_date(tx.now)
     tx.session.add(
         MeasureEvent(
             measure_id=m.id,
             at=tx.now,
+            about=about,
             event=event,
             status=new.value,
             note=note,
@@ -318,7 +383,13 @@ def change_status(
         actor,
         on_behalf_of=on_behalf,
         unit_id=cycle.unit_id,
-        data={"from": current.value, "to": new.value, "note": note, "reason": reason},
+        data={
+            "from": current.value,
+            "to": new.value,
+            "note": note,
+            "reason": reason,
+            **({"about": about.isoformat()} if about else {}),
+        },
     )
     if new == MeasureStatus.CANCELLED:
         _cancel_follow_ups(tx, actor, cycle, m, reason)
@@ -384,15 +455,36 @@ def apply_follow_up(
 
 # --- direct use cases ---------------------------------------------------------------------
 def update_measure(
-    app: App, actor: Actor, measure_id: int, status: str, *, note: str = "", reason: str = ""
+    app: App,
+    actor: Actor,
+    measure_id: int,
+    status: str,
+    *,
+    note: str = "",
+    reason: str = "",
+    about: date | None = None,
 ) -> str:
-    """A dated status update on a measure ("ongoing, plan ready in October")."""
+    """A dated status update on a measure ("ongoing, plan ready in October"); ``about``
+    backdates it (the day it is about; a reason is required), recorded now."""
     try:
         target = MeasureStatus(status)
     except ValueError:
         raise InvalidInput.field(
             "status", f"unknown status {status!r}", f"okänd status {status!r}"
         ) from None
+    today = local_date(app.clock.now())
+    if about is not None and about > today:
+        raise InvalidInput.field(
+            "about", "a status cannot be about a future day", "en status kan inte gälla en framtida dag"
+        )
+    if about is not None and about < today and not reason.strip():
+        raise InvalidInput.field(
+            "reason",
+            "a backdated status update needs a reason",
+            "en bakåtdaterad statusuppdatering kräver ett skäl",
+        )
+    if about == today:
+        about = None
 
     def work(tx: Tx) -> str:
         m = tx.session.get(Measure, measure_id)
@@ -401,7 +493,7 @@ def update_measure(
         cycle = load_cycle(tx.session, m.cycle_id, lock=True)
         on_behalf = _require_plan_owner(tx, actor, cycle, m)
         return change_status(
-            tx, actor, cycle, m, target, note=note, reason=reason, on_behalf=on_behalf
+            tx, actor, cycle, m, target, note=note, reason=reason, on_behalf=on_behalf, about=about
         )
 
     return app.run(work)

@@ -77,7 +77,7 @@ def test_every_bad_cell_is_named_and_nothing_is_written(app: App, clock: FrozenC
     o, cid = at_plan(app)
     before = (count(app, Measure), count(app, MeasureEvent), count(app, AuditEvent))
     bad = (
-        PLAN.replace("2027-09-30", "30/9 2027")
+        PLAN.replace("2027-09-30", "snart")
         .replace(";m1@x.se;", ";kalle;")
         .replace("2027-06-30;;genomförd", "2027-06-30;2027-06-01;klar")
         .replace("uppskjuten;;Väntar på ny leverantör", "uppskjuten;;")
@@ -90,7 +90,7 @@ def test_every_bad_cell_is_named_and_nothing_is_written(app: App, clock: FrozenC
         (5, "Uppföljning"),
         (6, "Kommentar"),
     ]
-    assert err.value.errors[0].render("sv").startswith("plan.csv:3: Klart senast: inte ett datum")
+    assert err.value.errors[0].render("sv").startswith("plan.csv:3: Klart senast: inte ett datum eller en period")
     assert (count(app, Measure), count(app, MeasureEvent), count(app, AuditEvent)) == before
 
 

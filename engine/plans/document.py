@@ -1,0 +1,268 @@
+"""The action plan as the organisation's own document: its header (title, scope, plan
+date, responsible manager, participants with their organisation), its rows in the columns
+of a handlingsplan with each measure's dated history and follow-up points, and each
+status judged against the plan's own dates.
+
+The same content (``plan_document``) is printed (HTML, PDF: landscape A4, page numbers),
+and exported as XLSX in the layout the plan import reads back (``export_xlsx``), so an
+exported plan imports as the same plan.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from engine.context import Actor, Tx
+from engine.db.models import ActionItem, Cycle, Measure, MeasureEvent, OrgUnit
+from engine.db.models_plans import Plan, PlanParticipant
+from engine.domain.clock import local_date
+from engine.domain.period import Period, format_period, from_stored
+from engine.domain.planimport import PlanHeader
+from engine.plans.plan import OPEN_MEASURE_STATES, follow_up_points
+from engine.workflow.cycles import chain
+
+#: Export columns, in the order of a handlingsplan; the import reads these headings.
+EXPORT_COLUMNS = ("Nr", "Område", "Nuläge", "Sannolikhet", "Konsekvens", "Åtgärd",
+                  "Önskat resultat", "Ansvarig", "Klart senast", "Uppföljning",
+                  "Utvärdering", "Status", "Genomförd")  # fmt: skip
+
+
+def set_header(tx: Tx, actor: Actor, cycle: Cycle, header: PlanHeader, on_behalf: int | None) -> Plan:
+    """The cycle's plan with the header given (fields left empty keep what they were)."""
+    plan = tx.session.scalar(select(Plan).where(Plan.cycle_id == cycle.id))
+    if plan is None:
+        plan = Plan(
+            cycle_id=cycle.id,
+            scope="unit",
+            unit_id=cycle.unit_id,
+            theme="",
+            title="",
+            responsible_manager="",
+            created_at=tx.now,
+            updated_at=tx.now,
+        )
+        tx.session.add(plan)
+        tx.session.flush()
+    changed: dict[str, Any] = {}
+    for key in ("title", "plan_date", "responsible_manager"):
+        value = getattr(header, key)
+        if value and getattr(plan, key) != value:
+            changed[key] = value.isoformat() if isinstance(value, date) else value
+            setattr(plan, key, value)
+    if header.scope and plan.theme != header.scope:
+        changed["scope_as_written"] = plan.theme = header.scope
+    if header.participants:
+        tx.session.execute(delete(PlanParticipant).where(PlanParticipant.plan_id == plan.id))
+        tx.session.add_all(
+            PlanParticipant(plan_id=plan.id, position=n, name=name, organisation=org)
+            for n, (name, org) in enumerate(header.participants, start=1)
+        )
+        changed["participants"] = [f"{n} ({o})" if o else n for n, o in header.participants]
+    if changed:
+        plan.updated_at = tx.now
+        tx.record(
+            chain(cycle.id),
+            "plan.header_set",
+            "cycle",
+            cycle.id,
+            actor,
+            on_behalf_of=on_behalf,
+            unit_id=cycle.unit_id,
+            data=changed,
+        )
+    return plan
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A measure's status as it stood on the day the plan is judged at."""
+
+    late: bool  # open past its due end on that day
+    done_late: bool  # done, after its due end
+
+
+def judge_day(cycle: Cycle, today: date) -> date:
+    """The day a plan's statuses are judged at: today while it runs, else the day it
+    closed (an archived plan is not late now for what was on time then)."""
+    return min(today, local_date(cycle.closed_at)) if cycle.closed_at is not None else today
+
+
+def judge(status: str, due: Period, done_on: date | None, on: date) -> Judged:
+    late = status in OPEN_MEASURE_STATES and due.overdue(on)
+    done_late = done_on is not None and due.end is not None and done_on > due.end
+    return Judged(late, done_late)
+
+
+def plan_document(s: Session, cycle_id: int, today: date) -> dict[str, Any]:
+    """Everything the printed and exported plan shows, as plain data."""
+    cycle = s.get(Cycle, cycle_id)
+    assert cycle is not None
+    plan = s.scalar(select(Plan).where(Plan.cycle_id == cycle_id))
+    unit = s.get(OrgUnit, cycle.unit_id)
+    on = judge_day(cycle, today)
+    participants = (
+        [
+            {"name": p.name, "organisation": p.organisation}
+            for p in s.scalars(
+                select(PlanParticipant)
+                .where(PlanParticipant.plan_id == plan.id)
+                .order_by(PlanParticipant.position)
+            )
+        ]
+        if plan
+        else []
+    )
+    items = list(
+        s.scalars(select(ActionItem).where(ActionItem.cycle_id == cycle_id).order_by(ActionItem.number))
+    )
+    measures = list(
+        s.scalars(
+            select(Measure).where(Measure.cycle_id == cycle_id).order_by(Measure.action_item_id, Measure.number)
+        )
+    )
+    points = follow_up_points(s, [m.id for m in measures])
+    history: dict[int, list[dict[str, Any]]] = {}
+    for e in s.scalars(
+        select(MeasureEvent)
+        .join(Measure, Measure.id == MeasureEvent.measure_id)
+        .where(Measure.cycle_id == cycle_id)
+        .order_by(MeasureEvent.id)
+    ):
+        history.setdefault(e.measure_id, []).append(
+            {
+                "about": (e.about or local_date(e.at)).isoformat(),
+                "recorded": e.at.isoformat(),
+                "event": e.event,
+                "status": e.status,
+                "note": e.note,
+                "reason": e.reason,
+            }
+        )
+    rows = []
+    for it in items:
+        mine = []
+        for m in (x for x in measures if x.action_item_id == it.id):
+            due = from_stored(m.due_kind, m.due_start, m.due_date, m.due_label)
+            judged = judge(m.status, due, m.done_on, on)
+            entries = sorted(history.get(m.id, []), key=lambda h: h["about"])
+            mine.append(
+                {
+                    "number": f"{it.number}.{m.number}",
+                    "what": m.what,
+                    "desired_result": m.desired_result,
+                    "responsible": m.responsible,
+                    "due": due.shown,
+                    "due_end": m.due_date.isoformat() if m.due_date else None,
+                    "open_ended": due.open_ended,
+                    "follow_ups": [p.shown for k, p in points[m.id] if k == "follow_up"],
+                    "evaluations": [p.shown for k, p in points[m.id] if k == "evaluation"],
+                    "status": m.status,
+                    "done_on": m.done_on.isoformat() if m.done_on else None,
+                    "late": judged.late,
+                    "done_late": judged.done_late,
+                    "history": [h for h in entries if h["event"] != "create"],
+                }
+            )
+        rows.append(
+            {
+                "number": it.number,
+                "area": it.area,
+                "current_state": it.current_state,
+                "probability": it.probability,
+                "consequence": it.consequence,
+                "measures": mine,
+            }
+        )
+    return {
+        "title": (plan.title if plan and plan.title else ""),
+        "unit": unit.name if unit else "",
+        "scope": (plan.theme if plan and plan.theme else (unit.name if unit else "")),
+        "year": cycle.year,
+        "plan_date": plan.plan_date.isoformat() if plan and plan.plan_date else None,
+        "responsible_manager": plan.responsible_manager if plan else "",
+        "participants": participants,
+        "judged_on": on.isoformat(),
+        "closed": cycle.closed_at is not None,
+        "items": rows,
+    }
+
+
+STATUS_WORD = {"planned": "Planerad", "in_progress": "Pågår", "done": "Klart",
+               "postponed": "Uppskjuten", "cancelled": "Struken"}  # fmt: skip
+
+
+def status_lines(m: dict[str, Any]) -> str:
+    """The status cell as the import reads it back: one dated entry a line."""
+    lines = []
+    for h in m["history"]:
+        word = STATUS_WORD.get(h["status"], h["status"]) if h["event"] != "note" else ""
+        text = " ".join(x for x in (h["about"], h["note"] or h["reason"]) if x)
+        lines.append(f"{word} {text}".strip() if word else text)
+    return "\n".join(lines)
+
+
+def export_xlsx(doc: dict[str, Any]) -> bytes:
+    """The plan as a workbook: the header block, then one row per measure and one row per
+    further dated status (the import's repeated rows); line breaks kept in cells."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Handlingsplan"
+    sheet.append([doc["title"] or f"Handlingsplan {doc['year']}"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(["Enhet:", doc["scope"]])
+    if doc["plan_date"]:
+        sheet.append(["Datum:", doc["plan_date"]])
+    if doc["responsible_manager"]:
+        sheet.append(["Ansvarig chef:", doc["responsible_manager"]])
+    if doc["participants"]:
+        people = "; ".join(
+            f"{p['name']} ({p['organisation']})" if p["organisation"] else p["name"]
+            for p in doc["participants"]
+        )
+        sheet.append(["Deltagare:", people])
+    sheet.append(list(EXPORT_COLUMNS))
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for item in doc["items"]:
+        for n, m in enumerate(item["measures"]):
+            first = n == 0
+            entries = m["history"] or [{"event": "note", "about": "", "note": "", "reason": ""}]
+            for k, h in enumerate(entries):
+                one = {**m, "history": [h] if m["history"] else []}
+                row = (
+                    [
+                        item["number"] if first else None,
+                        item["area"] if first else None,
+                        item["current_state"] if first else None,
+                        item["probability"] if first else None,
+                        item["consequence"] if first else None,
+                        m["what"],
+                        m["desired_result"],
+                        m["responsible"],
+                        m["due"],
+                        "\n".join(m["follow_ups"]),
+                        "\n".join(m["evaluations"]),
+                        status_lines(one),
+                        m["done_on"],
+                    ]
+                    if k == 0
+                    else [None] * 11 + [status_lines(one), None]
+                )
+                sheet.append(row)
+                for cell in sheet[sheet.max_row]:
+                    cell.alignment = wrap
+                first = False
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
