@@ -157,6 +157,7 @@ class ItemRow:
     consequence: int | None
     measures: list[MeasureRow] = field(default_factory=list)
     number: str = ""
+    broken: bool = field(default=False, repr=False)  # its last measure row was wrong
 
 
 @dataclass(frozen=True)
@@ -278,8 +279,9 @@ def _header_block(
             continue
         label, _, rest = texts[0].partition(":")
         key = lookup.get(_norm(label))
-        if key is not None and (rest.strip() or len(texts) > 1):
-            value = rest.strip() if rest.strip() else texts[1]
+        values = [x for x in (rest.strip(), *texts[1:]) if x]
+        if key is not None and values:
+            value = "; ".join(values) if key == "participants" else values[0]
             found.setdefault(key, (line, value))
         elif not title:
             title = texts[0]
@@ -325,11 +327,15 @@ def _row(
         return
     what = v.get("what", "")
     previous = item.measures[-1] if item.measures else None
-    if previous is not None and (not what or what == previous.what) and not v.get("due_date"):
+    repeated = not v.get("due_date") and not v.get("responsible")
+    if item.broken and repeated and not what:
+        return  # more history for a measure already reported as wrong
+    if previous is not None and (not what or what == previous.what) and repeated:
         # a repeated row: more history for the measure above
         previous.statuses += _statuses(line, v, stated, errors, year)
         return
     m = _measure(line, v, errors, year)
+    item.broken = m is None
     if m is not None:
         m.statuses += _statuses(line, v, stated, errors, year)
         if m.done_on is not None and not any(s.status == "done" for s in m.statuses):
@@ -481,7 +487,7 @@ def _check_history(m: MeasureRow, errors: _Errors) -> None:
     if done and all(s.about is None for s in done) and m.done_on is None:
         errors.add(
             done[0].line,
-            "done_on",
+            "done_on" if "done_on" in errors.names else "status",
             "a done measure needs its date (e.g. 'Klart 2017-10-13' or the done column)",
             "en genomförd åtgärd behöver datum (t.ex. 'Klart 2017-10-13' eller kolumnen genomförd)",
         )

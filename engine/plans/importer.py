@@ -173,7 +173,20 @@ def _history(
     """The measure's dated statuses, in the order of the days they are about; each note
     once (as the entry's note; a postponement's or cancellation's note is its reason)."""
     changes = 0
+    today = local_date(tx.now)
     for entry in m.ordered_statuses():
+        if entry.about is not None and entry.about > today:
+            raise ImportInvalid(
+                [
+                    RowError(
+                        filename,
+                        entry.line,
+                        "status",
+                        f"a status cannot be about a future day ({entry.about.isoformat()})",
+                        f"en status kan inte gälla en framtida dag ({entry.about.isoformat()})",
+                    )
+                ]
+            )
         current = MeasureStatus(created.status)
         target = MeasureStatus(entry.status) if entry.status else current
         if target == MeasureStatus.PLANNED:
