@@ -68,12 +68,16 @@ class PeriodError(ValueError):
         super().__init__(f"not a date or period: {text!r}")
 
     message_en = property(
-        lambda self: f"not a date or period: {self.text!r} (e.g. 2017-02-15, feb 2017, "
-        "hösten 2017, Q1 2017, T2 2017, 2017, kontinuerligt)"
+        lambda self: (
+            f"not a date or period: {self.text!r} (e.g. 2017-02-15, feb 2017, "
+            "hösten 2017, Q1 2017, T2 2017, 2017, kontinuerligt)"
+        )
     )
     message_sv = property(
-        lambda self: f"inte ett datum eller en period: {self.text!r} (t.ex. 2017-02-15, "
-        "feb 2017, hösten 2017, Q1 2017, T2 2017, 2017, kontinuerligt)"
+        lambda self: (
+            f"inte ett datum eller en period: {self.text!r} (t.ex. 2017-02-15, "
+            "feb 2017, hösten 2017, Q1 2017, T2 2017, 2017, kontinuerligt)"
+        )
     )
 
 

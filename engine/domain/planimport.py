@@ -173,7 +173,7 @@ class PlanHeader:
 class ParsedPlan:
     items: list[ItemRow]
     columns: dict[str, str]  # field -> the header it was read from ("responsible": "Ansvarig")
-    header: PlanHeader = PlanHeader()
+    header: PlanHeader = field(default_factory=PlanHeader)
 
 
 class _Errors:
@@ -361,9 +361,7 @@ def _item(line: int, v: dict[str, str], items: list[ItemRow], errors: _Errors) -
             "give both probability and consequence, or neither",
             "ange både sannolikhet och konsekvens, eller ingen",
         )
-    items.append(
-        ItemRow(line, area[:4000], v.get("current_state", "")[:4000], p, c, number=number)
-    )
+    items.append(ItemRow(line, area[:4000], v.get("current_state", "")[:4000], p, c, number=number))
     return items[-1]
 
 
@@ -396,9 +394,7 @@ def _measure(line: int, v: dict[str, str], errors: _Errors, year: int | None) ->
             if p is None:
                 continue
             if due is not None and due.start and p.end and p.end < due.start:
-                errors.add(
-                    line, key, "follow-up is before the due date", "uppföljning före klart"
-                )
+                errors.add(line, key, "follow-up is before the due date", "uppföljning före klart")
             follow_ups.append(FollowUpRow(kind, p))
     done_p = _period(line, "done_on", v.get("done_on", ""), errors, year)
     if len(errors.rows) > before or due is None:
@@ -482,7 +478,9 @@ def _leading_date(text: str, year: int | None) -> tuple[str, date | None]:
 def _check_history(m: MeasureRow, errors: _Errors) -> None:
     for s in m.statuses:
         if s.status in ("postponed", "cancelled") and not s.note:
-            errors.add(s.line, "note", "say why (postponed/cancelled)", "ange skäl (uppskjuten/struken)")
+            errors.add(
+                s.line, "note", "say why (postponed/cancelled)", "ange skäl (uppskjuten/struken)"
+            )
     done = [s for s in m.statuses if s.status == "done"]
     if done and all(s.about is None for s in done) and m.done_on is None:
         errors.add(

@@ -22,7 +22,7 @@ from engine.context import Actor, Tx
 from engine.db.models import ActionItem, Cycle, Measure, MeasureEvent, OrgUnit
 from engine.db.models_plans import Plan, PlanParticipant
 from engine.domain.clock import local_date
-from engine.domain.period import Period, format_period, from_stored
+from engine.domain.period import Period, from_stored
 from engine.domain.planimport import PlanHeader
 from engine.plans.plan import OPEN_MEASURE_STATES, follow_up_points
 from engine.workflow.cycles import chain
@@ -33,7 +33,9 @@ EXPORT_COLUMNS = ("Nr", "Område", "Nuläge", "Sannolikhet", "Konsekvens", "Åtg
                   "Utvärdering", "Status", "Genomförd")  # fmt: skip
 
 
-def set_header(tx: Tx, actor: Actor, cycle: Cycle, header: PlanHeader, on_behalf: int | None) -> Plan:
+def set_header(
+    tx: Tx, actor: Actor, cycle: Cycle, header: PlanHeader, on_behalf: int | None
+) -> Plan:
     """The cycle's plan with the header given (fields left empty keep what they were)."""
     plan = tx.session.scalar(select(Plan).where(Plan.cycle_id == cycle.id))
     if plan is None:
@@ -119,11 +121,15 @@ def plan_document(s: Session, cycle_id: int, today: date) -> dict[str, Any]:
         else []
     )
     items = list(
-        s.scalars(select(ActionItem).where(ActionItem.cycle_id == cycle_id).order_by(ActionItem.number))
+        s.scalars(
+            select(ActionItem).where(ActionItem.cycle_id == cycle_id).order_by(ActionItem.number)
+        )
     )
     measures = list(
         s.scalars(
-            select(Measure).where(Measure.cycle_id == cycle_id).order_by(Measure.action_item_id, Measure.number)
+            select(Measure)
+            .where(Measure.cycle_id == cycle_id)
+            .order_by(Measure.action_item_id, Measure.number)
         )
     )
     points = follow_up_points(s, [m.id for m in measures])

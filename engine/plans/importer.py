@@ -12,7 +12,7 @@ done get their status as a dated change, and the import itself is an audit event
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,9 +27,8 @@ from engine.domain.period import format_period
 from engine.domain.planimport import Cell, ItemRow, MeasureRow, PlanHeader, parse_plan
 from engine.domain.states import CycleStatus, MeasureStatus
 from engine.domain.validation import field_errors
-from engine.plans import document
+from engine.plans import document, sheets
 from engine.plans import plan as plans
-from engine.plans import sheets
 from engine.plans.sheets import SheetLimits
 from engine.workflow.cycles import chain, load_cycle
 from forms.schemas.plan import MeasureInput
@@ -46,7 +45,7 @@ class ImportResult:
     status_changes: int
     applied: bool
     rows: tuple[ItemRow, ...] = ()  # what the file holds, as read (for a preview)
-    header: PlanHeader = PlanHeader()
+    header: PlanHeader = field(default_factory=PlanHeader)
 
 
 def read_rows(filename: str, content: bytes, limits: SheetLimits) -> list[tuple[int, list[Cell]]]:

@@ -475,7 +475,9 @@ def update_measure(
     today = local_date(app.clock.now())
     if about is not None and about > today:
         raise InvalidInput.field(
-            "about", "a status cannot be about a future day", "en status kan inte gälla en framtida dag"
+            "about",
+            "a status cannot be about a future day",
+            "en status kan inte gälla en framtida dag",
         )
     if about is not None and about < today and not reason.strip():
         raise InvalidInput.field(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-
 from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
@@ -11,7 +10,6 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from engine.domain.period import Period, PeriodError, day, parse_period
 from engine.domain.validation import bilingual
 from forms.schemas.base import Form, NonEmpty, OptText, Scale, check_responsible, label
-
 
 PeriodText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 

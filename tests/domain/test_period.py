@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -50,7 +51,7 @@ def test_periods_sort_by_their_end_open_ended_last(ps: list[Period]) -> None:
     ordered = sorted(ps)
     ends = [p.end or date.max for p in ordered]
     assert ends == sorted(ends)
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         assert a <= b
     if any(p.open_ended for p in ps):
         assert ordered[-1].open_ended

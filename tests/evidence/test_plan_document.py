@@ -195,6 +195,7 @@ def test_an_archived_plan_is_judged_at_its_own_dates(app: App, clock: FrozenCloc
     late = {m["what"]: m["late"] for i in doc_of(app, cid, date(2027, 12, 15))["items"]
             for m in i["measures"]}  # fmt: skip
     assert late["Prioriteringsstöd"] and not late["Friskvårdstimme"]
+
     # closed in October 2027: not late then, so not late in 2033 either
     def close(tx: Tx) -> None:
         c = tx.session.get(Cycle, cid)
@@ -237,12 +238,12 @@ def test_a_backdated_status_needs_a_reason_and_records_both_days(
     assert data["about"] == "2027-01-20" and data["reason"] == "glömde registrera"
 
 
-def test_bad_cells_name_file_row_column_and_the_form_expected(
-    app: App, clock: FrozenClock
-) -> None:
+def test_bad_cells_name_file_row_column_and_the_form_expected(app: App, clock: FrozenClock) -> None:
     o, cid = at_plan(app, clock)
-    bad = PLAN.replace("T2 2027", "snart").replace("Klart 13/10", "Klart").replace(
-        "Status 2 sept", "Status sommarlov"
+    bad = (
+        PLAN.replace("T2 2027", "snart")
+        .replace("Klart 13/10", "Klart")
+        .replace("Status 2 sept", "Status sommarlov")
     )
     with pytest.raises(ImportInvalid) as err:
         plan_import.import_plan(app, o.actor("m1@x.se"), cid, "plan.csv", bad.encode())

@@ -90,7 +90,11 @@ def test_every_bad_cell_is_named_and_nothing_is_written(app: App, clock: FrozenC
         (5, "Uppföljning"),
         (6, "Kommentar"),
     ]
-    assert err.value.errors[0].render("sv").startswith("plan.csv:3: Klart senast: inte ett datum eller en period")
+    assert (
+        err.value.errors[0]
+        .render("sv")
+        .startswith("plan.csv:3: Klart senast: inte ett datum eller en period")
+    )
     assert (count(app, Measure), count(app, MeasureEvent), count(app, AuditEvent)) == before
 
 
