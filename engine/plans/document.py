@@ -18,12 +18,14 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from engine.context import Actor, Tx
+from engine.context import Actor, App, Tx
 from engine.db.models import ActionItem, Cycle, Measure, MeasureEvent, OrgUnit
 from engine.db.models_plans import Plan, PlanParticipant
 from engine.domain.clock import local_date
+from engine.domain.errors import NotFound
 from engine.domain.period import Period, from_stored
 from engine.domain.planimport import PlanHeader
+from engine.org.visibility import require_cycle, scope_of
 from engine.plans.plan import OPEN_MEASURE_STATES, follow_up_points
 from engine.workflow.cycles import chain
 
@@ -99,6 +101,16 @@ def judge(status: str, due: Period, done_on: date | None, on: date) -> Judged:
     late = status in OPEN_MEASURE_STATES and due.overdue(on)
     done_late = done_on is not None and due.end is not None and done_on > due.end
     return Judged(late, done_late)
+
+
+def printable(app: App, actor: Actor, cycle_id: int) -> dict[str, Any]:
+    """The plan document of a cycle the person may see (404 otherwise)."""
+    with app.read() as s:
+        cycle = s.get(Cycle, cycle_id)
+        if cycle is None:
+            raise NotFound("cycle", cycle_id)
+        require_cycle(s, app, scope_of(s, actor, app), cycle)
+        return plan_document(s, cycle_id, local_date(app.clock.now()))
 
 
 def plan_document(s: Session, cycle_id: int, today: date) -> dict[str, Any]:

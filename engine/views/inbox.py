@@ -29,6 +29,7 @@ from engine.domain.errors import NotFound, Unmet
 from engine.domain.risk import level
 from engine.domain.routing import Address
 from engine.domain.states import Role, TaskStatus
+from engine.plans.plan import follow_up_points
 from engine.workflow import facts, templates
 
 
@@ -203,7 +204,9 @@ class MeasureView:
     done_on: date | None
     effect: str
     effect_ok: bool | None
-    history: list[tuple[datetime, str, str, str, str]]  # at, event, status, note, reason
+    history: list[tuple[datetime | date, str, str, str, str]]  # day, event, status, note, reason
+    due_label: str = ""  # the due period as written ("hösten 2027"), if not a plain day
+    follow_ups: tuple[str, ...] = ()  # its follow-up points, as written
 
 
 @dataclass(frozen=True)
@@ -358,14 +361,16 @@ def plan_view(s: Any, cycle_id: int) -> list[ItemView]:
     measures = list(
         s.scalars(select(Measure).where(Measure.cycle_id == cycle_id).order_by(Measure.number))
     )
-    history: dict[int, list[tuple[datetime, str, str, str, str]]] = {}
+    history: dict[int, list[tuple[datetime | date, str, str, str, str]]] = {}
     for e in s.scalars(
         select(MeasureEvent)
         .join(Measure, Measure.id == MeasureEvent.measure_id)
         .where(Measure.cycle_id == cycle_id)
         .order_by(MeasureEvent.id)
     ):
-        history.setdefault(e.measure_id, []).append((e.at, e.event, e.status, e.note, e.reason))
+        when: datetime | date = e.about or e.at  # the day it is about, if not when recorded
+        history.setdefault(e.measure_id, []).append((when, e.event, e.status, e.note, e.reason))
+    points = follow_up_points(s, [m.id for m in measures])
     out = []
     for it in items:
         mine = [m for m in measures if m.action_item_id == it.id]
@@ -394,6 +399,8 @@ def plan_view(s: Any, cycle_id: int) -> list[ItemView]:
                         m.effect,
                         m.effect_ok,
                         history.get(m.id, []),
+                        m.due_label if m.due_kind not in (None, "day") else "",
+                        tuple(p.shown for _, p in points[m.id]),
                     )
                     for m in mine
                 ],
