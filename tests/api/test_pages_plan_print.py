@@ -21,15 +21,17 @@ def test_the_plan_as_html_pdf_and_xlsx(web_any: Web) -> None:
     web.clock.set(IMPORT_DAY)
     plan_import.import_plan(web.engine, web.org.actor("m1@x.se"), cid, "plan.csv", PLAN.encode())
     client = web.browser("m1@x.se")
-    assert 'href="/cycles/%d/plan.pdf"' % cid in client.get(f"/cycles/{cid}").text
+    assert f'href="/cycles/{cid}/plan.pdf"' in client.get(f"/cycles/{cid}").text
 
     page = client.get(f"/cycles/{cid}/plan.html")
     assert (
         page.status_code == 200 and "default-src 'none'" in page.headers["content-security-policy"]
     )
     html = page.text
-    for text in ("Handlingsplan arbetsmiljö 2027 – Enhet 1", "Sara Skydd (Kommunal)", "Maja Chef",
-                 "hösten 2027", "Q4 2027", "kontinuerligt", "intervjuer gjorda", "2027-09-02"):  # fmt: skip
+    shown = ("Handlingsplan arbetsmiljö 2027 – Enhet 1", "Sara Skydd (Kommunal)", "Maja Chef",
+             "hösten 2027", "Q4 2027", "kontinuerligt", "intervjuer gjorda",
+             "2027-09-02")  # fmt: skip
+    for text in shown:
         assert text in html, text
     assert "A4 landscape" in html and "{# the establishment" not in html
     assert html.count("offert begärd") == 1  # a note once, never "text (text)"
