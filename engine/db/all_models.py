@@ -8,6 +8,7 @@ from engine.db import (
     models_notify,
     models_org,
     models_plans,
+    models_positions,
     models_process,
 )
 from engine.db.models import Base
@@ -20,5 +21,6 @@ __all__ = [
     "models_notify",
     "models_org",
     "models_plans",
+    "models_positions",
     "models_process",
 ]

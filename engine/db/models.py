@@ -307,6 +307,9 @@ class Measure(Base):
     responsible_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     responsible_role: Mapped[str | None] = mapped_column(String(32))
     responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    # a position or group as responsible (engine.db.models_positions; no FK: defined there)
+    responsible_position_id: Mapped[int | None]
+    responsible_group_id: Mapped[int | None]
     due_date: Mapped[date | None]  # the end of the due period; None when open-ended
     due_kind: Mapped[str | None] = mapped_column(String(8))  # engine.domain.period.Kind
     due_start: Mapped[date | None]

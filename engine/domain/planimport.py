@@ -32,6 +32,7 @@ from datetime import date, datetime
 
 from engine.domain.errors import ImportInvalid, RowError
 from engine.domain.period import Period, PeriodError, parse_period
+from engine.domain.positions import key_of
 from engine.domain.routing import role_from_text
 
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -203,10 +204,17 @@ def _norm(text: str) -> str:
 
 
 def parse_plan(
-    rows: Sequence[tuple[int, Sequence[Cell]]], file: str, *, default_year: int | None = None
+    rows: Sequence[tuple[int, Sequence[Cell]]],
+    file: str,
+    *,
+    default_year: int | None = None,
+    titles: frozenset[str] = frozenset(),
+    listed: Sequence[str] = (),
 ) -> ParsedPlan:
     """``rows``: (line number, cells) as read from the file. Raises ImportInvalid.
-    ``default_year`` completes dates written without a year ("klar 13/10")."""
+    ``default_year`` completes dates written without a year ("klar 13/10"); ``titles``:
+    the positions and groups that exist (folded, ``positions.key_of``), ``listed`` as
+    written, for the error that names them."""
     found = _header(rows)
     if found is None:
         raise ImportInvalid([RowError(file, rows[0][0] if rows else 1, "", *_missing(REQUIRED))])
@@ -233,7 +241,7 @@ def parse_plan(
         ]
         if not any(values.values()) and not any(t for _, _, t in stated):
             continue
-        _row(line, values, stated, items, errors, year)
+        _row(line, values, stated, items, errors, (year, titles, tuple(listed)))
     if not items and not errors.rows:
         errors.add(rows[-1][0] if rows else 1, "", "the plan has no rows", "planen har inga rader")
     for item in items:
@@ -320,8 +328,9 @@ def _row(
     stated: list[tuple[date | None, str, str]],
     items: list[ItemRow],
     errors: _Errors,
-    year: int | None,
+    known: tuple[int | None, frozenset[str], tuple[str, ...]],
 ) -> None:
+    year = known[0]
     item = _item(line, v, items, errors)
     if item is None:
         return
@@ -334,7 +343,7 @@ def _row(
         # a repeated row: more history for the measure above
         previous.statuses += _statuses(line, v, stated, errors, year)
         return
-    m = _measure(line, v, errors, year)
+    m = _measure(line, v, errors, known)
     item.broken = m is None
     if m is not None:
         m.statuses += _statuses(line, v, stated, errors, year)
@@ -365,19 +374,32 @@ def _item(line: int, v: dict[str, str], items: list[ItemRow], errors: _Errors) -
     return items[-1]
 
 
-def _measure(line: int, v: dict[str, str], errors: _Errors, year: int | None) -> MeasureRow | None:
+def _measure(
+    line: int,
+    v: dict[str, str],
+    errors: _Errors,
+    known: tuple[int | None, frozenset[str], tuple[str, ...]],
+) -> MeasureRow | None:
+    year, titles, listed = known
     before = len(errors.rows)
     what, responsible = v.get("what", ""), v.get("responsible", "")
     if not what:
         errors.add(line, "what", "the measure is empty", "åtgärd saknas")
     if not responsible:
         errors.add(line, "responsible", "responsible is empty", "ansvarig saknas")
-    elif not EMAIL.match(responsible) and role_from_text(responsible) is None:
+    elif (
+        not EMAIL.match(responsible)
+        and role_from_text(responsible) is None
+        and key_of(responsible) not in titles
+    ):
+        names = ", ".join(listed) or "–"
         errors.add(
             line,
             "responsible",
-            f"{responsible!r} is neither an e-mail nor a role (e.g. enhetschef, skyddsombud)",
-            f"{responsible!r} är varken en e-postadress eller en roll (t.ex. enhetschef)",
+            f"{responsible!r} is no person (e-mail), role (e.g. enhetschef, skyddsombud) or "
+            f"position; the positions and groups that exist: {names}",
+            f"{responsible!r} är varken en person (e-post), en roll (t.ex. enhetschef) eller "
+            f"en befattning; de befattningar och grupper som finns: {names}",
         )
     due = _period(line, "due_date", v.get("due_date", ""), errors, year)
     if due is None and not v.get("due_date"):

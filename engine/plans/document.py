@@ -19,12 +19,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
+from engine.db import queries
 from engine.db.models import ActionItem, Cycle, Measure, MeasureEvent, OrgUnit
 from engine.db.models_plans import Plan, PlanParticipant
+from engine.db.models_positions import OrgGroup
 from engine.domain.clock import local_date
 from engine.domain.errors import NotFound
 from engine.domain.period import Period, from_stored
 from engine.domain.planimport import PlanHeader
+from engine.domain.routing import Address
+from engine.domain.states import Role
+from engine.org import positions
 from engine.org.visibility import require_cycle, scope_of
 from engine.plans.plan import OPEN_MEASURE_STATES, follow_up_points
 from engine.workflow.cycles import chain
@@ -145,6 +150,7 @@ def plan_document(s: Session, cycle_id: int, today: date) -> dict[str, Any]:
         )
     )
     points = follow_up_points(s, [m.id for m in measures])
+    holders = _holders(s, measures, today)
     history: dict[int, list[dict[str, Any]]] = {}
     for e in s.scalars(
         select(MeasureEvent)
@@ -175,6 +181,7 @@ def plan_document(s: Session, cycle_id: int, today: date) -> dict[str, Any]:
                     "what": m.what,
                     "desired_result": m.desired_result,
                     "responsible": m.responsible,
+                    "holder": holders.get(m.id, ""),
                     "due": due.shown,
                     "due_end": m.due_date.isoformat() if m.due_date else None,
                     "open_ended": due.open_ended,
@@ -209,6 +216,24 @@ def plan_document(s: Session, cycle_id: int, today: date) -> dict[str, Any]:
         "closed": cycle.closed_at is not None,
         "items": rows,
     }
+
+
+def _holders(s: Session, measures: list[Measure], today: date) -> dict[int, str]:
+    """Measure id -> who acts for its position or group today (its name), or who holds
+    its role; nothing for a measure whose responsible is a person by e-mail."""
+    who: dict[int, int | None] = {}
+    for m in measures:
+        if m.responsible_position_id is not None:
+            who[m.id] = positions.holder_of(s, m.responsible_position_id, today)
+        elif m.responsible_group_id is not None:
+            g = s.get(OrgGroup, m.responsible_group_id)
+            who[m.id] = positions.convener_of(s, g, today) if g is not None else None
+        elif m.responsible_role and m.responsible_unit_id:
+            address = Address(Role(m.responsible_role), m.responsible_unit_id)
+            found = queries.holders_of(s, [address], today).get(address, [])
+            who[m.id] = found[0] if found else None
+    names = queries.person_names(s, [p for p in who.values() if p is not None])
+    return {mid: names[p][0] if p in names else "–" for mid, p in who.items()}
 
 
 STATUS_WORD = {"planned": "Planerad", "in_progress": "Pågår", "done": "Klart",

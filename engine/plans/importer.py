@@ -27,6 +27,7 @@ from engine.domain.period import format_period
 from engine.domain.planimport import Cell, ItemRow, MeasureRow, PlanHeader, parse_plan
 from engine.domain.states import CycleStatus, MeasureStatus
 from engine.domain.validation import field_errors
+from engine.org import positions
 from engine.plans import document, sheets
 from engine.plans import plan as plans
 from engine.plans.sheets import SheetLimits
@@ -66,7 +67,8 @@ def import_plan(
     rows = read_rows(filename, content, SheetLimits.of(app.settings))
     with app.read() as s:
         year = s.scalar(select(Cycle.year).where(Cycle.id == cycle_id))
-    parsed = parse_plan(rows, filename, default_year=year)
+        titles, listed = positions.known_names(s), positions.all_titles(s)
+    parsed = parse_plan(rows, filename, default_year=year, titles=titles, listed=listed)
     items, column = parsed.items, parsed.columns.get("responsible", "responsible")
     forms = _forms(items, filename, parsed.columns)
     digest = hashlib.sha256(content).hexdigest()

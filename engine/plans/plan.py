@@ -33,7 +33,7 @@ from engine.domain.period import Period, day, from_stored
 from engine.domain.routing import Address, RoleExpr, resolve, role_from_text
 from engine.domain.states import MeasureStatus, Role, TaskStatus
 from engine.domain.template import CycleTemplate
-from engine.org import access
+from engine.org import access, positions
 from engine.workflow import taskgen
 from engine.workflow.cycles import chain, load_cycle
 from forms.schemas.base import EMAIL
@@ -50,15 +50,20 @@ EDITABLE = ("what", "desired_result", "responsible", "due_date", "follow_up_date
 
 @dataclass(frozen=True)
 class Responsible:
-    text: str
-    person_id: int | None
+    text: str  # as written
+    person_id: int | None  # the person (or a position's holder, a group's convener) today
     address: Address | None
+    position_id: int | None = None
+    group_id: int | None = None
 
 
 def resolve_responsible(
     tx: Tx, text: str, unit_id: int, org: OrgSnapshot, path: str
 ) -> Responsible:
-    """A person by e-mail, or a role word resolved at the unit; else an error at ``path``."""
+    """A person by e-mail, a position or group at the unit or above (its holder or
+    convener today; a position the organisation named wins over a role word of the same
+    name), or a role word resolved at the unit; else an error at ``path`` (an unknown
+    title lists the positions and groups that exist: never someone else in its place)."""
     if EMAIL.match(text):
         person = tx.session.scalar(select(Person).where(Person.email == text.lower()))
         if person is None or not person.active:
@@ -69,7 +74,8 @@ def resolve_responsible(
             )
         return Responsible(text, person.id, None)
     role = role_from_text(text)
-    assert role is not None  # the form schema only lets e-mails and role words through
+    if role is None or positions.find(tx.session, text, unit_id, org, local_date(tx.now)):
+        return _named(tx, text, unit_id, org, path)  # the organisation's own title first
     address = resolve(RoleExpr(role), unit_id, org)
     if address is None:
         raise InvalidInput.field(
@@ -78,6 +84,35 @@ def resolve_responsible(
             f"ingen har rollen {role.sv} för enheten",
         )
     return Responsible(text, None, address)
+
+
+def _named(tx: Tx, text: str, unit_id: int, org: OrgSnapshot, path: str) -> Responsible:
+    found = positions.find(tx.session, text, unit_id, org, local_date(tx.now))
+    if found is None:
+        listed = ", ".join(positions.names_in_reach(tx.session, unit_id, org)) or "–"
+        raise InvalidInput.field(
+            path,
+            f"{text!r} is no person (e-mail), role or position of this unit; the positions "
+            f"and groups that exist: {listed}",
+            f"{text!r} är varken en person (e-post), en roll eller en befattning för enheten; "
+            f"de befattningar och grupper som finns: {listed}",
+        )
+    if found.person_id is None:
+        what_en, what_sv = ("holds the position", "innehar befattningen")
+        if found.kind == "group":
+            what_en, what_sv = ("convenes the group", "är sammankallande för gruppen")
+        raise InvalidInput.field(
+            path,
+            f"nobody {what_en} {found.title} today",
+            f"ingen {what_sv} {found.title} i dag",
+        )
+    return Responsible(
+        text,
+        found.person_id,
+        None,
+        found.id if found.kind == "position" else None,
+        found.id if found.kind == "group" else None,
+    )
 
 
 def apply_plan(
@@ -203,6 +238,8 @@ def create_measure(
         responsible_person_id=who.person_id,
         responsible_role=who.address.role.value if who.address else None,
         responsible_unit_id=who.address.unit_id if who.address else None,
+        responsible_position_id=who.position_id,
+        responsible_group_id=who.group_id,
         due_date=due.end,
         due_kind=due.kind,
         due_start=due.start,
@@ -318,6 +355,7 @@ def _update_measure_fields(
     m.responsible_person_id = who.person_id
     m.responsible_role = who.address.role.value if who.address else None
     m.responsible_unit_id = who.address.unit_id if who.address else None
+    m.responsible_position_id, m.responsible_group_id = who.position_id, who.group_id
     m.updated_at = tx.now
     tx.record(
         chain(cycle.id),

@@ -27,6 +27,8 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("due_label", sa.String(length=64), nullable=False, server_default="")
         )
+        batch_op.add_column(sa.Column("responsible_position_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("responsible_group_id", sa.Integer(), nullable=True))
     with op.batch_alter_table("measure_event", schema=None) as batch_op:
         batch_op.add_column(sa.Column("about", sa.Date(), nullable=True))
     op.create_table(
@@ -77,8 +79,69 @@ def upgrade() -> None:
             "ix_measure_follow_up_measure", ["measure_id", "position"], unique=False
         )
 
+    _positions()
+
+
+def _positions() -> None:
+    op.create_table(
+        "position",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["unit_id"], ["org_unit.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("unit_id", "key", name="uq_position_unit_key"),
+    )
+    op.create_table(
+        "position_holder",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("position_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("valid_to", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        sa.ForeignKeyConstraint(["position_id"], ["position.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("position_holder", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_position_holder_position", ["position_id", "valid_from"], unique=False
+        )
+    op.create_table(
+        "org_group",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("convener_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["convener_id"], ["person.id"]),
+        sa.ForeignKeyConstraint(["unit_id"], ["org_unit.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("unit_id", "key", name="uq_org_group_unit_key"),
+    )
+    op.create_table(
+        "org_group_member",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["group_id"], ["org_group.id"]),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("group_id", "person_id", name="uq_org_group_member"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("org_group_member")
+    op.drop_table("org_group")
+    with op.batch_alter_table("position_holder", schema=None) as batch_op:
+        batch_op.drop_index("ix_position_holder_position")
+    op.drop_table("position_holder")
+    op.drop_table("position")
     with op.batch_alter_table("measure_follow_up", schema=None) as batch_op:
         batch_op.drop_index("ix_measure_follow_up_measure")
     op.drop_table("measure_follow_up")
@@ -89,6 +152,8 @@ def downgrade() -> None:
     with op.batch_alter_table("measure_event", schema=None) as batch_op:
         batch_op.drop_column("about")
     with op.batch_alter_table("measure", schema=None) as batch_op:
+        batch_op.drop_column("responsible_group_id")
+        batch_op.drop_column("responsible_position_id")
         batch_op.drop_column("due_label")
         batch_op.drop_column("due_start")
         batch_op.drop_column("due_kind")
