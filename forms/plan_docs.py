@@ -13,13 +13,27 @@ from forms import documents, i18n
 
 def _context(doc: dict[str, Any], lang: str) -> dict[str, Any]:
     title = doc["title"] or f"{i18n.tr(lang, 'Handlingsplan')} {doc['year']} – {doc['unit']}"
-    return {"doc": doc, "title": title, "footer": f"samflow · {title}"}
+    return {"doc": doc, "title": title, "footer": f"samflow · {title}", "continued": False}
+
+
+#: Areas laid out per PDF part: WeasyPrint's time grows faster than the size of a table,
+#: so a long plan is laid out in parts (each with the header row) and joined.
+PART_ITEMS = 25
 
 
 def plan_html(doc: dict[str, Any], lang: str) -> str:
     return documents.render("plan/print.html", lang, **_context(doc, lang))
 
 
-def plan_pdf(doc: dict[str, Any], lang: str) -> bytes:
+def plan_pdf(doc: dict[str, Any], lang: str, workers: int = 1) -> bytes:
     ctx = _context(doc, lang)
-    return documents.pdf([plan_html(doc, lang)], metadata={"Title": ctx["title"]})
+    items = doc["items"]
+    parts = [
+        documents.render(
+            "plan/print.html",
+            lang,
+            **{**ctx, "doc": {**doc, "items": items[i : i + PART_ITEMS]}, "continued": i > 0},
+        )
+        for i in range(0, max(len(items), 1), PART_ITEMS)
+    ]  # fmt: skip
+    return documents.pdf(parts, metadata={"Title": ctx["title"]}, workers=workers)

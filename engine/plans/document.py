@@ -222,15 +222,28 @@ def _holders(s: Session, measures: list[Measure], today: date) -> dict[int, str]
     """Measure id -> who acts for its position or group today (its name), or who holds
     its role; nothing for a measure whose responsible is a person by e-mail."""
     who: dict[int, int | None] = {}
+    addresses = {
+        m.id: Address(Role(m.responsible_role), m.responsible_unit_id)
+        for m in measures
+        if m.responsible_role and m.responsible_unit_id
+    }
+    by_address = queries.holders_of(s, addresses.values(), today)
+    holder: dict[int, int | None] = {}
+    convener: dict[int, int | None] = {}
     for m in measures:
         if m.responsible_position_id is not None:
-            who[m.id] = positions.holder_of(s, m.responsible_position_id, today)
+            p = m.responsible_position_id
+            if p not in holder:
+                holder[p] = positions.holder_of(s, p, today)
+            who[m.id] = holder[p]
         elif m.responsible_group_id is not None:
-            g = s.get(OrgGroup, m.responsible_group_id)
-            who[m.id] = positions.convener_of(s, g, today) if g is not None else None
-        elif m.responsible_role and m.responsible_unit_id:
-            address = Address(Role(m.responsible_role), m.responsible_unit_id)
-            found = queries.holders_of(s, [address], today).get(address, [])
+            g = m.responsible_group_id
+            if g not in convener:
+                group = s.get(OrgGroup, g)
+                convener[g] = positions.convener_of(s, group, today) if group else None
+            who[m.id] = convener[g]
+        elif m.id in addresses:
+            found = by_address.get(addresses[m.id], [])
             who[m.id] = found[0] if found else None
     names = queries.person_names(s, [p for p in who.values() if p is not None])
     return {mid: names[p][0] if p in names else "–" for mid, p in who.items()}

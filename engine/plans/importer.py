@@ -110,10 +110,15 @@ def _responsibles(
     org = queries.ancestry_snapshot(tx.session, [unit_id], local_date(tx.now))
     out: dict[int, plans.Responsible] = {}
     errors: list[RowError] = []
+    seen: dict[str, plans.Responsible] = {}  # the same text resolves the same way
     for item in items:
         for m in item.measures:
             try:
-                out[m.line] = plans.resolve_responsible(tx, m.responsible, unit_id, org, "")
+                if m.responsible not in seen:
+                    seen[m.responsible] = plans.resolve_responsible(
+                        tx, m.responsible, unit_id, org, ""
+                    )
+                out[m.line] = seen[m.responsible]
             except InvalidInput as exc:
                 e = exc.errors[0]
                 errors.append(RowError(filename, m.line, column, e.message_en, e.message_sv))
