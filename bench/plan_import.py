@@ -62,6 +62,7 @@ def workbook(measures: int) -> bytes:
 def main() -> None:
     p = parser("import a large action plan workbook and print it")
     p.add_argument("--measures", type=int, default=5000)
+    p.add_argument("--workers", type=int, default=2, help="PDF layout processes")
     args = p.parse_args()
     app = fresh_app(args.db)
     app.settings = app.settings.model_copy(update={"import_max_rows": 20_000})
@@ -85,7 +86,7 @@ def main() -> None:
     with timed("plan document"), app.read() as s:
         doc = document.plan_document(s, cid, local_date(app.clock.now()))
     with timed("PDF (landscape A4)"):
-        pdf = plan_docs.plan_pdf(doc, "sv")
+        pdf = plan_docs.plan_pdf(doc, "sv", workers=args.workers)
     from pypdf import PdfReader
 
     pages = len(PdfReader(io.BytesIO(pdf)).pages)

@@ -267,14 +267,24 @@ def export_xlsx(doc: dict[str, Any]) -> bytes:
     """The plan as a workbook: the header block, then one row per measure and one row per
     further dated status (the import's repeated rows); line breaks kept in cells."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Handlingsplan"
-    sheet.append([doc["title"] or f"Handlingsplan {doc['year']}"])
-    sheet["A1"].font = Font(bold=True, size=14)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Handlingsplan")
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+
+    def cells(values: list[Any], font: Font | None = None) -> list[Any]:
+        out = []
+        for v in values:
+            c = WriteOnlyCell(sheet, value=v)
+            c.alignment = wrap
+            if font is not None:
+                c.font = font
+            out.append(c)
+        return out
+
+    sheet.append(cells([doc["title"] or f"Handlingsplan {doc['year']}"], Font(bold=True, size=14)))
     sheet.append(["Enhet:", doc["scope"]])
     if doc["plan_date"]:
         sheet.append(["Datum:", doc["plan_date"]])
@@ -286,39 +296,35 @@ def export_xlsx(doc: dict[str, Any]) -> bytes:
             for p in doc["participants"]
         )
         sheet.append(["Deltagare:", people])
-    sheet.append(list(EXPORT_COLUMNS))
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
+    sheet.append(cells(list(EXPORT_COLUMNS), bold))
     for item in doc["items"]:
         for n, m in enumerate(item["measures"]):
-            first = n == 0
-            entries = m["history"] or [{"event": "note", "about": "", "note": "", "reason": ""}]
+            head = n == 0
+            entries = m["history"] or [None]
             for k, h in enumerate(entries):
-                one = {**m, "history": [h] if m["history"] else []}
-                row = (
-                    [
-                        item["number"] if first else None,
-                        item["area"] if first else None,
-                        item["current_state"] if first else None,
-                        item["probability"] if first else None,
-                        item["consequence"] if first else None,
-                        m["what"],
-                        m["desired_result"],
-                        m["responsible"],
-                        m["due"],
-                        "\n".join(m["follow_ups"]),
-                        "\n".join(m["evaluations"]),
-                        status_lines(one),
-                        m["done_on"],
-                    ]
-                    if k == 0
-                    else [None] * 11 + [status_lines(one), None]
+                status = status_lines({"history": [h] if h else []})
+                if k > 0:
+                    sheet.append(cells([None] * 11 + [status, None]))
+                    continue
+                sheet.append(
+                    cells(
+                        [
+                            item["number"] if head else None,
+                            item["area"] if head else None,
+                            item["current_state"] if head else None,
+                            item["probability"] if head else None,
+                            item["consequence"] if head else None,
+                            m["what"],
+                            m["desired_result"],
+                            m["responsible"],
+                            m["due"],
+                            "\n".join(m["follow_ups"]),
+                            "\n".join(m["evaluations"]),
+                            status,
+                            m["done_on"],
+                        ]
+                    )
                 )
-                sheet.append(row)
-                for cell in sheet[sheet.max_row]:
-                    cell.alignment = wrap
-                first = False
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
