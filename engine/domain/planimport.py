@@ -130,6 +130,14 @@ class MeasureRow:
         return self.due.end
 
     @property
+    def due_label(self) -> str:
+        return self.due.shown
+
+    @property
+    def follow_up_labels(self) -> list[str]:
+        return [f.period.shown for f in self.follow_ups]
+
+    @property
     def follow_up_date(self) -> date | None:
         ends = [f.period.end for f in self.follow_ups if f.period.end is not None]
         return min(ends) if ends else None

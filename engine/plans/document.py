@@ -168,10 +168,13 @@ def plan_document(s: Session, cycle_id: int, today: date) -> dict[str, Any]:
                 "reason": e.reason,
             }
         )
+    by_item: dict[int, list[Measure]] = {}
+    for m in measures:
+        by_item.setdefault(m.action_item_id, []).append(m)
     rows = []
     for it in items:
         mine = []
-        for m in (x for x in measures if x.action_item_id == it.id):
+        for m in by_item.get(it.id, []):
             due = from_stored(m.due_kind, m.due_start, m.due_date, m.due_label)
             judged = judge(m.status, due, m.done_on, on)
             entries = sorted(history.get(m.id, []), key=lambda h: h["about"])

@@ -371,9 +371,12 @@ def plan_view(s: Any, cycle_id: int) -> list[ItemView]:
         when: datetime | date = e.about or e.at  # the day it is about, if not when recorded
         history.setdefault(e.measure_id, []).append((when, e.event, e.status, e.note, e.reason))
     points = follow_up_points(s, [m.id for m in measures])
+    by_item: dict[int, list[Measure]] = {}
+    for m in measures:
+        by_item.setdefault(m.action_item_id, []).append(m)
     out = []
     for it in items:
-        mine = [m for m in measures if m.action_item_id == it.id]
+        mine = by_item.get(it.id, [])
         lvl = (
             level(it.probability, it.consequence).key if it.probability and it.consequence else None
         )
