@@ -470,6 +470,18 @@ def apply_follow_up(
     extra: dict[str, Any] = {"measure_id": m.id, "status": m.status}
     if form.status == "postponed" and form.new_follow_up_date is not None:
         m.follow_up_date = form.new_follow_up_date
+        count = len(follow_up_points(tx.session, [m.id])[m.id])
+        tx.session.add(
+            FollowUpPoint(
+                measure_id=m.id,
+                position=count + 1,
+                kind="follow_up",
+                period_kind="day",
+                start=form.new_follow_up_date,
+                end=form.new_follow_up_date,
+                label="",
+            )
+        )
         m.followed_up_at = None  # the next follow-up is still owed
         row = taskgen.task_row(
             cycle_id=cycle.id,

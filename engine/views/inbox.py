@@ -26,6 +26,7 @@ from engine.db.models import (
 from engine.domain import gates
 from engine.domain.clock import local_date
 from engine.domain.errors import NotFound, Unmet
+from engine.domain.period import PeriodError, format_period, from_stored, parse_period
 from engine.domain.risk import level
 from engine.domain.routing import Address
 from engine.domain.states import Role, TaskStatus
@@ -402,7 +403,7 @@ def plan_view(s: Any, cycle_id: int) -> list[ItemView]:
                         m.effect,
                         m.effect_ok,
                         history.get(m.id, []),
-                        m.due_label if m.due_kind not in (None, "day") else "",
+                        _period_label(m),
                         tuple(p.shown for _, p in points[m.id]),
                     )
                     for m in mine
@@ -410,6 +411,18 @@ def plan_view(s: Any, cycle_id: int) -> list[ItemView]:
             )
         )
     return out
+
+
+def _period_label(m: Measure) -> str:
+    """The due period as written, if it is one and reads on its own ("13/10" without the
+    plan's year is written in full); "" for a plain day."""
+    if m.due_kind in (None, "day"):
+        return ""
+    try:
+        parse_period(m.due_label)
+    except PeriodError:
+        return format_period(from_stored(m.due_kind, m.due_start, m.due_date, m.due_label))
+    return m.due_label
 
 
 # --- the year at a glance -----------------------------------------------------------------

@@ -271,3 +271,24 @@ def test_dry_run_shows_what_would_be_created(app: App, clock: FrozenClock) -> No
     assert parse_period("hösten 2027").end == date(2027, 11, 30)
     with app.read() as s:
         assert s.scalar(select(Plan.id)) is None
+
+
+def test_the_plan_form_takes_a_period_and_keeps_it_on_edit(app: App, clock: FrozenClock) -> None:
+    o, cid = at_plan(app, clock, late_in_the_year=False)
+    risk = reports.cycle_view(app, cid).risks[0].id
+    measure = {"what": "Friskvård", "responsible": "Enhetschef", "due_period": "hösten 2027"}
+    o.complete("m1@x.se", "action_plan", plan(measure, risk_id=risk), cid)
+    with app.read() as s:
+        m = s.scalar(select(Measure).where(Measure.cycle_id == cid))
+        assert m is not None
+        assert (m.due_kind, m.due_label, m.due_date) == (
+            "season",
+            "hösten 2027",
+            date(2027, 11, 30),
+        )
+        assert m.follow_up_date is None  # none given: none made up
+        assert (
+            s.scalar(select(MeasureFollowUp.id).where(MeasureFollowUp.measure_id == m.id)) is None
+        )
+    (view,) = reports.cycle_view(app, cid).plan[0].measures
+    assert view.due_label == "hösten 2027" and view.follow_ups == ()
