@@ -25,6 +25,7 @@ MEDIA = {
     "html": "text/html; charset=utf-8",
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 BINARY = {"type": "string", "format": "binary"}
 

@@ -30,6 +30,12 @@ def reg_org(sub: Sub) -> None:
     p.add_argument("people", help="people CSV: email,name,role,unit_code,valid_from,valid_to")
     p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     p.add_argument("--as", dest="as_", metavar="EMAIL", help="act as this HR person")
+    p = command(
+        g, "positions", "import positions and groups (befattningar, grupper)", cmd_org_positions
+    )
+    p.add_argument("file", help="CSV: kind,name,unit_code,email,valid_from,valid_to,convener")
+    p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    p.add_argument("--as", dest="as_", metavar="EMAIL", help="act as this HR person")
     p = command(g, "pending", "imports held for a second HR person", cmd_org_pending)
     p.add_argument("--as", dest="as_", metavar="EMAIL", help="as this person")
     p = command(g, "confirm", "confirm a held import as a second HR person", cmd_org_confirm)
@@ -70,6 +76,29 @@ def cmd_org_import(args: argparse.Namespace, c: Console) -> int:
         report = org.import_org(app, actor, units_text, people_text, dry_run=args.dry_run, **files)
     _import_summary(c, report)
     return EXIT_HELD if report.held else 0
+
+
+def cmd_org_positions(args: argparse.Namespace, c: Console) -> int:
+    from engine.org import positions
+
+    app = app_of(args)
+    text = Path(args.file).read_text("utf-8-sig")
+    r = positions.import_positions(
+        app, actor_of(app, args.as_), text, file=args.file, dry_run=args.dry_run
+    )
+    verb = c.t("ändrade", "changed") if r.applied else c.t("skulle ändra", "would change")
+    c.line(
+        f"{verb}: "
+        + c.t(
+            f"{len(r.positions_created)} nya befattningar, {len(r.holders_set)} innehavare, "
+            f"{len(r.groups_created)} nya grupper, {len(r.members_added)} medlemmar, "
+            f"{r.measures_moved} åtgärder till ny innehavare",
+            f"{len(r.positions_created)} new positions, {len(r.holders_set)} holders, "
+            f"{len(r.groups_created)} new groups, {len(r.members_added)} members, "
+            f"{r.measures_moved} measures to a new holder",
+        )
+    )
+    return 0
 
 
 #: The exit status of an import held for confirmation (nothing applied yet).

@@ -201,6 +201,7 @@ MOVES: dict[str, str] = {
     "engine.domain.orgimport": "engine.domain.imports.org",
     "engine.domain.planimport": "engine.domain.imports.plan",
     "engine.domain.titles": "engine.domain.workflow.titles",
+    "engine.domain.positions": "engine.domain.imports.positions",
 }
 
 TEXT_SUFFIXES = {

@@ -7,23 +7,27 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
-from api.downloads import read_upload
+from api.downloads import document, read_upload, safe_name
 from api.errors import problem
 from api.rendering import redirect, render
 from engine.accounts.signin import Principal
 from engine.domain.errors import SamflowError
+from engine.plans import document as plan_document
 from engine.plans import establishment
 from engine.plans import importer as plan_import_service
 from engine.plans import plan as plans
 from engine.views import detail as views
 from engine.workflow import cycles
+from forms import plan_docs
+
+PlanFormat = Literal["html", "pdf", "xlsx"]
 
 router = APIRouter()
 
@@ -31,6 +35,21 @@ router = APIRouter()
 @router.get("/cycles/{cycle_id}")
 def cycle_page(request: Request, engine: Engine, user: PageUser, cycle_id: Id) -> Response:
     return _page(request, engine, user, cycle_id)
+
+
+@router.get("/cycles/{cycle_id}/plan.{fmt}")
+def printed_plan(
+    request: Request, engine: Engine, user: PageUser, cycle_id: Id, fmt: PlanFormat
+) -> Response:
+    """The action plan as the organisation's own document: HTML, PDF (landscape A4) or
+    XLSX (which imports back as the same plan)."""
+    doc = plan_document.printable(engine, user.actor, cycle_id)
+    lang = lang_of(request)
+    name = f"handlingsplan-{safe_name(doc['unit'])}-{doc['year']}.{fmt}"
+    if fmt == "xlsx":
+        return document(plan_document.export_xlsx(doc), fmt, name, download=True)
+    render_doc = plan_docs.plan_pdf if fmt == "pdf" else plan_docs.plan_html
+    return document(render_doc(doc, lang), fmt, name, download=False)
 
 
 def _page(

@@ -246,9 +246,11 @@ class MeasureRowOut(Out):
     what: str
     desired_result: str
     responsible: str
-    due_date: date
-    follow_up_date: date | None
-    status: str
+    due_date: date | None  # the end of the due period; none when open-ended
+    due_label: str  # as written: "hösten 2027", "Q1 2027", "kontinuerligt"
+    follow_up_date: date | None  # the first follow-up point's end
+    follow_up_labels: list[str]  # every follow-up and evaluation point, as written
+    status: str  # after its whole dated history
     done_on: date | None
     note: str
 

@@ -8,6 +8,8 @@ from engine.db import (
     models_files,
     models_notify,
     models_org,
+    models_plans,
+    models_positions,
     models_process,
 )
 from engine.db.models import Base
@@ -20,5 +22,7 @@ __all__ = [
     "models_files",
     "models_notify",
     "models_org",
+    "models_plans",
+    "models_positions",
     "models_process",
 ]

@@ -289,8 +289,14 @@ class Measure(Base):
     responsible_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     responsible_role: Mapped[str | None] = mapped_column(String(32))
     responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
-    due_date: Mapped[date | None]
-    follow_up_date: Mapped[date | None]
+    # a position or group as responsible (engine.db.models_positions; no FK: defined there)
+    responsible_position_id: Mapped[int | None]
+    responsible_group_id: Mapped[int | None]
+    due_date: Mapped[date | None]  # the end of the due period; None when open-ended
+    due_kind: Mapped[str | None] = mapped_column(String(8))  # engine.domain.period.Kind
+    due_start: Mapped[date | None]
+    due_label: Mapped[str] = mapped_column(String(64), default="")  # as written
+    follow_up_date: Mapped[date | None]  # the first follow-up point's end, if any
     status: Mapped[str] = mapped_column(String(16))
     done_on: Mapped[date | None]
     effect: Mapped[str] = mapped_column(Text, default="")
@@ -307,7 +313,8 @@ class MeasureEvent(Base):
     __table_args__ = (Index("ix_measure_event_measure", "measure_id", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id"))
-    at: Mapped[datetime]
+    at: Mapped[datetime]  # when it was recorded
+    about: Mapped[date | None]  # the day the status is about, when not the day recorded
     event: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")

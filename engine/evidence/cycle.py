@@ -16,6 +16,7 @@ from engine.evidence.audit import AuditSlice
 from engine.evidence.common import Person, Where, iso, signed, task_input
 from engine.evidence.load import Bundle
 from engine.evidence.log import from_log, returns
+from engine.plans.document import judge_day
 from engine.plans.plan import OPEN_MEASURE_STATES
 
 
@@ -148,11 +149,13 @@ def _plan(
     if t is None and not items:
         return None
     data = task_input(t) if t is not None else {}
+    on = judge_day(c, today)  # an archived plan is judged at the day it closed
     return {
         **(signed(t, person) if t is not None else {"ref": "plan"}),
         "participants": data.get("participants", ""),
         "source_material": data.get("source_material", ""),
-        "items": [_item(b, i, person, where, today) for i in items],
+        "judged_on": on.isoformat(),
+        "items": [_item(b, i, person, where, on) for i in items],
     }
 
 
@@ -184,6 +187,7 @@ def _measure(
         if m.responsible_role
         else None,
         "due": iso(m.due_date),
+        "due_label": m.due_label,  # as written ("hösten 2027"), when a period
         "follow_up": iso(m.follow_up_date),
         "status": m.status,
         "done_on": iso(m.done_on),
@@ -195,6 +199,7 @@ def _measure(
             {
                 "ref": f"measure_event:{e.id}",
                 "at": iso(e.at),
+                "about": iso(e.about),  # the day it is about, when not the day recorded
                 "event": e.event,
                 "status": e.status,
                 "note": e.note,

@@ -7,18 +7,23 @@ measure's what/who/when are audit events with before and after.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import ActionItem, Cycle, Measure, MeasureEvent, Person, Risk, Task
+from engine.db.models_plans import MeasureFollowUp as FollowUpPoint
 from engine.db.queries import TaskRef
 from engine.domain.clock import end_of_local_day, local_date
 from engine.domain.errors import FieldError, InvalidInput, NotFound, NotPermitted
 from engine.domain.org import OrgSnapshot
+from engine.domain.period import Period, day, from_stored
 from engine.domain.workflow.machine import (
     MEASURE,
     MEASURE_EVENT_FOR_STATUS,
@@ -28,7 +33,7 @@ from engine.domain.workflow.machine import (
 from engine.domain.workflow.routing import Address, RoleExpr, resolve, role_from_text
 from engine.domain.workflow.states import MeasureStatus, Role, TaskStatus
 from engine.domain.workflow.template import CycleTemplate
-from engine.org import access
+from engine.org import access, positions
 from engine.workflow import taskgen
 from engine.workflow.cycles import chain, load_cycle
 from forms.schemas.base import EMAIL
@@ -45,15 +50,20 @@ EDITABLE = ("what", "desired_result", "responsible", "due_date", "follow_up_date
 
 @dataclass(frozen=True)
 class Responsible:
-    text: str
-    person_id: int | None
+    text: str  # as written
+    person_id: int | None  # the person (or a position's holder, a group's convener) today
     address: Address | None
+    position_id: int | None = None
+    group_id: int | None = None
 
 
 def resolve_responsible(
     tx: Tx, text: str, unit_id: int, org: OrgSnapshot, path: str
 ) -> Responsible:
-    """A person by e-mail, or a role word resolved at the unit; else an error at ``path``."""
+    """A person by e-mail, a position or group at the unit or above (its holder or
+    convener today; a position the organisation named wins over a role word of the same
+    name), or a role word resolved at the unit; else an error at ``path`` (an unknown
+    title lists the positions and groups that exist: never someone else in its place)."""
     if EMAIL.match(text):
         person = tx.session.scalar(select(Person).where(Person.email == text.lower()))
         if person is None or not person.active:
@@ -64,7 +74,8 @@ def resolve_responsible(
             )
         return Responsible(text, person.id, None)
     role = role_from_text(text)
-    assert role is not None  # the form schema only lets e-mails and role words through
+    if role is None or positions.find(tx.session, text, unit_id, org, local_date(tx.now)):
+        return _named(tx, text, unit_id, org, path)  # the organisation's own title first
     address = resolve(RoleExpr(role), unit_id, org)
     if address is None:
         raise InvalidInput.field(
@@ -73,6 +84,35 @@ def resolve_responsible(
             f"ingen har rollen {role.sv} för enheten",
         )
     return Responsible(text, None, address)
+
+
+def _named(tx: Tx, text: str, unit_id: int, org: OrgSnapshot, path: str) -> Responsible:
+    found = positions.find(tx.session, text, unit_id, org, local_date(tx.now))
+    if found is None:
+        listed = ", ".join(positions.names_in_reach(tx.session, unit_id, org)) or "–"
+        raise InvalidInput.field(
+            path,
+            f"{text!r} is no person (e-mail), role or position of this unit; the positions "
+            f"and groups that exist: {listed}",
+            f"{text!r} är varken en person (e-post), en roll eller en befattning för enheten; "
+            f"de befattningar och grupper som finns: {listed}",
+        )
+    if found.person_id is None:
+        what_en, what_sv = ("holds the position", "innehar befattningen")
+        if found.kind == "group":
+            what_en, what_sv = ("convenes the group", "är sammankallande för gruppen")
+        raise InvalidInput.field(
+            path,
+            f"nobody {what_en} {found.title} today",
+            f"ingen {what_sv} {found.title} i dag",
+        )
+    return Responsible(
+        text,
+        found.person_id,
+        None,
+        found.id if found.kind == "position" else None,
+        found.id if found.kind == "group" else None,
+    )
 
 
 def apply_plan(
@@ -179,9 +219,15 @@ def create_measure(
     who: Responsible,
     task_id: int | None,
     on_behalf: int | None,
+    follow_ups: Sequence[tuple[str, Period]] | None = None,
+    due: Period | None = None,
 ) -> Measure:
     """Add a measure under an item: its first dated status and a ``measure.created`` event
-    (the plan form and the plan import both write measures here)."""
+    (the plan form and the plan import both write measures here). ``follow_ups``: its
+    follow-up points (kind, period); by default the form's follow-up date, if any (never
+    the due date: a measure without a follow-up point gets no follow-up task)."""
+    due = due or m_in.due
+    points = list(follow_ups) if follow_ups is not None else _form_points(m_in)
     m = Measure(
         action_item_id=item.id,
         cycle_id=cycle.id,
@@ -192,8 +238,13 @@ def create_measure(
         responsible_person_id=who.person_id,
         responsible_role=who.address.role.value if who.address else None,
         responsible_unit_id=who.address.unit_id if who.address else None,
-        due_date=m_in.due_date,
-        follow_up_date=m_in.follow_up_date or m_in.due_date,
+        responsible_position_id=who.position_id,
+        responsible_group_id=who.group_id,
+        due_date=due.end,
+        due_kind=due.kind,
+        due_start=due.start,
+        due_label=due.label,
+        follow_up_date=_first_end(points),
         status=MeasureStatus.PLANNED.value,
         done_on=None,
         effect="",
@@ -204,6 +255,7 @@ def create_measure(
     )
     tx.session.add(m)
     tx.session.flush()
+    _write_points(tx, m, points)
     tx.session.add(
         MeasureEvent(
             measure_id=m.id,
@@ -228,9 +280,50 @@ def create_measure(
             "number": number,
             "area": item.area,
             **{k: getattr(m, k) for k in EDITABLE},
+            "due": due.shown,
+            "follow_ups": [f"{kind}: {p.shown}" for kind, p in points],
         },
     )
     return m
+
+
+def _form_points(m_in: MeasureInput) -> list[tuple[str, Period]]:
+    return [("follow_up", day(m_in.follow_up_date))] if m_in.follow_up_date else []
+
+
+def _first_end(points: Sequence[tuple[str, Period]]) -> date | None:
+    ends = [p.end for _, p in points if p.end is not None]
+    return min(ends) if ends else None
+
+
+def _write_points(tx: Tx, m: Measure, points: Sequence[tuple[str, Period]]) -> None:
+    tx.session.add_all(
+        FollowUpPoint(
+            measure_id=m.id,
+            position=n,
+            kind=kind,
+            period_kind=p.kind,
+            start=p.start,
+            end=p.end,
+            label=p.label[:64],
+        )
+        for n, (kind, p) in enumerate(points, start=1)
+    )
+
+
+def follow_up_points(s: Session, measure_ids: Sequence[int]) -> dict[int, list[tuple[str, Period]]]:
+    """Measure id -> its follow-up points (kind, period), in order."""
+    out: dict[int, list[tuple[str, Period]]] = {i: [] for i in measure_ids}
+    if not measure_ids:
+        return out
+    rows = s.scalars(
+        select(FollowUpPoint)
+        .where(FollowUpPoint.measure_id.in_(list(measure_ids)))
+        .order_by(FollowUpPoint.measure_id, FollowUpPoint.position)
+    )
+    for r in rows:
+        out[r.measure_id].append((r.kind, from_stored(r.period_kind, r.start, r.end, r.label)))
+    return out
 
 
 def _update_measure_fields(
@@ -247,16 +340,22 @@ def _update_measure_fields(
         "desired_result": m_in.desired_result,
         "responsible": who.text,
         "due_date": m_in.due_date,
-        "follow_up_date": m_in.follow_up_date or m_in.due_date,
+        "due_label": m_in.due.label,
+        "follow_up_date": m_in.follow_up_date,
     }
     changed = {k: (getattr(m, k), v) for k, v in new.items() if getattr(m, k) != v}
     if not changed:
         return False
     for k, (_, v) in changed.items():
         setattr(m, k, v)
+    m.due_kind, m.due_start = m_in.due.kind, m_in.due.start
+    if "follow_up_date" in changed:
+        tx.session.execute(delete(FollowUpPoint).where(FollowUpPoint.measure_id == m.id))
+        _write_points(tx, m, _form_points(m_in))
     m.responsible_person_id = who.person_id
     m.responsible_role = who.address.role.value if who.address else None
     m.responsible_unit_id = who.address.unit_id if who.address else None
+    m.responsible_position_id, m.responsible_group_id = who.position_id, who.group_id
     m.updated_at = tx.now
     tx.record(
         chain(cycle.id),
@@ -283,8 +382,11 @@ def change_status(
     reason: str = "",
     on_behalf: int | None = None,
     task_id: int | None = None,
+    about: date | None = None,
 ) -> str:
-    """Move a measure to ``status`` (or add a dated note when it already is there)."""
+    """Move a measure to ``status`` (or add a dated note when it already is there).
+    ``about``: the day the status is about, when it is not today (recorded now, both in
+    the history and the audit event)."""
     current = MeasureStatus(m.status)
     event = "note" if status == current else MEASURE_EVENT_FOR_STATUS[status]
     new = next_state(MEASURE, "measure", event, current)
@@ -296,11 +398,12 @@ def change_status(
         )
     m.status, m.updated_at = new.value, tx.now
     if new == MeasureStatus.DONE and m.done_on is None:
-        m.done_on = local_date(tx.now)
+        m.done_on = about or local_date(tx.now)
     tx.session.add(
         MeasureEvent(
             measure_id=m.id,
             at=tx.now,
+            about=about,
             event=event,
             status=new.value,
             note=note,
@@ -318,7 +421,13 @@ def change_status(
         actor,
         on_behalf_of=on_behalf,
         unit_id=cycle.unit_id,
-        data={"from": current.value, "to": new.value, "note": note, "reason": reason},
+        data={
+            "from": current.value,
+            "to": new.value,
+            "note": note,
+            "reason": reason,
+            **({"about": about.isoformat()} if about else {}),
+        },
     )
     if new == MeasureStatus.CANCELLED:
         _cancel_follow_ups(tx, actor, cycle, m, reason)
@@ -361,6 +470,18 @@ def apply_follow_up(
     extra: dict[str, Any] = {"measure_id": m.id, "status": m.status}
     if form.status == "postponed" and form.new_follow_up_date is not None:
         m.follow_up_date = form.new_follow_up_date
+        count = len(follow_up_points(tx.session, [m.id])[m.id])
+        tx.session.add(
+            FollowUpPoint(
+                measure_id=m.id,
+                position=count + 1,
+                kind="follow_up",
+                period_kind="day",
+                start=form.new_follow_up_date,
+                end=form.new_follow_up_date,
+                label="",
+            )
+        )
         m.followed_up_at = None  # the next follow-up is still owed
         row = taskgen.task_row(
             cycle_id=cycle.id,
@@ -384,15 +505,38 @@ def apply_follow_up(
 
 # --- direct use cases ---------------------------------------------------------------------
 def update_measure(
-    app: App, actor: Actor, measure_id: int, status: str, *, note: str = "", reason: str = ""
+    app: App,
+    actor: Actor,
+    measure_id: int,
+    status: str,
+    *,
+    note: str = "",
+    reason: str = "",
+    about: date | None = None,
 ) -> str:
-    """A dated status update on a measure ("ongoing, plan ready in October")."""
+    """A dated status update on a measure ("ongoing, plan ready in October"); ``about``
+    backdates it (the day it is about; a reason is required), recorded now."""
     try:
         target = MeasureStatus(status)
     except ValueError:
         raise InvalidInput.field(
             "status", f"unknown status {status!r}", f"okänd status {status!r}"
         ) from None
+    today = local_date(app.clock.now())
+    if about is not None and about > today:
+        raise InvalidInput.field(
+            "about",
+            "a status cannot be about a future day",
+            "en status kan inte gälla en framtida dag",
+        )
+    if about is not None and about < today and not reason.strip():
+        raise InvalidInput.field(
+            "reason",
+            "a backdated status update needs a reason",
+            "en bakåtdaterad statusuppdatering kräver ett skäl",
+        )
+    if about == today:
+        about = None
 
     def work(tx: Tx) -> str:
         m = tx.session.get(Measure, measure_id)
@@ -401,7 +545,7 @@ def update_measure(
         cycle = load_cycle(tx.session, m.cycle_id, lock=True)
         on_behalf = _require_plan_owner(tx, actor, cycle, m)
         return change_status(
-            tx, actor, cycle, m, target, note=note, reason=reason, on_behalf=on_behalf
+            tx, actor, cycle, m, target, note=note, reason=reason, on_behalf=on_behalf, about=about
         )
 
     return app.run(work)

@@ -126,8 +126,10 @@ def _csv_rows(filename: str, content: bytes) -> Iterator[Row]:
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        for row in reader:
-            yield reader.line_num, list(row)
+        start = 1
+        for row in reader:  # a row is named by its first line (a cell may span lines)
+            yield start, list(row)
+            start = reader.line_num + 1
     except csv.Error as exc:
         raise _refuse(
             filename,

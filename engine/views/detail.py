@@ -235,6 +235,7 @@ def _measure_input(m: reports.MeasureView) -> dict[str, Any]:
         "desired_result": m.desired_result,
         "responsible": m.responsible,
         "due_date": m.due_date.isoformat() if m.due_date else "",
+        "due_period": m.due_label,
         "follow_up_date": m.follow_up_date.isoformat() if m.follow_up_date else "",
     }
 

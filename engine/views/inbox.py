@@ -25,9 +25,11 @@ from engine.db.models import (
 from engine.db.session import conn_of
 from engine.domain.clock import local_date
 from engine.domain.errors import NotFound, Unmet
+from engine.domain.period import PeriodError, format_period, from_stored, parse_period
 from engine.domain.risk import level
 from engine.domain.workflow import gates
 from engine.domain.workflow.states import TaskStatus
+from engine.plans.plan import follow_up_points
 from engine.views import worklist
 from engine.views.worklist import Inbox as Inbox  # noqa: PLC0414 (re-exported)
 from engine.views.worklist import InboxItem as InboxItem  # noqa: PLC0414
@@ -112,7 +114,9 @@ class MeasureView:
     done_on: date | None
     effect: str
     effect_ok: bool | None
-    history: list[tuple[datetime, str, str, str, str]]  # at, event, status, note, reason
+    history: list[tuple[datetime | date, str, str, str, str]]  # day, event, status, note, reason
+    due_label: str = ""  # the due period as written ("hösten 2027"), if not a plain day
+    follow_ups: tuple[str, ...] = ()  # its follow-up points, as written
 
 
 @dataclass(frozen=True)
@@ -267,17 +271,22 @@ def plan_view(s: Any, cycle_id: int) -> list[ItemView]:
     measures = list(
         s.scalars(select(Measure).where(Measure.cycle_id == cycle_id).order_by(Measure.number))
     )
-    history: dict[int, list[tuple[datetime, str, str, str, str]]] = {}
+    history: dict[int, list[tuple[datetime | date, str, str, str, str]]] = {}
     for e in s.scalars(
         select(MeasureEvent)
         .join(Measure, Measure.id == MeasureEvent.measure_id)
         .where(Measure.cycle_id == cycle_id)
         .order_by(MeasureEvent.id)
     ):
-        history.setdefault(e.measure_id, []).append((e.at, e.event, e.status, e.note, e.reason))
+        when: datetime | date = e.about or e.at  # the day it is about, if not when recorded
+        history.setdefault(e.measure_id, []).append((when, e.event, e.status, e.note, e.reason))
+    points = follow_up_points(s, [m.id for m in measures])
+    by_item: dict[int, list[Measure]] = {}
+    for m in measures:
+        by_item.setdefault(m.action_item_id, []).append(m)
     out = []
     for it in items:
-        mine = [m for m in measures if m.action_item_id == it.id]
+        mine = by_item.get(it.id, [])
         lvl = (
             level(it.probability, it.consequence).key if it.probability and it.consequence else None
         )
@@ -303,12 +312,26 @@ def plan_view(s: Any, cycle_id: int) -> list[ItemView]:
                         m.effect,
                         m.effect_ok,
                         history.get(m.id, []),
+                        _period_label(m),
+                        tuple(p.shown for _, p in points[m.id]),
                     )
                     for m in mine
                 ],
             )
         )
     return out
+
+
+def _period_label(m: Measure) -> str:
+    """The due period as written, if it is one and reads on its own ("13/10" without the
+    plan's year is written in full); "" for a plain day."""
+    if m.due_kind in (None, "day"):
+        return ""
+    try:
+        parse_period(m.due_label)
+    except PeriodError:
+        return format_period(from_stored(m.due_kind, m.due_start, m.due_date, m.due_label))
+    return m.due_label
 
 
 # --- the year at a glance -----------------------------------------------------------------

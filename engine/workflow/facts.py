@@ -105,7 +105,8 @@ def measure_facts(s: Session, cycle_id: int) -> list[MeasureFact]:
             m.responsible,
             m.due_date,
             MeasureStatus(m.status),
-            m.followed_up_at is not None,
+            m.followed_up_at is not None or m.follow_up_date is None,
+            m.due_kind == "open",
         )
         for m, item_no in rows
     ]

@@ -183,6 +183,9 @@ def stage_task_rows(
         ladder = template.ladder_for(tdef.key)
         if tdef.per_measure:
             for m in measures:
+                field = tdef.due.measure_field
+                if field is not None and field not in _measure_dates(m):
+                    continue  # no follow-up point given: no follow-up task made up
                 address, person = measure_address(m)
                 rows.append(
                     task_row(
@@ -222,7 +225,6 @@ def _measure_dates(m: Measure) -> dict[str, date]:
     out = {}
     if m.due_date is not None:
         out["due_date"] = m.due_date
-    follow = m.follow_up_date or m.due_date
-    if follow is not None:
-        out["follow_up_date"] = follow
+    if m.follow_up_date is not None:  # never the due date in its place
+        out["follow_up_date"] = m.follow_up_date
     return out

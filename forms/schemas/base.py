@@ -32,13 +32,15 @@ def label(sv: str, en: str, **extra: Any) -> JsonDict:
 
 
 def check_responsible(value: str) -> str:
-    """A measure's responsible is a person (e-mail) or a role word ('Enhetschef')."""
+    """A measure's responsible is a person (e-mail), a role word ('Enhetschef'), or a
+    position or group as the organisation names it ('HR-chef', 'Ledningsgruppen'; resolved,
+    or refused listing those that exist, when the plan is written)."""
     text = value.strip()
-    if EMAIL.match(text) or role_from_text(text) is not None:
+    if EMAIL.match(text) or role_from_text(text) is not None or 0 < len(text) <= 128:
         return text
     raise ValueError(
         bilingual(
-            "name a person by e-mail or a role (e.g. manager, enhetschef, skyddsombud)",
-            "ange en person med e-post eller en roll (t.ex. enhetschef, skyddsombud)",
+            "name a person by e-mail, a role or a position (at most 128 characters)",
+            "ange en person med e-post, en roll eller en befattning (högst 128 tecken)",
         )
     )

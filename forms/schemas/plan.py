@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from engine.domain.period import Period, PeriodError, day, parse_period
 from engine.domain.validation import bilingual
 from forms.schemas.base import Form, NonEmpty, OptText, Scale, check_responsible, label
+
+PeriodText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 
 
 class MeasureInput(Form):
@@ -17,14 +21,57 @@ class MeasureInput(Form):
         "", json_schema_extra=label("Önskat resultat", "Desired result")
     )
     responsible: NonEmpty = Field(json_schema_extra=label("Ansvarig", "Responsible"))
-    due_date: date = Field(json_schema_extra=label("Klart senast", "Due"))
+    due_date: date | None = Field(None, json_schema_extra=label("Klart senast", "Due"))
+    due_period: PeriodText = Field(
+        "",
+        json_schema_extra=label(
+            "Tidplan (t.ex. hösten 2027, Q1 2027, kontinuerligt)",
+            "Due period (e.g. autumn 2027, Q1 2027, ongoing)",
+        ),
+    )
     follow_up_date: date | None = Field(None, json_schema_extra=label("Uppföljning", "Follow-up"))
 
     _responsible = field_validator("responsible")(check_responsible)
 
+    @property
+    def due(self) -> Period:
+        """The due period: as written, else the day given."""
+        if self.due_period:
+            return parse_period(self.due_period)
+        assert self.due_date is not None
+        return day(self.due_date)
+
     @model_validator(mode="after")
     def _follow_up_after_due(self) -> MeasureInput:
-        if self.follow_up_date is not None and self.follow_up_date < self.due_date:
+        if self.due_period:
+            try:
+                p = parse_period(self.due_period)
+            except PeriodError as exc:
+                raise ValueError(
+                    bilingual(exc.message_en, exc.message_sv, field="due_period")
+                ) from None
+            if self.due_date is not None and self.due_date != p.end:
+                raise ValueError(
+                    bilingual(
+                        "due_date is not the end of due_period",
+                        "klart-datum är inte slutet av tidplanen",
+                        field="due_date",
+                    )
+                )
+            self.due_date = p.end
+        elif self.due_date is None:
+            raise ValueError(
+                bilingual(
+                    "give due_date or due_period",
+                    "ange klart-datum eller tidplan",
+                    field="due_date",
+                )
+            )
+        if (
+            self.follow_up_date is not None
+            and self.due_date is not None
+            and self.follow_up_date < self.due_date
+        ):
             raise ValueError(
                 bilingual(
                     "follow_up_date cannot be before due_date",

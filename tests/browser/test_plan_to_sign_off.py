@@ -54,7 +54,7 @@ def test_action_plan_to_signed_off_cooperation(served: Served, browser: Any) -> 
     page.locator("#f-items-0-measures-0-due_date").fill("2027-09-30")
     page.get_by_role("button", name="Skicka in").click()
     error = page.locator("#f-items-0-measures-0-responsible-err")
-    assert "ange en person med e-post eller en roll" in error.inner_text()
+    assert "är varken en person (e-post), en roll eller en befattning" in error.inner_text()
     assert what.input_value() == "Installera taklyft i två rum"  # the input is kept
     assert responsible.get_attribute("aria-invalid") == "true"
     assert responsible.input_value() == "Kalle"

@@ -25,7 +25,7 @@ PLAN = "\n".join(
         "Tunga lyft;Två skador;3;3;Utbildning;Alla utbildade;Enhetschef;2027-09-30;2027-10-15;;;",
         ";;;;Taklyft;Inga manuella lyft;m1@x.se;2027-11-30;;pågår;;Offert begärd",
         "Arbetsbelastning;Index 58;;;Prioriteringsstöd;Tydliga prioriteringar;enhetschef;"
-        "2027-06-30;;genomförd;2027-05-20;",
+        "2027-06-30;;genomförd;2026-11-20;",
         "Hot och våld;;;;Larmrutin;;skyddsombud;2027-08-31;;uppskjuten;;Väntar på ny leverantör",
         "",
     ]
@@ -61,7 +61,7 @@ def test_csv_plan_is_imported_like_the_form_writes_it(app: App, clock: FrozenClo
     assert (m["Taklyft"].status, m["Taklyft"].history[-1][3]) == ("in_progress", "Offert begärd")
     assert (m["Prioriteringsstöd"].status, str(m["Prioriteringsstöd"].done_on)) == (
         "done",
-        "2027-05-20",
+        "2026-11-20",
     )
     assert m["Larmrutin"].status == "postponed"
     assert m["Larmrutin"].history[-1][4] == "Väntar på ny leverantör"
@@ -77,7 +77,7 @@ def test_every_bad_cell_is_named_and_nothing_is_written(app: App, clock: FrozenC
     o, cid = at_plan(app)
     before = (count(app, Measure), count(app, MeasureEvent), count(app, AuditEvent))
     bad = (
-        PLAN.replace("2027-09-30", "30/9 2027")
+        PLAN.replace("2027-09-30", "snart")
         .replace(";m1@x.se;", ";kalle;")
         .replace("2027-06-30;;genomförd", "2027-06-30;2027-06-01;klar")
         .replace("uppskjuten;;Väntar på ny leverantör", "uppskjuten;;")
@@ -90,7 +90,11 @@ def test_every_bad_cell_is_named_and_nothing_is_written(app: App, clock: FrozenC
         (5, "Uppföljning"),
         (6, "Kommentar"),
     ]
-    assert err.value.errors[0].render("sv").startswith("plan.csv:3: Klart senast: inte ett datum")
+    assert (
+        err.value.errors[0]
+        .render("sv")
+        .startswith("plan.csv:3: Klart senast: inte ett datum eller en period")
+    )
     assert (count(app, Measure), count(app, MeasureEvent), count(app, AuditEvent)) == before
 
 

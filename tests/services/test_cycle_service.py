@@ -160,9 +160,10 @@ def test_rejection_sends_the_plan_back_with_the_reason(app: App) -> None:
     o.complete(
         "m1@x.se",
         "action_plan",
-        plan({"what": "Prioriteringsstöd", "responsible": "Enhetschef", "due_date": "2027-08-30"}),
+        plan({"what": "Prioriteringsstöd", "responsible": "Enhetschef", "due_date": "2027-08-30",
+              "follow_up_date": "2027-09-15"}),
         cid,
-    )
+    )  # fmt: skip
     o.sign_off("m1@x.se", cid, "action_plan")
     # the earlier approval by the manager no longer counts: two new approvals needed
     with pytest.raises(GateBlocked) as blocked:

@@ -53,7 +53,8 @@ class MeasureFact:
     responsible: str
     due_date: date | None
     status: MeasureStatus
-    followed_up: bool
+    followed_up: bool  # or owed no follow-up: none was planned
+    open_ended: bool = False  # "kontinuerligt": reviewed, not due
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,9 @@ def measures_have_what_who_when(facts: StageFacts) -> list[Unmet]:
         if m.status == MeasureStatus.CANCELLED:
             continue
         missing_en = [
-            n for n, v in (("what", m.what), ("who", m.responsible), ("when", m.due_date)) if not v
+            n
+            for n, v in (("what", m.what), ("who", m.responsible), ("when", m.due_date))
+            if not v and not (n == "when" and m.open_ended)
         ]
         if missing_en:
             sv = {"what": "vad", "who": "vem", "when": "när"}
