@@ -13,7 +13,16 @@ from forms.schemas.approval import Approval
 from forms.schemas.base import Form
 from forms.schemas.evaluation import AnnualEvaluation
 from forms.schemas.followup import MeasureFollowUp
-from forms.schemas.inspection import InspectionRegistration, InspectionResponse
+from forms.schemas.cases import (
+    IncidentInvestigation,
+    IncidentRegistration,
+    IncidentReport,
+    ManagerRisk,
+    ManagerRiskResponse,
+    SafetyRequest,
+    SafetyRequestReply,
+)
+from forms.schemas.inspection import InspectionDecision, InspectionRegistration, InspectionResponse
 from forms.schemas.plan import ActionPlan
 from forms.schemas.risk import RiskAssessment
 from forms.schemas.survey import AbsenceReview, SafetyRound, SurveyResults
@@ -30,6 +39,14 @@ FORMS: dict[str, type[Form]] = {
     "annual_evaluation": AnnualEvaluation,
     "inspection_response": InspectionResponse,
     "inspection_registration": InspectionRegistration,
+    "inspection_decision": InspectionDecision,
+    "incident_registration": IncidentRegistration,
+    "incident_report": IncidentReport,
+    "incident_investigation": IncidentInvestigation,
+    "safety_request": SafetyRequest,
+    "safety_request_reply": SafetyRequestReply,
+    "manager_risk": ManagerRisk,
+    "manager_risk_response": ManagerRiskResponse,
 }
 
 

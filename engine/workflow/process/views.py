@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -38,6 +38,20 @@ class CaseView:
     answers: list[Answer]
     documents: list[CaseDocument]
     cycle: Cycle | None
+    #: Every task of the case's cycle, in order (items' tasks and the case's own).
+    tasks: list[Task] = field(default_factory=list)
+
+    def current_tasks(self) -> list[Task]:
+        """The tasks that count: answering items, or (a case without items) its own
+        tasks that were not returned up the line or cancelled."""
+        if self.answers:
+            return [a.task for a in self.answers]
+        return [t for t in self.tasks if t.status in ("open", "completed")]
+
+    def task(self, key: str) -> Task | None:
+        """The latest task of that key that counts (open or completed)."""
+        found = [t for t in self.tasks if t.key == key and t.status in ("open", "completed")]
+        return found[-1] if found else None
 
     def items(self) -> list[CaseItem]:
         return list({a.item.id: a.item for a in self.answers}.values())
@@ -71,7 +85,7 @@ def case_view(s: Session, case: ProcessCase) -> CaseView:
         select(CaseDocument).where(CaseDocument.case_id == case.id).order_by(CaseDocument.id)
     )
     cycle = s.get(Cycle, case.cycle_id) if case.cycle_id else None
-    return CaseView(case, case_data(case), answers, list(docs), cycle)
+    return CaseView(case, case_data(case), answers, list(docs), cycle, tasks)
 
 
 def case_data(case: ProcessCase) -> dict[str, Any]:
@@ -132,10 +146,18 @@ class CaseSummary:
     escalated: int
     drawn_up_at: datetime | None  # the first document the template names
     status: str  # open | ready | drawn_up | closed
+    #: What the process's status hook says of it (an incident's reporting latency).
+    state: dict[str, Any] = field(default_factory=dict)
 
 
-def summary(view: CaseView, unit: OrgUnit, now: datetime, first_doc: str | None) -> CaseSummary:
-    tasks = [a.task for a in view.answers]
+def summary(
+    view: CaseView,
+    unit: OrgUnit,
+    now: datetime,
+    first_doc: str | None,
+    state: dict[str, Any] | None = None,
+) -> CaseSummary:
+    tasks = view.current_tasks()
     done = sum(1 for t in tasks if t.status == "completed")
     doc = view.drawn_up(first_doc) if first_doc else None
     status = (
@@ -164,6 +186,7 @@ def summary(view: CaseView, unit: OrgUnit, now: datetime, first_doc: str | None)
         sum(1 for t in tasks if t.escalation_level > 0),
         doc.created_at if doc else None,
         status,
+        state or {},
     )
 
 
@@ -182,7 +205,13 @@ def document_base(
         t = a.task
         entry = items.setdefault(
             a.item.id,
-            {"number": a.item.number, "text": a.item.text, "due": a.item.due_date, "answers": []},
+            {
+                "number": a.item.number,
+                "text": a.item.text,
+                "due": a.item.due_date,
+                "data": json.loads(a.item.data) if a.item.data else {},
+                "answers": [],
+            },
         )
         entry["answers"].append(
             {
