@@ -24,6 +24,9 @@ from api.pages import (
     auth as auth_page,
 )
 from api.pages import (
+    cases as cases_page,
+)
+from api.pages import (
     cycles as cycles_page,
 )
 from api.pages import (
@@ -50,6 +53,7 @@ from api.pages import (
 from api.routers import (
     account,
     audit,
+    cases,
     cycles,
     evidence,
     inbox,
@@ -78,6 +82,7 @@ reason a stage cannot be signed off). Messages are Swedish unless `Accept-Langua
 
 API_ROUTERS = (
     account,
+    cases,
     inbox,
     tasks,
     cycles,
@@ -99,6 +104,7 @@ PAGE_ROUTERS = (
     year_page,
     evidence_page,
     inspections_page,
+    cases_page,
     audit_page,
     reports_page,
 )

@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cli import admin, audit, cycles, evidence, inspections, org, plans, reports, tasks
+from cli import admin, audit, cases, cycles, evidence, inspections, org, plans, reports, tasks
 from cli.console import Console
 from engine.domain.errors import (
     DatabaseBusy,
@@ -47,6 +47,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     admin.reg_token,
     evidence.reg_evidence,
     inspections.reg_inspection,
+    cases.reg_case,
     reports.reg_report,
 ]
 

@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.cases import plan_links
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models_process import ProcessCase
 from engine.db.queries import TaskRef
 from engine.domain.clock import LOCAL_TZ, as_utc, local_date
 from engine.domain.errors import FieldError, InvalidInput
-from engine.cases import plan_links
 from engine.plans import plan as plans
 from engine.workflow.process import cases as processes
 from engine.workflow.process.views import CaseView, case_data
@@ -87,7 +87,9 @@ def measures_to_plan(tx: Tx, actor: Actor, task: TaskRef, form: Form) -> dict[st
     cycle = plan_links.annual_plan(s, case.unit_id, case.opened_on.year)
     org = queries.ancestry_snapshot(s, [case.unit_id], local_date(tx.now))
     who = [
-        plans.resolve_responsible(tx, m.responsible, case.unit_id, org, f"measures[{i}].responsible")
+        plans.resolve_responsible(
+            tx, m.responsible, case.unit_id, org, f"measures[{i}].responsible"
+        )
         for i, m in enumerate(form.measures)
     ]
     area = f"{KIND_SV[str(data['kind'])]} {data['occurred_on']}: {data['what']}"[:300]
@@ -144,7 +146,9 @@ def latency(app: App, actor: Actor, year: int) -> Latency:
     reported, and the median and longest time from event to report."""
     rows = processes.list_cases(app, actor, KIND, year=year)
     serious = [r for r in rows if r.state.get("serious")]
-    hours = [float(r.state["latency_hours"]) for r in serious if r.state.get("latency_hours") is not None]
+    hours = [
+        float(r.state["latency_hours"]) for r in serious if r.state.get("latency_hours") is not None
+    ]
     return Latency(
         len(rows),
         len(serious),

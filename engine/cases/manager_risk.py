@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine.cases import plan_links
 from engine.context import Actor, Tx
 from engine.db import queries
 from engine.db.models import OrgUnit
@@ -17,7 +18,6 @@ from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput
 from engine.domain.routing import Address
 from engine.domain.states import Role
-from engine.cases import plan_links
 from engine.plans import plan as plans
 from forms.schemas.base import Form
 from forms.schemas.cases import ManagerRisk

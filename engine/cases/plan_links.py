@@ -131,9 +131,7 @@ def sources_of(s: Session, cycle_id: int) -> dict[int, dict[str, Any]]:
         .join(ActionItem, ActionItem.id == CasePlanLink.action_item_id)
         .where(ActionItem.cycle_id == cycle_id)
     )
-    return {
-        item_id: {"kind": c.kind, "id": c.id, "on": c.opened_on} for item_id, c in rows
-    }
+    return {item_id: {"kind": c.kind, "id": c.id, "on": c.opened_on} for item_id, c in rows}
 
 
 def due_in(today: date, days: int) -> date:

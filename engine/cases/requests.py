@@ -94,6 +94,8 @@ def history(s: Session, view: CaseView, base: dict[str, Any]) -> dict[str, Any]:
         {"seq": e.seq, "at": e.at, "actor": e.actor_label, "action": e.action, "hash": e.hash}
         for e in events
     ]
-    base["documents"] = [{"key": d.key, "at": d.created_at, "digest": d.digest} for d in view.documents]
+    base["documents"] = [
+        {"key": d.key, "at": d.created_at, "digest": d.digest} for d in view.documents
+    ]
     base["state"] = status(s, view, base["as_of"])
     return base

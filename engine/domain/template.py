@@ -440,9 +440,7 @@ class CycleTemplate(Frozen):
                     "subject.items.task ska ange den enda uppgiften med per_item",
                 )
             )
-        by_subject = [
-            t.key for s in self.stages for t in s.tasks if t.when or t.due.subject_field
-        ]
+        by_subject = [t.key for s in self.stages for t in s.tasks if t.when or t.due.subject_field]
         if by_subject and not self.subject.is_case():
             raise ValueError(
                 bilingual(

@@ -169,6 +169,19 @@ def require_admin(
     return on_behalf
 
 
+def may_register(
+    auth: queries.Authority, org: OrgSnapshot, unit_id: int, roles: Iterable[str], *, line: bool
+) -> tuple[bool, int | None]:
+    """(allowed, on whose behalf) to open a case at the unit (see ``require_registrant``)."""
+    chain = [unit_id, *org.ancestors(unit_id)] if line else [unit_id]
+    for u in chain:
+        for role in roles:
+            allowed, who = auth.on_behalf_for_address(Address(Role(role), u))
+            if allowed:
+                return True, who
+    return False, None
+
+
 def require_registrant(
     session: Session,
     tx: Tx,
@@ -184,17 +197,18 @@ def require_registrant(
     if actor.person_id is None:
         return None
     auth = queries.authority(session, actor.person_id, local_date(tx.now))
-    chain = [unit_id, *org.ancestors(unit_id)] if line else [unit_id]
-    for u in chain:
-        for role in roles:
-            allowed, who = auth.on_behalf_for_address(Address(Role(role), u))
-            if allowed:
-                return who
+    allowed, who = may_register(auth, org, unit_id, roles, line=line)
+    if allowed:
+        return who
     names_sv = ", ".join(Role(r).sv.lower() for r in roles)
     names_en = ", ".join(Role(r).en.lower() for r in roles)
-    where_en, where_sv = ("at or above the unit", "vid eller över enheten") if line else (
-        "at the unit",
-        "vid enheten",
+    where_en, where_sv = (
+        ("at or above the unit", "vid eller över enheten")
+        if line
+        else (
+            "at the unit",
+            "vid enheten",
+        )
     )
     raise NotPermitted(
         f"only someone who is {names_en} {where_en} may register this",

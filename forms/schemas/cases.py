@@ -79,9 +79,7 @@ class IncidentInvestigation(Form):
     title_sv = "Utredning av händelsen"
     title_en = "Investigation of the event"
 
-    causes: NonEmpty = Field(
-        json_schema_extra=label("Orsaker", "Causes", widget="textarea")
-    )
+    causes: NonEmpty = Field(json_schema_extra=label("Orsaker", "Causes", widget="textarea"))
     measures: list[MeasureInput] = Field(
         default_factory=list,
         max_length=30,
@@ -155,9 +153,7 @@ class SafetyRequestReply(Form):
     answer: NonEmpty = Field(
         json_schema_extra=label("Svar och skäl", "Reply and reasons", widget="textarea")
     )
-    done_by: date | None = Field(
-        None, json_schema_extra=label("Åtgärdat senast", "Done by")
-    )
+    done_by: date | None = Field(None, json_schema_extra=label("Åtgärdat senast", "Done by"))
 
 
 # --- the manager's own work environment (AFS 2023:2) ---------------------------------------
@@ -172,7 +168,8 @@ class ManagerRisk(Form):
     noted_on: date = Field(json_schema_extra=label("Datum", "Date"))
     description: NonEmpty = Field(
         json_schema_extra=label(
-            "Risken (arbetsbelastning, situation)", "The risk (workload, situation)",
+            "Risken (arbetsbelastning, situation)",
+            "The risk (workload, situation)",
             widget="textarea",
         )
     )

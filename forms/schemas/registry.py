@@ -11,8 +11,6 @@ from engine.domain.errors import InvalidInput
 from engine.domain.validation import field_errors
 from forms.schemas.approval import Approval
 from forms.schemas.base import Form
-from forms.schemas.evaluation import AnnualEvaluation
-from forms.schemas.followup import MeasureFollowUp
 from forms.schemas.cases import (
     IncidentInvestigation,
     IncidentRegistration,
@@ -22,6 +20,8 @@ from forms.schemas.cases import (
     SafetyRequest,
     SafetyRequestReply,
 )
+from forms.schemas.evaluation import AnnualEvaluation
+from forms.schemas.followup import MeasureFollowUp
 from forms.schemas.inspection import InspectionDecision, InspectionRegistration, InspectionResponse
 from forms.schemas.plan import ActionPlan
 from forms.schemas.risk import RiskAssessment

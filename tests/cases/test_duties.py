@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine.cases import incidents
-from engine.cases import plan_links
-from engine.context import Actor, App
+from engine.cases import incidents, plan_links
+from engine.context import App
 from engine.db.models import ActionItem, AuditEvent, Cycle, Measure
 from engine.db.models_process import CaseDocument, ProcessCase
 from engine.domain.clock import FrozenClock
@@ -40,9 +39,7 @@ INCIDENT = {
 }
 INVESTIGATION = {
     "causes": "Läckande diskmaskin",
-    "measures": [
-        {"what": "Laga diskmaskinen", "responsible": "manager", "due_date": "2027-02-01"}
-    ],
+    "measures": [{"what": "Laga diskmaskinen", "responsible": "manager", "due_date": "2027-02-01"}],
 }
 
 
@@ -191,7 +188,9 @@ def test_request_receipt_reply_refusal_and_history(o: Org, clock: FrozenClock) -
     with o.app.read() as s:
         docs = list(s.scalars(select(CaseDocument.key).where(CaseDocument.case_id == out.case_id)))
     assert docs == ["receipt"]  # the written receipt exists at once
-    receipt = processes.preview_document(o.app, o.actor("so1@x.se"), "safety_request", out.case_id, "receipt")
+    receipt = processes.preview_document(
+        o.app, o.actor("so1@x.se"), "safety_request", out.case_id, "receipt"
+    )
     assert receipt.data["safety_request"]["filed_by"] == "Sven Skyddsombud"
     pdf = case_docs.pdf(receipt.document(), receipt.template, receipt.title, "sv")
     assert pdf.startswith(b"%PDF")
@@ -215,7 +214,9 @@ def test_request_receipt_reply_refusal_and_history(o: Org, clock: FrozenClock) -
     )
     done = processes.show_case(o.app, o.actor("so1@x.se"), "safety_request", out.case_id)
     assert done.summary.state["av_reason"] == "refused"
-    history = processes.draw_up(o.app, o.actor("so1@x.se"), "safety_request", out.case_id, "history")
+    history = processes.draw_up(
+        o.app, o.actor("so1@x.se"), "safety_request", out.case_id, "history"
+    )
     actions = [e["action"] for e in history.data["events"]]
     assert actions[0] == "cycle.started" and "task.completed" in actions
     assert "safety_request.receipt_drafted" in actions
@@ -236,14 +237,26 @@ def test_request_refusals(o: Org) -> None:
         _open(o, "m1@x.se", "safety_request", REQUEST)
     assert "skyddsombud" in who.value.sv
     with pytest.raises(InvalidInput) as when:
-        _open(o, "so1@x.se", "safety_request", {**REQUEST, "filed_on": "2027-01-12", "reply_by": "2027-01-09"})
+        _open(
+            o,
+            "so1@x.se",
+            "safety_request",
+            {**REQUEST, "filed_on": "2027-01-12", "reply_by": "2027-01-09"},
+        )
     assert {e.path for e in when.value.errors} == {"reply_by"}
     with pytest.raises(InvalidInput) as both:
-        _open(o, "so1@x.se", "safety_request", {**REQUEST, "filed_on": "2027-01-05", "reply_by": "2027-01-09"})
+        _open(
+            o,
+            "so1@x.se",
+            "safety_request",
+            {**REQUEST, "filed_on": "2027-01-05", "reply_by": "2027-01-09"},
+        )
     assert [e.path for e in both.value.errors] == ["reply_by"]
     out = _open(o, "so1@x.se", "safety_request", REQUEST)
     with pytest.raises(NotFound):  # an employee does not see it
-        processes.preview_document(o.app, o.actor("emp@x.se"), "safety_request", out.case_id, "receipt")
+        processes.preview_document(
+            o.app, o.actor("emp@x.se"), "safety_request", out.case_id, "receipt"
+        )
     with pytest.raises(NotFound):  # nor the safety representative of another unit
         processes.show_case(o.app, o.actor("so2@x.se"), "safety_request", out.case_id)
 
@@ -295,7 +308,7 @@ def test_manager_risk_needs_a_manager_above(app: App) -> None:
     assert [e.path for e in top.value.errors] == ["unit"]
 
 
-# --- §7 an inspection's föreläggande or förbud -------------------------------------------------------
+# --- §7 an inspection's föreläggande or förbud ----------------------------------------
 INSPECTION = {
     "unit": "U1",
     "inspected_on": "2027-01-05",
@@ -326,7 +339,9 @@ def test_injunction_on_a_closed_inspection_opens_new_tasks(o: Org, clock: Frozen
 
     clock.advance(timedelta(days=10))
     addition = processes.parse_addition("inspection", out.inspection_id, DECISION, o.app)
-    added = processes.add_items(o.app, o.actor("dir@x.se"), "inspection", out.inspection_id, addition)
+    added = processes.add_items(
+        o.app, o.actor("dir@x.se"), "inspection", out.inspection_id, addition
+    )
     assert (added.items, added.tasks) == (2, 2)
     row = inspections.list_inspections(o.app, o.actor("dir@x.se"))[0]
     assert (row.status, row.requirements, row.done) == ("open", 3, 1)
@@ -348,12 +363,18 @@ def test_injunction_on_a_closed_inspection_opens_new_tasks(o: Org, clock: Frozen
 def test_injunction_refusals(o: Org) -> None:
     reg = inspections.parse_registration(INSPECTION)
     out = inspections.register(o.app, o.actor("dir@x.se"), reg)
-    bad = {**DECISION, "requirements": [{"text": "x", "due": "2027-01-01", "units": ["U2", "NOPE"]}]}
+    bad = {
+        **DECISION,
+        "requirements": [{"text": "x", "due": "2027-01-01", "units": ["U2", "NOPE"]}],
+    }
     addition = processes.parse_addition("inspection", out.inspection_id, bad, o.app)
     with pytest.raises(InvalidInput) as late:
         processes.add_items(o.app, o.actor("dir@x.se"), "inspection", out.inspection_id, addition)
     assert [e.path for e in late.value.errors] == ["requirements[0].due"]
-    bad2 = {**DECISION, "requirements": [{"text": "x", "due": "2027-03-01", "units": ["U2", "NOPE"]}]}
+    bad2 = {
+        **DECISION,
+        "requirements": [{"text": "x", "due": "2027-03-01", "units": ["U2", "NOPE"]}],
+    }
     addition = processes.parse_addition("inspection", out.inspection_id, bad2, o.app)
     with pytest.raises(InvalidInput) as where:
         processes.add_items(o.app, o.actor("dir@x.se"), "inspection", out.inspection_id, addition)

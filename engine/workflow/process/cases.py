@@ -301,10 +301,8 @@ def _additions(template: CycleTemplate) -> Any:
     items = template.subject.items
     if items is None or items.additions is None:
         raise Conflict(
-            f"this case takes no later items (template {template.key} version "
-            f"{template.version})",
-            f"ärendet tar inte emot fler punkter (mall {template.key} version "
-            f"{template.version})",
+            f"this case takes no later items (template {template.key} version {template.version})",
+            f"ärendet tar inte emot fler punkter (mall {template.key} version {template.version})",
         )
     return items.additions
 
@@ -332,7 +330,9 @@ def add_items(app: App, actor: Actor, kind: str, case_id: int, addition: Form) -
         items = template.subject.items
         assert items is not None
         late = [
-            FieldError(f"{add.field}[{i}].{items.due}", "the date has passed", "datumet har passerat")
+            FieldError(
+                f"{add.field}[{i}].{items.due}", "the date has passed", "datumet har passerat"
+            )
             for i, e in enumerate(entries)
             if items.due and e.get(items.due) is not None and e[items.due] < today
         ]
@@ -368,9 +368,7 @@ def add_items(app: App, actor: Actor, kind: str, case_id: int, addition: Form) -
     return app.run(work)
 
 
-def _reopen(
-    tx: Tx, actor: Actor, cycle: Any, template: CycleTemplate, org: OrgSnapshot
-) -> None:
+def _reopen(tx: Tx, actor: Actor, cycle: Any, template: CycleTemplate, org: OrgSnapshot) -> None:
     """The stage that holds the items' tasks is active again (and the case, if closed)."""
     items = template.subject.items
     assert items is not None
@@ -520,8 +518,9 @@ def draw_up(app: App, actor: Actor, kind: str, case_id: int, key: str) -> Draft:
     def work(tx: Tx) -> Draft:
         s = tx.session
         case = process_views.load_case(s, case_id, kind)
-        cycle = cycles.load_cycle(s, case.cycle_id or 0, lock=True)
+        cycles.load_cycle(s, case.cycle_id or 0, lock=True)
         org = queries.org_snapshot(s, local_date(tx.now))
+        require_visible(s, actor, case, local_date(tx.now))  # 404 for what one may not see
         access.require_oversight(s, actor, [case.unit_id], org, local_date(tx.now))
         view = process_views.case_view(s, case)
         sub = subject_of(kind)
@@ -629,7 +628,9 @@ def show_case(app: App, actor: Actor, kind: str, case_id: int) -> CaseDetail:
                 }
             )
         docs = [{"key": d.key, "at": d.created_at, "digest": d.digest} for d in view.documents]
-        keys = [{"key": d.key, "title_sv": d.title.sv, "title_en": d.title.en} for d in sub.documents]
+        keys = [
+            {"key": d.key, "title_sv": d.title.sv, "title_en": d.title.en} for d in sub.documents
+        ]
         add = template.subject.items.additions if template and template.subject.items else None
         title = sub.title or (template.title if template else None)
         return CaseDetail(
