@@ -18,6 +18,7 @@ from engine.domain.clock import local_date
 from engine.org import access
 from engine.workflow.process import cases as processes
 from engine.workflow.process.cases import CaseDetail, Draft, Opened
+from engine.workflow.process.views import CaseSummary
 
 #: The kinds the generic doors offer (the inspection keeps its own doors too).
 KINDS = ("incident", "safety_request", "manager_risk", "inspection")
@@ -68,7 +69,7 @@ def register(app: App, actor: Actor, kind: str, data: Mapping[str, Any]) -> Open
 
 def cases(
     app: App, actor: Actor, kind: str, *, unit_code: str | None = None, year: int | None = None
-) -> list[processes.CaseSummary]:
+) -> list[CaseSummary]:
     return processes.list_cases(app, actor, _kind(kind), unit_code=unit_code, year=year)
 
 

@@ -392,3 +392,35 @@ def test_injunction_refusals(o: Org) -> None:
         processes.add_items(o.app, o.actor("so2@x.se"), "inspection", out.inspection_id, ok)
     with o.app.read() as s:
         assert s.get(ProcessCase, out.inspection_id) is not None
+
+
+# --- the evidence package ------------------------------------------------------------------------
+def test_evidence_package_carries_incidents_requests_and_managers_risks(o: Org) -> None:
+    from engine.evidence import package as evidence
+    from forms.evidence_docs import evidence_html
+
+    inc = _open(o, "emp@x.se", "incident", INCIDENT)
+    report = _case_tasks(o, "m1@x.se", inc.cycle_id)["report_av"]
+    tasks.complete_task(
+        o.app,
+        o.actor("m1@x.se"),
+        report,
+        {"reported_at": "2027-01-10T08:00", "av_reference": "AV-77"},
+    )
+    _open(o, "so1@x.se", "safety_request", REQUEST)
+    _open(o, "m1@x.se", "manager_risk", RISK)
+    built = evidence.build(o.app, o.actor("hr@x.se"), evidence.Scope("unit", "U1", 2027))
+    data = built.data
+    (incident,) = data["incidents"]
+    assert incident["serious"] is True and incident["unit"] == "U1"
+    assert {t["key"]: t["status"] for t in incident["tasks"]} == {
+        "report_av": "completed",
+        "investigation": "open",
+    }
+    (request,) = data["safety_requests"]
+    assert request["receipt_drafted_at"] is not None and request["tasks"][0]["status"] == "open"
+    (risk,) = data["manager_risks"]
+    assert risk["description"].startswith("För många")
+    html = evidence_html(built.document("test"))
+    for words in ("AV-77", "Ventilationen", "För många medarbetare", "Begäran från skyddsombud"):
+        assert words in html, words
