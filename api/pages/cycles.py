@@ -46,6 +46,10 @@ def _page(
     if plan_import is not None and prob is not None:  # shown beside the import form
         plan_import["problem"], prob = prob, None
     points = [(r.probability, r.consequence, str(r.position)) for r in c.view.risks]
+    from engine.cases import plan_links  # an item a case put in the plan links back to it
+
+    with engine.read() as s:
+        sources = plan_links.sources_of(s, cycle_id)
     return render(
         request,
         "cycle.html",
@@ -55,6 +59,7 @@ def _page(
         matrix_points=points,
         plan_import=plan_import or {},
         import_stages=plan_import_service.OPEN_STAGES,
+        plan_sources=sources,
     )
 
 

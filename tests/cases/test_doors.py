@@ -47,6 +47,15 @@ def cweb_any(db_url: str, clock: FrozenClock) -> Iterator[Web]:
     _close(w)
 
 
+def _cycle_of_case(web: Web, case_id: int) -> int:
+    from engine.db.models_process import ProcessCase
+
+    with web.engine.read() as s:
+        case = s.get(ProcessCase, case_id)
+        assert case is not None and case.cycle_id is not None
+        return case.cycle_id
+
+
 def _inbox(web: Web, email: str, cycle_id: int) -> dict[str, int]:
     items = web.api(email).get("/api/inbox").json()["items"]
     return {i["key"]: i["task_id"] for i in items if i["cycle_id"] == cycle_id}
@@ -149,6 +158,28 @@ def test_pages_phone_form_case_and_injunction(cweb: Web) -> None:
     shown = emp.get(case_url)
     assert shown.status_code == 200 and "Nästan fall" in shown.text
     assert "Tillbud" in shown.text
+    # the investigation's measure lands in the plan, which links back to the event
+    m1 = web.browser("m1@x.se")
+    case_id = int(case_url.rsplit("/", 1)[1])
+    task = _inbox(web, "m1@x.se", _cycle_of_case(web, case_id))["investigation"]
+    page = m1.get(f"/tasks/{task}")
+    assert page.status_code == 200 and "Orsaker" in page.text
+    done = m1.post(
+        f"/tasks/{task}",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "_action": "complete",
+            "causes": "Vått golv",
+            "measures[0].what": "Halkskydd",
+            "measures[0].responsible": "manager",
+            "measures[0].due_date": "2027-02-01",
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    shown = web.api("m1@x.se").get(f"/api/cases/incident/{case_id}").json()
+    plan = m1.get(f"/cycles/{shown['plan_links'][0]['cycle_id']}")
+    assert f'href="/cases/incident/{case_id}"' in plan.text and "Halkskydd" in plan.text
     other = web.browser("emp2@x.se")
     assert other.get(case_url).status_code == 404
     assert other.get("/cases/incident").status_code == 200
