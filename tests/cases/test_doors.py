@@ -253,3 +253,21 @@ def test_cli_register_list_show_and_document(cweb: Web, tmp_path: Path, capsys: 
     # a refusal is a line naming the reason, not a traceback
     assert cli_main([*base, "case", "register", "safety_request", str(req), "--as", "m1@x.se"]) != 0
     assert "skyddsombud" in capsys.readouterr().err
+
+
+def test_overview_page_lists_the_cases_and_the_latency(cweb: Web) -> None:
+    web = cweb
+    web.api("m1@x.se").post("/api/cases/manager_risk", json=RISK)
+    made = web.api("emp@x.se").post("/api/cases/incident", json=INCIDENT).json()
+    report = _inbox(web, "m1@x.se", made["cycle_id"])["report_av"]
+    web.api("m1@x.se").post(
+        f"/api/tasks/{report}/complete",
+        json={"data": {"reported_at": "2027-01-10T02:30", "av_reference": "AV-2"}},
+    )
+    page = web.browser("dir@x.se").get("/overview", params={"year": "2027"})
+    assert page.status_code == 200
+    assert "Ärenden under året" in page.text and "Chefers egen arbetsmiljö" in page.text
+    assert 'href="/cases/manager_risk"' in page.text
+    assert "12 timmar" in page.text  # 14:30 the day before to 02:30
+    english = web.browser("dir@x.se", new=False).get("/overview?year=2027&lang=en")
+    assert "Cases during the year" in english.text
