@@ -15,6 +15,7 @@ from engine.context import Actor, App
 from engine.db import queries
 from engine.db.models import OrgUnit
 from engine.domain.clock import local_date
+from engine.domain.errors import NotFound
 from engine.org import access
 from engine.workflow.process import cases as processes
 from engine.workflow.process.cases import CaseDetail, Draft, Opened
@@ -90,8 +91,6 @@ def document(app: App, actor: Actor, kind: str, case_id: int, key: str, *, recor
     """A case's document: as it stands (``record`` False) or drawn up and recorded."""
     sub = processes.subject_of(_kind(kind))
     if key not in {d.key for d in sub.documents}:
-        from engine.domain.errors import NotFound
-
         raise NotFound("document", key)
     if record:
         return processes.draw_up(app, actor, kind, case_id, key)
