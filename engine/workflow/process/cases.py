@@ -408,19 +408,30 @@ def list_cases(
             )
         rows = s.execute(stmt.order_by(ProcessCase.opened_on.desc(), ProcessCase.id.desc()))
         auth = queries.authority(s, actor.person_id, local_date(now)) if actor.person_id else None
-        return [
-            _summary(s, sub, case, unit, now, first_doc)
-            for case, unit in rows
-            if auth is None
-            or access.may_oversee(auth, org, unit.id)
-            or (sub.registrants.own_cases and case.created_by == actor.person_id)
-        ]
+        seen: dict[int, bool] = {}  # unit -> may oversee (asked once per unit)
+
+        def visible(case: ProcessCase, unit: OrgUnit) -> bool:
+            if auth is None:
+                return True
+            if unit.id not in seen:
+                seen[unit.id] = access.may_oversee(auth, org, unit.id)
+            return seen[unit.id] or (
+                sub.registrants.own_cases and case.created_by == actor.person_id
+            )
+
+        shown = [(case, unit) for case, unit in rows if visible(case, unit)]
+        views = process_views.case_views(s, [c for c, _ in shown])
+        return [_summary(s, sub, views[c.id], unit, now, first_doc) for c, unit in shown]
 
 
 def _summary(
-    s: Session, sub: SubjectDef, case: ProcessCase, unit: OrgUnit, now: datetime, doc: str | None
+    s: Session,
+    sub: SubjectDef,
+    view: process_views.CaseView,
+    unit: OrgUnit,
+    now: datetime,
+    doc: str | None,
 ) -> CaseSummary:
-    view = process_views.case_view(s, case)
     state = registry().status(sub.status)(s, view, now) if sub.status else {}
     return process_views.summary(view, unit, now, doc, state)
 
@@ -601,8 +612,8 @@ def show_case(app: App, actor: Actor, kind: str, case_id: int) -> CaseDetail:
         unit = s.get(OrgUnit, case.unit_id)
         assert unit is not None
         first_doc = sub.documents[0].key if sub.documents else None
-        summary = _summary(s, sub, case, unit, now, first_doc)
         view = process_views.case_view(s, case)
+        summary = _summary(s, sub, view, unit, now, first_doc)
         template = templates.by_id(app, s, view.cycle.template_id) if view.cycle else None
         open_tasks = [t for t in view.tasks if t.status == "open"]
         waiting = facts.waiting_on(s, open_tasks, local_date(now))

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db import queries
+from engine.db.audit_store import chunks
 from engine.db.models import ActionItem, Cycle, Measure, OrgUnit, Task
 from engine.db.models_process import CaseDocument, CaseItem, CaseItemTask, ProcessCase
 from engine.domain.clock import local_date
@@ -86,6 +87,43 @@ def case_view(s: Session, case: ProcessCase) -> CaseView:
     )
     cycle = s.get(Cycle, case.cycle_id) if case.cycle_id else None
     return CaseView(case, case_data(case), answers, list(docs), cycle, tasks)
+
+
+def case_views(s: Session, cases: Sequence[ProcessCase]) -> dict[int, CaseView]:
+    """The views of many cases with a few reads per 500 (a list of 10,000 incidents is not
+    40,000 queries): their tasks, items, item tasks, documents and cycles, in batches."""
+    cycle_ids = [c.cycle_id for c in cases if c.cycle_id is not None]
+    case_ids = [c.id for c in cases]
+    tasks: dict[int, list[Task]] = {}
+    cycles_: dict[int, Cycle] = {}
+    rows: dict[int, list[tuple[CaseItem, CaseItemTask]]] = {}
+    docs: dict[int, list[CaseDocument]] = {}
+    for batch in chunks(cycle_ids, 500):
+        for t in s.scalars(select(Task).where(Task.cycle_id.in_(batch)).order_by(Task.id)):
+            tasks.setdefault(t.cycle_id, []).append(t)
+        for cy in s.scalars(select(Cycle).where(Cycle.id.in_(batch))):
+            cycles_[cy.id] = cy
+    for batch in chunks(case_ids, 500):
+        for i, it in s.execute(
+            select(CaseItem, CaseItemTask)
+            .join(CaseItemTask, CaseItemTask.item_id == CaseItem.id)
+            .where(CaseItem.case_id.in_(batch))
+            .order_by(CaseItem.number, CaseItemTask.id)
+        ):
+            rows.setdefault(i.case_id, []).append((i, it))
+        for d in s.scalars(
+            select(CaseDocument).where(CaseDocument.case_id.in_(batch)).order_by(CaseDocument.id)
+        ):
+            docs.setdefault(d.case_id, []).append(d)
+    out = {}
+    for c in cases:
+        ts = tasks.get(c.cycle_id or 0, [])
+        answers = [
+            Answer(i, it.unit_id, current_task(ts, it.task_id)) for i, it in rows.get(c.id, [])
+        ]
+        cycle = cycles_.get(c.cycle_id or 0)
+        out[c.id] = CaseView(c, case_data(c), answers, docs.get(c.id, []), cycle, ts)
+    return out
 
 
 def case_data(case: ProcessCase) -> dict[str, Any]:
