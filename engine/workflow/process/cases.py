@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
@@ -406,8 +406,17 @@ def list_cases(
                 ProcessCase.opened_on >= date(year, 1, 1),
                 ProcessCase.opened_on <= date(year, 12, 31),
             )
-        rows = s.execute(stmt.order_by(ProcessCase.opened_on.desc(), ProcessCase.id.desc()))
         auth = queries.authority(s, actor.person_id, local_date(now)) if actor.person_id else None
+        if auth is not None:  # only the units the person oversees are read (and their own)
+            units = [u for u in org.subtree(None) if access.may_oversee(auth, org, u)]
+            mine = ProcessCase.created_by == actor.person_id
+            if len(units) <= 5000:
+                stmt = stmt.where(
+                    or_(ProcessCase.unit_id.in_(units), mine)
+                    if sub.registrants.own_cases
+                    else ProcessCase.unit_id.in_(units)
+                )
+        rows = s.execute(stmt.order_by(ProcessCase.opened_on.desc(), ProcessCase.id.desc()))
         seen: dict[int, bool] = {}  # unit -> may oversee (asked once per unit)
 
         def visible(case: ProcessCase, unit: OrgUnit) -> bool:
