@@ -24,6 +24,9 @@ from api.pages import (
     auth as auth_page,
 )
 from api.pages import (
+    cases as cases_page,
+)
+from api.pages import (
     coop as coop_page,
 )
 from api.pages import (
@@ -53,6 +56,7 @@ from api.pages import (
 from api.routers import (
     account,
     audit,
+    cases,
     coop,
     cycles,
     evidence,
@@ -82,6 +86,7 @@ reason a stage cannot be signed off). Messages are Swedish unless `Accept-Langua
 
 API_ROUTERS = (
     account,
+    cases,
     inbox,
     tasks,
     cycles,
@@ -105,6 +110,7 @@ PAGE_ROUTERS = (
     evidence_page,
     inspections_page,
     coop_page,
+    cases_page,
     audit_page,
     reports_page,
 )

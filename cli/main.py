@@ -19,7 +19,19 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cli import admin, audit, coop, cycles, evidence, inspections, org, plans, reports, tasks
+from cli import (
+    admin,
+    audit,
+    cases,
+    coop,
+    cycles,
+    evidence,
+    inspections,
+    org,
+    plans,
+    reports,
+    tasks,
+)
 from cli.common import close_apps
 from cli.console import Console
 from engine.domain.errors import (
@@ -50,6 +62,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     inspections.reg_inspection,
     coop.reg_coop,
     coop.reg_change,
+    cases.reg_case,
     reports.reg_report,
 ]
 

@@ -46,6 +46,7 @@ def environment() -> Environment:
         num=env.filters["number"],
         short=_short,
         css_string=_css_string,
+        event_label=_event_label,
     )
     env.globals["t"] = _t
     return env
@@ -64,6 +65,15 @@ def _lang(lang: str) -> str:
 def _t(ctx: Context, sv: str, en: str) -> str:
     """The old pair, kept only for branches merged after the catalogues (see forms.render)."""
     return sv if ctx["lang"] == "sv" else en
+
+
+@pass_context
+def _event_label(ctx: Context, action: str) -> str:
+    """An audit action in words (the audit pages' labels); the name itself if it has none."""
+    from forms.render import ACTIONS
+
+    text = ACTIONS.get(action)
+    return i18n.tr(_lang(ctx["lang"]), text) if text else action
 
 
 @pass_context

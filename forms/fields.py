@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import types
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from annotated_types import Ge, Le
@@ -150,6 +150,10 @@ def _kind(base: Any, optional: bool, widget: str) -> str:
         return "int"
     if base is float:
         return "float"
+    if base is datetime:
+        return "datetime"
+    if base is time:
+        return "time"
     if base is date:
         return "date"
     return "text"

@@ -66,6 +66,10 @@ def _page(
     if plan_import is not None and prob is not None:  # shown beside the import form
         plan_import["problem"], prob = prob, None
     points = [(r.probability, r.consequence, str(r.position)) for r in c.view.risks]
+    from engine.cases import plan_links  # an item a case put in the plan links back to it
+
+    with engine.read() as s:
+        sources = plan_links.sources_of(s, cycle_id)
     return render(
         request,
         "cycle.html",
@@ -76,6 +80,7 @@ def _page(
         plan_import=plan_import or {},
         import_stages=plan_import_service.OPEN_STAGES,
         established=establishment.read_header(engine, cycle_id),
+        plan_sources=sources,
     )
 
 

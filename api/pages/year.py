@@ -102,4 +102,17 @@ def overview_page(
     chart = stacked(
         [(r.name, r.stages, r.overdue, r.escalated) for r in o.rows], [k for k, _, _ in o.stages]
     )
-    return render(request, "overview.html", o=o, chart=chart, stage_names=names)
+    from engine.cases import incidents
+    from engine.workflow.process import cases as processes
+
+    kinds = processes.case_overview(engine, user.actor, chosen)  # issue 10: the cases too
+    latency = incidents.latency(engine, user.actor, chosen)
+    return render(
+        request,
+        "overview.html",
+        o=o,
+        chart=chart,
+        stage_names=names,
+        kinds=kinds,
+        latency=latency,
+    )

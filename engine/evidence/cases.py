@@ -108,7 +108,12 @@ def _case(
     for d in sub.documents:
         docs = [x for x in b.documents.get(c.id, []) if x.key == d.key]
         out[f"{d.key}_drafted_at"] = iso(docs[-1].created_at) if docs else None
-    if sub.items is None:
+    if sub.items is None:  # a case without items: its own tasks (a report, a reply)
+        out["tasks"] = [
+            {"key": t.key, **_answer(t, codes.get(t.unit_id, ""), person)}
+            for t in tasks
+            if t.status in ("open", "completed")
+        ]
         return out
     entries = []
     for i in b.items.get(c.id, []):

@@ -169,6 +169,53 @@ def require_admin(
     return on_behalf
 
 
+def may_register(
+    auth: queries.Authority, org: OrgSnapshot, unit_id: int, roles: Iterable[str], *, line: bool
+) -> tuple[bool, int | None]:
+    """(allowed, on whose behalf) to open a case at the unit (see ``require_registrant``)."""
+    chain = [unit_id, *org.ancestors(unit_id)] if line else [unit_id]
+    for u in chain:
+        for role in roles:
+            allowed, who = auth.on_behalf_for_address(Address(Role(role), u))
+            if allowed:
+                return True, who
+    return False, None
+
+
+def require_registrant(
+    session: Session,
+    tx: Tx,
+    actor: Actor,
+    unit_id: int,
+    org: OrgSnapshot,
+    roles: Iterable[str],
+    *,
+    line: bool,
+) -> int | None:
+    """A holder of one of ``roles`` at the unit (``line``: or at a unit above it) may open
+    a case there; the system always may. Returns on whose behalf."""
+    if actor.person_id is None:
+        return None
+    auth = queries.authority(session, actor.person_id, local_date(tx.now))
+    allowed, who = may_register(auth, org, unit_id, roles, line=line)
+    if allowed:
+        return who
+    names_sv = ", ".join(Role(r).sv.lower() for r in roles)
+    names_en = ", ".join(Role(r).en.lower() for r in roles)
+    where_en, where_sv = (
+        ("at or above the unit", "vid eller över enheten")
+        if line
+        else (
+            "at the unit",
+            "vid enheten",
+        )
+    )
+    raise NotPermitted(
+        f"only someone who is {names_en} {where_en} may register this",
+        f"bara den som är {names_sv} {where_sv} får registrera detta",
+    )
+
+
 #: Who sees a unit's evidence, reports and audit log: its own people in these roles ...
 OWN_READERS = (Role.MANAGER, Role.DEPUTY, Role.SAFETY_REP)
 #: ... and these roles at the unit or above it.

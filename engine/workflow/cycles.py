@@ -170,6 +170,7 @@ def _insert_cycles(
     org: OrgSnapshot,
     *,
     instance: str = "",
+    subject: dict[str, Any] | None = None,
 ) -> list[int]:
     if not units:
         return []
@@ -223,6 +224,7 @@ def _insert_cycles(
             year=year,
             org=org,
             round_=1,
+            subject=subject,
         )
     task_ids = taskgen.insert_tasks(s, task_rows)
     for cycle_id, unit in zip(cycle_ids, units, strict=True):
@@ -245,10 +247,17 @@ def _insert_cycles(
 
 
 def start_instance(
-    tx: Tx, actor: Actor, template_text: str, unit_id: int, year: int, instance: str
+    tx: Tx,
+    actor: Actor,
+    template_text: str,
+    unit_id: int,
+    year: int,
+    instance: str,
+    subject: dict[str, Any] | None = None,
 ) -> tuple[int, CycleTemplate]:
     """Start one cycle of a template a unit may run several times a year (each inspection
-    is one), in the caller's transaction. ``instance`` tells the cycles apart."""
+    is one), in the caller's transaction. ``instance`` tells the cycles apart; ``subject``
+    (a case's fields) decides which of its first stage's tasks are made, and when due."""
     _check_year(year)
     row, template = templates.ensure_stored(tx, template_text)
     org = queries.ancestry_snapshot(tx.session, [unit_id], local_date(tx.now))
@@ -259,7 +268,9 @@ def start_instance(
             f"nobody holds {', '.join(missing)} for the unit",
             f"ingen har rollen {', '.join(missing)} för enheten",
         )
-    ids = _insert_cycles(tx, actor, template, row.id, year, [unit_id], org, instance=instance)
+    ids = _insert_cycles(
+        tx, actor, template, row.id, year, [unit_id], org, instance=instance, subject=subject
+    )
     return ids[0], template
 
 
@@ -408,6 +419,21 @@ def activate(
     )
     taskgen.record_created(tx, actor, rows, ids)
     return len(ids)
+
+
+def reopen_cycle(tx: Tx, actor: Actor, cycle: Cycle) -> None:
+    """A completed cycle is active again (a case that takes new items after it closed)."""
+    cycle.status = next_state(CYCLE, "cycle", "reopen", CycleStatus(cycle.status)).value
+    cycle.closed_at = None
+    tx.record(
+        chain(cycle.id),
+        "cycle.reopened",
+        "cycle",
+        cycle.id,
+        actor,
+        unit_id=cycle.unit_id,
+        data={"stage": cycle.current_stage},
+    )
 
 
 def send_back(

@@ -175,10 +175,16 @@ def stage_task_rows(
     org: OrgSnapshot,
     round_: int,
     measures: Sequence[Measure] = (),
+    subject: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
+    """The rows of a stage's tasks. ``subject``: a case's fields, when it opens (a task
+    ``when`` a field is false is not made; ``due.subject_field`` reads its date there)."""
     rows = []
+    dates = {k: v for k, v in (subject or {}).items() if isinstance(v, date)}
     for tdef in stage.tasks:
         if tdef.per_item:  # made per item when the case opens (engine.workflow.process.cases)
+            continue
+        if tdef.when and subject is not None and not subject.get(tdef.when):
             continue
         ladder = template.ladder_for(tdef.key)
         if tdef.per_measure:
@@ -212,7 +218,7 @@ def stage_task_rows(
                 tdef=tdef,
                 address=address,
                 assignee_id=None,
-                due_at=tdef.due.due_at(year, tx.now),
+                due_at=tdef.due.due_at(year, tx.now, dates),
                 now=tx.now,
                 ladder=ladder,
                 round_=round_,

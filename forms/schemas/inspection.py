@@ -4,7 +4,7 @@ form a responsible manager answers a requirement with."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -107,4 +107,47 @@ class InspectionResponse(Form):
         json_schema_extra=label(
             "Det som återstår, med datum", "What remains, with dates", widget="textarea"
         ),
+    )
+
+
+class DecisionRequirement(Form):
+    """One item of a föreläggande or förbud: what, by when, and the fine (vite)."""
+
+    text: NonEmpty = Field(json_schema_extra=label("Krav", "Requirement", widget="textarea"))
+    units: list[UnitCode] = Field(
+        default_factory=list,
+        max_length=200,
+        json_schema_extra=label(
+            "Ansvariga enheter (tomt: den inspekterade enheten)",
+            "Responsible units (empty: the inspected unit)",
+        ),
+    )
+    due: date = Field(json_schema_extra=label("Klart senast", "Due"))
+    fine: int | None = Field(
+        None, ge=0, le=100_000_000, json_schema_extra=label("Vite (kronor)", "Fine (kronor)")
+    )
+
+
+class InspectionDecision(Form):
+    """A later föreläggande (injunction) or förbud (prohibition) on the same inspection."""
+
+    title_sv = "Föreläggande eller förbud"
+    title_en = "Injunction or prohibition"
+
+    decision: Literal["injunction", "prohibition"] = Field(
+        json_schema_extra=label(
+            "Beslut",
+            "Decision",
+            choices={
+                "injunction": ("Föreläggande", "Injunction"),
+                "prohibition": ("Förbud", "Prohibition"),
+            },
+        )
+    )
+    decided_on: date = Field(json_schema_extra=label("Beslutsdatum", "Decided on"))
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = Field(
+        "", json_schema_extra=label("Diarienummer", "Reference")
+    )
+    requirements: list[DecisionRequirement] = Field(
+        min_length=1, max_length=100, json_schema_extra=label("Krav", "Requirements")
     )

@@ -11,10 +11,19 @@ from engine.domain.errors import InvalidInput
 from engine.domain.validation import field_errors
 from forms.schemas.approval import Approval
 from forms.schemas.base import Form
+from forms.schemas.cases import (
+    IncidentInvestigation,
+    IncidentRegistration,
+    IncidentReport,
+    ManagerRisk,
+    ManagerRiskResponse,
+    SafetyRequest,
+    SafetyRequestReply,
+)
 from forms.schemas.change import ChangeParticipation, ChangeRegistration, ChangeRiskAssessment
 from forms.schemas.evaluation import AnnualEvaluation
 from forms.schemas.followup import MeasureFollowUp
-from forms.schemas.inspection import InspectionRegistration, InspectionResponse
+from forms.schemas.inspection import InspectionDecision, InspectionRegistration, InspectionResponse
 from forms.schemas.plan import ActionPlan
 from forms.schemas.risk import RiskAssessment
 from forms.schemas.survey import AbsenceReview, SafetyRound, SurveyResults
@@ -34,6 +43,14 @@ FORMS: dict[str, type[Form]] = {
     "change_registration": ChangeRegistration,
     "change_risk_assessment": ChangeRiskAssessment,
     "change_participation": ChangeParticipation,
+    "inspection_decision": InspectionDecision,
+    "incident_registration": IncidentRegistration,
+    "incident_report": IncidentReport,
+    "incident_investigation": IncidentInvestigation,
+    "safety_request": SafetyRequest,
+    "safety_request_reply": SafetyRequestReply,
+    "manager_risk": ManagerRisk,
+    "manager_risk_response": ManagerRiskResponse,
 }
 
 

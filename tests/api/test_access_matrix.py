@@ -33,6 +33,7 @@ from engine.workflow import yearstart
 from forms.evidence_docs import evidence_html
 from tests.api.conftest import Web, make_web
 from tests.api.test_api_inspections import INSPECTION
+from tests.cases.test_duties import DECISION, INCIDENT, REQUEST, RISK
 from tests.conftest import START
 
 UNITS = """code,name,parent_code,level,headcount
@@ -78,6 +79,9 @@ class Target:
     name: str
     code: str = ""
     inspection: int = 0  # an inspection of the unit
+    incident: int = 0  # an incident at the unit (U1: registered by the employee)
+    request: int = 0  # a safety representative's request about the unit
+    manager_risk: int = 0  # the unit manager's own risk (in the department's plan)
     package: bytes = b""  # the unit's evidence package (HTML), for verifying
     manager: tuple[str, str] = ("", "")  # (name, e-mail) of the unit's manager
     pending: int = 0  # a held import that ends the unit's roles (asked for by the director)
@@ -121,6 +125,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
         assert survey["unit_name"] == ("Enhet Ett" if code == "U1" else "Enhet Tre")
         targets[side].code = code
         targets[side].inspection = _inspection(web, code)
+        for k, v in _cases(web, code, manager, rep).items():
+            setattr(targets[side], k, v)
         scope = evidence.Scope("unit", code, 2027)
         doc = evidence.build(web.engine, Actor.system("test"), scope).document("test")
         targets[side].package = evidence_html(doc).encode()
@@ -172,6 +178,21 @@ def _inspection(web: Web, code: str) -> int:
     assert got.status_code == 201, got.text
     inspection_id: int = got.json()["inspection_id"]
     return inspection_id
+
+
+def _cases(web: Web, code: str, manager: str, rep: str) -> dict[str, int]:
+    """An incident, a request and a manager's own risk at the unit (issue 10)."""
+    out = {}
+    by = "emp@x.se" if code == "U1" else manager
+    for key, kind, email, body in (
+        ("incident", "incident", by, {**INCIDENT, "unit": code}),
+        ("request", "safety_request", rep, {**REQUEST, "unit": code}),
+        ("manager_risk", "manager_risk", manager, {**RISK, "unit": code}),
+    ):
+        got = web.api(email).post(f"/api/cases/{kind}", json=body)
+        assert got.status_code == 201, got.text
+        out[key] = int(got.json()["case_id"])
+    return out
 
 
 def _item(web: Web, email: str, key: str) -> dict[str, object]:
@@ -306,6 +327,68 @@ ENDPOINTS.update(
             lambda c, t: c.post(
                 "/api/inspections",
                 json={**INSPECTION, "unit": t.code, "requirements": [{"text": "Krav"}]},
+            ),
+            _f("hr", "director"),
+            _f("hr", "director"),
+            ok=201,
+        ),
+        # issue 10: incidents, safety representatives' requests, managers' own risks
+        "GET incident": Endpoint(
+            lambda c, t: c.get(f"/api/cases/incident/{t.incident}"),
+            _f(*SEES, "employee"),  # the employee registered it
+            _f(*SEES_ELSEWHERE),
+        ),
+        "GET incident list": Endpoint(
+            lambda c, t: c.get("/api/cases/incident"),
+            _f(*SEES, "employee"),
+            _f(*SEES_ELSEWHERE),
+            shows=lambda r, t: any(x["id"] == t.incident for x in r.json()),
+        ),
+        "POST register incident": Endpoint(
+            lambda c, t: c.post("/api/cases/incident", json={**INCIDENT, "unit": t.code}),
+            _f(*ROLES),  # anyone with a role at the unit or above
+            _f("hr", "director", "chief_safety_rep"),
+            ok=201,
+        ),
+        "GET safety request": Endpoint(
+            lambda c, t: c.get(f"/api/cases/safety_request/{t.request}"),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "GET safety request receipt": Endpoint(
+            lambda c, t: c.get(f"/api/cases/safety_request/{t.request}/documents/receipt"),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "POST safety request history": Endpoint(
+            lambda c, t: c.post(
+                f"/api/cases/safety_request/{t.request}/documents/history",
+                params={"format": "json"},
+            ),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "POST register safety request": Endpoint(
+            lambda c, t: c.post("/api/cases/safety_request", json={**REQUEST, "unit": t.code}),
+            _f("safety_rep", "chief_safety_rep"),
+            _f("chief_safety_rep"),
+            ok=201,
+        ),
+        "GET manager's own risk": Endpoint(
+            lambda c, t: c.get(f"/api/cases/manager_risk/{t.manager_risk}"),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "POST register manager's own risk": Endpoint(
+            lambda c, t: c.post("/api/cases/manager_risk", json={**RISK, "unit": t.code}),
+            _f("unit_manager"),
+            _f(),
+            ok=201,
+        ),
+        "POST inspection injunction": Endpoint(
+            lambda c, t: c.post(
+                f"/api/cases/inspection/{t.inspection}/additions",
+                json={**DECISION, "requirements": [{"text": "Lyft", "due": "2027-03-01"}]},
             ),
             _f("hr", "director"),
             _f("hr", "director"),

@@ -1,7 +1,8 @@
 """Random sequences of real use cases, with the invariants checked after every step.
 
 Hypothesis drives claim / complete / return / delegate / reassign / sweep / sign-off /
-time-advance on a small organisation (SQLite; the same use cases run on PostgreSQL in the
+time-advance, and registering incidents, safety representatives' requests and managers'
+own risks (issue 10), on a small organisation (SQLite; the same use cases run on PostgreSQL in the
 other service tests). Refusals (typed engine errors) are allowed; anything else fails.
 After each step: no signed-off stage has an open task, the audit chains verify, no task is
 lost or duplicated, and no reminder or escalation is taken twice.
@@ -27,10 +28,11 @@ from engine.audit import log as audit
 from engine.context import App
 from engine.db.migrate import upgrade
 from engine.db.models import AuditEvent, Cycle, Stage, Task
-from engine.domain.clock import FrozenClock
+from engine.domain.clock import LOCAL_TZ, FrozenClock
 from engine.domain.errors import SamflowError
 from engine.views import inbox as reports
 from engine.workflow import cycles, sweeps, tasks
+from engine.workflow.process import cases as processes
 from tests.conftest import START, make_app
 from tests.factories import (
     APPROVE,
@@ -94,6 +96,20 @@ class CycleMachine(RuleBasedStateMachine):
                 due = (self.clock.now() + timedelta(days=30)).date().isoformat()
                 return {"status": "postponed", "reason": "Försenat", "new_follow_up_date": due}
             return {"status": "done", "effect_ok": True, "effect": "Bra"}
+        now = self.clock.now().astimezone(LOCAL_TZ)
+        if item.form_key == "incident_report":
+            return {"reported_at": now.strftime("%Y-%m-%dT%H:%M"), "av_reference": "AV-1"}
+        if item.form_key == "incident_investigation":
+            due = (now + timedelta(days=20)).date().isoformat()
+            if variant % 2:
+                return {"causes": "Halt", "no_measures_reason": "Engångshändelse"}
+            m = {"what": "Halkskydd", "responsible": "manager", "due_date": due}
+            return {"causes": "Halt", "measures": [m]}
+        if item.form_key == "safety_request_reply":
+            decision = ("accepted", "partly", "refused")[variant % 3]
+            return {"decision": decision, "answer": "Svar"}
+        if item.form_key == "manager_risk_response":
+            return {"actions": "Stöd"}
         return {
             "survey_results": SURVEY,
             "safety_round": SAFETY_ROUND,
@@ -200,6 +216,32 @@ class CycleMachine(RuleBasedStateMachine):
                     self.completed += 1
                     event(f"completed {item.form_key}")
         self.sign_off(0 if unit == "U1" else 1, unit)
+
+    # issue 10: cases registered at any time by the people who may (refusals allowed)
+    @rule(who=st.integers(0, 50), unit=st.sampled_from(["U1", "U2"]), serious=st.booleans())
+    def register_incident(self, who: int, unit: str, serious: bool) -> None:
+        today = self.clock.now().astimezone(LOCAL_TZ).date().isoformat()
+        data = {"unit": unit, "kind": "accident", "occurred_on": today, "what": "Föll"}
+        self._open(who, "incident", {**data, "serious": serious})
+
+    @rule(who=st.integers(0, 50), unit=st.sampled_from(["U1", "U2"]), days=st.integers(0, 20))
+    def file_request(self, who: int, unit: str, days: int) -> None:
+        today = self.clock.now().astimezone(LOCAL_TZ).date()
+        data = {"unit": unit, "filed_on": today.isoformat(), "what": "Ventilation", "why": "Luft"}
+        self._open(who, "safety_request", {**data, "reply_by": str(today + timedelta(days))})
+
+    @rule(who=st.integers(0, 50), unit=st.sampled_from(["U1", "U2"]))
+    def record_manager_risk(self, who: int, unit: str) -> None:
+        today = self.clock.now().astimezone(LOCAL_TZ).date().isoformat()
+        data = {"unit": unit, "noted_on": today, "description": "Hög belastning"}
+        self._open(who, "manager_risk", {**data, "probability": 3, "consequence": 2})
+
+    def _open(self, who: int, kind: str, data: dict[str, Any]) -> None:
+        actor = self.org.actor(PEOPLE[who % len(PEOPLE)])
+        opened = self._try(
+            lambda: processes.open_case(self.app, actor, kind, processes.parse_subject(kind, data))
+        )
+        event(f"{kind} {'opened' if opened else 'refused'}")
 
     @rule(days=st.integers(1, 60))
     def advance_time(self, days: int) -> None:

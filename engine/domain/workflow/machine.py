@@ -48,6 +48,8 @@ CYCLE: Mapping[tuple[str, CycleStatus], CycleStatus] = {
     ("complete", CA): CC,
     ("cancel", CA): CX,
     ("advance", CA): CA,
+    # A closed case takes new items later (an inspection's föreläggande): open again.
+    ("reopen", CC): CA,
 }
 
 MP, MI, MD, MPP, MC = (

@@ -50,6 +50,8 @@ class DueRule(Frozen):
     measure_field: Literal["follow_up_date", "due_date"] | None = None
     #: A per-item task of a case (an inspection's requirement) is due at its item's date.
     item_due: bool | None = None
+    #: A case's task due at a date field of its subject (a request's reply-by date).
+    subject_field: Key | None = None
 
     @field_validator("date")
     @classmethod
@@ -64,14 +66,22 @@ class DueRule(Frozen):
     def _exactly_one(self) -> DueRule:
         given = [
             x
-            for x in (self.date, self.days_after_start, self.measure_field, self.item_due or None)
+            for x in (
+                self.date,
+                self.days_after_start,
+                self.measure_field,
+                self.item_due or None,
+                self.subject_field,
+            )
             if x is not None
         ]
         if len(given) != 1:
             raise ValueError(
                 bilingual(
-                    "give exactly one of date, days_after_start, measure_field, item_due",
-                    "ange exakt ett av date, days_after_start, measure_field, item_due",
+                    "give exactly one of date, days_after_start, measure_field, item_due, "
+                    "subject_field",
+                    "ange exakt ett av date, days_after_start, measure_field, item_due, "
+                    "subject_field",
                 )
             )
         return self
@@ -89,6 +99,8 @@ class DueRule(Frozen):
             return stage_started + timedelta(days=self.days_after_start)
         if self.item_due:
             return end_of_local_day(_date_of(measure_dates, "item_due"))
+        if self.subject_field is not None:
+            return end_of_local_day(_date_of(measure_dates, self.subject_field))
         assert self.measure_field is not None
         if not measure_dates or measure_dates.get(self.measure_field) is None:
             raise ValueError(f"measure has no {self.measure_field}")
@@ -175,6 +187,9 @@ class TaskDef(Frozen):
     per_item: bool = False
     #: Named effects (``engine.catalog``) run after the task completes.
     effects: tuple[str, ...] = ()
+    #: A case's task made only when this boolean field of its subject is true (a serious
+    #: incident's report to Arbetsmiljöverket).
+    when: Key | None = None
 
     @field_validator("role")
     @classmethod
@@ -250,6 +265,16 @@ class StageDef(Frozen):
 UNIT_YEAR = "unit_year"
 
 
+class AdditionsDef(Frozen):
+    """Items a case takes later (an inspection's föreläggande or förbud): a form whose list
+    field has the items' fields; its other fields go with each item it adds."""
+
+    form: Key  # the form schema of one addition
+    field: Key  # its list field of items (their fields as the subject's items)
+    kind: Key  # what an addition is called in events: <subject kind>.<kind>_added
+    audit: tuple[Key, ...] = ()  # fields of the addition written into its audit event
+
+
 class ItemsDef(Frozen):
     """A case's items (an inspection's requirements, a meeting's agenda): a list field of
     the subject's form, one task per item and responsible unit."""
@@ -262,6 +287,7 @@ class ItemsDef(Frozen):
     units: Key | None = None  # item field with unit codes (default: the subject's unit)
     due: Key | None = None  # item field with its due date (default: the item_due effect)
     csv_headers: dict[str, Key] = Field(default_factory=dict)  # CSV column -> item field
+    additions: AdditionsDef | None = None  # items the case takes later
 
 
 class DocumentDef(Frozen):
@@ -272,6 +298,34 @@ class DocumentDef(Frozen):
     template: str = Field(pattern=r"^[a-z0-9_/-]+\.html$")  # under forms/templates
     data: str  # named document hook: the document's content
     gates: tuple[str, ...] = ()  # named case gates that must hold before it is recorded
+    #: Drawn up and recorded when the case opens, in the same transaction (a receipt).
+    on_open: bool = False
+
+
+class RegistrantsDef(Frozen):
+    """Who may open a case: a holder of one of these roles at the case's unit (``unit``)
+    or at it or a unit above it (``line``). ``own_cases``: whoever opened a case sees it
+    (and only it) even without oversight of the unit (an employee's own incident)."""
+
+    roles: tuple[str, ...] = ("hr", "director")
+    scope: Literal["line", "unit"] = "line"
+    own_cases: bool = False
+
+    @field_validator("roles")
+    @classmethod
+    def _known(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        from engine.domain.workflow.states import Role
+
+        known = {r.value for r in Role}
+        bad = [r for r in v if r not in known]
+        if bad or not v:
+            raise ValueError(
+                bilingual(
+                    f"unknown roles {bad} (known: {', '.join(sorted(known))})",
+                    f"okända roller {bad}",
+                )
+            )
+        return v
 
 
 class EvidenceDef(Frozen):
@@ -301,6 +355,9 @@ class SubjectDef(Frozen):
     documents: tuple[DocumentDef, ...] = ()
     context: str | None = None  # named hook: what a task's page shows about its case
     evidence: EvidenceDef | None = None
+    registrants: RegistrantsDef = RegistrantsDef()
+    on_open: tuple[str, ...] = ()  # named hooks run when it opens, in its transaction
+    status: str | None = None  # named hook: what a case's lists and page show of its state
 
     @model_validator(mode="after")
     def _case_fields(self) -> SubjectDef:
@@ -337,6 +394,9 @@ class SubjectDef(Frozen):
             out.append(("subject.item_due", "item_due", self.item_due))
         if self.context:
             out.append(("subject.context", "context", self.context))
+        if self.status:
+            out.append(("subject.status", "status", self.status))
+        out += [(f"subject.on_open[{i}]", "opened", k) for i, k in enumerate(self.on_open)]
         for i, d in enumerate(self.documents):
             out.append((f"subject.documents[{i}].data", "document", d.data))
             out += [
@@ -378,6 +438,14 @@ class CycleTemplate(Frozen):
                     "subject.items.task must name the one per_item task (and only a case "
                     "with items has one)",
                     "subject.items.task ska ange den enda uppgiften med per_item",
+                )
+            )
+        by_subject = [t.key for s in self.stages for t in s.tasks if t.when or t.due.subject_field]
+        if by_subject and not self.subject.is_case():
+            raise ValueError(
+                bilingual(
+                    f"tasks {by_subject}: when and due.subject_field need a case subject",
+                    f"uppgifterna {by_subject}: when och due.subject_field kräver ett ärende",
                 )
             )
         for i, stage in enumerate(self.stages):
@@ -423,6 +491,17 @@ class CycleTemplate(Frozen):
             if t.role != MEASURE_RESPONSIBLE and not t.per_item
         }
         return out | {s.sign_off for s in self.stages}
+
+    def subject_fields(self) -> list[tuple[str, str]]:
+        """(path, subject field) each task names: its ``when`` and ``due.subject_field``."""
+        out = []
+        for i, st in enumerate(self.stages):
+            for j, t in enumerate(st.tasks):
+                if t.when:
+                    out.append((f"stages[{i}].tasks[{j}].when", t.when))
+                if t.due.subject_field:
+                    out.append((f"stages[{i}].tasks[{j}].due.subject_field", t.due.subject_field))
+        return out
 
     def hook_keys(self) -> list[tuple[str, str, str]]:
         """(field path, kind of hook, key) of every named effect, gate, document and

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
@@ -32,10 +32,10 @@ from engine.domain.validation import field_errors
 from engine.domain.workflow.routing import Address, RoleExpr, parse
 from engine.domain.workflow.template import CycleTemplate, SubjectDef
 from engine.org import access
-from engine.workflow import cycles, taskgen, templates
+from engine.workflow import cycles, facts, taskgen, templates
 from engine.workflow.process import views as process_views
 from engine.workflow.process.registry import registry
-from engine.workflow.process.views import CaseSummary
+from engine.workflow.process.views import CaseSummary, case_data
 from forms.schemas.base import Form
 from forms.schemas.registry import schema_for
 
@@ -90,7 +90,7 @@ def open_case(app: App, actor: Actor, kind: str, subject: Form) -> Opened:
             raise InvalidInput(errors)
         unit = _unit(s, fields[sub.unit], sub.unit)
         org = queries.org_snapshot(s, today)
-        on_behalf = access.require_admin(s, tx, actor, [unit.id], org)
+        on_behalf = _require_registrant(s, tx, actor, sub, unit.id, org)
         entries = fields[sub.items.field] if sub.items else []
         routed = _route_items(s, template, entries, fields[sub.unit], unit.id, org)
         case = ProcessCase(
@@ -108,10 +108,13 @@ def open_case(app: App, actor: Actor, kind: str, subject: Form) -> Opened:
         s.flush()
         year = case.opened_on.year
         cycle_id, stored = cycles.start_instance(
-            tx, actor, text, unit.id, year, f"{kind}:{case.id}"
+            tx, actor, text, unit.id, year, f"{kind}:{case.id}", subject=fields
         )
         case.cycle_id = cycle_id
         made = _make_item_tasks(app, tx, actor, stored, case, subject, entries, routed, today)
+        extras: dict[str, Any] = {}
+        for key in sub.on_open:  # named hooks (engine.catalog), in this transaction
+            extras |= registry().opened(key)(tx, actor, case, subject)
         tx.record(
             cycles.chain(cycle_id),
             f"{kind}.registered",
@@ -123,11 +126,28 @@ def open_case(app: App, actor: Actor, kind: str, subject: Form) -> Opened:
             data={
                 **{f: getattr(subject, f) for f in sub.audit},
                 **({sub.items.field: len(entries)} if sub.items else {}),
+                **extras,
             },
         )
+        for ddef in sub.documents:
+            if ddef.on_open:  # a receipt exists at once
+                _record_document(tx, actor, kind, case, ddef.key)
         return Opened(case.id, cycle_id, len(entries), made)
 
     return app.run(work)
+
+
+def _require_registrant(
+    s: Session, tx: Tx, actor: Actor, sub: SubjectDef, unit_id: int, org: OrgSnapshot
+) -> int | None:
+    """Who may open a case of this kind (``subject.registrants``; by default HR or a
+    director over the unit)."""
+    who = sub.registrants
+    if who.roles == ("hr", "director") and who.scope == "line":
+        return access.require_admin(s, tx, actor, [unit_id], org)
+    return access.require_registrant(
+        s, tx, actor, unit_id, org, who.roles, line=who.scope == "line"
+    )
 
 
 def _head(sub: SubjectDef, fields: dict[str, Any]) -> dict[str, Any]:
@@ -206,6 +226,7 @@ def _make_item_tasks(
     entries: list[dict[str, Any]],
     routed: list[list[tuple[int, Address]]],
     today: date,
+    first: int = 1,
 ) -> int:
     items = template.subject.items
     if items is None:
@@ -220,7 +241,7 @@ def _make_item_tasks(
     assert stage_id is not None
     skip = {items.text, items.units, items.due}
     count = 0
-    for n, (entry, targets) in enumerate(zip(entries, routed, strict=True), start=1):
+    for n, (entry, targets) in enumerate(zip(entries, routed, strict=True), start=first):
         due = entry.get(items.due or "") or _default_due(app, template, subject, entry, today)
         rest = {k: v for k, v in entry.items() if k not in skip}
         item = CaseItem(
@@ -263,6 +284,106 @@ def _default_due(
     return deadline
 
 
+# --- items a case takes later ---------------------------------------------------------------
+def parse_addition(kind: str, case_id: int, data: Mapping[str, Any], app: App) -> Form:
+    """An addition's fields validated by the form its case's template names."""
+    with app.read() as s:
+        case = process_views.load_case(s, case_id, kind)
+        template = templates.by_id(app, s, cycles.load_cycle(s, case.cycle_id or 0).template_id)
+    add = _additions(template)
+    try:
+        return schema_for(add.form).model_validate(dict(data))
+    except ValidationError as exc:
+        raise InvalidInput(field_errors(exc)) from None
+
+
+def _additions(template: CycleTemplate) -> Any:
+    items = template.subject.items
+    if items is None or items.additions is None:
+        raise Conflict(
+            f"this case takes no later items (template {template.key} version {template.version})",
+            f"ärendet tar inte emot fler punkter (mall {template.key} version {template.version})",
+        )
+    return items.additions
+
+
+def add_items(app: App, actor: Actor, kind: str, case_id: int, addition: Form) -> Opened:
+    """A case takes more items later (an inspection's föreläggande or förbud): each is
+    routed and gets its tasks as the first ones did, in the same stage (opened again if
+    it was signed off, and the case with it); the addition's own fields go with each item
+    and into the case's ``additions``. HR or a director over the case's unit."""
+
+    def work(tx: Tx) -> Opened:
+        s, today = tx.session, local_date(tx.now)
+        case = process_views.load_case(s, case_id, kind)
+        cycle = cycles.load_cycle(s, case.cycle_id or 0, lock=True)
+        template = templates.by_id(app, s, cycle.template_id)
+        add = _additions(template)
+        org = queries.org_snapshot(s, today)
+        require_visible(s, actor, case, today)
+        on_behalf = access.require_admin(s, tx, actor, [case.unit_id], org)
+        if cycle.status == "cancelled":
+            raise Conflict("the case is cancelled", "ärendet är makulerat")
+        fields = addition.model_dump()
+        head = {k: v for k, v in fields.items() if k != add.field}
+        entries = [{**e, add.kind: head} for e in fields[add.field]]
+        items = template.subject.items
+        assert items is not None
+        late = [
+            FieldError(
+                f"{add.field}[{i}].{items.due}", "the date has passed", "datumet har passerat"
+            )
+            for i, e in enumerate(entries)
+            if items.due and e.get(items.due) is not None and e[items.due] < today
+        ]
+        if late:
+            raise InvalidInput(late)
+        code = queries.pairs(s, select(OrgUnit.id, OrgUnit.code)).get(case.unit_id, "")
+        routed = _route_items(s, template, entries, code, case.unit_id, org)
+        _reopen(tx, actor, cycle, template, org)
+        first = 1 + len(list(s.scalars(select(CaseItem.id).where(CaseItem.case_id == case.id))))
+        made = _make_item_tasks(
+            app, tx, actor, template, case, addition, entries, routed, today, first
+        )
+        data = case_data(case)
+        data.setdefault("additions", []).append(normalised(head))
+        case.data = json.dumps(data, ensure_ascii=False)
+        tx.record(
+            cycles.chain(cycle.id),
+            f"{kind}.{add.kind}_added",
+            kind,
+            case.id,
+            actor,
+            on_behalf_of=on_behalf,
+            unit_id=case.unit_id,
+            data={
+                **{f: getattr(addition, f) for f in add.audit},
+                add.field: len(entries),
+                "first": first,
+                "tasks": made,
+            },
+        )
+        return Opened(case.id, cycle.id, len(entries), made)
+
+    return app.run(work)
+
+
+def _reopen(tx: Tx, actor: Actor, cycle: Any, template: CycleTemplate, org: OrgSnapshot) -> None:
+    """The stage that holds the items' tasks is active again (and the case, if closed)."""
+    items = template.subject.items
+    assert items is not None
+    tdef = template.task(items.task)
+    stage_key = next(st.key for st in template.stages if tdef in st.tasks)
+    stage = tx.session.scalar(
+        select(Stage).where(Stage.cycle_id == cycle.id, Stage.key == stage_key)
+    )
+    assert stage is not None
+    if cycle.status == "completed":
+        cycles.reopen_cycle(tx, actor, cycle)
+    if stage.status != "active":
+        cycles.activate(tx, actor, cycle, template, stage_key, org, reason="items added")
+
+
 # --- reading cases ------------------------------------------------------------------------
 def list_cases(
     app: App, actor: Actor, kind: str, *, unit_code: str | None = None, year: int | None = None
@@ -285,13 +406,57 @@ def list_cases(
                 ProcessCase.opened_on >= date(year, 1, 1),
                 ProcessCase.opened_on <= date(year, 12, 31),
             )
-        rows = s.execute(stmt.order_by(ProcessCase.opened_on.desc(), ProcessCase.id.desc()))
         auth = queries.authority(s, actor.person_id, local_date(now)) if actor.person_id else None
-        return [
-            process_views.summary(process_views.case_view(s, case), unit, now, first_doc)
-            for case, unit in rows
-            if auth is None or access.may_oversee(auth, org, unit.id)
-        ]
+        if auth is not None:  # only the units the person oversees are read (and their own)
+            units = [u for u in org.subtree(None) if access.may_oversee(auth, org, u)]
+            mine = ProcessCase.created_by == actor.person_id
+            if len(units) <= 5000:
+                stmt = stmt.where(
+                    or_(ProcessCase.unit_id.in_(units), mine)
+                    if sub.registrants.own_cases
+                    else ProcessCase.unit_id.in_(units)
+                )
+        rows = s.execute(stmt.order_by(ProcessCase.opened_on.desc(), ProcessCase.id.desc()))
+        seen: dict[int, bool] = {}  # unit -> may oversee (asked once per unit)
+
+        def visible(case: ProcessCase, unit: OrgUnit) -> bool:
+            if auth is None:
+                return True
+            if unit.id not in seen:
+                seen[unit.id] = access.may_oversee(auth, org, unit.id)
+            return seen[unit.id] or (
+                sub.registrants.own_cases and case.created_by == actor.person_id
+            )
+
+        shown = [(case, unit) for case, unit in rows if visible(case, unit)]
+        views = process_views.case_views(s, [c for c, _ in shown])
+        return [_summary(s, sub, views[c.id], unit, now, first_doc) for c, unit in shown]
+
+
+def _summary(
+    s: Session,
+    sub: SubjectDef,
+    view: process_views.CaseView,
+    unit: OrgUnit,
+    now: datetime,
+    doc: str | None,
+) -> CaseSummary:
+    state = registry().status(sub.status)(s, view, now) if sub.status else {}
+    return process_views.summary(view, unit, now, doc, state)
+
+
+def require_visible(s: Session, actor: Actor, case: ProcessCase, day: date) -> None:
+    """Whoever oversees the case's unit sees it; so does whoever opened it, where the
+    process says so (``registrants.own_cases``). Anyone else: 404, as if it did not exist."""
+    if actor.person_id is None:
+        return
+    sub = subject_of(case.kind)
+    if sub.registrants.own_cases and case.created_by == actor.person_id:
+        return
+    auth = queries.authority(s, actor.person_id, day)
+    org = queries.ancestry_snapshot(s, [case.unit_id], day)
+    if not access.may_oversee(auth, org, case.unit_id):
+        raise NotFound(case.kind, case.id)
 
 
 @dataclass(frozen=True)
@@ -361,8 +526,7 @@ def preview_document(app: App, actor: Actor, kind: str, case_id: int, key: str) 
     now = app.clock.now()
     with app.read() as s:
         case = process_views.load_case(s, case_id, kind)
-        org = queries.org_snapshot(s, local_date(now))
-        access.require_oversight(s, actor, [case.unit_id], org, local_date(now))
+        require_visible(s, actor, case, local_date(now))
         return _content(s, kind, case, key, now)
 
 
@@ -374,8 +538,9 @@ def draw_up(app: App, actor: Actor, kind: str, case_id: int, key: str) -> Draft:
     def work(tx: Tx) -> Draft:
         s = tx.session
         case = process_views.load_case(s, case_id, kind)
-        cycle = cycles.load_cycle(s, case.cycle_id or 0, lock=True)
+        cycles.load_cycle(s, case.cycle_id or 0, lock=True)
         org = queries.org_snapshot(s, local_date(tx.now))
+        require_visible(s, actor, case, local_date(tx.now))  # 404 for what one may not see
         access.require_oversight(s, actor, [case.unit_id], org, local_date(tx.now))
         view = process_views.case_view(s, case)
         sub = subject_of(kind)
@@ -384,28 +549,35 @@ def draw_up(app: App, actor: Actor, kind: str, case_id: int, key: str) -> Draft:
             raise Conflict(
                 "; ".join(u.message_en for u in unmet), "; ".join(u.message_sv for u in unmet)
             )
-        draft = _content(s, kind, case, key, tx.now)
-        s.add(
-            CaseDocument(
-                case_id=case.id,
-                key=key,
-                digest=draft.digest,
-                created_at=tx.now,
-                created_by=actor.person_id,
-            )
-        )
-        tx.record(
-            cycles.chain(cycle.id),
-            f"{kind}.{key}_drafted",
-            kind,
-            case.id,
-            actor,
-            unit_id=case.unit_id,
-            data={"digest": draft.digest, **_counts(sub, draft.data)},
-        )
-        return draft
+        return _record_document(tx, actor, kind, case, key)
 
     return app.run(work)
+
+
+def _record_document(tx: Tx, actor: Actor, kind: str, case: ProcessCase, key: str) -> Draft:
+    """Record a document with the digest of its content, and its audit event."""
+    s, sub = tx.session, subject_of(kind)
+    s.flush()
+    draft = _content(s, kind, case, key, tx.now)
+    s.add(
+        CaseDocument(
+            case_id=case.id,
+            key=key,
+            digest=draft.digest,
+            created_at=tx.now,
+            created_by=actor.person_id,
+        )
+    )
+    tx.record(
+        cycles.chain(case.cycle_id or 0),
+        f"{kind}.{key}_drafted",
+        kind,
+        case.id,
+        actor,
+        unit_id=case.unit_id,
+        data={"digest": draft.digest, **_counts(sub, draft.data)},
+    )
+    return draft
 
 
 def _counts(sub: SubjectDef, data: dict[str, Any]) -> dict[str, int]:
@@ -420,3 +592,75 @@ def task_context(s: Session, task: Task) -> dict[str, Any]:
     case, item = found
     hook = subject_of(case.kind).context
     return registry().context(hook)(s, task, case, item) if hook else {}
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """One case for its page: how far it has come, its fields, every task it has (with
+    who holds or gave it) and the documents drawn up."""
+
+    case_id: int
+    kind: str
+    title: dict[str, str]
+    summary: CaseSummary
+    data: dict[str, Any]
+    tasks: list[dict[str, Any]]
+    documents: list[dict[str, Any]]
+    document_keys: list[dict[str, Any]]  # the documents the process has (key, title)
+    may_add: bool  # the case takes later items (an inspection's föreläggande)
+
+
+def show_case(app: App, actor: Actor, kind: str, case_id: int) -> CaseDetail:
+    """A case the person may see (its unit's oversight, or their own registration where
+    the process says so); anyone else gets 404."""
+    now = app.clock.now()
+    sub = subject_of(kind)
+    with app.read() as s:
+        case = process_views.load_case(s, case_id, kind)
+        require_visible(s, actor, case, local_date(now))
+        unit = s.get(OrgUnit, case.unit_id)
+        assert unit is not None
+        first_doc = sub.documents[0].key if sub.documents else None
+        view = process_views.case_view(s, case)
+        summary = _summary(s, sub, view, unit, now, first_doc)
+        template = templates.by_id(app, s, view.cycle.template_id) if view.cycle else None
+        open_tasks = [t for t in view.tasks if t.status == "open"]
+        waiting = facts.waiting_on(s, open_tasks, local_date(now))
+        people = queries.person_names(s, [t.closed_by for t in view.tasks if t.closed_by])
+        rows = []
+        for t in view.tasks:
+            if t.status not in ("open", "completed"):
+                continue
+            tdef = template.task(t.key) if template else None
+            rows.append(
+                {
+                    "task_id": t.id,
+                    "key": t.key,
+                    "title_sv": tdef.title.sv if tdef else t.key,
+                    "title_en": tdef.title.en if tdef else t.key,
+                    "status": t.status,
+                    "due": t.due_at,
+                    "closed_at": t.closed_at,
+                    "by": people.get(t.closed_by or 0, ("", ""))[0],
+                    "waiting_on": waiting.get(t.id, ""),
+                    "escalation_level": t.escalation_level,
+                    "overdue": t.status == "open" and t.due_at < now,
+                }
+            )
+        docs = [{"key": d.key, "at": d.created_at, "digest": d.digest} for d in view.documents]
+        keys = [
+            {"key": d.key, "title_sv": d.title.sv, "title_en": d.title.en} for d in sub.documents
+        ]
+        add = template.subject.items.additions if template and template.subject.items else None
+        title = sub.title or (template.title if template else None)
+        return CaseDetail(
+            case.id,
+            kind,
+            {"sv": title.sv, "en": title.en} if title else {"sv": kind, "en": kind},
+            summary,
+            view.data,
+            rows,
+            docs,
+            keys,
+            add is not None,
+        )

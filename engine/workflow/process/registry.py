@@ -12,6 +12,8 @@ effect     (tx, actor, task, form) -> audit extras              after a task com
 gate       (session, case view, subject def) -> [Unmet]         before a document is recorded
 document   (session, case view, base content) -> content        drawing up a document
 context    (session, task, case, item) -> {name: value}         a task's page, beside its form
+opened     (tx, actor, case, subject form) -> audit extras      a case opens (same transaction)
+status     (session, case view, now) -> {name: value}           a case's lists and its page
 =========  ===================================================  =============================
 
 The keys are registered in one place, ``engine.catalog``; a template
@@ -28,7 +30,7 @@ import importlib
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -51,7 +53,9 @@ Effect = Callable[[Tx, Actor, TaskRef, Form], dict[str, Any]]
 CaseGate = Callable[[Session, CaseView, SubjectDef], list[Unmet]]
 Document = Callable[[Session, CaseView, dict[str, Any]], dict[str, Any]]
 Context = Callable[[Session, Task, ProcessCase, CaseItem | None], dict[str, Any]]
-KINDS = ("check", "item_due", "effect", "gate", "document", "context")
+Opened = Callable[[Tx, Actor, ProcessCase, Form], dict[str, Any]]
+Status = Callable[[Session, CaseView, datetime], dict[str, Any]]
+KINDS = ("check", "item_due", "effect", "gate", "document", "context", "opened", "status")
 
 
 @dataclass
@@ -90,6 +94,12 @@ class Registry:
     def context(self, key: str) -> Context:
         return typing.cast(Context, self.hooks["context"][key])
 
+    def opened(self, key: str) -> Opened:
+        return typing.cast(Opened, self.hooks["opened"][key])
+
+    def status(self, key: str) -> Status:
+        return typing.cast(Status, self.hooks["status"][key])
+
     def errors(self, template: CycleTemplate) -> list[FieldError]:
         """Every named hook the template uses that is not registered, and every subject
         field its form does not have: one error per field path."""
@@ -102,7 +112,15 @@ class Registry:
             for path, kind, key in template.hook_keys()
             if key not in self.hooks[kind]
         ]
-        return out + subject_errors(template.subject)
+        return out + subject_errors(template.subject) + task_field_errors(template)
+
+
+def task_field_errors(template: CycleTemplate) -> list[FieldError]:
+    """The subject fields tasks name (``when``, ``due.subject_field``) are in its form."""
+    model = FORMS.get(template.subject.form or "")
+    if model is None:
+        return []
+    return [_no_field(p, f) for p, f in template.subject_fields() if f not in model.model_fields]
 
 
 CATALOG = "engine.catalog"
@@ -145,6 +163,15 @@ def subject_errors(subject: SubjectDef) -> list[FieldError]:
         out += _missing(
             inner, [(f"csv_headers.{k}", v) for k, v in items.csv_headers.items()], "subject.items"
         )
+        add = items.additions
+        if add is not None:
+            added = FORMS.get(add.form)
+            if added is None:
+                return [*out, _no_field("subject.items.additions.form", add.form, "a form")]
+            named = [(f"audit[{i}]", f) for i, f in enumerate(add.audit)]
+            out += _missing(added, named, "subject.items.additions")
+            if _item_model(added, add.field) is None:
+                out.append(_no_field("subject.items.additions.field", add.field, "a list"))
     return out
 
 
