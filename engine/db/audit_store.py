@@ -7,6 +7,7 @@ of forking it) and one multi-row insert; a trigger advances the heads (migration
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -151,25 +152,56 @@ def raw_rows(
 ) -> Iterator[tuple[Any, ...]]:
     """Events in insertion order as plain tuples (``engine.domain.audit.ROW``), the time as
     stored text; streamed without ORM or type processing (verification reads millions)."""
+    return itertools.chain.from_iterable(raw_batches(session, chain, batch))
+
+
+def raw_batches(
+    session: Session,
+    chain: str | None = None,
+    batch: int = 20_000,
+    part: tuple[int, int] | None = None,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """``raw_rows`` a batch at a time (one Python step per batch, not per row). ``part``
+    = (i, n): only the chains whose key's last character has a code point ``≡ i (mod
+    n)`` — a whole chain always falls in one part, so n processes can verify the log side
+    by side (``chain_part`` is the same rule in Python)."""
     conn = conn_of(session)
-    at = "at" if conn.dialect.name == "sqlite" else "to_char(at, 'YYYY-MM-DD HH24:MI:SS.US')"
+    sqlite = conn.dialect.name == "sqlite"
+    at = "at" if sqlite else "to_char(at, 'YYYY-MM-DD HH24:MI:SS.US')"
     sql = (
         f"SELECT id, chain, seq, {at}, actor_id, actor_label, on_behalf_of_id, action, "
         "subject_type, subject_id, unit_id, data, prev_hash, hash FROM audit_event"
     )
-    params: dict[str, Any] = {}
+    where: list[str] = []
+    params: list[Any] = []
+    mark = "?" if sqlite else "%s"
     if chain is not None:
-        sql += " WHERE chain = %(chain)s" if conn.dialect.name != "sqlite" else " WHERE chain = ?"
-        params = {"chain": chain}
+        where.append(f"chain = {mark}")
+        params.append(chain)
+    if part is not None:
+        i, n = int(part[0]), int(part[1])
+        if sqlite:
+            where.append(f"unicode(substr(chain, -1)) % {n} = {i}")
+        else:  # mod(), not %: the driver reads % as a placeholder
+            where.append(f"mod(ascii(right(chain, 1)), {n}) = {i}")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY id"
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(sql, params if conn.dialect.name != "sqlite" else tuple(params.values()))
-    while True:
-        rows = cursor.fetchmany(batch)
-        if not rows:
-            break
-        yield from rows
-    cursor.close()
+    try:
+        cursor.execute(sql, tuple(params))
+        while True:
+            rows = cursor.fetchmany(batch)
+            if not rows:
+                break
+            yield rows
+    finally:
+        cursor.close()
+
+
+def chain_part(chain: str, parts: int) -> int:
+    """Which of ``parts`` a chain falls in (the rule of ``raw_batches``' SQL)."""
+    return ord(chain[-1]) % parts if chain else 0
 
 
 def chain_heads(session: Session) -> dict[str, tuple[int, str]]:
