@@ -95,11 +95,11 @@ def _sweep_batch(app: App, tx: Tx, batch: int, report: SweepReport) -> int:
                     {x.unit_id for x in rows} | {x.role_unit_id for x in rows if x.role_unit_id},
                     local_date(tx.now),
                 )
-            tk = (action.level, lk, r.role, r.role_unit_id, r.unit_id)
-            if tk in targets:
-                target = targets[tk]
+            place = (action.level, lk, r.role, r.role_unit_id, r.unit_id)
+            if place in targets:
+                target = targets[place]
             else:
-                target = targets[tk] = _target(action.level, ladder, r, org)
+                target = targets[place] = _target(action.level, ladder, r, org)
             moved = target is not None
         changes.append(
             (
