@@ -82,10 +82,11 @@ def build_org(app: App, units: int) -> None:
 @contextmanager
 def timed(label: str) -> Iterator[dict[str, float]]:
     out: dict[str, float] = {}
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     yield out
     out["seconds"] = time.perf_counter() - t
-    print(f"{label}: {out['seconds']:.3f} s")
+    out["cpu_seconds"] = time.process_time() - cpu
+    print(f"{label}: {out['seconds']:.3f} s ({out['cpu_seconds']:.3f} s CPU)")
 
 
 def percentiles(samples: list[float]) -> str:

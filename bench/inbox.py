@@ -10,7 +10,9 @@ managers.
 from __future__ import annotations
 
 import random
+import statistics
 import time
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -21,16 +23,12 @@ from engine.views import inbox as reports
 from engine.workflow import cycles
 
 
-def main() -> None:
-    p = parser(__doc__ or "")
-    p.add_argument("--tasks", type=int, default=1_000_000)
-    p.add_argument("--calls", type=int, default=1000)
-    args = p.parse_args()
-    app = fresh_app(args.db)
+def measure(db: str | None = None, tasks: int = 1_000_000, calls: int = 1000) -> dict[str, Any]:
+    app = fresh_app(db)
     build_org(app, 3000)
     cycles.start_cycles(app, Actor.system("bench"), 2027)
     t = time.perf_counter()
-    synthetic_tasks(app, args.tasks - 9063, open_share=0.05)
+    synthetic_tasks(app, max(0, tasks - 9063), open_share=0.05)
     with app.read() as s:
         total = s.scalar(select(func.count()).select_from(Task))
         people = s.execute(
@@ -41,7 +39,7 @@ def main() -> None:
     print(f"built {total} tasks in {time.perf_counter() - t:.1f} s")
     rng = random.Random(3)
     samples, sizes = [], []
-    for _ in range(args.calls + 50):
+    for _ in range(calls + 50):
         pid, email = people[rng.randrange(len(people))]
         t = time.perf_counter()
         box = reports.inbox(app, Actor(pid, email))
@@ -53,6 +51,16 @@ def main() -> None:
         f"median {sorted(sizes)[len(sizes) // 2]}, max {max(sizes)}  "
         f"[{app.db.dialect}, {machine()}]"
     )
+    q = statistics.quantiles(samples, n=100)
+    return {"p95_ms": q[94] * 1000, "p50_ms": q[49] * 1000, "tasks": total, "calls": calls}
+
+
+def main() -> None:
+    p = parser(__doc__ or "")
+    p.add_argument("--tasks", type=int, default=1_000_000)
+    p.add_argument("--calls", type=int, default=1000)
+    args = p.parse_args()
+    measure(args.db, args.tasks, args.calls)
 
 
 if __name__ == "__main__":

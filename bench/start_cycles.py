@@ -5,6 +5,8 @@ Counts what the start writes: cycles, stages, tasks and audit events, all in bul
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
 from bench.common import build_org, fresh_app, machine, parser, timed
@@ -13,16 +15,14 @@ from engine.db.models import AuditEvent, Cycle, Stage, Task
 from engine.workflow import cycles
 
 
-def main() -> None:
-    p = parser(__doc__ or "")
-    p.add_argument("--units", type=int, default=3000)
-    args = p.parse_args()
-    app = fresh_app(args.db)
-    build_org(app, args.units)
+def measure(db: str | None = None, units: int = 3000) -> dict[str, Any]:
+    """The figures as data (``bench.run`` collects them): seconds to start, and again."""
+    app = fresh_app(db)
+    build_org(app, units)
     hr = Actor.system("bench")
-    with timed(f"start_cycles for {args.units} units (+20 departments, 1 administration)"):
+    with timed(f"start_cycles for {units} units (+20 departments, 1 administration)") as first:
         report = cycles.start_cycles(app, hr, 2027)
-    with timed("start again (idempotent, nothing new)"):
+    with timed("start again (idempotent, nothing new)") as second:
         again = cycles.start_cycles(app, hr, 2027)
     with app.read() as s:
         counts = {
@@ -34,6 +34,21 @@ def main() -> None:
         f"{len(again.started)} (already {again.already_running})"
     )
     print(f"rows: {counts}  [{app.db.dialect}, {machine()}]")
+    return {
+        "seconds": first["seconds"],
+        "cpu_seconds": first["cpu_seconds"],
+        "again_seconds": second["seconds"],
+        "units": units,
+        "started": len(report.started),
+        "rows": counts,
+    }
+
+
+def main() -> None:
+    p = parser(__doc__ or "")
+    p.add_argument("--units", type=int, default=3000)
+    args = p.parse_args()
+    measure(args.db, args.units)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,9 +13,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engine.context import App, Progress, no_progress
-from engine.db.audit_store import chain_heads, raw_rows
+from engine.db.audit_store import chain_heads, chain_part, raw_batches
 from engine.db.models import AuditEvent
-from engine.domain.audit.chain import VerifyResult, verify_rows
+from engine.db.session import Database
+from engine.domain.audit.chain import Break, VerifyResult, verify_rows
 
 
 def verify(
@@ -20,26 +24,67 @@ def verify(
     *,
     chain: str | None = None,
     progress: Progress = no_progress,
+    workers: int | None = None,
 ) -> VerifyResult:
-    """Recompute every hash; report the first break of each chain (altered or removed)."""
+    """Recompute every hash; report the first break of each chain (altered or removed).
+
+    With ``workers`` > 1 (default: ``Settings.audit_verify_workers``) and a large log, the
+    chains are split over that many processes, each reading only its chains' events (a
+    whole chain always in one process) — for a database file or server, not ``:memory:``."""
+    n = app.settings.audit_verify_workers if workers is None else workers
     with app.read() as s:
         total = s.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    url = app.settings.database_url
+    if n > 1 and chain is None and total >= PARALLEL_FROM and ":memory:" not in url:
+        return _verify_parallel(url, n, total, progress)
+    with app.read() as s:
         heads = chain_heads(s)
         if chain is not None:
             heads = {k: v for k, v in heads.items() if k == chain}
-        rows = _counting(raw_rows(s, chain), total, progress)
+        rows = itertools.chain.from_iterable(_counting(raw_batches(s, chain), total, progress))
         count, chains, breaks = verify_rows(rows, heads)
     progress(count, total, "verify")
     return VerifyResult(chains=len(chains), events=count, breaks=breaks)
 
 
+#: Below this many events one process verifies (starting others costs about a second).
+PARALLEL_FROM = 200_000
+
+
+def _verify_parallel(url: str, n: int, total: int, progress: Progress) -> VerifyResult:
+    context = multiprocessing.get_context("spawn")  # no fork: the caller may run threads
+    with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
+        futures = [pool.submit(_verify_part, url, i, n) for i in range(n)]
+        count, chains, breaks = 0, 0, []
+        for future in as_completed(futures):
+            c, k, b = future.result()
+            count, chains = count + c, chains + k
+            breaks += b
+            progress(count, total, "verify")
+    return VerifyResult(chains=chains, events=count, breaks=sorted(breaks, key=lambda b: b.chain))
+
+
+def _verify_part(url: str, i: int, n: int) -> tuple[int, int, list[Break]]:
+    """One process's share: the chains of part ``i`` of ``n``, read and checked."""
+    db = Database.connect(url)
+    try:
+        with db.read() as s:
+            heads = {k: v for k, v in chain_heads(s).items() if chain_part(k, n) == i}
+            rows = itertools.chain.from_iterable(raw_batches(s, part=(i, n)))
+            count, chains, breaks = verify_rows(rows, heads)
+        return count, len(chains), breaks
+    finally:
+        db.dispose()
+
+
 def _counting(
-    rows: Iterator[tuple[Any, ...]], total: int, progress: Progress
-) -> Iterator[tuple[Any, ...]]:
-    for i, row in enumerate(rows, 1):
-        if i % 100_000 == 0:
-            progress(i, total, "verify")
-        yield row
+    batches: Iterator[list[tuple[Any, ...]]], total: int, progress: Progress
+) -> Iterator[list[tuple[Any, ...]]]:
+    done = 0
+    for batch in batches:
+        yield batch
+        done += len(batch)
+        progress(done, total, "verify")
 
 
 @dataclass(frozen=True)

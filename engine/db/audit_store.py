@@ -7,6 +7,7 @@ of forking it) and one multi-row insert; a trigger advances the heads (migration
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +24,10 @@ from engine.domain.audit.chain import (
     EventContent,
     canonical_json,
     event_hash,
+    row_hash,
+    time_text,
 )
+from engine.domain.clock import as_utc
 
 CHUNK = 500
 
@@ -154,25 +158,56 @@ def raw_rows(
 ) -> Iterator[tuple[Any, ...]]:
     """Events in insertion order as plain tuples (``engine.domain.audit.chain.ROW``), the time as
     stored text; streamed without ORM or type processing (verification reads millions)."""
+    return itertools.chain.from_iterable(raw_batches(session, chain, batch))
+
+
+def raw_batches(
+    session: Session,
+    chain: str | None = None,
+    batch: int = 20_000,
+    part: tuple[int, int] | None = None,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """``raw_rows`` a batch at a time (one Python step per batch, not per row). ``part``
+    = (i, n): only the chains whose key's last character has a code point ``≡ i (mod
+    n)`` — a whole chain always falls in one part, so n processes can verify the log side
+    by side (``chain_part`` is the same rule in Python)."""
     conn = conn_of(session)
-    at = "at" if conn.dialect.name == "sqlite" else "to_char(at, 'YYYY-MM-DD HH24:MI:SS.US')"
+    sqlite = conn.dialect.name == "sqlite"
+    at = "at" if sqlite else "to_char(at, 'YYYY-MM-DD HH24:MI:SS.US')"
     sql = (
         f"SELECT id, chain, seq, {at}, actor_id, actor_label, on_behalf_of_id, action, "
         "subject_type, subject_id, unit_id, data, prev_hash, hash FROM audit_event"
     )
-    params: dict[str, Any] = {}
+    where: list[str] = []
+    params: list[Any] = []
+    mark = "?" if sqlite else "%s"
     if chain is not None:
-        sql += " WHERE chain = %(chain)s" if conn.dialect.name != "sqlite" else " WHERE chain = ?"
-        params = {"chain": chain}
+        where.append(f"chain = {mark}")
+        params.append(chain)
+    if part is not None:
+        i, n = int(part[0]), int(part[1])
+        if sqlite:
+            where.append(f"unicode(substr(chain, -1)) % {n} = {i}")
+        else:  # mod(), not %: the driver reads % as a placeholder
+            where.append(f"mod(ascii(right(chain, 1)), {n}) = {i}")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY id"
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(sql, params if conn.dialect.name != "sqlite" else tuple(params.values()))
-    while True:
-        rows = cursor.fetchmany(batch)
-        if not rows:
-            break
-        yield from rows
-    cursor.close()
+    try:
+        cursor.execute(sql, tuple(params))
+        while True:
+            rows = cursor.fetchmany(batch)
+            if not rows:
+                break
+            yield rows
+    finally:
+        cursor.close()
+
+
+def chain_part(chain: str, parts: int) -> int:
+    """Which of ``parts`` a chain falls in (the rule of ``raw_batches``' SQL)."""
+    return ord(chain[-1]) % parts if chain else 0
 
 
 def chain_heads(session: Session) -> dict[str, tuple[int, str]]:
@@ -207,3 +242,90 @@ def hashes_at(session: Session, points: dict[str, int]) -> dict[str, str]:
         )
         out.update(dict(session.execute(stmt).tuples().all()))
     return out
+
+
+_COLUMNS = (
+    "chain",
+    "seq",
+    "at",
+    "actor_id",
+    "on_behalf_of_id",
+    "actor_label",
+    "action",
+    "subject_type",
+    "subject_id",
+    "unit_id",
+    "data",
+    "prev_hash",
+    "hash",
+)
+
+
+def append_many(log: AuditLog, events: Sequence[Pending], batch: int = 5000) -> int:
+    """Append many events at once (the sweep's thousands): whatever the log holds is
+    flushed first, then the heads of all chains touched are read in one go (locked on
+    PostgreSQL), the chain computed in one pass, and the rows sent through the driver's
+    ``executemany`` — the same hashes and rows as ``AuditLog.flush``, without per-row
+    statement machinery. The database trigger still advances each head and refuses an
+    event that does not follow it."""
+    log.flush()
+    if not events:
+        return 0
+    chains = sorted({e.chain for e in events})
+    for key in chains:  # heads known earlier in the transaction are about to move
+        log.known.pop(key, None)
+    heads = log._heads(chains)
+    conn = log.unit.conn
+    sqlite = conn.dialect.name == "sqlite"
+    times: dict[datetime, tuple[str, Any]] = {}
+    rows: list[tuple[Any, ...]] = []
+    for p in events:
+        c = p.content
+        known = times.get(c.at)
+        if known is None:
+            text_ = time_text(c.at)
+            naive = as_utc(c.at).replace(tzinfo=None) if c.at.tzinfo else c.at  # stored form
+            known = times[c.at] = (text_, text_ if sqlite else naive)
+        at_text, stored = known
+        seq, prev = heads.get(p.chain, (0, GENESIS))
+        seq += 1
+        digest = row_hash(
+            p.chain,
+            seq,
+            at_text,
+            c.actor_id,
+            c.actor_label,
+            c.on_behalf_of_id,
+            c.action,
+            c.subject_type,
+            c.subject_id,
+            c.unit_id,
+            c.data_json,
+            prev,
+        )
+        heads[p.chain] = (seq, digest)
+        rows.append(
+            (
+                p.chain,
+                seq,
+                stored,
+                c.actor_id,
+                c.on_behalf_of_id,
+                c.actor_label,
+                c.action,
+                c.subject_type,
+                c.subject_id,
+                c.unit_id,
+                c.data_json,
+                prev,
+                digest,
+            )
+        )
+    mark = "?" if sqlite else "%s"
+    sql = (
+        f"INSERT INTO audit_event ({', '.join(_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
+    )
+    for part in chunks(rows, batch):
+        conn.exec_driver_sql(sql, list(part))
+    return len(rows)

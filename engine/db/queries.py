@@ -228,9 +228,10 @@ def due_for_check(session: Session, now: datetime, limit: int) -> list[Any]:
         .order_by(Task.next_check_at, Task.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    conn = conn_of(session)
+    if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=Task, skip_locked=True)
-    return list(session.execute(stmt))
+    return list(conn.execute(stmt))  # Core rows: no ORM loading for thousands of them
 
 
 def ancestry_snapshot(session: Session, unit_ids: Iterable[int], day: date) -> OrgSnapshot:

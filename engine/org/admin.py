@@ -249,6 +249,7 @@ def _apply_units(tx: Tx, actor: Actor, rows: list[UnitRow], report: ImportReport
             report.units_created.append(row.code)
     s.flush()
     ids = {code: u.id for code, u in existing.items()}
+    new_codes = set(report.units_created)  # a set: a list test per row made this quadratic
     for row in rows:
         unit = existing[row.code]
         parent_id = ids[row.parent_code] if row.parent_code else None
@@ -260,7 +261,7 @@ def _apply_units(tx: Tx, actor: Actor, rows: list[UnitRow], report: ImportReport
             "active": True,
         }
         old = {k: getattr(unit, k) for k in new}
-        created = row.code in report.units_created
+        created = row.code in new_codes
         if old != new or created:
             for k, v in new.items():
                 setattr(unit, k, v)
@@ -306,9 +307,10 @@ def _apply_people(
         else:
             report.people_unchanged += 1
     s.flush()
+    new_people = set(report.people_created)  # a set, not a list test per person
     for email in report.people_created + report.people_updated:
         p = existing[email]
-        action = "person.created" if email in report.people_created else "person.updated"
+        action = "person.created" if email in new_people else "person.updated"
         tx.record(ORG_CHAIN, action, "person", p.id, actor, data={"email": email, "name": p.name})
     return {e: p.id for e, p in existing.items()}
 

@@ -227,21 +227,15 @@ def _insert_cycles(
             subject=subject,
         )
     task_ids = taskgen.insert_tasks(s, task_rows)
-    for cycle_id, unit in zip(cycle_ids, units, strict=True):
-        tx.record(
-            chain(cycle_id),
-            "cycle.started",
-            "cycle",
-            cycle_id,
-            actor,
-            unit_id=unit,
-            data={
-                "year": year,
-                "template": template.key,
-                "version": template.version,
-                "stage": first.key,
-            },
-        )
+    started = {"year": year, "template": template.key, "version": template.version}
+    taskgen.record_many(
+        tx,
+        actor,
+        [
+            (chain(c), "cycle.started", "cycle", c, unit, {**started, "stage": first.key})
+            for c, unit in zip(cycle_ids, units, strict=True)
+        ],
+    )
     taskgen.record_created(tx, actor, task_rows, task_ids)
     return cycle_ids
 

@@ -15,8 +15,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, Tx
+from engine.db.audit_store import Pending, append_many
 from engine.db.bulk import insert_returning_ids
 from engine.db.models import Measure, Task
+from engine.domain.audit.chain import EventContent, canonical_json
 from engine.domain.errors import Unmet
 from engine.domain.org import OrgSnapshot
 from engine.domain.workflow.escalation import Ladder, Position, next_check
@@ -75,27 +77,68 @@ def insert_tasks(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     return insert_returning_ids(session, Task, rows)
 
 
+#: From this many events on, a use case's events go through the bulk append.
+BULK_EVENTS = 100
+
+
+def record_many(
+    tx: Tx, actor: Actor, events: Sequence[tuple[str, str, str, object, int | None, dict[str, Any]]]
+) -> None:
+    """Record (chain, action, subject type, subject id, unit, data) events: the same
+    events as ``tx.record`` one by one, in bulk when there are many (the year start's tens
+    of thousands: ``append_many``, the chain computed in one pass)."""
+    if len(events) < BULK_EVENTS:
+        for chain, action, subject_type, subject_id, unit_id, data in events:
+            tx.record(chain, action, subject_type, subject_id, actor, unit_id=unit_id, data=data)
+        return
+    append_many(
+        tx.audit,
+        [
+            Pending(
+                chain,
+                EventContent(
+                    action=action,
+                    subject_type=subject_type,
+                    subject_id=str(subject_id),
+                    at=tx.now,
+                    actor_id=actor.person_id,
+                    actor_label=actor.label,
+                    on_behalf_of_id=None,
+                    unit_id=unit_id,
+                    data_json=canonical_json(data),
+                ),
+            )
+            for chain, action, subject_type, subject_id, unit_id, data in events
+        ],
+    )
+
+
 def record_created(
     tx: Tx, actor: Actor, rows: Sequence[dict[str, Any]], ids: Sequence[int], **extra: Any
 ) -> None:
-    for row, task_id in zip(rows, ids, strict=True):
-        tx.record(
-            f"cycle:{row['cycle_id']}",
-            "task.created",
-            "task",
-            task_id,
-            actor,
-            unit_id=row["unit_id"],
-            data={
-                "key": row["key"],
-                "role": row["role"],
-                "role_unit_id": row["role_unit_id"],
-                "assignee_id": row["assignee_id"],
-                "due_at": row["due_at"],
-                "measure_id": row["measure_id"],
-                **extra,
-            },
-        )
+    record_many(
+        tx,
+        actor,
+        [
+            (
+                f"cycle:{row['cycle_id']}",
+                "task.created",
+                "task",
+                task_id,
+                row["unit_id"],
+                {
+                    "key": row["key"],
+                    "role": row["role"],
+                    "role_unit_id": row["role_unit_id"],
+                    "assignee_id": row["assignee_id"],
+                    "due_at": row["due_at"],
+                    "measure_id": row["measure_id"],
+                    **extra,
+                },
+            )
+            for row, task_id in zip(rows, ids, strict=True)
+        ],
+    )
 
 
 def cancel_tasks(

@@ -54,8 +54,20 @@ def install(text: str, source: str = "template") -> CycleTemplate:
 
 
 def parse(text: str, source: str = "template") -> CycleTemplate:
-    """The validated template (cached by text: a version's text never changes)."""
-    return _parse(text, source)
+    """The validated template (cached by text: a version's text never changes; the source
+    only names the text in errors, so a text valid once is not parsed again under another
+    name)."""
+    hit = _VALID.get(text)
+    if hit is not None:
+        return hit
+    template = _parse(text, source)
+    if len(_VALID) >= 64:
+        _VALID.clear()
+    _VALID[text] = template
+    return template
+
+
+_VALID: dict[str, CycleTemplate] = {}
 
 
 @lru_cache(maxsize=64)

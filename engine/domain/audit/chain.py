@@ -86,6 +86,9 @@ _CANONICAL = json.JSONEncoder(
 ).encode
 #: One encoder for every hash (``json.dumps`` with options builds a new one per call).
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+#: The string escaping that encoder uses (``ensure_ascii=False``): the C function.
+_ESC = json.encoder.encode_basestring
+_sha256 = hashlib.sha256
 
 
 def row_hash(
@@ -102,23 +105,55 @@ def row_hash(
     data_json: str,
     prev_hash: str,
 ) -> str:
-    payload = _ENCODE(
-        [
-            chain,
-            seq,
-            at_text,
-            actor_id,
-            actor_label,
-            on_behalf_of_id,
-            action,
-            subject_type,
-            subject_id,
-            unit_id,
-            data_json,
-            prev_hash,
-        ]
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """SHA-256 of the JSON list of the fields (compact, UTF-8 kept). The list is written
+    here field by field with the JSON encoder's own string escaping — byte for byte what
+    encoding the list gives, at a third of the cost — for the types the log stores; any
+    other value goes through the encoder."""
+    if (
+        type(chain) is str
+        and type(seq) is int
+        and type(at_text) is str
+        and type(actor_label) is str
+        and type(action) is str
+        and type(subject_type) is str
+        and type(subject_id) is str
+        and type(data_json) is str
+        and type(prev_hash) is str
+        and (actor_id is None or type(actor_id) is int)
+        and (on_behalf_of_id is None or type(on_behalf_of_id) is int)
+        and (unit_id is None or type(unit_id) is int)
+    ):
+        payload = (
+            f"[{_ESC(chain)},{seq},{_ESC(at_text)},"
+            f"{'null' if actor_id is None else actor_id},{_ESC(actor_label)},"
+            f"{'null' if on_behalf_of_id is None else on_behalf_of_id},{_ESC(action)},"
+            f"{_ESC(subject_type)},{_ESC(subject_id)},{'null' if unit_id is None else unit_id},"
+            f"{_ESC(data_json)},{_ESC(prev_hash)}]"
+        )
+    else:
+        payload = _ENCODE(
+            [
+                chain,
+                seq,
+                at_text,
+                actor_id,
+                actor_label,
+                on_behalf_of_id,
+                action,
+                subject_type,
+                subject_id,
+                unit_id,
+                data_json,
+                prev_hash,
+            ]
+        )
+    return _sha256(payload.encode()).hexdigest()
+
+
+def row_hash_encoded(*fields: Any) -> str:
+    """The reference form of ``row_hash``: the list through the JSON encoder (tests compare
+    the two)."""
+    return _sha256(_ENCODE(list(fields)).encode()).hexdigest()
 
 
 class StoredEvent(NamedTuple):

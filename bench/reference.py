@@ -1,0 +1,132 @@
+"""The references the engine's figures are compared with, measured in the same run.
+
+``raw_completions``: what a completion costs with nothing but Python's ``sqlite3`` on the
+same database file (same schema, indexes and audit trigger): per completion ``BEGIN
+IMMEDIATE``, one SELECT (the task and its chain head), one guarded UPDATE of the task, one
+INSERT of the hashed audit event (the trigger advances the head), COMMIT — the statements
+the use case sends, without the engine around them (no access checks, no form validation,
+no SQLAlchemy). It is the limit the engine's completion rate is measured against.
+
+``spiff_completions``: SpiffWorkflow completing a one-task workflow and persisting it to
+JSON, if SpiffWorkflow is installed (it is not a dependency of samflow); otherwise None.
+
+    .venv/bin/python -m bench.reference
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import statistics
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from engine.domain.audit.chain import canonical_json, row_hash, time_text
+
+AT = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
+
+
+def raw_completions(
+    path: str, jobs: list[tuple[int, int, str]], data: dict[str, Any]
+) -> dict[str, Any]:
+    """Complete ``jobs`` (task id, person id, label) with plain sqlite3 statements."""
+    db = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+        db.execute(f"PRAGMA {pragma}")
+    at = time_text(AT)
+    samples: list[float] = []
+    start = time.perf_counter()
+    cpu = time.process_time()
+    for task_id, person, label in jobs:
+        t = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        row = db.execute(
+            "SELECT t.version, t.cycle_id, t.unit_id, c.last_seq, c.last_hash FROM task t "
+            "LEFT JOIN audit_chain c ON c.key = 'cycle:' || t.cycle_id "
+            "WHERE t.id = ? AND t.status = 'open'",
+            (task_id,),
+        ).fetchone()
+        version, cycle_id, unit_id, seq, prev = row
+        payload = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        cur = db.execute(
+            "UPDATE task SET status = 'completed', data = ?, closed_at = ?, closed_by = ?, "
+            "next_check_at = NULL, version = version + 1 WHERE id = ? AND version = ?",
+            (payload, at, person, task_id, version),
+        )
+        assert cur.rowcount == 1
+        chain = f"cycle:{cycle_id}"
+        body = canonical_json({"key": "employee_survey", "input": data})
+        digest = row_hash(
+            chain,
+            seq + 1,
+            at,
+            person,
+            label,
+            None,
+            "task.completed",
+            "task",
+            str(task_id),
+            unit_id,
+            body,
+            prev,
+        )
+        db.execute(
+            "INSERT INTO audit_event (chain, seq, at, actor_id, on_behalf_of_id, actor_label, "
+            "action, subject_type, subject_id, unit_id, data, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, NULL, ?, 'task.completed', 'task', ?, ?, ?, ?, ?)",
+            (chain, seq + 1, at, person, label, str(task_id), unit_id, body, prev, digest),
+        )
+        db.execute("COMMIT")
+        samples.append(time.perf_counter() - t)
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    db.close()
+    return _rate("raw sqlite3", samples, elapsed, cpu)
+
+
+def spiff_completions(n: int) -> dict[str, Any] | None:
+    """SpiffWorkflow's rate for a one-task workflow completed and serialised, or None."""
+    try:
+        from SpiffWorkflow.serializer.json import JSONSerializer  # type: ignore[import-not-found]
+        from SpiffWorkflow.specs.Simple import Simple  # type: ignore[import-not-found]
+        from SpiffWorkflow.specs.WorkflowSpec import WorkflowSpec  # type: ignore[import-not-found]
+        from SpiffWorkflow.workflow import Workflow  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    spec = WorkflowSpec("survey")
+    task = Simple(spec, "survey_results")
+    spec.start.connect(task)
+    serializer = JSONSerializer()
+    samples: list[float] = []
+    start, cpu = time.perf_counter(), time.process_time()
+    for _ in range(n):
+        t = time.perf_counter()
+        wf = Workflow(spec)
+        wf.run_all()
+        serializer.serialize_workflow(wf)
+        samples.append(time.perf_counter() - t)
+    return _rate("SpiffWorkflow", samples, time.perf_counter() - start, time.process_time() - cpu)
+
+
+def _rate(label: str, samples: list[float], elapsed: float, cpu: float) -> dict[str, Any]:
+    q = statistics.quantiles(samples, n=100) if len(samples) > 1 else samples * 99
+    out = {
+        "per_second": len(samples) / elapsed,
+        "p95_ms": q[94] * 1000,
+        "n": len(samples),
+        "seconds": elapsed,
+        "cpu_seconds": cpu,
+    }
+    print(f"{label}: {out['per_second']:,.0f}/s, p95 {out['p95_ms']:.2f} ms (n={len(samples)})")
+    return out
+
+
+def main() -> None:
+    from bench.complete_tasks import measure
+
+    measure(None, units=1000, n=1000)
+
+
+if __name__ == "__main__":
+    main()

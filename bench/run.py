@@ -1,0 +1,357 @@
+"""Every benchmark in one run, on fresh databases, with the machine recorded.
+
+    .venv/bin/python -m bench.run            # the full run (about half an hour here)
+    .venv/bin/python -m bench.run --quick    # smaller sizes, a few minutes
+    .venv/bin/python -m bench.readme         # then: README's table from the results
+
+Runs the engine's benchmarks one after the other (each on its own fresh SQLite file, or a
+throwaway PostgreSQL database when ``SAMFLOW_TEST_PG_URL`` names a server), the raw-sqlite3
+reference for completions in the same run (and SpiffWorkflow if it is installed), and
+records for each figure the load average before and after it. Results go to
+``bench/results/<host>-<date>.json`` and ``bench/results/latest.json``.
+
+Benchmarks are not tests; CI does not run them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+from engine.domain.clock import SystemClock
+
+RESULTS = Path(__file__).parent / "results"
+
+Figure = dict[str, Any]
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def pg_url() -> str | None:
+    return os.environ.get("SAMFLOW_TEST_PG_URL") or None
+
+
+def pg_version() -> str | None:
+    url = pg_url()
+    if url is None:
+        return None
+    from sqlalchemy import create_engine, text
+
+    from engine.db.session import normalise_url
+
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.connect() as c:
+            return str(c.execute(text("SHOW server_version")).scalar())
+    except Exception as exc:  # the run goes on without PostgreSQL
+        return f"unreachable ({type(exc).__name__})"
+    finally:
+        engine.dispose()
+
+
+def machine() -> dict[str, Any]:
+    import sqlalchemy
+
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "host": socket.gethostname(),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count() or 1,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "sqlalchemy": sqlalchemy.__version__,
+        "postgresql": pg_version(),
+        "platform": platform.platform(),
+        "commit": commit,
+    }
+
+
+# --- the benchmarks, as figures -----------------------------------------------------------
+def _start(quick: bool) -> list[Figure]:
+    from bench import start_cycles
+
+    r = start_cycles.measure(None, units=3000)
+    return [
+        fig("start_3000", "start the year, 3,000 units", r["seconds"], "s", "<=", 1.0, r),
+    ]
+
+
+def _org_import(quick: bool) -> list[Figure]:
+    from bench.common import build_org, fresh_app
+
+    small, big = (300, 3000) if quick else (3000, 30000)
+    times, cpus = {}, {}
+    for n in (small, big):
+        app = fresh_app(None)
+        t, cpu = time.perf_counter(), time.process_time()
+        build_org(app, n)
+        times[n], cpus[n] = time.perf_counter() - t, time.process_time() - cpu
+        app.db.dispose()
+        print(f"organisation import, {n:,} units: {times[n]:.2f} s ({cpus[n]:.2f} s CPU)")
+    ratio = cpus[big] / cpus[small]  # CPU: SQLite works inside the process; steadier under load
+    details = {
+        "units": [small, big],
+        "seconds": [times[small], times[big]],
+        "cpu_seconds_each": [cpus[small], cpus[big]],
+        "wall_ratio": times[big] / times[small],
+    }
+    return [
+        fig(
+            "org_import_linear",
+            f"organisation import, {big:,} units against {small:,}: CPU time ratio",
+            ratio,
+            "×",
+            "<=",
+            10.0,
+            details,
+        )
+    ]
+
+
+def _completions(quick: bool) -> list[Figure]:
+    from bench import complete_tasks
+
+    r = complete_tasks.measure(None, units=3000, n=1000 if quick else 3000)
+    out = [
+        fig(
+            "completions",
+            "completions through the use case",
+            r["per_second"],
+            "/s",
+            ">=",
+            2000.0,
+            r,
+        ),
+        fig(
+            "completions_p95",
+            "completions, p95",
+            r["p95_ms"],
+            "ms",
+            "<=",
+            1.0,
+            {"p95_ms": r["p95_ms"], "n": r["n"]},
+        ),
+    ]
+    raw = r.get("raw_sqlite3")
+    if raw:
+        out.append(
+            fig(
+                "raw_sqlite3",
+                "same run: raw sqlite3, the same statements per completion",
+                raw["per_second"],
+                "/s",
+                None,
+                None,
+                raw,
+            )
+        )
+        out[0]["reference"] = {"key": "raw_sqlite3", "ratio": r["per_second"] / raw["per_second"]}
+        out[0]["ratio_target"] = 0.25
+    spiff = r.get("spiff")
+    if spiff:
+        out.append(
+            fig(
+                "spiff",
+                "same run: SpiffWorkflow, persisted to JSON",
+                spiff["per_second"],
+                "/s",
+                None,
+                None,
+                spiff,
+            )
+        )
+    return out
+
+
+def _inbox(quick: bool) -> list[Figure]:
+    from bench import inbox
+
+    tasks = 100_000 if quick else 1_000_000
+    r = inbox.measure(None, tasks=tasks, calls=300 if quick else 1000)
+    return [
+        fig(
+            "inbox",
+            f"one person's inbox, {r['tasks']:,} tasks, p95",
+            r["p95_ms"],
+            "ms",
+            "<=",
+            5.0,
+            r,
+        )
+    ]
+
+
+def _sweep(quick: bool) -> list[Figure]:
+    from bench import sweep
+
+    out = []
+    cases = [(50_000, 10_000)] if quick else [(1_000_000, 10_000), (200_000, 100_000)]
+    for total, due in cases:
+        r = sweep.measure(None, tasks=total, overdue=due)
+        target = 0.5 if due <= 10_000 else 3.0
+        out.append(
+            fig(
+                f"sweep_{due}",
+                f"sweep, {r['open']:,} open / {due:,} due, SQLite",
+                r["seconds"],
+                "s",
+                "<=",
+                target,
+                r,
+            )
+        )
+    return out
+
+
+def _sweep_pg(quick: bool) -> list[Figure]:
+    if pg_url() is None:
+        print("PostgreSQL: SAMFLOW_TEST_PG_URL not set, its figures are left out")
+        return []
+    from bench import sweep
+    from bench.pg_common import pg_database
+
+    out = []
+    cases = [(50_000, 10_000)] if quick else [(1_000_000, 10_000), (200_000, 100_000)]
+    for total, due in cases:
+        with pg_database("bench_sweep") as url:
+            r = sweep.measure(url, tasks=total, overdue=due)
+        target = 0.5 if due <= 10_000 else 3.0
+        out.append(
+            fig(
+                f"sweep_pg_{due}",
+                f"sweep, {r['open']:,} open / {due:,} due, PostgreSQL",
+                r["seconds"],
+                "s",
+                "<=",
+                target,
+                r,
+            )
+        )
+    return out
+
+
+def _verify(quick: bool) -> list[Figure]:
+    from bench import audit_verify
+
+    r = audit_verify.measure(None, events=200_000 if quick else 1_000_000, workers=2)
+    out = []
+    for n, each in sorted(r.items()):
+        out.append(
+            fig(
+                f"audit_verify_{n}",
+                f"audit verify, {each['events']:,} events, {n} process{'es' if n != '1' else ''}",
+                each["per_second"],
+                "events/s",
+                ">=",
+                300_000.0,
+                each,
+            )
+        )
+    return out
+
+
+BENCHES: list[tuple[str, Callable[[bool], list[Figure]]]] = [
+    ("start_cycles", _start),
+    ("org_import", _org_import),
+    ("complete_tasks", _completions),
+    ("inbox", _inbox),
+    ("sweep", _sweep),
+    ("sweep_pg", _sweep_pg),
+    ("audit_verify", _verify),
+]
+
+
+def fig(
+    key: str,
+    label: str,
+    value: float,
+    unit: str,
+    op: str | None,
+    target: float | None,
+    details: dict[str, Any],
+) -> Figure:
+    return {
+        "key": key,
+        "label": label,
+        "value": value,
+        "unit": unit,
+        "target_op": op,
+        "target": target,
+        "details": {k: v for k, v in details.items() if k not in ("raw_sqlite3", "spiff")},
+    }
+
+
+def run(quick: bool, only: list[str] | None = None) -> dict[str, Any]:
+    info = machine()
+    figures: list[Figure] = []
+    for name, bench in BENCHES:
+        if only and name not in only:
+            continue
+        print(f"== {name}", flush=True)
+        before, began = load(), time.perf_counter()
+        made = bench(quick)
+        after = load()
+        for f in made:
+            f.update(bench=name, load_before=before, load_after=after)
+        figures += made
+        print(f"   ({time.perf_counter() - began:.0f} s; load {before} -> {after})", flush=True)
+    return {
+        "measured_at": SystemClock().now().astimezone(UTC).isoformat(timespec="seconds"),
+        "quick": quick,
+        "command": "python -m bench.run" + (" --quick" if quick else ""),
+        "machine": info,
+        "figures": figures,
+    }
+
+
+def write(results: dict[str, Any], directory: Path = RESULTS) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    day = results["measured_at"][:10]
+    path = directory / f"{results['machine']['host']}-{day}.json"
+    text = json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    path.write_text(text, encoding="utf-8")
+    (directory / "latest.json").write_text(text, encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="smaller sizes, a few minutes")
+    p.add_argument("--only", nargs="*", help=f"some of: {', '.join(n for n, _ in BENCHES)}")
+    p.add_argument("--out", type=Path, default=RESULTS, help="directory for the results file")
+    args = p.parse_args(argv)
+    results = run(args.quick, args.only)
+    path = write(results, args.out)
+    print(f"results: {path} (and latest.json); README table: python -m bench.readme")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

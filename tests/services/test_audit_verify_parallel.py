@@ -1,0 +1,42 @@
+"""Verifying the audit log in several processes finds what one process finds."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from engine.audit import log as audit
+from engine.context import App, no_progress
+from engine.db.audit_store import chain_part, raw_batches
+from tests.factories import SURVEY, build_org
+from tests.tampering import unprotected_audit
+
+
+def test_parts_cover_every_event_once_and_keep_chains_whole(app: App) -> None:
+    o = build_org(app)
+    o.start()
+    with app.read() as s:
+        everything = [r for b in raw_batches(s, batch=7) for r in b]
+        parts = [[r for b in raw_batches(s, batch=7, part=(i, 3)) for r in b] for i in range(3)]
+    assert sorted(r[0] for p in parts for r in p) == sorted(r[0] for r in everything)
+    for i, rows in enumerate(parts):
+        assert all(chain_part(r[1], 3) == i for r in rows)
+
+
+def test_two_processes_name_the_same_break_as_one(app: App) -> None:
+    o = build_org(app)
+    o.start()
+    o.complete("m1@x.se", "employee_survey", SURVEY)
+    with app.read() as s:
+        total = s.scalar(text("SELECT count(*) FROM audit_event"))
+    clean = audit._verify_parallel(app.settings.database_url, 2, total, no_progress)
+    assert clean.ok and (clean.events, clean.chains) == (total, audit.verify(app).chains)
+    with unprotected_audit(app), app.db.engine.begin() as c:
+        c.execute(
+            text(
+                "UPDATE audit_event SET data = replace(data, '15', '16') "
+                "WHERE action = 'task.completed'"
+            )
+        )
+    one = audit.verify(app, workers=1)
+    two = audit._verify_parallel(app.settings.database_url, 2, total, no_progress)
+    assert not one.ok and two.breaks == one.breaks and two.events == one.events
