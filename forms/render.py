@@ -28,6 +28,7 @@ from engine.domain.states import (
 from forms import i18n
 from forms.i18n import LANGS, N_
 from forms.labels import label
+from forms.wide_tables import WideTables
 
 #: Audit actions in words (the log itself keeps the stable English names).
 ACTIONS: dict[str, str] = {
@@ -109,6 +110,7 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=[WideTables],
     )
     env.globals.update(
         t=_t,
