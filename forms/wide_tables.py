@@ -47,4 +47,4 @@ class WideTables(Extension):
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
         if not name or not name.endswith(".html") or name.startswith(("evidence/", "mail/")):
             return source
-        return wrap(source, '{{ _("%s") }}' % LABEL)
+        return wrap(source, "{{ _(" + repr(LABEL) + ") }}")
