@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from cli.common import (
@@ -16,7 +16,7 @@ from cli.common import (
     when,
 )
 from cli.console import Console
-from engine.domain.clock import FrozenClock, as_utc
+from engine.domain.clock import FrozenClock, SystemClock, as_utc
 
 
 def reg_cycle(sub: Sub) -> None:
@@ -171,7 +171,7 @@ def cmd_sweep(args: argparse.Namespace, c: Console) -> int:
     from engine.domain.errors import InvalidInput
     from engine.workflow import sweeps
 
-    if args.now and as_utc(args.now) > datetime.now(UTC) + NOW_SLACK and not args.dry_run:
+    if args.now and as_utc(args.now) > SystemClock().now() + NOW_SLACK and not args.dry_run:
         # reminders and escalations dated in the future would stand in the audit log for
         # good, ahead of everything that really happens after them
         raise InvalidInput.field(

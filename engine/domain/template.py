@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import date as _date
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -415,7 +415,7 @@ class CycleTemplate(Frozen):
         plan drawn up early does not make its approval due before the plan itself)."""
         keys = [s.key for s in self.stages]
         dates = [
-            t.due.due_at(year, datetime.min)
+            t.due.due_at(year, datetime.min.replace(tzinfo=UTC))  # a date: no start needed
             for st in self.stages[: keys.index(stage_key)]
             for t in st.tasks
             if t.due.date is not None
