@@ -68,8 +68,8 @@ def _crawl(client: object, start: str = "/inbox", limit: int = 40) -> dict[str, 
         if reply.status_code != 200 or "text/html" not in reply.headers["content-type"]:
             continue
         pages[address] = reply.text
-        for link in LINK.findall(reply.text):
-            link = html.unescape(link)
+        for raw in LINK.findall(reply.text):
+            link = html.unescape(raw)
             parts = urlsplit(link)
             if NOT_PAGES.search(parts.path) or re.search(r"(^|&)(lang|page)=", parts.query):
                 continue
