@@ -217,7 +217,8 @@ def test_every_page_every_role_accessible_and_reflowing(
 FOCUS = """() => {
   const e = document.activeElement, s = getComputedStyle(e);
   let b = e.parentElement, bg = 'rgba(0, 0, 0, 0)';
-  while (b && (bg = getComputedStyle(b).backgroundColor) === 'rgba(0, 0, 0, 0)') b = b.parentElement;
+  while (b && (bg = getComputedStyle(b).backgroundColor) === 'rgba(0, 0, 0, 0)')
+    b = b.parentElement;
   return [e.tagName + ' ' + (e.textContent || '').trim().slice(0, 30), s.outlineStyle,
           s.outlineWidth, s.outlineColor, b ? bg : 'rgb(255, 255, 255)'];
 }"""
