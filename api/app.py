@@ -15,7 +15,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, http_methods, limits, observability
+from api import docs_assets, errors, http_methods, limits, observability
 from api.launcher import Launcher, ThreadLauncher, launcher_for
 from api.pages import (
     audit as audit_page,
@@ -139,7 +139,7 @@ def create_app(
         version="1.0",
         description=DESCRIPTION,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # api.docs_assets: served from the package, no CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -160,6 +160,7 @@ def create_app(
         app.include_router(module.router, include_in_schema=False)
     static = resources.files("forms.templates") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    docs_assets.install(app, openapi_url="/api/openapi.json", title="samflow")
     http_methods.install(app)
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)
     observability.install(app, engine)  # outermost: the request id covers everything

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http_methods import route_path
 
-STATIC_PREFIX = "/static/"
+STATIC_PREFIXES = ("/static/", "/api/docs-assets/")  # files of the package, the same for all
 
 
 class SecurityHeaders:
@@ -33,7 +33,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         hsts = self.hsts if scope.get("scheme") == "https" else ""
-        no_store = not route_path(scope).startswith(STATIC_PREFIX)
+        no_store = not route_path(scope).startswith(STATIC_PREFIXES)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

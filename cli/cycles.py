@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from pathlib import Path
 
 from cli.common import (
@@ -15,7 +16,7 @@ from cli.common import (
     when,
 )
 from cli.console import Console
-from engine.domain.clock import FrozenClock
+from engine.domain.clock import FrozenClock, SystemClock, as_utc
 
 
 def reg_cycle(sub: Sub) -> None:
@@ -153,15 +154,46 @@ def reg_sweep(sub: Sub) -> None:
         "--now",
         type=iso_time,
         metavar="ISO-TIME",
-        help="sweep as if it were this time (default: now)",
+        help="sweep as if it were this time (default: now); a time to come only with --dry-run",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say what the sweep would do, write nothing",
     )
 
 
+#: How far ahead of this machine's clock ``--now`` may be before it counts as the future.
+NOW_SLACK = timedelta(minutes=5)
+
+
 def cmd_sweep(args: argparse.Namespace, c: Console) -> int:
+    from engine.domain.errors import InvalidInput
     from engine.workflow import sweeps
 
+    if args.now and as_utc(args.now) > SystemClock().now() + NOW_SLACK and not args.dry_run:
+        # reminders and escalations dated in the future would stand in the audit log for
+        # good, ahead of everything that really happens after them
+        raise InvalidInput.field(
+            "--now",
+            "a time to come would write reminders and escalations dated in the future to "
+            "the audit log for good; add --dry-run to see what the sweep would do then",
+            "en tid som inte har kommit skulle skriva påminnelser och eskaleringar med "
+            "framtida datum i loggen för alltid; lägg till --dry-run för att se vad svepet "
+            "skulle göra då",
+        )
     app = app_of(args, clock=FrozenClock(args.now) if args.now else None)
-    r = sweeps.sweep(app, progress=c.progress)
+    r = sweeps.sweep(app, progress=c.progress, dry_run=args.dry_run)
+    if args.dry_run:
+        c.line(
+            c.t(
+                f"provkörning, inget skrivet: {r.reminded} påminnelser, {r.escalated} "
+                f"eskaleringar ({r.checked} kontrollerade)",
+                f"dry run, nothing written: {r.reminded} reminders, {r.escalated} escalations "
+                f"({r.checked} checked)",
+            )
+        )
+        return 0
     c.line(
         c.t(
             f"{r.reminded} påminnelser, {r.escalated} eskaleringar ({r.checked} kontrollerade)",

@@ -49,6 +49,9 @@ def environment() -> Environment:
         event_label=_event_label,
     )
     env.globals["t"] = _t
+    from forms.render import role_expr_label  # a role by name, never its key
+
+    env.globals["role_expr_label"] = role_expr_label
     return env
 
 

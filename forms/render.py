@@ -10,6 +10,7 @@ with ``pick(sv, en)`` or the label helpers. Dates and numbers are Babel's, per l
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, se
 from jinja2.runtime import Context
 
 from engine.domain.risk import level, matrix
+from engine.domain.workflow.routing import parse as parse_role
 from engine.domain.workflow.states import (
     CycleStatus,
     Labelled,
@@ -28,6 +30,7 @@ from engine.domain.workflow.states import (
 from forms import i18n
 from forms.i18n import LANGS, N_
 from forms.labels import label
+from forms.wide_tables import WideTables
 
 #: Audit actions in words (the log itself keeps the stable English names).
 ACTIONS: dict[str, str] = {
@@ -133,6 +136,7 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=[WideTables],
     )
     env.globals.update(
         t=_t,
@@ -149,6 +153,8 @@ def environment() -> Environment:
         unit_level=lambda value, lang: label("unit_level", value, lang),
         stage_status=lambda v, lang: _enum_label(StageStatus, v, lang),
         measure_status=lambda v, lang: _enum_label(MeasureStatus, v, lang),
+        role_expr_label=role_expr_label,
+        reason_text=reason_text,
     )
     i18n.install(env)
     env.filters.update(short=short_date)
@@ -195,6 +201,47 @@ def _subject_text(ctx: Context, ref: str | None) -> str:
 def _label(ctx: Context, obj: Any) -> str:
     """The label of a field spec (or anything with ``label(lang)``)."""
     return str(obj.label(ctx.get("lang", "sv")))
+
+
+def role_expr_label(expr: str | None, lang: str) -> str:
+    """A role a template routes to, in words: "Chef", "Chef (enheten ovanför)"; anything
+    else (a person's e-mail, a name) as it is."""
+    if not expr:
+        return ""
+    try:
+        parsed = parse_role(expr)
+    except ValueError:
+        return expr
+    if isinstance(parsed, str):  # measure.responsible
+        return i18n.tr(lang, "Ansvarig för åtgärden")
+    name = parsed.role.label(lang)
+    if not parsed.from_parent:
+        return name
+    return i18n.tr(lang, "%(role)s för enheten ovanför", role=name)
+
+
+#: Reasons the engine itself writes on the tasks it closes (engine.workflow.cycles).
+SYSTEM_REASONS = {
+    "optional step left open at sign-off": N_(
+        "Frivilligt steg som var öppet när steget signerades"
+    ),
+}
+_RETURNED_TO = re.compile(r"^returned to [a-z_]+: (?P<reason>.*)$", re.S)
+
+
+def reason_text(reason: str | None, lang: str) -> str:
+    """A task's reason as people read it: the engine's own reasons in the page's language
+    (a person's reason as they wrote it)."""
+    if not reason:
+        return ""
+    if reason in SYSTEM_REASONS:
+        return i18n.tr(lang, SYSTEM_REASONS[reason])
+    back = _RETURNED_TO.match(reason)
+    if back:
+        return i18n.tr(
+            lang, "Skickat tillbaka till ett tidigare steg: %(reason)s", reason=back["reason"]
+        )
+    return reason
 
 
 def _enum_label(kind: type[Labelled], value: str | None, lang: str) -> str:

@@ -13,6 +13,12 @@ BLUE, GREEN, AMBER, GREY = "#1f4e79", "#2e7d32", "#f2a900", "#b8c2cc"
 ROW, LABEL_W, VALUE_W = 14, 150, 46
 
 
+def _alt(title: str, values: Sequence[tuple[str, str]]) -> str:
+    """The chart in words, for those who do not see it: its title and every value."""
+    said = "; ".join(f"{label}: {value}" for label, value in values)
+    return f"{title}: {said}" if title and said else title or said or "–"
+
+
 def _svg(width: int, height: int, body: str, title: str) -> Markup:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -43,6 +49,7 @@ def bars(
     """Horizontal bars, one per row (label, value); None is drawn as '–'."""
     span = width - LABEL_W - VALUE_W
     parts = []
+    said = [(label, "–" if value is None else fmt(value)) for label, value in rows]
     for i, (label, value) in enumerate(rows):
         y = i * ROW
         parts.append(_text(LABEL_W - 4, y + 10, label[:32], "end"))
@@ -54,7 +61,7 @@ def bars(
             f'<rect x="{LABEL_W}" y="{y + 2}" width="{w:.1f}" height="10" fill="{color}"/>'
         )
         parts.append(_text(LABEL_W + w + 3, y + 10, fmt(value)))
-    return _svg(width, max(ROW, len(rows) * ROW + 2), "".join(parts), title)
+    return _svg(width, max(ROW, len(rows) * ROW + 2), "".join(parts), _alt(title, said))
 
 
 def stacked(
@@ -87,7 +94,11 @@ def stacked(
         parts.append(f'<rect x="{x:.1f}" y="{y}" width="8" height="8" fill="{color}"/>')
         parts.append(_text(x + 11, y + 7, text))
         x += 12 + 6 * len(text) + 10
-    return _svg(width, y + 12, "".join(parts), title)
+    said = [
+        (label, ", ".join(f"{n} {what}" for n, what in zip(values, legend, strict=False)))
+        for label, values in rows
+    ]
+    return _svg(width, y + 12, "".join(parts), _alt(title, said))
 
 
 def columns(
@@ -114,5 +125,10 @@ def columns(
         parts.append(
             f'<rect x="{x}" y="{base - h:.1f}" width="{col}" height="{h:.1f}" fill="{BLUE}"/>'
         )
-        parts.append(_text(x + col / 2, base - h - 2, f"{value:.1f}".replace(".", ","), "middle"))
-    return _svg(width, height, "".join(parts), title)
+        parts.append(_text(x + col / 2, base - h - 2, _one_decimal(value), "middle"))
+    said = [(label, "–" if v is None else _one_decimal(v)) for label, v in points]
+    return _svg(width, height, "".join(parts), _alt(title, said))
+
+
+def _one_decimal(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")

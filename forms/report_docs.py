@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from forms import documents, i18n
+from forms import documents, i18n, wide_tables
 from forms import report_charts as charts
 
 if TYPE_CHECKING:  # the read models are only read here (forms does not call services)
@@ -21,17 +21,22 @@ if TYPE_CHECKING:  # the read models are only read here (forms does not call ser
 
 
 def _followup_context(r: FollowUpReport, lang: str) -> dict[str, Any]:
-    def chart(attr: str) -> Markup:
+    def chart(attr: str, title: str) -> Markup:
         rows = [(f"{g.code} {g.name}", getattr(g, attr)) for g in r.groups]
-        return charts.bars([*rows, (i18n.tr(lang, "Totalt"), getattr(r.total, attr))])
+        return charts.bars(
+            [*rows, (i18n.tr(lang, "Totalt"), getattr(r.total, attr))],
+            title=i18n.tr(lang, title),
+        )
 
     title = i18n.tr(lang, "Årlig uppföljning SAM") + f" {r.year}"
     return {
         "r": r,
         "charts": {
-            "risk": chart("risk_share"),
-            "plan": chart("plan_share"),
-            "on_time": chart("on_time_share"),
+            "risk": chart("risk_share", "Andel enheter med signerad riskbedömning"),
+            "plan": chart("plan_share", "Andel enheter med godkänd handlingsplan"),
+            "on_time": chart(
+                "on_time_share", "Åtgärder klara i tid (av dem som skulle vara klara)"
+            ),
         },
         "title": f"{title} – {r.root_name}",
         "footer": f"samflow · {title}",
@@ -51,14 +56,16 @@ def _board_context(r: BoardReport, lang: str) -> dict[str, Any]:
     return {
         "r": r,
         "charts": {
-            "activities": charts.stacked(activities, legend),
+            "activities": charts.stacked(activities, legend, title=i18n.tr(lang, "Aktiviteter")),
             "survey": charts.columns(
-                [(str(s.year), None if s.suppressed else s.hme) for s in r.survey]
+                [(str(s.year), None if s.suppressed else s.hme) for s in r.survey],
+                title=i18n.tr(lang, "Medarbetarenkät (HME) år för år"),
             ),
             "span": charts.bars(
                 [(b, float(n)) for b, n in r.span.buckets],
                 maximum=float(max([n for _, n in r.span.buckets] + [1])),
                 fmt=lambda v: f"{v:.0f}",
+                title=i18n.tr(lang, "Kontrollspann"),
             ),
         },
         "title": f"{title} – {r.root_name}",
@@ -85,7 +92,8 @@ _SIZE = re.compile(r'^<svg([^>]*?) width="(\d+)" height="(\d+)"')
 def _body(template: str, context: dict[str, Any], lang: str) -> Markup:
     # rendered (and escaped) by the documents' environment; safe to place in a page
     charts = {k: _scaled(v, SCREEN_SCALE) for k, v in context["charts"].items()}
-    return Markup(documents.render(template, lang, **{**context, "charts": charts}))
+    html = documents.render(template, lang, **{**context, "charts": charts})
+    return Markup(wide_tables.wrap(html, i18n.tr(lang, wide_tables.LABEL)))
 
 
 def _scaled(svg: Markup, factor: float) -> Markup:

@@ -3,6 +3,8 @@ organisation from CSV with a preview of what changes."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
@@ -18,18 +20,31 @@ from engine.org import pending as org_pending
 from engine.org import view as orgview
 from engine.views import detail as views
 from engine.workflow import org_import as org_import_job
+from engine.workflow import templates
 
 router = APIRouter()
 
 
+@cache
+def _stage_titles() -> dict[str, tuple[str, str]]:
+    """Stage key -> (sv, en) title, of the templates shipped (a cycle names its stage by key)."""
+    out: dict[str, tuple[str, str]] = {}
+    for text in templates.packaged().values():
+        for st in templates.parse(text).stages:
+            out.setdefault(st.key, (st.title.sv, st.title.en))
+    return out
+
+
 @router.get("/org")
 def org_top(request: Request, engine: Engine, user: PageUser) -> Response:
-    return render(request, "org.html", p=orgview.unit_page(engine, user.actor))
+    page = orgview.unit_page(engine, user.actor)
+    return render(request, "org.html", p=page, stage_titles=_stage_titles())
 
 
 @router.get("/org/units/{unit_id}")
 def org_unit(request: Request, engine: Engine, user: PageUser, unit_id: Id) -> Response:
-    return render(request, "org.html", p=orgview.unit_page(engine, user.actor, unit_id))
+    page = orgview.unit_page(engine, user.actor, unit_id)
+    return render(request, "org.html", p=page, stage_titles=_stage_titles())
 
 
 @router.get("/org/substitutes")

@@ -87,9 +87,19 @@ class TaskDetail:
     attachments: list[attachments.AttachmentInfo] = field(default_factory=list)
     names: dict[int, tuple[str, str]] = field(default_factory=dict)
     requirement: RequirementContext | None = None  # the krav an inspection task answers
+    returned: Returned | None = None  # why the task came to its holder, if it was returned
 
     def title(self, lang: str) -> str:
         return self.title_sv if lang == "sv" else self.title_en
+
+
+@dataclass(frozen=True)
+class Returned:
+    """The return that made this task: who handed it up, when, and the reason they wrote."""
+
+    reason: str
+    by: str
+    at: datetime
 
 
 T = TypeVar("T")
@@ -111,7 +121,10 @@ def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
         sdef = template.stage(stage_key)
         unit_name = s.scalar(select(OrgUnit.name).where(OrgUnit.id == task.unit_id)) or ""
         waiting = facts.waiting_on(s, [task] if task.status == "open" else [], local_date(now))
-        names = queries.person_names(s, [p for p in (task.closed_by,) if p])
+        source = s.get(Task, task.returned_from_id) if task.returned_from_id else None
+        names = queries.person_names(
+            s, [p for p in (task.closed_by, source.closed_by if source else None) if p]
+        )
         extras = _form_context(s, task)
         files = attachments.list_for(s, task.id)
         may = _permissions(scope, task, org)
@@ -145,8 +158,16 @@ def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
         may,
         attachments=files,
         names=names,
+        returned=_returned(source, names),
         **extras,
     )
+
+
+def _returned(source: Task | None, names: dict[int, tuple[str, str]]) -> Returned | None:
+    if source is None or source.closed_at is None:
+        return None
+    by = names.get(source.closed_by, ("", ""))[0] if source.closed_by else ""
+    return Returned(source.reason or "", by, source.closed_at)
 
 
 def _permissions(scope: Scope, task: Task, org: OrgSnapshot) -> Permissions:

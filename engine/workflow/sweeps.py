@@ -47,15 +47,34 @@ class SweepReport:
 
 
 def sweep(
-    app: App, *, batch: int = BATCH, progress: Progress = no_progress, max_batches: int = 10_000
+    app: App,
+    *,
+    batch: int = BATCH,
+    progress: Progress = no_progress,
+    max_batches: int = 10_000,
+    dry_run: bool = False,
 ) -> SweepReport:
+    """``dry_run``: what the sweep would do, counted in one transaction that is rolled
+    back (nothing is written, no audit event, no job failed)."""
     from engine.workflow import recovery
 
+    if dry_run:
+        return app.preview(lambda tx: _dry_run(app, tx, batch, max_batches))
     report = SweepReport(jobs_failed=recovery.fail_stale_jobs(app))
     for _ in range(max_batches):
         seen = app.run(lambda tx: _sweep_batch(app, tx, batch, report))
         report.batches += 1
         progress(report.checked, report.checked, "sweep")
+        if seen < batch:
+            break
+    return report
+
+
+def _dry_run(app: App, tx: Tx, batch: int, max_batches: int) -> SweepReport:
+    report = SweepReport()
+    for _ in range(max_batches):
+        seen = _sweep_batch(app, tx, batch, report)
+        report.batches += 1
         if seen < batch:
             break
     return report
@@ -107,7 +126,7 @@ def _sweep_batch(app: App, tx: Tx, batch: int, report: SweepReport) -> int:
                 r.version,
                 new.reminders_sent,
                 new.escalation_level,
-                next_check(new, ladder, tx.now),
+                next_check(new, ladder, tx.now, escalated=isinstance(action, Escalate)),
                 1 if moved else 0,
                 target.role.value if target is not None else None,
                 target.unit_id if target is not None else None,

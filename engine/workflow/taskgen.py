@@ -244,7 +244,9 @@ def stage_task_rows(
                         tdef=tdef,
                         address=address,
                         assignee_id=person,
-                        due_at=tdef.due.due_at(year, tx.now, _measure_dates(m)),
+                        due_at=template.due_at(
+                            stage.key, tdef.due, year, tx.now, _measure_dates(m)
+                        ),
                         now=tx.now,
                         ladder=ladder,
                         round_=round_,
@@ -261,7 +263,7 @@ def stage_task_rows(
                 tdef=tdef,
                 address=address,
                 assignee_id=None,
-                due_at=tdef.due.due_at(year, tx.now, dates),
+                due_at=template.due_at(stage.key, tdef.due, year, tx.now, dates),
                 now=tx.now,
                 ladder=ladder,
                 round_=round_,

@@ -88,9 +88,9 @@ def test_a_year_through_the_command_line(
     assert "Hemtjänst Norr" in cycle_id
     code, _, err = run(capsys, "stage", "sign-off", "3", "survey", "--as", "anna.hn@example.se")
     assert code == 5 and "waiting on" in err
-    code, out, _ = run(capsys, "sweep", "--now", "2027-04-20T06:00")
-    assert code == 0 and "escalations" in out
-    assert run(capsys, "sweep", "--now", "2027-04-20T06:00")[1].startswith("0 reminders, 0 esc")
+    code, out, _ = run(capsys, "sweep", "--now", "2027-04-20T06:00", "--dry-run")
+    assert code == 0 and out.startswith("dry run, nothing written:") and "escalations" in out
+    assert run(capsys, "sweep", "--now", "2027-04-20T06:00", "--dry-run")[1] == out  # unwritten
     code, out, _ = run(capsys, "audit", "verify")  # intact, but nothing anchors it: 9
     assert code == 9 and out.startswith("warning: the audit log is not anchored") and "OK:" in out
     code, out, _ = run(capsys, "--lang", "sv", "inbox", "anna.hn@example.se")
@@ -163,3 +163,31 @@ def test_a_held_import_refused_on_the_command_line_is_gone(
     assert code == 0 and digest not in out
     code, _, _ = run(capsys, "org", "confirm", "1", "--hash", digest, "--as", "hr2@x.se")
     assert code != 0
+
+
+def test_sweep_into_the_future_only_as_a_dry_run(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``sweep --now`` a time to come would write future-dated reminders and escalations to
+    the audit log for good: refused (naming --now), unless it is a dry run, which writes
+    nothing; a time already past is swept as asked."""
+    from sqlalchemy import create_engine, func, select
+
+    from engine.db.models import AuditEvent
+
+    def events() -> int:
+        with create_engine(db).connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
+
+    setup_org(capsys)
+    assert run(capsys, "cycle", "start", "--year", "2027", "--as", "hanna.hr@example.se")[0] == 0
+    before = events()
+    code, out, err = run(capsys, "sweep", "--now", "2099-04-20T06:00")
+    assert code == 2 and "--now" in err and "--dry-run" in err and out == ""
+    assert events() == before
+    code, out, _ = run(capsys, "sweep", "--now", "2099-04-20T06:00", "--dry-run")
+    assert code == 0 and out.startswith("dry run, nothing written: ")
+    assert " 0 escalations" not in out  # it does count what it would do
+    assert events() == before
+    code, out, _ = run(capsys, "sweep", "--now", "2020-01-01T06:00")
+    assert code == 0 and out.startswith("0 reminders")

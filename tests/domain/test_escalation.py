@@ -63,10 +63,20 @@ def test_reminders_then_escalation_each_once() -> None:
     ]
 
 
-def test_a_late_sweep_takes_only_the_latest_step() -> None:
-    # Never swept until 20 days late: straight to level 2, no stale reminders.
-    assert walk([DUE + 20 * D]) == [Escalate(2, RoleExpr(Role.DIRECTOR))]
+def test_a_late_sweep_takes_the_latest_reminder_but_the_ladder_in_order() -> None:
+    # Never swept until 20 days late: no stale reminders, and the manager above first
+    assert walk([DUE + 20 * D]) == [Escalate(1, RoleExpr(Role.MANAGER, True))]
     assert walk([DUE - 2 * D]) == [Remind(2)]
+
+
+def test_after_a_late_first_step_the_manager_above_has_the_ladders_time() -> None:
+    now = DUE + 20 * D
+    pos = apply(Position(DUE, 0, 0), Escalate(1, RoleExpr(Role.MANAGER, True)))
+    assert next_check(pos, LADDER, now, escalated=True) == now + 14 * D
+    assert step(pos, LADDER, now + 14 * D) == Escalate(2, RoleExpr(Role.DIRECTOR))
+    # on time, the second step keeps its own date (14 days after the deadline)
+    pos = apply(Position(DUE, 2, 0), Escalate(1, RoleExpr(Role.MANAGER, True)))
+    assert next_check(pos, LADDER, DUE, escalated=True) == DUE + 14 * D
 
 
 @pytest.mark.parametrize("offset", [-20, -14, -5, -3, 0, 5, 14, 40])
@@ -76,7 +86,7 @@ def test_next_check_is_never_a_time_with_nothing_to_do(offset: int) -> None:
     action = step(pos, LADDER, now)
     if action is not None:
         pos = apply(pos, action)
-    nxt = next_check(pos, LADDER, now)
+    nxt = next_check(pos, LADDER, now, escalated=isinstance(action, Escalate))
     if nxt is not None:
         assert nxt > now
         assert step(pos, LADDER, nxt) is not None

@@ -86,3 +86,26 @@ def test_department_task_escalates_to_the_manager_above(app: App, clock) -> None
     clock.set(item.due_at + D)
     report = sweeps.sweep(app)
     assert (item.task_id, 1, f"director@{o.units['ADM']}") in report.escalations
+
+
+def test_a_sweep_far_past_the_deadline_takes_the_ladder_in_order(app: App, clock) -> None:
+    """A task found 20 days late (the ladder: the manager above at once, the director after
+    14 days) goes to the manager above first, however late; the director gets it only
+    after the manager above has had it the ladder's 14 days."""
+    o = build_org(app)
+    o.start()
+    item = o.task("m1@x.se", "employee_survey")
+    clock.set(item.due_at + 20 * D)
+    sweeps.sweep(app)
+    sweeps.sweep(app)
+    assert [(a, '"to":"manager@' in d) for a, d in events(app, item.task_id)] == [
+        ("task.escalated", True)
+    ]
+    assert [i.why for i in o.inbox("dep@x.se") if i.task_id == item.task_id] == ["escalated"]
+    assert not [i for i in o.inbox("dir@x.se") if i.task_id == item.task_id]
+    clock.set(item.due_at + 33 * D)
+    sweeps.sweep(app)
+    assert len(events(app, item.task_id)) == 1
+    clock.set(item.due_at + 34 * D)
+    sweeps.sweep(app)
+    assert '"to":"director@' in events(app, item.task_id)[1][1]

@@ -3,8 +3,11 @@
 A task carries two counters: how many reminders went out and how far it has climbed.
 ``step`` decides, for one task at ``now``, the single thing to do (or nothing); the sweep
 applies it with a guarded update so that running it twice does nothing twice. When the sweep
-has not run for a while, only the latest due step is taken: nobody gets three stale
-reminders at once, and a task ten days late goes straight to the level it has reached.
+has not run for a while, only the latest due reminder is sent (nobody gets three stale
+reminders at once), but escalation climbs the ladder one step at a time, in order: a task
+found twenty days late goes to the manager above first, and to the director only after
+the manager above has had the time the ladder gives between the two steps (a year started
+late, or a sweep that was down, never skips a manager).
 """
 
 from __future__ import annotations
@@ -64,7 +67,8 @@ def step(pos: Position, ladder: Ladder, now: datetime) -> Action | None:
     if now >= pos.due_at:
         reached = _reached_steps(pos.due_at, ladder, now)
         if reached > pos.escalation_level:
-            return Escalate(reached, ladder.steps[reached - 1].to)
+            level = pos.escalation_level + 1  # the next step, never one beyond it
+            return Escalate(level, ladder.steps[level - 1].to)
         return None
     reached = sum(1 for before in ladder.reminders if now >= pos.due_at - before)
     if reached > pos.reminders_sent:
@@ -78,20 +82,26 @@ def apply(pos: Position, action: Action) -> Position:
     return Position(pos.due_at, pos.reminders_sent, action.level)
 
 
-def next_check(pos: Position, ladder: Ladder, now: datetime) -> datetime | None:
+def next_check(
+    pos: Position, ladder: Ladder, now: datetime, *, escalated: bool = False
+) -> datetime | None:
     """When the sweep next needs to look at this task; None when nothing is left to do.
 
     Reminders stop mattering once the deadline has passed, so they are dropped then;
-    a step whose time is already past is returned as is (the next sweep takes it).
+    a step whose time is already past is returned as is (the next sweep takes it), except
+    right after an escalation (``escalated``): the next step then waits the ladder's time
+    between the two steps from now, so whoever was just given the task has it that long.
     """
     candidates = (
         []
         if now >= pos.due_at
         else [pos.due_at - b for i, b in enumerate(ladder.reminders) if i >= pos.reminders_sent]
     )
-    candidates += [
-        pos.due_at + s.after for i, s in enumerate(ladder.steps) if i >= pos.escalation_level
-    ]
+    level = pos.escalation_level
+    candidates += [pos.due_at + s.after for i, s in enumerate(ladder.steps) if i >= level]
+    if escalated and 0 < level < len(ladder.steps):
+        gap = ladder.steps[level].after - ladder.steps[level - 1].after
+        candidates = [max(c, now + gap) for c in candidates]
     return min(candidates) if candidates else None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import date as _date
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -476,6 +476,35 @@ class CycleTemplate(Frozen):
     def ladder_for(self, task_key: str) -> Ladder:
         t = self.task(task_key)
         return (t.ladder or self.ladder).ladder()
+
+    def earlier_deadline(self, stage_key: str, year: int) -> datetime | None:
+        """The latest calendar deadline of the stages before ``stage_key`` in ``year``'s
+        cycle: a deadline counted in days after a stage opens never falls before it (a
+        plan drawn up early does not make its approval due before the plan itself)."""
+        keys = [s.key for s in self.stages]
+        dates = [
+            t.due.due_at(year, datetime.min.replace(tzinfo=UTC))  # a date: no start needed
+            for st in self.stages[: keys.index(stage_key)]
+            for t in st.tasks
+            if t.due.date is not None
+        ]
+        return max(dates, default=None)
+
+    def due_at(
+        self,
+        stage_key: str,
+        due: DueRule,
+        year: int,
+        stage_started: datetime,
+        measure_dates: dict[str, _date] | None = None,
+    ) -> datetime:
+        """When a task of ``stage_key`` is due (:meth:`DueRule.due_at`, a deadline in days
+        after the stage opens kept no earlier than :meth:`earlier_deadline`)."""
+        at = due.due_at(year, stage_started, measure_dates)
+        if due.days_after_start is None:
+            return at
+        floor = self.earlier_deadline(stage_key, year)
+        return max(at, floor) if floor is not None else at
 
     def next_stage(self, key: str) -> StageDef | None:
         keys = [s.key for s in self.stages]

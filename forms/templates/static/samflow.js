@@ -13,3 +13,12 @@ document.addEventListener("DOMContentLoaded", function () {
     el.removeAttribute("hidden");
   });
 });
+// A table box (forms/wide_tables.py) is a tab stop only while its table is wider than it.
+function tableStops() {
+  document.querySelectorAll(".table-scroll").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
+    else box.removeAttribute("tabindex");
+  });
+}
+document.addEventListener("DOMContentLoaded", tableStops);
+window.addEventListener("resize", tableStops);
