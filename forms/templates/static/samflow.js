@@ -13,3 +13,10 @@ document.addEventListener("DOMContentLoaded", function () {
     el.removeAttribute("hidden");
   });
 });
+// The risk matrix: say the chosen cell's level at once (the page says it after a save too).
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (!box.matches || !box.matches("[data-risk-pick] input[type='radio']")) return;
+  var out = box.closest("[data-risk-pick]").querySelector("[data-risk-level]");
+  if (out) out.textContent = box.getAttribute("data-level");
+});
