@@ -618,7 +618,12 @@ def year_overview(app: App, year: int, unit_ids: list[int] | None = None) -> Yea
         )
         open_tasks = s.scalar(open_q) or 0
         overdue = s.scalar(open_q.where(Task.due_at < now)) or 0
-        escalated = s.scalar(open_q.where(Task.escalation_level > 0)) or 0
+        wanted = set(unit_ids) if unit_ids is not None else None
+        escalated = sum(  # queries.ESCALATED: as the overview and the follow-up report
+            n
+            for unit, n in queries.escalated_by_cycle(s, year).values()
+            if wanted is None or unit in wanted
+        )
     return YearOverview(
         year,
         sum(by_status.values()),
