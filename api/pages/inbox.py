@@ -77,6 +77,7 @@ def _inbox(
     engine: Engine,
     actor: Actor,
     params: dict[str, str],
+    status: int = 200,
     **extra: Any,
 ) -> Response:
     lang = lang_of(request)
@@ -116,6 +117,7 @@ def _inbox(
     return render(
         request,
         "inbox.html",
+        status=status,
         box=box,
         filters=filters,
         query=query,
@@ -153,6 +155,7 @@ def save_view(request: Request, engine: Engine, posted: PostedForm) -> Response:
             engine,
             actor,
             params,
+            status=422,
             problem=problem(exc, lang),
             view_errors=field_messages(exc, lang),
         )

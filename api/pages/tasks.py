@@ -209,7 +209,7 @@ def nudge(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> 
 @router.post("/tasks/{task_id}/comments")
 def comment(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
     def work() -> Response:
-        conversation.add_comment(engine, posted.principal.actor, task_id, posted.get("body"))
+        conversation.add_comment(engine, posted.principal.actor, task_id, posted.get("text"))
         return redirect(f"/tasks/{task_id}", done="commented")
 
     return _act(request, engine, posted, task_id, work)

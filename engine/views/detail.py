@@ -246,6 +246,8 @@ def start_input(detail: TaskDetail) -> dict[str, Any]:
         start = _plan_input(detail)
     elif detail.form_key == "survey_results":
         start = {"survey_name": f"Medarbetarenkät {detail.year}"}
+    elif detail.form_key == "risk_assessment":
+        start = {"risks": [{}]}  # the first risk's row, with its matrix, from the start
     else:
         start = {}
     if detail.form_key == "survey_results" and detail.attachments:

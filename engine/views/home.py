@@ -180,9 +180,7 @@ def _wheels(app: App, s: Session, units: list[int]) -> list[Wheel]:
     ):
         stages.setdefault(cid, []).append((position, key, status))
     names = queries.unit_names(s, latest)
-    current = dict(
-        s.execute(select(Cycle.id, Cycle.current_stage).where(Cycle.id.in_(ids))).tuples()
-    )
+    current = queries.pairs(s, select(Cycle.id, Cycle.current_stage).where(Cycle.id.in_(ids)))
     out = []
     for unit, (year, cid, template_id) in sorted(latest.items(), key=lambda u: names.get(u[0], "")):
         template = templates.by_id(app, s, template_id)
@@ -225,18 +223,17 @@ def _glance(s: Session, hr_units: list[int], now: datetime) -> YearGlance:
             cycles[unit] = (cid, status)
     g.started = len(cycles)
     g.completed = sum(1 for _, st in cycles.values() if st == "completed")
-    late = dict(
-        s.execute(
-            select(Task.cycle_id, func.count())
-            .join(Cycle, Cycle.id == Task.cycle_id)
-            .where(
-                Cycle.year == year,
-                Task.status == TaskStatus.OPEN.value,
-                Task.due_at < now,
-                Task.escalation_level > 0,
-            )
-            .group_by(Task.cycle_id)
-        ).tuples()
+    late = queries.pairs(
+        s,
+        select(Task.cycle_id, func.count())
+        .join(Cycle, Cycle.id == Task.cycle_id)
+        .where(
+            Cycle.year == year,
+            Task.status == TaskStatus.OPEN.value,
+            Task.due_at < now,
+            Task.escalation_level > 0,
+        )
+        .group_by(Task.cycle_id),
     )
     leaves = [u for u in scope if not org.children(u)]  # the units that run a cycle
     for u in leaves:

@@ -60,10 +60,10 @@ def comments(app: App, actor: Actor, task_id: int) -> list[CommentView]:
 def add_comment(app: App, actor: Actor, task_id: int, body: str) -> int:
     text = (body or "").strip()
     if not text:
-        raise InvalidInput.field("body", "write a comment", "skriv en kommentar")
+        raise InvalidInput.field("text", "write a comment", "skriv en kommentar")
     if len(text) > MAX_COMMENT:
         raise InvalidInput.field(
-            "body",
+            "text",
             f"a comment is at most {MAX_COMMENT} characters",
             f"en kommentar är högst {MAX_COMMENT} tecken",
         )
