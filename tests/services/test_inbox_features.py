@@ -18,7 +18,7 @@ from engine.notify import notices
 from engine.reports import followup, overview
 from engine.views import inbox as reports
 from engine.views import saved_views
-from engine.workflow import conversation, sweeps
+from engine.workflow import conversation, sweeps, tasks
 from tests.factories import build_org, drive_to
 
 D = timedelta(days=1)
@@ -134,3 +134,13 @@ def test_saved_views_are_kept_and_shared_within_a_unit(app: App) -> None:
     saved_views.remove(app, m1, own)
     assert [v.id for v in saved_views.visible(app, m1)] == [shared]
     assert len(_actions(app, "view.saved")) == 2 and len(_actions(app, "view.removed")) == 1
+
+
+def test_only_a_managers_task_is_returned_up_the_line(sqlite_app: App) -> None:
+    o = build_org(sqlite_app)
+    o.start()
+    rounds = o.task("so1@x.se", "safety_round").task_id
+    with pytest.raises(NotPermitted):  # a safety representative's own task
+        tasks.return_task(sqlite_app, o.actor("so1@x.se"), rounds, "Saknar kunskap")
+    survey = o.task("m1@x.se", "employee_survey").task_id
+    tasks.return_task(sqlite_app, o.actor("m1@x.se"), survey, "Saknar budget")
