@@ -113,7 +113,7 @@ def _inbox(
     extra.setdefault("problem", None)
     extra.setdefault("view_errors", {})
     extra.setdefault("titles", {})
-    views = saved_views.visible(engine, actor)
+    views, shareable = saved_views.visible_and_units(engine, actor)
     return render(
         request,
         "inbox.html",
@@ -125,7 +125,7 @@ def _inbox(
         stages=[(k, sv, en) for k, (sv, en) in box.stages.items()],
         kinds=sorted(box.kinds.items(), key=lambda k: k[1][0]),
         views=views,
-        share_units=home_view.my_units(engine, actor),
+        share_units=shareable,
         **extra,
     )
 

@@ -142,15 +142,6 @@ def home(app: App, actor: Actor) -> Home:
     return out
 
 
-def my_units(app: App, actor: Actor) -> list[tuple[int, str]]:
-    """The units where the person holds a role (a saved view is shared with one)."""
-    assert actor.person_id is not None
-    with app.read() as s:
-        auth = queries.authority(s, actor.person_id, local_date(app.clock.now()))
-        names = queries.unit_names(s, {a.unit_id for a in auth.addresses})
-    return sorted(names.items(), key=lambda u: u[1])
-
-
 def _wheels(app: App, s: Session, units: list[int]) -> list[Wheel]:
     latest: dict[int, tuple[int, int, int]] = {}  # unit -> (year, cycle id, template id)
     for cid, unit, year, template_id in s.execute(

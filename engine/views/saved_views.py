@@ -73,10 +73,17 @@ def as_params(query: str) -> dict[str, str]:
 
 def visible(app: App, actor: Actor) -> list[ViewRow]:
     """The person's own views and those shared with a unit where they hold a role."""
+    return visible_and_units(app, actor)[0]
+
+
+def visible_and_units(app: App, actor: Actor) -> tuple[list[ViewRow], list[tuple[int, str]]]:
+    """The views the person sees, and the units they may share a view with (id, name), in
+    one read."""
     assert actor.person_id is not None
     with app.read() as s:
         auth = queries.authority(s, actor.person_id, local_date(app.clock.now()))
         units = sorted({a.unit_id for a in auth.addresses})
+        mine = queries.unit_names(s, units)
         rows = list(
             s.scalars(
                 select(SavedView)
@@ -89,6 +96,7 @@ def visible(app: App, actor: Actor) -> list[ViewRow]:
         )
         names = queries.person_names(s, {r.owner_id for r in rows})
         unit_names = queries.unit_names(s, {r.shared_unit_id for r in rows if r.shared_unit_id})
+    shareable = sorted(mine.items(), key=lambda u: u[1])
     return [
         ViewRow(
             r.id,
@@ -100,7 +108,7 @@ def visible(app: App, actor: Actor) -> list[ViewRow]:
             unit_names.get(r.shared_unit_id, "") if r.shared_unit_id else "",
         )
         for r in rows
-    ]
+    ], shareable
 
 
 def save(
