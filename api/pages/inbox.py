@@ -98,6 +98,7 @@ def _inbox(
         kind=clean.get("kind") or None,
         sort=clean.get("sort", "due"),
         group=clean.get("group", ""),
+        with_views=True,
     )
     units = sorted(box.units.items(), key=lambda u: u[1])
     filters = {
@@ -113,7 +114,6 @@ def _inbox(
     extra.setdefault("problem", None)
     extra.setdefault("view_errors", {})
     extra.setdefault("titles", {})
-    views, shareable = saved_views.visible_and_units(engine, actor)
     return render(
         request,
         "inbox.html",
@@ -124,8 +124,8 @@ def _inbox(
         units=units,
         stages=[(k, sv, en) for k, (sv, en) in box.stages.items()],
         kinds=sorted(box.kinds.items(), key=lambda k: k[1][0]),
-        views=views,
-        share_units=shareable,
+        views=box.views,
+        share_units=box.share_units,
         **extra,
     )
 

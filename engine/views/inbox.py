@@ -32,6 +32,7 @@ from engine.domain.risk import level
 from engine.domain.routing import Address
 from engine.domain.states import Role, TaskStatus
 from engine.org import access
+from engine.views import saved_views
 from engine.workflow import facts, templates
 from engine.workflow.conversation import may_nudge, nudged_today
 
@@ -118,6 +119,10 @@ class Inbox:
     by_kind: dict[str, int] = field(default_factory=dict)
     groups: list[Group] = field(default_factory=list)
     shown: int = 0  # rows after the filters (before the limit)
+    #: With ``with_views``: the saved views the person sees, and the units (id, name) where
+    #: they hold a role (a view is shared with one of them).
+    views: list[saved_views.ViewRow] = field(default_factory=list)
+    share_units: list[tuple[int, str]] = field(default_factory=list)
 
 
 def inbox(
@@ -132,6 +137,7 @@ def inbox(
     sort: str = "due",
     group: str = "",
     limit: int = 500,
+    with_views: bool = False,
 ) -> Inbox:
     """A person's open tasks, due first: their own, their roles', those they stand in
     for, and escalations to them; with counts for the filters (every count is of the same
@@ -146,6 +152,7 @@ def inbox(
         rows = queries.inbox_rows(s, auth, limit=5000)
         extra = _extras(s, auth, rows, day)
         items = [_item(app, s, auth, r, now, day, extra) for r in rows]
+        views, share_units = saved_views.read(s, auth) if with_views else ([], [])
     week = now + timedelta(days=7)
     result = Inbox(
         [],
@@ -159,6 +166,8 @@ def inbox(
         sum(1 for i in items if i.escalated_up),
         {i.key: (i.title_sv, i.title_en) for i in items},
         dict(Counter(i.key for i in items)),
+        views=views,
+        share_units=share_units,
     )
     for i in items:
         if overdue_only and not i.overdue:
@@ -244,7 +253,7 @@ def _extras(s: Any, auth: queries.Authority, rows: list[Any], day: date) -> _Ext
             wanted.add(address)
             if address.role == Role.MANAGER:
                 wanted.add(Address(Role.DEPUTY, r.role_unit_id))
-    holders = queries.holders_of(s, wanted, day) if wanted else {}
+    holders = queries.holders_at(s, wanted, day)
     escalated = [r for r in rows if r.why == "escalated"]
     people = {r.assignee_id for r in escalated if r.assignee_id is not None}
     for r in escalated:

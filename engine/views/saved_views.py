@@ -9,11 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
 from engine.db import queries
+from engine.db.models import OrgUnit
 from engine.db.models_inbox import SavedView
+from engine.db.session import conn_of
 from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput, NotFound
 
@@ -77,35 +80,53 @@ def visible(app: App, actor: Actor) -> list[ViewRow]:
 
 
 def visible_and_units(app: App, actor: Actor) -> tuple[list[ViewRow], list[tuple[int, str]]]:
-    """The views the person sees, and the units they may share a view with (id, name), in
-    one read."""
     assert actor.person_id is not None
     with app.read() as s:
-        auth = queries.authority(s, actor.person_id, local_date(app.clock.now()))
-        units = sorted({a.unit_id for a in auth.addresses})
-        mine = queries.unit_names(s, units)
-        rows = list(
-            s.scalars(
-                select(SavedView)
-                .where(
-                    SavedView.removed_at.is_(None),
-                    or_(SavedView.owner_id == actor.person_id, SavedView.shared_unit_id.in_(units)),
-                )
-                .order_by(SavedView.name, SavedView.id)
-            )
-        )
-        names = queries.person_names(s, {r.owner_id for r in rows})
-        unit_names = queries.unit_names(s, {r.shared_unit_id for r in rows if r.shared_unit_id})
-    shareable = sorted(mine.items(), key=lambda u: u[1])
+        return read(s, queries.authority(s, actor.person_id, local_date(app.clock.now())))
+
+
+# Built once (the inbox page reads them on every request); only the parameters change.
+_VIEWS = (
+    select(
+        SavedView.id,
+        SavedView.name,
+        SavedView.query,
+        SavedView.owner_id,
+        SavedView.shared_unit_id,
+    )
+    .where(
+        SavedView.removed_at.is_(None),
+        or_(
+            SavedView.owner_id == bindparam("me"),
+            SavedView.shared_unit_id.in_(bindparam("units", expanding=True)),
+        ),
+    )
+    .order_by(SavedView.name, SavedView.id)
+)
+_UNIT_NAMES = select(OrgUnit.id, OrgUnit.name).where(
+    OrgUnit.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def read(s: Session, auth: queries.Authority) -> tuple[list[ViewRow], list[tuple[int, str]]]:
+    """The views the person sees, and the units they may share a view with (id, name)."""
+    conn = conn_of(s)
+    units = sorted({a.unit_id for a in auth.addresses})
+    rows = list(conn.execute(_VIEWS, {"me": auth.person_id, "units": units}))
+    shared = {r.shared_unit_id for r in rows if r.shared_unit_id}
+    wanted = sorted({*units, *shared})
+    names = dict(conn.execute(_UNIT_NAMES, {"ids": wanted}).tuples().all()) if wanted else {}
+    owners = queries.person_names(s, {r.owner_id for r in rows}) if rows else {}
+    shareable = sorted(((u, str(names.get(u, ""))) for u in units), key=lambda u: u[1])
     return [
         ViewRow(
             r.id,
             r.name,
             r.query,
             r.owner_id,
-            names.get(r.owner_id, ("", ""))[0],
+            owners.get(r.owner_id, ("", ""))[0],
             r.shared_unit_id,
-            unit_names.get(r.shared_unit_id, "") if r.shared_unit_id else "",
+            str(names.get(r.shared_unit_id, "")) if r.shared_unit_id else "",
         )
         for r in rows
     ], shareable
