@@ -99,4 +99,4 @@ def safe_next(target: str | None) -> str:
     """Only paths on this site (no //evil.example, no scheme)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return "/inbox"
+    return "/home"

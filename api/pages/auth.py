@@ -34,11 +34,11 @@ router = APIRouter()
 
 @router.get("/")
 def home() -> RedirectResponse:
-    return redirect("/inbox")
+    return redirect("/home")
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/inbox") -> Response:
+def login_page(request: Request, next: str = "/home") -> Response:
     return _login(request, safe_next(next))
 
 

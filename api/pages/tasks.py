@@ -4,7 +4,7 @@ deadline, attach files."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -14,17 +14,21 @@ from starlette.datastructures import UploadFile
 
 from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
 from api.errors import field_messages, problem
-from api.rendering import redirect, render
+from api.rendering import redirect, render, safe_next
 from api.routers.tasks import file_response
 from engine.accounts.signin import Principal
 from engine.domain.errors import InvalidInput, SamflowError
 from engine.views import detail as views
-from engine.workflow import attachments, tasks
+from engine.workflow import attachments, conversation, tasks
 from forms.fields import build, describe, field_id, known_paths
 from forms.formdata import apply_row_action, clean, unflatten
 from forms.schemas.registry import schema_for
 
 router = APIRouter()
+
+#: An approval's fields that the manager fills in for the cooperation meeting; another
+#: approver (the safety representative) sees them and gives only a decision and comment.
+MANAGER_GIVES = ("body", "established_on", "protocol_ref")
 
 
 @router.get("/tasks/{task_id}")
@@ -52,6 +56,8 @@ def _page(
     if data is None:
         data = views.start_input(d) if d.may.work else d.data
     fields = build(schema, data, form_errors) if d.may.work else None
+    if fields is not None and d.own_decision_only:  # the manager gives the meeting's facts
+        fields = [f for f in fields if f.spec.name not in MANAGER_GIVES]
     shown = build(schema, d.data or d.draft or {}, {}) if fields is None else None
     prob = problem(exc, lang) if exc is not None else None
     if prob and fields is not None:
@@ -69,6 +75,7 @@ def _page(
         problem=prob,
         errors=side_errors,
         matrix_points=_points(data),
+        comments=conversation.comments(engine, user.actor, task_id),
         min_answers=engine.settings.min_survey_answers,
         max_kb=engine.settings.max_upload_bytes // 1000,
     )
@@ -93,7 +100,9 @@ def submit(request: Request, engine: Engine, posted: PostedForm, task_id: Id) ->
     user, action = posted.principal, posted.get("_action") or "complete"
     d = views.task_detail(engine, user.actor, task_id)
     schema = schema_for(d.form_key)
-    raw = unflatten((k, v) for k, v in posted.form.multi_items() if isinstance(v, str))
+    raw = unflatten(
+        split_matrix((k, v) for k, v in posted.form.multi_items() if isinstance(v, str))
+    )
     if action.startswith(("add:", "remove:")):
         return _page(request, engine, user, task_id, data=apply_row_action(schema, raw, action))
     if action == "save":
@@ -181,9 +190,35 @@ def extend(request: Request, engine: Engine, posted: PostedForm, task_id: Id) ->
     def work() -> Response:
         due = parse_date(posted.get("due"), "due")
         tasks.extend_due(engine, posted.principal.actor, task_id, due, posted.get("reason"))
-        return redirect(f"/tasks/{task_id}", done="extended")
+        return redirect(_back(posted, task_id), done="extended")
 
     return _act(request, engine, posted, task_id, work)
+
+
+@router.post("/tasks/{task_id}/nudge")
+def nudge(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
+    """Remind the task's holder now (at most once a day per task)."""
+
+    def work() -> Response:
+        conversation.nudge(engine, posted.principal.actor, task_id)
+        return redirect(_back(posted, task_id), done="nudged")
+
+    return _act(request, engine, posted, task_id, work)
+
+
+@router.post("/tasks/{task_id}/comments")
+def comment(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
+    def work() -> Response:
+        conversation.add_comment(engine, posted.principal.actor, task_id, posted.get("text"))
+        return redirect(f"/tasks/{task_id}", done="commented")
+
+    return _act(request, engine, posted, task_id, work)
+
+
+def _back(posted: PostedForm, task_id: int) -> str:
+    """Where to go after an action taken from a list (the home page), else the task."""
+    target = posted.get("next")
+    return safe_next(target) if target else f"/tasks/{task_id}"
 
 
 @router.post("/tasks/{task_id}/files")
@@ -210,6 +245,20 @@ def upload(request: Request, engine: Engine, posted: PostedForm, task_id: Id) ->
 def download(engine: Engine, user: PageUser, attachment_id: Id) -> Response:
     info, content = attachments.fetch(engine, user.actor, attachment_id)
     return file_response(info, content)
+
+
+def split_matrix(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The risk matrix's one choice per risk ("risks[0].pc" = "3-2") as the form's two
+    fields (probability 3, consequence 2); anything else passes as it is."""
+    out: list[tuple[str, str]] = []
+    for key, value in pairs:
+        if key.endswith(".pc"):
+            p, _, c = value.partition("-")
+            if p in ("1", "2", "3", "4") and c in ("1", "2", "3", "4"):
+                out += [(key[:-3] + ".probability", p), (key[:-3] + ".consequence", c)]
+            continue
+        out.append((key, value))
+    return out
 
 
 def parse_date(text: str, field: str) -> date:

@@ -68,6 +68,16 @@ def escalation_address(task: RoutedTask) -> Address | None:
     return Address(Role(task.escalation_role), task.escalation_unit_id)
 
 
+#: A task of these roles (or one given to a person) may be returned up the line: returning
+#: (lacking authority, resources or knowledge) is a manager's act, not a safety
+#: representative's or HR's.
+RETURNABLE_ROLES = (Role.MANAGER.value, Role.DEPUTY.value)
+
+
+def returnable(task: RoutedTask) -> bool:
+    return task.role is None or task.role in RETURNABLE_ROLES
+
+
 def may_work_on(tx: Tx, actor: Actor, task: TaskRef) -> tuple[bool, int | None]:
     """(allowed, on behalf of whom) for completing, returning or claiming a task."""
     if actor.person_id is None:

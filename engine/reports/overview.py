@@ -66,7 +66,7 @@ def department_overview(app: App, actor: Actor, year: int, root_id: int | None =
         cycles = list(
             s.execute(
                 select(Cycle.unit_id, Cycle.status, Cycle.current_stage).where(
-                    Cycle.year == year, Cycle.status != "cancelled"
+                    Cycle.year == year, Cycle.instance == "", Cycle.status != "cancelled"
                 )
             )
         )
@@ -76,16 +76,21 @@ def department_overview(app: App, actor: Actor, year: int, root_id: int | None =
                     Task.unit_id,
                     func.count(),
                     func.sum(case((Task.due_at < now, 1), else_=0)),
-                    func.sum(case((Task.escalation_level > 0, 1), else_=0)),
                 )
                 .join(Cycle, Cycle.id == Task.cycle_id)
-                .where(Task.status == "open", Cycle.year == year)
+                .where(
+                    Task.status == "open",
+                    Cycle.year == year,
+                    Cycle.instance == "",
+                    Cycle.status != "cancelled",
+                )
                 .group_by(Task.unit_id)
             )
         )
+        escalated = queries.escalated_by_cycle(s, year)
     rows = [_row(g, members, meta) for g, members in groups]
     where = {u: row for row, (_, members) in zip(rows, groups, strict=True) for u in members}
-    _count(where, cycles, tasks)
+    _count(where, cycles, tasks, escalated)
     total = _total(rows)
     _spans([*rows, total], where, org, meta, app.settings.span_threshold)
     root = (root_id, meta[root_id][1]) if root_id is not None and root_id in meta else None
@@ -111,7 +116,12 @@ def _row(unit: int, members: list[int], meta: dict[int, tuple[str, str, int]]) -
     return Row(unit, code, name, units=len(members))
 
 
-def _count(where: dict[int, Row], cycles: list[Any], tasks: list[Any]) -> None:
+def _count(
+    where: dict[int, Row],
+    cycles: list[Any],
+    tasks: list[Any],
+    escalated: dict[int, tuple[int, int]],
+) -> None:
     started: set[int] = set()
     for unit, status, stage in cycles:
         row = where.get(unit)
@@ -122,12 +132,15 @@ def _count(where: dict[int, Row], cycles: list[Any], tasks: list[Any]) -> None:
     for unit, row in where.items():
         if unit not in started:
             row.stages[NOT_STARTED] += 1
-    for unit, n, late, esc in tasks:
+    for unit, n, late in tasks:
         row = where.get(unit)
         if row is not None:
             row.open_tasks += int(n)
             row.overdue += int(late or 0)
-            row.escalated += int(esc or 0)
+    for unit, esc in escalated.values():  # queries.ESCALATED, as the follow-up report
+        row = where.get(unit)
+        if row is not None:
+            row.escalated += esc
 
 
 def _spans(

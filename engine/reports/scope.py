@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine.context import Actor
 from engine.db import queries
 from engine.db.audit_store import chunks
-from engine.db.models import AuditEvent, Cycle, Measure, OrgUnit, Stage, Task
+from engine.db.models import Cycle, Measure, OrgUnit, Stage, Task
 from engine.domain.org import OrgSnapshot
 from engine.domain.workflow.states import CycleStatus, TaskStatus
 from engine.org import access
@@ -105,14 +105,10 @@ def cycle_facts(s: Session, units: list[int], year: int, template_key: str) -> l
             .group_by(Task.cycle_id)
         ):
             cycles[cid].returned = int(n)
-        chains = [f"cycle:{c}" for c in batch]
-        for chain, n in s.execute(
-            select(AuditEvent.chain, func.count())
-            .where(AuditEvent.action == "task.escalated", AuditEvent.chain.in_(chains))
-            .group_by(AuditEvent.chain)
-        ):
-            cycles[int(chain.split(":")[1])].escalations = int(n)
         _surveys(s, batch, cycles)
+    for cid, (_, n) in queries.escalated_by_cycle(s, year).items():
+        if cid in cycles:  # one definition with the overview (queries.ESCALATED)
+            cycles[cid].escalations = n
     return [cycles[c] for c in ids]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
@@ -24,6 +24,8 @@ from engine.db.models import Cycle, OrgUnit, Stage, Task
 from engine.domain.clock import local_date
 from engine.domain.errors import NotFound, SamflowError
 from engine.domain.org import OrgSnapshot
+from engine.domain.workflow.routing import Address
+from engine.domain.workflow.states import Role
 from engine.org import access
 from engine.org.visibility import (
     Scope,
@@ -36,6 +38,7 @@ from engine.org.visibility import (
 )
 from engine.views import inbox as reports
 from engine.workflow import attachments, facts, jobs, taskgen, templates
+from engine.workflow.conversation import may_nudge, nudged_today
 from engine.workflow.process.cases import task_context
 
 if TYPE_CHECKING:  # a type only: the task page's context that an inspection's hook gives
@@ -49,6 +52,8 @@ class Permissions:
     release: bool = False
     delegate: bool = False  # hand it to someone else
     extend: bool = False  # move the deadline (the line above, or whom it was escalated to)
+    give_back: bool = False  # return it to the manager above (a manager's task only)
+    nudge: bool = False  # remind its holder now (not its holder; once a day)
     on_behalf_of: int | None = None
 
 
@@ -88,6 +93,11 @@ class TaskDetail:
     names: dict[int, tuple[str, str]] = field(default_factory=dict)
     requirement: RequirementContext | None = None  # the krav an inspection task answers
     returned: Returned | None = None  # why the task came to its holder, if it was returned
+    #: An approval: the other approvers' decisions in this round (name, role, input), and
+    #: whether this approver gives only their own decision and comment (the manager gives
+    #: the cooperation body, the date and the minutes).
+    given: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    own_decision_only: bool = False
 
     def title(self, lang: str) -> str:
         return self.title_sv if lang == "sv" else self.title_en
@@ -127,7 +137,7 @@ def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
         )
         extras = _form_context(s, task)
         files = attachments.list_for(s, task.id)
-        may = _permissions(scope, task, org)
+        may = _permissions(s, scope, task, org, local_date(now))
     return TaskDetail(
         task.id,
         task.key,
@@ -170,18 +180,32 @@ def _returned(source: Task | None, names: dict[int, tuple[str, str]]) -> Returne
     return Returned(source.reason or "", by, source.closed_at)
 
 
-def _permissions(scope: Scope, task: Task, org: OrgSnapshot) -> Permissions:
+def _permissions(s: Session, scope: Scope, task: Task, org: OrgSnapshot, day: date) -> Permissions:
     if task.status != "open":
         return Permissions()
     work, on_behalf = access.holds(scope.auth, task)
     steer = access.may_steer(scope.auth, task, org)[0]
     routed = task.role is not None
+    claim = False
+    if work and routed and task.assignee_id is None and task.role_unit_id is not None:
+        # offered only where several people could take it
+        address = Address(Role(task.role or ""), task.role_unit_id)
+        wanted = [address]
+        if address.role == Role.MANAGER:
+            wanted.append(Address(Role.DEPUTY, task.role_unit_id))
+        found = queries.holders_of(s, wanted, day)
+        people = {p for a in wanted for p in found.get(a, [])}
+        people.discard(scope.person_id)
+        claim = bool(people) or on_behalf is not None
+    nudge = may_nudge(scope.auth, task, org) and not nudged_today(s, [task.id], day)
     return Permissions(
         work=work,
-        claim=work and routed and task.assignee_id is None,
+        claim=claim,
         release=work and routed and task.assignee_id is not None,
         delegate=steer or work,
         extend=steer,
+        give_back=work and access.returnable(task),
+        nudge=nudge,
         on_behalf_of=on_behalf,
     )
 
@@ -199,8 +223,37 @@ def _form_context(s: Session, task: Task) -> dict[str, Any]:
             for m in item.measures:
                 if m.id == task.measure_id:
                     out["measure"] = m
+    if task.form_key == "approval":
+        out["given"] = _approvals_given(s, task)
+        out["own_decision_only"] = not (task.role is None or task.role in access.RETURNABLE_ROLES)
     out.update(task_context(s, task))  # a case's task: what its template's hook shows
     return out
+
+
+def _approvals_given(s: Session, task: Task) -> list[tuple[str, str, dict[str, Any]]]:
+    """The approvals already given in the same stage and round, oldest first."""
+    rows = list(
+        s.execute(
+            select(Task.closed_by, Task.role, Task.data)
+            .where(
+                Task.stage_id == task.stage_id,
+                Task.round == task.round,
+                Task.form_key == "approval",
+                Task.status == "completed",
+                Task.id != task.id,
+            )
+            .order_by(Task.closed_at, Task.id)
+        )
+    )
+    names = queries.person_names(s, {r.closed_by for r in rows if r.closed_by})
+    return [
+        (
+            names.get(r.closed_by, ("", ""))[0] if r.closed_by else "",
+            r.role or "",
+            json.loads(r.data) if r.data else {},
+        )
+        for r in rows
+    ]
 
 
 def start_input(detail: TaskDetail) -> dict[str, Any]:
@@ -214,6 +267,8 @@ def start_input(detail: TaskDetail) -> dict[str, Any]:
         start = _plan_input(detail)
     elif detail.form_key == "survey_results":
         start = {"survey_name": f"Medarbetarenkät {detail.year}"}
+    elif detail.form_key == "risk_assessment":
+        start = {"risks": [{}]}  # the first risk's row, with its matrix, from the start
     else:
         start = {}
     if detail.form_key == "survey_results" and detail.attachments:

@@ -226,6 +226,11 @@ def return_task(app: App, actor: Actor, task_id: int, reason: str) -> TaskResult
     def work(tx: Tx) -> TaskResult:
         task = _open_task(tx, task_id)
         on_behalf = access.require_work_on(tx, actor, task)
+        if not access.returnable(task):
+            raise NotPermitted(
+                "only a manager's task is returned to the manager above",
+                "bara en chefs uppgift returneras till chefen ovanför",
+            )
         base_unit = task.role_unit_id or task.unit_id
         org = queries.ancestry_snapshot(tx.session, [base_unit], local_date(tx.now))
         target = taskgen.route("parent.manager", base_unit, org)

@@ -16,7 +16,9 @@ from tests.api.conftest import Web
 #: Who sees what: each role of the organisation with history (tests/evidence/scenario.py).
 PEOPLE = ("dir@x.se", "hr@x.se", "hso@x.se", "dep@x.se", "m1@x.se", "m2@x.se", "so2@x.se")
 PAGES = (
+    "/home",
     "/inbox",
+    "/inbox?group=cycle&sort=cycle",
     "/org",
     "/org/substitutes",
     "/overview",
@@ -147,7 +149,7 @@ def test_counts_on_the_pages_agree(hweb: Web) -> None:
     """The inbox and the overview say '1 försenad', '2 försenade', never '1 försenade'."""
     client = hweb.browser("hr@x.se")
     checked = 0
-    for path in ("/inbox", "/overview"):
+    for path in ("/home", "/inbox", "/overview"):
         html = client.get(path).text
         for n, word in re.findall(r"<strong>(\d+)</strong> (\w+)", html):
             plural = {"försenad": False, "försenade": True, "cykel": False, "cykler": True}

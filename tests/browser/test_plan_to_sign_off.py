@@ -23,7 +23,7 @@ def _sign_in(page: Any, served: Served, email: str) -> None:
     page.get_by_label("E-postadress").fill(email)
     page.get_by_label("Lösenord").fill(PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(f"{served.url}/inbox")
+    page.wait_for_url(f"{served.url}/home")  # the home page answers "what next"
 
 
 def _sign_out(page: Any) -> None:
@@ -41,6 +41,7 @@ def test_action_plan_to_signed_off_cooperation(served: Served, browser: Any) -> 
     page.set_default_timeout(10_000)
 
     _sign_in(page, served, "m1@x.se")
+    page.get_by_role("navigation").get_by_role("link", name="Inkorg").click()
     assert page.get_by_role("heading", name="Inkorg").is_visible()
     page.screenshot(path=str(ARTIFACTS / "inbox.png"), full_page=True)
     page.get_by_role("link", name="Upprätta handlingsplan").click()
@@ -75,7 +76,7 @@ def test_action_plan_to_signed_off_cooperation(served: Served, browser: Any) -> 
     page.goto(f"{served.url}/inbox")
     page.get_by_role("link", name="Godkännande – chef").click()
     page.get_by_label("Godkänn").check()
-    page.get_by_label("Kommentar").fill("Genomgången på APT")
+    page.get_by_label("Kommentar", exact=True).fill("Genomgången på APT")
     page.get_by_role("button", name="Skicka in").click()
     page.wait_for_url("**/cycles/**")
     _sign_out(page)

@@ -35,7 +35,7 @@ def _page(browser: Any, served: Served, email: str) -> tuple[Any, list[str]]:
     page.get_by_label("E-postadress").fill(email)
     page.get_by_label("Lösenord").fill(PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(f"{served.url}/inbox")
+    page.wait_for_url(f"{served.url}/home")  # the home page answers "what next"
     return page, refused
 
 

@@ -22,3 +22,10 @@ function tableStops() {
 }
 document.addEventListener("DOMContentLoaded", tableStops);
 window.addEventListener("resize", tableStops);
+// The risk matrix: say the chosen cell's level at once (the page says it after a save too).
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (!box.matches || !box.matches("[data-risk-pick] input[type='radio']")) return;
+  var out = box.closest("[data-risk-pick]").querySelector("[data-risk-level]");
+  if (out) out.textContent = box.getAttribute("data-level");
+});
