@@ -4,6 +4,7 @@ autogenerate, the migration test and test clean-up read it). Add new model modul
 from engine.db import (
     models,
     models_accounts,
+    models_evidence,
     models_files,
     models_notify,
     models_org,
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "models",
     "models_accounts",
+    "models_evidence",
     "models_files",
     "models_notify",
     "models_org",
