@@ -46,6 +46,9 @@ PDF_VARIANT = "pdf/a-3b"
 #: Bump when what a part shows changes in a way the templates' text does not (code here).
 PART_FORMAT = "2"
 
+#: What the overview part shows (it is kept by digest like a unit's part).
+FRONT = ("root", "organisation", "above", "overview", "substitutes", "inspections")
+
 #: (pdf, pages, anchor id -> page index inside the part)
 Laid = tuple[bytes, int, dict[str, int]]
 
@@ -309,7 +312,9 @@ def _assembled(
 ) -> bytes:
     data = doc["data"]
     units = data["units"]
+    # the units' parts, and last the overview (it shows nothing of the time or digest)
     keys = [_part_key(context, lang, u) for u in units]
+    keys.append(_part_key(context, lang, {k: data.get(k) for k in FRONT}))
     found = dict(store.get_many(keys)) if store is not None else {}
     total = len(units) + 3
     done = [0]
@@ -321,37 +326,46 @@ def _assembled(
 
     if progress is not None:
         progress(0, total, "pdf")
-    front = _render(context, lang, show_front=True, part_footer=i18n.tr(lang, "Översikt"))
     appendix = _render(context, lang, show_audit=True, part_footer=i18n.tr(lang, "Bilagor"))
-    todo = [i for i, k in enumerate(keys) if k not in found]
-    jobs: list[str] = [front, appendix] + [
+    todo = [i for i, k in enumerate(keys[:-1]) if k not in found]
+    front_key = keys[-1]
+    front = (
+        _render(context, lang, show_front=True, part_footer=i18n.tr(lang, "Översikt"))
+        if front_key not in found
+        else None
+    )
+    jobs: list[str] = [appendix] + [
         _render(
             context, lang, units=[units[i]], part_footer=f"{units[i]['code']} {units[i]['name']}"
         )
         for i in todo
     ]
+    if front is not None:
+        todo.append(len(keys) - 1)
+        jobs.append(front)
     laid: list[Laid] = []
     for result in _laid_out(iter(jobs), workers):
         laid.append(result)
         tick()
-        if len(laid) > 2:
-            found[keys[todo[len(laid) - 3]]] = result
-    for _ in range(len(units) - len(todo)):
+        if len(laid) > 1:
+            found[keys[todo[len(laid) - 2]]] = result
+    for _ in range(len(keys) - len(todo)):
         tick()
     if store is not None and todo:
         store.put_many({keys[i]: found[keys[i]] for i in todo})
-    front_part, appendix_part = laid[0], laid[1]
-    ordered = [front_part, *(found[k] for k in keys), appendix_part]
-    cover_pages = 1
-    for _ in range(4):  # the cover's own length moves every page after it
-        toc = _assembled_toc(data, lang, ordered, cover_pages)
-        cover = _render(context, lang, show_cover=True, toc=toc, part_footer=context["title"])
-        cover_pdf, pages = _write_counted(cover, attachment)
-        if pages == cover_pages:
-            break
-        cover_pages = pages
+    appendix_part = laid[0]
+    ordered = [found[front_key], *(found[k] for k in keys[:-1]), appendix_part]
+    # The body's pages are numbered from 1 after the cover (PDF page labels: the cover is
+    # i, ii, ...), so the contents need not know how long they are themselves.
+    toc = _assembled_toc(data, lang, ordered)
+    cover = _render(context, lang, show_cover=True, toc=toc, part_footer=context["title"])
+    cover_pdf, cover_pages = _write_counted(cover, attachment)
     tick()
-    return _join(cover_pdf, [p[0] for p in ordered])
+    titles = [i18n.tr(lang, "Översikt per enhet"), *(t["title"] for t in toc[1:-2])]
+    titles.append(i18n.tr(lang, "Bilagor"))
+    return _join(
+        cover_pdf, cover_pages, [(t, p[0], p[1]) for t, p in zip(titles, ordered, strict=True)]
+    )
 
 
 def _part_key(context: Mapping[str, Any], lang: str, unit: Mapping[str, Any]) -> str:
@@ -397,14 +411,15 @@ def _html_toc(data: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
 
 
 def _assembled_toc(
-    data: Mapping[str, Any], lang: str, ordered: Sequence[Laid], first: int
+    data: Mapping[str, Any], lang: str, ordered: Sequence[Laid]
 ) -> list[dict[str, Any]]:
-    """An administration's contents with the page each part begins on."""
+    """An administration's contents with the page each part begins on (the body's pages
+    counted from 1 after the cover)."""
     titles = [
         i18n.tr(lang, "Översikt per enhet"),
         *(f"{u['code']} {u['name']}" for u in data["units"]),
     ]
-    out, page = [], first + 1
+    out, page = [], 1
     for title, part in zip(titles, ordered, strict=False):
         out.append({"title": title, "page": page})
         page += part[1]
@@ -497,14 +512,21 @@ def _icc_quiet() -> Iterator[None]:
         yield
 
 
-def _join(cover: bytes, parts: Sequence[bytes]) -> bytes:
-    """The cover (PDF/A-3b, data attached) with every part's pages appended; the cover's
-    catalogue (metadata, output intent, attachments) is kept as WeasyPrint wrote it."""
+def _join(cover: bytes, cover_pages: int, parts: Sequence[tuple[str, bytes, int]]) -> bytes:
+    """The cover (PDF/A-3b, data attached) with every part's pages appended and a bookmark
+    per part; the cover's catalogue (metadata, output intent, attachments) is kept as
+    WeasyPrint wrote it. Page labels: the cover i, ii, ..., the body 1, 2, ..."""
     from pypdf import PdfReader, PdfWriter
+    from pypdf.constants import PageLabelStyle
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(cover)))
-    for part in parts:
-        writer.append(PdfReader(io.BytesIO(part)), import_outline=True)
+    for title, content, _pages in parts:
+        first = len(writer.pages)
+        for page in PdfReader(io.BytesIO(content)).pages:
+            writer.add_page(page)
+        writer.add_outline_item(title=title, page_number=first)
+    writer.set_page_label(0, cover_pages - 1, PageLabelStyle.LOWERCASE_ROMAN)
+    writer.set_page_label(cover_pages, len(writer.pages) - 1, PageLabelStyle.DECIMAL, start=1)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
