@@ -117,13 +117,15 @@ def escalation_line(lang: str, e: Mapping[str, Any]) -> str:
 _REASONS = {"optional step left open at sign-off": i18n.N_("frivilligt steg öppet vid signering")}
 
 
-def event_line(lang: str, e: Mapping[str, Any], titles: Mapping[str, Any]) -> str:
+def event_line(
+    lang: str, e: Mapping[str, Any], titles: Mapping[str, Any], names: Mapping[str, str]
+) -> str:
     """An audit event as a sentence: who did what to which task, measure or stage."""
     data_action = str(e["action"])
     who = e.get("actor_name") or i18n.tr(lang, "systemet")
     if e.get("on_behalf_of_name"):
         who = i18n.tr(lang, "%(who)s för %(whom)s", who=who, whom=e["on_behalf_of_name"])
-    what = _subject(lang, e, titles)
+    what = _subject(lang, e, titles, names)
     to = holder_at(lang, e.get("to"), e.get("to_holder")) if e.get("to") else ""
     kind = data_action.split(".", maxsplit=1)[0]
     if data_action == "task.escalated":
@@ -172,19 +174,21 @@ ACTION_PAST: dict[str, str] = {
 }
 
 
-def _subject(lang: str, e: Mapping[str, Any], titles: Mapping[str, Any]) -> str:
+def _subject(
+    lang: str, e: Mapping[str, Any], titles: Mapping[str, Any], names: Mapping[str, str]
+) -> str:
     kind = str(e.get("subject", "")).split(":")[0]
     if e.get("task_key") or kind == "task":
         title = task_title(titles, lang, e.get("task_key"))
-        if e.get("measure"):
+        if e.get("measure") in names:
             return i18n.tr(
-                lang, "uppgiften ”%(title)s” (åtgärd %(m)s)", title=title, m=e["measure"]
+                lang, "uppgiften ”%(title)s” (åtgärd %(m)s)", title=title, m=names[e["measure"]]
             )
         return i18n.tr(lang, "uppgiften ”%(title)s”", title=title)
-    if e.get("measure"):
-        return i18n.tr(lang, "åtgärd %(m)s", m=e["measure"])
-    if e.get("risk"):
-        return i18n.tr(lang, "risken ”%(r)s”", r=e["risk"])
+    if e.get("measure") in names:
+        return i18n.tr(lang, "åtgärd %(m)s", m=names[e["measure"]])
+    if e.get("risk") in names:
+        return i18n.tr(lang, "risken ”%(r)s”", r=names[e["risk"]])
     if kind == "stage":
         return i18n.tr(lang, "steget ”%(s)s”", s=stage_title(titles, lang, e.get("stage_key")))
     return i18n.tr(lang, "posten")
@@ -199,6 +203,7 @@ def reason_text(lang: str, reason: object) -> str:
 def _context(doc: Mapping[str, Any], lang: str, events: bool | None) -> dict[str, Any]:
     data = doc["data"]
     unit_scope = data["basis"]["scope"] == "unit"
+    names = _names(data)
     title = (
         f"{i18n.tr(lang, 'Underlag SAM')} {data['basis']['year']} – "
         f"{data['root']['code']} {data['root']['name']}"
@@ -214,9 +219,9 @@ def _context(doc: Mapping[str, Any], lang: str, events: bool | None) -> dict[str
         "events": unit_scope if events is None else events,
         "title": title,
         "footer": title,
-        "measure_names": _measure_names(data),
+        "measure_names": names,
         "esc_line": lambda e: escalation_line(lang, e),
-        "ev_line": lambda e: event_line(lang, e, data["titles"]),
+        "ev_line": lambda e: event_line(lang, e, data["titles"], names),
         "holder_at": lambda w, p: holder_at(lang, w, p),
         "reason_text": lambda r: reason_text(lang, r),
         "organisation": data.get("organisation") or data["root"],
@@ -225,14 +230,17 @@ def _context(doc: Mapping[str, Any], lang: str, events: bool | None) -> dict[str
     }
 
 
-def _measure_names(data: Mapping[str, Any]) -> dict[str, str]:
-    """``measure:7`` -> ``1.2 Taklyft i två rum`` (how a task names the measure it follows)."""
+def _names(data: Mapping[str, Any]) -> dict[str, str]:
+    """``measure:7`` -> ``1.2 Taklyft i två rum``, ``risk:3`` -> its description (how the
+    printed package names what a task or event is about)."""
     out = {}
     for u in data["units"]:
-        plan = (u.get("cycle") or {}).get("plan") or {}
-        for it in plan.get("items", []):
+        c = u.get("cycle") or {}
+        for it in (c.get("plan") or {}).get("items", []):
             for m in it["measures"]:
                 out[m["ref"]] = f"{m['number']} {m['what']}"
+        for r in (c.get("risk_assessment") or {}).get("risks", []):
+            out[r["ref"]] = r["description"]
     return out
 
 

@@ -216,17 +216,12 @@ def _events(
 
 
 def _about_fn(b: Bundle, where: Where, holder: Holder) -> Callable[[StoredEvent], dict[str, Any]]:
-    """What an event is about, in names a reader knows: the person who acted, the task (its
-    key, the measure it follows), the measure or risk, and where a task went and who held
+    """What an event is about, for a reader: the person who acted, the task (its key, the
+    measure it follows: a ref, named where it is printed), the measure or risk (refs), and where a task went and who held
     that role that day. (The audit log itself keeps ids.)"""
     tasks = {t.id: t for ts in b.tasks.values() for t in ts}
-    numbers = {
-        m.id: f"{i.number}.{m.number} {m.what}"
-        for its in b.items.values()
-        for i in its
-        for m in b.measures.get(i.id, [])
-    }
-    risks = {r.id: r.description for rs in b.risks.values() for r in rs}
+    numbers = {m.id for ms in b.measures.values() for m in ms}
+    risks = {r.id for rs in b.risks.values() for r in rs}
 
     def about(e: StoredEvent) -> dict[str, Any]:
         sid = int(e.subject_id) if e.subject_id.isdigit() else 0
@@ -240,11 +235,11 @@ def _about_fn(b: Bundle, where: Where, holder: Holder) -> Callable[[StoredEvent]
             t = tasks[sid]
             out["task_key"] = t.key
             if t.measure_id in numbers:
-                out["measure"] = numbers[t.measure_id]
+                out["measure"] = f"measure:{t.measure_id}"
         elif e.subject_type == "measure" and sid in numbers:
-            out["measure"] = numbers[sid]
+            out["measure"] = f"measure:{sid}"
         elif e.subject_type == "risk" and sid in risks:
-            out["risk"] = risks[sid]
+            out["risk"] = f"risk:{sid}"
         elif e.subject_type == "stage" and isinstance(data.get("stage"), str):
             out["stage_key"] = data["stage"]
         to = data.get("to")
