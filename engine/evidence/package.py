@@ -217,8 +217,8 @@ def _events(
 
 def _about_fn(b: Bundle, where: Where, holder: Holder) -> Callable[[StoredEvent], dict[str, Any]]:
     """What an event is about, for a reader: the person who acted, the task (its key, the
-    measure it follows: a ref, named where it is printed), the measure or risk (refs), and where a task went and who held
-    that role that day. (The audit log itself keeps ids.)"""
+    measure it follows: a ref, named where it is printed), the measure or risk (refs), and
+    where a task went and who held that role that day. (The audit log itself keeps ids.)"""
     tasks = {t.id: t for ts in b.tasks.values() for t in ts}
     numbers = {m.id for ms in b.measures.values() for m in ms}
     risks = {r.id for rs in b.risks.values() for r in rs}

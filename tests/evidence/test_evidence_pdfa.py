@@ -93,7 +93,8 @@ def test_unit_package_is_pdfa3b_with_cover_toc_and_sentences(sqlite_app: App, ye
     assert "samflow evidence verify" not in words  # no command line for the inspector
     # the escalation in words: who, in which role, how late
     assert re.search(
-        r"\d{4}-\d\d-\d\d eskalerades till [A-ZÅÄÖ][\w ]+, chef för [\w ]+, \d+ daga?r? efter sista dag",
+        r"\d{4}-\d\d-\d\d eskalerades till [A-ZÅÄÖ][\w ]+, chef för [\w ]+, "
+        r"\d+ daga?r? efter sista dag",
         words,
     ), words
     assert "Uppgiften ”Följ upp åtgärd” (åtgärd 1.1 Utbildning i förflyttningsteknik)" in words
