@@ -24,6 +24,7 @@ metadata, output intent, embedded files).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -473,8 +474,11 @@ def _write_counted(html: str, attachment: bytes) -> tuple[bytes, int]:
     )
     with _icc_quiet():
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=[data])
+        pages = len(document.pages)
+        del document
+        gc.collect()  # the profile's file is closed here, inside the filter
     assert pdf is not None
-    return bytes(pdf), len(document.pages)
+    return bytes(pdf), pages
 
 
 def _laid_out(parts: Iterator[str], workers: int) -> Iterator[Laid]:
@@ -507,8 +511,11 @@ def _lay_out(html: str) -> Laid:
             anchors.setdefault(name, n)
     with _icc_quiet():
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
+        pages = len(document.pages)
+        del document
+        gc.collect()  # the profile's file is closed here, inside the filter
     assert pdf is not None
-    return bytes(pdf), len(document.pages), anchors
+    return bytes(pdf), pages, anchors
 
 
 @contextmanager
