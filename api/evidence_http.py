@@ -14,12 +14,20 @@ from engine.context import Actor, App
 from engine.domain.errors import InvalidInput
 from engine.evidence import jobs as evidence_jobs
 from engine.evidence import package as evidence
+from engine.evidence import parts
 from engine.evidence import verify as evidence_verify
 from forms import documents, evidence_docs
 
 
 def package(
-    engine: App, actor: Actor, scope: evidence.Scope, lang: str, fmt: str, *, download: bool
+    engine: App,
+    actor: Actor,
+    scope: evidence.Scope,
+    lang: str,
+    fmt: str,
+    *,
+    download: bool,
+    reference: str = "",
 ) -> Response:
     """The package now. A subtree's PDF above ``evidence_direct_units`` units is refused
     here: it is made by a job (``evidence_jobs.request``)."""
@@ -33,17 +41,16 @@ def package(
                 f"ett paket med {units} enheter görs som ett bakgrundsjobb "
                 "(POST /api/evidence/jobs, eller sidan Underlag)",
             )
+    reference = evidence_jobs.reference_of(reference)
     built = evidence.build(engine, actor, scope)
-    doc = built.document(actor.label)
+    doc = built.document(actor.label, reference)
     content: bytes | str
     if fmt == "json":
         content = json.dumps(doc, ensure_ascii=False)
     elif fmt == "html":
         content = evidence_docs.evidence_html(doc, lang)
     else:
-        content = evidence_docs.evidence_pdf(
-            doc, lang, units_per_part=engine.settings.evidence_units_per_part, workers=1
-        )
+        content = evidence_docs.evidence_pdf(doc, lang, workers=1, store=parts.Store(engine))
     return document(content, fmt, filename(scope, fmt), download=download)
 
 

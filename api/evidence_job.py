@@ -17,6 +17,7 @@ from engine.context import Actor, App
 from engine.domain.errors import SamflowError
 from engine.evidence import jobs as evidence_jobs
 from engine.evidence import package as evidence
+from engine.evidence import parts
 from engine.views import job_files
 from engine.workflow import jobs
 from forms import evidence_docs
@@ -40,13 +41,9 @@ def _make(
 ) -> tuple[str, bytes, evidence.Built]:
     progress(0, 0, "data")
     built = evidence.build(app, actor, order.scope)
-    doc = built.document(actor.label)
+    doc = built.document(actor.label, order.reference)
     content = evidence_docs.evidence_pdf(
-        doc,
-        order.lang,
-        units_per_part=app.settings.evidence_units_per_part,
-        workers=1,
-        progress=progress,
+        doc, order.lang, workers=1, progress=progress, store=parts.Store(app)
     )
     name = filename(order.scope, "pdf")
     job_files.store(app, job_id, name, "application/pdf", content)

@@ -42,6 +42,9 @@ def reg_evidence(sub: Sub) -> None:
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--out", required=True, metavar="FILE.pdf|FILE.html")
     p.add_argument(
+        "--reference", default="", metavar="DNR", help="diarienummer printed on the cover"
+    )
+    p.add_argument(
         "--events",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -55,22 +58,25 @@ def reg_evidence(sub: Sub) -> None:
 
 
 def cmd_build(args: argparse.Namespace, c: Console) -> int:
+    from engine.evidence import jobs as evidence_jobs
     from engine.evidence import package as evidence
+    from engine.evidence import parts
     from forms import evidence_docs
 
     app = app_of(args)
+    reference = evidence_jobs.reference_of(args.reference)
     path, kind = out_file(args.out)
     actor = actor_of(app, args.as_)
     scope = evidence.Scope("unit" if args.unit else "subtree", args.unit or args.root, args.year)
     built = evidence.build(app, actor, scope)
-    doc = built.document(actor.label)
+    doc = built.document(actor.label, reference)
     if kind == "pdf":
         content = evidence_docs.evidence_pdf(
             doc,
             args.doc_lang,
             events=args.events,
-            units_per_part=app.settings.evidence_units_per_part,
             workers=app.settings.pdf_workers,
+            store=parts.Store(app),
         )
     else:
         content = evidence_docs.evidence_html(doc, args.doc_lang, events=args.events).encode()

@@ -26,7 +26,7 @@ from engine.views.oversight import unit_choices
 from engine.workflow import jobs
 
 router = APIRouter()
-FIELDS = ("code", "other_code", "scope", "year", "lang", "format")
+FIELDS = ("code", "other_code", "scope", "year", "lang", "format", "reference")
 
 
 @router.get("/evidence")
@@ -75,10 +75,14 @@ def package(request: Request, engine: Engine, posted: PostedForm) -> Response:
             units = evidence_jobs.check(engine, actor, scope)
             if units > engine.settings.evidence_direct_units:
                 launcher = request.app.state.document_launcher
-                job_id = evidence_jobs.request(engine, actor, scope, lang, launcher.name)
+                job_id = evidence_jobs.request(
+                    engine, actor, scope, lang, launcher.name, form["reference"]
+                )
                 launcher.submit(job_id)
                 return redirect(f"/evidence/jobs/{job_id}")
-        return evidence_http.package(engine, actor, scope, lang, fmt, download=True)
+        return evidence_http.package(
+            engine, actor, scope, lang, fmt, download=True, reference=form["reference"]
+        )
     except SamflowError as exc:
         return _page(request, engine, posted.principal, form, exc)
 

@@ -47,12 +47,17 @@ def package(
     scope: ScopeKind = "unit",
     lang: DocLang = "sv",
     format: DocFormat = "pdf",
+    reference: Annotated[
+        str, Query(max_length=60, description="diarienummer printed on the cover")
+    ] = "",
 ) -> Response:
     """The package for Arbetsmiljöverket as it stands now. A subtree's PDF of more than
     ``SAMFLOW_EVIDENCE_DIRECT_UNITS`` units answers 422: make it with ``POST
     /api/evidence/jobs``."""
     s = evidence.Scope(scope, code, year)
-    return evidence_http.package(engine, user.actor, s, lang, format, download=False)
+    return evidence_http.package(
+        engine, user.actor, s, lang, format, download=False, reference=reference
+    )
 
 
 @router.post("/evidence/jobs", response_model=JobOut, status_code=202)
@@ -66,7 +71,7 @@ def package_job(body: EvidenceJobIn, request: Request, user: ApiUser, engine: En
 def start_job(request: Request, engine: App, actor: Actor, body: EvidenceJobIn) -> int:
     launcher = request.app.state.document_launcher
     s = evidence.Scope(body.scope, body.code, body.year)
-    job_id = evidence_jobs.request(engine, actor, s, body.lang, launcher.name)
+    job_id = evidence_jobs.request(engine, actor, s, body.lang, launcher.name, body.reference)
     launcher.submit(job_id)
     return job_id
 

@@ -22,6 +22,8 @@ class EvidenceJobIn(In):
     year: int = Field(ge=2000, le=2100)
     scope: ScopeKind = "subtree"
     lang: DocLang = "sv"
+    #: The *diarienummer* printed on the cover (outside the digest).
+    reference: str = Field(default="", max_length=60)
 
 
 class EvidenceDocOut(Out):

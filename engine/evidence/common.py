@@ -13,6 +13,8 @@ from engine.db.models import Task
 Person = Callable[[int | None], dict[str, Any] | None]
 #: "manager@12" -> {"role": ..., "unit": code, "unit_name": ...}
 Where = Callable[[str | None], dict[str, Any] | None]
+#: ("manager@12", "2027-03-16") -> the person who held that role that day (or None)
+Holder = Callable[[str | None, str], dict[str, Any] | None]
 
 
 def iso(value: datetime | date | None) -> str | None:

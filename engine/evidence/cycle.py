@@ -13,7 +13,7 @@ from engine.domain.clock import local_date
 from engine.domain.hme import suppressed
 from engine.domain.risk import level
 from engine.evidence.audit import AuditSlice
-from engine.evidence.common import Person, Where, iso, signed, task_input
+from engine.evidence.common import Holder, Person, Where, iso, signed, task_input
 from engine.evidence.load import Bundle
 from engine.evidence.log import from_log, returns
 from engine.plans.document import judge_day
@@ -26,6 +26,7 @@ def cycle_section(
     sl: AuditSlice,
     person: Person,
     where: Where,
+    holder: Holder,
     as_of: datetime,
     min_answers: int,
 ) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def cycle_section(
         "follow_ups": _follow_ups(b, c, done, person),
         "evaluation": _form(_latest(done, "annual_evaluation"), person),
         "returns": returns(tasks, person, where),
-        **from_log(sl, f"cycle:{c.id}", {t.id: t.key for t in tasks}, person, where),
+        **from_log(sl, f"cycle:{c.id}", {t.id: t for t in tasks}, person, where, holder),
     }
 
 

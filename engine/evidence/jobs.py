@@ -28,6 +28,24 @@ class Order:
 
     scope: Scope
     lang: str
+    reference: str = ""
+
+
+#: The longest *diarienummer* printed on a package's cover.
+MAX_REFERENCE = 60
+
+
+def reference_of(value: str | None) -> str:
+    """The *diarienummer* a package is ordered under: at most ``MAX_REFERENCE`` printable
+    characters ("" for none)."""
+    text = (value or "").strip()
+    if len(text) > MAX_REFERENCE or any(not ch.isprintable() for ch in text):
+        raise InvalidInput.field(
+            "reference",
+            f"a reference number of at most {MAX_REFERENCE} printable characters",
+            f"ett diarienummer på högst {MAX_REFERENCE} skrivbara tecken",
+        )
+    return text
 
 
 def check(app: App, actor: Actor, scope: Scope) -> int:
@@ -46,15 +64,25 @@ def check(app: App, actor: Actor, scope: Scope) -> int:
         return len(queries.org_snapshot(s, day).subtree(root.id))
 
 
-def request(app: App, actor: Actor, scope: Scope, lang: str, runner: str) -> int:
-    """Queue the package of ``scope`` as PDF in ``lang``; returns the job's id."""
+def request(
+    app: App, actor: Actor, scope: Scope, lang: str, runner: str, reference: str = ""
+) -> int:
+    """Queue the package of ``scope`` as PDF in ``lang`` (``reference``: the
+    *diarienummer* for its cover); returns the job's id."""
     if lang not in LANGS:
         raise InvalidInput.field("lang", "sv or en", "sv eller en")
+    reference = reference_of(reference)
     check(app, actor, scope)
     params = {"scope": scope.kind, "code": scope.code, "year": scope.year, "lang": lang}
+    if reference:
+        params["reference"] = reference
     return jobs.create(app, actor, KIND, params, runner)
 
 
 def order_of(job: jobs.JobView) -> Order:
     p = job.params
-    return Order(Scope(str(p["scope"]), str(p["code"]), int(p["year"])), str(p.get("lang", "sv")))
+    return Order(
+        Scope(str(p["scope"]), str(p["code"]), int(p["year"])),
+        str(p.get("lang", "sv")),
+        str(p.get("reference", "")),
+    )

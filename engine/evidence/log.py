@@ -4,11 +4,13 @@ deadline changes (with reasons), plans sent back and delegations."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from engine.db.models import Task
+from engine.domain.clock import as_utc, local_date
 from engine.evidence.audit import AuditSlice, data_of, events_of
-from engine.evidence.common import Person, Where, signed
+from engine.evidence.common import Holder, Person, Where, iso, signed
 
 
 def returns(tasks: list[Task], person: Person, where: Where) -> list[dict[str, Any]]:
@@ -32,9 +34,15 @@ def returns(tasks: list[Task], person: Person, where: Where) -> list[dict[str, A
 
 
 def from_log(
-    sl: AuditSlice, chain: str, keys: dict[int, str], person: Person, where: Where
+    sl: AuditSlice,
+    chain: str,
+    tasks: dict[int, Task],
+    person: Person,
+    where: Where,
+    holder: Holder,
 ) -> dict[str, Any]:
-    """Escalations, deadline changes, plans sent back and delegations, as logged."""
+    """Escalations, deadline changes, plans sent back and delegations, as logged. An
+    escalation names who held the role it went to that day, and how late the task was."""
     esc, ext, back, dele = [], [], [], []
     wanted = ("task.escalated", "task.due_extended", "cycle.sent_back", "task.delegated")
     for e in events_of(sl, chain, wanted):
@@ -44,11 +52,24 @@ def from_log(
             "ref": f"event:{e.chain}#{e.seq}",
             "at": e.at_text,
             "task": f"task:{task}" if task else None,
-            "key": keys.get(task),
+            "key": tasks[task].key if task in tasks else None,
         }
         who = {"by": person(e.actor_id), "on_behalf_of": person(e.on_behalf_of_id)}
         if e.action == "task.escalated":
-            esc.append({**base, "level": d.get("level"), "to": where(d.get("to"))})
+            t = tasks.get(task)
+            day = local_date(as_utc(datetime.fromisoformat(e.at_text)))
+            due = d.get("due_at") or (iso(t.due_at) if t is not None else None)
+            late = (day - local_date(as_utc(datetime.fromisoformat(due)))).days if due else None
+            esc.append(
+                {
+                    **base,
+                    "level": d.get("level"),
+                    "to": where(d.get("to")),
+                    "holder": holder(d.get("to"), day.isoformat()),
+                    "due": due,
+                    "days_late": late,
+                }
+            )
         elif e.action == "task.due_extended":
             ext.append(
                 {

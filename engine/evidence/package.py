@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from engine.context import Actor, App
 from engine.db import queries
 from engine.db.models import OrgUnit
+from engine.domain.audit.chain import StoredEvent
 from engine.domain.clock import as_utc, local_date
 from engine.domain.errors import InvalidInput
 from engine.domain.evidence import LaterEvent, digest
@@ -31,7 +32,7 @@ from engine.domain.workflow.template import SubjectDef
 from engine.evidence import anchor as audit_checkpoint_package
 from engine.evidence import audit, units
 from engine.evidence.cases import Cases, load_cases, sections
-from engine.evidence.common import iso
+from engine.evidence.common import Holder, Person, Where, iso
 from engine.evidence.coop import CoopRows, load_coop
 from engine.evidence.coop import section as coop_section
 from engine.evidence.cycle import cycle_section
@@ -66,8 +67,10 @@ class Built:
     #: not part of the digest, nor of what ``verify`` rebuilds); None without the anchor.
     checkpoint: dict[str, Any] | None = None
 
-    def document(self, built_by: str = "") -> dict[str, Any]:
-        """What is embedded in the HTML and attached to the PDF."""
+    def document(self, built_by: str = "", reference: str = "") -> dict[str, Any]:
+        """What is embedded in the HTML and attached to the PDF. ``reference``: the
+        *diarienummer* the package was ordered under (printed on the cover; outside the
+        data, so not part of the digest)."""
         doc = {
             "kind": KIND,
             "format": FORMAT,
@@ -75,6 +78,8 @@ class Built:
             "built_by": built_by,
             "data": self.data,
         }
+        if reference:
+            doc["reference"] = reference
         if self.checkpoint is not None:
             doc["checkpoint"] = self.checkpoint
         return doc
@@ -140,11 +145,14 @@ def _assemble(
     load_people(s, b, _people_ids(b, sl))
     person = _person_fn(b)
     where = _where_fn(codes, names)
+    holder = _holder_fn(b, person)
     sections = []
     for unit_id in scope_ids:
         head = units.unit_head(b, b.units[unit_id], person)
         c = b.cycles.get(unit_id)
-        head["cycle"] = cycle_section(b, c, sl, person, where, as_of, min_answers) if c else None
+        head["cycle"] = (
+            cycle_section(b, c, sl, person, where, holder, as_of, min_answers) if c else None
+        )
         sections.append(head)
     refs = {f"unit:{u}" for u in scope_ids} | _person_refs(sections)
     return {
@@ -164,15 +172,22 @@ def _assemble(
             "name": root.name,
             "level": root.level,
         },
+        "organisation": _organisation(b, root, ancestors),
         "above": units.above(b, ancestors, person),
         "units": sections,
         "substitutes": units.substitutes(b, person),
         "overview": [units.overview_row(u) for u in sections],
         "audit": {
             "chains": [{"ref": f"chain:{k}", **v} for k, v in sl.checks.items()],
-            "events": _events(sl, codes, set(scope_ids), refs),
+            "events": _events(sl, codes, set(scope_ids), refs, _about_fn(b, where, holder)),
         },
     }
+
+
+def _organisation(b: Bundle, root: OrgUnit, ancestors: list[int]) -> dict[str, Any]:
+    """The employer the package is about: the top of the tree above the scope."""
+    top = b.units[ancestors[0]] if ancestors else root
+    return {"ref": f"unit:{top.id}", "code": top.code, "name": top.name}
 
 
 def _cases(
@@ -195,7 +210,11 @@ def _cooperation(app: App, s: Session, b: Bundle, co: CoopRows) -> dict[str, Any
 
 
 def _events(
-    sl: audit.AuditSlice, codes: dict[int, str], scope_ids: set[int], refs: set[str]
+    sl: audit.AuditSlice,
+    codes: dict[int, str],
+    scope_ids: set[int],
+    refs: set[str],
+    about: Callable[[StoredEvent], dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """Every event of the cycles; of the organisation's chain, those about the scope."""
     out = []
@@ -205,8 +224,45 @@ def _events(
                 e.unit_id in scope_ids or f"{e.subject_type}:{e.subject_id}" in refs
             ):
                 continue
-            out.append(audit.event_record(e, codes))
+            out.append(audit.event_record(e, codes) | about(e))
     return out
+
+
+def _about_fn(b: Bundle, where: Where, holder: Holder) -> Callable[[StoredEvent], dict[str, Any]]:
+    """What an event is about, for a reader: the person who acted, the task (its key, the
+    measure it follows: a ref, named where it is printed), the measure or risk (refs), and
+    where a task went and who held that role that day. (The audit log itself keeps ids.)"""
+    tasks = {t.id: t for ts in b.tasks.values() for t in ts}
+    numbers = {m.id for ms in b.measures.values() for m in ms}
+    risks = {r.id for rs in b.risks.values() for r in rs}
+
+    def about(e: StoredEvent) -> dict[str, Any]:
+        sid = int(e.subject_id) if e.subject_id.isdigit() else 0
+        actor = b.people.get(e.actor_id or 0)
+        out: dict[str, Any] = {"actor_name": actor[0] if actor else None}
+        behalf = b.people.get(e.on_behalf_of_id or 0)
+        if behalf:
+            out["on_behalf_of_name"] = behalf[0]
+        data = audit.data_of(e)
+        if e.subject_type == "task" and sid in tasks:
+            t = tasks[sid]
+            out["task_key"] = t.key
+            if t.measure_id in numbers:
+                out["measure"] = f"measure:{t.measure_id}"
+        elif e.subject_type == "measure" and sid in numbers:
+            out["measure"] = f"measure:{sid}"
+        elif e.subject_type == "risk" and sid in risks:
+            out["risk"] = f"risk:{sid}"
+        elif e.subject_type == "stage" and isinstance(data.get("stage"), str):
+            out["stage_key"] = data["stage"]
+        to = data.get("to")
+        if isinstance(to, str) and "@" in to:
+            day = local_date(as_utc(datetime.fromisoformat(e.at_text))).isoformat()
+            out["to"] = where(to)
+            out["to_holder"] = holder(to, day)
+        return out
+
+    return about
 
 
 def _people_ids(b: Bundle, sl: audit.AuditSlice) -> Iterator[int | None]:
@@ -240,6 +296,26 @@ def _person_fn(b: Bundle) -> Callable[[int | None], dict[str, Any] | None]:
         return seen[pid]
 
     return person
+
+
+def _holder_fn(b: Bundle, person: Person) -> Holder:
+    """Who held ``role@unit`` on a day (the first of several; None if nobody or unknown)."""
+
+    def holder(address: str | None, day: str) -> dict[str, Any] | None:
+        if not address or "@" not in address:
+            return None
+        role, _, unit = address.partition("@")
+        when = date.fromisoformat(day)
+        for ra in b.roles.get(int(unit), []) if unit.isdigit() else []:
+            if (
+                ra.role == role
+                and ra.valid_from <= when
+                and (ra.valid_to is None or when <= ra.valid_to)
+            ):
+                return person(ra.person_id)
+        return None
+
+    return holder
 
 
 def _where_fn(

@@ -212,3 +212,13 @@ def test_verify_names_removed_events_from_the_packages_checkpoint(
     (finding,) = body["anchor_findings"]
     assert "Enhet 2 (U2), 2027" in finding and finding.endswith("events removed")
     assert "the signed checkpoint shows: chain Enhet 2" in body["verdict"]
+
+
+def test_diarienummer_is_printed_on_the_cover(hweb: Web) -> None:
+    client = hweb.api("m2@x.se")
+    got = client.get("/api/evidence", params={**U2, "format": "html", "reference": "AV 2027/77"})
+    assert got.status_code == 200 and "AV 2027/77" in got.text
+    doc = documents.read_embedded(got.content)
+    assert doc is not None and doc["reference"] == "AV 2027/77"
+    bad = client.get("/api/evidence", params={**U2, "format": "html", "reference": "x\u0007"})
+    assert bad.status_code == 422 and "reference" in bad.text
