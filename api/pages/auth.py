@@ -108,7 +108,7 @@ OIDC_COOKIE = "samflow_oidc"
 
 
 @router.get("/login/oidc")
-def oidc_begin(request: Request, engine: Engine, next: str = "/inbox") -> Response:
+def oidc_begin(request: Request, engine: Engine, next: str = "/home") -> Response:
     """Off to the identity provider; the state also goes into a cookie of this browser, so
     an answer the browser did not ask for (login CSRF) is refused."""
     target = safe_next(next)
@@ -157,7 +157,7 @@ def oidc_callback(
             )
         done = oidc.finish(engine, state[:200], code[:2000], client_ip(request))
     except SamflowError as exc:
-        page = _login(request, "/inbox", prob=problem(exc, lang))
+        page = _login(request, "/home", prob=problem(exc, lang))
         page.delete_cookie(OIDC_COOKIE, path="/login/oidc")
         return page
     response = redirect(safe_next(done.next_path))

@@ -91,7 +91,7 @@ def _signed_in(browser: Any, served: Served, email: str) -> Iterator[Any]:
     page.get_by_label("E-postadress").fill(email)
     page.get_by_label("Lösenord").fill(PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(f"{served.url}/inbox")
+    page.wait_for_url(f"{served.url}/home")
     try:
         yield page
     finally:

@@ -44,7 +44,7 @@ def test_employee_reports_an_incident_on_a_phone(served_employee: Served, browse
     page.get_by_label("E-postadress").fill("emp@x.se")
     page.get_by_label("Lösenord").fill(PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(f"{served.url}/inbox")
+    page.wait_for_url(f"{served.url}/home")
     page.get_by_role("link", name="Händelser").click()
     page.get_by_role("link", name="Rapportera en händelse").click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Rapportera tillbud")
