@@ -18,15 +18,20 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
 
-def flat_routes(routes: list[BaseRoute]) -> Iterator[tuple[str, re.Pattern[str], set[str]]]:
-    """(path, path regex, methods) of every endpoint, included routers opened up."""
+def endpoints(routes: list[BaseRoute]) -> Iterator[Any]:
+    """Every route with its full path, included routers opened up (FastAPI 0.150 keeps an
+    included router as one entry whose routes carry the path without its prefix)."""
     try:
         from fastapi.routing import iter_route_contexts
     except ImportError:  # FastAPI before 0.150 keeps a flat list
-        found: Any = routes
+        yield from routes
     else:
-        found = iter_route_contexts(routes)
-    for route in found:
+        yield from iter_route_contexts(routes)
+
+
+def flat_routes(routes: list[BaseRoute]) -> Iterator[tuple[str, re.Pattern[str], set[str]]]:
+    """(path, path regex, methods) of every endpoint."""
+    for route in endpoints(routes):
         methods, regex = getattr(route, "methods", None), getattr(route, "path_regex", None)
         if methods and regex is not None:
             yield str(route.path), regex, set(methods)

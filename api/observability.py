@@ -40,7 +40,7 @@ from prometheus_client.registry import Collector
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.http_methods import route_path
+from api.http_methods import endpoints, route_path
 from engine.context import REQUEST_ID, App
 from engine.views import ops
 
@@ -129,30 +129,24 @@ class RouteNames:
             path = str(scope.get("path", ""))
             return "/static" if path.startswith("/static/") else "(unmatched)"
         if endpoint not in self.by_endpoint:
-            paths = {p for p, e in self._routes(scope) if e is endpoint}
+            paths = {p for p, _, e in self._routes(scope) if e is endpoint}
             self.by_endpoint[endpoint] = paths.pop() if len(paths) == 1 else None
         found = self.by_endpoint[endpoint]
         if found is not None:
             return found
         path = route_path(scope)  # one endpoint under several paths: the one that matches
-        for template, regex, in_endpoint in self._routes(scope, with_regex=True):
+        for template, regex, in_endpoint in self._routes(scope):
             if in_endpoint is endpoint and regex.match(path):
-                return str(template)
+                return template
         return "(unmatched)"
 
     @staticmethod
-    def _routes(scope: Scope, *, with_regex: bool = False) -> Iterator[Any]:
-        try:
-            from fastapi.routing import iter_route_contexts
-        except ImportError:  # FastAPI before 0.150 keeps a flat list
-            found: Any = scope["app"].router.routes
-        else:
-            found = iter_route_contexts(scope["app"].router.routes)
-        for route in found:
+    def _routes(scope: Scope) -> Iterator[tuple[str, Any, Any]]:
+        """(full path, path regex, endpoint) of every route of the app."""
+        for route in endpoints(scope["app"].router.routes):
             path, regex = getattr(route, "path", None), getattr(route, "path_regex", None)
             if isinstance(path, str) and regex is not None:
-                endpoint = getattr(route, "endpoint", None)
-                yield (path, regex, endpoint) if with_regex else (path, endpoint)
+                yield path, regex, getattr(route, "endpoint", None)
 
 
 class RequestContext:
