@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from engine.cases import incidents, manager_risk, requests
 from engine.inspections import hooks as inspection_hooks
+from engine.plans import effects as plan_effects
 from engine.workflow.process import views as process_views
 from engine.workflow.process.registry import REGISTRY
+
+# The annual cycle's forms (sam-annual.yaml), keyed by form: what completing one writes.
+REGISTRY.add("form_check", "approval", plan_effects.four_eyes)
+REGISTRY.add("form_done", "risk_assessment", plan_effects.record_risks)
+REGISTRY.add("form_done", "action_plan", plan_effects.write_plan)
+REGISTRY.add("form_done", "approval", plan_effects.send_back_on_reject)
+REGISTRY.add("form_done", "measure_follow_up", plan_effects.follow_up)
+REGISTRY.add("returned", "plans.measures_follow", plan_effects.measures_follow_return)
 
 # Shared by any process with items.
 REGISTRY.add("gate", "items_answered", process_views.items_answered)

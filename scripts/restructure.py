@@ -59,8 +59,8 @@ PACKAGES: dict[str, str] = {
     "engine.plans": (
         "The action plan (handlingsplan, 13 §): risks, items, measures and their dated\n"
         "history, importing last year's plan, and what completing a plan task writes.\n\n"
-        "Reads workflow and the organisation; workflow does not read plans (one known\n"
-        "exception, named in pyproject.toml: task completion calls plans.effects)."
+        "Reads workflow and the organisation; workflow does not read plans: what completing\n"
+        "a plan task writes is registered by form in engine.catalog (plans.effects)."
     ),
     "engine.evidence": (
         "Evidence packages for Arbetsmiljöverket: loading, assembling, the audit chains they\n"

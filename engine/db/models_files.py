@@ -3,7 +3,7 @@ database so that whichever web process serves the download finds them.
 
 They are derived data: the job row and its audit events are the record, and the package
 can be built again from the database on the same basis. So a file is kept only for a while
-(``engine.views.job_files.KEEP``) and not in the job row itself, which progress pages
+(``engine.workflow.job_store.KEEP``) and not in the job row itself, which progress pages
 read every second.
 """
 

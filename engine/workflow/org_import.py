@@ -8,7 +8,7 @@ but 100,000 units held SQLite's write lock for minutes and every other writer fa
    importer's rights (``org.prepare_import``) *before* anything is written (a bad row: 422,
    a change outside their rights: 403, nothing queued). An import that ends too many roles
    is held for a second HR person, exactly as ``org.import_org`` holds it. Otherwise the
-   files are kept with a queued job (``job_files``, as input only: never offered for
+   files are kept with a queued job (``job_store``, as input only: never offered for
    download) and its id returned.
 2. ``run`` (the job runner) applies the import through ``apply_in_batches``: units (parents
    first), people, roles added or changed, roles the file no longer lists ended; each batch
@@ -47,8 +47,7 @@ from engine.org import admin as org
 from engine.org import pending as org_pending
 from engine.org.admin import ORG_CHAIN, ImportReport, PreparedImport
 from engine.org.authorize import require_some_rights
-from engine.views import job_files
-from engine.workflow import jobs
+from engine.workflow import job_store, jobs
 
 log = logging.getLogger("samflow.org_import")
 
@@ -119,7 +118,7 @@ def request(
     content = json.dumps(
         {"units": units_csv, "people": people_csv, "files": [units_file, people_file]}
     ).encode()
-    job_files.store(app, job_id, INPUT, "application/json", content)
+    job_store.store(app, job_id, INPUT, "application/json", content)
     return Requested(job_id=job_id)
 
 

@@ -28,7 +28,6 @@ from engine.domain.workflow.escalation import Position, next_check
 from engine.domain.workflow.machine import TASK, next_state
 from engine.domain.workflow.states import TaskStatus
 from engine.org import access
-from engine.plans import effects
 from engine.workflow import taskgen, templates
 from engine.workflow.cycles import chain
 from engine.workflow.process import registry as process_registry
@@ -90,7 +89,9 @@ def complete_task(
             task.form_key, dict(data), {"min_answers": app.settings.min_survey_answers}
         )
         payload = form.model_dump(mode="json")
-        effects.check_before(tx, actor, task, form, on_behalf)
+        hooks = process_registry.registry()
+        for check in hooks.form_checks(task.form_key):  # refusals before anything is written
+            check(tx, actor, task, form, on_behalf)
         status = next_state(TASK, "task", "complete", TaskStatus(task.status)).value
         version = queries.update_task(
             tx.unit,
@@ -104,9 +105,12 @@ def complete_task(
             next_check_at=None,
         )
         template = templates.by_id(app, tx.unit, task.template_id)
-        notes, extra = effects.apply_after(tx, actor, task, template, form, on_behalf)
+        done = process_registry.Completion(template, on_behalf)
+        extra: dict[str, Any] = {}
+        for form_done in hooks.form_done(task.form_key):  # what completing this form does
+            extra |= form_done(tx, actor, task, form, done)
         for key in template.task(task.key).effects:  # named in the template, by key
-            extra |= process_registry.registry().effect(key)(tx, actor, task, form)
+            extra |= hooks.effect(key)(tx, actor, task, form)
         _record(
             tx,
             actor,
@@ -118,7 +122,7 @@ def complete_task(
             input=payload,
             **extra,
         )
-        return TaskResult(task.id, status, version, task.cycle_id, tuple(notes))
+        return TaskResult(task.id, status, version, task.cycle_id, tuple(done.notes))
 
     return app.run(work)
 
@@ -277,12 +281,12 @@ def return_task(app: App, actor: Actor, task_id: int, reason: str) -> TaskResult
             new_task=new_id,
         )
         taskgen.record_created(tx, actor, [row], [new_id], returned_from=task.id)
-        moved = effects.move_measures_up(tx, actor, task, access.task_address(task), target)
         unit = tx.session.scalar(select(OrgUnit.name).where(OrgUnit.id == target.unit_id))
         holder = target.role.en.lower()
         notes = [f"returned: the task is now with the {holder} of {unit}"]
-        if moved:
-            notes.append(f"{moved} {'measure' if moved == 1 else 'measures'} moved with it")
+        source = access.task_address(task)
+        for returned in process_registry.registry().returned():  # e.g. measures move with it
+            notes += returned(tx, actor, task, source, target)
         return TaskResult(task.id, status, version, task.cycle_id, tuple(notes))
 
     return app.run(work)

@@ -1,7 +1,7 @@
 """Named hooks of processes, by key: what a template may name beyond its stages and tasks.
 
 A template is data; where a process needs code, it names a hook by key and the key is
-looked up here. Six kinds, each a small function with a docstring saying why:
+looked up here. Eleven kinds, each a small function with a docstring saying why:
 
 =========  ===================================================  =============================
 kind       signature                                            when
@@ -14,7 +14,16 @@ document   (session, case view, base content) -> content        drawing up a doc
 context    (session, task, case, item) -> {name: value}         a task's page, beside its form
 opened     (tx, actor, case, subject form) -> audit extras      a case opens (same transaction)
 status     (session, case view, now) -> {name: value}           a case's lists and its page
+form_check (tx, actor, task, form, on behalf) -> None           a task of that form completes,
+                                                                before anything is written
+form_done  (tx, actor, task, form, completion) -> audit extras  a task of that form completed
+returned   (tx, actor, task, from address, to address) -> notes a task was returned upwards
 =========  ===================================================  =============================
+
+``check`` … ``status`` are named by a template; ``form_check`` and ``form_done`` are
+keyed by a form (what completing *that form* does in any process: the annual cycle's risk
+assessment records its risks, its action plan writes the plan); ``returned`` hooks all run
+on every return. So the workflow machinery calls into plans only through this registry.
 
 The keys are registered in one place, ``engine.catalog``; a template
 naming a key that is not there is refused when it is loaded, with the field's path. The
@@ -41,6 +50,7 @@ from engine.db.models import Task
 from engine.db.models_process import CaseItem, ProcessCase
 from engine.db.queries import TaskRef
 from engine.domain.errors import FieldError, Unmet
+from engine.domain.workflow.routing import Address
 from engine.domain.workflow.template import CycleTemplate, SubjectDef
 from engine.settings import Settings
 from engine.workflow.process.views import CaseView
@@ -55,7 +65,34 @@ Document = Callable[[Session, CaseView, dict[str, Any]], dict[str, Any]]
 Context = Callable[[Session, Task, ProcessCase, CaseItem | None], dict[str, Any]]
 Opened = Callable[[Tx, Actor, ProcessCase, Form], dict[str, Any]]
 Status = Callable[[Session, CaseView, datetime], dict[str, Any]]
-KINDS = ("check", "item_due", "effect", "gate", "document", "context", "opened", "status")
+
+
+@dataclass
+class Completion:
+    """What a completed task's form hooks get beside the task: its template, for whom it
+    was done, and the notes they leave for the person (in English, shown by the doors)."""
+
+    template: CycleTemplate
+    on_behalf: int | None
+    notes: list[str] = field(default_factory=list)
+
+
+FormCheck = Callable[[Tx, Actor, TaskRef, Form, int | None], None]
+FormDone = Callable[[Tx, Actor, TaskRef, Form, Completion], dict[str, Any]]
+Returned = Callable[[Tx, Actor, TaskRef, Address | None, Address], list[str]]
+KINDS = (
+    "check",
+    "item_due",
+    "effect",
+    "gate",
+    "document",
+    "context",
+    "opened",
+    "status",
+    "form_check",
+    "form_done",
+    "returned",
+)
 
 
 @dataclass
@@ -99,6 +136,25 @@ class Registry:
 
     def status(self, key: str) -> Status:
         return typing.cast(Status, self.hooks["status"][key])
+
+    def form_checks(self, form_key: str) -> list[FormCheck]:
+        """Checks registered for a form, in the order registered (``key`` = form key, or
+        ``form key:name`` for a second one)."""
+        return [
+            typing.cast(FormCheck, fn)
+            for key, fn in self.hooks["form_check"].items()
+            if key.split(":", 1)[0] == form_key
+        ]
+
+    def form_done(self, form_key: str) -> list[FormDone]:
+        return [
+            typing.cast(FormDone, fn)
+            for key, fn in self.hooks["form_done"].items()
+            if key.split(":", 1)[0] == form_key
+        ]
+
+    def returned(self) -> list[Returned]:
+        return [typing.cast(Returned, fn) for fn in self.hooks["returned"].values()]
 
     def errors(self, template: CycleTemplate) -> list[FieldError]:
         """Every named hook the template uses that is not registered, and every subject
