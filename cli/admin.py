@@ -41,12 +41,7 @@ def cmd_db_upgrade(args: argparse.Namespace, c: Console) -> int:
 
     url = settings_of(args).database_url
     migrate.upgrade(url)
-    c.line(
-        c.t(
-            f"databasen är uppdaterad ({migrate.head_revision()})",
-            f"database is up to date ({migrate.head_revision()})",
-        )
-    )
+    c.line(c._("databasen är uppdaterad (%(revision)s)", revision=migrate.head_revision()))
     return 0
 
 
@@ -62,18 +57,19 @@ def cmd_db_status(args: argparse.Namespace, c: Console) -> int:
 def _summary(c: Console, summary: Any) -> None:
     events = summary.audit_events
     c.line(
-        c.t(
-            f"  {summary.bytes} byte, sha256 {summary.sha256}",
-            f"  {summary.bytes} bytes, sha256 {summary.sha256}",
+        c._(
+            "  %(size)s, sha256 %(sha256)s",
+            size=c.n_("%(num)d byte", "%(num)d byte", summary.bytes),
+            sha256=summary.sha256,
         )
     )
     c.line(
-        c.t(
-            f"  schema {summary.revision or 'saknas'}, {events} "
-            + ("händelse" if events == 1 else "händelser")
-            + " i revisionsloggen",
-            f"  schema {summary.revision or 'none'}, {events} audit "
-            + ("event" if events == 1 else "events"),
+        c._(
+            "  schema %(revision)s, %(events)s",
+            revision=summary.revision or c._("saknas"),
+            events=c.n_(
+                "%(num)d händelse i revisionsloggen", "%(num)d händelser i revisionsloggen", events
+            ),
         )
     )
 
@@ -82,7 +78,7 @@ def cmd_db_backup(args: argparse.Namespace, c: Console) -> int:
     from engine.db import backup
 
     summary = backup.backup(settings_of(args).database_url, Path(args.file))
-    c.line(c.t(f"säkerhetskopian är skriven: {summary.path}", f"backup written: {summary.path}"))
+    c.line(c._("säkerhetskopian är skriven: %(path)s", path=summary.path))
     _summary(c, summary)
     return 0
 
@@ -92,21 +88,14 @@ def cmd_db_restore(args: argparse.Namespace, c: Console) -> int:
 
     url = settings_of(args).database_url
     summary = backup.restore(Path(args.file), url)
-    c.line(c.t(f"återställd i {summary.path}", f"restored into {summary.path}"))
+    c.line(c._("återställd i %(path)s", path=summary.path))
     _summary(c, summary)
     if summary.revision != migrate.head_revision():
-        c.line(
-            c.t(
-                "  schemat är äldre än den här versionen: kör samflow db upgrade",
-                "  the schema is older than this version: run samflow db upgrade",
-            )
-        )
+        c.line(c._("  schemat är äldre än den här versionen: kör samflow db upgrade"))
     c.line(
-        c.t(
-            "  kontrollera: samflow audit verify (och samflow evidence verify på ett utlämnat "
-            "paket)",
-            "  check it: samflow audit verify (and samflow evidence verify on a package "
-            "handed out)",
+        c._(
+            "  kontrollera: samflow audit verify (och samflow evidence verify på ett "
+            "utlämnat paket)"
         )
     )
     return 0
@@ -140,12 +129,7 @@ def serve_app(settings: Settings, host: str, port: int, c: Console) -> int:
 
     proxies.trusted(settings)  # a bad SAMFLOW_TRUSTED_PROXIES stops here, before any work
     config = server_config(create_app(settings), settings, host, port)
-    c.line(
-        c.t(
-            f"samflow körs på http://{host}:{port}/ (Ctrl-C avslutar)",
-            f"samflow is serving on http://{host}:{port}/ (Ctrl-C stops)",
-        )
-    )
+    c.line(c._("samflow körs på http://%(host)s:%(port)s/ (Ctrl-C avslutar)", host=host, port=port))
     uvicorn.Server(config).run()
     return 0
 
@@ -192,15 +176,15 @@ def cmd_set_password(args: argparse.Namespace, c: Console) -> int:
     if args.password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = getpass.getpass(c.t("Nytt lösenord: ", "New password: "))
-        if getpass.getpass(c.t("Igen: ", "Again: ")) != password:
+        password = getpass.getpass(c._("Nytt lösenord: "))
+        if getpass.getpass(c._("Igen: ")) != password:
             raise InvalidInput.field("password", "the passwords differ", "lösenorden är olika")
     ended = accounts.set_password(
         app, Actor.system("cli"), args.email, password, revoke_tokens=args.revoke_tokens
     )
-    c.line(c.t(f"lösenordet är satt för {args.email}", f"password set for {args.email}"))
+    c.line(c._("lösenordet är satt för %(email)s", email=args.email))
     if args.revoke_tokens:
-        c.line(c.t(f"{ended.tokens} API-token återkallade", f"{ended.tokens} API tokens revoked"))
+        c.line(c.n_("%(num)d API-token återkallad", "%(num)d API-token återkallade", ended.tokens))
     return 0
 
 
@@ -222,12 +206,7 @@ def cmd_token_create(args: argparse.Namespace, c: Console) -> int:
     app = app_of(args)
     secret, view = tokens.create_token(app, Actor.system("cli"), args.email, args.name, args.days)
     c.line(secret)
-    c.line(
-        c.t(
-            f"(token #{view.id}; visas bara nu: spara den)",
-            f"(token #{view.id}; shown only now: keep it safe)",
-        )
-    )
+    c.line(c._("(token #%(id)s; visas bara nu: spara den)", id=view.id))
     return 0
 
 
@@ -253,31 +232,28 @@ def cmd_demo(args: argparse.Namespace, c: Console) -> int:
     migrate.upgrade(settings.database_url)
     app = App.from_settings(settings)
     if reports.audit_count(app) == 0:
-        c.line(c.t("bygger demoorganisationen …", "building the demo organisation …"))
+        c.line(c._("bygger demoorganisationen …"))
         report = demo.build(app, progress=c.progress)
         c.line(
-            c.t(
-                f"{report.units} enheter, {report.people} personer, {report.cycles} cykler",
-                f"{report.units} units, {report.people} people, {report.cycles} cycles",
+            ", ".join(
+                (
+                    c.n_("%(num)d enhet", "%(num)d enheter", report.units),
+                    c.n_("%(num)d person", "%(num)d personer", report.people),
+                    c.n_("%(num)d cykel", "%(num)d cykler", report.cycles),
+                )
             )
         )
         c.line(
-            f"  {c.t('steg', 'stages')}: "
+            ("  " + c._("steg") + ": ")
             + ", ".join(f"{k} {v}" for k, v in sorted(report.by_stage.items()))
         )
         c.line(
-            f"  {report.overdue} {c.t('försenade', 'overdue')}, {report.escalated} "
-            f"{c.t('eskalerade', 'escalated')}"
+            f"  {report.overdue} " + c._("försenade") + f", {report.escalated} " + c._("eskalerade")
         )
         for gap in report.gaps:
-            c.line(f"  {c.t('ej startad', 'not started')}: {gap}")
+            c.line("  " + c._("ej startad") + f": {gap}")
     else:
-        c.line(
-            c.t(
-                "demodatabasen finns redan (--fresh bygger om den)",
-                "the demo database exists already (--fresh rebuilds it)",
-            )
-        )
+        c.line(c._("demodatabasen finns redan (--fresh bygger om den)"))
     demo_passwords(app, c, args.password)
     if args.no_serve:
         return 0
@@ -304,6 +280,6 @@ def demo_passwords(app: App, c: Console, password: str | None = None) -> None:
     rows = demo.logins(app)
     for email, _, _ in rows:
         accounts.set_password(app, Actor.system("demo"), email, password)
-    c.line(c.t("Inloggningar (lösenord för alla):", "Logins (password for all):") + f" {password}")
+    c.line(c._("Inloggningar (lösenord för alla):") + f" {password}")
     for email, name, role in rows:
         c.line(f"  {email:<36} {name:<22} {role}")

@@ -76,18 +76,20 @@ def cmd_audit_verify(args: argparse.Namespace, c: Console) -> int:
         where = f", event #{b.event_id}" if b.event_id else ""
         c.error(f"{r.name(b.chain, c.lang)} seq {b.seq}{where}: {b.kind} – {b.detail}")
     if len(breaks) > 20:
-        c.error(c.t(f"… {len(breaks) - 20} kedjor till", f"… {len(breaks) - 20} more chains"))
+        c.error(c.n_("… %(num)d kedja till", "… %(num)d kedjor till", len(breaks) - 20))
     for f in r.findings:
         c.error(f.text(c.lang))
     for w in r.warnings:
-        c.line(f"{c.t('varning', 'warning')}: {w.text(c.lang)}")
+        c.line(c._("varning") + f": {w.text(c.lang)}")
     anchored = _anchor_line(r, c)
     if not r.ok:
         return AUDIT_FINDING
     c.line(
-        c.t(
-            f"OK: {r.chains.events} händelser i {r.chains.chains} kedjor är oförändrade{anchored}",
-            f"OK: {r.chains.events} events in {r.chains.chains} chains verified{anchored}",
+        c._(
+            "OK: %(events)s i %(chains)s är oförändrade%(anchored)s",
+            events=c.n_("%(num)d händelse", "%(num)d händelser", r.chains.events),
+            chains=c.n_("%(num)d kedja", "%(num)d kedjor", r.chains.chains),
+            anchored=anchored,
         )
     )
     return AUDIT_UNANCHORED if r.latest is None else 0
@@ -99,12 +101,17 @@ def _anchor_line(r: AnchorReport, c: Console) -> str:
 
     if r.latest is None:
         return ""
-    return c.t(
-        f"; stämmer med kontrollpunkt {r.latest.seq} från {anchor_when(r.latest.at)} "
-        f"({r.checkpoints} kontrollerade, nyckel {fingerprint(r.key_id)}; {r.unanchored} "
-        "senare händelser ännu inte förankrade)",
-        f"; matches checkpoint {r.latest.seq} of {anchor_when(r.latest.at)} ({r.checkpoints} "
-        f"checked, key {fingerprint(r.key_id)}; {r.unanchored} later events not anchored yet)",
+    return c._(
+        "; stämmer med kontrollpunkt %(seq)s från %(at)s (%(checked)s, nyckel %(key)s; %(later)s)",
+        seq=r.latest.seq,
+        at=anchor_when(r.latest.at),
+        checked=c.n_("%(num)d kontrollerad", "%(num)d kontrollerade", r.checkpoints),
+        key=fingerprint(r.key_id),
+        later=c.n_(
+            "%(num)d senare händelse ännu inte förankrad",
+            "%(num)d senare händelser ännu inte förankrade",
+            r.unanchored,
+        ),
     )
 
 
@@ -116,17 +123,19 @@ def cmd_audit_checkpoint(args: argparse.Namespace, c: Console) -> int:
     cp = w.signed.checkpoint
     if w.new:
         c.line(
-            c.t(
-                f"kontrollpunkt {cp.seq} skriven ({w.path}, {len(cp.heads)} kedjor)",
-                f"checkpoint {cp.seq} written ({w.path}, {len(cp.heads)} chains)",
+            c._(
+                "kontrollpunkt %(seq)s skriven (%(path)s, %(chains)s)",
+                seq=cp.seq,
+                path=w.path,
+                chains=c.n_("%(num)d kedja", "%(num)d kedjor", len(cp.heads)),
             )
         )
     else:
         c.line(
-            c.t(
-                f"oförändrat sedan kontrollpunkt {cp.seq} från {anchor_when(cp.at)}: ingen ny "
-                "skriven",
-                f"unchanged since checkpoint {cp.seq} of {anchor_when(cp.at)}: none written",
+            c._(
+                "oförändrat sedan kontrollpunkt %(seq)s från %(at)s: ingen ny skriven",
+                seq=cp.seq,
+                at=anchor_when(cp.at),
             )
         )
     return 0
@@ -144,9 +153,9 @@ def cmd_audit_keygen(args: argparse.Namespace, c: Console) -> int:
             "ange var nyckeln ska ligga (--out FIL eller SAMFLOW_AUDIT_KEY_FILE)",
         )
     key, pub, kid = audit_checkpoint.keygen(Path(target))
-    c.line(c.t(f"signeringsnyckel: {key} (läge 0600)", f"signing key: {key} (mode 0600)"))
-    c.line(c.t(f"publik nyckel: {pub}", f"public key: {pub}"))
-    c.line(c.t(f"fingeravtryck: {fingerprint(kid)}", f"fingerprint: {fingerprint(kid)}"))
+    c.line(c._("signeringsnyckel: %(key)s (läge 0600)", key=key))
+    c.line(c._("publik nyckel: %(pub)s", pub=pub))
+    c.line(c._("fingeravtryck: %(fingerprint)s", fingerprint=fingerprint(kid)))
     return 0
 
 
@@ -199,7 +208,13 @@ def cmd_search(args: argparse.Namespace, c: Console) -> int:
         with open(args.csv, "w", encoding="utf-8-sig", newline="") as f:
             for n, line in enumerate(audit_search.export_csv(app, actor, q)):  # noqa: B007
                 f.write(line)
-        c.line(c.t(f"skrev {n} händelser till {args.csv}", f"wrote {n} events to {args.csv}"))
+        c.line(
+            c._(
+                "skrev %(events)s till %(csv)s",
+                events=c.n_("%(num)d händelse", "%(num)d händelser", n),
+                csv=args.csv,
+            )
+        )
         return 0
     page = audit_search.search(app, actor, q, page=args.page, page_size=args.page_size)
     c.table(
@@ -210,9 +225,11 @@ def cmd_search(args: argparse.Namespace, c: Console) -> int:
         ],
     )
     c.line(
-        c.t(
-            f"sida {page.page}/{page.pages}, {page.total} träffar",
-            f"page {page.page}/{page.pages}, {page.total} matches",
+        c._(
+            "sida %(page)s/%(pages)s, %(total)s",
+            page=page.page,
+            pages=page.pages,
+            total=c.n_("%(num)d träff", "%(num)d träffar", page.total),
         )
     )
     return 0

@@ -67,9 +67,11 @@ def cmd_register(args: argparse.Namespace, c: Console) -> int:
     app = app_of(args)
     out = doors.register(app, actor_of(app, args.as_), args.kind, read_json(args.file))
     c.line(
-        c.t(
-            f"ärende {out.case_id} registrerat: {out.tasks} uppgifter (cykel {out.cycle_id})",
-            f"case {out.case_id} registered: {out.tasks} tasks (cycle {out.cycle_id})",
+        c._(
+            "ärende %(case_id)s registrerat: %(tasks)s (cykel %(cycle_id)s)",
+            case_id=out.case_id,
+            tasks=c.n_("%(num)d uppgift", "%(num)d uppgifter", out.tasks),
+            cycle_id=out.cycle_id,
         )
     )
     return 0
@@ -129,9 +131,7 @@ def cmd_document(args: argparse.Namespace, c: Console) -> int:
     render = case_docs.pdf if kind == "pdf" else case_docs.html
     content = render(draft.document(), draft.template, draft.title, args.doc_lang)
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    c.line(
-        c.t(f"skrev {path} (kontrollsumma {draft.digest})", f"wrote {path} (digest {draft.digest})")
-    )
+    c.line(c._("skrev %(path)s (kontrollsumma %(digest)s)", path=path, digest=draft.digest))
     return 0
 
 
@@ -141,9 +141,11 @@ def cmd_add(args: argparse.Namespace, c: Console) -> int:
     app = app_of(args)
     out = doors.add(app, actor_of(app, args.as_), args.kind, args.case, read_json(args.file))
     c.line(
-        c.t(
-            f"{out.items} nya krav, {out.tasks} uppgifter (ärende {out.case_id})",
-            f"{out.items} new requirements, {out.tasks} tasks (case {out.case_id})",
+        c._(
+            "%(items)s, %(tasks)s (ärende %(case_id)s)",
+            items=c.n_("%(num)d nytt krav", "%(num)d nya krav", out.items),
+            tasks=c.n_("%(num)d uppgift", "%(num)d uppgifter", out.tasks),
+            case_id=out.case_id,
         )
     )
     return 0

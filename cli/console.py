@@ -7,6 +7,8 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
+from forms import messages
+
 MAX_LISTED = 25
 
 
@@ -19,14 +21,26 @@ class Console:
         self.err = err or sys.stderr
         self._last = 0.0
 
+    def _(self, message: str, **variables: object) -> str:
+        """``message`` (its Swedish text, the catalogue's id) in the console's language;
+        ``%(name)s`` filled from ``variables``."""
+        text = messages.catalogue(self.lang).gettext(message)
+        return text % variables if variables else text
+
+    def n_(self, singular: str, plural: str, n: int, **variables: object) -> str:
+        """The form that agrees with ``n`` (``%(num)d`` is ``n``): every count."""
+        text = messages.catalogue(self.lang).ngettext(singular, plural, n)
+        return text % {"num": n, **variables}
+
     def t(self, sv: str, en: str) -> str:
+        """Data that is itself in two languages (a template's titles, an engine reason)."""
         return sv if self.lang == "sv" else en
 
     def line(self, text: str = "") -> None:
         print(text, file=self.out)
 
     def error(self, text: str) -> None:
-        print(f"{self.t('fel', 'error')}: {text}", file=self.err)
+        print((self._("fel") + f": {text}"), file=self.err)
 
     def error_details(self, items: Sequence[str]) -> None:
         for item in items:
@@ -36,7 +50,7 @@ class Console:
         """The first problem on the error line; the rest listed under it."""
         head = items[0]
         more = len(items) - 1
-        suffix = self.t(f" (och {more} till)", f" (and {more} more)") if more else ""
+        suffix = self.n_(" (och %(num)d till)", " (och %(num)d till)", more) if more else ""
         self.error(head + suffix)
         for item in items[1:MAX_LISTED]:
             print(f"  {item}", file=self.err)

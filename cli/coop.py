@@ -129,14 +129,15 @@ def cmd_import(args: argparse.Namespace, c: Console) -> int:
     out = bodies.import_bodies(
         app, actor_of(app, args.as_), text, filename=Path(args.file).name, dry_run=args.dry_run
     )
-    head = c.t("provkörning: ", "dry run: ") if not out.applied else ""
+    head = c._("provkörning: ") if not out.applied else ""
     c.line(
         head
-        + c.t(
-            f"{out.bodies_created} nya organ, {out.members_added} nya ledamöter, "
-            f"{out.unchanged} oförändrade",
-            f"{out.bodies_created} new bodies, {out.members_added} new members, "
-            f"{out.unchanged} unchanged",
+        + ", ".join(
+            (
+                c.n_("%(num)d nytt organ", "%(num)d nya organ", out.bodies_created),
+                c.n_("%(num)d ny ledamot", "%(num)d nya ledamöter", out.members_added),
+                c.n_("%(num)d oförändrad", "%(num)d oförändrade", out.unchanged),
+            )
         )
     )
     return 0
@@ -179,9 +180,7 @@ def cmd_add_member(args: argparse.Namespace, c: Console) -> int:
         args.role,
         organisation=args.organisation,
     )
-    c.line(
-        c.t(f"{args.email} är ledamot i {args.code}", f"{args.email} is a member of {args.code}")
-    )
+    c.line(c._("%(email)s är ledamot i %(code)s", email=args.email, code=args.code))
     return 0
 
 
@@ -190,7 +189,7 @@ def cmd_end_member(args: argparse.Namespace, c: Console) -> int:
 
     app = app_of(args)
     bodies.end_member(app, actor_of(app, args.as_), args.code, args.email, args.role)
-    c.line(c.t(f"{args.email} har lämnat {args.code}", f"{args.email} has left {args.code}"))
+    c.line(c._("%(email)s har lämnat %(code)s", email=args.email, code=args.code))
     return 0
 
 
@@ -199,7 +198,7 @@ def cmd_meeting(args: argparse.Namespace, c: Console) -> int:
 
     app = app_of(args)
     new = meetings.create_meeting(app, actor_of(app, args.as_), args.code, args.date, args.title)
-    c.line(c.t(f"möte {new} skapat", f"meeting {new} created"))
+    c.line(c._("möte %(new)s skapat", new=new))
     return 0
 
 
@@ -224,18 +223,19 @@ def cmd_show(args: argparse.Namespace, c: Console) -> int:
     app = app_of(args)
     m = meetings.show_meeting(app, actor_of(app, args.as_), args.meeting)
     signed = (
-        c.t(
-            f"justerat {m.signed_at:%Y-%m-%d} av {m.signed_by}",
-            f"signed {m.signed_at:%Y-%m-%d} by {m.signed_by}",
+        c._(
+            "justerat %(signed_at)s av %(signed_by)s",
+            signed_at=format(m.signed_at, "%Y-%m-%d"),
+            signed_by=m.signed_by,
         )
         if m.signed_at
-        else c.t("inte justerat", "not signed")
+        else c._("inte justerat")
     )
     c.line(f"{m.body_name} {m.held_on} {m.title} – {signed}")
     for it in m.protocol["items"]:
         extra = ""
         if it["mbl"]:
-            extra = f" [MBL {it['mbl']['result'] or c.t('pågår', 'ongoing')}]"
+            extra = " [MBL " + (it["mbl"]["result"] or c._("pågår")) + "]"
         c.line(
             f"  {it['ref']} § {it['number']} {it['title']}: "
             f"{it['outcome'] or '–'} {it['decision']}{extra}"
@@ -257,7 +257,7 @@ def cmd_item(args: argparse.Namespace, c: Console) -> int:
     kind, ref = given[0] if given else ("other", None)
     app = app_of(args)
     new = meetings.add_item(app, actor_of(app, args.as_), args.meeting, args.title, kind, ref)
-    c.line(c.t(f"punkt {new} tillagd", f"item {new} added"))
+    c.line(c._("punkt %(new)s tillagd", new=new))
     return 0
 
 
@@ -268,7 +268,7 @@ def cmd_outcome(args: argparse.Namespace, c: Console) -> int:
     meetings.record_outcome(
         app, actor_of(app, args.as_), args.item, args.outcome, args.decision, args.disagreement
     )
-    c.line(c.t("beslutet är protokollfört", "the outcome is recorded"))
+    c.line(c._("beslutet är protokollfört"))
     return 0
 
 
@@ -277,7 +277,7 @@ def cmd_mbl(args: argparse.Namespace, c: Console) -> int:
 
     app = app_of(args)
     meetings.request_mbl(app, actor_of(app, args.as_), args.item)
-    c.line(c.t("förhandling enligt MBL begärd", "negotiation under MBL requested"))
+    c.line(c._("förhandling enligt MBL begärd"))
     return 0
 
 
@@ -286,7 +286,7 @@ def cmd_mbl_end(args: argparse.Namespace, c: Console) -> int:
 
     app = app_of(args)
     meetings.end_mbl(app, actor_of(app, args.as_), args.item, args.result, args.protocol)
-    c.line(c.t("MBL-förhandlingen är avslutad", "the MBL negotiation has ended"))
+    c.line(c._("MBL-förhandlingen är avslutad"))
     return 0
 
 
@@ -295,24 +295,11 @@ def cmd_sign(args: argparse.Namespace, c: Console) -> int:
 
     app = app_of(args)
     out = meetings.sign_protocol(app, actor_of(app, args.as_), args.meeting)
-    c.line(
-        c.t(
-            f"protokollet är justerat (kontrollsumma {out.digest})",
-            f"the protocol is signed (digest {out.digest})",
-        )
-    )
+    c.line(c._("protokollet är justerat (kontrollsumma %(digest)s)", digest=out.digest))
     for cycle in out.established:
-        c.line(
-            c.t(
-                f"  handlingsplanen i cykel {cycle} är fastställd",
-                f"  the plan of cycle {cycle} is established",
-            )
-        )
+        c.line(c._("  handlingsplanen i cykel %(cycle)s är fastställd", cycle=cycle))
     for cycle, missing in out.not_yet.items():
-        c.line(
-            c.t(f"  cykel {cycle} ännu inte fastställd: ", f"  cycle {cycle} not established yet: ")
-            + "; ".join(missing)
-        )
+        c.line(c._("  cykel %(cycle)s ännu inte fastställd: ", cycle=cycle) + "; ".join(missing))
     return 0
 
 
@@ -327,7 +314,7 @@ def cmd_protocol(args: argparse.Namespace, c: Console) -> int:
     render = case_docs.pdf if kind == "pdf" else case_docs.html
     content = render(doc, meetings.PROTOCOL_TEMPLATE, title, args.doc_lang)
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    c.line(c.t(f"skrev {path}", f"wrote {path}"))
+    c.line(c._("skrev %(path)s", path=path))
     return 0
 
 
@@ -336,7 +323,7 @@ def cmd_establish(args: argparse.Namespace, c: Console) -> int:
 
     app = app_of(args)
     head = meetings.establish_plan(app, actor_of(app, args.as_), args.cycle)
-    c.line(c.t(head.text("sv"), head.text("en")))
+    c.line(head.text(c.lang))
     return 0
 
 
@@ -347,9 +334,11 @@ def cmd_change_register(args: argparse.Namespace, c: Console) -> int:
     reg = changes.parse_registration(read_json(args.file))
     out = changes.register(app, actor_of(app, args.as_), reg)
     c.line(
-        c.t(
-            f"förändring {out.change_id} registrerad: {out.tasks} uppgifter (cykel {out.cycle_id})",
-            f"change {out.change_id} registered: {out.tasks} tasks (cycle {out.cycle_id})",
+        c._(
+            "förändring %(change_id)s registrerad: %(tasks)s (cykel %(cycle_id)s)",
+            change_id=out.change_id,
+            tasks=c.n_("%(num)d uppgift", "%(num)d uppgifter", out.tasks),
+            cycle_id=out.cycle_id,
         )
     )
     return 0
@@ -378,17 +367,18 @@ def cmd_change_show(args: argparse.Namespace, c: Console) -> int:
     for it in v.items:
         c.line(
             f"  {it['held_on']} § {it['number']}: {it['outcome'] or '–'}"
-            + (c.t(" (justerat)", " (signed)") if it["signed"] else "")
+            + (c._(" (justerat)") if it["signed"] else "")
         )
     if v.decided_at:
         c.line(
-            c.t(
-                f"beslutad {v.decided_at:%Y-%m-%d} av {v.decided_by}",
-                f"decided {v.decided_at:%Y-%m-%d} by {v.decided_by}",
+            c._(
+                "beslutad %(decided_at)s av %(decided_by)s",
+                decided_at=format(v.decided_at, "%Y-%m-%d"),
+                decided_by=v.decided_by,
             )
         )
     for u in v.missing:
-        c.line(c.t(f"  saknas: {u.message_sv}", f"  missing: {u.message_en}"))
+        c.line(c._("  saknas: %(what)s", what=u.message(c.lang)))
     return 0
 
 
@@ -397,5 +387,5 @@ def cmd_change_decide(args: argparse.Namespace, c: Console) -> int:
 
     app = app_of(args)
     changes.decide(app, actor_of(app, args.as_), args.change, args.note)
-    c.line(c.t(f"förändring {args.change} är beslutad", f"change {args.change} is decided"))
+    c.line(c._("förändring %(change)s är beslutad", change=args.change))
     return 0

@@ -51,22 +51,23 @@ def cmd_cycle_start(args: argparse.Namespace, c: Console) -> int:
         progress=c.progress,
     )
     c.line(
-        c.t(
-            f"startade {len(report.started)} cykler för {report.year} "
-            f"({report.already_running} pågick redan)",
-            f"started {len(report.started)} cycles for {report.year} "
-            f"({report.already_running} already running)",
+        c._(
+            "startade %(started)s för %(year)s (%(running)s)",
+            started=c.n_("%(num)d cykel", "%(num)d cykler", len(report.started)),
+            year=report.year,
+            running=c.n_("%(num)d pågick redan", "%(num)d pågick redan", report.already_running),
         )
     )
     if report.gaps:
         c.line(
-            c.t(
-                f"{len(report.gaps)} enheter startades inte; HR behöver åtgärda:",
-                f"{len(report.gaps)} units not started; HR needs to fix:",
+            c.n_(
+                "%(num)d enhet startades inte; HR behöver åtgärda:",
+                "%(num)d enheter startades inte; HR behöver åtgärda:",
+                len(report.gaps),
             )
         )
         for g in report.gaps:
-            c.line(f"  - {g.code} {g.name}: {c.t('saknar', 'missing')} {', '.join(g.missing)}")
+            c.line(f"  - {g.code} {g.name}: " + c._("saknar") + f" {', '.join(g.missing)}")
     return 0
 
 
@@ -75,16 +76,18 @@ def cmd_cycle_show(args: argparse.Namespace, c: Console) -> int:
 
     v = reports.cycle_view(app_of(args), args.cycle)
     c.line(
-        f"{c.t('Cykel', 'Cycle')} {v.id}: {v.unit_name} {v.year} ({v.template_key} "
-        f"v{v.template_version}) – {v.status}"
+        c._("Cykel")
+        + f" {v.id}: {v.unit_name} {v.year} "
+        + f"({v.template_key} v{v.template_version}) – {v.status}"
     )
     for st in v.stages:
         title = st.title_sv if c.lang == "sv" else st.title_en
         c.line(f"  [{st.status:<10}] {title}: {st.steps_done}/{st.steps_total}")
         for t in st.tasks:
             c.line(
-                f"      #{t.id} {t.key} {t.status} {c.t('senast', 'due')} {when(t.due_at)} "
-                f"{t.waiting_on}"
+                f"      #{t.id} {t.key} {t.status} "
+                + c._("senast")
+                + f" {when(t.due_at)} {t.waiting_on}"
             )
         for u in st.unmet:
             c.line(f"      ! {u.message(c.lang)}")
@@ -101,9 +104,10 @@ def cmd_cycle_cancel(args: argparse.Namespace, c: Console) -> int:
     app = app_of(args)
     n = cycles.cancel_cycle(app, actor_of(app, args.as_), args.cycle, args.reason)
     c.line(
-        c.t(
-            f"cykeln avbröts; {n} öppna uppgifter avbröts",
-            f"cycle cancelled; {n} open tasks cancelled",
+        c.n_(
+            "cykeln avbröts; %(num)d öppen uppgift avbröts",
+            "cykeln avbröts; %(num)d öppna uppgifter avbröts",
+            n,
         )
     )
     return 0
@@ -136,11 +140,13 @@ def cmd_stage_sign_off(args: argparse.Namespace, c: Console) -> int:
 
     app = app_of(args)
     r = cycles.sign_off_stage(app, actor_of(app, args.as_), args.cycle, args.stage)
-    nxt = r.next_stage or c.t("(cykeln klar)", "(cycle completed)")
+    nxt = r.next_stage or c._("(cykeln klar)")
     c.line(
-        c.t(
-            f"{r.signed_off} signerat; nästa: {nxt} ({r.tasks_created} nya uppgifter)",
-            f"{r.signed_off} signed off; next: {nxt} ({r.tasks_created} new tasks)",
+        c._(
+            "%(signed_off)s signerat; nästa: %(nxt)s (%(tasks)s)",
+            signed_off=r.signed_off,
+            nxt=nxt,
+            tasks=c.n_("%(num)d ny uppgift", "%(num)d nya uppgifter", r.tasks_created),
         )
     )
     return 0
@@ -186,18 +192,20 @@ def cmd_sweep(args: argparse.Namespace, c: Console) -> int:
     r = sweeps.sweep(app, progress=c.progress, dry_run=args.dry_run)
     if args.dry_run:
         c.line(
-            c.t(
-                f"provkörning, inget skrivet: {r.reminded} påminnelser, {r.escalated} "
-                f"eskaleringar ({r.checked} kontrollerade)",
-                f"dry run, nothing written: {r.reminded} reminders, {r.escalated} escalations "
-                f"({r.checked} checked)",
+            c._(
+                "provkörning, inget skrivet: %(reminded)s, %(escalated)s (%(checked)s)",
+                reminded=c.n_("%(num)d påminnelse", "%(num)d påminnelser", r.reminded),
+                escalated=c.n_("%(num)d eskalering", "%(num)d eskaleringar", r.escalated),
+                checked=c.n_("%(num)d kontrollerad", "%(num)d kontrollerade", r.checked),
             )
         )
         return 0
     c.line(
-        c.t(
-            f"{r.reminded} påminnelser, {r.escalated} eskaleringar ({r.checked} kontrollerade)",
-            f"{r.reminded} reminders, {r.escalated} escalations ({r.checked} checked)",
+        c._(
+            "%(reminded)s, %(escalated)s (%(checked)s)",
+            reminded=c.n_("%(num)d påminnelse", "%(num)d påminnelser", r.reminded),
+            escalated=c.n_("%(num)d eskalering", "%(num)d eskaleringar", r.escalated),
+            checked=c.n_("%(num)d kontrollerad", "%(num)d kontrollerade", r.checked),
         )
     )
     return 0

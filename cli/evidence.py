@@ -82,9 +82,11 @@ def cmd_build(args: argparse.Namespace, c: Console) -> int:
         content = evidence_docs.evidence_html(doc, args.doc_lang, events=args.events).encode()
     path.write_bytes(content)
     c.line(
-        c.t(
-            f"skrev {path} ({len(built.data['units'])} enheter, kontrollsumma {built.digest})",
-            f"wrote {path} ({len(built.data['units'])} units, digest {built.digest})",
+        c._(
+            "skrev %(path)s (%(units)s, kontrollsumma %(digest)s)",
+            path=path,
+            units=c.n_("%(num)d enhet", "%(num)d enheter", len(built.data["units"])),
+            digest=built.digest,
         )
     )
     return 0
@@ -107,19 +109,15 @@ def cmd_verify(args: argparse.Namespace, c: Console) -> int:
     what = f"{b['scope']} {b['code']} {b['year']}, {_when_text(b['as_of'])}"
     if r.matches and r.file_intact:
         c.line(
-            c.t(
-                f"OK: paketet stämmer med databasen ({what}, {r.recorded})",
-                f"OK: the package matches the database ({what}, {r.recorded})",
+            c._(
+                "OK: paketet stämmer med databasen (%(what)s, %(recorded)s)",
+                what=what,
+                recorded=r.recorded,
             )
         )
         _notes(c, r)
         return 0
-    c.error(
-        c.t(
-            f"paketet stämmer INTE med databasen ({what})",
-            f"the package does NOT match the database ({what})",
-        )
-    )
+    c.error(c._("paketet stämmer INTE med databasen (%(what)s)", what=what))
     _verify_details(c, r, doc["data"])
     _notes(c, r)
     return MISMATCH
@@ -128,7 +126,7 @@ def cmd_verify(args: argparse.Namespace, c: Console) -> int:
 def _notes(c: Console, r: evidence_verify.VerifyReport) -> None:
     """What could not be checked about the package's checkpoint (said, never silent)."""
     for n in r.anchor_notes:
-        c.line(f"{c.t('varning', 'warning')}: {n.text(c.lang)}")
+        c.line(c._("varning") + f": {n.text(c.lang)}")
 
 
 def _when_text(iso: str) -> str:
@@ -140,39 +138,34 @@ def _verify_details(c: Console, r: evidence_verify.VerifyReport, data: dict[str,
     from engine.evidence import verify as evidence_verify
 
     if not r.file_intact:
-        c.line(
-            c.t(
-                "  filen själv är ändrad: kontrollsumman stämmer inte med dess data",
-                "  the file itself was altered: its digest does not match its data",
-            )
-        )
-    c.line(f"  {c.t('kontrollsumma i filen', 'digest in the file')}: {r.recorded}")
-    c.line(f"  {c.t('kontrollsumma nu', 'digest now')}:         {r.current}")
+        c.line(c._("  filen själv är ändrad: kontrollsumman stämmer inte med dess data"))
+    c.line("  " + c._("kontrollsumma i filen") + f": {r.recorded}")
+    c.line("  " + c._("kontrollsumma nu") + f":         {r.current}")
     for ch in r.broken_chains:
         br = ch["break"]
         c.line(
-            c.t("  bruten hashkedja: ", "  broken hash chain: ")
+            c._("  bruten hashkedja: ")
             + f"{ch['chain']} seq {br['seq']}"
             + (f" (event #{br['event_id']})" if br["event_id"] else "")
             + f": {br['kind']} – {br['detail']}"
         )
     for f in r.anchor:
-        c.line(c.t("  signerad kontrollpunkt: ", "  signed checkpoint: ") + f.text(c.lang))
+        c.line(c._("  signerad kontrollpunkt: ") + f.text(c.lang))
     if r.later:
         chains = sorted({e.chain for e in r.later})
         c.line(
-            c.t(
-                f"  {len(r.later)} händelser har registrerats sedan paketet byggdes "
-                f"({', '.join(chains[:6])})",
-                f"  {len(r.later)} audit events were recorded since the package was built "
-                f"({', '.join(chains[:6])})",
+            c.n_(
+                "  %(num)d händelse har registrerats sedan paketet byggdes (%(chains)s)",
+                "  %(num)d händelser har registrerats sedan paketet byggdes (%(chains)s)",
+                len(r.later),
+                chains=", ".join(chains[:6]),
             )
         )
-    c.line(c.t(f"  skillnader ({r.total}):", f"  differences ({r.total}):"))
+    c.line(c._("  skillnader (%(total)s):", total=r.total))
     verdicts = {
-        "explained": c.t("förklaras av senare händelse", "explained by a later event"),
-        "possibly_explained": c.t("kedjan har senare händelser", "its chain has later events"),
-        "unexplained": c.t("ÄNDRAD UTAN HÄNDELSE I LOGGEN", "CHANGED WITHOUT ANY AUDIT EVENT"),
+        "explained": c._("förklaras av senare händelse"),
+        "possibly_explained": c._("kedjan har senare händelser"),
+        "unexplained": c._("ÄNDRAD UTAN HÄNDELSE I LOGGEN"),
     }
     for d in r.differences[:50]:
         change = f"{_short(d.before)} → {_short(d.after)}"

@@ -62,11 +62,13 @@ def cmd_register(args: argparse.Namespace, c: Console) -> int:
     reg = inspections.read_registration(args.file, Path(args.file).read_bytes(), overrides)
     out = inspections.register(app, actor_of(app, args.as_), reg)
     c.line(
-        c.t(
-            f"inspektion {out.inspection_id} registrerad: {out.requirements} krav, "
-            f"{out.tasks} uppgifter (cykel {out.cycle_id})",
-            f"inspection {out.inspection_id} registered: {out.requirements} requirements, "
-            f"{out.tasks} tasks (cycle {out.cycle_id})",
+        c._(
+            "inspektion %(inspection_id)s registrerad: %(requirements)s, %(tasks)s "
+            "(cykel %(cycle_id)s)",
+            inspection_id=out.inspection_id,
+            requirements=c.n_("%(num)d krav", "%(num)d krav", out.requirements),
+            tasks=c.n_("%(num)d uppgift", "%(num)d uppgifter", out.tasks),
+            cycle_id=out.cycle_id,
         )
     )
     return 0
@@ -106,7 +108,8 @@ def cmd_inspection_show(args: argparse.Namespace, c: Console) -> int:
     i = d["inspection"]
     c.line(
         f"{i['unit']['code']} {i['inspected_on']} {i['reference']} – "
-        f"{c.t('svar senast', 'reply by')} {i['reply_by']}"
+        + c._("svar senast")
+        + f" {i['reply_by']}"
     )
     for r in d["requirements"]:
         c.line(f"  {r['number']}. {r['text'][:90]}")
@@ -129,7 +132,5 @@ def cmd_reply(args: argparse.Namespace, c: Console) -> int:
     render = case_docs.pdf if kind == "pdf" else case_docs.html
     content = render(draft.document(), draft.template, draft.title, args.doc_lang)
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    c.line(
-        c.t(f"skrev {path} (kontrollsumma {draft.digest})", f"wrote {path} (digest {draft.digest})")
-    )
+    c.line(c._("skrev %(path)s (kontrollsumma %(digest)s)", path=path, digest=draft.digest))
     return 0

@@ -86,16 +86,21 @@ def cmd_org_positions(args: argparse.Namespace, c: Console) -> int:
     r = positions.import_positions(
         app, actor_of(app, args.as_), text, file=args.file, dry_run=args.dry_run
     )
-    verb = c.t("ändrade", "changed") if r.applied else c.t("skulle ändra", "would change")
+    verb = c._("ändrade") if r.applied else c._("skulle ändra")
     c.line(
         f"{verb}: "
-        + c.t(
-            f"{len(r.positions_created)} nya befattningar, {len(r.holders_set)} innehavare, "
-            f"{len(r.groups_created)} nya grupper, {len(r.members_added)} medlemmar, "
-            f"{r.measures_moved} åtgärder till ny innehavare",
-            f"{len(r.positions_created)} new positions, {len(r.holders_set)} holders, "
-            f"{len(r.groups_created)} new groups, {len(r.members_added)} members, "
-            f"{r.measures_moved} measures to a new holder",
+        + ", ".join(
+            (
+                c.n_("%(num)d ny befattning", "%(num)d nya befattningar", len(r.positions_created)),
+                c.n_("%(num)d innehavare", "%(num)d innehavare", len(r.holders_set)),
+                c.n_("%(num)d ny grupp", "%(num)d nya grupper", len(r.groups_created)),
+                c.n_("%(num)d medlem", "%(num)d medlemmar", len(r.members_added)),
+                c.n_(
+                    "%(num)d åtgärd till ny innehavare",
+                    "%(num)d åtgärder till ny innehavare",
+                    r.measures_moved,
+                ),
+            )
         )
     )
     return 0
@@ -108,37 +113,39 @@ EXIT_HELD = 5
 def _import_summary(c: Console, report: ImportReport) -> None:
     if report.held:
         c.line(
-            c.t(
-                f"inte genomförd: importen avslutar många roller och väntar på en annan "
-                f"HR-persons bekräftelse (samflow org confirm {report.held} --hash ... --as ...)",
-                f"not applied: the import ends many roles and waits for another HR person's "
-                f"confirmation (samflow org confirm {report.held} --hash ... --as ...)",
+            c._(
+                "inte genomförd: importen avslutar många roller och väntar på en annan "
+                "HR-persons bekräftelse (samflow org confirm %(held)s --hash ... --as ...)",
+                held=report.held,
             )
         )
-    verb = c.t("skulle ändra", "would change") if not report.applied else c.t("ändrade", "changed")
+    verb = c._("skulle ändra") if not report.applied else c._("ändrade")
     c.line(
-        f"{verb}: {len(report.units_created)} + {len(report.units_updated)} "
-        f"{c.t('enheter (nya + ändrade)', 'units (new + updated)')}, "
-        f"{len(report.people_created)} + {len(report.people_updated)} "
-        f"{c.t('personer', 'people')}, {len(report.roles_added)} "
-        f"{c.t('roller tillagda', 'roles added')}, {len(report.roles_ended)} "
-        f"{c.t('avslutade', 'ended')}"
+        c._(
+            "%(verb)s: %(units)s, %(people)s, %(added)s, %(ended)s",
+            verb=verb,
+            units=c._(
+                "%(new)d + %(changed)d enheter (nya + ändrade)",
+                new=len(report.units_created),
+                changed=len(report.units_updated),
+            ),
+            people=c._(
+                "%(new)d + %(changed)d personer",
+                new=len(report.people_created),
+                changed=len(report.people_updated),
+            ),
+            added=c.n_("%(num)d roll tillagd", "%(num)d roller tillagda", len(report.roles_added)),
+            ended=c.n_("%(num)d avslutad", "%(num)d avslutade", len(report.roles_ended)),
+        )
     )
     for email, role, unit in report.roles_ended[:20]:
         c.line(f"  - {role} {email} @ {unit}")
     if report.units_not_in_file:
         c.line(
-            c.t("finns i databasen men inte i filen: ", "in the database, not in the file: ")
-            + ", ".join(report.units_not_in_file[:20])
+            c._("finns i databasen men inte i filen: ") + ", ".join(report.units_not_in_file[:20])
         )
     if report.roles_kept:
-        c.line(
-            c.t(
-                "roller utanför det du administrerar, lämnas orörda: ",
-                "roles outside what you administer, left as they are: ",
-            )
-            + str(report.roles_kept)
-        )
+        c.line(c._("roller utanför det du administrerar, lämnas orörda: ") + str(report.roles_kept))
 
 
 def cmd_org_pending(args: argparse.Namespace, c: Console) -> int:
@@ -176,7 +183,7 @@ def cmd_org_refuse(args: argparse.Namespace, c: Console) -> int:
 
     app = app_of(args)
     org_pending.refuse(app, actor_of(app, args.as_), args.pending, args.reason)
-    c.line(c.t("importen är avvisad", "the import is refused"))
+    c.line(c._("importen är avvisad"))
     return 0
 
 
@@ -190,11 +197,12 @@ def cmd_org_span(args: argparse.Namespace, c: Console) -> int:
 
         names = queries.person_names(s, [m.person_id for m in result.managers])
     c.line(
-        c.t(
-            f"{len(result.managers)} chefer, median {result.median} medarbetare per chef, "
-            f"{len(result.above_threshold)} över {result.threshold}",
-            f"{len(result.managers)} managers, median {result.median} employees each, "
-            f"{len(result.above_threshold)} above {result.threshold}",
+        c._(
+            "%(managers)s, median %(median)s medarbetare per chef, %(above)s över %(threshold)s",
+            managers=c.n_("%(num)d chef", "%(num)d chefer", len(result.managers)),
+            median=result.median,
+            above=len(result.above_threshold),
+            threshold=result.threshold,
         )
     )
     c.table(

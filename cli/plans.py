@@ -71,12 +71,14 @@ def cmd_import(args: argparse.Namespace, c: Console) -> int:
         Path(args.file).read_bytes(),
         dry_run=args.dry_run,
     )
-    verb = (
-        c.t("skulle importera", "would import") if args.dry_run else c.t("importerade", "imported")
-    )
+    verb = c._("skulle importera") if args.dry_run else c._("importerade")
     c.line(
-        f"{verb}: {r.items} {c.t('punkter', 'items')}, {r.measures} "
-        f"{c.t('åtgärder', 'measures')} ({r.status_changes} "
-        f"{c.t('med status', 'with a status')})"
+        f"{verb}: {r.items} "
+        + c._("punkter")
+        + f", {r.measures} "
+        + c._("åtgärder")
+        + f" ({r.status_changes} "
+        + c._("med status")
+        + ")"
     )
     return 0

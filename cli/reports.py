@@ -51,5 +51,5 @@ def cmd_report(args: argparse.Namespace, c: Console) -> int:
             b, args.doc_lang
         )
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    c.line(c.t(f"skrev {path}", f"wrote {path}"))
+    c.line(c._("skrev %(path)s", path=path))
     return 0

@@ -40,9 +40,12 @@ def cmd_inbox(args: argparse.Namespace, c: Console) -> int:
         ),
     )
     c.line(
-        c.t(
-            f"{box.total} öppna, {box.overdue} försenade, {box.escalated} eskalerade",
-            f"{box.total} open, {box.overdue} overdue, {box.escalated} escalated",
+        ", ".join(
+            (
+                c.n_("%(num)d öppen", "%(num)d öppna", box.total),
+                c.n_("%(num)d försenad", "%(num)d försenade", box.overdue),
+                c.n_("%(num)d eskalerad", "%(num)d eskalerade", box.escalated),
+            )
         )
     )
     c.table(

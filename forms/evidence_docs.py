@@ -206,7 +206,7 @@ def _context(doc: Mapping[str, Any], lang: str, events: bool | None) -> dict[str
     unit_scope = data["basis"]["scope"] == "unit"
     names = _names(data)
     title = (
-        f"{i18n.tr(lang, 'Underlag SAM')} {data['basis']['year']} – "
+        i18n.tr(lang, "Underlag SAM") + f" {data['basis']['year']} – "
         f"{data['root']['code']} {data['root']['name']}"
     )
     return {

@@ -12,7 +12,7 @@ from forms import documents, i18n
 
 
 def _context(doc: dict[str, Any], lang: str) -> dict[str, Any]:
-    title = doc["title"] or f"{i18n.tr(lang, 'Handlingsplan')} {doc['year']} – {doc['unit']}"
+    title = doc["title"] or i18n.tr(lang, "Handlingsplan") + f" {doc['year']} – {doc['unit']}"
     return {"doc": doc, "title": title, "footer": f"samflow · {title}", "continued": False}
 
 

@@ -37,8 +37,16 @@ METHODS = [
     ("forms/templates/**.html", "jinja2.ext:babel_extract"),
     ("forms/**.py", "python"),
     ("api/**.py", "python"),
+    ("cli/**.py", "python"),
 ]
-KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "tr": (2,), "ntr": (2, 3), "ptr": ((2, "c"), 3)}
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "N_": None,
+    "tr": (2,),
+    "ntr": (2, 3),
+    "ptr": ((2, "c"), 3),
+    "n_": (1, 2),
+}
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"}
 
 _STRING = r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
@@ -210,6 +218,31 @@ def update(pairs: dict[str, str]) -> list[str]:
     return missing
 
 
+#: The Python functions that translate (as ``f(...)`` or ``obj.f(...)``).
+TRANSLATING = {"_", "n_", "tr", "ntr", "ptr", "gettext", "ngettext", "pgettext"}
+
+
+def hidden_in_fstrings() -> list[str]:
+    """Every translation call inside an f-string, as 'file:line': the extractor does not see
+    into f-strings, so such a text would never reach the catalogue (and stay Swedish)."""
+    found = []
+    for pattern, method in METHODS:
+        if method != "python":
+            continue
+        for path in sorted(ROOT.glob(pattern.replace("**.py", "**/*.py"))):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.JoinedStr):
+                    continue
+                for part in ast.walk(node):
+                    if isinstance(part, ast.Call):
+                        f = part.func
+                        name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+                        if name in TRANSLATING:
+                            found.append(f"{path.relative_to(ROOT)}:{part.lineno}")
+    return found
+
+
 def main(argv: Iterable[str]) -> int:
     args = list(argv) or ["convert"]
     command = args[0]
@@ -219,9 +252,10 @@ def main(argv: Iterable[str]) -> int:
     if command == "check":
         missing = [k for k, v in _without_english().items() if v]
         left = leftover_pairs()
-        for line in (*missing, *left):
+        hidden = [f"{w}: a translated text inside an f-string" for w in hidden_in_fstrings()]
+        for line in (*missing, *left, *hidden):
             print(line)
-        return 1 if missing or left else 0
+        return 1 if missing or left or hidden else 0
     pairs: dict[str, str] = {}
     if command == "convert":
         result = convert(english(read("en")))

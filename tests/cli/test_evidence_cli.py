@@ -127,7 +127,7 @@ def test_audit_search_and_reports(
         "--action",
         "task.returned",
     )
-    assert code == 0 and "task.returned" in out and "1 matches" in out
+    assert code == 0 and "task.returned" in out and "1 match" in out
     target = tmp_path / "audit.csv"
     code, out, _ = run(
         capsys, sqlite_url, "audit", "search", "--person", "dep@x.se", "--csv", str(target)
@@ -185,7 +185,7 @@ def test_inspection_commands(
         "--as",
         "hr@x.se",
     )
-    assert code == 0 and "1 requirements, 2 tasks" in out
+    assert code == 0 and "1 requirement, 2 tasks" in out
     code, out, _ = run(capsys, sqlite_url, "inspection", "list", "--as", "dir@x.se")
     assert code == 0 and "2099/1" in out and "0/2" in out
     code, out, _ = run(capsys, sqlite_url, "inspection", "show", "1")

@@ -47,7 +47,7 @@ def test_set_password_can_revoke_the_persons_api_tokens(
     monkeypatch.setattr(sys, "stdin", io.StringIO("ett-långt-lösenord\n"))
     argv = ["--db", sqlite_url, "user", "set-password", "m1@x.se", "--password-stdin"]
     assert main([*argv, "--revoke-tokens"]) == 0
-    assert "1 API tokens revoked" in capsys.readouterr().out
+    assert "1 API token revoked" in capsys.readouterr().out
     with pytest.raises(NotAuthenticated):
         tokens.token_principal(sqlite_app, secret)
 
