@@ -16,7 +16,7 @@ from engine.evidence import jobs as evidence_jobs
 from engine.evidence import package as evidence
 from engine.evidence import parts
 from engine.evidence import verify as evidence_verify
-from forms import documents, evidence_docs
+from forms import documents, evidence_docs, i18n
 
 
 def package(
@@ -72,42 +72,40 @@ def verify(
 
 def verdict(r: evidence_verify.VerifyReport, lang: str) -> str:
     """The verdict in words: matches, or what is wrong (the file, rows, the chains)."""
-    sv = lang == "sv"
     if r.matches:
-        return (
-            "Paketet stämmer med databasen: inget har ändrats sedan det skapades."
-            if sv
-            else "The package matches the database: nothing has changed since it was made."
-        )
+        return i18n.tr(lang, "Paketet stämmer med databasen: inget har ändrats sedan det skapades.")
     parts = []
     if not r.file_intact:
         parts.append(
-            "filen själv är ändrad (kontrollsumman stämmer inte med dess data)"
-            if sv
-            else "the file itself was altered (its digest does not match its data)"
+            i18n.tr(lang, "filen själv är ändrad (kontrollsumman stämmer inte med dess data)")
         )
     unexplained = sum(1 for d in r.differences if d.verdict == "unexplained")
     if r.total:
         parts.append(
-            f"{r.total} uppgifter skiljer sig, varav {unexplained} ändrade utan någon "
-            "händelse i revisionsloggen"
-            if sv
-            else f"{r.total} entries differ, {unexplained} of them changed without any audit event"
+            i18n.ntr(
+                lang,
+                "%(num)d uppgift skiljer sig, varav %(unexplained)d ändrad utan någon "
+                "händelse i revisionsloggen",
+                "%(num)d uppgifter skiljer sig, varav %(unexplained)d ändrade utan någon "
+                "händelse i revisionsloggen",
+                r.total,
+                unexplained=unexplained,
+            )
         )
     if r.broken_chains:
-        n = len(r.broken_chains)
         parts.append(
-            f"revisionsloggens hashkedja är bruten ({n} st)"
-            if sv
-            else f"the audit log's hash chain is broken ({n})"
+            i18n.ntr(
+                lang,
+                "revisionsloggens hashkedja är bruten (%(num)d kedja)",
+                "revisionsloggens hashkedja är bruten (%(num)d kedjor)",
+                len(r.broken_chains),
+            )
         )
     if r.anchor:
         first = r.anchor[0].text(lang)
         more = f" (+{len(r.anchor) - 1})" if len(r.anchor) > 1 else ""
         parts.append(
-            f"den signerade kontrollpunkten visar: {first}{more}"
-            if sv
-            else f"the signed checkpoint shows: {first}{more}"
+            i18n.tr(lang, "den signerade kontrollpunkten visar: %(what)s", what=first + more)
         )
-    head = "Paketet stämmer INTE med databasen: " if sv else "The package does NOT match: "
+    head = i18n.tr(lang, "Paketet stämmer INTE med databasen: ")
     return head + "; ".join(parts) + "."
