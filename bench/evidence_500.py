@@ -429,7 +429,7 @@ def clear_parts(url: str) -> None:
     """Forget every laid-out part (the cold run lays out everything)."""
     from sqlalchemy import delete
 
-    from engine.db.models_evidence import EvidencePart
+    from engine.db.models.evidence import EvidencePart
 
     db = Database.connect(url)
     with db.write() as s:

@@ -110,6 +110,18 @@ PACKAGES: dict[str, str] = {
 # old module -> new module. Keep every entry, also after the move: the script uses the map
 # to rewrite references in files added later (and skips a module that no longer exists).
 MOVES: dict[str, str] = {
+    # the tables, one module per capability (engine.db.models itself: the core tables)
+    "engine.db.models_accounts": "engine.db.models.accounts",
+    "engine.db.models_cases": "engine.db.models.cases",
+    "engine.db.models_coop": "engine.db.models.coop",
+    "engine.db.models_evidence": "engine.db.models.evidence",
+    "engine.db.models_files": "engine.db.models.files",
+    "engine.db.models_inbox": "engine.db.models.inbox",
+    "engine.db.models_notify": "engine.db.models.notify",
+    "engine.db.models_org": "engine.db.models.org",
+    "engine.db.models_plans": "engine.db.models.plans",
+    "engine.db.models_positions": "engine.db.models.positions",
+    "engine.db.models_process": "engine.db.models.process",
     # the transaction every use case runs in
     "engine.services.context": "engine.context",
     # organisation and rights

@@ -33,7 +33,7 @@ from engine.accounts import throttle
 from engine.accounts.signin import NewSession, _open_session, digest
 from engine.context import App, Tx
 from engine.db.models import Person
-from engine.db.models_accounts import OidcLogin
+from engine.db.models.accounts import OidcLogin
 from engine.domain.errors import NotAuthenticated, NotReady
 
 #: A sign-in must come back from the provider within this time.

@@ -14,7 +14,7 @@ from engine.accounts.signin import ACCOUNTS_CHAIN, RENEW_EVERY, Lookup, Principa
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import Person
-from engine.db.models_accounts import ApiToken
+from engine.db.models.accounts import ApiToken
 from engine.domain.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted
 
 TOKEN_PREFIX = "sf_"

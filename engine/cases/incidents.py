@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine.cases import plan_links
 from engine.context import Actor, App, Tx
 from engine.db import queries
-from engine.db.models_process import ProcessCase
+from engine.db.models.process import ProcessCase
 from engine.db.queries import TaskRef
 from engine.domain.clock import LOCAL_TZ, as_utc, local_date
 from engine.domain.errors import FieldError, InvalidInput

@@ -13,7 +13,7 @@ from engine.cases import plan_links
 from engine.context import Actor, Tx
 from engine.db import queries
 from engine.db.models import OrgUnit
-from engine.db.models_process import ProcessCase
+from engine.db.models.process import ProcessCase
 from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput
 from engine.domain.workflow.routing import Address

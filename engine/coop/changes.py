@@ -26,8 +26,8 @@ from engine.coop import meetings
 from engine.db import queries
 from engine.db.audit_store import chunks
 from engine.db.models import OrgUnit, Stage, Task
-from engine.db.models_coop import ChangeDecision, CoopItem, CoopMeeting
-from engine.db.models_process import ProcessCase
+from engine.db.models.coop import ChangeDecision, CoopItem, CoopMeeting
+from engine.db.models.process import ProcessCase
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, FieldError, InvalidInput, NotFound, NotPermitted, Unmet
 from engine.domain.org import OrgSnapshot

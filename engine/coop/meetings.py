@@ -29,8 +29,8 @@ from engine.coop import bodies as coop_bodies
 from engine.coop.bodies import Standing, chain
 from engine.db import queries
 from engine.db.models import Cycle, OrgUnit, Task
-from engine.db.models_coop import CoopBody, CoopItem, CoopMeeting, MblNegotiation
-from engine.db.models_process import ProcessCase
+from engine.db.models.coop import CoopBody, CoopItem, CoopMeeting, MblNegotiation
+from engine.db.models.process import ProcessCase
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted, Unmet
 from engine.domain.evidence import digest, normalised

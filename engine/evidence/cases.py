@@ -15,7 +15,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from engine.db.models import Cycle, Task
-from engine.db.models_process import CaseDocument, CaseItem, CaseItemTask, ProcessCase
+from engine.db.models.process import CaseDocument, CaseItem, CaseItemTask, ProcessCase
 from engine.domain.workflow.template import SubjectDef
 from engine.evidence.common import Person, iso
 from engine.evidence.load import in_batches

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db.models import Cycle, Task
-from engine.db.models_coop import (
+from engine.db.models.coop import (
     CoopBody,
     CoopItem,
     CoopMeeting,
@@ -26,7 +26,7 @@ from engine.db.models_coop import (
     MblNegotiation,
     PlanEstablishment,
 )
-from engine.db.models_process import ProcessCase
+from engine.db.models.process import ProcessCase
 from engine.evidence.common import Person, iso
 from engine.evidence.load import in_batches
 from forms.labels import words

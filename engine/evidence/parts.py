@@ -20,7 +20,7 @@ from sqlalchemy import delete, select, update
 
 from engine.context import App
 from engine.db.audit_store import chunks
-from engine.db.models_evidence import EvidencePart
+from engine.db.models.evidence import EvidencePart
 
 #: A part nobody used for this long is dropped (it is laid out again if it is needed).
 KEEP = timedelta(days=60)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.db.models import Task
-from engine.db.models_process import CaseItem, ProcessCase
+from engine.db.models.process import CaseItem, ProcessCase
 from engine.domain.errors import FieldError
 from engine.settings import Settings
 from engine.workflow.process.views import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.context import Actor, App
-from engine.db.models_files import JobFile
+from engine.db.models.files import JobFile
 from engine.domain.errors import NotFound
 from engine.views import detail as views
 from engine.workflow.job_store import KEEP, FileInfo, info_of, store

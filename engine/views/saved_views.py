@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import OrgUnit
-from engine.db.models_inbox import SavedView
+from engine.db.models.inbox import SavedView
 from engine.db.session import conn_of
 from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput, NotFound

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 
 from engine.context import App
-from engine.db.models_files import JobFile
+from engine.db.models.files import JobFile
 
 #: How long a made file is kept (it can always be made again from the database).
 KEEP = timedelta(days=7)

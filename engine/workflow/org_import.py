@@ -39,7 +39,7 @@ from engine.context import Actor, App, Progress, Tx, no_progress
 from engine.db import queries
 from engine.db.audit_store import chunks
 from engine.db.models import OrgUnit, Person, RoleAssignment
-from engine.db.models_files import JobFile
+from engine.db.models.files import JobFile
 from engine.domain.clock import local_date
 from engine.domain.errors import SamflowError
 from engine.domain.imports.org import PersonRoleRow, UnitRow

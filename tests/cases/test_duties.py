@@ -15,7 +15,7 @@ from sqlalchemy import select
 from engine.cases import incidents, plan_links
 from engine.context import App
 from engine.db.models import ActionItem, AuditEvent, Cycle, Measure
-from engine.db.models_process import CaseDocument, ProcessCase
+from engine.db.models.process import CaseDocument, ProcessCase
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from engine.inspections import cases as inspections

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from engine.context import Actor, App
 from engine.db.models import AuditEvent, OrgUnit, Person, RoleAssignment
-from engine.db.models_files import JobFile
+from engine.db.models.files import JobFile
 from engine.domain.errors import ImportInvalid
 from engine.org import admin as org
 from engine.workflow import jobs

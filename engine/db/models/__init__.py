@@ -1,5 +1,11 @@
 """SQLAlchemy 2.0 typed models. One database, SQLite or PostgreSQL.
 
+The package holds the tables: this module the core ones (organisation, cycles, stages,
+tasks, measures, the audit log) and one module beside it per capability (``accounts``,
+``cases``, ``coop``, ``evidence``, ``files``, ``inbox``, ``notify``, ``org``, ``plans``,
+``positions``, ``process``); ``engine.db.all_models`` imports every one of them (Alembic
+compares the database with all of them).
+
 Indexes are chosen for the hot queries (see ``engine/db/queries.py``): the inbox reads open
 tasks by assignee, by role address and by escalation address, each sorted by due date; the
 sweep reads open tasks by ``next_check_at``. Those indexes are partial (``status = 'open'``)
@@ -289,7 +295,7 @@ class Measure(Base):
     responsible_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     responsible_role: Mapped[str | None] = mapped_column(String(32))
     responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
-    # a position or group as responsible (engine.db.models_positions; no FK: defined there)
+    # a position or group as responsible (engine.db.models.positions; no FK: defined there)
     responsible_position_id: Mapped[int | None]
     responsible_group_id: Mapped[int | None]
     due_date: Mapped[date | None]  # the end of the due period; None when open-ended
