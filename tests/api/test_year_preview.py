@@ -101,9 +101,12 @@ def test_dry_run_over_the_api(web_any: Web) -> None:
     assert _cycles(web_any, 2027) == len(body["already"])  # nothing written
     one = hr.post("/api/jobs/start-year/dry-run", json={"year": 2028, "root": "U1"}).json()
     assert [u["code"] for u in one["to_start"]] == ["U1"] and one["root"] == "U1"
-    assert web_any.api("so1@x.se").post(
-        "/api/jobs/start-year/dry-run", json={"year": 2028}
-    ).status_code == 403
+    assert (
+        web_any.api("so1@x.se")
+        .post("/api/jobs/start-year/dry-run", json={"year": 2028})
+        .status_code
+        == 403
+    )
     bad = hr.post("/api/jobs/start-year/dry-run", json={"year": 1999})
     assert bad.status_code == 422 and "2000" in bad.text
 
