@@ -15,7 +15,7 @@ from engine.domain.errors import InvalidInput, SamflowError
 from engine.evidence import jobs as evidence_jobs
 from engine.reports import overview
 from engine.views import detail as views
-from engine.workflow import jobs, templates, yearstart
+from engine.workflow import jobs, yearstart
 from engine.workflow import org_import as org_import_job
 from forms.charts import stacked
 
@@ -38,10 +38,11 @@ def _year(
 ) -> Response:
     lang = lang_of(request)
     prob = problem(exc, lang) if exc else None
-    choices = [
-        (key, templates.parse(text, key).title.get(lang))
-        for key, text in templates.packaged().items()
-    ]
+    default = engine.settings.default_template
+    choices = sorted(
+        ((key, t.title.get(lang)) for key, t in yearstart.year_templates().items()),
+        key=lambda kt: (kt[0] != default, kt[1]),
+    )
     now = engine.clock.now()
     return render(
         request,
@@ -55,6 +56,7 @@ def _year(
         problem=prob,
         default_year=str(now.year + 1 if now.month >= 10 else now.year),
         template_choices=choices,
+        default_template=default,
         unit_choices=yearstart.unit_choices(engine, user.actor),
         recent=[j for j in jobs.recent(engine, "start_year") if _mine(j, user)],
     )

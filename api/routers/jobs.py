@@ -47,6 +47,7 @@ def launch(
 ) -> int:
     """Record the job, hand it to the launcher, remember the launcher's reference."""
     launcher: Launcher = request.app.state.launcher
+    yearstart.check_request(engine, actor, year, template, root)  # (a case process refused)
     job_id = yearstart.request_start(engine, actor, year, template, root, launcher.name)
     ref = launcher.submit(job_id)
     if ref:

@@ -17,6 +17,7 @@ from engine.db import queries
 from engine.db.models import Cycle, OrgUnit
 from engine.domain.errors import InvalidInput, NotFound
 from engine.domain.workflow.states import CycleStatus
+from engine.domain.workflow.template import UNIT_YEAR, CycleTemplate
 from engine.org.visibility import require_admin, scope_of, top_units
 from engine.workflow import cycles, jobs, templates
 
@@ -106,6 +107,12 @@ def check_request(
     key = (template or "").strip() or app.settings.default_template
     if key not in templates.packaged():
         raise InvalidInput.field("template", f"unknown template {key!r}", f"okänd mall {key!r}")
+    if key not in year_templates():
+        raise InvalidInput.field(
+            "template",
+            f"{key!r} is a case process (opened case by case), not a unit's year",
+            f"{key!r} är en ärendeprocess (öppnas ärende för ärende), inte en enhets år",
+        )
     code = (root_code or "").strip() or None
     with app.read() as s:
         scope = scope_of(s, actor, app)
@@ -120,6 +127,17 @@ def check_request(
             units = top_units(s)
         require_admin(s, app, scope, units)
     return key, code
+
+
+def year_templates() -> dict[str, CycleTemplate]:
+    """The packaged templates a year starts (one cycle per unit and year), not the case
+    processes (an incident, an inspection, a change) that open one case at a time."""
+    out = {}
+    for key, text in templates.packaged().items():
+        parsed = templates.parse(text, key)
+        if parsed.subject.kind == UNIT_YEAR:
+            out[key] = parsed
+    return out
 
 
 def preview_start(

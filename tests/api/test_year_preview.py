@@ -131,3 +131,17 @@ def test_cycle_page_lists_what_is_missing_once_and_offers_sign_off_only_when_don
     done = client.get(f"/cycles/{cycle}").text
     assert "Alla villkor för att signera är uppfyllda" in done and "Signera steget" in done
     assert 'class="checklist missing"' not in done
+
+
+def test_the_year_starts_a_year_template_only(web: Web) -> None:
+    """The template menu offered the case processes too, the first of them (a change's
+    risk assessment) chosen: "Starta" would have opened one for every unit."""
+    page = web.browser("hr@x.se").get("/year").text
+    menu = page.split('id="template"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="([^"]+)"', menu) == ["sam-annual"]
+    assert 'value="sam-annual" selected' in menu
+    hr = web.api("hr@x.se")
+    for path in ("/api/jobs/start-year", "/api/jobs/start-year/dry-run"):
+        refused = hr.post(path, json={"year": 2028, "template": "change-assessment"})
+        assert refused.status_code == 422 and "ärendeprocess" in refused.text, path
+    assert _cycles(web, 2028) == 0

@@ -42,6 +42,8 @@ AXE_WIDTHS = (390, 1280)
 REFLOW_WIDTHS = (320, 1280)
 #: Links that are not pages: downloads, files, the other language of the same page.
 NOT_PAGES = re.compile(r"\.(csv|pdf|ics|json|xlsx|html?)$|/file$|/files/|^/api/|^/static/")
+#: Pages reached by a form rather than a link (a GET form: the year start's preview).
+FORM_PAGES = {"hr": ["/year/preview?year=2028"], "director": ["/year/preview?year=2028"]}
 #: Of the year in progress, the pages where the work is: the inbox, the tasks, the cycle.
 OPEN_PAGES = re.compile(r"^/(inbox|tasks/\d+|cycles/\d+)$")
 AXE_OPTIONS = {
@@ -197,6 +199,10 @@ def test_every_page_every_role_accessible_and_reflowing(
         for page in _signed_in(browser, served_history, email):
             for address in _crawl(page, served_history.url):
                 pages[role] = pages.get(role, 0) + 1
+                problems += _check(page, f"{role} {address}", source, shots)
+            for address in FORM_PAGES.get(role, []):
+                reply = page.goto(served_history.url + address)
+                assert reply is not None and reply.status == 200, address
                 problems += _check(page, f"{role} {address}", source, shots)
     # a year in progress (the plan is up for approval): the open forms and the cycle page
     db = tmp_path / "open.db"
