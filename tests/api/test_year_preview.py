@@ -60,6 +60,8 @@ def test_hr_previews_then_confirms_the_start(web: Web) -> None:
     assert "Startade cykler: <strong>4</strong>" in job
     assert f'<a href="/org/units/{u3}">Enhet 3</a>' in job  # the result links the fix too
     assert _cycles(web, 2028) == 4
+    runs = client.get("/year").text.split("Senaste körningar", 1)[1]
+    assert "Start av året 2028, hela organisationen</a>: Klart" in runs  # not "#1 …: done"
     again = client.get("/year/preview", params={"year": "2028"})
     assert "<strong>4</strong> enheter har redan en cykel" in again.text
     assert len(re.findall(r'<li><a href="/cycles/\d+">', again.text)) == 4
