@@ -113,28 +113,6 @@ def test_dry_run_over_the_api(web_any: Web) -> None:
     assert bad.status_code == 422 and "2000" in bad.text
 
 
-def test_cycle_page_lists_what_is_missing_once_and_offers_sign_off_only_when_done(
-    web: Web,
-) -> None:
-    """Nothing done: one list of the missing steps (each a link to its task), no button.
-    All done: no list, the button."""
-    from tests.factories import SAFETY_ROUND, SURVEY
-
-    cycle = web.org.cycle_of("U1")
-    client = web.browser("m1@x.se")
-    page = client.get(f"/cycles/{cycle}").text
-    checklist = page.split('id="checklist-title"', 1)[1].split("</section>", 1)[0]
-    missing = re.findall(r"<li>(.*?)</li>", checklist, re.S)
-    assert len(missing) == 2 and all('href="/tasks/' in m for m in missing), missing
-    assert page.count("obligatoriskt steg") == 2  # once each, not a second list
-    assert "Signera steget" not in page and "visas när listan är tom" in page
-    web.org.complete("m1@x.se", "employee_survey", SURVEY, cycle)
-    web.org.complete("so1@x.se", "safety_round", SAFETY_ROUND, cycle)
-    done = client.get(f"/cycles/{cycle}").text
-    assert "Alla villkor för att signera är uppfyllda" in done and "Signera steget" in done
-    assert 'class="checklist missing"' not in done
-
-
 def test_the_year_starts_a_year_template_only(web: Web) -> None:
     """The template menu offered the case processes too, the first of them (a change's
     risk assessment) chosen: "Starta" would have opened one for every unit."""
