@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
 from engine.domain.errors import InvalidInput
@@ -53,17 +54,25 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text)[:40] or "x"
 
 
-def content_doc(*formats: str, json_schema: dict[str, Any] | None = None) -> dict[int | str, Any]:
-    """The OpenAPI ``responses`` entry of a document in ``formats``."""
+def content_doc(
+    *formats: str, json_schema: dict[str, Any] | None = None, model: type[BaseModel] | None = None
+) -> dict[int | str, Any]:
+    """The OpenAPI ``responses`` entry of a document in ``formats``. The JSON shape as a
+    ``model`` is drawn into the spec's components (every reader of the spec, ReDoc too,
+    resolves it); a ``json_schema`` is put inline as it is (keep it free of ``$defs``)."""
     content: dict[str, Any] = {}
     for fmt in formats:
         if fmt == "json":
-            content[MEDIA[fmt]] = {"schema": json_schema or {"type": "object"}}
+            # (a model's schema FastAPI puts here, in the formats' order)
+            content[MEDIA[fmt]] = {} if model else {"schema": json_schema or {"type": "object"}}
         elif fmt == "pdf":
             content[MEDIA[fmt]] = {"schema": BINARY}
         else:
             content[MEDIA[fmt].split(";")[0]] = {"schema": {"type": "string"}}
-    return {200: {"description": "The document", "content": content}}
+    out: dict[str, Any] = {"description": "The document", "content": content}
+    if model is not None:
+        out["model"] = model
+    return {200: out}
 
 
 def read_upload(upload: Any, limit: int, field: str = "file") -> tuple[str, bytes]:

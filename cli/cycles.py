@@ -27,6 +27,11 @@ def reg_cycle(sub: Sub) -> None:
     p.add_argument("--template", default=None, help="template key (default: sam-annual)")
     p.add_argument("--template-file", type=Path, help="a template YAML of your own")
     p.add_argument("--as", dest="as_", metavar="EMAIL", help="act as this HR person")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show which units would start, be held back or be skipped; start nothing",
+    )
     p = command(g, "show", "a cycle: stages, checklist, plan", cmd_cycle_show)
     p.add_argument("cycle", type=int)
     p = command(g, "cancel", "cancel a cycle (its open tasks are cancelled)", cmd_cycle_cancel)
@@ -41,6 +46,8 @@ def cmd_cycle_start(args: argparse.Namespace, c: Console) -> int:
     from engine.workflow import cycles
 
     app = app_of(args)
+    if args.dry_run:
+        return _start_preview(app, args, c)
     report = cycles.start_cycles(
         app,
         actor_of(app, args.as_),
@@ -68,6 +75,27 @@ def cmd_cycle_start(args: argparse.Namespace, c: Console) -> int:
         )
         for g in report.gaps:
             c.line(f"  - {g.code} {g.name}: " + c._("saknar") + f" {', '.join(g.missing)}")
+    return 0
+
+
+def _start_preview(app: object, args: argparse.Namespace, c: Console) -> int:
+    from engine.context import App
+    from engine.workflow import cycles
+
+    assert isinstance(app, App)
+    plan = cycles.plan_start(app, args.year, args.template, args.root, args.template_file)
+    c.line(
+        c.t(
+            f"förhandsgranskning {args.year}: {len(plan.to_start)} enheter skulle starta, "
+            f"{len(plan.gaps)} hålls tillbaka, {len(plan.already)} har redan en cykel "
+            "(inget startat)",
+            f"dry run {args.year}: {len(plan.to_start)} units would start, "
+            f"{len(plan.gaps)} held back, {len(plan.already)} already have a cycle "
+            "(nothing started)",
+        )
+    )
+    for g in plan.gaps:
+        c.line(f"  - {g.code} {g.name}: {c.t('saknar', 'missing')} {', '.join(g.missing)}")
     return 0
 
 

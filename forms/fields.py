@@ -137,7 +137,7 @@ def _default_text(info: FieldInfo) -> str:
 
 
 def _kind(base: Any, optional: bool, widget: str) -> str:
-    if widget in ("hidden", "textarea", "risk", "lines", "measures"):
+    if widget in ("hidden", "textarea", "risk", "lines", "measures", "responsible"):
         return widget
     if get_origin(base) is Literal:
         return "choice"

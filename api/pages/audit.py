@@ -53,7 +53,7 @@ def audit_page(request: Request, engine: Engine, user: PageUser) -> Response:
 @router.get("/audit.csv")
 def audit_csv(request: Request, engine: Engine, user: PageUser) -> Response:
     form = _form(request, engine, user)
-    return csv_reply(engine, user.actor, _query(form))
+    return csv_reply(engine, user.actor, _query(form), lang_of(request))
 
 
 def _form(request: Request, engine: Engine, user: Principal) -> dict[str, str]:

@@ -15,7 +15,7 @@ from engine.domain.errors import InvalidInput, SamflowError
 from engine.evidence import jobs as evidence_jobs
 from engine.reports import overview
 from engine.views import detail as views
-from engine.workflow import jobs, templates, yearstart
+from engine.workflow import jobs, yearstart
 from engine.workflow import org_import as org_import_job
 from forms.charts import stacked
 
@@ -33,23 +33,30 @@ def _year(
     user: Principal,
     form: dict[str, str] | None = None,
     exc: SamflowError | None = None,
+    preview: yearstart.StartPreview | None = None,
+    changed: bool = False,
 ) -> Response:
     lang = lang_of(request)
     prob = problem(exc, lang) if exc else None
-    choices = [
-        (key, templates.parse(text, key).title.get(lang))
-        for key, text in templates.packaged().items()
-    ]
+    default = engine.settings.default_template
+    choices = sorted(
+        ((key, t.title.get(lang)) for key, t in yearstart.year_templates().items()),
+        key=lambda kt: (kt[0] != default, kt[1]),
+    )
     now = engine.clock.now()
     return render(
         request,
         "year.html",
-        status=int(prob["status"]) if prob else 200,
+        status=int(prob["status"]) if prob else (409 if changed else 200),
         form=form or {},
+        preview=preview,
+        changed=changed,
+        shown=PREVIEW_ROWS,
         errors=field_messages(exc, lang) if isinstance(exc, InvalidInput) else {},
         problem=prob,
         default_year=str(now.year + 1 if now.month >= 10 else now.year),
         template_choices=choices,
+        default_template=default,
         unit_choices=yearstart.unit_choices(engine, user.actor),
         recent=[j for j in jobs.recent(engine, "start_year") if _mine(j, user)],
     )
@@ -59,17 +66,52 @@ def _mine(job: jobs.JobView, user: Principal) -> bool:
     return job.created_by == user.person_id
 
 
+#: Rows of each list the preview shows (the counts say how many in all).
+PREVIEW_ROWS = 50
+
+
+def _asked_year(form: dict[str, str]) -> int:
+    if not form["year"].isdigit() or len(form["year"]) > 4:
+        raise InvalidInput.field("year", "give a year, e.g. 2027", "ange ett år, t.ex. 2027")
+    return int(form["year"])
+
+
+@router.get("/year/preview")
+def preview_page(
+    request: Request, engine: Engine, user: PageUser, year: str = "", template: str = "",
+    root: str = "",
+) -> Response:  # fmt: skip
+    """What "Starta" would do (a dry run): the units that start, those held back for a
+    missing manager or safety representative (with where to fix it), those already running;
+    then the confirmation."""
+    form = {"year": year.strip()[:8], "template": template.strip()[:64], "root": root.strip()[:64]}
+    try:
+        shown = yearstart.preview_start(
+            engine, user.actor, _asked_year(form), form["template"], form["root"]
+        )
+    except SamflowError as exc:
+        return _year(request, engine, user, form, exc)
+    return _year(request, engine, user, form, preview=shown)
+
+
 @router.post("/year/start")
 def start(request: Request, engine: Engine, posted: PostedForm) -> Response:
+    """Start after the preview: ``confirm`` is how many units the person saw would start.
+    Without it, or if the organisation changed since (another start, a new manager), the
+    preview is shown (again) and nothing starts."""
     form = {n: posted.get(n).strip() for n in ("year", "template", "root")}
     try:
-        if not form["year"].isdigit():
-            raise InvalidInput.field("year", "give a year, e.g. 2027", "ange ett år, t.ex. 2027")
+        seen = posted.get("confirm").strip()
+        shown = yearstart.preview_start(
+            engine, posted.principal.actor, _asked_year(form), form["template"], form["root"]
+        )
+        if not shown.to_start or seen != str(len(shown.to_start)):
+            return _year(request, engine, posted.principal, form, preview=shown, changed=bool(seen))
         job_id = launch(
             request,
             engine,
             posted.principal.actor,
-            int(form["year"]),
+            shown.year,
             form["template"],
             form["root"],
         )

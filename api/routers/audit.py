@@ -6,17 +6,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 
-from api.deps import ApiUser, Engine
+from api.deps import ApiUser, Engine, Lang
 from api.downloads import file_headers
 from api.schemas import reply
 from api.schemas.docs import AuditPageOut, AuditRowOut
 from engine.audit import search as audit_search
 from engine.context import Actor, App
+from engine.views import audit_export
+from forms import audit_csv
 
 router = APIRouter(tags=["audit"])
 MAX_PAGE = 1_000_000
@@ -72,25 +74,37 @@ def _data(text: str) -> Any:
 def export(
     user: ApiUser,
     engine: Engine,
+    lang: Lang,
     unit: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     subtree: bool = False,
     person: Annotated[str | None, Query(min_length=1, max_length=254)] = None,
     action: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
+    columns: Literal["readable", "log"] = "readable",
 ) -> StreamingResponse:
     """Every match, oldest first, streamed (cells a spreadsheet would run as a formula are
-    prefixed with ')."""
+    prefixed with '). ``readable`` (the default): time in Swedish local time, people by
+    name, the action in words in ``lang``, what it concerns by name, the unit, the reason;
+    ``log``: the log's own columns (ids, chain, event names, data, hashes) for programs."""
     q = audit_search.AuditQuery(unit, subtree, person, action, date_from, date_to)
-    return csv_reply(engine, user.actor, q)
+    return csv_reply(engine, user.actor, q, lang if columns == "readable" else None)
 
 
-def csv_reply(engine: App, actor: Actor, q: audit_search.AuditQuery) -> StreamingResponse:
+def csv_reply(
+    engine: App, actor: Actor, q: audit_search.AuditQuery, lang: str | None
+) -> StreamingResponse:
     """Access and filters are checked before the first byte is sent (a refusal is then
-    still a proper 403/404, not a broken download)."""
+    still a proper 403/404, not a broken download). ``lang``: readable columns in that
+    language; None: the log's own columns."""
     audit_search.search(engine, actor, q, page=1, page_size=1)
+    lines = (
+        audit_csv.lines(audit_export.readable_events(engine, actor, q), lang)
+        if lang
+        else audit_search.export_csv(engine, actor, q)
+    )
     return StreamingResponse(
-        _with_bom(audit_search.export_csv(engine, actor, q)),
+        _with_bom(lines),
         media_type="text/csv; charset=utf-8",
         headers=file_headers("samflow-logg.csv"),
     )

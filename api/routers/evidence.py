@@ -37,7 +37,7 @@ MAX_DIFFERENCES = 500
 @router.get(
     "/evidence",
     response_class=Response,
-    responses=content_doc("pdf", "html", "json", json_schema=EvidenceDocOut.model_json_schema()),
+    responses=content_doc("pdf", "html", "json", model=EvidenceDocOut),
 )
 def package(
     user: ApiUser,

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from api.deps import ApiUser, Engine, Id
 from api.launcher import Launcher
 from api.schemas import reply
-from api.schemas.cycles import JobOut, StartYearIn
+from api.schemas.cycles import JobOut, StartPreviewOut, StartYearIn
 from engine.context import Actor, App
 from engine.views import detail as views
 from engine.workflow import jobs, yearstart
@@ -21,6 +21,15 @@ def start_year(body: StartYearIn, request: Request, user: ApiUser, engine: Engin
     """Start the year for the organisation (or one unit's subtree); poll the job."""
     job_id = launch(request, engine, user.actor, body.year, body.template, body.root)
     return reply(JobOut.model_validate(views.job(engine, user.actor, job_id)), 202)
+
+
+@router.post("/jobs/start-year/dry-run", response_model=StartPreviewOut)
+def start_year_dry_run(body: StartYearIn, user: ApiUser, engine: Engine) -> Response:
+    """What starting the year would do, nothing started: the units that would start, those
+    held back (with the roles they lack), those that already have a cycle. The same checks
+    and rights as starting it."""
+    shown = yearstart.preview_start(engine, user.actor, body.year, body.template, body.root)
+    return reply(StartPreviewOut.model_validate(shown))
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
@@ -38,6 +47,7 @@ def launch(
 ) -> int:
     """Record the job, hand it to the launcher, remember the launcher's reference."""
     launcher: Launcher = request.app.state.launcher
+    yearstart.check_request(engine, actor, year, template, root)  # (a case process refused)
     job_id = yearstart.request_start(engine, actor, year, template, root, launcher.name)
     ref = launcher.submit(job_id)
     if ref:

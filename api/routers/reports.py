@@ -28,7 +28,7 @@ Root = Annotated[
 @router.get(
     "/reports/followup",
     response_class=Response,
-    responses=content_doc("json", "html", "pdf", json_schema=FollowUpOut.model_json_schema()),
+    responses=content_doc("json", "html", "pdf", model=FollowUpOut),
 )
 def followup(
     user: ApiUser,
@@ -47,7 +47,7 @@ def followup(
 @router.get(
     "/reports/board",
     response_class=Response,
-    responses=content_doc("json", "html", "pdf", json_schema=BoardOut.model_json_schema()),
+    responses=content_doc("json", "html", "pdf", model=BoardOut),
 )
 def board(
     user: ApiUser,

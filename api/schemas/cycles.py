@@ -250,3 +250,25 @@ class OverviewOut(BaseModel):
     stages: list[StageLabelOut]
     rows: list[OverviewRowOut]
     total: OverviewRowOut
+
+
+# --- the year's start, previewed (a dry run) ----------------------------------------------
+class PreviewUnitOut(Out):
+    unit_id: int
+    code: str
+    name: str
+    missing: list[str] = Field(
+        description="Roles the template needs that nobody holds (why a unit is held back)"
+    )
+    cycle_id: int | None = Field(description="The cycle a unit already has this year")
+
+
+class StartPreviewOut(Out):
+    """What starting the year would do now; nothing is written."""
+
+    year: int
+    template: str
+    root: str | None
+    to_start: list[PreviewUnitOut]
+    held_back: list[PreviewUnitOut]
+    already: list[PreviewUnitOut]

@@ -37,6 +37,8 @@ from engine.org.visibility import (
     top_units,
 )
 from engine.views import inbox as reports
+from engine.views.responsible import ResponsibleChoices
+from engine.views.responsible import choices as responsible_choices
 from engine.workflow import attachments, facts, jobs, taskgen, templates
 from engine.workflow.conversation import may_nudge, nudged_today
 from engine.workflow.process.cases import task_context
@@ -98,6 +100,9 @@ class TaskDetail:
     #: the cooperation body, the date and the minutes).
     given: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     own_decision_only: bool = False
+    #: The plan form's picker: whom a measure may name as responsible (roles, people,
+    #: positions, groups of the unit and above).
+    responsible: ResponsibleChoices | None = None
 
     def title(self, lang: str) -> str:
         return self.title_sv if lang == "sv" else self.title_en
@@ -113,6 +118,8 @@ class Returned:
 
 
 T = TypeVar("T")
+#: Forms whose measures name a responsible (the picker's choices go with their page).
+RESPONSIBLE_FORMS = ("action_plan", "incident_investigation")
 
 
 def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
@@ -136,6 +143,8 @@ def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
             s, [p for p in (task.closed_by, source.closed_by if source else None) if p]
         )
         extras = _form_context(s, task)
+        if task.form_key in RESPONSIBLE_FORMS and task.status == "open":
+            extras["responsible"] = responsible_choices(s, task.unit_id, local_date(now))
         files = attachments.list_for(s, task.id)
         may = _permissions(s, scope, task, org, local_date(now))
     return TaskDetail(

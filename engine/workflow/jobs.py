@@ -262,7 +262,10 @@ def summary(report: cycles.StartReport) -> dict[str, Any]:
         "template": report.template_key,
         "started": len(report.started),
         "already_running": report.already_running,
-        "gaps": [{"code": g.code, "name": g.name, "missing": list(g.missing)} for g in report.gaps],
+        "gaps": [
+            {"unit_id": g.unit_id, "code": g.code, "name": g.name, "missing": list(g.missing)}
+            for g in report.gaps
+        ],
     }
 
 

@@ -8,14 +8,18 @@ the units to be started.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlalchemy import select
 
 from engine.context import Actor, App
 from engine.db import queries
-from engine.db.models import OrgUnit
+from engine.db.models import Cycle, OrgUnit
 from engine.domain.errors import InvalidInput, NotFound
+from engine.domain.workflow.states import CycleStatus
+from engine.domain.workflow.template import UNIT_YEAR, CycleTemplate
 from engine.org.visibility import require_admin, scope_of, top_units
-from engine.workflow import jobs, templates
+from engine.workflow import cycles, jobs, templates
 
 
 def request_start(
@@ -56,3 +60,117 @@ def unit_choices(app: App, actor: Actor) -> list[tuple[str, str]]:
             .order_by(OrgUnit.name)
         )
         return [(c, n) for c, n in rows]
+
+
+# --- the preview (a dry run): what "Starta" would do, before anyone confirms ---------------
+@dataclass(frozen=True)
+class PreviewUnit:
+    unit_id: int
+    code: str
+    name: str
+    #: The roles the template needs that nobody holds (a unit held back), else ().
+    missing: tuple[str, ...] = ()
+    #: The cycle the unit already has this year (a unit that is skipped), else None.
+    cycle_id: int | None = None
+
+
+@dataclass
+class StartPreview:
+    """What starting the year would do now: which units start, which are held back for a
+    missing manager or safety representative (HR fixes those first), which already run."""
+
+    year: int
+    template: str
+    root: str | None
+    to_start: list[PreviewUnit] = field(default_factory=list)
+    held_back: list[PreviewUnit] = field(default_factory=list)
+    already: list[PreviewUnit] = field(default_factory=list)
+
+    @property
+    def units(self) -> int:
+        return len(self.to_start) + len(self.held_back) + len(self.already)
+
+    def lacking(self, role: str) -> list[PreviewUnit]:
+        """The held-back units that lack this role (``manager``: no manager)."""
+        return [u for u in self.held_back if role in u.missing]
+
+
+def check_request(
+    app: App, actor: Actor, year: int, template: str | None, root_code: str | None
+) -> tuple[str, str | None]:
+    """The checks of ``request_start`` (year, template, unit, rights), nothing recorded;
+    returns the template key and the unit code (None: the whole organisation)."""
+    if not 2000 <= year <= 2100:
+        raise InvalidInput.field(
+            "year", "year must be between 2000 and 2100", "året måste vara mellan 2000 och 2100"
+        )
+    key = (template or "").strip() or app.settings.default_template
+    if key not in templates.packaged():
+        raise InvalidInput.field("template", f"unknown template {key!r}", f"okänd mall {key!r}")
+    if key not in year_templates():
+        raise InvalidInput.field(
+            "template",
+            f"{key!r} is a case process (opened case by case), not a unit's year",
+            f"{key!r} är en ärendeprocess (öppnas ärende för ärende), inte en enhets år",
+        )
+    code = (root_code or "").strip() or None
+    with app.read() as s:
+        scope = scope_of(s, actor, app)
+        if code is not None:
+            try:
+                units = [queries.unit_by_code(s, code).id]
+            except NotFound:
+                raise InvalidInput.field(
+                    "root", f"no unit has the code {code!r}", f"ingen enhet har koden {code!r}"
+                ) from None
+        else:
+            units = top_units(s)
+        require_admin(s, app, scope, units)
+    return key, code
+
+
+def year_templates() -> dict[str, CycleTemplate]:
+    """The packaged templates a year starts (one cycle per unit and year), not the case
+    processes (an incident, an inspection, a change) that open one case at a time."""
+    out = {}
+    for key, text in templates.packaged().items():
+        parsed = templates.parse(text, key)
+        if parsed.subject.kind == UNIT_YEAR:
+            out[key] = parsed
+    return out
+
+
+def preview_start(
+    app: App, actor: Actor, year: int, template: str | None, root_code: str | None
+) -> StartPreview:
+    """A dry run of starting the year: the same checks as asking for it, then the units it
+    would start, hold back (and why) and skip, by name; nothing is written."""
+    key, code = check_request(app, actor, year, template, root_code)
+    plan = cycles.plan_start(app, year, key, code)
+    out = StartPreview(year, plan.template_key, code)
+    with app.read() as s:  # (the whole organisation's names: no IN list of thousands)
+        units = {i: (c, n) for i, c, n in s.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name))}
+        running = queries.pairs(
+            s,
+            select(Cycle.unit_id, Cycle.id).where(
+                Cycle.year == year,
+                Cycle.template_key == plan.template_key,
+                Cycle.instance == "",
+                Cycle.status != CycleStatus.CANCELLED.value,
+            ),
+        )
+    out.to_start = sorted(
+        (PreviewUnit(u, *units.get(u, ("", ""))) for u in plan.to_start), key=_by_name
+    )
+    out.already = sorted(
+        (PreviewUnit(u, *units.get(u, ("", "")), cycle_id=running.get(u)) for u in plan.already),
+        key=_by_name,
+    )
+    out.held_back = sorted(
+        (PreviewUnit(g.unit_id, g.code, g.name, g.missing) for g in plan.gaps), key=_by_name
+    )
+    return out
+
+
+def _by_name(u: PreviewUnit) -> tuple[str, str]:
+    return (u.name.casefold(), u.code)

@@ -20,7 +20,9 @@ class MeasureInput(Form):
     desired_result: OptText = Field(
         "", json_schema_extra=label("Önskat resultat", "Desired result")
     )
-    responsible: NonEmpty = Field(json_schema_extra=label("Ansvarig", "Responsible"))
+    responsible: NonEmpty = Field(
+        json_schema_extra=label("Ansvarig", "Responsible", widget="responsible")
+    )
     due_date: date | None = Field(None, json_schema_extra=label("Klart senast", "Due"))
     due_period: PeriodText = Field(
         "",

@@ -508,6 +508,13 @@ ENDPOINTS.update(
             _f(*ADMIN, "department_director"),
             _f(*ADMIN),
         ),
+        "POST the year's start of the unit, a dry run": Endpoint(
+            lambda c, t: c.post(
+                "/api/jobs/start-year/dry-run", json={"year": 2028, "root": t.code}
+            ),
+            _f(*ADMIN, "department_director"),
+            _f(*ADMIN),
+        ),
         "GET the evidence job's file": Endpoint(
             lambda c, t: c.get(f"/api/evidence/jobs/{t.evidence_job}/file"),
             _f(*SEES, "department_director"),

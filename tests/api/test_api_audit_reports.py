@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from pypdf import PdfReader
 
@@ -49,12 +50,25 @@ def test_audit_refusals(hweb: Web) -> None:
 def test_audit_csv(hweb: Web) -> None:
     hr = hweb.api("hr@x.se")
     total = hr.get("/api/audit", params={"unit": "U2"}).json()["total"]
-    got = hr.get("/api/audit/csv", params={"unit": "U2"})
+    got = hr.get("/api/audit/csv", params={"unit": "U2", "columns": "log"})
     assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
     assert got.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["id", "time", "chain"] and len(rows) == total + 1
     assert any("Saknar kunskap om hot och våld" in r[11] for r in rows[1:])
+    # the default: for reading (local time, names, the action in words, no identifiers)
+    readable = hr.get("/api/audit/csv", params={"unit": "U2", "lang": "sv"})
+    rows = list(csv.reader(io.StringIO(readable.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Tid", "Vem", "För", "Händelse", "Gäller", "Enhet", "Skäl eller kommentar"]
+    assert len(rows) == total + 1
+    returned = [r for r in rows[1:] if r[3] == "Uppgift returnerades"]
+    assert returned and returned[0][5] == "Enhet 2" and returned[0][1] == "Mats Chef"
+    assert returned[0][4].startswith("Uppgift: ") and returned[0][6]  # its title, its reason
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", rows[1][0])
+    english = hr.get("/api/audit/csv", params={"unit": "U2", "lang": "en"})
+    header = english.content.decode("utf-8-sig").splitlines()[0]
+    assert header == "Time,Who,For,Action,Subject,Unit,Reason or comment"
+    assert "Task returned" in english.content.decode("utf-8-sig")
     denied = hweb.api("m1@x.se").get("/api/audit/csv", params={"unit": "U2"})
     assert denied.status_code == 403 and denied.headers["content-type"] == "application/json"
 

@@ -35,3 +35,13 @@ def test_docs_pages_load_only_from_this_app(web: Web, page: str) -> None:
             assert "no-store" not in asset.headers.get("cache-control", "")
     assert "/api/openapi.json" in html
     assert "script-src 'self'" in reply.headers["content-security-policy"]
+
+
+def test_the_spec_has_no_inline_defs(web: Web) -> None:
+    """Every shape is a component: an inline ``$defs`` (a document's JSON written out by
+    pydantic) is a reference ReDoc cannot resolve, and its page stays blank."""
+    spec = web.anonymous().get("/api/openapi.json").text
+    assert "$defs" not in spec
+    refs = set(re.findall(r'"\$ref":"([^"]+)"', spec.replace(" ", "")))
+    assert refs and all(r.startswith("#/components/schemas/") for r in refs), refs
+    assert '"#/components/schemas/BoardOut"' in spec.replace(" ", "")

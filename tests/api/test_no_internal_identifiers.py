@@ -1,7 +1,7 @@
 """No internal identifier anywhere a person reads: every page every role reaches (in
-Swedish and English) and every mail the outbox sends. (The log's CSV export is the log
-itself, event names and subjects included, so that it can be checked against the hashes;
-it is not a text for reading.) An
+Swedish and English), every mail the outbox sends and the audit page's CSV export (its
+readable columns; the log's own, with event names and hashes, is ``columns=log`` of the
+API, for programs). An
 address like ``manager@2``, a subject like ``measure:7``, an event name like
 ``task.created``, a template key like ``sam-annual`` or an English key in a Swedish page
 ("Saknas: manager", "Nivå: unit") is a bug in the words, not data."""
@@ -102,6 +102,10 @@ def test_no_page_mail_or_csv_shows_an_internal_identifier(hweb: Web) -> None:
                 reached += 1
                 text = _text(page)
                 found += _found(f"{email} {lang} {address}", text)
+            if email in ("m2@x.se", "hr@x.se"):  # who may export the log
+                exported = client.get("/audit.csv", params={"unit": "U2", "lang": lang})
+                assert exported.status_code == 200 and exported.text.count("\n") > 20
+                found += _found(f"{email} {lang} /audit.csv", exported.text)
                 if lang == "sv":
                     found += [
                         f"{email} {address}: English key {m.group(0)!r}"

@@ -106,7 +106,7 @@ def test_start_the_year_with_a_progress_page(web: Web) -> None:
     assert bad.status_code == 422 and 'id="year-err"' in bad.text
     started = client.post(
         "/year/start",
-        data={"csrf_token": token, "year": "2028", "root": ""},
+        data={"csrf_token": token, "year": "2028", "root": "", "confirm": "4"},
         follow_redirects=False,
     )
     assert started.status_code == 303

@@ -187,8 +187,8 @@ def test_forms_people_understand(web: Web) -> None:
     assert 'name="body"' not in approval and 'name="protocol_ref"' not in approval
     assert "Beslut av Mats Chef" in approval and "LSG" in approval and "P-12" in approval
     assert "Returnera uppgiften" not in approval  # not a manager's task
-    assert 'action="/year/start"' not in rep.get("/year").text  # she cannot start the year
-    assert 'action="/year/start"' in web.browser("hr@x.se").get("/year").text
+    assert 'action="/year/preview"' not in rep.get("/year").text  # she cannot start the year
+    assert 'action="/year/preview"' in web.browser("hr@x.se").get("/year").text
 
 
 def test_read_only_task_says_not_yet_submitted(web: Web) -> None:

@@ -59,8 +59,13 @@ def test_a_year_through_the_command_line(
     db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     setup_org(capsys)
+    dry = ("cycle", "start", "--year", "2027", "--dry-run")
+    code, out, _ = run(capsys, *dry)
+    assert code == 0 and "7 units would start, 1 held back, 0 already" in out
+    assert "FS-LSS" in out and "nothing started" in out
     code, out, _ = run(capsys, "cycle", "start", "--year", "2027", "--as", "hanna.hr@example.se")
     assert code == 0 and "started 7 cycles" in out and "FS-LSS" in out and "missing manager" in out
+    assert "0 units would start, 1 held back, 7 already" in run(capsys, *dry)[1]
     code, out, _ = run(capsys, "inbox", "anna.hn@example.se")
     task_id = next(line.split()[0] for line in out.splitlines() if "Employee survey" in line)
     data = tmp_path / "survey.json"
