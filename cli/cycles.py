@@ -85,17 +85,20 @@ def _start_preview(app: object, args: argparse.Namespace, c: Console) -> int:
     assert isinstance(app, App)
     plan = cycles.plan_start(app, args.year, args.template, args.root, args.template_file)
     c.line(
-        c.t(
-            f"förhandsgranskning {args.year}: {len(plan.to_start)} enheter skulle starta, "
-            f"{len(plan.gaps)} hålls tillbaka, {len(plan.already)} har redan en cykel "
-            "(inget startat)",
-            f"dry run {args.year}: {len(plan.to_start)} units would start, "
-            f"{len(plan.gaps)} held back, {len(plan.already)} already have a cycle "
-            "(nothing started)",
+        c._(
+            "förhandsgranskning %(year)s: %(start)s, %(held)s, %(already)s (inget startat)",
+            year=args.year,
+            start=c.n_(
+                "%(num)d enhet skulle starta", "%(num)d enheter skulle starta", len(plan.to_start)
+            ),
+            held=c.n_("%(num)d hålls tillbaka", "%(num)d hålls tillbaka", len(plan.gaps)),
+            already=c.n_(
+                "%(num)d har redan en cykel", "%(num)d har redan en cykel", len(plan.already)
+            ),
         )
     )
     for g in plan.gaps:
-        c.line(f"  - {g.code} {g.name}: {c.t('saknar', 'missing')} {', '.join(g.missing)}")
+        c.line(f"  - {g.code} {g.name}: " + c._("saknar") + f" {', '.join(g.missing)}")
     return 0
 
 

@@ -243,6 +243,27 @@ def hidden_in_fstrings() -> list[str]:
     return found
 
 
+def python_pairs() -> list[str]:
+    """Every ``c.t("sv", "en")`` of literal texts left on the command line, as 'file:line':
+    ``Console.t`` is for data in two languages, texts belong in the catalogue."""
+    found = []
+    for path in sorted(ROOT.glob("cli/**/*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "t"
+                and len(node.args) == 2
+                and all(
+                    isinstance(a, ast.JoinedStr)
+                    or (isinstance(a, ast.Constant) and isinstance(a.value, str))
+                    for a in node.args
+                )
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
 def main(argv: Iterable[str]) -> int:
     args = list(argv) or ["convert"]
     command = args[0]
@@ -253,6 +274,7 @@ def main(argv: Iterable[str]) -> int:
         missing = [k for k, v in _without_english().items() if v]
         left = leftover_pairs()
         hidden = [f"{w}: a translated text inside an f-string" for w in hidden_in_fstrings()]
+        hidden += [f"{w}: a t(sv, en) pair of texts (use c._)" for w in python_pairs()]
         for line in (*missing, *left, *hidden):
             print(line)
         return 1 if missing or left or hidden else 0

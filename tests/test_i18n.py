@@ -141,3 +141,16 @@ def test_every_data_label_has_both_languages() -> None:
     for kind, pairs in labels._PAIRS.items():
         for code, (sv, en) in pairs.items():
             assert sv.strip() and en.strip(), (kind, code)
+
+
+def test_python_texts_reach_the_catalogue(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """No command-line text is left as a c.t("sv", "en") pair, and none hides inside an
+    f-string, where the extractor cannot see it (it would stay Swedish in English)."""
+    assert catalogues.python_pairs() == [] and catalogues.hidden_in_fstrings() == []
+    (tmp_path / "cli").mkdir()
+    (tmp_path / "cli" / "x.py").write_text(
+        'c.t("Ja", "Yes")\nc.t(head.text("sv"), head.text("en"))\nf"{c._(\'Nej\')}: {n}"\n'
+    )
+    monkeypatch.setattr(catalogues, "ROOT", tmp_path)
+    assert catalogues.python_pairs() == ["cli/x.py:1"]  # data in two languages is left alone
+    assert catalogues.hidden_in_fstrings() == ["cli/x.py:3"]
