@@ -12,6 +12,7 @@ from engine.db import (
     models_notify,
     models_org,
     models_plans,
+    models_policy,
     models_positions,
     models_process,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "models_notify",
     "models_org",
     "models_plans",
+    "models_policy",
     "models_positions",
     "models_process",
 ]
