@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from engine.cases import incidents, manager_risk, requests
 from engine.inspections import hooks as inspection_hooks
+from engine.policy import hooks as policy_hooks
 from engine.workflow.process import views as process_views
 from engine.workflow.process.registry import REGISTRY
 
@@ -33,3 +34,10 @@ REGISTRY.add("status", "safety_request.status", requests.status)
 REGISTRY.add("document", "safety_request.receipt", requests.receipt)
 REGISTRY.add("document", "safety_request.history", requests.history)
 REGISTRY.add("opened", "manager_risk.to_parent_plan", manager_risk.to_parent_plan)
+
+# Policy, routines and knowledge (AFS 2023:1; engine/policy/): the yearly review of a
+# document (policy-review.yaml) and the renewal of a lapsing training
+# (training-renewal.yaml), both opened by the sweep.
+REGISTRY.add("effect", "policy.reviewed", policy_hooks.reviewed)
+REGISTRY.add("effect", "training.renewed", policy_hooks.renewed)
+REGISTRY.add("sweep", "policy.due", policy_hooks.due)

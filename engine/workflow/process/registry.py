@@ -14,6 +14,7 @@ document   (session, case view, base content) -> content        drawing up a doc
 context    (session, task, case, item) -> {name: value}         a task's page, beside its form
 opened     (tx, actor, case, subject form) -> audit extras      a case opens (same transaction)
 status     (session, case view, now) -> {name: value}           a case's lists and its page
+sweep      (app) -> {name: count}                               every sweep, before its tasks
 =========  ===================================================  =============================
 
 The keys are registered in one place, ``engine.catalog``; a template
@@ -36,7 +37,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from engine.context import Actor, Tx
+from engine.context import Actor, App, Tx
 from engine.db.models import Task
 from engine.db.models_process import CaseItem, ProcessCase
 from engine.db.queries import TaskRef
@@ -55,7 +56,20 @@ Document = Callable[[Session, CaseView, dict[str, Any]], dict[str, Any]]
 Context = Callable[[Session, Task, ProcessCase, CaseItem | None], dict[str, Any]]
 Opened = Callable[[Tx, Actor, ProcessCase, Form], dict[str, Any]]
 Status = Callable[[Session, CaseView, datetime], dict[str, Any]]
-KINDS = ("check", "item_due", "effect", "gate", "document", "context", "opened", "status")
+#: A sweep step: opens the cases that are due by date (a yearly review, a training about
+#: to lapse), each in its own transaction; returns what it did, counted.
+SweepStep = Callable[[App], dict[str, int]]
+KINDS = (
+    "check",
+    "item_due",
+    "effect",
+    "gate",
+    "document",
+    "context",
+    "opened",
+    "status",
+    "sweep",
+)
 
 
 @dataclass
@@ -99,6 +113,9 @@ class Registry:
 
     def status(self, key: str) -> Status:
         return typing.cast(Status, self.hooks["status"][key])
+
+    def sweep_steps(self) -> dict[str, SweepStep]:
+        return {k: typing.cast(SweepStep, f) for k, f in sorted(self.hooks["sweep"].items())}
 
     def errors(self, template: CycleTemplate) -> list[FieldError]:
         """Every named hook the template uses that is not registered, and every subject
