@@ -223,3 +223,50 @@ def test_training_records_renewal_and_the_year_start_list(o: Org, clock: FrozenC
     assert [r.valid_until for r in rows] == [date(2027, 2, 15), date(2030, 1, 9)]
     assert _events(o, knowledge.chain(o.units["U1"])) == ["training.recorded", "training.recorded"]
     assert sweeps.sweep(o.app).steps.get("policy.due:renewals") is None
+
+
+def test_evidence_package_carries_versions_acknowledgements_reviews_and_training(
+    o: Org, clock: FrozenClock
+) -> None:
+    from engine.context import Actor
+    from engine.evidence import package as evidence
+    from engine.evidence import verify as evidence_verify
+    from forms.evidence_docs import evidence_html
+
+    o.start()
+    hr = o.actor("hr@x.se")
+    made = documents.create(o.app, hr, _doc(POLICY), _ver(V1))
+    documents.acknowledge(o.app, o.actor("m2@x.se"), made.document_id)
+    knowledge.record(
+        o.app,
+        hr,
+        documents.parse(
+            TrainingInput,
+            {
+                "email": "m2@x.se",
+                "unit": "U2",
+                "role": "manager",
+                "course_key": "sam",
+                "taken_on": "2026-05-01",
+            },
+        ),
+    )
+    system = Actor.system("test")
+    built = evidence.build(o.app, system, evidence.Scope("unit", "U2", 2027))
+    po = built.data["policy"]
+    (doc,) = po["documents"]
+    assert doc["code"] == "AMP" and doc["versions"][0]["by"]["name"] == "Hugo HR"
+    assert doc["versions"][0]["acknowledged"][0]["by"]["name"] == "Mats Chef"
+    assert po["written_required"] and po["headcount"] == 84
+    assert po["training"][0]["course"] == "SAM för chefer"
+    assert po["managers_lacking_knowledge"] == []
+    html = evidence_html(built.document(), "sv")
+    assert "Policy, rutiner och kunskaper" in html and "Arbetsmiljöpolicy" in html
+    # later work is told apart: a new version after the package is explained by its event
+    clock.set(clock.now() + timedelta(days=2))
+    documents.publish(
+        o.app, hr, made.document_id, _ver({**V1, "body": "Två", "valid_from": "2027-01-12"})
+    )
+    report = evidence_verify.verify(o.app, system, built.document())
+    assert report.file_intact
+    assert all(d.verdict == "explained" for d in report.differences), report.differences
