@@ -34,6 +34,10 @@ REGISTRY.add("status", "safety_request.status", requests.status)
 REGISTRY.add("document", "safety_request.receipt", requests.receipt)
 REGISTRY.add("document", "safety_request.history", requests.history)
 REGISTRY.add("opened", "manager_risk.to_parent_plan", manager_risk.to_parent_plan)
+# ... and from the annual cycle's risk assessment and annual follow-up (form hooks: wherever
+# a task with the form completes, whatever the template).
+REGISTRY.add("form", "risk_assessment.own_work_situation", manager_risk.from_form)
+REGISTRY.add("form", "annual_evaluation.own_risks", manager_risk.from_form)
 
 # Policy, routines and knowledge (AFS 2023:1; engine/policy/): the yearly review of a
 # document (policy-review.yaml) and the renewal of a lapsing training

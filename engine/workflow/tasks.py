@@ -107,6 +107,8 @@ def complete_task(
         notes, extra = effects.apply_after(tx, actor, task, template, form, on_behalf)
         for key in template.task(task.key).effects:  # named in the template, by key
             extra |= process_registry.registry().effect(key)(tx, actor, task, form)
+        for form_effect in process_registry.registry().form_effects(task.form_key):
+            extra |= form_effect(app, tx, actor, task, form)
         _record(
             tx,
             actor,

@@ -15,6 +15,7 @@ context    (session, task, case, item) -> {name: value}         a task's page, b
 opened     (tx, actor, case, subject form) -> audit extras      a case opens (same transaction)
 status     (session, case view, now) -> {name: value}           a case's lists and its page
 sweep      (app) -> {name: count}                               every sweep, before its tasks
+form       (app, tx, actor, task, form) -> audit extras         a task with this form completes
 =========  ===================================================  =============================
 
 The keys are registered in one place, ``engine.catalog``; a template
@@ -59,6 +60,10 @@ Status = Callable[[Session, CaseView, datetime], dict[str, Any]]
 #: A sweep step: opens the cases that are due by date (a yearly review, a training about
 #: to lapse), each in its own transaction; returns what it did, counted.
 SweepStep = Callable[[App], dict[str, int]]
+#: What a form does wherever a task with it completes, in the same transaction, whatever
+#: the template (keyed by the form's key): a manager's own risk noted in the risk
+#: assessment or the annual follow-up goes to the manager above.
+FormEffect = Callable[[App, Tx, Actor, TaskRef, Form], dict[str, Any]]
 KINDS = (
     "check",
     "item_due",
@@ -69,6 +74,7 @@ KINDS = (
     "opened",
     "status",
     "sweep",
+    "form",
 )
 
 
@@ -113,6 +119,15 @@ class Registry:
 
     def status(self, key: str) -> Status:
         return typing.cast(Status, self.hooks["status"][key])
+
+    def form_effects(self, form_key: str) -> list[FormEffect]:
+        """The ``form`` hooks registered as ``<form key>.<name>``."""
+        prefix = f"{form_key}."
+        return [
+            typing.cast(FormEffect, f)
+            for k, f in sorted(self.hooks["form"].items())
+            if k.startswith(prefix)
+        ]
 
     def sweep_steps(self) -> dict[str, SweepStep]:
         return {k: typing.cast(SweepStep, f) for k, f in sorted(self.hooks["sweep"].items())}
