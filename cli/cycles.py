@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from cli.common import (
     Sub,
@@ -67,7 +68,24 @@ def cmd_cycle_start(args: argparse.Namespace, c: Console) -> int:
         )
         for g in report.gaps:
             c.line(f"  - {g.code} {g.name}: {c.t('saknar', 'missing')} {', '.join(g.missing)}")
+    _knowledge_gaps(app, actor_of(app, args.as_), c)
     return 0
+
+
+def _knowledge_gaps(app: Any, actor: Any, c: Console) -> None:
+    """The year start lists the managers lacking the knowledge their role requires."""
+    from engine.workflow import yearstart
+
+    lacking = yearstart.knowledge_gaps(app, actor) if actor.person_id else []
+    if lacking:
+        c.line(
+            c.t(
+                f"{len(lacking)} chefer saknar den kunskap rollen kräver:",
+                f"{len(lacking)} managers lack the knowledge their role requires:",
+            )
+        )
+        for x in lacking:
+            c.line(f"  - {x.name} <{x.email}>, {x.unit_code} {x.unit_name}")
 
 
 def cmd_cycle_show(args: argparse.Namespace, c: Console) -> int:
@@ -200,6 +218,8 @@ def cmd_sweep(args: argparse.Namespace, c: Console) -> int:
             f"{r.reminded} reminders, {r.escalated} escalations ({r.checked} checked)",
         )
     )
+    for step, n in sorted(r.steps.items()):  # cases opened by date (a review, a renewal)
+        c.line(f"{step}: {n}")
     return 0
 
 

@@ -52,6 +52,7 @@ def _year(
         template_choices=choices,
         unit_choices=yearstart.unit_choices(engine, user.actor),
         recent=[j for j in jobs.recent(engine, "start_year") if _mine(j, user)],
+        knowledge_gaps=yearstart.knowledge_gaps(engine, user.actor),
     )
 
 

@@ -613,3 +613,31 @@ def has_open_review(s: Session, code: str) -> bool:
 def review_window(settings: Settings, day: date) -> date:
     """Documents to be reviewed by this day get their review task now."""
     return day + timedelta(days=settings.policy_review_lead_days)
+
+
+def id_of(app: App, code: str) -> int:
+    """A document's id from its short name (the doors name documents by it)."""
+    with app.read() as s:
+        found = s.scalar(select(PolicyDocument.id).where(PolicyDocument.code == code))
+    if found is None:
+        raise NotFound("policy", code)
+    return found
+
+
+def unit_choices(app: App, actor: Actor) -> list[tuple[str, str]]:
+    """(code, name) of the units a person administers (HR or director there, and below):
+    where they may write documents and record trainings."""
+    day = local_date(app.clock.now())
+    with app.read() as s:
+        org = queries.org_snapshot(s, day)
+        if actor.person_id is None:
+            units = org.subtree(None)
+        else:
+            auth = queries.authority(s, actor.person_id, day)
+            roots = {a.unit_id for a in auth.addresses if a.role in (Role.HR, Role.DIRECTOR)}
+            units = [u for r in sorted(roots) if r in org.parents for u in org.subtree(r)]
+        names = {
+            u.id: (u.code, u.name)
+            for u in s.scalars(select(OrgUnit).where(OrgUnit.active.is_(True)))
+        }
+        return [names[u] for u in dict.fromkeys(units) if u in names]
