@@ -31,7 +31,8 @@ TRAINING = {
     "course_key": "bam",
     "taken_on": "2026-04-01",
 }
-#: who -> (sees the policy, sees U2's routine, may acknowledge the policy, may write, sees U2's training)
+#: who -> (sees the policy, sees U2's routine, may acknowledge the policy, may write,
+#: sees U2's training)
 MATRIX = {
     "hr@x.se": (True, True, False, True, True),
     "dir@x.se": (True, True, True, True, True),
