@@ -229,3 +229,41 @@ def _lapsing(app: App, s: Any, day: date) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def review_context(s: Any, task: Any, case: ProcessCase, item: Any) -> dict[str, Any]:
+    """``policy.review_context``: the review task's page shows the document under review —
+    its title, the current version's text and dates — so the owner reviews what it says."""
+    data = json.loads(case.data)
+    doc = s.scalar(select(PolicyDocument).where(PolicyDocument.code == data["document"]))
+    if doc is None:
+        return {}
+    current = s.scalar(
+        select(PolicyVersion)
+        .where(PolicyVersion.document_id == doc.id)
+        .order_by(PolicyVersion.number.desc())
+        .limit(1)
+    )
+    return {
+        "policy_review": {
+            "code": doc.code,
+            "title": doc.title,
+            "version": current.number if current else 0,
+            "valid_from": current.valid_from if current else None,
+            "body": current.body if current else "",
+            "review_by": doc.review_by,
+        }
+    }
+
+
+def renewal_context(s: Any, task: Any, case: ProcessCase, item: Any) -> dict[str, Any]:
+    """``training.renewal_context``: the renewal task's page names whose training lapses,
+    which course and when."""
+    data = json.loads(case.data)
+    return {
+        "training_renewal": {
+            "person": data.get("person", ""),
+            "course": data.get("course", ""),
+            "valid_until": date.fromisoformat(data["valid_until"]),
+        }
+    }

@@ -45,7 +45,7 @@ NOT_PAGES = re.compile(r"\.(csv|pdf|ics|json|xlsx|html?)$|/file$|/files/|^/api/|
 #: Of the year in progress, the pages where the work is: the inbox, the tasks, the cycle.
 OPEN_PAGES = re.compile(r"^/(inbox|tasks/\d+|cycles/\d+)$")
 #: The policy and routines, a document, knowledge (issue 10 §8), the year page's list.
-POLICY_PAGES = re.compile(r"^/(inbox|policy(/[A-Za-z0-9-]+)?|knowledge|year)$")
+POLICY_PAGES = re.compile(r"^/(inbox|tasks/\d+|policy(/[A-Za-z0-9-]+)?|knowledge|year)$")
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
     # and, of axe's best practices: headings in order (no h1 -> h3), one main, one h1
@@ -212,7 +212,7 @@ def test_every_page_every_role_accessible_and_reflowing(
                     pages[role] = pages.get(role, 0) + 1
                     problems += _check(page, f"{role} {address}", source, shots)
         _policy_document(served)
-        for role, email in (("policy-hr", "hr@x.se"), ("policy-manager", "m1@x.se")):
+        for role, email in (("policy-hr", "hr@x.se"), ("policy-manager", "m2@x.se")):
             for page in _signed_in(browser, served, email):
                 for address in _crawl(page, served.url, only=POLICY_PAGES):
                     pages[role] = pages.get(role, 0) + 1
@@ -226,6 +226,7 @@ def test_every_page_every_role_accessible_and_reflowing(
 def _policy_document(served: Served) -> None:
     """A policy with a version and a review, a training: the policy pages have content."""
     from engine.policy import documents, knowledge
+    from engine.workflow import sweeps
     from forms.schemas.policy import PolicyDocumentInput, PolicyVersionInput, TrainingInput
 
     engine, o = served.web.engine, served.web.org
@@ -235,12 +236,20 @@ def _policy_document(served: Served) -> None:
         engine,
         hr,
         documents.parse(PolicyDocumentInput, {**doc, "owner": "hr"}),
-        documents.parse(PolicyVersionInput, {"body": "Vi arbetar.", "valid_from": "2027-01-01"}),
+        documents.parse(
+            PolicyVersionInput,
+            {"body": "Vi arbetar.", "valid_from": "2027-01-01", "review_by": "2027-02-01"},
+        ),
     )
     given = {"email": "m2@x.se", "unit": "U2", "role": "manager", "course_key": "bam"}
     knowledge.record(
-        engine, hr, documents.parse(TrainingInput, {**given, "taken_on": "2026-01-01"})
+        engine,
+        hr,
+        documents.parse(
+            TrainingInput, {**given, "taken_on": "2026-01-01", "valid_until": "2027-02-20"}
+        ),
     )
+    sweeps.sweep(engine)  # the review task (HR's) and the renewal task (the manager's)
 
 
 FOCUS = """() => {
