@@ -45,6 +45,9 @@ from api.pages import (
     org as org_page,
 )
 from api.pages import (
+    policy as policy_page,
+)
+from api.pages import (
     reports as reports_page,
 )
 from api.pages import (
@@ -66,6 +69,7 @@ from api.routers import (
     org,
     overview,
     plan_import,
+    policy,
     reports,
     tasks,
 )
@@ -97,6 +101,7 @@ API_ROUTERS = (
     evidence,
     inspections,
     coop,
+    policy,
     audit,
     reports,
 )
@@ -111,6 +116,7 @@ PAGE_ROUTERS = (
     inspections_page,
     coop_page,
     cases_page,
+    policy_page,
     audit_page,
     reports_page,
 )

@@ -66,7 +66,7 @@ def _summary(c: Console, summary: Any) -> None:
     c.line(
         c._(
             "  schema %(revision)s, %(events)s",
-            revision=summary.revision or c._("saknas"),
+            revision=summary.revision or c._("ingen"),
             events=c.n_(
                 "%(num)d händelse i revisionsloggen", "%(num)d händelser i revisionsloggen", events
             ),

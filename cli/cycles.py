@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from cli.common import (
     Sub,
@@ -75,6 +76,7 @@ def cmd_cycle_start(args: argparse.Namespace, c: Console) -> int:
         )
         for g in report.gaps:
             c.line(f"  - {g.code} {g.name}: " + c._("saknar") + f" {', '.join(g.missing)}")
+    _knowledge_gaps(app, actor_of(app, args.as_), c)
     return 0
 
 
@@ -100,6 +102,23 @@ def _start_preview(app: object, args: argparse.Namespace, c: Console) -> int:
     for g in plan.gaps:
         c.line(f"  - {g.code} {g.name}: " + c._("saknar") + f" {', '.join(g.missing)}")
     return 0
+
+
+def _knowledge_gaps(app: Any, actor: Any, c: Console) -> None:
+    """The year start lists the managers lacking the knowledge their role requires."""
+    from engine.workflow import yearstart
+
+    lacking = yearstart.knowledge_gaps(app, actor) if actor.person_id else []
+    if lacking:
+        c.line(
+            c.n_(
+                "%(num)d chef saknar den kunskap rollen kräver:",
+                "%(num)d chefer saknar den kunskap rollen kräver:",
+                len(lacking),
+            )
+        )
+        for x in lacking:
+            c.line(f"  - {x.name} <{x.email}>, {x.unit_code} {x.unit_name}")
 
 
 def cmd_cycle_show(args: argparse.Namespace, c: Console) -> int:
@@ -239,6 +258,8 @@ def cmd_sweep(args: argparse.Namespace, c: Console) -> int:
             checked=c.n_("%(num)d kontrollerad", "%(num)d kontrollerade", r.checked),
         )
     )
+    for step, n in sorted(r.steps.items()):  # cases opened by date (a review, a renewal)
+        c.line(f"{step}: {n}")
     return 0
 
 

@@ -29,6 +29,7 @@ from cli import (
     inspections,
     org,
     plans,
+    policy,
     reports,
     tasks,
 )
@@ -63,6 +64,8 @@ COMMANDS: list[Callable[[Any], None]] = [
     coop.reg_coop,
     coop.reg_change,
     cases.reg_case,
+    policy.reg_policy,
+    policy.reg_knowledge,
     reports.reg_report,
 ]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from engine.cases import incidents, manager_risk, requests
 from engine.inspections import hooks as inspection_hooks
 from engine.plans import effects as plan_effects
+from engine.policy import hooks as policy_hooks
 from engine.workflow.process import views as process_views
 from engine.workflow.process.registry import REGISTRY
 
@@ -42,3 +43,16 @@ REGISTRY.add("status", "safety_request.status", requests.status)
 REGISTRY.add("document", "safety_request.receipt", requests.receipt)
 REGISTRY.add("document", "safety_request.history", requests.history)
 REGISTRY.add("opened", "manager_risk.to_parent_plan", manager_risk.to_parent_plan)
+# ... and from the annual cycle's risk assessment and annual follow-up (form hooks: wherever
+# a task with the form completes, whatever the template).
+REGISTRY.add("form_done", "risk_assessment:own_work_situation", manager_risk.from_form)
+REGISTRY.add("form_done", "annual_evaluation:own_risks", manager_risk.from_form)
+
+# Policy, routines and knowledge (AFS 2023:1; engine/policy/): the yearly review of a
+# document (policy-review.yaml) and the renewal of a lapsing training
+# (training-renewal.yaml), both opened by the sweep.
+REGISTRY.add("effect", "policy.reviewed", policy_hooks.reviewed)
+REGISTRY.add("effect", "training.renewed", policy_hooks.renewed)
+REGISTRY.add("sweep", "policy.due", policy_hooks.due)
+REGISTRY.add("context", "policy.review_context", policy_hooks.review_context)
+REGISTRY.add("context", "training.renewal_context", policy_hooks.renewal_context)

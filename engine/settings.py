@@ -120,6 +120,34 @@ class Settings(BaseSettings):
         "csg": "CSG",
         "skyddskommitte": "Skyddskommitté",
     }
+    #: Policy, routines and knowledge (engine.policy, docs/policy.md). Days before a
+    #: document's review date its yearly review task is made (by the sweep).
+    policy_review_lead_days: int = 30
+    #: From this many employees (the headcount of the organisation data, summed over the
+    #: employer's units) the policy and routines must be in writing (AFS 2023:1).
+    policy_written_from: int = 10
+    #: What the employer must have: the policy and these routines (topic keys).
+    policy_required_topics: list[str] = [
+        "policy",
+        "risk_assessment",
+        "incidents",
+        "rehabilitation",
+        "victimisation",
+    ]
+    #: Days before a training lapses its renewal task is made (by the sweep).
+    knowledge_reminder_days: int = 60
+    #: Courses a training record names (key -> name).
+    knowledge_courses: dict[str, str] = {
+        "bam": "BAM – Bättre arbetsmiljö",
+        "sam": "SAM för chefer",
+        "safety_rep": "Skyddsombudsutbildning",
+        "other": "Annan arbetsmiljöutbildning",
+    }
+    #: The knowledge a role requires: a valid record of any of these courses.
+    knowledge_required: dict[str, list[str]] = {
+        "manager": ["bam", "sam"],
+        "safety_rep": ["bam", "safety_rep"],
+    }
     #: Units per part when an evidence package is laid out as PDF (memory vs. overhead).
     evidence_units_per_part: int = 25
     #: Processes laying out the parts of a large PDF at once (1: in the calling process).

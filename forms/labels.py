@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.domain.workflow.states import CycleStatus, MeasureStatus, Role, StageStatus, TaskStatus
 from forms.schemas.change import CHANGE_KINDS
+from forms.schemas.policy import OWNER_CHOICES, TOPIC_CHOICES
 
 _PAIRS: dict[str, dict[str, tuple[str, str]]] = {
     "role": {r.value: (r.sv, r.en) for r in Role},
@@ -74,6 +75,14 @@ _PAIRS: dict[str, dict[str, tuple[str, str]]] = {
         "disagreement": ("oenighet", "disagreement"),
     },
     "change_kind": CHANGE_KINDS,
+    # policy, routines and knowledge (engine.policy)
+    "policy_topic": TOPIC_CHOICES,
+    "policy_owner": OWNER_CHOICES,
+    "training_state": {
+        "valid": ("Gäller", "Valid"),
+        "expiring": ("Går snart ut", "Expiring soon"),
+        "lapsed": ("Har gått ut", "Lapsed"),
+    },
     "activity": {
         "done": ("Klar", "Done"),
         "ongoing": ("Pågår", "Ongoing"),

@@ -122,6 +122,7 @@ MOVES: dict[str, str] = {
     "engine.db.models_plans": "engine.db.models.plans",
     "engine.db.models_positions": "engine.db.models.positions",
     "engine.db.models_process": "engine.db.models.process",
+    "engine.db.models_policy": "engine.db.models.policy",
     # the transaction every use case runs in
     "engine.services.context": "engine.context",
     # organisation and rights

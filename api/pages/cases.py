@@ -25,6 +25,8 @@ from forms.schemas.registry import schema_for
 
 router = APIRouter()
 KINDS = ("incident", "safety_request", "manager_risk")
+#: Cases a page of the list shows.
+PAGE = 50
 
 
 def _kind(kind: str) -> str:
@@ -34,18 +36,28 @@ def _kind(kind: str) -> str:
 
 
 @router.get("/cases/{kind}")
-def cases_page(request: Request, engine: Engine, user: PageUser, kind: str) -> Response:
-    """The cases of a kind the person may see, and a link to register one."""
+def cases_page(
+    request: Request, engine: Engine, user: PageUser, kind: str, after: str | None = None
+) -> Response:
+    """The cases of a kind the person may see, a page at a time (newest first, 50 a page,
+    keyset by date and id), and a link to register one."""
     _kind(kind)
     year = local_date(engine.clock.now()).year
-    rows = doors.cases(engine, user.actor, kind)
+    try:
+        page = doors.page(engine, user.actor, kind, after=after, limit=PAGE)
+    except InvalidInput:  # a cursor mangled by hand: the first page
+        page = doors.page(engine, user.actor, kind, limit=PAGE)
+        after = None
     latency = incidents.latency(engine, user.actor, year) if kind == "incident" else None
     return render(
         request,
         "cases.html",
         kind=kind,
         title=processes.subject_of(kind).title,
-        rows=rows,
+        rows=page.rows,
+        total=page.total,
+        next_after=page.next_after,
+        first_page=after is None,
         may_register=kind != "inspection" and bool(doors.register_units(engine, user.actor, kind)),
         latency=latency,
         year=year,

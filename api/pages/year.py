@@ -59,6 +59,7 @@ def _year(
         default_template=default,
         unit_choices=yearstart.unit_choices(engine, user.actor),
         recent=[j for j in jobs.recent(engine, "start_year") if _mine(j, user)],
+        knowledge_gaps=yearstart.knowledge_gaps(engine, user.actor),
     )
 
 

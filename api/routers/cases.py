@@ -86,10 +86,28 @@ def list_cases(
     engine: Engine,
     unit: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    after: Annotated[str | None, Query(max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}\.\d+$")] = None,
 ) -> Response:
-    """The cases you may see, newest first (an employee: their own registrations)."""
-    rows = doors.cases(engine, user.actor, kind, unit_code=unit, year=year)
-    return reply([CaseSummaryOut.model_validate(r) for r in rows])
+    """The cases you may see, newest first (an employee: their own registrations). With
+    ``limit``: one page, keyset by date and id; ``X-Total-Count`` says how many there are
+    in all and ``Link: <…>; rel="next"`` (with ``after``) where the next page starts."""
+    if limit is None and after is None:
+        rows = doors.cases(engine, user.actor, kind, unit_code=unit, year=year)
+        return reply([CaseSummaryOut.model_validate(r) for r in rows])
+    page = doors.page(
+        engine, user.actor, kind, unit_code=unit, year=year, after=after, limit=limit or 50
+    )
+    out = reply([CaseSummaryOut.model_validate(r) for r in page.rows])
+    out.headers["X-Total-Count"] = str(page.total)
+    if page.next_after is not None:
+        query = "&".join(
+            f"{k}={v}"
+            for k, v in (("unit", unit), ("year", year), ("limit", page.limit))
+            if v is not None
+        )
+        out.headers["Link"] = f'</api/cases/{kind}?{query}&after={page.next_after}>; rel="next"'
+    return out
 
 
 @router.get("/cases/{kind}/{case_id}", response_model=CaseDetailOut)

@@ -74,6 +74,22 @@ def cases(
     return processes.list_cases(app, actor, _kind(kind), unit_code=unit_code, year=year)
 
 
+def page(
+    app: App,
+    actor: Actor,
+    kind: str,
+    *,
+    unit_code: str | None = None,
+    year: int | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> processes.CasePage:
+    """One page of the list (keyset by date and id) and how many there are in all."""
+    return processes.page_cases(
+        app, actor, _kind(kind), unit_code=unit_code, year=year, after=after, limit=limit
+    )
+
+
 @dataclass(frozen=True)
 class Shown:
     detail: CaseDetail

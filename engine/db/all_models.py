@@ -12,6 +12,7 @@ from engine.db.models import inbox as models_inbox
 from engine.db.models import notify as models_notify
 from engine.db.models import org as models_org
 from engine.db.models import plans as models_plans
+from engine.db.models import policy as models_policy
 from engine.db.models import positions as models_positions
 from engine.db.models import process as models_process
 
@@ -27,6 +28,7 @@ __all__ = [
     "models_notify",
     "models_org",
     "models_plans",
+    "models_policy",
     "models_positions",
     "models_process",
 ]

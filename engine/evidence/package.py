@@ -37,6 +37,8 @@ from engine.evidence.coop import CoopRows, load_coop
 from engine.evidence.coop import section as coop_section
 from engine.evidence.cycle import cycle_section
 from engine.evidence.load import Bundle, load, load_people
+from engine.evidence.policy import PolicyRows, load_policy
+from engine.evidence.policy import section as policy_section
 from engine.org import access
 from engine.workflow import templates
 from engine.workflow.process import cases as processes
@@ -104,7 +106,9 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         subjects = processes.evidence_subjects()
         cs = load_cases(s, [x.kind for x in subjects], scope_ids, scope.year)
         co = load_coop(s, scope_ids, scope.year, [c.id for c in b.cycles.values()])
-        chains = [*_chains(b, cs), *co.chains()]
+        top = ancestors[0] if ancestors else root.id
+        po = load_policy(s, scope_ids, ancestors, as_of, local_date(as_of), top)
+        chains = [*_chains(b, cs), *co.chains(), *po.chains()]
         position = (
             {k: (int(v[0]), str(v[1])) for k, v in basis["position"].items()}
             if basis
@@ -114,6 +118,7 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         data = _assemble(app, s, b, sl, scope, root, scope_ids, ancestors, as_of, min_answers)
         data |= _cases(app, s, b, cs, subjects, scope_ids)
         data["cooperation"] = _cooperation(app, s, b, co)
+        data["policy"] = _policy(app, s, b, po, local_date(as_of))
         data["basis"]["template"] = template_key
     # The data is JSON-native as built (text dates, lists), so it is not copied through
     # JSON here: 500 units are ~100 MB of dicts. ``verify`` compares normalised copies.
@@ -207,6 +212,14 @@ def _cooperation(app: App, s: Session, b: Bundle, co: CoopRows) -> dict[str, Any
     cycle_units = {c.id: c.unit_id for c in b.cycles.values()}
     kinds = app.settings.coop_body_kinds
     return coop_section(co, _person_fn(b), codes, kinds, cycle_units)
+
+
+def _policy(app: App, s: Session, b: Bundle, po: PolicyRows, day: date) -> dict[str, Any]:
+    """The policy and routines with their versions, acknowledgements and reviews, and the
+    training records of managers and safety representatives (``engine.evidence.policy``)."""
+    load_people(s, b, po.people())
+    codes = queries.pairs(s, select(OrgUnit.id, OrgUnit.code))
+    return policy_section(po, _person_fn(b), codes, app.settings, day)
 
 
 def _events(
@@ -368,8 +381,10 @@ def _chain_refs(
             chain = ref
         elif isinstance(data.get("cycle"), str) and ref and ref.split(":")[0] in kinds:
             chain = data["cycle"]
-        elif isinstance(data.get("chain"), str) and data["chain"].startswith("coop:"):
-            chain = data["chain"]  # a cooperation body's own chain
+        elif isinstance(data.get("chain"), str) and data["chain"].startswith(
+            ("coop:", "policy:", "knowledge:")
+        ):
+            chain = data["chain"]  # a cooperation body's, a document's, a unit's training
         if isinstance(ref, str):
             yield ref, ORG_CHAIN if ref.split(":")[0] in ORG_RECORDS else chain
         for key, value in data.items():

@@ -118,6 +118,7 @@ def _record_risks(tx: Tx, task: TaskRef, form: RiskAssessment) -> list[int]:
             created_at=tx.now,
         )
         for i, r in enumerate(form.risks)
+        if not r.own_work_situation  # the manager's own: in the plan above (AFS 2023:2)
     ]
     tx.session.add_all(rows)
     tx.session.flush()

@@ -94,6 +94,8 @@ class TaskDetail:
     attachments: list[attachments.AttachmentInfo] = field(default_factory=list)
     names: dict[int, tuple[str, str]] = field(default_factory=dict)
     requirement: RequirementContext | None = None  # the krav an inspection task answers
+    policy_review: dict[str, Any] | None = None  # the document a review task is about
+    training_renewal: dict[str, Any] | None = None  # whose training a renewal is about
     returned: Returned | None = None  # why the task came to its holder, if it was returned
     #: An approval: the other approvers' decisions in this round (name, role, input), and
     #: whether this approver gives only their own decision and comment (the manager gives

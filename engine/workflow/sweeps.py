@@ -44,6 +44,9 @@ class SweepReport:
     batches: int = 0
     escalations: list[tuple[int, int, str]] = field(default_factory=list)  # task, level, to
     jobs_failed: list[int] = field(default_factory=list)  # stale jobs failed (recovery)
+    #: What the named sweep steps did (``policy.due:reviews`` -> cases opened); not run
+    #: in a dry run.
+    steps: dict[str, int] = field(default_factory=dict)
 
 
 def sweep(
@@ -60,7 +63,11 @@ def sweep(
 
     if dry_run:
         return app.preview(lambda tx: _dry_run(app, tx, batch, max_batches))
+    from engine.workflow.process.registry import registry
+
     report = SweepReport(jobs_failed=recovery.fail_stale_jobs(app))
+    for key, step_fn in registry().sweep_steps().items():  # cases due by date, first
+        report.steps |= {f"{key}:{k}": n for k, n in step_fn(app).items() if n}
     for _ in range(max_batches):
         seen = app.run(lambda tx: _sweep_batch(app, tx, batch, report))
         report.batches += 1

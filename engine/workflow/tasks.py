@@ -105,7 +105,7 @@ def complete_task(
             next_check_at=None,
         )
         template = templates.by_id(app, tx.unit, task.template_id)
-        done = process_registry.Completion(template, on_behalf)
+        done = process_registry.Completion(app, template, on_behalf)
         extra: dict[str, Any] = {}
         for form_done in hooks.form_done(task.form_key):  # what completing this form does
             extra |= form_done(tx, actor, task, form, done)

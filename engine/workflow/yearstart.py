@@ -8,17 +8,25 @@ the units to be started.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from engine.context import Actor, App
 from engine.db import queries
-from engine.db.models import Cycle, OrgUnit
+from engine.db.audit_store import chunks
+from engine.db.models import Cycle, OrgUnit, Person, RoleAssignment
+from engine.db.models.policy import TrainingRecord
+from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput, NotFound
 from engine.domain.workflow.states import CycleStatus
 from engine.domain.workflow.template import UNIT_YEAR, CycleTemplate
 from engine.org.visibility import require_admin, scope_of, top_units
+from engine.settings import Settings
 from engine.workflow import cycles, jobs, templates
 
 
@@ -174,3 +182,87 @@ def preview_start(
 
 def _by_name(u: PreviewUnit) -> tuple[str, str]:
     return (u.name.casefold(), u.code)
+
+
+# --- what the year start lists for HR: managers lacking the required knowledge -------------
+@dataclass(frozen=True)
+class LackingKnowledge:
+    """A manager (at a unit) with no valid training of a course their role requires
+    (``settings.knowledge_required``; AFS 2023:1 on knowledge)."""
+
+    person_id: int
+    name: str
+    email: str
+    unit_code: str
+    unit_name: str
+    #: what they have that no longer counts (a lapsed course: key, valid until)
+    lapsed: tuple[tuple[str, date | None], ...]
+
+
+def lacking_knowledge(
+    s: Session, settings: Settings, unit_ids: Iterable[int], day: date
+) -> list[LackingKnowledge]:
+    """The managers at these units on ``day`` without a valid record of any course the
+    manager's role requires (set-based: two reads)."""
+    units = sorted(set(unit_ids))
+    courses = settings.knowledge_required.get("manager", [])
+    if not units or not courses:
+        return []
+    held: list[Any] = []
+    for batch in chunks(units):
+        held += [
+            tuple(r)
+            for r in s.execute(
+                select(
+                    RoleAssignment.person_id,
+                    RoleAssignment.unit_id,
+                    Person.name,
+                    Person.email,
+                    OrgUnit.code,
+                    OrgUnit.name,
+                )
+                .join(Person, Person.id == RoleAssignment.person_id)
+                .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
+                .where(
+                    RoleAssignment.unit_id.in_(batch),
+                    RoleAssignment.role == "manager",
+                    RoleAssignment.valid_from <= day,
+                    or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= day),
+                    Person.active.is_(True),
+                )
+            )
+        ]
+    people = sorted({p for p, *_ in held})
+    valid: set[int] = set()
+    lapsed: dict[int, list[tuple[str, date | None]]] = {}
+    for batch in chunks(people):
+        for person, key, until in s.execute(
+            select(TrainingRecord.person_id, TrainingRecord.course_key, TrainingRecord.valid_until)
+            .where(TrainingRecord.person_id.in_(batch), TrainingRecord.course_key.in_(courses))
+            .order_by(TrainingRecord.taken_on)
+        ):
+            if until is None or until >= day:
+                valid.add(person)
+            else:
+                lapsed.setdefault(person, []).append((key, until))
+    return sorted(
+        (
+            LackingKnowledge(p, name, email, code, uname, tuple(lapsed.get(p, [])))
+            for p, _u, name, email, code, uname in held
+            if p not in valid
+        ),
+        key=lambda x: (x.unit_code, x.name),
+    )
+
+
+def knowledge_gaps(app: App, actor: Actor) -> list[LackingKnowledge]:
+    """For the year page: the managers lacking knowledge in the units the person
+    administers (HR or director there); nobody else is shown any."""
+    with app.read() as s:
+        scope = scope_of(s, actor, app)
+        if not scope.admin_roots:
+            return []
+        day = local_date(app.clock.now())
+        org = queries.org_snapshot(s, day)
+        units = {u for r in scope.admin_roots if r in org.parents for u in org.subtree(r)}
+        return lacking_knowledge(s, app.settings, units, day)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from forms.schemas.base import Form, NonEmpty, OptText, label
+from forms.schemas.base import Form, NonEmpty, OptText, Scale, label
 
 CHECKLIST = {
     "policy": (
@@ -34,6 +34,19 @@ CHECKLIST = {
 }
 
 
+class OwnRisk(Form):
+    """A risk in the manager's own work situation noted at the annual follow-up."""
+
+    description: NonEmpty = Field(
+        json_schema_extra=label(
+            "Risken (arbetsbelastning, situation)", "The risk (workload, situation)"
+        )
+    )
+    probability: Scale = Field(json_schema_extra=label("Sannolikhet (1–4)", "Probability (1–4)"))
+    consequence: Scale = Field(json_schema_extra=label("Konsekvens (1–4)", "Consequence (1–4)"))
+    proposal: OptText = Field("", json_schema_extra=label("Förslag på åtgärd", "Proposed measure"))
+
+
 class AnnualEvaluation(Form):
     title_sv = "Årlig uppföljning av SAM"
     title_en = "Annual SAM follow-up"
@@ -56,5 +69,14 @@ class AnnualEvaluation(Form):
         "",
         json_schema_extra=label(
             "Förbättringar till nästa år", "Improvements for next year", widget="textarea"
+        ),
+    )
+    # AFS 2023:2: risks in the manager's own work situation go to the manager above.
+    own_risks: list[OwnRisk] = Field(
+        default_factory=list,
+        max_length=20,
+        json_schema_extra=label(
+            "Risker i min egen arbetssituation som chef",
+            "Risks in my own work situation as a manager",
         ),
     )

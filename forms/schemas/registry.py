@@ -25,6 +25,12 @@ from forms.schemas.evaluation import AnnualEvaluation
 from forms.schemas.followup import MeasureFollowUp
 from forms.schemas.inspection import InspectionDecision, InspectionRegistration, InspectionResponse
 from forms.schemas.plan import ActionPlan
+from forms.schemas.policy import (
+    PolicyReview,
+    PolicyReviewCase,
+    TrainingRenewal,
+    TrainingRenewalCase,
+)
 from forms.schemas.risk import RiskAssessment
 from forms.schemas.survey import AbsenceReview, SafetyRound, SurveyResults
 
@@ -51,6 +57,10 @@ FORMS: dict[str, type[Form]] = {
     "safety_request_reply": SafetyRequestReply,
     "manager_risk": ManagerRisk,
     "manager_risk_response": ManagerRiskResponse,
+    "policy_review_case": PolicyReviewCase,
+    "policy_review": PolicyReview,
+    "training_renewal_case": TrainingRenewalCase,
+    "training_renewal": TrainingRenewal,
 }
 
 

@@ -27,6 +27,15 @@ class Risk(Form):
     # None is allowed while the assessment is worked on together with the safety
     # representative; the analysis stage cannot be signed off until each risk says yes/no.
     serious: bool | None = Field(None, json_schema_extra=label("Allvarlig", "Serious"))
+    # AFS 2023:2: a first-line manager's risk about their own workload or situation is owned
+    # by the manager above (engine.cases.manager_risk.from_form), not by the unit's plan.
+    own_work_situation: bool = Field(
+        False,
+        json_schema_extra=label(
+            "Det här gäller min egen arbetssituation som chef",
+            "This is about my own work situation as a manager",
+        ),
+    )
 
 
 class RiskAssessment(Form):

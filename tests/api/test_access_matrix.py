@@ -192,6 +192,12 @@ def _cases(web: Web, code: str, manager: str, rep: str) -> dict[str, int]:
         got = web.api(email).post(f"/api/cases/{kind}", json=body)
         assert got.status_code == 201, got.text
         out[key] = int(got.json()["case_id"])
+    routine = {"code": f"RUT-{code}", "unit": code, "topic": "incidents", "owner": "manager"}
+    got = web.api("hr@x.se").post(  # the unit's own routine (issue 10 §8)
+        "/api/policy",
+        json={"document": {**routine, "title": "Rutin"}, "version": POLICY_VERSION},
+    )
+    assert got.status_code == 201, got.text
     return out
 
 
@@ -202,6 +208,7 @@ def _item(web: Web, email: str, key: str) -> dict[str, object]:
 
 
 Call = Callable[[TestClient, Target], object]
+POLICY_VERSION = {"body": "Så gör vi.", "valid_from": "2027-01-01"}
 EXTEND = {"due": "2027-06-30", "reason": "Prövning"}
 
 
@@ -525,6 +532,41 @@ ENDPOINTS.update(
             _f(*SEES, "department_director"),
             _f(*SEES_ELSEWHERE),
             shows=lambda r, t: r.json()["results"][0]["code"] != "not_found",
+        ),
+        # policy, routines and knowledge (issue 10 §8): the unit's own routine and training
+        "GET the unit's routine": Endpoint(
+            lambda c, t: c.get(f"/api/policy/RUT-{t.code}"), _f(*ROLES), _f(*SEES_ELSEWHERE)
+        ),
+        "POST acknowledge the unit's routine": Endpoint(
+            lambda c, t: c.post(f"/api/policy/RUT-{t.code}/acknowledge"),
+            _f("unit_manager"),  # the line at or below the unit
+            _f(),
+        ),
+        "POST a version of the unit's routine": Endpoint(
+            lambda c, t: c.post(f"/api/policy/RUT-{t.code}/versions", json=POLICY_VERSION),
+            _f(*ADMIN, "department_director"),
+            _f(*ADMIN),
+            ok=201,
+        ),
+        "GET the unit's training records": Endpoint(
+            lambda c, t: c.get("/api/knowledge", params={"unit": t.code}),
+            _f(*SEES, "department_director"),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "POST a training of the unit's manager": Endpoint(
+            lambda c, t: c.post(
+                "/api/knowledge",
+                json={
+                    "email": t.manager[1],
+                    "unit": t.code,
+                    "role": "manager",
+                    "course_key": "bam",
+                    "taken_on": "2026-01-01",
+                },
+            ),
+            _f(*ADMIN, "department_director"),
+            _f(*ADMIN),
+            ok=201,
         ),
         "GET the whole audit log as CSV": Endpoint(
             lambda c, t: c.get("/api/audit/csv"),

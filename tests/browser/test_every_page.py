@@ -46,6 +46,8 @@ NOT_PAGES = re.compile(r"\.(csv|pdf|ics|json|xlsx|html?)$|/file$|/files/|^/api/|
 FORM_PAGES = {"hr": ["/year/preview?year=2028"], "director": ["/year/preview?year=2028"]}
 #: Of the year in progress, the pages where the work is: the inbox, the tasks, the cycle.
 OPEN_PAGES = re.compile(r"^/(inbox|tasks/\d+|cycles/\d+)$")
+#: The policy and routines, a document, knowledge (issue 10 §8), the year page's list.
+POLICY_PAGES = re.compile(r"^/(inbox|tasks/\d+|policy(/[A-Za-z0-9-]+)?|knowledge|year)$")
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
     # and, of axe's best practices: headings in order (no h1 -> h3), one main, one h1
@@ -215,9 +217,45 @@ def test_every_page_every_role_accessible_and_reflowing(
                 for address in _crawl(page, served.url, only=OPEN_PAGES):
                     pages[role] = pages.get(role, 0) + 1
                     problems += _check(page, f"{role} {address}", source, shots)
+        _policy_document(served)
+        for role, email in (("policy-hr", "hr@x.se"), ("policy-manager", "m2@x.se")):
+            for page in _signed_in(browser, served, email):
+                for address in _crawl(page, served.url, only=POLICY_PAGES):
+                    pages[role] = pages.get(role, 0) + 1
+                    problems += _check(page, f"{role} {address}", source, shots)
     assert not problems, "\n".join(problems)
     assert all(pages.get(role, 0) >= 8 for role in ROLES), pages
     assert pages["open-manager"] >= 3 and pages["open-safety-rep"] >= 3, pages
+    assert pages["policy-hr"] >= 4 and pages["policy-manager"] >= 3, pages
+
+
+def _policy_document(served: Served) -> None:
+    """A policy with a version and a review, a training: the policy pages have content."""
+    from engine.policy import documents, knowledge
+    from engine.workflow import sweeps
+    from forms.schemas.policy import PolicyDocumentInput, PolicyVersionInput, TrainingInput
+
+    engine, o = served.web.engine, served.web.org
+    hr = o.actor("hr@x.se")
+    doc = {"code": "AMP", "unit": "ADM", "topic": "policy", "title": "Arbetsmiljöpolicy"}
+    documents.create(
+        engine,
+        hr,
+        documents.parse(PolicyDocumentInput, {**doc, "owner": "hr"}),
+        documents.parse(
+            PolicyVersionInput,
+            {"body": "Vi arbetar.", "valid_from": "2027-01-01", "review_by": "2027-02-01"},
+        ),
+    )
+    given = {"email": "m2@x.se", "unit": "U2", "role": "manager", "course_key": "bam"}
+    knowledge.record(
+        engine,
+        hr,
+        documents.parse(
+            TrainingInput, {**given, "taken_on": "2026-01-01", "valid_until": "2027-02-20"}
+        ),
+    )
+    sweeps.sweep(engine)  # the review task (HR's) and the renewal task (the manager's)
 
 
 FOCUS = """() => {

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
@@ -79,62 +79,63 @@ class Opened:
 
 def open_case(app: App, actor: Actor, kind: str, subject: Form) -> Opened:
     """Register a case, start its cycle, and make one task per item and responsible unit."""
+    return app.run(lambda tx: open_in(app, tx, actor, kind, subject))
+
+
+def open_in(app: App, tx: Tx, actor: Actor, kind: str, subject: Form) -> Opened:
+    """``open_case`` in the caller's transaction (a case a completed task opens)."""
     text, template = template_for(kind)
     sub = template.subject
     fields = subject.model_dump()
-
-    def work(tx: Tx) -> Opened:
-        s, today = tx.session, local_date(tx.now)
-        errors = [e for key in sub.checks for e in registry().check(key)(subject, today)]
-        if errors:
-            raise InvalidInput(errors)
-        unit = _unit(s, fields[sub.unit], sub.unit)
-        org = queries.org_snapshot(s, today)
-        on_behalf = _require_registrant(s, tx, actor, sub, unit.id, org)
-        entries = fields[sub.items.field] if sub.items else []
-        routed = _route_items(s, template, entries, fields[sub.unit], unit.id, org)
-        case = ProcessCase(
-            kind=kind,
-            template_key=template.key,
-            unit_id=unit.id,
-            reference=fields.get(sub.reference or "", "") or "",
-            opened_on=fields[sub.date or ""],
-            deadline=fields.get(sub.deadline or ""),
-            data=json.dumps(normalised(_head(sub, fields)), ensure_ascii=False),
-            created_at=tx.now,
-            created_by=actor.person_id,
-        )
-        s.add(case)
-        s.flush()
-        year = case.opened_on.year
-        cycle_id, stored = cycles.start_instance(
-            tx, actor, text, unit.id, year, f"{kind}:{case.id}", subject=fields
-        )
-        case.cycle_id = cycle_id
-        made = _make_item_tasks(app, tx, actor, stored, case, subject, entries, routed, today)
-        extras: dict[str, Any] = {}
-        for key in sub.on_open:  # named hooks (engine.catalog), in this transaction
-            extras |= registry().opened(key)(tx, actor, case, subject)
-        tx.record(
-            cycles.chain(cycle_id),
-            f"{kind}.registered",
-            kind,
-            case.id,
-            actor,
-            on_behalf_of=on_behalf,
-            unit_id=unit.id,
-            data={
-                **{f: getattr(subject, f) for f in sub.audit},
-                **({sub.items.field: len(entries)} if sub.items else {}),
-                **extras,
-            },
-        )
-        for ddef in sub.documents:
-            if ddef.on_open:  # a receipt exists at once
-                _record_document(tx, actor, kind, case, ddef.key)
-        return Opened(case.id, cycle_id, len(entries), made)
-
-    return app.run(work)
+    s, today = tx.session, local_date(tx.now)
+    errors = [e for key in sub.checks for e in registry().check(key)(subject, today)]
+    if errors:
+        raise InvalidInput(errors)
+    unit = _unit(s, fields[sub.unit], sub.unit)
+    org = queries.org_snapshot(s, today)
+    on_behalf = _require_registrant(s, tx, actor, sub, unit.id, org)
+    entries = fields[sub.items.field] if sub.items else []
+    routed = _route_items(s, template, entries, fields[sub.unit], unit.id, org)
+    case = ProcessCase(
+        kind=kind,
+        template_key=template.key,
+        unit_id=unit.id,
+        reference=fields.get(sub.reference or "", "") or "",
+        opened_on=fields[sub.date or ""],
+        deadline=fields.get(sub.deadline or ""),
+        data=json.dumps(normalised(_head(sub, fields)), ensure_ascii=False),
+        created_at=tx.now,
+        created_by=actor.person_id,
+    )
+    s.add(case)
+    s.flush()
+    year = case.opened_on.year
+    cycle_id, stored = cycles.start_instance(
+        tx, actor, text, unit.id, year, f"{kind}:{case.id}", subject=fields
+    )
+    case.cycle_id = cycle_id
+    made = _make_item_tasks(app, tx, actor, stored, case, subject, entries, routed, today)
+    extras: dict[str, Any] = {}
+    for key in sub.on_open:  # named hooks (engine.catalog), in this transaction
+        extras |= registry().opened(key)(tx, actor, case, subject)
+    tx.record(
+        cycles.chain(cycle_id),
+        f"{kind}.registered",
+        kind,
+        case.id,
+        actor,
+        on_behalf_of=on_behalf,
+        unit_id=unit.id,
+        data={
+            **{f: getattr(subject, f) for f in sub.audit},
+            **({sub.items.field: len(entries)} if sub.items else {}),
+            **extras,
+        },
+    )
+    for ddef in sub.documents:
+        if ddef.on_open:  # a receipt exists at once
+            _record_document(tx, actor, kind, case, ddef.key)
+    return Opened(case.id, cycle_id, len(entries), made)
 
 
 def _require_registrant(
@@ -392,45 +393,162 @@ def list_cases(
     sub, now = subject_of(kind), app.clock.now()
     first_doc = sub.documents[0].key if sub.documents else None
     with app.read() as s:
-        org = queries.org_snapshot(s, local_date(now))
-        stmt = (
-            select(ProcessCase, OrgUnit)
-            .join(OrgUnit, OrgUnit.id == ProcessCase.unit_id)
-            .where(ProcessCase.kind == kind)
-        )
-        if unit_code is not None:
-            within = org.subtree(queries.unit_by_code(s, unit_code).id)
-            stmt = stmt.where(ProcessCase.unit_id.in_(within))
-        if year is not None:
-            stmt = stmt.where(
-                ProcessCase.opened_on >= date(year, 1, 1),
-                ProcessCase.opened_on <= date(year, 12, 31),
-            )
-        auth = queries.authority(s, actor.person_id, local_date(now)) if actor.person_id else None
-        if auth is not None:  # only the units the person oversees are read (and their own)
-            units = [u for u in org.subtree(None) if access.may_oversee(auth, org, u)]
-            mine = ProcessCase.created_by == actor.person_id
-            if len(units) <= 5000:
-                stmt = stmt.where(
-                    or_(ProcessCase.unit_id.in_(units), mine)
-                    if sub.registrants.own_cases
-                    else ProcessCase.unit_id.in_(units)
-                )
-        rows = s.execute(stmt.order_by(ProcessCase.opened_on.desc(), ProcessCase.id.desc()))
-        seen: dict[int, bool] = {}  # unit -> may oversee (asked once per unit)
-
-        def visible(case: ProcessCase, unit: OrgUnit) -> bool:
-            if auth is None:
-                return True
-            if unit.id not in seen:
-                seen[unit.id] = access.may_oversee(auth, org, unit.id)
-            return seen[unit.id] or (
-                sub.registrants.own_cases and case.created_by == actor.person_id
-            )
-
-        shown = [(case, unit) for case, unit in rows if visible(case, unit)]
+        sel = selection(s, actor, sub, kind, unit_code, year, local_date(now))
+        rows = s.execute(sel.stmt.order_by(ProcessCase.opened_on.desc(), ProcessCase.id.desc()))
+        shown = [(case, unit) for case, unit in rows if sel.visible(case, unit.id)]
         views = process_views.case_views(s, [c for c, _ in shown])
         return [_summary(s, sub, views[c.id], unit, now, first_doc) for c, unit in shown]
+
+
+#: The most cases one page of a list shows.
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of a list of cases, newest first: ``total`` counts every case the person
+    may see; ``next_after`` is the keyset cursor of the next page (None on the last)."""
+
+    rows: list[CaseSummary]
+    total: int
+    next_after: str | None
+    limit: int
+
+
+def parse_cursor(text: str | None) -> tuple[date, int] | None:
+    """``2027-03-04.123`` (the date and id of the last case shown) -> (date, id)."""
+    if text is None or not text.strip():
+        return None
+    day, _, ident = text.strip().partition(".")
+    try:
+        return date.fromisoformat(day), int(ident)
+    except ValueError:
+        raise InvalidInput.field(
+            "after",
+            "the page cursor is not a date and a number (2027-03-04.123)",
+            "sidmarkören är inte ett datum och ett nummer (2027-03-04.123)",
+        ) from None
+
+
+def page_cases(
+    app: App,
+    actor: Actor,
+    kind: str,
+    *,
+    unit_code: str | None = None,
+    year: int | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> CasePage:
+    """One page of ``list_cases`` read by keyset (opened_on, id), plus a count query: a
+    director's list of 10,000 cases reads the page's cases and their tasks, not all of
+    them (the limit is checked before anything is read)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput.field(
+            "limit",
+            f"a page shows between 1 and {MAX_PAGE} cases",
+            f"en sida visar mellan 1 och {MAX_PAGE} ärenden",
+        )
+    cursor = parse_cursor(after)
+    sub, now = subject_of(kind), app.clock.now()
+    first_doc = sub.documents[0].key if sub.documents else None
+    with app.read() as s:
+        sel = selection(s, actor, sub, kind, unit_code, year, local_date(now))
+        stmt = sel.stmt.order_by(ProcessCase.opened_on.desc(), ProcessCase.id.desc())
+        shown: list[tuple[ProcessCase, OrgUnit]] = []
+        while len(shown) <= limit:  # filtered in SQL; in Python only over 5,000 units
+            page = stmt
+            if cursor is not None:
+                day, ident = cursor
+                page = page.where(
+                    or_(
+                        ProcessCase.opened_on < day,
+                        (ProcessCase.opened_on == day) & (ProcessCase.id < ident),
+                    )
+                )
+            got = list(s.execute(page.limit(limit + 1)).tuples())
+            shown += [(c, u) for c, u in got if sel.visible(c, u.id)]
+            if len(got) <= limit:
+                break
+            cursor = (got[-1][0].opened_on, got[-1][0].id)
+        more = len(shown) > limit
+        shown = shown[:limit]
+        views = process_views.case_views(s, [c for c, _ in shown])
+        rows = [_summary(s, sub, views[c.id], unit, now, first_doc) for c, unit in shown]
+        last = shown[-1][0] if shown and more else None
+        return CasePage(
+            rows,
+            sel.count(s),
+            f"{last.opened_on.isoformat()}.{last.id}" if last is not None else None,
+            limit,
+        )
+
+
+@dataclass
+class Selection:
+    """The cases of a kind one person may see: a statement filtered in SQL (the units they
+    oversee, and their own where the process says so) and the same rule in Python, for
+    organisations so large that the units are not put in the statement."""
+
+    stmt: Any
+    where: list[Any]
+    in_sql: bool
+    visible_units: set[int] | None
+    own: bool
+    person_id: int | None
+
+    def visible(self, case: ProcessCase, unit_id: int) -> bool:
+        return self.sees(unit_id, case.created_by)
+
+    def sees(self, unit_id: int, created_by: int | None) -> bool:
+        if self.visible_units is None or self.in_sql:
+            return True
+        return unit_id in self.visible_units or (self.own and created_by == self.person_id)
+
+    def count(self, s: Session) -> int:
+        if self.in_sql:
+            return int(s.scalar(select(func.count(ProcessCase.id)).where(*self.where)) or 0)
+        rows = s.execute(select(ProcessCase.unit_id, ProcessCase.created_by).where(*self.where))
+        return sum(1 for unit, by in rows if self.sees(unit, by))
+
+
+def selection(
+    s: Session,
+    actor: Actor,
+    sub: SubjectDef,
+    kind: str,
+    unit_code: str | None,
+    year: int | None,
+    day: date,
+) -> Selection:
+    org = queries.org_snapshot(s, day)
+    where: list[Any] = [ProcessCase.kind == kind]
+    if unit_code is not None:
+        within = org.subtree(queries.unit_by_code(s, unit_code).id)
+        where.append(ProcessCase.unit_id.in_(within))
+    if year is not None:
+        where += [
+            ProcessCase.opened_on >= date(year, 1, 1),
+            ProcessCase.opened_on <= date(year, 12, 31),
+        ]
+    own = sub.registrants.own_cases
+    units: set[int] | None = None
+    in_sql = True
+    if actor.person_id is not None:  # only the units the person oversees are read
+        auth = queries.authority(s, actor.person_id, day)
+        units = {u for u in org.subtree(None) if access.may_oversee(auth, org, u)}
+        in_sql = len(units) <= 5000
+        if in_sql:
+            mine = ProcessCase.created_by == actor.person_id
+            where.append(
+                or_(ProcessCase.unit_id.in_(sorted(units)), mine)
+                if own
+                else ProcessCase.unit_id.in_(sorted(units))
+            )
+    stmt = (
+        select(ProcessCase, OrgUnit).join(OrgUnit, OrgUnit.id == ProcessCase.unit_id).where(*where)
+    )
+    return Selection(stmt, where, in_sql, units, own, actor.person_id)
 
 
 def _summary(

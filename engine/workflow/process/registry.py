@@ -18,12 +18,15 @@ form_check (tx, actor, task, form, on behalf) -> None           a task of that f
                                                                 before anything is written
 form_done  (tx, actor, task, form, completion) -> audit extras  a task of that form completed
 returned   (tx, actor, task, from address, to address) -> notes a task was returned upwards
+sweep      (app) -> {name: count}                               every sweep, before its tasks
 =========  ===================================================  =============================
 
 ``check`` … ``status`` are named by a template; ``form_check`` and ``form_done`` are
-keyed by a form (what completing *that form* does in any process: the annual cycle's risk
-assessment records its risks, its action plan writes the plan); ``returned`` hooks all run
-on every return. So the workflow machinery calls into plans only through this registry.
+keyed by a form, ``<form key>`` or ``<form key>:<name>`` (what completing *that form* does in
+any process: the annual cycle's risk assessment records its risks and sends a manager's own
+risk to the manager above, its action plan writes the plan); ``returned`` hooks all run on
+every return; ``sweep`` steps all run at the start of every sweep. So the workflow
+machinery calls into plans only through this registry.
 
 The keys are registered in one place, ``engine.catalog``; a template
 naming a key that is not there is refused when it is loaded, with the field's path. The
@@ -45,7 +48,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from engine.context import Actor, Tx
+from engine.context import Actor, App, Tx
 from engine.db.models import Task
 from engine.db.models.process import CaseItem, ProcessCase
 from engine.db.queries import TaskRef
@@ -72,6 +75,7 @@ class Completion:
     """What a completed task's form hooks get beside the task: its template, for whom it
     was done, and the notes they leave for the person (in English, shown by the doors)."""
 
+    app: App
     template: CycleTemplate
     on_behalf: int | None
     notes: list[str] = field(default_factory=list)
@@ -80,6 +84,9 @@ class Completion:
 FormCheck = Callable[[Tx, Actor, TaskRef, Form, int | None], None]
 FormDone = Callable[[Tx, Actor, TaskRef, Form, Completion], dict[str, Any]]
 Returned = Callable[[Tx, Actor, TaskRef, Address | None, Address], list[str]]
+#: A sweep step: opens the cases that are due by date (a yearly review, a training about
+#: to lapse), each in its own transaction; returns what it did, counted.
+SweepStep = Callable[[App], dict[str, int]]
 KINDS = (
     "check",
     "item_due",
@@ -92,6 +99,7 @@ KINDS = (
     "form_check",
     "form_done",
     "returned",
+    "sweep",
 )
 
 
@@ -155,6 +163,9 @@ class Registry:
 
     def returned(self) -> list[Returned]:
         return [typing.cast(Returned, fn) for fn in self.hooks["returned"].values()]
+
+    def sweep_steps(self) -> dict[str, SweepStep]:
+        return {k: typing.cast(SweepStep, f) for k, f in sorted(self.hooks["sweep"].items())}
 
     def errors(self, template: CycleTemplate) -> list[FieldError]:
         """Every named hook the template uses that is not registered, and every subject
