@@ -181,6 +181,17 @@ def raw_batches(
         f"SELECT id, chain, seq, {at}, actor_id, actor_label, on_behalf_of_id, action, "
         "subject_type, subject_id, unit_id, data, prev_hash, hash FROM audit_event"
     )
+    yield from _batches(conn, sql, sqlite, chain, batch, part)
+
+
+def _batches(
+    conn: Connection,
+    sql: str,
+    sqlite: bool,
+    chain: str | None,
+    batch: int,
+    part: tuple[int, int] | None,
+) -> Iterator[list[tuple[Any, ...]]]:
     where: list[str] = []
     params: list[Any] = []
     mark = "?" if sqlite else "%s"
@@ -206,6 +217,61 @@ def raw_batches(
             yield rows
     finally:
         cursor.close()
+
+
+#: SQLite: an event's hash input, built by the database (``json_array``: compact, UTF-8 kept,
+#: the same escaping as Python's JSON encoder), as bytes.
+_PAYLOAD_SQLITE = (
+    "CAST(json_array(chain, seq, at, actor_id, actor_label, on_behalf_of_id, action, "
+    "subject_type, subject_id, unit_id, data, prev_hash) AS BLOB)"
+)
+#: PostgreSQL: the same, field by field (``json_build_array`` would add spaces).
+_PAYLOAD_PG = (
+    "convert_to('[' || to_json(chain)::text || ',' || seq::text || ',' || "
+    "to_json(to_char(at, 'YYYY-MM-DD HH24:MI:SS.US'))::text || ',' || "
+    "coalesce(actor_id::text, 'null') || ',' || to_json(actor_label)::text || ',' || "
+    "coalesce(on_behalf_of_id::text, 'null') || ',' || to_json(action)::text || ',' || "
+    "to_json(subject_type)::text || ',' || to_json(subject_id)::text || ',' || "
+    "coalesce(unit_id::text, 'null') || ',' || to_json(data)::text || ',' || "
+    "to_json(prev_hash)::text || ']', 'UTF8')"
+)
+
+
+def payload_batches(
+    session: Session,
+    chain: str | None = None,
+    batch: int = 20_000,
+    part: tuple[int, int] | None = None,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Like ``raw_batches``, but each row is (id, chain, seq, hash input, prev_hash, hash):
+    the hash input (``chain.row_hash``'s JSON list of the stored fields) is written by the
+    database, so verifying needs no Python string work per field. Should the database's
+    JSON ever differ from Python's for some text, the hash does not match and the verifier
+    checks that event again from its fields (``event_row``): a mismatch is never taken on
+    the database's word, and a match cannot be one by accident (the same bytes are the same
+    fields)."""
+    conn = conn_of(session)
+    sqlite = conn.dialect.name == "sqlite"
+    sql = (
+        f"SELECT id, chain, seq, {_PAYLOAD_SQLITE if sqlite else _PAYLOAD_PG}, prev_hash, hash "
+        "FROM audit_event"
+    )
+    yield from _batches(conn, sql, sqlite, chain, batch, part)
+
+
+def event_row(session: Session, event_id: int) -> tuple[Any, ...] | None:
+    """One event as ``raw_rows`` gives it (``chain.ROW``)."""
+    conn = conn_of(session)
+    sqlite = conn.dialect.name == "sqlite"
+    at = "at" if sqlite else "to_char(at, 'YYYY-MM-DD HH24:MI:SS.US')"
+    mark = "?" if sqlite else "%s"
+    sql = (
+        f"SELECT id, chain, seq, {at}, actor_id, actor_label, on_behalf_of_id, action, "
+        "subject_type, subject_id, unit_id, data, prev_hash, hash FROM audit_event "
+        f"WHERE id = {mark}"
+    )
+    row = conn.exec_driver_sql(sql, (event_id,)).first()
+    return None if row is None else tuple(row)
 
 
 def chain_part(chain: str, parts: int) -> int:
