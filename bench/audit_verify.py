@@ -8,6 +8,7 @@ canonical JSON, chained SHA-256, heads advanced by the database trigger) spread 
 from __future__ import annotations
 
 import random
+import resource
 import time
 from typing import Any
 
@@ -62,18 +63,24 @@ def measure(
     print(f"wrote {events} events in {time.perf_counter() - t:.1f} s")
     out: dict[str, Any] = {}
     for n in sorted({1, workers}):
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         t, cpu = time.perf_counter(), time.process_time()
         result = audit.verify(app, workers=n)
         elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_kids = (after.ru_utime + after.ru_stime) - (kids.ru_utime + kids.ru_stime)
         print(
             f"verified {result.events} events in {result.chains} chains in {elapsed:.2f} s "
-            f"with {n} process(es): {result.events / elapsed:,.0f} events/s, ok={result.ok}  "
+            f"with {n} process(es): {result.events / elapsed:,.0f} events/s "
+            f"({cpu + cpu_kids:.2f} s CPU with the workers'), ok={result.ok}  "
             f"[{app.db.dialect}, {machine()}]"
         )
         out[str(n)] = {
             "per_second": result.events / elapsed,
             "seconds": elapsed,
-            "cpu_seconds": cpu,  # of this process only (not of the workers)
+            "cpu_seconds": cpu,  # of this process only
+            "cpu_seconds_workers": cpu_kids,  # of the worker processes (SQLite works in them)
+            "per_cpu_second": result.events / max(cpu + cpu_kids, 1e-9),
             "events": result.events,
             "chains": result.chains,
             "ok": result.ok,
