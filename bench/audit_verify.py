@@ -7,6 +7,7 @@ canonical JSON, chained SHA-256, heads advanced by the database trigger) spread 
 
 from __future__ import annotations
 
+import itertools
 import random
 import resource
 import time
@@ -14,8 +15,8 @@ from typing import Any
 
 from bench.common import fresh_app, machine, parser
 from engine.audit import log as audit
-from engine.db.audit_store import AuditLog, Pending, append_many
-from engine.domain.audit.chain import EventContent, canonical_json
+from engine.db.audit_store import AuditLog, Pending, append_many, chain_heads, raw_batches
+from engine.domain.audit.chain import EventContent, canonical_json, verify_rows
 
 DATA = canonical_json({"key": "employee_survey", "input": {"answered": 12, "motivation": 74.0}})
 
@@ -85,6 +86,18 @@ def measure(
             "chains": result.chains,
             "ok": result.ok,
         }
+    # The same run's reference: the hash input built in Python from the stored fields (the
+    # way before issue 14 part 5), one process, CPU of this process (SQLite works in it).
+    with app.read() as s:
+        heads = chain_heads(s)
+        cpu = time.process_time()
+        count, _, breaks = verify_rows(itertools.chain.from_iterable(raw_batches(s)), heads)
+        cpu = time.process_time() - cpu
+    out["1"]["per_cpu_second_python_payload"] = count / cpu
+    print(
+        f"reference, hash input built in Python: {count / cpu:,.0f} events per CPU second "
+        f"(database-built: {out['1']['per_cpu_second']:,.0f}), ok={not breaks}"
+    )
     return out
 
 

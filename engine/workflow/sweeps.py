@@ -142,7 +142,7 @@ def _batch(app: App, tx: Tx, batch: int, report: SweepReport) -> int:
                 )
             place = places[pk] = _place(known, ladders[lk], r, org, sqlite)
         changes.append((task_id, version, *place.change))
-        if place.action is not None:
+        if place.action:
             picked.append((task_id, cycle_id, unit_id, place))
     written = _write(tx, changes)
     events: list[EventRow] = []
@@ -173,7 +173,7 @@ def _batch(app: App, tx: Tx, batch: int, report: SweepReport) -> int:
 class _Place:
     #: (reminders sent, level, next check as stored, moved, escalation role, unit).
     change: tuple[Any, ...]
-    action: str | None  # the event's action; None: nothing to do now
+    action: str  # the event's action; empty: nothing to do now
     escalated: bool
     level: int
     to: str
@@ -214,7 +214,7 @@ def _place(
         )
     change = (sent, level, stored, 0, None, None)
     if action is None:
-        return _Place(change, None, False, 0, "", "")
+        return _Place(change, "", False, 0, "", "")
     data = {"reminder": action.level, "due_at": r.due_at}
     return _Place(change, "task.reminded", False, action.level, "", canonical_json(data))
 

@@ -39,7 +39,7 @@ def test_bulk_append_verifies_and_moves_the_heads(app: App) -> None:
     with app.read() as s:
         heads = chain_heads(s)
         rows = s.execute(text("SELECT chain, max(seq) FROM audit_event GROUP BY chain"))
-        last = {k: n for k, n in rows}
+        last = {str(k): int(n) for k, n in rows.tuples()}
     assert (heads["bulk:a"][0], heads["bulk:b"][0]) == (4, 6) == (last["bulk:a"], last["bulk:b"])
     assert audit.verify(app).ok
 
@@ -69,10 +69,13 @@ def test_database_refuses_a_batch_that_does_not_follow(
     app: App, chain: str, seqs: list[int]
 ) -> None:
     _append(app, _rows("bulk:c", 2))
-    with pytest.raises(DBAPIError, match="head moved"), app.db.engine.begin() as c:
-        with bulk_append(c):
-            for n in seqs:
-                _insert(c, chain, n)
+    with (
+        pytest.raises(DBAPIError, match="head moved"),
+        app.db.engine.begin() as c,
+        bulk_append(c),
+    ):
+        for n in seqs:
+            _insert(c, chain, n)
     with app.read() as s:
         assert chain_heads(s)["bulk:c"][0] == 2 and "bulk:new" not in chain_heads(s)
         assert s.scalar(text("SELECT count(*) FROM audit_event WHERE chain LIKE 'bulk:%'")) == 2
