@@ -278,6 +278,23 @@ def _verify(quick: bool) -> list[Figure]:
     return out
 
 
+def _signin(quick: bool) -> list[Figure]:
+    from bench import signin_lookup
+
+    r = signin_lookup.measure(None, n=1000 if quick else 3000)
+    return [
+        fig(
+            "signin_token",
+            "API token lookup per request, CPU",
+            r["token_us"],
+            "µs",
+            None,
+            None,
+            r,
+        )
+    ]
+
+
 BENCHES: list[tuple[str, Callable[[bool], list[Figure]]]] = [
     ("start_cycles", _start),
     ("org_import", _org_import),
@@ -286,6 +303,7 @@ BENCHES: list[tuple[str, Callable[[bool], list[Figure]]]] = [
     ("sweep", _sweep),
     ("sweep_pg", _sweep_pg),
     ("audit_verify", _verify),
+    ("signin_lookup", _signin),
 ]
 
 

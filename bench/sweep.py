@@ -41,7 +41,8 @@ def measure(db: str | None = None, tasks: int = 1_000_000, overdue: int = 10_000
             events_before or 0
         )
     print(
-        f"sweep over {open_} open tasks: {first:.3f} s — {report.escalated} escalated, "
+        f"sweep over {open_} open tasks: {first:.3f} s ({cpu:.3f} s CPU of this process) — "
+        f"{report.escalated} escalated, "
         f"{report.reminded} reminded, {events} audit events; second sweep {second:.3f} s, "
         f"{again.escalated + again.reminded} steps  [{app.db.dialect}, {machine()}]"
     )

@@ -123,6 +123,7 @@ MOVES: dict[str, str] = {
     "engine.db.models_positions": "engine.db.models.positions",
     "engine.db.models_process": "engine.db.models.process",
     "engine.db.models_policy": "engine.db.models.policy",
+    "engine.db.models_audit": "engine.db.models.audit",
     # the transaction every use case runs in
     "engine.services.context": "engine.context",
     # organisation and rights

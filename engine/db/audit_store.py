@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy import Connection, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from engine.db.models import AuditChain, AuditEvent, table
 from engine.db.session import conn_of
 from engine.db.unit import Prepared, Unit
 from engine.domain.audit.chain import (
+    _ESC,
     GENESIS,
     EventContent,
+    _sha256,
     canonical_json,
     event_hash,
     row_hash,
@@ -178,6 +181,17 @@ def raw_batches(
         f"SELECT id, chain, seq, {at}, actor_id, actor_label, on_behalf_of_id, action, "
         "subject_type, subject_id, unit_id, data, prev_hash, hash FROM audit_event"
     )
+    yield from _batches(conn, sql, sqlite, chain, batch, part)
+
+
+def _batches(
+    conn: Connection,
+    sql: str,
+    sqlite: bool,
+    chain: str | None,
+    batch: int,
+    part: tuple[int, int] | None,
+) -> Iterator[list[tuple[Any, ...]]]:
     where: list[str] = []
     params: list[Any] = []
     mark = "?" if sqlite else "%s"
@@ -203,6 +217,61 @@ def raw_batches(
             yield rows
     finally:
         cursor.close()
+
+
+#: SQLite: an event's hash input, built by the database (``json_array``: compact, UTF-8 kept,
+#: the same escaping as Python's JSON encoder), as bytes.
+_PAYLOAD_SQLITE = (
+    "CAST(json_array(chain, seq, at, actor_id, actor_label, on_behalf_of_id, action, "
+    "subject_type, subject_id, unit_id, data, prev_hash) AS BLOB)"
+)
+#: PostgreSQL: the same, field by field (``json_build_array`` would add spaces).
+_PAYLOAD_PG = (
+    "convert_to('[' || to_json(chain)::text || ',' || seq::text || ',' || "
+    "to_json(to_char(at, 'YYYY-MM-DD HH24:MI:SS.US'))::text || ',' || "
+    "coalesce(actor_id::text, 'null') || ',' || to_json(actor_label)::text || ',' || "
+    "coalesce(on_behalf_of_id::text, 'null') || ',' || to_json(action)::text || ',' || "
+    "to_json(subject_type)::text || ',' || to_json(subject_id)::text || ',' || "
+    "coalesce(unit_id::text, 'null') || ',' || to_json(data)::text || ',' || "
+    "to_json(prev_hash)::text || ']', 'UTF8')"
+)
+
+
+def payload_batches(
+    session: Session,
+    chain: str | None = None,
+    batch: int = 20_000,
+    part: tuple[int, int] | None = None,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Like ``raw_batches``, but each row is (id, chain, seq, hash input, prev_hash, hash):
+    the hash input (``chain.row_hash``'s JSON list of the stored fields) is written by the
+    database, so verifying needs no Python string work per field. Should the database's
+    JSON ever differ from Python's for some text, the hash does not match and the verifier
+    checks that event again from its fields (``event_row``): a mismatch is never taken on
+    the database's word, and a match cannot be one by accident (the same bytes are the same
+    fields)."""
+    conn = conn_of(session)
+    sqlite = conn.dialect.name == "sqlite"
+    sql = (
+        f"SELECT id, chain, seq, {_PAYLOAD_SQLITE if sqlite else _PAYLOAD_PG}, prev_hash, hash "
+        "FROM audit_event"
+    )
+    yield from _batches(conn, sql, sqlite, chain, batch, part)
+
+
+def event_row(session: Session, event_id: int) -> tuple[Any, ...] | None:
+    """One event as ``raw_rows`` gives it (``chain.ROW``)."""
+    conn = conn_of(session)
+    sqlite = conn.dialect.name == "sqlite"
+    at = "at" if sqlite else "to_char(at, 'YYYY-MM-DD HH24:MI:SS.US')"
+    mark = "?" if sqlite else "%s"
+    sql = (
+        f"SELECT id, chain, seq, {at}, actor_id, actor_label, on_behalf_of_id, action, "
+        "subject_type, subject_id, unit_id, data, prev_hash, hash FROM audit_event "
+        f"WHERE id = {mark}"
+    )
+    row = conn.exec_driver_sql(sql, (event_id,)).first()
+    return None if row is None else tuple(row)
 
 
 def chain_part(chain: str, parts: int) -> int:
@@ -262,53 +331,14 @@ _COLUMNS = (
 
 
 def append_many(log: AuditLog, events: Sequence[Pending], batch: int = 5000) -> int:
-    """Append many events at once (the sweep's thousands): whatever the log holds is
-    flushed first, then the heads of all chains touched are read in one go (locked on
-    PostgreSQL), the chain computed in one pass, and the rows sent through the driver's
-    ``executemany`` — the same hashes and rows as ``AuditLog.flush``, without per-row
-    statement machinery. The database trigger still advances each head and refuses an
-    event that does not follow it."""
-    log.flush()
-    if not events:
-        return 0
-    chains = sorted({e.chain for e in events})
-    for key in chains:  # heads known earlier in the transaction are about to move
-        log.known.pop(key, None)
-    heads = log._heads(chains)
-    conn = log.unit.conn
-    sqlite = conn.dialect.name == "sqlite"
-    times: dict[datetime, tuple[str, Any]] = {}
-    rows: list[tuple[Any, ...]] = []
-    for p in events:
-        c = p.content
-        known = times.get(c.at)
-        if known is None:
-            text_ = time_text(c.at)
-            naive = as_utc(c.at).replace(tzinfo=None) if c.at.tzinfo else c.at  # stored form
-            known = times[c.at] = (text_, text_ if sqlite else naive)
-        at_text, stored = known
-        seq, prev = heads.get(p.chain, (0, GENESIS))
-        seq += 1
-        digest = row_hash(
-            p.chain,
-            seq,
-            at_text,
-            c.actor_id,
-            c.actor_label,
-            c.on_behalf_of_id,
-            c.action,
-            c.subject_type,
-            c.subject_id,
-            c.unit_id,
-            c.data_json,
-            prev,
-        )
-        heads[p.chain] = (seq, digest)
-        rows.append(
+    """Append many events at once (the year start's thousands): ``append_rows`` with each
+    event's content as a row."""
+    return append_rows(
+        log,
+        [
             (
                 p.chain,
-                seq,
-                stored,
+                c.at,
                 c.actor_id,
                 c.on_behalf_of_id,
                 c.actor_label,
@@ -317,15 +347,139 @@ def append_many(log: AuditLog, events: Sequence[Pending], batch: int = 5000) -> 
                 c.subject_id,
                 c.unit_id,
                 c.data_json,
-                prev,
-                digest,
             )
-        )
-    mark = "?" if sqlite else "%s"
-    sql = (
-        f"INSERT INTO audit_event ({', '.join(_COLUMNS)}) "
-        f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
+            for p in events
+            for c in (p.content,)
+        ],
+        batch,
     )
-    for part in chunks(rows, batch):
-        conn.exec_driver_sql(sql, list(part))
+
+
+#: What ``append_rows`` takes per event: (chain, at, actor_id, on_behalf_of_id, actor_label,
+#: action, subject_type, subject_id, unit_id, data_json).
+EventRow = tuple[str, datetime, int | None, int | None, str, str, str, str, int | None, str]
+
+
+def append_rows(log: AuditLog, events: Sequence[EventRow], batch: int = 5000) -> int:
+    """Append many events at once (the sweep's thousands): whatever the log holds is
+    flushed first, then the heads of all chains touched are read in one go (locked on
+    PostgreSQL), the chain computed in one pass, and the rows sent through the driver's
+    ``executemany`` — the same hashes and rows as ``AuditLog.flush``, without per-row
+    statement machinery. The database checks that each chain's new events follow its
+    head, in order and without a gap, and advances the head: once per statement for the
+    whole batch (``bulk_append``), where a single event is checked by the row trigger."""
+    log.flush()
+    if not events:
+        return 0
+    chains = sorted({e[0] for e in events})
+    for key in chains:  # heads known earlier in the transaction are about to move
+        log.known.pop(key, None)
+    heads = log._heads(chains)
+    conn = log.unit.conn
+    sqlite = conn.dialect.name == "sqlite"
+    times: dict[datetime, tuple[str, Any]] = {}
+    esc: dict[str, str] = {}  # a repeated text (chain, label, action, data) escaped once
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    for key, at, actor_id, obo, label, action, subject_type, subject_id, unit_id, data in events:
+        known = times.get(at)
+        if known is None:
+            text_ = time_text(at)
+            naive = as_utc(at).replace(tzinfo=None) if at.tzinfo else at  # stored form
+            known = times[at] = (text_, text_ if sqlite else naive)
+        at_text, stored = known
+        seq, prev = heads.get(key, (0, GENESIS))
+        seq += 1
+        if (
+            type(key) is str
+            and type(label) is str
+            and type(action) is str
+            and type(subject_type) is str
+            and type(subject_id) is str
+            and type(data) is str
+            and type(prev) is str
+            and (actor_id is None or type(actor_id) is int)
+            and (obo is None or type(obo) is int)
+            and (unit_id is None or type(unit_id) is int)
+        ):
+            # ``row_hash``'s payload, built with the repeated parts escaped once
+            digest = _sha256(
+                (
+                    f"[{_escaped(esc, key)},{seq},{_escaped(esc, at_text)},"
+                    f"{'null' if actor_id is None else actor_id},{_escaped(esc, label)},"
+                    f"{'null' if obo is None else obo},{_escaped(esc, action)},"
+                    f"{_escaped(esc, subject_type)},{_ESC(subject_id)},"
+                    f"{'null' if unit_id is None else unit_id},{_escaped(esc, data)},"
+                    f"{_ESC(prev)}]"
+                ).encode()
+            ).hexdigest()
+        else:
+            digest = row_hash(
+                key, seq, at_text, actor_id, label, obo, action, subject_type, subject_id,
+                unit_id, data, prev,
+            )  # fmt: skip
+        heads[key] = (seq, digest)
+        append(
+            (key, seq, stored, actor_id, obo, label, action, subject_type, subject_id,
+             unit_id, data, prev, digest)
+        )  # fmt: skip
+    with bulk_append(conn):
+        if sqlite:
+            sql = (
+                f"INSERT INTO audit_event ({', '.join(_COLUMNS)}) VALUES ({', '.join(['?'] * 13)})"
+            )
+            for part in chunks(rows, batch):
+                conn.exec_driver_sql(sql, list(part))
+        else:  # one statement per batch: the heads are checked once per statement
+            for part in chunks(rows, batch):
+                conn.exec_driver_sql(_UNNEST, tuple(list(col) for col in zip(*part, strict=True)))
     return len(rows)
+
+
+#: PostgreSQL: a batch of events as one statement, a column array per field, inserted in
+#: the order given (the ids follow it, and so must the sequence numbers of each chain).
+_UNNEST = (
+    f"INSERT INTO audit_event ({', '.join(_COLUMNS)}) "
+    f"SELECT {', '.join(_COLUMNS)} FROM unnest("
+    "%s::text[], %s::int[], %s::timestamp[], %s::int[], %s::int[], %s::text[], %s::text[], "
+    "%s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[]"
+    f") WITH ORDINALITY AS u({', '.join(_COLUMNS)}, n) ORDER BY n"
+)
+
+
+def _escaped(seen: dict[str, str], value: str) -> str:
+    """A text as a JSON string (the encoder's own escaping), once per distinct text."""
+    out = seen.get(value)
+    if out is None:
+        out = seen[value] = _ESC(value)
+    return out
+
+
+@contextmanager
+def bulk_append(conn: Connection) -> Iterator[None]:
+    """Events inserted inside are checked against their chains' heads, and the heads
+    advanced, once for all of them (migration 0014s) rather than by the row trigger one at a
+    time. On SQLite the window is a row of ``audit_bulk``: deleting it runs the check (and
+    aborts the statement when a chain does not follow on); on PostgreSQL a setting local to
+    the transaction hands the check to the statement-level trigger."""
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        conn.exec_driver_sql(
+            "INSERT INTO audit_bulk (from_id) SELECT coalesce(max(id), 0) FROM audit_event"
+        )
+    else:
+        conn.exec_driver_sql("SELECT set_config('samflow.audit_bulk', 'on', true)")
+    close = (
+        "DELETE FROM audit_bulk"
+        if sqlite
+        else "SELECT set_config('samflow.audit_bulk', 'off', true)"
+    )
+    try:
+        yield
+    except BaseException:
+        # Closed even so (should the caller go on and commit, no window stays open and
+        # what did go in is checked); the first error is the one that counts.
+        with suppress(Exception):
+            conn.exec_driver_sql(close)
+        raise
+    conn.exec_driver_sql(close)

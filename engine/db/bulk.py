@@ -13,7 +13,9 @@ writer have taken an id anyway, the primary key refuses the insert; nothing is o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,6 +24,23 @@ from sqlalchemy.orm import Session
 from engine.db.models import Base, table
 
 BATCH = 1000
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector held off for one bounded batch of bulk work (thousands
+    of rows, tuples and records, none of them cyclic garbage): each of its passes walks
+    every object of the process, and a 10,000-task sweep batch set off enough of them to
+    take a third of its time (``bench.sweep``). Reference counting still frees everything;
+    the collector runs again, as before, as soon as the batch is done."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def insert_returning_ids(

@@ -290,7 +290,7 @@ def due_for_check(session: Session, now: datetime, limit: int) -> list[Any]:
     conn = conn_of(session)
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=Task, skip_locked=True)
-    return list(conn.execute(stmt))  # Core rows: no ORM loading for thousands of them
+    return list(conn.execute(stmt).all())  # Core rows fetched at once: no ORM, no per-row fetch
 
 
 def ancestry_snapshot(session: Session, unit_ids: Iterable[int], day: date) -> OrgSnapshot:

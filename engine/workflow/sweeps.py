@@ -15,11 +15,13 @@ from typing import Any
 
 from engine.context import Actor, App, Progress, Tx, no_progress
 from engine.db import queries
-from engine.db.audit_store import Pending, append_many, chunks
-from engine.domain.audit.chain import EventContent, canonical_json, time_text
+from engine.db.audit_store import EventRow, append_rows, chunks
+from engine.db.bulk import paused_gc
+from engine.domain.audit.chain import canonical_json, time_text
 from engine.domain.clock import as_utc, local_date
 from engine.domain.org import OrgSnapshot
 from engine.domain.workflow.escalation import (
+    Action,
     Escalate,
     Ladder,
     Position,
@@ -88,104 +90,140 @@ def _dry_run(app: App, tx: Tx, batch: int, max_batches: int) -> SweepReport:
 
 
 def _sweep_batch(app: App, tx: Tx, batch: int, report: SweepReport) -> int:
+    with paused_gc():
+        return _batch(app, tx, batch, report)
+
+
+def _batch(app: App, tx: Tx, batch: int, report: SweepReport) -> int:
     """One batch, set-based: the due tasks read through the partial index, each one's step
     decided (pure ladder rules, one step per task and sweep, so reminders and escalations
     come in ladder order), all steps written by one guarded ``UPDATE ... FROM (VALUES ...)
     RETURNING`` per 2,000 tasks, and the audit events of the steps that were written
     appended in bulk (the chains computed in one pass). A task changed by someone else
     since it was read (completed, reassigned) fails the version guard and is left for the
-    next sweep: no event for a step not taken."""
+    next sweep: no event for a step not taken.
+
+    The ladder rules are pure, so a decision is made once per distinct position (ladder,
+    deadline, reminders sent, level) and reused: a region's tasks share a few deadlines."""
     s = tx.session
     rows = queries.due_for_check(s, tx.now, batch)
     if not rows:
         return 0
+    now = tx.now
+    sqlite = s.connection().dialect.name == "sqlite"
     org: OrgSnapshot | None = None
     ladders: dict[tuple[int, str], Ladder] = {}
-    targets: dict[tuple[Any, ...], Address | None] = {}
-    steps: list[tuple[Any, Any, Address | None]] = []
+    decided: dict[tuple[Any, ...], tuple[Action | None, int, int, datetime | None]] = {}
+    #: Per distinct place (position on a ladder, and where the task sits): the change to
+    #: write and the event to record, worked out once.
+    places: dict[tuple[Any, ...], _Place] = {}
+    picked: list[tuple[int, int, int, _Place]] = []
     changes: list[tuple[Any, ...]] = []
+    # rows unpacked as tuples: a Row's attribute access costs more than the rest of the loop
     for r in rows:
-        lk = (r.template_id, r.key)
-        ladder = ladders.get(lk)
-        if ladder is None:
-            ladder = ladders[lk] = templates.by_id(app, s, r.template_id).ladder_for(r.key)
-        pos = Position(r.due_at, r.reminders_sent, r.escalation_level)
-        action = step(pos, ladder, tx.now)
-        new = apply(pos, action) if action is not None else pos
-        target: Address | None = None
-        moved = False
-        if isinstance(action, Escalate):
-            if org is None:
+        task_id, cycle_id, unit_id, key, due_at, sent, level, version, _, role, role_unit, tpl = r
+        pk = (tpl, key, due_at, sent, level, role, role_unit, unit_id)
+        place = places.get(pk)
+        if place is None:
+            lk = (r.template_id, r.key)
+            dk = (lk, r.due_at, r.reminders_sent, r.escalation_level)
+            known = decided.get(dk)
+            if known is None:
+                ladder = ladders.get(lk)
+                if ladder is None:
+                    ladder = ladders[lk] = templates.by_id(app, s, r.template_id).ladder_for(r.key)
+                pos = Position(r.due_at, r.reminders_sent, r.escalation_level)
+                action = step(pos, ladder, now)
+                new = apply(pos, action) if action is not None else pos
+                known = decided[dk] = (
+                    action,
+                    new.reminders_sent,
+                    new.escalation_level,
+                    next_check(new, ladder, now, escalated=isinstance(action, Escalate)),
+                )
+            if isinstance(known[0], Escalate) and org is None:
                 org = queries.ancestry_snapshot(
                     s,
                     {x.unit_id for x in rows} | {x.role_unit_id for x in rows if x.role_unit_id},
-                    local_date(tx.now),
+                    local_date(now),
                 )
-            place = (action.level, lk, r.role, r.role_unit_id, r.unit_id)
-            if place in targets:
-                target = targets[place]
-            else:
-                target = targets[place] = _target(action.level, ladder, r, org)
-            moved = target is not None
-        changes.append(
-            (
-                r.id,
-                r.version,
-                new.reminders_sent,
-                new.escalation_level,
-                next_check(new, ladder, tx.now, escalated=isinstance(action, Escalate)),
-                1 if moved else 0,
-                target.role.value if target is not None else None,
-                target.unit_id if target is not None else None,
-            )
-        )
-        steps.append((r, action, target))
+            place = places[pk] = _place(known, ladders[lk], r, org, sqlite)
+        changes.append((task_id, version, *place.change))
+        if place.action:
+            picked.append((task_id, cycle_id, unit_id, place))
     written = _write(tx, changes)
-    events: list[Pending] = []
-    texts: dict[tuple[Any, ...], tuple[str, str]] = {}  # (kind, data) per distinct step
-    for r, action, target in steps:
-        if r.id not in written or action is None:
+    events: list[EventRow] = []
+    actor_id, actor_label = SWEEP_ACTOR.person_id, SWEEP_ACTOR.label
+    chains: dict[int, str] = {}
+    escalations = report.escalations
+    for task_id, cycle_id, unit_id, place in picked:
+        if task_id not in written:
             continue
-        if isinstance(action, Escalate):
+        if place.escalated:
             report.escalated += 1
-            report.escalations.append((r.id, action.level, str(target)))
-            tk: tuple[Any, ...] = ("e", action.level, target, action.to, r.due_at)
+            escalations.append((task_id, place.level, place.to))
         else:
             report.reminded += 1
-            tk = ("r", action.level, r.due_at)
-        known = texts.get(tk)
-        if known is None:
-            if isinstance(action, Escalate):
-                data: dict[str, Any] = {
-                    "level": action.level,
-                    "to": str(target) if target else None,
-                    "rule": str(action.to),
-                    "due_at": r.due_at,
-                }
-                known = ("task.escalated", canonical_json(data))
-            else:
-                data = {"reminder": action.level, "due_at": r.due_at}
-                known = ("task.reminded", canonical_json(data))
-            texts[tk] = known
+        ckey = chains.get(cycle_id)
+        if ckey is None:
+            ckey = chains[cycle_id] = chain(cycle_id)
         events.append(
-            Pending(
-                chain(r.cycle_id),
-                EventContent(
-                    action=known[0],
-                    subject_type="task",
-                    subject_id=str(r.id),
-                    at=tx.now,
-                    actor_id=SWEEP_ACTOR.person_id,
-                    actor_label=SWEEP_ACTOR.label,
-                    on_behalf_of_id=None,
-                    unit_id=r.unit_id,
-                    data_json=known[1],
-                ),
-            )
-        )
-    append_many(tx.audit, events)
+            (ckey, now, actor_id, None, actor_label, place.action, "task", str(task_id),
+             unit_id, place.data)
+        )  # fmt: skip
+    append_rows(tx.audit, events)
     report.checked += len(rows)
     return len(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    #: (reminders sent, level, next check as stored, moved, escalation role, unit).
+    change: tuple[Any, ...]
+    action: str  # the event's action; empty: nothing to do now
+    escalated: bool
+    level: int
+    to: str
+    data: str
+
+
+def _place(
+    known: tuple[Action | None, int, int, datetime | None],
+    ladder: Ladder,
+    r: Any,
+    org: OrgSnapshot | None,
+    sqlite: bool,
+) -> _Place:
+    action, sent, level, check = known
+    stored: Any = None
+    if check is not None:
+        stored = time_text(check) if sqlite else as_utc(check).replace(tzinfo=None)
+    target: Address | None = None
+    if isinstance(action, Escalate):
+        assert org is not None
+        target = _target(action.level, ladder, r, org)
+        change = (
+            sent,
+            level,
+            stored,
+            0 if target is None else 1,
+            None if target is None else target.role.value,
+            None if target is None else target.unit_id,
+        )
+        data: dict[str, Any] = {
+            "level": action.level,
+            "to": str(target) if target else None,
+            "rule": str(action.to),
+            "due_at": r.due_at,
+        }
+        return _Place(
+            change, "task.escalated", True, action.level, str(target), canonical_json(data)
+        )
+    change = (sent, level, stored, 0, None, None)
+    if action is None:
+        return _Place(change, "", False, 0, "", "")
+    data = {"reminder": action.level, "due_at": r.due_at}
+    return _Place(change, "task.reminded", False, action.level, "", canonical_json(data))
 
 
 def _target(level: int, ladder: Ladder, r: Any, org: OrgSnapshot) -> Address | None:
@@ -213,40 +251,25 @@ _WHERE = "task.id = v.vid AND task.version = v.vv AND task.status = 'open'"
 def _write(tx: Tx, changes: list[tuple[Any, ...]]) -> set[int]:
     """The steps written, guarded by each task's version; returns the ids written."""
     conn = tx.session.connection()
-    sqlite = conn.dialect.name == "sqlite"
     written: set[int] = set()
-    times: dict[datetime, str] = {}
+    if conn.dialect.name != "sqlite":  # one statement, a column array per field
+        for part in chunks(changes, 10 * _CHUNK):
+            cols = tuple(list(col) for col in zip(*part, strict=True))
+            written.update(i for (i,) in conn.exec_driver_sql(_UPDATE_PG, cols))
+        return written
     for part in chunks(changes, _CHUNK):
-        if sqlite:
-            marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(part))
-            sql = (
-                f"WITH v(vid, vv, r, e, n, moved, er, eu) AS (VALUES {marks}) "
-                f"UPDATE task SET {_SET} FROM v WHERE {_WHERE} RETURNING task.id"
-            )
-            params: list[Any] = [x for c in part for x in (*c[:4], _stored(c[4], times), *c[5:])]
-        else:
-            row = (
-                "(%s::bigint, %s::int, %s::int, %s::int, %s::timestamp, %s::int, %s::text, %s::int)"
-            )
-            marks = ", ".join([row] * len(part))
-            sql = (
-                f"UPDATE task SET {_SET} FROM (VALUES {marks}) "
-                f"AS v(vid, vv, r, e, n, moved, er, eu) WHERE {_WHERE} RETURNING task.id"
-            )
-            params = [
-                x
-                for c in part
-                for x in (*c[:4], as_utc(c[4]).replace(tzinfo=None) if c[4] else None, *c[5:])
-            ]
+        marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(part))
+        sql = (
+            f"WITH v(vid, vv, r, e, n, moved, er, eu) AS (VALUES {marks}) "
+            f"UPDATE task SET {_SET} FROM v WHERE {_WHERE} RETURNING task.id"
+        )
+        params: list[Any] = [x for c in part for x in c]
         written.update(i for (i,) in conn.exec_driver_sql(sql, tuple(params)))
     return written
 
 
-def _stored(at: datetime | None, seen: dict[datetime, str]) -> str | None:
-    """An instant as SQLite stores it (the text SQLAlchemy writes), once per instant."""
-    if at is None:
-        return None
-    text = seen.get(at)
-    if text is None:
-        text = seen[at] = time_text(at)
-    return text
+_UPDATE_PG = (
+    f"UPDATE task SET {_SET} FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::int[], "
+    "%s::timestamp[], %s::int[], %s::text[], %s::int[]) "
+    f"AS v(vid, vv, r, e, n, moved, er, eu) WHERE {_WHERE} RETURNING task.id"
+)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -247,6 +247,15 @@ def verify_rows(
             broken[chain] = Break(chain, seq, ev_id, "altered", "content does not match its hash")
         else:
             state[chain] = (seq + 1, h)
+    return count, *close_chains(state, broken, heads)
+
+
+def close_chains(
+    state: dict[str, tuple[int, str]],
+    broken: dict[str, Break],
+    heads: dict[str, tuple[int, str]],
+) -> tuple[set[str], list[Break]]:
+    """Every chain's head compared with where its events end; (chains, breaks)."""
     for chain, (head_seq, head_hash) in heads.items():
         if chain in broken:
             continue
@@ -263,7 +272,54 @@ def verify_rows(
         broken[chain] = Break(
             chain, state[chain][0] - 1, None, "head_mismatch", "chain has no head record"
         )
-    return count, set(state) | set(broken), sorted(broken.values(), key=lambda b: b.chain)
+    return set(state) | set(broken), sorted(broken.values(), key=lambda b: b.chain)
+
+
+def verify_payloads(
+    rows: Iterable[Sequence[Any]],
+    heads: dict[str, tuple[int, str]],
+    fields: Callable[[int], Sequence[Any] | None],
+) -> tuple[int, set[str], list[Break]]:
+    """``verify_rows`` over rows of (id, chain, seq, hash input, prev_hash, hash), the hash
+    input as bytes built by the database: the same findings, with only the SHA-256 left per
+    event. An event whose hash does not match is read again with ``fields`` (a ``ROW``) and
+    checked the reference way, so only ``row_hash`` ever names an event altered."""
+    state: dict[str, tuple[int, str]] = {}
+    broken: dict[str, Break] = {}
+    before: dict[str, tuple[int, str]] = {}  # where a broken chain stood when it broke
+    count = 0
+    sha = _sha256
+    get = state.get
+    for ev_id, chain, seq, payload, prev, h in rows:
+        count += 1
+        expected, last = get(chain, (1, GENESIS))
+        if seq == expected and prev == last and sha(payload).hexdigest() == h:
+            state[chain] = (seq + 1, h)
+            continue
+        if chain in broken:
+            continue
+        if seq != expected:
+            brk = Break(
+                chain, expected, None, "removed", f"event {expected} is missing (next found: {seq})"
+            )
+        elif prev != last:
+            brk = Break(chain, seq, ev_id, "altered", "does not point at the previous event's hash")
+        else:
+            row = fields(ev_id)
+            if row is not None and row_hash(*row[1:13]) == h:
+                state[chain] = (seq + 1, h)
+                continue
+            brk = Break(chain, seq, ev_id, "altered", "content does not match its hash")
+        broken[chain] = brk
+        if chain in state:
+            before[chain] = state[chain]
+        state[chain] = (-1, "")  # no later event of a broken chain passes the quick test
+    for chain in broken:
+        if chain in before:
+            state[chain] = before[chain]
+        else:
+            del state[chain]
+    return count, *close_chains(state, broken, heads)
 
 
 def verify_chain(

@@ -1,0 +1,92 @@
+"""Bulk appends to the audit log (migration 0014s): the chain heads are checked and
+advanced once per batch, and the database still refuses an event that does not follow
+its chain — out of order, with a gap, or not starting at the head."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from engine.audit import log as audit
+from engine.context import App
+from engine.db.audit_store import AuditLog, EventRow, append_rows, bulk_append, chain_heads
+from engine.db.unit import Unit
+from engine.domain.audit.chain import GENESIS
+
+AT = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def _rows(chain: str, n: int) -> list[EventRow]:
+    return [
+        (chain, AT, None, None, "system:test", "test.bulk", "task", str(i), None, "{}")
+        for i in range(n)
+    ]
+
+
+def _append(app: App, events: Sequence[EventRow]) -> None:
+    with app.db.engine.begin() as c:
+        append_rows(AuditLog(Unit(c)), events)
+
+
+def test_bulk_append_verifies_and_moves_the_heads(app: App) -> None:
+    _append(app, _rows("bulk:a", 3) + _rows("bulk:b", 2))
+    _append(app, _rows("bulk:b", 4) + _rows("bulk:a", 1))  # on from the heads
+    with app.read() as s:
+        heads = chain_heads(s)
+        rows = s.execute(text("SELECT chain, max(seq) FROM audit_event GROUP BY chain"))
+        last = {str(k): int(n) for k, n in rows.tuples()}
+    assert (heads["bulk:a"][0], heads["bulk:b"][0]) == (4, 6) == (last["bulk:a"], last["bulk:b"])
+    assert audit.verify(app).ok
+
+
+def _insert(c: Any, chain: str, seq: int, subject: str = "x") -> None:
+    c.execute(
+        text(
+            "INSERT INTO audit_event (chain, seq, at, actor_label, action, subject_type, "
+            "subject_id, data, prev_hash, hash) VALUES (:c, :s, :at, 'system:test', "
+            "'test.bulk', 'task', :sub, '{}', :p, :h)"
+        ),
+        {"c": chain, "s": seq, "at": AT.replace(tzinfo=None), "sub": subject, "p": GENESIS,
+         "h": f"{seq:064x}"},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("chain", "seqs"),
+    [
+        ("bulk:c", [4, 5]),  # the head is at 2: a batch must begin at 3
+        ("bulk:c", [3, 5]),  # a gap inside the batch
+        ("bulk:c", [4, 3]),  # out of order: insertion order must be sequence order
+        ("bulk:new", [2, 3]),  # a new chain begins at 1
+    ],
+)
+def test_database_refuses_a_batch_that_does_not_follow(
+    app: App, chain: str, seqs: list[int]
+) -> None:
+    _append(app, _rows("bulk:c", 2))
+    with (
+        pytest.raises(DBAPIError, match="head moved"),
+        app.db.engine.begin() as c,
+        bulk_append(c),
+    ):
+        for n in seqs:
+            _insert(c, chain, n)
+    with app.read() as s:
+        assert chain_heads(s)["bulk:c"][0] == 2 and "bulk:new" not in chain_heads(s)
+        assert s.scalar(text("SELECT count(*) FROM audit_event WHERE chain LIKE 'bulk:%'")) == 2
+        assert s.scalar(text("SELECT count(*) FROM audit_bulk")) == 0
+    assert audit.verify(app).ok
+
+
+def test_row_check_still_guards_single_events(app: App) -> None:
+    _append(app, _rows("bulk:d", 1))
+    with pytest.raises(DBAPIError, match="head moved"), app.db.engine.begin() as c:
+        _insert(c, "bulk:d", 3)  # a gap, outside any batch
+    with app.read() as s:
+        assert s.scalar(text("SELECT count(*) FROM audit_bulk")) == 0
+    assert audit.verify(app).ok
