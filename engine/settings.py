@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     digest_cron: str = "0 6 * * 1"
     #: The Prefect deployment the web app runs to start the year ("flow/deployment").
     annual_deployment: str = "start-annual-cycles/annual"
+    #: The Prefect deployment that runs the other background jobs (evidence packages, large
+    #: organisation and plan imports), one flow run per job.
+    jobs_deployment: str = "run-job/jobs"
     #: Requirements from an inspection are due this many days before the reply date
     #: (unless the registration gives a date), leaving time to draft the reply.
     inspection_lead_days: int = 7
@@ -167,6 +170,8 @@ class Settings(BaseSettings):
     #: Milliseconds between such batches: another process waiting for SQLite's write lock
     #: looks again every 100 ms at most, and would otherwise miss the gaps.
     org_import_pause_ms: int = 100
+    #: A plan file with more rows than this is imported as a background job.
+    plan_import_job_rows: int = 2000
     # --- limits on what a request or an import may make the server do (docs/limits.md) ---
     #: Largest request body, in bytes, of any route not named below (JSON API, page forms).
     max_body_bytes: int = 1_000_000
