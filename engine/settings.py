@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     oidc_scopes: str = "openid email profile"
     #: The button's text on the sign-in page.
     oidc_label: str = "Logga in med organisationens konto"
+    #: The ID token claim with the person's groups or app roles ("groups", "roles"); empty:
+    #: the provider says nothing about roles. See docs/signin.md for the rule.
+    oidc_role_claim: str = ""
+    #: Claim values -> samflow roles, e.g. "SAM-HR=hr;SAM-Chefer=manager,deputy". The roles
+    #: named here are governed by the provider: each needs its claim value at sign-in.
+    oidc_role_map: str = ""
     #: Bearer token that lets a monitoring system read ``/metrics`` from elsewhere than
     #: loopback; unset: only loopback clients (not through a proxy) may read it.
     metrics_token: SecretStr | None = None
