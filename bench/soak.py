@@ -398,6 +398,19 @@ def pct(samples: list[float], q: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
+def at_work(app: App, ordered: list[int], nth: int, anyway: bool) -> bool:
+    """The ``nth`` package ordered is being laid out by a flow run (it reported progress),
+    or ``anyway``."""
+    if anyway:
+        return True
+    if len(ordered) < nth:
+        return False
+    from engine.workflow import jobs
+
+    view = jobs.get(app, ordered[nth - 1])
+    return view.status == "running" and bool(view.message)
+
+
 def settle_jobs(
     app: App,
     ordered: list[int],
@@ -483,7 +496,7 @@ def main() -> None:
             managers = list(
                 s.execute(
                     select(Person.id, Person.email)
-                    .where(Person.email.like("m.D%-S%-U%"))
+                    .where(Person.email.ilike("m.d%-s%-u%"))  # e-mails are kept lower-case
                     .order_by(Person.id)
                     .limit(args.users)
                 )
@@ -534,10 +547,10 @@ def main() -> None:
             next_sweep = began + min(60.0, duration / 3)
             sweeps: list[str] = []
             sweeper: threading.Thread | None = None
-            # packages: before the kills, and one just before the Prefect worker's kill
-            evidence_at = [began + duration * f for f in (0.3, 0.62)]
+            # packages: one before the kills, one that the Prefect worker's kill interrupts
+            evidence_at = [began + duration * f for f in (0.2, 0.55)]
             ordered: list[int] = []
-            code = managers[0][1].split("@")[0].removeprefix("m.")
+            code = managers[0][1].split("@")[0].removeprefix("m.").upper()  # the unit's code
 
             def sweep_now() -> None:
                 if stack is not None:
@@ -561,16 +574,22 @@ def main() -> None:
                     job = order_package(base, users[0][0], code)
                     if job is not None:
                         ordered.append(job)
-                if stack is not None and not prefect_killed and now - began >= duration * 0.65:
+                if (
+                    stack is not None
+                    and not prefect_killed
+                    and at_work(app, ordered, 2, now - began >= duration * 0.85)
+                ):
                     print(
-                        f"  kill -9 the Prefect worker (and its flow runs) at {now - began:.0f} s",
+                        f"  kill -9 the Prefect worker (and its flow runs) at {now - began:.0f} s, "
+                        f"job {ordered[-1] if ordered else '-'} at work: "
+                        f"{at_work(app, ordered, 2, False)}",
                         flush=True,
                     )
                     stack.kill9_worker()
                     time.sleep(2)
                     stack.start_worker()
                     prefect_killed = True
-                if not killed and now - began >= duration / 2:
+                if not killed and now - began >= duration * 0.4:
                     memory.append(("half-way", [rss_mb(w.proc.pid) for w in workers if w.proc]))
                     print(
                         f"  kill -9 web worker on port {ports[0]} at {now - began:.0f} s",
@@ -637,8 +656,11 @@ def main() -> None:
                 text=True,
                 check=False,
             )
+            meaning = {0: "intact, anchored", 9: "intact; no signed checkpoint configured"}
             print(
-                f"audit verify: exit {verify.returncode}: {verify.stdout.strip().splitlines()[-1:]}"
+                f"audit verify: exit {verify.returncode} "
+                f"({meaning.get(verify.returncode, 'a finding')}): "
+                f"{verify.stdout.strip().splitlines()[-1:]}"
             )
             print(f"server errors (5xx): {server_errors}")
         finally:  # nothing left running, also after a failure or Ctrl-C
