@@ -21,6 +21,7 @@ from pathlib import Path
 
 from engine import background
 from engine.context import App
+from engine.domain.errors import NotReady
 from engine.settings import Settings
 from engine.workflow import job_queue, jobs
 
@@ -51,10 +52,22 @@ class PrefectLauncher:
         the run that frees a place, or the sweep flow, submits it)."""
         if self.app is None:
             return run_job_deployment(self.deployment or DEFAULT_DEPLOYMENT, job_id)
-        refs = {}
+        refs, unreachable = {}, None
         for admitted in job_queue.admit(self.app, self.name):
-            refs[admitted] = self._run(self.app, admitted)
+            try:
+                refs[admitted] = self._run(self.app, admitted)
+            except Exception as exc:  # the server is down or the deployment is missing
+                unreachable = f"{type(exc).__name__}: {exc}"
+                job_queue.put_back(self.app, admitted, unreachable)
+                continue
             jobs.set_external_ref(self.app, admitted, refs[admitted])
+        if job_id not in refs and unreachable is not None:
+            raise NotReady(
+                f"the job is recorded and waits: Prefect did not take its flow run "
+                f"({unreachable[:200]}); it starts when Prefect answers (the next sweep)",
+                f"jobbet är registrerat och väntar: Prefect tog inte emot körningen "
+                f"({unreachable[:200]}); det startar när Prefect svarar (nästa svepning)",
+            )
         return refs.get(job_id)
 
     def _run(self, app: App, job_id: int) -> str:

@@ -90,7 +90,8 @@ def _serve(settings: Settings, console: Console, api: str) -> int:
 
     console.line(
         f"serving on {api}: annual start ({settings.annual_cron or 'on demand only'}), "
-        f"background jobs (on demand), sweep every {settings.sweep_minutes} min, digest ({settings.digest_cron}); "
+        f"background jobs (on demand), sweep every {settings.sweep_minutes} min, "
+        f"digest ({settings.digest_cron}); "
         "Ctrl-C stops"
     )
     deployments.serve(settings)

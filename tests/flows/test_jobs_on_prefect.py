@@ -227,3 +227,18 @@ def test_a_restart_of_the_web_process_loses_no_job(
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     finally:
         _close(second)
+
+
+def test_a_job_prefect_does_not_take_waits_queued_and_the_person_is_told(
+    webs: Callable[..., Web],
+) -> None:
+    web = webs("prefect", True)
+    web.engine.settings = web.engine.settings.model_copy(
+        update={"jobs_deployment": "run-job/not-deployed"}
+    )
+    body = {"code": "U1", "year": 2027, "scope": "unit", "lang": "sv"}
+    got = web.api("hr@x.se").post("/api/evidence/jobs", json=body)
+    assert got.status_code == 503, got.text
+    assert "waits" in got.json()["message"] or "väntar" in got.json()["message"]
+    [job] = jobs.recent(web.engine, "evidence")
+    assert job.status == "queued" and job.external_ref is None  # in the queue, not lost
