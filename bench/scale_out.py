@@ -22,16 +22,18 @@ A bench, not a test: CI does not run it. Writes ``bench/results/scale_out.json``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
-from bench.pg_common import load_average, pg_database
+from bench.pg_common import load_average, pg_admin_url, pg_database
 from bench.soak import BIN, ROOT, PrefectStack
 from bench.web_setup import organisation
 from engine.context import Actor, App
@@ -102,44 +104,62 @@ def one_round(stack: PrefectStack, url: str, workers: int, batch: int) -> dict[s
     return out
 
 
+@contextlib.contextmanager
+def _template(existing: str | None) -> Iterator[str]:
+    if existing is None:
+        with pg_database("samflow_scale_tpl") as url:
+            yield url
+    else:
+        yield pg_admin_url().rsplit("/", 1)[0] + f"/{existing}"
+
+
+def direct_reference(template: str, hr: int | None, batch: int) -> dict[str, Any]:
+    with pg_database("samflow_scale", template=template) as url:
+        direct = App.from_settings(Settings(database_url=url))
+        before = load_average()
+        began = time.perf_counter()
+        report = cycles.start_cycles(direct, Actor(hr, "hr@b.se"), 2027, batch_size=batch)
+        took = time.perf_counter() - began
+        after = load_average()
+        direct.db.dispose()
+    print(
+        f"  direct (one process, no Prefect): {len(report.started)} units in {took:.1f} s = "
+        f"{len(report.started) / took:.0f}/s; load {before} -> {after}",
+        flush=True,
+    )
+    return {"seconds": took, "started": len(report.started), "load_before": before,
+            "load_after": after}  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--units", type=int, default=20_000)
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--batch", type=int, default=300)
+    ap.add_argument(
+        "--template",
+        help="an existing database holding the organisation (of --units units) to copy, "
+        "instead of importing it again (it is left as it is)",
+    )
+    ap.add_argument("--skip-direct", action="store_true", help="no reference run")
     args = ap.parse_args()
     counts = [int(w) for w in args.workers.split(",")]
     work = Path(tempfile.mkdtemp(prefix="samflow-scale-"))
     print(f"scale-out: {args.units} units, workers {counts}; load {load_average()}", flush=True)
     results: dict[str, Any] = {"units": args.units, "batch": args.batch, "rounds": []}
-    with pg_database("samflow_scale_tpl") as template_url:
+    with _template(args.template) as template_url:
         app = App.from_settings(Settings(database_url=template_url))
-        units_csv, people_csv = organisation(args.units)
-        began = time.perf_counter()
-        org.import_org(app, Actor.system("bench"), units_csv, people_csv)
-        print(f"  organisation imported in {time.perf_counter() - began:.1f} s", flush=True)
+        if args.template is None:
+            units_csv, people_csv = organisation(args.units)
+            began = time.perf_counter()
+            org.import_org(app, Actor.system("bench"), units_csv, people_csv)
+            print(f"  organisation imported in {time.perf_counter() - began:.1f} s", flush=True)
         with app.read() as s:
             hr = s.scalar(select(Person.id).where(Person.email == "hr@b.se"))
         app.db.dispose()
         template = template_url.rsplit("/", 1)[1]
-        # the reference: the use case in this one process, no Prefect
-        with pg_database("samflow_scale", template=template) as url:
-            direct = App.from_settings(Settings(database_url=url))
-            before = load_average()
-            began = time.perf_counter()
-            report = cycles.start_cycles(direct, Actor(hr, "hr@b.se"), 2027, batch_size=args.batch)
-            took = time.perf_counter() - began
-            results["direct"] = {
-                "seconds": took, "started": len(report.started),
-                "load_before": before, "load_after": load_average(),
-            }  # fmt: skip
-            print(
-                f"  direct (one process, no Prefect): {len(report.started)} units in "
-                f"{took:.1f} s = {len(report.started) / took:.0f}/s; load {before} -> "
-                f"{load_average()}",
-                flush=True,
-            )
-            direct.db.dispose()
+        if not args.skip_direct:  # the reference: the use case in one process, no Prefect
+            results["direct"] = direct_reference(template, hr, args.batch)
         stack = PrefectStack(work, template_url)
         stack.env["PREFECT_WORKER_QUERY_SECONDS"] = "2"
         try:
