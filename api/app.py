@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import docs_assets, errors, http_methods, limits, observability
-from api.launcher import Launcher, ThreadLauncher, launcher_for
+from api.launcher import Launcher, launcher_for
 from api.pages import (
     audit as audit_page,
 )
@@ -134,9 +134,7 @@ def create_app(
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.web_threads
         # jobs a previous process left running are failed; those it left queued start
-        documents.start()
-        if chosen is not documents:
-            chosen.start()
+        chosen.start()
         yield
         engine.db.dispose()
 
@@ -153,10 +151,9 @@ def create_app(
     app.state.jinja = environment()
     chosen = launcher or launcher_for(engine)
     app.state.launcher = chosen
-    # evidence packages are laid out by this server, whatever runs the year's start; one
-    # thread launcher for both, so its queue of "thread" jobs has a single pump
-    documents = chosen if isinstance(chosen, ThreadLauncher) else ThreadLauncher(engine)
-    app.state.document_launcher = documents
+    # every kind of job goes to the one launcher (evidence packages and large imports as
+    # much as the year's start): with Prefect none of them runs in this process
+    app.state.document_launcher = chosen
     app.state.admin_links = {}
     errors.install(app)
     limits.install(app)  # body limits and sign-in, before any body is read

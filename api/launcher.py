@@ -1,8 +1,12 @@
-"""Who runs long work started from the web app (starting the year for 3,000 units).
+"""Who runs long work started from the web app (starting the year, evidence packages, large
+organisation and plan imports).
 
 The page creates a job (``engine.workflow.jobs.create``) and hands its id to a launcher; the
-launcher runs ``jobs.run`` somewhere and the page polls the job's progress. A launcher is
-anything with a ``name`` and ``submit(job_id)``; ``SAMFLOW_RUNNER`` picks one by name.
+launcher has the job done somewhere (``engine.background.run``: the same function for every
+runner) and the page polls the job's progress. A launcher is anything with a ``name`` and
+``submit(job_id)``; ``SAMFLOW_RUNNER`` picks one by name: ``thread`` (the embedded default)
+does the work in this process, ``prefect`` starts a run of a deployment and a Prefect
+worker does it, so a restart of the web server loses nothing.
 ``prefect`` is loaded only when asked for: importing Prefect reconfigures logging (it
 silences uvicorn's), so the web app must not import it unless it runs on Prefect.
 """
@@ -16,12 +20,10 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from api import evidence_job
+from engine import background
 from engine.context import App
 from engine.domain.errors import InvalidInput
-from engine.evidence import jobs as evidence_jobs
-from engine.workflow import job_queue, jobs, recovery
-from engine.workflow import org_import as org_import_job
+from engine.workflow import job_queue, recovery
 
 log = logging.getLogger("samflow.launcher")
 
@@ -120,15 +122,8 @@ class ThreadLauncher:
 
 
 def run_job(app: App, job_id: int) -> None:
-    """Do a job here, whatever its kind: an evidence package is laid out by this door (it
-    renders documents), everything else by ``jobs.run``."""
-    kind = jobs.get(app, job_id).kind
-    if kind == evidence_jobs.KIND:
-        evidence_job.run(app, job_id)
-    elif kind == org_import_job.KIND:
-        org_import_job.run(app, job_id)
-    else:
-        jobs.run(app, job_id)
+    """Do a job here, whatever its kind (``engine.background``)."""
+    background.run(app, job_id)
 
 
 def _prefect(app: App) -> Launcher:

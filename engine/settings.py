@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     oidc_scopes: str = "openid email profile"
     #: The button's text on the sign-in page.
     oidc_label: str = "Logga in med organisationens konto"
+    #: The ID token claim with the person's groups or app roles ("groups", "roles"); empty:
+    #: the provider says nothing about roles. See docs/signin.md for the rule.
+    oidc_role_claim: str = ""
+    #: Claim values -> samflow roles, e.g. "SAM-HR=hr;SAM-Chefer=manager,deputy". The roles
+    #: named here are governed by the provider: each needs its claim value at sign-in.
+    oidc_role_map: str = ""
     #: Bearer token that lets a monitoring system read ``/metrics`` from elsewhere than
     #: loopback; unset: only loopback clients (not through a proxy) may read it.
     metrics_token: SecretStr | None = None
@@ -107,6 +113,9 @@ class Settings(BaseSettings):
     digest_cron: str = "0 6 * * 1"
     #: The Prefect deployment the web app runs to start the year ("flow/deployment").
     annual_deployment: str = "start-annual-cycles/annual"
+    #: The Prefect deployment that runs the other background jobs (evidence packages, large
+    #: organisation and plan imports), one flow run per job.
+    jobs_deployment: str = "run-job/jobs"
     #: Requirements from an inspection are due this many days before the reply date
     #: (unless the registration gives a date), leaving time to draft the reply.
     inspection_lead_days: int = 7
@@ -195,6 +204,8 @@ class Settings(BaseSettings):
     #: Milliseconds between such batches: another process waiting for SQLite's write lock
     #: looks again every 100 ms at most, and would otherwise miss the gaps.
     org_import_pause_ms: int = 100
+    #: A plan file with more rows than this is imported as a background job.
+    plan_import_job_rows: int = 2000
     # --- limits on what a request or an import may make the server do (docs/limits.md) ---
     #: Largest request body, in bytes, of any route not named below (JSON API, page forms).
     max_body_bytes: int = 1_000_000

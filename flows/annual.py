@@ -23,6 +23,7 @@ from prefect.artifacts import (
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
+from engine import background
 from engine.context import Actor, App
 from engine.domain.errors import ConcurrentChange, SamflowError
 from engine.workflow import cycles, job_queue, jobs
@@ -120,14 +121,15 @@ def start_annual_cycles(
 
 def submit_waiting(app: App) -> list[int]:
     """A job's place came free: run the next queued ``prefect`` jobs the limits admit
-    (``job_queue``), each as a run of the annual deployment. The web app's launcher does the
-    same when a job is asked for; the sweep flow does it too, in case a run died first."""
+    (``job_queue``), each as a run of its kind's deployment (``background.deployment_for``).
+    The web app's launcher does the same when a job is asked for; the sweep flow does it
+    too, in case a run died first."""
     from prefect.deployments import run_deployment
 
     admitted = job_queue.admit(app, "prefect")
     for job_id in admitted:
         run = run_deployment(  # type: ignore[call-arg]  # _sync: the sync path
-            app.settings.annual_deployment,
+            background.deployment_for(app.settings, jobs.get(app, job_id).kind),
             parameters={"job_id": job_id},
             timeout=0,
             as_subflow=False,

@@ -33,8 +33,9 @@ def register(sub: Any) -> None:
     serve = cmds.add_parser(
         "serve",
         help="run the schedules in this process (Prefect serve; a local Prefect server)",
-        description="Serve three deployments: start-annual-cycles/annual (SAMFLOW_ANNUAL_CRON), "
-        "sweep/sweep (every SAMFLOW_SWEEP_MINUTES), weekly-digest/digest (SAMFLOW_DIGEST_CRON). "
+        description="Serve four deployments: start-annual-cycles/annual (SAMFLOW_ANNUAL_CRON), "
+        "run-job/jobs (the web app's other background jobs), sweep/sweep (every "
+        "SAMFLOW_SWEEP_MINUTES), weekly-digest/digest (SAMFLOW_DIGEST_CRON). "
         "Uses the Prefect server at PREFECT_API_URL when set, else starts one of its own on "
         "127.0.0.1 (its UI there too) and stops it on exit.",
     )
@@ -89,7 +90,8 @@ def _serve(settings: Settings, console: Console, api: str) -> int:
 
     console.line(
         f"serving on {api}: annual start ({settings.annual_cron or 'on demand only'}), "
-        f"sweep every {settings.sweep_minutes} min, digest ({settings.digest_cron}); "
+        f"background jobs (on demand), sweep every {settings.sweep_minutes} min, "
+        f"digest ({settings.digest_cron}); "
         "Ctrl-C stops"
     )
     deployments.serve(settings)

@@ -1,8 +1,9 @@
 """The deployments and their schedules, for ``samflow flows serve`` (Prefect's ``serve()``).
 
-Production declares the same three in ``deploy/prefect.yaml`` for a process work pool;
+Production declares the same four in ``deploy/prefect.yaml`` for a process work pool;
 the names here and there must agree (``tests/flows/test_deploy_files.py`` checks it), since
-the web app starts the year by name (``start-annual-cycles/annual``).
+the web app starts the year by name (``start-annual-cycles/annual``) and every other
+background job too (``run-job/jobs``: evidence packages, large imports).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from prefect.types.entrypoint import EntrypointType
 
 from engine.settings import Settings
 from flows.annual import start_annual_cycles
+from flows.jobs import run_job
 from flows.sweep import sweep, weekly_digest
 
 TIMEZONE = "Europe/Stockholm"
-ANNUAL, SWEEP, DIGEST = "annual", "sweep", "digest"
+ANNUAL, SWEEP, DIGEST, JOBS = "annual", "sweep", "digest", "jobs"
 
 
 def deployments(settings: Settings) -> list[Any]:
@@ -31,6 +33,12 @@ def deployments(settings: Settings) -> list[Any]:
             ANNUAL,
             schedules=annual,
             description="Start the SAM year for every unit (also started by HR in the web app).",
+            entrypoint_type=by_module,
+        ),
+        run_job.to_deployment(
+            JOBS,
+            description="One background job a person asked for in the web app (an evidence "
+            "package, a large organisation or plan import), by its id.",
             entrypoint_type=by_module,
         ),
         sweep.to_deployment(

@@ -124,6 +124,7 @@ MOVES: dict[str, str] = {
     "engine.db.models_process": "engine.db.models.process",
     "engine.db.models_policy": "engine.db.models.policy",
     "engine.db.models_audit": "engine.db.models.audit",
+    "engine.db.models_ops": "engine.db.models.ops",
     # the transaction every use case runs in
     "engine.services.context": "engine.context",
     # organisation and rights

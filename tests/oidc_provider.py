@@ -1,7 +1,9 @@
 """A real OpenID Connect provider for the tests, on 127.0.0.1: discovery, an authorization
 endpoint with a sign-in form, a token endpoint that checks the client's secret and the PKCE
 verifier (Authlib's S256), ID tokens signed RS256 with joserfc, published keys, and an
-end-session endpoint. ``Provider.fault`` makes the next ID tokens wrong in one named way
+end-session endpoint that checks the ``id_token_hint`` it is sent (``offers_logout=False``:
+a provider without one). ``claims_for`` adds claims (groups, roles) to a person's ID
+tokens. ``Provider.fault`` makes the next ID tokens wrong in one named way
 (issuer, audience, expiry, nonce, signing key), so each refusal of samflow is tested against
 tokens that really come over the wire.
 """
@@ -43,7 +45,10 @@ class Provider:
     redirect_uris: set[str] = field(default_factory=set)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     fault: str = ""  # "", "iss", "aud", "exp", "nonce", "key"
-    logged_out: list[str] = field(default_factory=list)
+    #: (client_id, subject of the id_token_hint) of each RP-initiated logout.
+    logged_out: list[tuple[str, str]] = field(default_factory=list)
+    offers_logout: bool = True
+    claims_for: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: The provider's clock: the tests give it the app's frozen clock, as if both were set
     #: by the same time server.
     now: Callable[[], float] = time.time  # noqa: TID251 (another system's clock)
@@ -58,7 +63,7 @@ class Provider:
             "exp": now + 300,
             "nonce": nonce,
             "email": email,
-        }
+        } | self.claims_for.get(email, {})
         if self.fault == "iss":
             claims["iss"] = "https://evil.example"
         elif self.fault == "aud":
@@ -72,18 +77,19 @@ class Provider:
 
     # --- endpoints ------------------------------------------------------------------------
     def discovery(self, request: Request) -> Response:
-        return JSONResponse(
-            {
-                "issuer": self.url,
-                "authorization_endpoint": f"{self.url}/authorize",
-                "token_endpoint": f"{self.url}/token",
-                "jwks_uri": f"{self.url}/jwks",
-                "end_session_endpoint": f"{self.url}/logout",
-                "response_types_supported": ["code"],
-                "code_challenge_methods_supported": ["S256"],
-                "id_token_signing_alg_values_supported": ["RS256"],
-            }
-        )
+        doc = {
+            "issuer": self.url,
+            "authorization_endpoint": f"{self.url}/authorize",
+            "token_endpoint": f"{self.url}/token",
+            "jwks_uri": f"{self.url}/jwks",
+            "end_session_endpoint": f"{self.url}/logout",
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }
+        if not self.offers_logout:
+            del doc["end_session_endpoint"]
+        return JSONResponse(doc)
 
     def jwks(self, request: Request) -> Response:
         return JSONResponse(KeySet([self.key]).as_dict(private=False))
@@ -132,8 +138,19 @@ class Provider:
         return JSONResponse({"access_token": "at", "token_type": "Bearer", "id_token": token})
 
     def logout(self, request: Request) -> Response:
-        after = request.query_params.get("post_logout_redirect_uri", "")
-        self.logged_out.append(request.query_params.get("client_id", ""))
+        """RP-initiated logout: the hint must be an ID token this provider issued to the
+        client (its signature and audience; it may have expired)."""
+        if not self.offers_logout:
+            return HTMLResponse("not found", status_code=404)
+        q = request.query_params
+        try:
+            hint = jwt.decode(q.get("id_token_hint", ""), KeySet([self.key]))
+        except Exception:
+            return HTMLResponse("bad id_token_hint", status_code=400)
+        if hint.claims.get("aud") != CLIENT_ID or q.get("client_id") != CLIENT_ID:
+            return HTMLResponse("id_token_hint not issued to this client", status_code=400)
+        self.logged_out.append((q.get("client_id", ""), str(hint.claims.get("sub"))))
+        after = q.get("post_logout_redirect_uri", "")
         return RedirectResponse(after or "/", status_code=302)
 
     def app(self) -> Starlette:

@@ -181,10 +181,11 @@ def _secure(request: Request) -> bool:
 
 @router.post("/logout")
 def logout(request: Request, engine: Engine, posted: PostedForm) -> Response:
-    accounts.sign_out(engine, request.cookies.get(SESSION_COOKIE, ""))
+    token = request.cookies.get(SESSION_COOKIE, "")
     # signed in through the provider: end its session too, where it offers that
     after = engine.settings.base_url.rstrip("/") + "/login"
-    elsewhere = oidc.logout_url(engine, after)
+    elsewhere = oidc.logout_url(engine, token, after)
+    accounts.sign_out(engine, token)
     response = RedirectResponse(elsewhere, status_code=303) if elsewhere else redirect("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

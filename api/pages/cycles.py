@@ -21,6 +21,7 @@ from engine.accounts.signin import Principal
 from engine.domain.errors import SamflowError
 from engine.plans import document as plan_document
 from engine.plans import establishment
+from engine.plans import import_job as plan_import_job
 from engine.plans import importer as plan_import_service
 from engine.plans import plan as plans
 from engine.views import detail as views
@@ -139,6 +140,13 @@ def import_plan(request: Request, engine: Engine, posted: PostedForm, cycle_id: 
     try:
         name, content = _plan_file(engine, posted)
         state = {"filename": name, "content": base64.b64encode(content).decode()}
+        if apply and plan_import_job.needs_job(engine, content):  # a large plan: a job
+            launcher = request.app.state.launcher
+            job_id = plan_import_job.request(
+                engine, posted.principal.actor, cycle_id, name, content, launcher.name
+            )
+            launcher.submit(job_id)
+            return redirect(f"/jobs/{job_id}")
         result = plan_import_service.import_plan(
             engine, posted.principal.actor, cycle_id, name, content, dry_run=not apply
         )

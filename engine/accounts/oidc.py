@@ -9,6 +9,13 @@ and code the provider sent the browser back with, deletes the record (a replayed
 finds nothing), redeems the code, checks the ID token and opens a web session for the
 person whose e-mail is in the configured claim. Every refusal says which check failed; an
 unknown person is told to ask HR (the organisation import decides who may sign in).
+
+With ``SAMFLOW_OIDC_ROLE_CLAIM`` and ``SAMFLOW_OIDC_ROLE_MAP`` the token's groups or app
+roles decide which of the person's imported roles work (``apply_role_claims``; the rule is
+in docs/signin.md): a mapped role the token does not claim is withheld until a sign-in
+claims it; a claim never gives a role or a unit the organisation import does not. The
+session keeps its ID token (``OidcSession``) so that signing out ends the provider's
+session too, where the provider offers that (``logout_url``, RP-initiated logout).
 """
 
 from __future__ import annotations
@@ -30,11 +37,15 @@ from joserfc.jwt import JWTClaimsRegistry
 from sqlalchemy import delete, select
 
 from engine.accounts import throttle
-from engine.accounts.signin import NewSession, _open_session, digest
-from engine.context import App, Tx
-from engine.db.models import Person
+from engine.accounts.signin import ACCOUNTS_CHAIN, NewSession, _open_session, digest
+from engine.context import Actor, App, Tx
+from engine.db.models import Person, RoleAssignment
 from engine.db.models.accounts import OidcLogin
-from engine.domain.errors import NotAuthenticated, NotReady
+from engine.db.models.ops import OidcSession, RoleWithheld
+from engine.domain.clock import local_date
+from engine.domain.errors import InvalidInput, NotAuthenticated, NotReady
+from engine.domain.workflow.states import Role
+from engine.settings import Settings
 
 #: A sign-in must come back from the provider within this time.
 LOGIN_MINUTES = 10
@@ -121,6 +132,8 @@ def redirect_uri(app: App) -> str:
 
 def begin(app: App, next_path: str) -> tuple[str, str]:
     """(state, the provider's authorization URL) for a new sign-in."""
+    if app.settings.oidc_role_claim:
+        role_map(app.settings)  # a bad map is named before anyone goes to the provider
     p = provider(app)
     state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
 
@@ -194,8 +207,104 @@ def finish(app: App, state: str, code: str, ip: str = "") -> Finished:
             f"{email} loggade in hos identitetsleverantören men finns inte i samflows "
             "organisation (be HR importera personen)",
         )
+    if app.settings.oidc_role_claim:
+        apply_role_claims(app, person, claims)
     held = throttle.reserve(app, email, ip)
-    return Finished(_open_session(app, person, ip, None, held), login.next_path)
+    opened = _open_session(app, person, ip, None, held)
+    with app.db.write() as s:  # for signing out at the provider too (id_token_hint)
+        s.add(OidcSession(token_hash=digest(opened.token), id_token=str(tokens["id_token"])))
+    return Finished(opened, login.next_path)
+
+
+# --- roles from the provider's groups or app roles ---------------------------------------
+def role_map(settings: Settings) -> dict[str, frozenset[Role]]:
+    """``SAMFLOW_OIDC_ROLE_MAP`` read: claim value -> samflow roles. Every role must be a
+    samflow role; a bad entry is named."""
+    out: dict[str, frozenset[Role]] = {}
+    known = {r.value for r in Role}
+    for entry in filter(None, (e.strip() for e in settings.oidc_role_map.split(";"))):
+        value, sep, roles = entry.partition("=")
+        names = [r.strip() for r in roles.split(",") if r.strip()]
+        bad = [n for n in names if n not in known]
+        if not sep or not value.strip() or not names or bad:
+            raise InvalidInput.field(
+                "SAMFLOW_OIDC_ROLE_MAP",
+                f"{entry!r}: write claim-value=role[,role] with roles among "
+                f"{', '.join(sorted(known))}",
+                f"{entry!r}: skriv anspråksvärde=roll[,roll] med roller bland "
+                f"{', '.join(sorted(known))}",
+            )
+        out[value.strip()] = out.get(value.strip(), frozenset()) | {Role(n) for n in names}
+    return out
+
+
+def _claim_values(claims: dict[str, Any], name: str) -> list[str]:
+    value = claims.get(name)
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+@dataclass(frozen=True)
+class RoleClaims:
+    claimed: frozenset[Role]  # what the token's values map to
+    withheld: frozenset[Role]  # governed roles the token did not claim (held or not)
+    held_withheld: frozenset[Role]  # of those, roles the import gives the person
+    claimed_not_held: frozenset[Role]  # claimed, but the import gives none: nothing granted
+
+
+def apply_role_claims(app: App, person: Person, claims: dict[str, Any]) -> RoleClaims:
+    """Withhold the governed roles this token does not claim, restore those it claims; one
+    audit event (``account.roles_from_provider``) in the same transaction."""
+    mapping = role_map(app.settings)
+    governed = frozenset().union(*mapping.values()) if mapping else frozenset()
+    values = _claim_values(claims, app.settings.oidc_role_claim)
+    claimed = frozenset().union(*(mapping.get(v, frozenset()) for v in values))
+    withheld = governed - claimed
+
+    def work(tx: Tx) -> RoleClaims:
+        s = tx.session
+        today = local_date(tx.now)
+        held = frozenset(
+            Role(r)
+            for r in s.scalars(
+                select(RoleAssignment.role).where(
+                    RoleAssignment.person_id == person.id,
+                    RoleAssignment.valid_from <= today,
+                    (RoleAssignment.valid_to.is_(None)) | (RoleAssignment.valid_to >= today),
+                )
+            )
+        )
+        before = frozenset(
+            Role(r)
+            for r in s.scalars(select(RoleWithheld.role).where(RoleWithheld.person_id == person.id))
+        )
+        s.execute(delete(RoleWithheld).where(RoleWithheld.person_id == person.id))
+        for role in sorted(withheld):
+            s.add(RoleWithheld(person_id=person.id, role=role.value, since=tx.now))
+        out = RoleClaims(claimed, withheld, withheld & held, (claimed & governed) - held)
+        tx.record(
+            ACCOUNTS_CHAIN,
+            "account.roles_from_provider",
+            "person",
+            person.id,
+            Actor(person.id, person.email),
+            data={
+                "claim": app.settings.oidc_role_claim,
+                "values": sorted(v for v in values if v in mapping),
+                "other_values": len([v for v in values if v not in mapping]),
+                "claimed": sorted(r.value for r in claimed),
+                "withheld": sorted(r.value for r in out.held_withheld),
+                "newly_withheld": sorted(r.value for r in (withheld & held) - before),
+                "restored": sorted(r.value for r in before - withheld),
+                "claimed_not_held": sorted(r.value for r in out.claimed_not_held),
+            },
+        )
+        return out
+
+    return app.run(work)
 
 
 def _redeem(app: App, p: Provider, code: str, verifier: str) -> dict[str, Any]:
@@ -271,10 +380,18 @@ def _check_id_token(app: App, p: Provider, id_token: str, nonce: str, now: Any) 
     return dict(claims)
 
 
-def logout_url(app: App, after: str) -> str | None:
-    """Where to send the browser to end the provider's session too (RP-initiated logout),
-    when the provider offers it."""
-    if not enabled(app):
+def logout_url(app: App, session_token: str, after: str) -> str | None:
+    """Where to send the browser to end the provider's session too (RP-initiated logout):
+    for a session opened through the provider, when the provider offers it
+    (``end_session_endpoint``), with the session's ID token as ``id_token_hint``. A session
+    opened with a password signs out here only."""
+    if not enabled(app) or not session_token:
+        return None
+    with app.read() as s:
+        id_token = s.scalar(
+            select(OidcSession.id_token).where(OidcSession.token_hash == digest(session_token))
+        )
+    if id_token is None:
         return None
     try:
         p = provider(app)
@@ -282,5 +399,9 @@ def logout_url(app: App, after: str) -> str | None:
         return None
     if not p.end_session_endpoint:
         return None
-    query = {"client_id": app.settings.oidc_client_id, "post_logout_redirect_uri": after}
+    query = {
+        "id_token_hint": id_token,
+        "client_id": app.settings.oidc_client_id,
+        "post_logout_redirect_uri": after,
+    }
     return f"{p.end_session_endpoint}?{urlencode(query)}"

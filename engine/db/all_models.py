@@ -11,6 +11,7 @@ from engine.db.models import evidence as models_evidence
 from engine.db.models import files as models_files
 from engine.db.models import inbox as models_inbox
 from engine.db.models import notify as models_notify
+from engine.db.models import ops as models_ops
 from engine.db.models import org as models_org
 from engine.db.models import plans as models_plans
 from engine.db.models import policy as models_policy
@@ -28,6 +29,7 @@ __all__ = [
     "models_files",
     "models_inbox",
     "models_notify",
+    "models_ops",
     "models_org",
     "models_plans",
     "models_policy",

@@ -43,4 +43,10 @@ SUBSTITUTE = _t(
 )  # fmt: skip
 CYCLE_TEMPLATE = _t("cycle_template", id=Integer(), key=String(), version=Integer(), body=Text())
 
-ALL = (TASK, CYCLE, STAGE, ORG_UNIT, PERSON, ROLE_ASSIGNMENT, SUBSTITUTE, CYCLE_TEMPLATE)
+#: Roles the identity provider did not claim at a person's last sign-in (``models_ops``).
+ROLE_WITHHELD = _t("role_withheld", person_id=Integer(), role=String())
+
+ALL = (
+    TASK, CYCLE, STAGE, ORG_UNIT, PERSON, ROLE_ASSIGNMENT, SUBSTITUTE, CYCLE_TEMPLATE,
+    ROLE_WITHHELD,
+)  # fmt: skip

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from engine.db.core import CYCLE, CYCLE_TEMPLATE, ORG_UNIT, PERSON, STAGE, SUBSTITUTE, TASK
 from engine.db.core import ROLE_ASSIGNMENT as RA
+from engine.db.core import ROLE_WITHHELD as WITHHELD
 from engine.domain.errors import NotFound
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role, TaskStatus
@@ -44,7 +45,17 @@ class Authority:
 
 
 def _valid(day: BindParameter[Any]) -> Any:
-    return and_(RA.c.valid_from <= day, or_(RA.c.valid_to.is_(None), RA.c.valid_to >= day))
+    """A role assignment in force on ``day`` and not withheld by the identity provider
+    (``models_ops.RoleWithheld``: a role the person's last sign-in did not claim)."""
+    withheld = (
+        select(literal(1))
+        .select_from(WITHHELD)
+        .where(WITHHELD.c.person_id == RA.c.person_id, WITHHELD.c.role == RA.c.role)
+        .exists()
+    )
+    return and_(
+        RA.c.valid_from <= day, or_(RA.c.valid_to.is_(None), RA.c.valid_to >= day), ~withheld
+    )
 
 
 # Statements on the hot path are built once; only their parameters change per call.

@@ -416,6 +416,14 @@ register_job_scope("start_year", _code_units("root"), "admin")
 register_job_scope("evidence", _code_units("code"), "oversight")
 
 
+def _cycle_unit(s: Session, params: dict[str, Any]) -> list[int] | None:
+    found = s.scalar(select(Cycle.unit_id).where(Cycle.id == int(params.get("cycle_id", 0))))
+    return [] if found is None else [found]
+
+
+register_job_scope("plan_import", _cycle_unit, "oversight")
+
+
 def job(app: App, actor: Actor, job_id: int) -> jobs.JobView:
     """A job's progress (and its file): for the one who started it, or someone whose
     rights reach every unit it was made for. Anyone else: not found."""

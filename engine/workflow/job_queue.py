@@ -101,3 +101,28 @@ def position(s: Session, job: Job) -> int:
         select(func.count()).select_from(Job).where(Job.status == "queued", Job.id < job.id)
     )
     return int(ahead or 0) + 1
+
+
+def put_back(app: App, job_id: int, reason: str) -> None:
+    """A runner admitted the job but could not start it (the Prefect server did not take
+    the flow run): back to ``queued`` in its old place, so the next ``admit`` (the sweep,
+    the next job to end) starts it; a ``job.requeued`` audit event says why."""
+
+    def work(tx: Tx) -> None:
+        lock(tx.session)
+        moved = tx.session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "running")
+            .values(status="queued", started_at=None, heartbeat_at=None)
+        )
+        if getattr(moved, "rowcount", 0):
+            tx.record(
+                "jobs",
+                "job.requeued",
+                "job",
+                job_id,
+                Actor.system("job-queue"),
+                data={"reason": reason[:500]},
+            )
+
+    app.run(work)

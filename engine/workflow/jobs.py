@@ -28,10 +28,11 @@ from engine.workflow import cycles
 log = logging.getLogger("samflow.jobs")
 
 JOBS_CHAIN = "jobs"
-#: ``start_year`` runs here (``run``); ``evidence`` is laid out by the door that renders
-#: documents (``api.evidence_job``) through ``begin`` / ``finish`` / ``fail``;
-#: ``org_import`` is a large organisation import (``org_import_job``).
-KINDS = ("start_year", "evidence", "org_import")
+#: ``start_year`` runs here (``run``); the others through ``begin`` / ``finish`` / ``fail``:
+#: ``evidence`` is laid out by ``engine.evidence.layout_job``, ``org_import`` is a large
+#: organisation import (``org_import``), ``plan_import`` a large plan import
+#: (``engine.plans.import_job``). ``engine.background`` maps each kind to its function.
+KINDS = ("start_year", "evidence", "org_import", "plan_import")
 #: What a job whose process died says (``recovery.fail_stale_jobs``), in both languages.
 STOPPED = (
     "avbröts: processen upphörde oväntat; starta det igen",

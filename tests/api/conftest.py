@@ -145,7 +145,8 @@ def history_web(url: str, clock: FrozenClock) -> Web:
 
 
 def _close(w: Web) -> None:
-    w.documents.join(60)
+    if isinstance(w.app.state.document_launcher, ThreadLauncher):
+        w.documents.join(60)
     if isinstance(w.app.state.launcher, ThreadLauncher):
         w.launcher.join(30)
     for client in w.clients:

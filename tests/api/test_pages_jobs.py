@@ -14,6 +14,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "start_year": {"year": 2027, "template": None, "root": None},
     "evidence": {"scope": "subtree", "code": "ADM", "year": 2027, "lang": "sv"},
     "org_import": {"units": 3000, "people_rows": 4000, "files": ["units.csv", "people.csv"]},
+    "plan_import": {"cycle_id": 1, "file": "plan.csv", "items": 3, "measures": 4},
 }
 RESULTS: dict[str, dict[str, Any]] = {
     "start_year": {"year": 2027, "template": "sam-annual", "started": 3, "already_running": 1,
@@ -21,12 +22,14 @@ RESULTS: dict[str, dict[str, Any]] = {
     "evidence": {"filename": "underlag.pdf", "size": 12_000, "digest": "ab" * 32, "units": 4},
     "org_import": {"changes": 5, "units_created": 3, "units_updated": 1, "people_created": 1,
                    "people_updated": 0, "roles_added": 0, "roles_updated": 0, "roles_ended": 0},
+    "plan_import": {"cycle_id": 1, "items": 3, "measures": 4, "status_changes": 3},
 }  # fmt: skip
 #: Where each kind's page is (``/jobs/N`` sends the others there).
 PAGES = {
     "start_year": "/jobs/{}",
     "evidence": "/evidence/jobs/{}",
     "org_import": "/org/import/jobs/{}",
+    "plan_import": "/jobs/{}",
 }
 LABELS = {"queued": "Väntar på att starta", "running": "", "done": "Klart", "failed": "gick inte"}
 
@@ -61,6 +64,8 @@ def test_every_job_page_renders(web: Web, kind: str, state: str) -> None:
             assert f"/evidence/jobs/{job_id}/file" in page.text
         if state == "done" and kind == "start_year":
             assert "Enhet 9 (U9)" in page.text
+        if state == "done" and kind == "plan_import":
+            assert "Import av handlingsplan" in page.text and 'href="/cycles/1"' in page.text
     for other, page_url in PAGES.items():  # another kind's page does not show this job
         if other != kind and page_url != "/jobs/{}":
             assert client.get(page_url.format(job_id)).status_code == 404
