@@ -4,6 +4,7 @@ autogenerate, the migration test and test clean-up read it). Add new model modul
 from engine.db import (
     models,
     models_accounts,
+    models_alloc,
     models_cases,
     models_coop,
     models_evidence,
@@ -21,6 +22,7 @@ __all__ = [
     "Base",
     "models",
     "models_accounts",
+    "models_alloc",
     "models_cases",
     "models_coop",
     "models_evidence",
