@@ -67,6 +67,16 @@ def cmd_cycle_start(args: argparse.Namespace, c: Console) -> int:
         )
         for g in report.gaps:
             c.line(f"  - {g.code} {g.name}: {c.t('saknar', 'missing')} {', '.join(g.missing)}")
+    if report.unallocated:
+        c.line(
+            c.t(
+                f"{len(report.unallocated)} chefer saknar accepterad uppgiftsfördelning:",
+                f"{len(report.unallocated)} managers have no accepted task allocation:",
+            )
+        )
+        for u in report.unallocated:
+            held = c.t(" (hålls tillbaka)", " (held back)") if u.held_back else ""
+            c.line(f"  - {u.code} {u.name}: {', '.join(u.managers)}{held}")
     return 0
 
 

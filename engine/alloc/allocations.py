@@ -112,8 +112,11 @@ def _check_items(offer: OfferIn) -> list[FieldError]:
             FieldError("items", "name at least one SAM task", "ange minst en SAM-uppgift")
         )
     if len(offer.items) > rules.MAX_ITEMS:
-        errors.append(FieldError("items", f"at most {rules.MAX_ITEMS} tasks",
-                                 f"högst {rules.MAX_ITEMS} uppgifter"))  # fmt: skip
+        errors.append(
+            FieldError(
+                "items", f"at most {rules.MAX_ITEMS} tasks", f"högst {rules.MAX_ITEMS} uppgifter"
+            )
+        )
         return errors
     seen: set[str] = set()
     known = catalogue()
@@ -121,16 +124,26 @@ def _check_items(offer: OfferIn) -> list[FieldError]:
         path = f"items[{n}]"
         if item.key not in known:
             names = ", ".join(known)
-            errors.append(FieldError(f"{path}.key", f"unknown SAM task {item.key!r} ({names})",
-                                     f"okänd SAM-uppgift {item.key!r} ({names})"))  # fmt: skip
+            errors.append(
+                FieldError(
+                    f"{path}.key",
+                    f"unknown SAM task {item.key!r} ({names})",
+                    f"okänd SAM-uppgift {item.key!r} ({names})",
+                )
+            )
         elif item.key in seen:
             errors.append(FieldError(f"{path}.key", "named twice", "angiven två gånger"))
         seen.add(item.key)
         for f in ("authority", "resources", "knowledge"):
             _text(getattr(item, f), f"{path}.{f}", errors)
         if not item.authority.strip():
-            errors.append(FieldError(f"{path}.authority", "say what authority goes with it",
-                                     "ange vilka befogenheter som följer med"))  # fmt: skip
+            errors.append(
+                FieldError(
+                    f"{path}.authority",
+                    "say what authority goes with it",
+                    "ange vilka befogenheter som följer med",
+                )
+            )
     for f, limit in (("board", 200), ("board_decision", 200), ("note", rules.MAX_TEXT)):
         _text(getattr(offer, f), f, errors, limit)
     return errors
@@ -144,7 +157,9 @@ def allocator_of(s: Session, unit_id: int, day: date) -> Address | None:
     return taskgen.route("parent.manager", unit_id, org)
 
 
-def _require_allocator(s: Session, actor: Actor, unit_id: int, above: Address | None, day: date) -> None:
+def _require_allocator(
+    s: Session, actor: Actor, unit_id: int, above: Address | None, day: date
+) -> None:
     if actor.person_id is None:
         return
     if above is None:
@@ -164,23 +179,31 @@ def _require_allocator(s: Session, actor: Actor, unit_id: int, above: Address | 
 
 
 def managers_at(s: Session, unit_id: int, day: date) -> list[int]:
-    addr = Address(Role.MANAGER, unit_id)
-    return queries.holders_of(s, [addr], day).get(addr, [])
+    """Who heads the unit today: its manager, or where it has none its director (as
+    routing has it)."""
+    found = queries.holders_of(s, [Address(r, unit_id) for r in (Role.MANAGER, Role.DIRECTOR)], day)
+    return found.get(Address(Role.MANAGER, unit_id)) or found.get(
+        Address(Role.DIRECTOR, unit_id), []
+    )
 
 
 def _person(s: Session, email: str, path: str) -> Person:
     p = s.scalar(select(Person).where(Person.email == email.strip().lower()))
     if p is None or not p.active:
-        raise InvalidInput.field(path, f"no person has the e-mail {email!r}",
-                                 f"ingen person har e-postadressen {email!r}")  # fmt: skip
+        raise InvalidInput.field(
+            path,
+            f"no person has the e-mail {email!r}",
+            f"ingen person har e-postadressen {email!r}",
+        )
     return p
 
 
 def _unit(s: Session, code: str) -> OrgUnit:
     unit = s.scalar(select(OrgUnit).where(OrgUnit.code == code.strip(), OrgUnit.active.is_(True)))
     if unit is None:
-        raise InvalidInput.field("unit", f"no unit has the code {code!r}",
-                                 f"ingen enhet har koden {code!r}")  # fmt: skip
+        raise InvalidInput.field(
+            "unit", f"no unit has the code {code!r}", f"ingen enhet har koden {code!r}"
+        )
     return unit
 
 
@@ -222,32 +245,54 @@ def offer(app: App, actor: Actor, data: OfferIn) -> Offered:
             manager = _person(s, data.manager, "manager")
             if manager.id not in managers:
                 raise InvalidInput.field(
-                    "manager", f"{manager.email} is not the manager of {unit.name} today",
-                    f"{manager.email} är inte chef för {unit.name} i dag")  # fmt: skip
+                    "manager",
+                    f"{manager.email} is not the manager of {unit.name} today",
+                    f"{manager.email} är inte chef för {unit.name} i dag",
+                )
         elif managers:
             manager = s.get_one(Person, managers[0])
         else:
             raise InvalidInput.field(
-                "manager", f"{unit.name} has no manager today to allocate to",
-                f"{unit.name} har ingen chef i dag att fördela till")  # fmt: skip
+                "manager",
+                f"{unit.name} has no manager today to allocate to",
+                f"{unit.name} har ingen chef i dag att fördela till",
+            )
         substitute = _person(s, data.substitute, "substitute") if data.substitute.strip() else None
         if substitute is not None and substitute.id == manager.id:
-            raise InvalidInput.field("substitute", "the substitute is someone else",
-                                     "ersättaren är någon annan")  # fmt: skip
+            raise InvalidInput.field(
+                "substitute", "the substitute is someone else", "ersättaren är någon annan"
+            )
         board, decision = data.board.strip(), data.board_decision.strip()
         if above is None and not (board and decision):
             raise InvalidInput(
-                [FieldError(f, "the board and its decision (the top unit is allocated by the "
-                               "board)", "styrelsen/nämnden och dess beslut (högsta enheten "
-                               "fördelas av den)") for f in ("board", "board_decision")
-                 if not getattr(data, f).strip()]
-            )  # fmt: skip
+                [
+                    FieldError(
+                        f,
+                        "the board and its decision (the top unit is allocated by the board)",
+                        "styrelsen/nämnden och dess beslut (högsta enheten fördelas av den)",
+                    )
+                    for f in ("board", "board_decision")
+                    if not getattr(data, f).strip()
+                ]
+            )
         if above is not None:
             board = decision = ""
         allocator = s.get(Person, actor.person_id) if actor.person_id else None
-        content = {
+        items: list[dict[str, Any]] = [
+            {
+                "number": n,
+                "key": i.key,
+                "title": {"sv": catalogue()[i.key].sv, "en": catalogue()[i.key].en},
+                "authority": i.authority.strip(),
+                "resources": i.resources.strip(),
+                "knowledge": i.knowledge.strip(),
+            }
+            for n, i in enumerate(data.items, 1)
+        ]
+        position = _position_title(s, unit, manager.id, day)
+        content: dict[str, Any] = {
             "unit": {"code": unit.code, "name": unit.name},
-            "position": _position_title(s, unit, manager.id, day),
+            "position": position,
             "manager": {"name": manager.name, "email": manager.email},
             "substitute": (
                 {"name": substitute.name, "email": substitute.email} if substitute else None
@@ -256,55 +301,79 @@ def offer(app: App, actor: Actor, data: OfferIn) -> Offered:
                 {"name": allocator.name, "email": allocator.email} if allocator else None
             ),
             "board": {"name": board, "decision": decision} if above is None else None,
-            "items": [
-                {
-                    "number": n,
-                    "key": i.key,
-                    "title": {"sv": catalogue()[i.key].sv, "en": catalogue()[i.key].en},
-                    "authority": i.authority.strip(),
-                    "resources": i.resources.strip(),
-                    "knowledge": i.knowledge.strip(),
-                }
-                for n, i in enumerate(data.items, 1)
-            ],
+            "items": items,
             "note": data.note.strip(),
             "offered_on": day.isoformat(),
         }
         text = canonical_json(content)
         row = TaskAllocation(
-            unit_id=unit.id, position_title=content["position"], manager_id=manager.id,
+            unit_id=unit.id,
+            position_title=position,
+            manager_id=manager.id,
             substitute_id=substitute.id if substitute else None,
             allocator_id=actor.person_id,
-            allocator_unit_id=above.unit_id if above else None, board=board,
-            board_decision=decision, state=rules.OFFERED, content=text,
-            digest=hashlib.sha256(text.encode()).hexdigest(), offered_at=tx.now,
-            answer_note="", answer_lacking="",
-        )  # fmt: skip
+            allocator_unit_id=above.unit_id if above else None,
+            board=board,
+            board_decision=decision,
+            state=rules.OFFERED,
+            content=text,
+            digest=hashlib.sha256(text.encode()).hexdigest(),
+            offered_at=tx.now,
+            answer_note="",
+            answer_lacking="",
+        )
         s.add(row)
         s.flush()
-        for item in content["items"]:
-            s.add(AllocationItem(allocation_id=row.id, number=item["number"], key=item["key"],
-                                 authority=item["authority"], resources=item["resources"],
-                                 knowledge=item["knowledge"]))  # fmt: skip
+        for item in items:
+            s.add(
+                AllocationItem(
+                    allocation_id=row.id,
+                    number=item["number"],
+                    key=item["key"],
+                    authority=item["authority"],
+                    resources=item["resources"],
+                    knowledge=item["knowledge"],
+                )
+            )
         superseded = []
         earlier = s.scalars(
             select(TaskAllocation)
-            .where(TaskAllocation.unit_id == unit.id, TaskAllocation.state.in_(LIVE),
-                   TaskAllocation.id != row.id)
+            .where(
+                TaskAllocation.unit_id == unit.id,
+                TaskAllocation.state.in_(LIVE),
+                TaskAllocation.id != row.id,
+            )
             .order_by(TaskAllocation.id)
-        )  # fmt: skip
+        )
         for old in earlier:
             old.state = rules.next_state(old.state, "supersede")
             old.superseded_at, old.superseded_by_id = tx.now, row.id
             superseded.append(old.id)
-            tx.record(chain(unit.id), "allocation.superseded", "allocation", old.id, actor,
-                      unit_id=unit.id, data={"by": row.id})  # fmt: skip
-        tx.record(chain(unit.id), "allocation.offered", "allocation", row.id, actor,
-                  unit_id=unit.id,
-                  data={"manager": manager.email, "items": [i.key for i in data.items],
-                        "digest": row.digest, "board": board or None,
-                        "board_decision": decision or None,
-                        "substitute": substitute.email if substitute else None})  # fmt: skip
+            tx.record(
+                chain(unit.id),
+                "allocation.superseded",
+                "allocation",
+                old.id,
+                actor,
+                unit_id=unit.id,
+                data={"by": row.id},
+            )
+        tx.record(
+            chain(unit.id),
+            "allocation.offered",
+            "allocation",
+            row.id,
+            actor,
+            unit_id=unit.id,
+            data={
+                "manager": manager.email,
+                "items": [i.key for i in data.items],
+                "digest": row.digest,
+                "board": board or None,
+                "board_decision": decision or None,
+                "substitute": substitute.email if substitute else None,
+            },
+        )
         s.flush()
         held = holds.hold_for(
             tx, actor, unit.id, manager.id, enabled=app.settings.allocation_hold_new_managers
@@ -351,8 +420,15 @@ def accept(app: App, actor: Actor, allocation_id: int) -> Answered:
         _require_own(row, actor)
         row.state = rules.next_state(row.state, "accept")
         row.answered_at = tx.now
-        tx.record(chain(row.unit_id), "allocation.accepted", "allocation", row.id, actor,
-                  unit_id=row.unit_id, data={"digest": row.digest})  # fmt: skip
+        tx.record(
+            chain(row.unit_id),
+            "allocation.accepted",
+            "allocation",
+            row.id,
+            actor,
+            unit_id=row.unit_id,
+            data={"digest": row.digest},
+        )
         released = holds.release(tx, actor, row.unit_id, row.manager_id)
         return Answered(row.id, row.state, released)
 
@@ -376,9 +452,15 @@ def return_offer(
         row.state = rules.next_state(row.state, "return")
         row.answered_at = tx.now
         row.answer_lacking, row.answer_note = rules.joined(lacking), reason.strip()
-        tx.record(chain(row.unit_id), "allocation.returned", "allocation", row.id, actor,
-                  unit_id=row.unit_id,
-                  data={"lacking": row.answer_lacking, "reason": row.answer_note})  # fmt: skip
+        tx.record(
+            chain(row.unit_id),
+            "allocation.returned",
+            "allocation",
+            row.id,
+            actor,
+            unit_id=row.unit_id,
+            data={"lacking": row.answer_lacking, "reason": row.answer_note},
+        )
         return Answered(row.id, row.state)
 
     return app.run(work)
@@ -476,40 +558,59 @@ def _view(s: Session, actor: Actor, row: TaskAllocation, day: date) -> Allocatio
     names = _names(
         s,
         [row.manager_id, row.allocator_id]
-        + [r.returned_by for r in rets] + [r.decided_by for r in rets]
+        + [r.returned_by for r in rets]
+        + [r.decided_by for r in rets]
         + [r.to_person_id for r in rets],
-    )  # fmt: skip
-    items = {i.id: i.key for i in s.scalars(select(AllocationItem).where(
-        AllocationItem.allocation_id == row.id))}  # fmt: skip
+    )
+    items = {
+        i.id: i.key
+        for i in s.scalars(select(AllocationItem).where(AllocationItem.allocation_id == row.id))
+    }
     above = allocator_of(s, row.unit_id, day)
     returns = [return_view(r, names, items, may_decide(s, actor, r, day)) for r in rets]
     earlier = [
-        {"id": e.id, "state": e.state, "offered_at": e.offered_at, "answered_at": e.answered_at,
-         "manager": names.get(e.manager_id) or _names(s, [e.manager_id]).get(e.manager_id)}
-        for e in s.scalars(select(TaskAllocation).where(
-            TaskAllocation.unit_id == row.unit_id, TaskAllocation.id != row.id)
-            .order_by(TaskAllocation.id.desc()))
-    ]  # fmt: skip
+        {
+            "id": e.id,
+            "state": e.state,
+            "offered_at": e.offered_at,
+            "answered_at": e.answered_at,
+            "manager": names.get(e.manager_id) or _names(s, [e.manager_id]).get(e.manager_id),
+        }
+        for e in s.scalars(
+            select(TaskAllocation)
+            .where(TaskAllocation.unit_id == row.unit_id, TaskAllocation.id != row.id)
+            .order_by(TaskAllocation.id.desc())
+        )
+    ]
     may_offer = True
     try:
         _require_allocator(s, actor, row.unit_id, above, day)
     except NotPermitted:
         may_offer = False
     return AllocationView(
-        id=row.id, unit_id=unit.id, unit_code=unit.code, unit_name=unit.name, state=row.state,
-        content=json.loads(row.content), digest=row.digest,
+        id=row.id,
+        unit_id=unit.id,
+        unit_code=unit.code,
+        unit_name=unit.name,
+        state=row.state,
+        content=json.loads(row.content),
+        digest=row.digest,
         manager=names.get(row.manager_id, ("", "")),
         allocator=names.get(row.allocator_id) if row.allocator_id else None,
-        board=row.board, board_decision=row.board_decision, offered_at=row.offered_at,
+        board=row.board,
+        board_decision=row.board_decision,
+        offered_at=row.offered_at,
         answered_at=row.answered_at,
         answer_lacking=tuple(x for x in row.answer_lacking.split(",") if x),
-        answer_note=row.answer_note, superseded_at=row.superseded_at,
-        superseded_by_id=row.superseded_by_id, returns=returns,
+        answer_note=row.answer_note,
+        superseded_at=row.superseded_at,
+        superseded_by_id=row.superseded_by_id,
+        returns=returns,
         held=holds.held_for_unit(s, row.unit_id) if row.state == rules.OFFERED else [],
         earlier=earlier,
         may_answer=row.state == rules.OFFERED and actor.person_id == row.manager_id,
         may_offer=may_offer,
-    )  # fmt: skip
+    )
 
 
 def return_view(
@@ -519,13 +620,22 @@ def return_view(
         return names.get(pid, ("", ""))[0] if pid is not None else ""
 
     return ReturnView(
-        id=r.id, item=items.get(r.item_id or 0, ""), task_id=r.task_id,
-        new_task_id=r.new_task_id, lacking=tuple(x for x in r.lacking.split(",") if x),
-        reason=r.reason, returned_by=name(r.returned_by), returned_at=r.returned_at,
-        state=r.state, outcome=r.outcome, decision_note=r.decision_note,
-        to_person=name(r.to_person_id), decided_by=name(r.decided_by),
-        decided_at=r.decided_at, may_decide=decide,
-    )  # fmt: skip
+        id=r.id,
+        item=items.get(r.item_id or 0, ""),
+        task_id=r.task_id,
+        new_task_id=r.new_task_id,
+        lacking=tuple(x for x in r.lacking.split(",") if x),
+        reason=r.reason,
+        returned_by=name(r.returned_by),
+        returned_at=r.returned_at,
+        state=r.state,
+        outcome=r.outcome,
+        decision_note=r.decision_note,
+        to_person=name(r.to_person_id),
+        decided_by=name(r.decided_by),
+        decided_at=r.decided_at,
+        may_decide=decide,
+    )
 
 
 def may_decide(s: Session, actor: Actor, r: AllocationReturn, day: date) -> bool:
@@ -535,11 +645,11 @@ def may_decide(s: Session, actor: Actor, r: AllocationReturn, day: date) -> bool
         return False
     if actor.person_id is None:
         return True
-    addr = Address(Role.MANAGER, r.to_unit_id)
-    ok, _ = queries.acting_on(s, actor.person_id, day, assignee=None, address=addr)
-    if not ok and allocator_of(s, r.unit_id, day) is None:
-        return org_rights.admin_rights(s, actor.person_id, day).may_change_unit(r.unit_id)
-    return ok
+    for role in (Role.MANAGER, Role.DIRECTOR):
+        addr = Address(role, r.to_unit_id)
+        if queries.acting_on(s, actor.person_id, day, assignee=None, address=addr)[0]:
+            return True
+    return False
 
 
 # --- the chain ----------------------------------------------------------------------------
@@ -580,10 +690,7 @@ def show_chain(app: App, actor: Actor, root: str | None = None) -> AllocationCha
     with app.read() as s:
         day = local_date(app.clock.now())
         org = queries.org_snapshot(s, day, with_names=True)
-        if root:
-            top = [_unit(s, root).id]
-        else:
-            top = [u for u, p in org.parents.items() if p is None]
+        top = [_unit(s, root).id] if root else org.children(None)
         if actor.person_id is not None:
             auth = queries.authority(s, actor.person_id, day)
             seen = [u for t in top for u in org.subtree(t) if access.may_oversee(auth, org, u)]
@@ -611,9 +718,11 @@ def chain_rows(s: Session, org: OrgSnapshot, unit_ids: Sequence[int], day: date)
             open_returns[r.unit_id] = open_returns.get(r.unit_id, 0) + 1
     managers = queries.holders_of(s, [Address(Role.MANAGER, u) for u in wanted], day)
     names = _names(
-        s, [*(p for ps in managers.values() for p in ps)]
-        + [a.manager_id for a in current.values()] + [a.allocator_id for a in current.values()]
-    )  # fmt: skip
+        s,
+        [*(p for ps in managers.values() for p in ps)]
+        + [a.manager_id for a in current.values()]
+        + [a.allocator_id for a in current.values()],
+    )
     children: dict[int | None, list[int]] = {}
     for u, p in org.parents.items():
         children.setdefault(p, []).append(u)
@@ -625,20 +734,31 @@ def chain_rows(s: Session, org: OrgSnapshot, unit_ids: Sequence[int], day: date)
             a = current.get(u)
             by = ""
             if a is not None:
-                by = (f"{a.board} ({a.board_decision})" if a.allocator_unit_id is None
-                      else names.get(a.allocator_id or 0, ("", ""))[0])  # fmt: skip
-            rows.append(ChainRow(
-                depth=depth, unit_id=u, code=units[u].code, name=units[u].name,
-                first_line=not kids,
-                managers=[names.get(p, ("", ""))[0] for p in managers.get(
-                    Address(Role.MANAGER, u), [])],
-                allocation_id=a.id if a else None, state=a.state if a else None,
-                manager=names.get(a.manager_id, ("", ""))[0] if a else "",
-                allocated_by=by,
-                accepted_at=a.answered_at if a and a.state == rules.ACCEPTED else None,
-                items=[i["key"] for i in json.loads(a.content)["items"]] if a else [],
-                open_returns=open_returns.get(u, 0),
-            ))  # fmt: skip
+                by = (
+                    f"{a.board} ({a.board_decision})"
+                    if a.allocator_unit_id is None
+                    else names.get(a.allocator_id or 0, ("", ""))[0]
+                )
+            rows.append(
+                ChainRow(
+                    depth=depth,
+                    unit_id=u,
+                    code=units[u].code,
+                    name=units[u].name,
+                    first_line=not kids,
+                    managers=[
+                        names.get(p, ("", ""))[0]
+                        for p in managers.get(Address(Role.MANAGER, u), [])
+                    ],
+                    allocation_id=a.id if a else None,
+                    state=a.state if a else None,
+                    manager=names.get(a.manager_id, ("", ""))[0] if a else "",
+                    allocated_by=by,
+                    accepted_at=a.answered_at if a and a.state == rules.ACCEPTED else None,
+                    items=[i["key"] for i in json.loads(a.content)["items"]] if a else [],
+                    open_returns=open_returns.get(u, 0),
+                )
+            )
         for k in kids:
             walk(k, depth + 1 if u in wanted else depth)
 
@@ -658,20 +778,47 @@ def chain_csv(found: AllocationChain, lang: str = "sv") -> str:
     w = csv.writer(buf, delimiter=";")
     sv = lang == "sv"
     w.writerow(
-        ["nivå", "enhet", "namn", "första linjen", "chef", "fördelad av", "status",
-         "accepterad", "uppgifter", "öppna returneringar"] if sv else
-        ["depth", "unit", "name", "first line", "manager", "allocated by", "state",
-         "accepted", "tasks", "open returns"]
-    )  # fmt: skip
+        [
+            "nivå",
+            "enhet",
+            "namn",
+            "första linjen",
+            "chef",
+            "fördelad av",
+            "status",
+            "accepterad",
+            "uppgifter",
+            "öppna returneringar",
+        ]
+        if sv
+        else [
+            "depth",
+            "unit",
+            "name",
+            "first line",
+            "manager",
+            "allocated by",
+            "state",
+            "accepted",
+            "tasks",
+            "open returns",
+        ]
+    )
     for r in found.rows:
-        w.writerow([
-            r.depth, r.code, r.name, ("ja" if sv else "yes") if r.first_line else "",
-            r.manager or ", ".join(r.managers), r.allocated_by,
-            label("alloc_state", r.state or "none", lang),
-            r.accepted_at.date().isoformat() if r.accepted_at else "",
-            ", ".join(catalogue()[k].title(lang) for k in r.items if k in catalogue()),
-            r.open_returns,
-        ])  # fmt: skip
+        w.writerow(
+            [
+                r.depth,
+                r.code,
+                r.name,
+                ("ja" if sv else "yes") if r.first_line else "",
+                r.manager or ", ".join(r.managers),
+                r.allocated_by,
+                label("alloc_state", r.state or "none", lang),
+                r.accepted_at.date().isoformat() if r.accepted_at else "",
+                ", ".join(catalogue()[k].title(lang) for k in r.items if k in catalogue()),
+                r.open_returns,
+            ]
+        )
     return buf.getvalue()
 
 
@@ -684,17 +831,24 @@ def list_mine(app: App, actor: Actor) -> dict[str, list[AllocationView]]:
             return {"mine": [], "made": []}
         mine = [
             _view(s, actor, a, day)
-            for a in s.scalars(select(TaskAllocation).where(
-                TaskAllocation.manager_id == actor.person_id, TaskAllocation.state.in_(LIVE))
-                .order_by(TaskAllocation.id.desc()))
-        ]  # fmt: skip
+            for a in s.scalars(
+                select(TaskAllocation)
+                .where(TaskAllocation.manager_id == actor.person_id, TaskAllocation.state.in_(LIVE))
+                .order_by(TaskAllocation.id.desc())
+            )
+        ]
         made = [
             _view(s, actor, a, day)
-            for a in s.scalars(select(TaskAllocation).where(
-                TaskAllocation.allocator_id == actor.person_id, TaskAllocation.state.in_(LIVE),
-                TaskAllocation.manager_id != actor.person_id)
-                .order_by(TaskAllocation.id.desc()))
-        ]  # fmt: skip
+            for a in s.scalars(
+                select(TaskAllocation)
+                .where(
+                    TaskAllocation.allocator_id == actor.person_id,
+                    TaskAllocation.state.in_(LIVE),
+                    TaskAllocation.manager_id != actor.person_id,
+                )
+                .order_by(TaskAllocation.id.desc())
+            )
+        ]
         return {"mine": mine, "made": made}
 
 

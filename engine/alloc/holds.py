@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
 from engine.db import queries
-from engine.db.models import OrgUnit, RoleAssignment, Task
+from engine.db.models import RoleAssignment, Task
 from engine.db.models_alloc import AllocationHold
 from engine.domain.clock import local_date
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role, TaskStatus
 from engine.org.visibility import require_admin, scope_of, top_units
+from engine.workflow.allocation_gate import hold_of_task as hold_of_task  # noqa: PLC0414
 
 
 def _start(s: Session, unit_id: int, manager_id: int, day: Any) -> datetime | None:
@@ -76,16 +77,35 @@ def hold_for(tx: Tx, actor: Actor, unit_id: int, manager_id: int, *, enabled: bo
         )
     )
     for t in tasks:
-        t.assignee_id, t.version = holder, t.version + 1
-        s.add(AllocationHold(task_id=t.id, unit_id=unit_id, manager_id=manager_id,
-                             holder_id=holder, held_at=tx.now))  # fmt: skip
-        tx.record(f"cycle:{t.cycle_id}", "task.held_for_allocation", "task", t.id, actor,
-                  unit_id=t.unit_id,
-                  data={"for_person": manager_id, "holder": holder})  # fmt: skip
+        t.assignee_id = holder  # the ORM raises its version
+        s.add(
+            AllocationHold(
+                task_id=t.id,
+                unit_id=unit_id,
+                manager_id=manager_id,
+                holder_id=holder,
+                held_at=tx.now,
+            )
+        )
+        tx.record(
+            f"cycle:{t.cycle_id}",
+            "task.held_for_allocation",
+            "task",
+            t.id,
+            actor,
+            unit_id=t.unit_id,
+            data={"for_person": manager_id, "holder": holder},
+        )
     if tasks:
-        tx.record(allocations.chain(unit_id), "allocation.tasks_held", "unit", unit_id, actor,
-                  unit_id=unit_id, data={"manager": manager_id, "holder": holder,
-                                         "tasks": [t.id for t in tasks]})  # fmt: skip
+        tx.record(
+            allocations.chain(unit_id),
+            "allocation.tasks_held",
+            "unit",
+            unit_id,
+            actor,
+            unit_id=unit_id,
+            data={"manager": manager_id, "holder": holder, "tasks": [t.id for t in tasks]},
+        )
     s.flush()
     return len(tasks)
 
@@ -109,13 +129,27 @@ def release(tx: Tx, actor: Actor, unit_id: int, manager_id: int) -> int:
         h.released_at = tx.now
         t = s.get_one(Task, h.task_id)
         if t.status == TaskStatus.OPEN.value and t.assignee_id == h.holder_id:
-            t.assignee_id, t.version = None, t.version + 1
+            t.assignee_id = None
             moved.append(t.id)
-            tx.record(f"cycle:{t.cycle_id}", "task.hold_released", "task", t.id, actor,
-                      unit_id=t.unit_id, data={"to_person": manager_id})  # fmt: skip
+            tx.record(
+                f"cycle:{t.cycle_id}",
+                "task.hold_released",
+                "task",
+                t.id,
+                actor,
+                unit_id=t.unit_id,
+                data={"to_person": manager_id},
+            )
     if holds:
-        tx.record(allocations.chain(unit_id), "allocation.tasks_released", "unit", unit_id,
-                  actor, unit_id=unit_id, data={"manager": manager_id, "tasks": moved})  # fmt: skip
+        tx.record(
+            allocations.chain(unit_id),
+            "allocation.tasks_released",
+            "unit",
+            unit_id,
+            actor,
+            unit_id=unit_id,
+            data={"manager": manager_id, "tasks": moved},
+        )
     s.flush()
     return len(moved)
 
@@ -143,25 +177,6 @@ def held_for_unit(s: Session, unit_id: int) -> list[dict[str, Any]]:
         }
         for h in rows
     ]
-
-
-def hold_of_task(s: Session, task_id: int) -> dict[str, Any] | None:
-    """If the task is held for a new manager: for whom and by whom (the task's page)."""
-    h = s.scalar(
-        select(AllocationHold).where(
-            AllocationHold.task_id == task_id, AllocationHold.released_at.is_(None)
-        )
-    )
-    if h is None:
-        return None
-    names = queries.person_names(s, [h.holder_id, h.manager_id])
-    unit = s.get_one(OrgUnit, h.unit_id)
-    return {
-        "holder": names.get(h.holder_id, ("", ""))[0],
-        "manager": names.get(h.manager_id, ("", ""))[0],
-        "unit": unit.name,
-        "held_at": h.held_at,
-    }
 
 
 def sync(app: App, actor: Actor, root: str | None = None) -> int:

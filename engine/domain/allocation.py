@@ -31,8 +31,12 @@ MAX_ITEMS = 30
 MAX_TEXT = 2000
 MAX_REASON = 4000
 
-_STATE_SV = {OFFERED: "erbjuden", ACCEPTED: "accepterad", RETURNED: "returnerad",
-             SUPERSEDED: "ersatt"}  # fmt: skip
+_STATE_SV = {
+    OFFERED: "erbjuden",
+    ACCEPTED: "accepterad",
+    RETURNED: "returnerad",
+    SUPERSEDED: "ersatt",
+}
 
 
 def next_state(state: str, action: str) -> str:
@@ -61,12 +65,16 @@ def lacking_errors(lacking: Iterable[str], reason: str, path: str = "lacking") -
         )
     if not reason.strip():
         out.append(
-            FieldError("reason", "a return needs a written reason",
-                       "en returnering behöver ett skriftligt skäl")  # fmt: skip
+            FieldError(
+                "reason",
+                "a return needs a written reason",
+                "en returnering behöver ett skriftligt skäl",
+            )
         )
     elif len(reason) > MAX_REASON:
-        out.append(FieldError("reason", f"at most {MAX_REASON} characters",
-                              f"högst {MAX_REASON} tecken"))  # fmt: skip
+        out.append(
+            FieldError("reason", f"at most {MAX_REASON} characters", f"högst {MAX_REASON} tecken")
+        )
     return out
 
 

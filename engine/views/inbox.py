@@ -546,7 +546,7 @@ def _stage_view(
     )
 
 
-def plan_view(s: Any, cycle_id: int, day: date | None = None) -> list[ItemView]:
+def plan_view(s: Any, cycle_id: int, day: date) -> list[ItemView]:
     items = list(
         s.scalars(
             select(ActionItem).where(ActionItem.cycle_id == cycle_id).order_by(ActionItem.number)
@@ -565,7 +565,7 @@ def plan_view(s: Any, cycle_id: int, day: date | None = None) -> list[ItemView]:
         when: datetime | date = e.about or e.at  # the day it is about, if not when recorded
         history.setdefault(e.measure_id, []).append((when, e.event, e.status, e.note, e.reason))
     points = follow_up_points(s, [m.id for m in measures])
-    holders = measure_holders(s, measures, day or date.today())
+    holders = measure_holders(s, measures, day)
     by_item: dict[int, list[Measure]] = {}
     for m in measures:
         by_item.setdefault(m.action_item_id, []).append(m)

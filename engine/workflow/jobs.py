@@ -263,6 +263,10 @@ def summary(report: cycles.StartReport) -> dict[str, Any]:
         "started": len(report.started),
         "already_running": report.already_running,
         "gaps": [{"code": g.code, "name": g.name, "missing": list(g.missing)} for g in report.gaps],
+        "unallocated": [
+            {"code": u.code, "name": u.name, "managers": list(u.managers), "held_back": u.held_back}
+            for u in report.unallocated
+        ],
     }
 
 

@@ -239,9 +239,7 @@ class Returned:
     target: Address
 
 
-def return_in(
-    tx: Tx, app: App, actor: Actor, task_id: int, reason: str, **audit: Any
-) -> Returned:
+def return_in(tx: Tx, app: App, actor: Actor, task_id: int, reason: str, **audit: Any) -> Returned:
     """The return inside a transaction (``audit``: more fields of ``task.returned``)."""
     _require_reason(reason)
     task = _open_task(tx, task_id)

@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _fk(table: str, col: str, target: str) -> sa.ForeignKeyConstraint:
-    ref = target.split(".")[0]
+    ref = target.split(".", maxsplit=1)[0]
     return sa.ForeignKeyConstraint([col], [target], name=f"fk_{table}_{col}_{ref}")
 
 
