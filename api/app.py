@@ -55,6 +55,7 @@ from api.pages import (
 )
 from api.routers import (
     account,
+    alloc,
     audit,
     cases,
     coop,
@@ -97,6 +98,7 @@ API_ROUTERS = (
     evidence,
     inspections,
     coop,
+    alloc,
     audit,
     reports,
 )

@@ -21,6 +21,7 @@ from typing import Any
 
 from cli import (
     admin,
+    alloc,
     audit,
     cases,
     coop,
@@ -63,6 +64,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     coop.reg_coop,
     coop.reg_change,
     cases.reg_case,
+    alloc.reg_allocation,
     reports.reg_report,
 ]
 

@@ -118,6 +118,12 @@ def reg_task(sub: Sub) -> None:
     p = command(g, "return", "return a task up the line, with a written reason", cmd_task_return)
     p.add_argument("task", type=int)
     p.add_argument("--reason", required=True)
+    p.add_argument(
+        "--lacking",
+        default="",
+        metavar="authority,resources,knowledge",
+        help="what is lacking (recorded against the task allocation for the allocator)",
+    )
     p.add_argument("--as", dest="as_", required=True, metavar="EMAIL")
     p = command(g, "delegate", "hand a task to another person", cmd_task_delegate)
     p.add_argument("task", type=int)
@@ -180,6 +186,16 @@ def cmd_task_return(args: argparse.Namespace, c: Console) -> int:
     from engine.workflow import tasks
 
     app = app_of(args)
+    if args.lacking:
+        from engine.alloc import returns
+
+        lacking = [x.strip() for x in args.lacking.split(",") if x.strip()]
+        out = returns.return_case(app, actor_of(app, args.as_), args.task, lacking, args.reason)
+        for note in out.notes:
+            c.line(note)
+        c.line(c.t(f"returnering {out.return_id} väntar på beslut av chefen ovanför",
+                   f"return {out.return_id} awaits the decision of the manager above"))  # fmt: skip
+        return 0
     return _task_done(c, tasks.return_task(app, actor_of(app, args.as_), args.task, args.reason))
 
 

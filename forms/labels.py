@@ -87,7 +87,10 @@ _PAIRS: dict[str, dict[str, tuple[str, str]]] = {
         "knowledge": ("Kunskaper", "Knowledge"),
     },
     "alloc_outcome": {
-        "resources": ("Resurser ges – uppgiften går tillbaka", "Resources given – the task goes back"),
+        "resources": (
+            "Resurser ges – uppgiften går tillbaka",
+            "Resources given – the task goes back",
+        ),
         "taken_back": ("Tas tillbaka av den som fördelade", "Taken back by the allocator"),
         "elsewhere": ("Fördelas till någon annan", "Allocated elsewhere"),
     },

@@ -871,3 +871,85 @@ def accepted_for(s: Session, unit_id: int, manager_id: int) -> TaskAllocation | 
         )
         .limit(1)
     )
+
+
+def offer_from(data: Any) -> OfferIn:
+    """An offer from plain data (a JSON file, a form): every field of the wrong type named."""
+    if not isinstance(data, dict):
+        raise InvalidInput.field("offer", "an object", "ett objekt")
+    errors: list[FieldError] = []
+
+    def text(value: Any, path: str) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            errors.append(FieldError(path, "text", "text"))
+            return ""
+        return value
+
+    raw = data.get("items", [])
+    if not isinstance(raw, list):
+        errors.append(FieldError("items", "a list of tasks", "en lista med uppgifter"))
+        raw = []
+    if len(raw) > rules.MAX_ITEMS:
+        raise InvalidInput.field(
+            "items", f"at most {rules.MAX_ITEMS} tasks", f"högst {rules.MAX_ITEMS} uppgifter"
+        )
+    items = []
+    for n, it in enumerate(raw):
+        if not isinstance(it, dict):
+            errors.append(FieldError(f"items[{n}]", "an object", "ett objekt"))
+            continue
+        items.append(
+            ItemIn(*(text(it.get(f), f"items[{n}].{f}")
+                     for f in ("key", "authority", "resources", "knowledge")))
+        )  # fmt: skip
+    fields = {
+        f: text(data.get(f), f)
+        for f in ("unit", "manager", "substitute", "board", "board_decision", "note")
+    }
+    if errors:
+        raise InvalidInput(errors)
+    return OfferIn(items=items, **fields)
+
+
+CHAIN_TEMPLATE = "alloc/chain.html"
+CHAIN_TITLE = {"sv": "Uppgiftsfördelning", "en": "Task allocation"}
+
+
+def chain_document(found: AllocationChain, now: datetime) -> dict[str, Any]:
+    """The chain as a document (HTML, PDF with its JSON attached): the heading
+    ``forms.case_docs`` reads, and one row a unit from the board down."""
+    from engine.domain.evidence import digest, normalised
+
+    top = found.rows[0] if found.rows else None
+    data = normalised(
+        {
+            "head": {
+                "unit": {"code": top.code if top else "", "name": top.name if top else ""},
+                "reference": now.date().isoformat(),
+            },
+            "board": found.board,
+            "as_of": now.isoformat(),
+            "rows": [
+                {
+                    "depth": r.depth,
+                    "code": r.code,
+                    "name": r.name,
+                    "first_line": r.first_line,
+                    "manager": r.manager or ", ".join(r.managers),
+                    "allocated_by": r.allocated_by,
+                    "state": r.state or "none",
+                    "accepted_at": r.accepted_at.isoformat() if r.accepted_at else None,
+                    "items": [
+                        {"sv": catalogue()[k].sv, "en": catalogue()[k].en}
+                        for k in r.items
+                        if k in catalogue()
+                    ],
+                    "open_returns": r.open_returns,
+                }
+                for r in found.rows
+            ],
+        }
+    )
+    return {"kind": "samflow.allocation_chain", "format": 1, "digest": digest(data), "data": data}

@@ -30,6 +30,7 @@ from engine.plans import effects
 from engine.plans.plan import OPEN_MEASURE_STATES
 from engine.workflow import allocation_gate, tasks
 from engine.workflow.cycles import chain as cycle_chain
+from engine.workflow.tasks import TaskResult
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class ReturnedOut:
     allocation_id: int | None
     tasks: tuple[tuple[int, int], ...]  # (returned task, its new task with the manager above)
     notes: tuple[str, ...] = ()
+    result: TaskResult | None = None  # one case: the returned task as it is now
 
 
 def _check(lacking: Sequence[str], reason: str) -> None:

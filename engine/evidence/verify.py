@@ -25,6 +25,7 @@ from engine.workflow.process import cases as processes
 AUDITED = frozenset(
     {"cycle", "stage", "task", "risk", "measure", "inspection", "unit", "person", "substitute"}
     | {"body", "meeting", "agenda_item"}  # cooperation (engine.coop)
+    | {"allocation", "allocation_return"}  # task allocation (engine.alloc)
 )
 
 
