@@ -18,6 +18,9 @@ from fastapi.staticfiles import StaticFiles
 from api import docs_assets, errors, http_methods, limits, observability
 from api.launcher import Launcher, ThreadLauncher, launcher_for
 from api.pages import (
+    alloc as alloc_page,
+)
+from api.pages import (
     audit as audit_page,
 )
 from api.pages import (
@@ -112,6 +115,7 @@ PAGE_ROUTERS = (
     evidence_page,
     inspections_page,
     coop_page,
+    alloc_page,
     cases_page,
     audit_page,
     reports_page,

@@ -541,10 +541,10 @@ def show(app: App, actor: Actor, allocation_id: int) -> AllocationView:
         day = local_date(app.clock.now())
         row = _load(s, allocation_id)
         require_visible(s, actor, row, day)
-        return _view(s, actor, row, day)
+        return _view(app, s, actor, row, day)
 
 
-def _view(s: Session, actor: Actor, row: TaskAllocation, day: date) -> AllocationView:
+def _view(app: App, s: Session, actor: Actor, row: TaskAllocation, day: date) -> AllocationView:
     from engine.alloc import holds
 
     unit = s.get_one(OrgUnit, row.unit_id)
@@ -606,11 +606,30 @@ def _view(s: Session, actor: Actor, row: TaskAllocation, day: date) -> Allocatio
         superseded_at=row.superseded_at,
         superseded_by_id=row.superseded_by_id,
         returns=returns,
-        held=holds.held_for_unit(s, row.unit_id) if row.state == rules.OFFERED else [],
+        held=_titled(app, s, holds.held_for_unit(s, row.unit_id))
+        if row.state == rules.OFFERED
+        else [],
         earlier=earlier,
         may_answer=row.state == rules.OFFERED and actor.person_id == row.manager_id,
         may_offer=may_offer,
     )
+
+
+def _titled(app: App, s: Session, held: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each held task with its title (the template version it runs)."""
+    from engine.db.models import Cycle, Task
+    from engine.workflow import templates
+
+    for h in held:
+        tid = s.scalar(
+            select(Cycle.template_id)
+            .join(Task, Task.cycle_id == Cycle.id)
+            .where(Task.id == h["task_id"])
+        )
+        title = templates.by_id(app, s, tid).task(h["key"]).title if tid else None
+        h["title_sv"] = title.sv if title else h["key"]
+        h["title_en"] = title.en if title else h["key"]
+    return held
 
 
 def return_view(
@@ -830,7 +849,7 @@ def list_mine(app: App, actor: Actor) -> dict[str, list[AllocationView]]:
         if actor.person_id is None:
             return {"mine": [], "made": []}
         mine = [
-            _view(s, actor, a, day)
+            _view(app, s, actor, a, day)
             for a in s.scalars(
                 select(TaskAllocation)
                 .where(TaskAllocation.manager_id == actor.person_id, TaskAllocation.state.in_(LIVE))
@@ -838,7 +857,7 @@ def list_mine(app: App, actor: Actor) -> dict[str, list[AllocationView]]:
             )
         ]
         made = [
-            _view(s, actor, a, day)
+            _view(app, s, actor, a, day)
             for a in s.scalars(
                 select(TaskAllocation)
                 .where(
@@ -953,3 +972,42 @@ def chain_document(found: AllocationChain, now: datetime) -> dict[str, Any]:
         }
     )
     return {"kind": "samflow.allocation_chain", "format": 1, "digest": digest(data), "data": data}
+
+
+@dataclass(frozen=True)
+class Allocatable:
+    code: str
+    name: str
+    board: bool  # the top: the board allocates (HR or a director records it)
+    managers: tuple[tuple[str, str], ...]  # (name, e-mail) of who heads it today
+
+
+def allocatable(app: App, actor: Actor) -> list[Allocatable]:
+    """The units whose manager the person allocates to: those right below where they are
+    the manager above, and (HR or a director) the top of the tree for the board."""
+    if actor.person_id is None:
+        return []
+    with app.read() as s:
+        day = local_date(app.clock.now())
+        org = queries.org_snapshot(s, day, with_names=True)
+        rights = org_rights.admin_rights(s, actor.person_id, day)
+        mine = []
+        for u in org.parents:
+            above = taskgen.route("parent.manager", u, org)
+            if above is None:
+                if rights.may_change_unit(u):
+                    mine.append((u, True))
+            elif actor.person_id in org.holders_of(above):
+                mine.append((u, False))
+        codes = queries.pairs(s, select(OrgUnit.id, OrgUnit.code))
+        out = []
+        for u, board in mine:
+            heads = org.holders_of(Address(Role.MANAGER, u)) or org.holders_of(
+                Address(Role.DIRECTOR, u)
+            )
+            names = queries.person_names(s, heads)
+            out.append(
+                Allocatable(codes[u], org.names.get(u, ""), board,
+                            tuple(names[p] for p in heads if p in names))
+            )  # fmt: skip
+        return sorted(out, key=lambda a: (not a.board, a.name))

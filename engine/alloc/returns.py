@@ -73,7 +73,11 @@ def return_case(
             task_id,
         )
         return ReturnedOut(
-            row.id, row.allocation_id, ((task_id, done.new_task_id),), done.result.notes
+            row.id,
+            row.allocation_id,
+            ((task_id, done.new_task_id),),
+            done.result.notes,
+            done.result,
         )
 
     return app.run(work)
