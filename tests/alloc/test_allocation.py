@@ -266,3 +266,27 @@ def test_the_year_start_lists_managers_without_an_accepted_allocation(app: App, 
         "U2": (("Mats Chef",), held),
     }
     assert len(report.started) == (1 if held else 4)
+
+
+def test_the_evidence_package_carries_the_chain_and_verifies(app: App) -> None:
+    from engine.evidence import package as evidence
+    from engine.evidence import verify as evidence_verify
+    from forms.evidence_docs import evidence_html
+
+    o = build_org(app)
+    ids = whole_chain(o)
+    o.start()
+    survey = o.task("m1@x.se", "employee_survey", o.cycle_of("U1"))
+    returns.return_case(app, o.actor("m1@x.se"), survey.task_id, ["resources"], "Ingen tid")
+    built = evidence.build(app, o.actor("hr@x.se"), evidence.Scope("unit", "U1", 2027))
+    units = built.data["allocation"]["units"]
+    assert [u["unit"] for u in units] == ["ADM", "DEP", "U1"]  # from the board down
+    top, _, u1 = (u["allocations"][0] for u in units)
+    assert top["board"] == {"name": "Socialnämnden", "decision": "SN 2027-01-05 § 4"}
+    assert u1["ref"] == f"allocation:{ids['U1']}" and u1["state"] == "accepted"
+    assert u1["manager"]["name"] == "Maja Chef" and len(u1["digest"]) == 64
+    assert u1["returns"][0]["lacking"] == "resources" and u1["returns"][0]["outcome"] is None
+    html = evidence_html(built.document("test"))
+    assert "Uppgiftsfördelning: kedjan från styrelsen" in html and "Ingen tid" in html
+    report = evidence_verify.verify(app, o.actor("hr@x.se"), built.document("test"))
+    assert report.matches, report.differences
