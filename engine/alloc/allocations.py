@@ -28,6 +28,10 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.alloc import holds
+from engine.alloc.common import accepted_for as accepted_for  # noqa: PLC0414 (re-exported)
+from engine.alloc.common import allocator_of as allocator_of  # noqa: PLC0414
+from engine.alloc.common import chain as chain  # noqa: PLC0414
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import OrgUnit, Person
@@ -44,11 +48,6 @@ from engine.org import rights as org_rights
 from engine.workflow import taskgen
 
 LIVE = (rules.OFFERED, rules.ACCEPTED, rules.RETURNED)
-
-
-def chain(unit_id: int) -> str:
-    """The audit chain of a unit's allocations, their returns and holds."""
-    return f"alloc:{unit_id}"
 
 
 # --- the SAM tasks an allocation may name -------------------------------------------------
@@ -150,13 +149,6 @@ def _check_items(offer: OfferIn) -> list[FieldError]:
 
 
 # --- who allocates ------------------------------------------------------------------------
-def allocator_of(s: Session, unit_id: int, day: date) -> Address | None:
-    """The manager above the unit (who allocates to its manager); None: the top, where
-    the board allocates."""
-    org = queries.ancestry_snapshot(s, [unit_id], day)
-    return taskgen.route("parent.manager", unit_id, org)
-
-
 def _require_allocator(
     s: Session, actor: Actor, unit_id: int, above: Address | None, day: date
 ) -> None:
@@ -233,7 +225,6 @@ def offer(app: App, actor: Actor, data: OfferIn) -> Offered:
     errors = _check_items(data)
     if errors:
         raise InvalidInput(errors)
-    from engine.alloc import holds
 
     def work(tx: Tx) -> Offered:
         s, day = tx.session, local_date(tx.now)
@@ -411,7 +402,6 @@ class Answered:
 def accept(app: App, actor: Actor, allocation_id: int) -> Answered:
     """The manager accepts and signs the allocation; the unit's open tasks the manager
     above held for them come to them now."""
-    from engine.alloc import holds
 
     def work(tx: Tx) -> Answered:
         s = tx.session
@@ -545,8 +535,6 @@ def show(app: App, actor: Actor, allocation_id: int) -> AllocationView:
 
 
 def _view(app: App, s: Session, actor: Actor, row: TaskAllocation, day: date) -> AllocationView:
-    from engine.alloc import holds
-
     unit = s.get_one(OrgUnit, row.unit_id)
     rets = list(
         s.scalars(
@@ -876,18 +864,6 @@ def current_for(s: Session, unit_id: int) -> TaskAllocation | None:
         select(TaskAllocation)
         .where(TaskAllocation.unit_id == unit_id, TaskAllocation.state.in_(LIVE))
         .order_by(TaskAllocation.id.desc())
-        .limit(1)
-    )
-
-
-def accepted_for(s: Session, unit_id: int, manager_id: int) -> TaskAllocation | None:
-    return s.scalar(
-        select(TaskAllocation)
-        .where(
-            TaskAllocation.unit_id == unit_id,
-            TaskAllocation.manager_id == manager_id,
-            TaskAllocation.state == rules.ACCEPTED,
-        )
         .limit(1)
     )
 

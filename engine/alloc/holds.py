@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.alloc import common
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import RoleAssignment, Task
@@ -48,15 +49,13 @@ def _start(s: Session, unit_id: int, manager_id: int, day: Any) -> datetime | No
 def hold_for(tx: Tx, actor: Actor, unit_id: int, manager_id: int, *, enabled: bool = True) -> int:
     """Hold the unit's open tasks made before ``manager_id`` took over with the manager
     above, unless the manager has an accepted allocation (or holding is switched off)."""
-    from engine.alloc import allocations
-
     s, day = tx.session, local_date(tx.now)
     if not enabled:
         return 0
-    if allocations.accepted_for(s, unit_id, manager_id) is not None:
+    if common.accepted_for(s, unit_id, manager_id) is not None:
         return 0
     start = _start(s, unit_id, manager_id, day)
-    above = allocations.allocator_of(s, unit_id, day)
+    above = common.allocator_of(s, unit_id, day)
     if start is None or above is None:
         return 0
     holders = queries.holders_of(s, [above], day).get(above, [])
@@ -98,7 +97,7 @@ def hold_for(tx: Tx, actor: Actor, unit_id: int, manager_id: int, *, enabled: bo
         )
     if tasks:
         tx.record(
-            allocations.chain(unit_id),
+            common.chain(unit_id),
             "allocation.tasks_held",
             "unit",
             unit_id,
@@ -112,8 +111,6 @@ def hold_for(tx: Tx, actor: Actor, unit_id: int, manager_id: int, *, enabled: bo
 
 def release(tx: Tx, actor: Actor, unit_id: int, manager_id: int) -> int:
     """The allocation is accepted: the held tasks go back to the unit's manager role."""
-    from engine.alloc import allocations
-
     s = tx.session
     holds = list(
         s.scalars(
@@ -142,7 +139,7 @@ def release(tx: Tx, actor: Actor, unit_id: int, manager_id: int) -> int:
             )
     if holds:
         tx.record(
-            allocations.chain(unit_id),
+            common.chain(unit_id),
             "allocation.tasks_released",
             "unit",
             unit_id,
