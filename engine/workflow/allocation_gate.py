@@ -107,3 +107,25 @@ def return_of_task(s: Session, task_id: int) -> dict[str, Any] | None:
                 "note": r.decision_note,
             }
     return None
+
+
+def waiting_for(s: Session, person_id: int, led: Sequence[int]) -> tuple[int, int]:
+    """(allocations offered to the person and not yet answered, returns to a unit they lead
+    waiting for their decision): the home page points to them."""
+    from sqlalchemy import func
+
+    offers = s.scalar(
+        select(func.count())
+        .select_from(TaskAllocation)
+        .where(TaskAllocation.manager_id == person_id, TaskAllocation.state == "offered")
+    )
+    returns = (
+        s.scalar(
+            select(func.count())
+            .select_from(AllocationReturn)
+            .where(AllocationReturn.state == "open", AllocationReturn.to_unit_id.in_(list(led)))
+        )
+        if led
+        else 0
+    )
+    return int(offers or 0), int(returns or 0)

@@ -82,6 +82,7 @@ def test_pages_offer_accept_return_and_decide(web: Web) -> None:
     made = dep.post("/allocations", data=data, follow_redirects=False)
     assert made.status_code == 303, made.text
     url = made.headers["location"].split("?")[0]
+    assert "uppgiftsfördelning väntar på ditt svar" in m1.get("/home").text
     page = m1.get(url)
     assert "Acceptera och skriv under" in page.text
     assert m1.post(f"{url}/accept", data={"csrf_token": csrf_of(page.text)}).status_code == 200
@@ -100,6 +101,7 @@ def test_pages_offer_accept_return_and_decide(web: Web) -> None:
         },
     )
     assert back.status_code == 200
+    assert "returnering väntar på ditt beslut" in dep.get("/home").text
     page = dep.get(url)
     assert "Får inte besluta" in page.text and "Besluta om returneringen" in page.text
     rid = page.text.split("/returns/")[1].split("/")[0]
