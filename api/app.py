@@ -18,6 +18,9 @@ from fastapi.staticfiles import StaticFiles
 from api import docs_assets, errors, http_methods, limits, observability
 from api.launcher import Launcher, launcher_for
 from api.pages import (
+    alloc as alloc_page,
+)
+from api.pages import (
     audit as audit_page,
 )
 from api.pages import (
@@ -58,6 +61,7 @@ from api.pages import (
 )
 from api.routers import (
     account,
+    alloc,
     audit,
     cases,
     coop,
@@ -102,6 +106,7 @@ API_ROUTERS = (
     inspections,
     coop,
     policy,
+    alloc,
     audit,
     reports,
 )
@@ -115,6 +120,7 @@ PAGE_ROUTERS = (
     evidence_page,
     inspections_page,
     coop_page,
+    alloc_page,
     cases_page,
     policy_page,
     audit_page,

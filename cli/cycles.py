@@ -77,6 +77,17 @@ def cmd_cycle_start(args: argparse.Namespace, c: Console) -> int:
         for g in report.gaps:
             c.line(f"  - {g.code} {g.name}: " + c._("saknar") + f" {', '.join(g.missing)}")
     _knowledge_gaps(app, actor_of(app, args.as_), c)
+    if report.unallocated:
+        c.line(
+            c.n_(
+                "%(num)d chef saknar accepterad uppgiftsfördelning:",
+                "%(num)d chefer saknar accepterad uppgiftsfördelning:",
+                len(report.unallocated),
+            )
+        )
+        for u in report.unallocated:
+            held = c._(" (hålls tillbaka)") if u.held_back else ""
+            c.line(f"  - {u.code} {u.name}: {', '.join(u.managers)}" + held)
     return 0
 
 

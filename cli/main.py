@@ -21,6 +21,7 @@ from typing import Any
 
 from cli import (
     admin,
+    alloc,
     audit,
     cases,
     coop,
@@ -66,6 +67,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     cases.reg_case,
     policy.reg_policy,
     policy.reg_knowledge,
+    alloc.reg_allocation,
     reports.reg_report,
 ]
 

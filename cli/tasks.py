@@ -121,6 +121,12 @@ def reg_task(sub: Sub) -> None:
     p = command(g, "return", "return a task up the line, with a written reason", cmd_task_return)
     p.add_argument("task", type=int)
     p.add_argument("--reason", required=True)
+    p.add_argument(
+        "--lacking",
+        default="",
+        metavar="authority,resources,knowledge",
+        help="what is lacking (recorded against the task allocation for the allocator)",
+    )
     p.add_argument("--as", dest="as_", required=True, metavar="EMAIL")
     p = command(g, "delegate", "hand a task to another person", cmd_task_delegate)
     p.add_argument("task", type=int)
@@ -183,6 +189,20 @@ def cmd_task_return(args: argparse.Namespace, c: Console) -> int:
     from engine.workflow import tasks
 
     app = app_of(args)
+    if args.lacking:
+        from engine.alloc import returns
+
+        lacking = [x.strip() for x in args.lacking.split(",") if x.strip()]
+        out = returns.return_case(app, actor_of(app, args.as_), args.task, lacking, args.reason)
+        for note in out.notes:
+            c.line(note)
+        c.line(
+            c._(
+                "returnering %(return_id)s väntar på beslut av chefen ovanför",
+                return_id=out.return_id,
+            )
+        )
+        return 0
     return _task_done(c, tasks.return_task(app, actor_of(app, args.as_), args.task, args.reason))
 
 

@@ -157,6 +157,13 @@ class Settings(BaseSettings):
         "manager": ["bam", "sam"],
         "safety_rep": ["bam", "safety_rep"],
     }
+    #: Task allocation (docs/allocation.md): what the board that allocates to the top
+    #: manager is called; whether the year start only lists managers without an accepted
+    #: allocation ("list") or also holds their units back ("hold"); whether a new
+    #: manager's open tasks stay with the manager above until their allocation is accepted.
+    allocation_board: str = "Styrelsen"
+    allocation_year_start: Literal["list", "hold"] = "list"
+    allocation_hold_new_managers: bool = True
     #: Units per part when an evidence package is laid out as PDF (memory vs. overhead).
     evidence_units_per_part: int = 25
     #: Processes laying out the parts of a large PDF at once (1: in the calling process).

@@ -74,7 +74,11 @@ def start_in_batches(
 ) -> Outcome:
     plan = cycles.plan_start(app, req.year, req.template, req.root)
     report = cycles.StartReport(
-        plan.year, plan.template_key, already_running=len(plan.already), gaps=list(plan.gaps)
+        plan.year,
+        plan.template_key,
+        already_running=len(plan.already),
+        gaps=list(plan.gaps),
+        unallocated=list(plan.unallocated),
     )
     outcome = Outcome(report)
     total, done = len(plan.to_start), 0

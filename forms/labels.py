@@ -74,6 +74,27 @@ _PAIRS: dict[str, dict[str, tuple[str, str]]] = {
         "agreement": ("enighet", "agreement"),
         "disagreement": ("oenighet", "disagreement"),
     },
+    # task allocation (engine.alloc): an allocation's state, what a return lacks, the outcome
+    "alloc_state": {
+        "none": ("Ingen fördelning", "No allocation"),
+        "offered": ("Erbjuden, inte accepterad", "Offered, not accepted"),
+        "accepted": ("Accepterad och underskriven", "Accepted and signed"),
+        "returned": ("Returnerad", "Returned"),
+        "superseded": ("Ersatt", "Superseded"),
+    },
+    "alloc_lacking": {
+        "authority": ("Befogenheter", "Authority"),
+        "resources": ("Resurser", "Resources"),
+        "knowledge": ("Kunskaper", "Knowledge"),
+    },
+    "alloc_outcome": {
+        "resources": (
+            "Resurser ges – uppgiften går tillbaka",
+            "Resources given – the task goes back",
+        ),
+        "taken_back": ("Tas tillbaka av den som fördelade", "Taken back by the allocator"),
+        "elsewhere": ("Fördelas till någon annan", "Allocated elsewhere"),
+    },
     "change_kind": CHANGE_KINDS,
     # policy, routines and knowledge (engine.policy)
     "policy_topic": TOPIC_CHOICES,

@@ -96,11 +96,24 @@ ACTIONS: dict[str, str] = {
     "role.ended": N_("Roll avslutades"),
     "substitute.set": N_("Ersättare angavs"),
     "substitute.ended": N_("Ersättning avslutades"),
+    "allocation.offered": N_("Uppgiftsfördelning erbjöds och skrevs under"),
+    "allocation.accepted": N_("Uppgiftsfördelning accepterades och skrevs under"),
+    "allocation.returned": N_("Uppgiftsfördelning returnerades"),
+    "allocation.superseded": N_("Uppgiftsfördelning ersattes av en ny"),
+    "allocation.task_returned": N_("Fördelad uppgift returnerades"),
+    "allocation.return_decided": N_("Beslut om returnering"),
+    "allocation.tasks_held": N_("Uppgifter hålls av chefen ovanför tills fördelningen accepteras"),
+    "allocation.tasks_released": N_("Hållna uppgifter gick till den nya chefen"),
+    "task.held_for_allocation": N_("Uppgiften hålls av chefen ovanför"),
+    "task.hold_released": N_("Uppgiften gick till den nya chefen"),
+    "task.return_decided": N_("Beslut om returneringen"),
 }
 
 
 #: What an audit event or a chain is about, in words (the log keeps ``task:25``, ``cycle:4``).
 SUBJECTS: dict[str, str] = {
+    "allocation": N_("Uppgiftsfördelning"),
+    "allocation_return": N_("Returnering"),
     "cycle": N_("Cykel"),
     "stage": N_("Steg"),
     "task": N_("Uppgift"),

@@ -125,6 +125,7 @@ MOVES: dict[str, str] = {
     "engine.db.models_policy": "engine.db.models.policy",
     "engine.db.models_audit": "engine.db.models.audit",
     "engine.db.models_ops": "engine.db.models.ops",
+    "engine.db.models_alloc": "engine.db.models.alloc",
     # the transaction every use case runs in
     "engine.services.context": "engine.context",
     # organisation and rights

@@ -22,6 +22,7 @@ from engine.views import detail as views
 from engine.workflow import attachments, conversation, tasks
 from forms.fields import build, describe, field_id, known_paths
 from forms.formdata import apply_row_action, clean, unflatten
+from forms.labels import words
 from forms.schemas.registry import schema_for
 
 router = APIRouter()
@@ -78,6 +79,8 @@ def _page(
         comments=conversation.comments(engine, user.actor, task_id),
         min_answers=engine.settings.min_survey_answers,
         max_kb=engine.settings.max_upload_bytes // 1000,
+        lacking_words=words("alloc_lacking"),
+        outcome_words=words("alloc_outcome"),
     )
 
 
@@ -167,7 +170,14 @@ def release(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -
 @router.post("/tasks/{task_id}/return")
 def return_task(request: Request, engine: Engine, posted: PostedForm, task_id: Id) -> Response:
     def work() -> Response:
-        tasks.return_task(engine, posted.principal.actor, task_id, posted.get("reason"))
+        actor, reason = posted.principal.actor, posted.get("reason")
+        lacking = [k for k in ("authority", "resources", "knowledge") if posted.get(f"lacking.{k}")]
+        if lacking:  # recorded against the task allocation, for the allocator to decide
+            from engine.alloc import returns
+
+            returns.return_case(engine, actor, task_id, lacking, reason)
+        else:
+            tasks.return_task(engine, actor, task_id, reason)
         return redirect("/inbox", done="returned")
 
     return _act(request, engine, posted, task_id, work)

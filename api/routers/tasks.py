@@ -19,7 +19,7 @@ from api.schemas import (
     DelegateIn,
     DraftIn,
     ExtendIn,
-    ReasonIn,
+    ReturnIn,
     TaskOut,
     TaskResultOut,
     reply,
@@ -75,11 +75,21 @@ def release(task_id: Id, user: ApiUser, engine: Engine) -> Response:
 
 
 @router.post("/tasks/{task_id}/return", response_model=TaskResultOut)
-def return_task(task_id: Id, body: ReasonIn, user: ApiUser, engine: Engine) -> Response:
-    """Returnering: hand the task back up the line with a written reason."""
-    return _act(
-        engine, user, task_id, lambda: tasks.return_task(engine, user.actor, task_id, body.reason)
-    )
+def return_task(task_id: Id, body: ReturnIn, user: ApiUser, engine: Engine) -> Response:
+    """Returnering: hand the task back up the line with a written reason; naming what is
+    lacking (``lacking``) records it against the task allocation for the allocator."""
+
+    def act() -> tasks.TaskResult:
+        if not body.lacking:
+            return tasks.return_task(engine, user.actor, task_id, body.reason)
+        from engine.alloc import returns
+
+        out = returns.return_case(engine, user.actor, task_id, body.lacking, body.reason)
+        result: tasks.TaskResult | None = out.result
+        assert result is not None
+        return result
+
+    return _act(engine, user, task_id, act)
 
 
 @router.post("/tasks/{task_id}/delegate", response_model=TaskResultOut)

@@ -4,7 +4,7 @@ attribute, so a reply never carries more than its shape names)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -258,6 +258,15 @@ class DraftIn(In):
 
 class ReasonIn(In):
     reason: str = Field(max_length=4000)
+
+
+class ReturnIn(ReasonIn):
+    lacking: list[Literal["authority", "resources", "knowledge"]] = Field(
+        default_factory=list,
+        max_length=3,
+        description="What is lacking: the return is then recorded against the task "
+        "allocation, for the allocator (the manager above) to decide.",
+    )
 
 
 class DelegateIn(In):

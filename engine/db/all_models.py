@@ -4,6 +4,7 @@ autogenerate, the migration test and test clean-up read it). Add new model modul
 from engine.db import models
 from engine.db.models import Base
 from engine.db.models import accounts as models_accounts
+from engine.db.models import alloc as models_alloc
 from engine.db.models import audit as models_audit
 from engine.db.models import cases as models_cases
 from engine.db.models import coop as models_coop
@@ -22,6 +23,7 @@ __all__ = [
     "Base",
     "models",
     "models_accounts",
+    "models_alloc",
     "models_audit",
     "models_cases",
     "models_coop",

@@ -31,6 +31,8 @@ from engine.domain.evidence import LaterEvent, digest
 from engine.domain.workflow.template import SubjectDef
 from engine.evidence import anchor as audit_checkpoint_package
 from engine.evidence import audit, units
+from engine.evidence.alloc import load_alloc
+from engine.evidence.alloc import section as alloc_section
 from engine.evidence.cases import Cases, load_cases, sections
 from engine.evidence.common import Holder, Person, Where, iso
 from engine.evidence.coop import CoopRows, load_coop
@@ -108,7 +110,8 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         co = load_coop(s, scope_ids, scope.year, [c.id for c in b.cycles.values()])
         top = ancestors[0] if ancestors else root.id
         po = load_policy(s, scope_ids, ancestors, as_of, local_date(as_of), top)
-        chains = [*_chains(b, cs), *co.chains(), *po.chains()]
+        al = load_alloc(s, scope_ids, ancestors)
+        chains = [*_chains(b, cs), *co.chains(), *po.chains(), *al.chains()]
         position = (
             {k: (int(v[0]), str(v[1])) for k, v in basis["position"].items()}
             if basis
@@ -119,6 +122,10 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         data |= _cases(app, s, b, cs, subjects, scope_ids)
         data["cooperation"] = _cooperation(app, s, b, co)
         data["policy"] = _policy(app, s, b, po, local_date(as_of))
+        load_people(s, b, al.people())
+        data["allocation"] = alloc_section(
+            al, _person_fn(b), queries.pairs(s, select(OrgUnit.id, OrgUnit.code))
+        )
         data["basis"]["template"] = template_key
     # The data is JSON-native as built (text dates, lists), so it is not copied through
     # JSON here: 500 units are ~100 MB of dicts. ``verify`` compares normalised copies.
@@ -382,9 +389,10 @@ def _chain_refs(
         elif isinstance(data.get("cycle"), str) and ref and ref.split(":")[0] in kinds:
             chain = data["cycle"]
         elif isinstance(data.get("chain"), str) and data["chain"].startswith(
-            ("coop:", "policy:", "knowledge:")
+            ("coop:", "policy:", "knowledge:", "alloc:")
         ):
-            chain = data["chain"]  # a cooperation body's, a document's, a unit's training
+            chain = data["chain"]  # a cooperation body's, a document's, a unit's training or
+            # its allocations' own chain
         if isinstance(ref, str):
             yield ref, ORG_CHAIN if ref.split(":")[0] in ORG_RECORDS else chain
         for key, value in data.items():

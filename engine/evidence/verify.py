@@ -26,6 +26,7 @@ AUDITED = frozenset(
     {"cycle", "stage", "task", "risk", "measure", "inspection", "unit", "person", "substitute"}
     | {"body", "meeting", "agenda_item"}  # cooperation (engine.coop)
     | {"policy_document", "policy_version", "training_record"}  # engine.policy
+    | {"allocation", "allocation_return"}  # task allocation (engine.alloc)
 )
 
 

@@ -252,6 +252,9 @@ def _holders(s: Session, measures: list[Measure], today: date) -> dict[int, str]
     return {mid: names[p][0] if p in names else "–" for mid, p in who.items()}
 
 
+holders = _holders  # the same, for the pages' plans (engine.views)
+
+
 STATUS_WORD = {"planned": "Planerad", "in_progress": "Pågår", "done": "Klart",
                "postponed": "Uppskjuten", "cancelled": "Struken"}  # fmt: skip
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,7 +39,7 @@ from engine.org.visibility import (
 from engine.views import inbox as reports
 from engine.views.responsible import ResponsibleChoices
 from engine.views.responsible import choices as responsible_choices
-from engine.workflow import attachments, facts, jobs, taskgen, templates
+from engine.workflow import allocation_gate, attachments, facts, jobs, taskgen, templates
 from engine.workflow.conversation import may_nudge, nudged_today
 from engine.workflow.process.cases import task_context
 
@@ -105,6 +105,9 @@ class TaskDetail:
     #: The plan form's picker: whom a measure may name as responsible (roles, people,
     #: positions, groups of the unit and above).
     responsible: ResponsibleChoices | None = None
+    #: Held for a new manager of the unit until their task allocation is accepted: by
+    #: whom, for whom (``engine.workflow.allocation_gate``)
+    held: dict[str, Any] | None = None
 
     def title(self, lang: str) -> str:
         return self.title_sv if lang == "sv" else self.title_en
@@ -117,6 +120,12 @@ class Returned:
     reason: str
     by: str
     at: datetime
+    #: recorded against the task allocation: what was lacking, and the allocator's
+    #: decision once made (``engine.alloc.returns``)
+    lacking: tuple[str, ...] = ()
+    allocation_id: int | None = None
+    outcome: str | None = None
+    decision_note: str = ""
 
 
 T = TypeVar("T")
@@ -144,11 +153,18 @@ def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
         names = queries.person_names(
             s, [p for p in (task.closed_by, source.closed_by if source else None) if p]
         )
-        extras = _form_context(s, task)
+        extras = _form_context(s, task, local_date(now))
         if task.form_key in RESPONSIBLE_FORMS and task.status == "open":
             extras["responsible"] = responsible_choices(s, task.unit_id, local_date(now))
         files = attachments.list_for(s, task.id)
         may = _permissions(s, scope, task, org, local_date(now))
+        held = allocation_gate.hold_of_task(s, task.id)
+        info = allocation_gate.return_of_task(s, task.id) if source is not None else None
+    returned = _returned(source, names)
+    if returned is not None and info is not None:
+        returned = replace(returned, lacking=tuple(info["lacking"]),
+                           allocation_id=info["allocation_id"], outcome=info["outcome"],
+                           decision_note=info["note"])  # fmt: skip
     return TaskDetail(
         task.id,
         task.key,
@@ -179,7 +195,8 @@ def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
         may,
         attachments=files,
         names=names,
-        returned=_returned(source, names),
+        returned=returned,
+        held=held,
         **extras,
     )
 
@@ -221,16 +238,16 @@ def _permissions(s: Session, scope: Scope, task: Task, org: OrgSnapshot, day: da
     )
 
 
-def _form_context(s: Session, task: Task) -> dict[str, Any]:
+def _form_context(s: Session, task: Task, day: date) -> dict[str, Any]:
     """What a form needs to show beside its fields: the plan under approval, the risks a
     plan refers to, the measure being followed up."""
     out: dict[str, Any] = {}
     if task.form_key in ("action_plan", "approval"):
-        out["plan"] = reports.plan_view(s, task.cycle_id)
+        out["plan"] = reports.plan_view(s, task.cycle_id, day)
     if task.form_key == "action_plan":
         out["risks"] = reports.risk_views(s, task.cycle_id)
     if task.form_key == "measure_follow_up" and task.measure_id is not None:
-        for item in reports.plan_view(s, task.cycle_id):
+        for item in reports.plan_view(s, task.cycle_id, day):
             for m in item.measures:
                 if m.id == task.measure_id:
                     out["measure"] = m

@@ -26,7 +26,7 @@ from engine.domain.clock import local_date
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role, TaskStatus
 from engine.views.inbox import Inbox, InboxItem, inbox
-from engine.workflow import templates
+from engine.workflow import allocation_gate, templates
 
 LIST_MOST = 25  # rows of each HR list (the count says how many in all)
 
@@ -85,6 +85,8 @@ class Home:
     box: Inbox
     wheels: list[Wheel] = field(default_factory=list)
     glance: YearGlance | None = None
+    #: task allocations offered to the person and returns waiting for their decision
+    allocation_waiting: tuple[int, int] = (0, 0)
 
     @property
     def manager(self) -> bool:
@@ -136,6 +138,8 @@ def home(app: App, actor: Actor) -> Home:
         led = sorted({a.unit_id for a in auth.addresses if a.role in (Role.MANAGER, Role.DEPUTY)})
         if led:
             out.wheels = _wheels(app, s, led)
+        heads = [a.unit_id for a in auth.addresses if a.role in (Role.MANAGER, Role.DIRECTOR)]
+        out.allocation_waiting = allocation_gate.waiting_for(s, actor.person_id, heads)
         hr_units = auth.holds(Role.HR)
         if hr_units:
             out.glance = _glance(s, hr_units, now)

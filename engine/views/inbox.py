@@ -33,6 +33,7 @@ from engine.domain.workflow import gates
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role, TaskStatus
 from engine.org import access
+from engine.plans import document as plan_document
 from engine.plans.plan import follow_up_points
 from engine.views import saved_views
 from engine.workflow import facts, templates
@@ -397,6 +398,9 @@ class MeasureView:
     history: list[tuple[datetime | date, str, str, str, str]]  # day, event, status, note, reason
     due_label: str = ""  # the due period as written ("hösten 2027"), if not a plain day
     follow_ups: tuple[str, ...] = ()  # its follow-up points, as written
+    #: who holds it now (a role's or position's holder, or the person it was moved to),
+    #: shown beside "Ansvarig": a measure that moved with a return shows its new holder
+    holder: str = ""
 
 
 @dataclass(frozen=True)
@@ -453,7 +457,7 @@ def cycle_view(app: App, cycle_id: int) -> CycleView:
         for st in queries.stages_of(s, cycle.id):
             stages.append(_stage_view(s, cycle, st, template, local_date(now), people))
         risks = risk_views(s, cycle.id)
-        plan = plan_view(s, cycle.id)
+        plan = plan_view(s, cycle.id, local_date(now))
         names = queries.person_names(s, people)
     return CycleView(
         cycle.id,
@@ -542,7 +546,7 @@ def _stage_view(
     )
 
 
-def plan_view(s: Any, cycle_id: int) -> list[ItemView]:
+def plan_view(s: Any, cycle_id: int, day: date) -> list[ItemView]:
     items = list(
         s.scalars(
             select(ActionItem).where(ActionItem.cycle_id == cycle_id).order_by(ActionItem.number)
@@ -561,6 +565,7 @@ def plan_view(s: Any, cycle_id: int) -> list[ItemView]:
         when: datetime | date = e.about or e.at  # the day it is about, if not when recorded
         history.setdefault(e.measure_id, []).append((when, e.event, e.status, e.note, e.reason))
     points = follow_up_points(s, [m.id for m in measures])
+    holders = measure_holders(s, measures, day)
     by_item: dict[int, list[Measure]] = {}
     for m in measures:
         by_item.setdefault(m.action_item_id, []).append(m)
@@ -594,11 +599,25 @@ def plan_view(s: Any, cycle_id: int) -> list[ItemView]:
                         history.get(m.id, []),
                         _period_label(m),
                         tuple(p.shown for _, p in points[m.id]),
+                        holders.get(m.id, ""),
                     )
                     for m in mine
                 ],
             )
         )
+    return out
+
+
+def measure_holders(s: Any, measures: list[Measure], day: date) -> dict[int, str]:
+    """Measure id -> the name of who holds it on ``day``: its role's, position's or
+    group's holder, or the person it names."""
+    out = {k: v for k, v in plan_document.holders(s, measures, day).items() if v != "–"}
+    people = queries.person_names(
+        s, [m.responsible_person_id for m in measures if m.responsible_person_id]
+    )
+    for m in measures:
+        if m.id not in out and m.responsible_person_id in people:
+            out[m.id] = people[m.responsible_person_id][0]
     return out
 
 

@@ -24,6 +24,7 @@ from engine.domain.workflow.states import CycleStatus, MeasureStatus, StageStatu
 from engine.domain.workflow.template import CycleTemplate
 from engine.org import access
 from engine.workflow import facts, taskgen, templates
+from engine.workflow.allocation_gate import Unallocated, unallocated
 
 BATCH = 500
 
@@ -51,6 +52,8 @@ class StartPlan:
     to_start: list[int]
     already: list[int]
     gaps: list[Gap]
+    #: managers without an accepted task allocation (``engine.workflow.allocation_gate``)
+    unallocated: list[Unallocated] = field(default_factory=list)
 
 
 @dataclass
@@ -60,6 +63,7 @@ class StartReport:
     started: list[int] = field(default_factory=list)  # cycle ids
     already_running: int = 0
     gaps: list[Gap] = field(default_factory=list)
+    unallocated: list[Unallocated] = field(default_factory=list)
 
 
 def plan_start(
@@ -90,7 +94,12 @@ def plan_start(
             gaps.append(Gap(unit, codes[unit], names[unit], missing))
         else:
             to_start.append(unit)
-    return StartPlan(year, template.key, text, to_start, sorted(running), gaps)
+    hold = app.settings.allocation_year_start == "hold"
+    with app.read() as s:
+        lacking = unallocated(s, org, to_start, local_date(app.clock.now()), hold=hold)
+    if hold:
+        to_start = [u for u in to_start if u not in {x.unit_id for x in lacking}]
+    return StartPlan(year, template.key, text, to_start, sorted(running), gaps, lacking)
 
 
 def start_cycles(
@@ -108,7 +117,8 @@ def start_cycles(
     only what is not running yet. Units lacking a manager or safety representative are not
     started and come back in ``gaps``."""
     plan = plan_start(app, year, template_key, root_code, template_path)
-    report = StartReport(year, plan.template_key, already_running=len(plan.already), gaps=plan.gaps)
+    report = StartReport(year, plan.template_key, already_running=len(plan.already), gaps=plan.gaps,
+                         unallocated=plan.unallocated)  # fmt: skip
     total = len(plan.to_start)
     progress(0, total, "starting")
     for batch in chunks(plan.to_start, batch_size):

@@ -267,6 +267,10 @@ def summary(report: cycles.StartReport) -> dict[str, Any]:
             {"unit_id": g.unit_id, "code": g.code, "name": g.name, "missing": list(g.missing)}
             for g in report.gaps
         ],
+        "unallocated": [
+            {"code": u.code, "name": u.name, "managers": list(u.managers), "held_back": u.held_back}
+            for u in report.unallocated
+        ],
     }
 
 

@@ -26,6 +26,7 @@ from engine.domain.errors import (
 )
 from engine.domain.workflow.escalation import Position, next_check
 from engine.domain.workflow.machine import TASK, next_state
+from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import TaskStatus
 from engine.org import access
 from engine.workflow import taskgen, templates
@@ -219,7 +220,13 @@ def delegate_task(
 def return_task(app: App, actor: Actor, task_id: int, reason: str) -> TaskResult:
     """Returnering: hand a task back up the line, in writing, with the reason (lacking
     authority, resources or knowledge). The task and the open measures held by the same
-    role move to the manager above; the return itself stays on record."""
+    role move to the manager above; the return itself stays on record. (A return naming
+    what is lacking, recorded against the task allocation: ``engine.alloc.returns``.)"""
+    _require_reason(reason)
+    return app.run(lambda tx: return_in(tx, app, actor, task_id, reason).result)
+
+
+def _require_reason(reason: str) -> None:
     if not reason.strip():
         raise InvalidInput.field(
             "reason",
@@ -227,69 +234,80 @@ def return_task(app: App, actor: Actor, task_id: int, reason: str) -> TaskResult
             "en returnering behöver ett skriftligt skäl",
         )
 
-    def work(tx: Tx) -> TaskResult:
-        task = _open_task(tx, task_id)
-        on_behalf = access.require_work_on(tx, actor, task)
-        if not access.returnable(task):
-            raise NotPermitted(
-                "only a manager's task is returned to the manager above",
-                "bara en chefs uppgift returneras till chefen ovanför",
-            )
-        base_unit = task.role_unit_id or task.unit_id
-        org = queries.ancestry_snapshot(tx.session, [base_unit], local_date(tx.now))
-        target = taskgen.route("parent.manager", base_unit, org)
-        if target is None:
-            raise Conflict(
-                "there is no manager above to return the task to",
-                "det finns ingen chef ovanför att returnera uppgiften till",
-            )
-        status = next_state(TASK, "task", "return", TaskStatus(task.status)).value
-        version = queries.update_task(
-            tx.unit,
-            task,
-            status=status,
-            closed_at=tx.now,
-            closed_by=actor.person_id,
-            on_behalf_of=on_behalf,
-            reason=reason,
-            next_check_at=None,
-        )
-        template = templates.by_id(app, tx.unit, task.template_id)
-        row = taskgen.task_row(
-            cycle_id=task.cycle_id,
-            stage_id=task.stage_id,
-            unit_id=task.unit_id,
-            tdef=template.task(task.key),
-            address=target,
-            assignee_id=None,
-            due_at=task.due_at,
-            now=tx.now,
-            ladder=template.ladder_for(task.key),
-            round_=task.round,
-            measure_id=task.measure_id,
-            returned_from_id=task.id,
-        )
-        new_id = taskgen.insert_tasks(tx.session, [row])[0]
-        _record(
-            tx,
-            actor,
-            task,
-            "task.returned",
-            on_behalf,
-            reason=reason,
-            to=str(target),
-            new_task=new_id,
-        )
-        taskgen.record_created(tx, actor, [row], [new_id], returned_from=task.id)
-        unit = tx.session.scalar(select(OrgUnit.name).where(OrgUnit.id == target.unit_id))
-        holder = target.role.en.lower()
-        notes = [f"returned: the task is now with the {holder} of {unit}"]
-        source = access.task_address(task)
-        for returned in process_registry.registry().returned():  # e.g. measures move with it
-            notes += returned(tx, actor, task, source, target)
-        return TaskResult(task.id, status, version, task.cycle_id, tuple(notes))
 
-    return app.run(work)
+@dataclass(frozen=True)
+class Returned:
+    result: TaskResult
+    task: TaskRef  # as it was
+    new_task_id: int
+    target: Address
+
+
+def return_in(tx: Tx, app: App, actor: Actor, task_id: int, reason: str, **audit: Any) -> Returned:
+    """The return inside a transaction (``audit``: more fields of ``task.returned``)."""
+    _require_reason(reason)
+    task = _open_task(tx, task_id)
+    on_behalf = access.require_work_on(tx, actor, task)
+    if not access.returnable(task):
+        raise NotPermitted(
+            "only a manager's task is returned to the manager above",
+            "bara en chefs uppgift returneras till chefen ovanför",
+        )
+    base_unit = task.role_unit_id or task.unit_id
+    org = queries.ancestry_snapshot(tx.session, [base_unit], local_date(tx.now))
+    target = taskgen.route("parent.manager", base_unit, org)
+    if target is None:
+        raise Conflict(
+            "there is no manager above to return the task to",
+            "det finns ingen chef ovanför att returnera uppgiften till",
+        )
+    status = next_state(TASK, "task", "return", TaskStatus(task.status)).value
+    version = queries.update_task(
+        tx.unit,
+        task,
+        status=status,
+        closed_at=tx.now,
+        closed_by=actor.person_id,
+        on_behalf_of=on_behalf,
+        reason=reason,
+        next_check_at=None,
+    )
+    template = templates.by_id(app, tx.unit, task.template_id)
+    row = taskgen.task_row(
+        cycle_id=task.cycle_id,
+        stage_id=task.stage_id,
+        unit_id=task.unit_id,
+        tdef=template.task(task.key),
+        address=target,
+        assignee_id=None,
+        due_at=task.due_at,
+        now=tx.now,
+        ladder=template.ladder_for(task.key),
+        round_=task.round,
+        measure_id=task.measure_id,
+        returned_from_id=task.id,
+    )
+    new_id = taskgen.insert_tasks(tx.session, [row])[0]
+    _record(
+        tx,
+        actor,
+        task,
+        "task.returned",
+        on_behalf,
+        reason=reason,
+        to=str(target),
+        new_task=new_id,
+        **audit,
+    )
+    taskgen.record_created(tx, actor, [row], [new_id], returned_from=task.id)
+    unit = tx.session.scalar(select(OrgUnit.name).where(OrgUnit.id == target.unit_id))
+    holder = target.role.en.lower()
+    notes = [f"returned: the task is now with the {holder} of {unit}"]
+    source = access.task_address(task)
+    for returned in process_registry.registry().returned():  # e.g. measures move with it
+        notes += returned(tx, actor, task, source, target)
+    result = TaskResult(task.id, status, version, task.cycle_id, tuple(notes))
+    return Returned(result, task, new_id, target)
 
 
 def extend_due(app: App, actor: Actor, task_id: int, new_due: date, reason: str) -> TaskResult:

@@ -88,6 +88,8 @@ class Target:
     start_job: int = 0  # HR's start of the year for the unit
     evidence_job: int = 0  # HR's evidence package of the unit, with its file
     fresh_substitute: Callable[[], int] = lambda: 0  # a new coming substitution for the manager
+    allocation: int = 0  # the task allocation offered to the unit's manager (issue 10)
+    fresh_allocation: Callable[[], int] = lambda: 0  # a new one offered, to accept
 
 
 @dataclass
@@ -132,6 +134,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
         targets[side].package = evidence_html(doc).encode()
         for k, v in admin.items():
             setattr(targets[side], k, v)
+        targets[side].fresh_allocation = _allocation(web, code)
+        targets[side].allocation = targets[side].fresh_allocation()
     yield World(web, targets, {role: web.api(email) for role, email in ROLES.items()})
     web.launcher.join(30)
     web.documents.join(120)
@@ -199,6 +203,15 @@ def _cases(web: Web, code: str, manager: str, rep: str) -> dict[str, int]:
     )
     assert got.status_code == 201, got.text
     return out
+
+
+def _allocation(web: Web, code: str) -> Callable[[], int]:
+    """A written task allocation offered to the unit's manager by the manager above."""
+    from engine.alloc import allocations
+
+    above = web.org.actor("dep1@x.se" if code == "U1" else "dep2@x.se")
+    offer = allocations.OfferIn(unit=code, items=[allocations.ItemIn("investigation", "Ronder")])
+    return lambda: allocations.offer(web.engine, above, offer).id
 
 
 def _item(web: Web, email: str, key: str) -> dict[str, object]:
@@ -400,6 +413,32 @@ ENDPOINTS.update(
             _f("hr", "director"),
             _f("hr", "director"),
             ok=201,
+        ),
+        # issue 10: task allocation (engine.alloc)
+        "GET task allocation": Endpoint(
+            lambda c, t: c.get(f"/api/allocations/{t.allocation}"),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "GET task allocation chain": Endpoint(
+            lambda c, t: c.get("/api/allocations/chain"),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+            shows=lambda r, t: t.code in [x["code"] for x in r.json()["rows"]],
+        ),
+        "POST offer a task allocation to the unit's manager": Endpoint(
+            lambda c, t: c.post(
+                "/api/allocations",
+                json={"unit": t.code, "items": [{"key": "measures", "authority": "Åtgärder"}]},
+            ),
+            _f("department_manager"),  # only the manager above
+            _f(),
+            ok=201,
+        ),
+        "POST accept a task allocation": Endpoint(
+            lambda c, t: c.post(f"/api/allocations/{t.fresh_allocation()}/accept"),
+            _f("unit_manager"),  # only the manager it is allocated to, signing it
+            _f(),
         ),
         "POST plan import (dry run)": Endpoint(
             lambda c, t: c.post(

@@ -196,6 +196,7 @@ def test_every_page_every_role_accessible_and_reflowing(
     source, shots = _axe_source(), _artifacts()
     problems: list[str] = []
     pages: dict[str, int] = {}
+    _allocations(served_history)
     # a year with history: every role, every page two clicks from the inbox
     for role, email in ROLES.items():
         for page in _signed_in(browser, served_history, email):
@@ -256,6 +257,24 @@ def _policy_document(served: Served) -> None:
         ),
     )
     sweeps.sweep(engine)  # the review task (HR's) and the renewal task (the manager's)
+
+
+def _allocations(served: Served) -> None:
+    """Task allocations (issue 10): the chain accepted from the board to U1, U2's offered
+    and waiting for its manager, a task of U1's returned and waiting for the decision."""
+    from engine.alloc import allocations, returns
+    from tests.alloc.scenario import BOARD, offer
+
+    o = served.web.org
+    for unit, by, to, kw in (
+        ("ADM", "hr@x.se", "dir@x.se", BOARD),
+        ("DEP", "dir@x.se", "dep@x.se", {}),
+        ("U1", "dep@x.se", "m1@x.se", {}),
+    ):
+        allocations.accept(o.app, o.actor(to), offer(o, by, unit, **kw))
+    offer(o, "dep@x.se", "U2")
+    mine = allocations.list_mine(o.app, o.actor("m1@x.se"))["mine"][0]
+    returns.return_item(o.app, o.actor("m1@x.se"), mine.id, "measures", ["resources"], "Tid")
 
 
 FOCUS = """() => {

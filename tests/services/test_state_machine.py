@@ -24,10 +24,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from sqlalchemy import func, select
 
+from engine.alloc import allocations, holds, returns
 from engine.audit import log as audit
 from engine.context import App
 from engine.db.migrate import upgrade
 from engine.db.models import AuditEvent, Cycle, Stage, Task
+from engine.db.models.alloc import AllocationReturn, TaskAllocation
 from engine.domain.clock import LOCAL_TZ, FrozenClock
 from engine.domain.errors import SamflowError
 from engine.views import inbox as reports
@@ -243,6 +245,47 @@ class CycleMachine(RuleBasedStateMachine):
         )
         event(f"{kind} {'opened' if opened else 'refused'}")
 
+    # --- task allocation (issue 10) ---------------------------------------------------
+    @rule(who=st.integers(0, 50), unit=st.sampled_from(["U1", "U2", "DEP"]), n=st.integers(1, 3))
+    def offer_allocation(self, who: int, unit: str, n: int) -> None:
+        keys = list(allocations.catalogue())[:n]
+        data = allocations.OfferIn(unit, [allocations.ItemIn(k, "Beslutar") for k in keys])
+        made = self._try(allocations.offer, self.app, self.org.actor(PEOPLE[who % 7]), data)
+        event(f"allocation {'offered' if made else 'refused'}")
+
+    @rule(who=st.integers(0, 50), accept=st.booleans())
+    def answer_allocation(self, who: int, accept: bool) -> None:
+        actor = self.org.actor(PEOPLE[who % len(PEOPLE)])
+        for a in allocations.list_mine(self.app, actor)["mine"]:
+            if a.state == "offered":
+                if accept:
+                    self._try(allocations.accept, self.app, actor, a.id)
+                else:
+                    self._try(allocations.return_offer, self.app, actor, a.id, ["resources"], "x")
+
+    @rule(who=st.integers(0, 50), pick=st.integers(0, 50), what=st.integers(1, 7))
+    def return_with_lacking(self, who: int, pick: int, what: int) -> None:
+        found = self._pick(who, pick)
+        lacking = [
+            k for i, k in enumerate(("authority", "resources", "knowledge")) if what >> i & 1
+        ]
+        if found:
+            actor = self.org.actor(found[0])
+            self._try(returns.return_case, self.app, actor, found[1].task_id, lacking, "Saknas")
+
+    @rule(who=st.integers(0, 50), outcome=st.sampled_from(["resources", "taken_back", "elsewhere"]))
+    def decide_return(self, who: int, outcome: str) -> None:
+        actor = self.org.actor(PEOPLE[who % len(PEOPLE)])
+        with self.app.read() as s:
+            open_ids = list(s.scalars(select(AllocationReturn.id).where(
+                AllocationReturn.state == "open")))  # fmt: skip
+        for rid in open_ids[:1]:
+            self._try(returns.decide, self.app, actor, rid, outcome, "Mer tid", PEOPLE[who % 7])
+
+    @rule()
+    def hold_new_managers(self) -> None:
+        holds.sync(self.app, self.org.actor("hr@x.se"))
+
     @rule(days=st.integers(1, 60))
     def advance_time(self, days: int) -> None:
         self.clock.advance(timedelta(days=days))
@@ -291,6 +334,23 @@ class CycleMachine(RuleBasedStateMachine):
         assert len(open_tasks) == len(set(open_tasks)), "a step is open twice"
         assert done == done_events == self.completed, "a completion was lost or invented"
         assert all(status == "active" for _, status in active)
+
+    @invariant()
+    def one_live_allocation_per_unit_and_every_return_recorded(self) -> None:
+        with self.app.read() as s:
+            live = s.execute(
+                select(TaskAllocation.unit_id, func.count())
+                .where(TaskAllocation.state != "superseded")
+                .group_by(TaskAllocation.unit_id)
+            ).all()
+            lacking = s.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "task.returned", AuditEvent.data.contains('"lacking"'))
+            )
+            recorded = s.scalars(select(AllocationReturn.tasks)).all()
+        assert all(n == 1 for _, n in live), live
+        assert lacking == sum(len(json.loads(x)) for x in recorded)
 
     @invariant()
     def no_reminder_or_escalation_twice(self) -> None:
