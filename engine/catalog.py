@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from engine.cases import incidents, manager_risk, requests
 from engine.inspections import hooks as inspection_hooks
+from engine.rounds import hooks as round_hooks
 from engine.workflow.process import views as process_views
 from engine.workflow.process.registry import REGISTRY
 
@@ -33,3 +34,9 @@ REGISTRY.add("status", "safety_request.status", requests.status)
 REGISTRY.add("document", "safety_request.receipt", requests.receipt)
 REGISTRY.add("document", "safety_request.history", requests.history)
 REGISTRY.add("opened", "manager_risk.to_parent_plan", manager_risk.to_parent_plan)
+
+# Safety rounds (safety-round.yaml, engine/rounds/); the gate findings_reviewed is a stage
+# gate (engine/domain/workflow/gates.py).
+REGISTRY.add("check", "safety_round.checklist_known", round_hooks.checklist_known)
+REGISTRY.add("effect", "safety_round.protocol", round_hooks.protocol)
+REGISTRY.add("status", "safety_round.status", round_hooks.status)

@@ -14,6 +14,8 @@ from engine.db import (
     models_plans,
     models_positions,
     models_process,
+    models_rollup,
+    models_rounds,
 )
 from engine.db.models import Base
 
@@ -31,4 +33,6 @@ __all__ = [
     "models_plans",
     "models_positions",
     "models_process",
+    "models_rollup",
+    "models_rounds",
 ]

@@ -26,6 +26,15 @@ from forms.schemas.followup import MeasureFollowUp
 from forms.schemas.inspection import InspectionDecision, InspectionRegistration, InspectionResponse
 from forms.schemas.plan import ActionPlan
 from forms.schemas.risk import RiskAssessment
+from forms.schemas.rollup import FollowupLevel, FollowupLevelSummary
+from forms.schemas.rounds import (
+    FindingReview,
+    FindingToPlan,
+    RoundFinding,
+    SafetyRoundParticipation,
+    SafetyRoundPlan,
+    SafetyRoundProtocol,
+)
 from forms.schemas.survey import AbsenceReview, SafetyRound, SurveyResults
 
 #: Task forms and the forms a case is registered with (a template's ``subject.form``).
@@ -51,6 +60,15 @@ FORMS: dict[str, type[Form]] = {
     "safety_request_reply": SafetyRequestReply,
     "manager_risk": ManagerRisk,
     "manager_risk_response": ManagerRiskResponse,
+    # safety rounds (safety-round.yaml) and the roll-up of the annual follow-up
+    "safety_round_plan": SafetyRoundPlan,
+    "safety_round_protocol": SafetyRoundProtocol,
+    "safety_round_participation": SafetyRoundParticipation,
+    "round_finding": RoundFinding,
+    "finding_to_plan": FindingToPlan,
+    "finding_review": FindingReview,
+    "followup_level": FollowupLevel,
+    "followup_level_summary": FollowupLevelSummary,
 }
 
 
