@@ -48,6 +48,9 @@ from api.pages import (
     reports as reports_page,
 )
 from api.pages import (
+    rounds as rounds_page,
+)
+from api.pages import (
     tasks as tasks_page,
 )
 from api.pages import (
@@ -67,6 +70,7 @@ from api.routers import (
     overview,
     plan_import,
     reports,
+    rounds,
     tasks,
 )
 from api.security_headers import SecurityHeaders
@@ -99,6 +103,7 @@ API_ROUTERS = (
     coop,
     audit,
     reports,
+    rounds,
 )
 PAGE_ROUTERS = (
     auth_page,
@@ -113,6 +118,7 @@ PAGE_ROUTERS = (
     cases_page,
     audit_page,
     reports_page,
+    rounds_page,
 )
 
 

@@ -30,6 +30,7 @@ from cli import (
     org,
     plans,
     reports,
+    rounds,
     tasks,
 )
 from cli.common import close_apps
@@ -63,6 +64,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     coop.reg_coop,
     coop.reg_change,
     cases.reg_case,
+    rounds.reg_round,
     reports.reg_report,
 ]
 

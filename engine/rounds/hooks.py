@@ -48,9 +48,7 @@ def protocol(tx: Tx, actor: Actor, task: TaskRef, form: Form) -> dict[str, Any]:
     assert case is not None
     listed = checklists.get(str(case_data(case)["checklist"]))
     assert listed is not None
-    noted = set(
-        s.scalars(select(RoundFinding.point).where(RoundFinding.case_id == case.id))
-    )
+    noted = set(s.scalars(select(RoundFinding.point).where(RoundFinding.case_id == case.id)))
     errors: list[FieldError] = []
     if form.done_on > local_date(tx.now):
         errors.append(FieldError("done_on", "the date is in the future", "datumet ligger framåt"))

@@ -38,7 +38,8 @@ from engine.workflow.process.cases import CaseDetail, Opened
 from engine.workflow.process.views import case_data, load_case
 from forms import checklists
 from forms.schemas.registry import validate
-from forms.schemas.rounds import FindingReview, FindingToPlan, RoundFinding as FindingForm
+from forms.schemas.rounds import FindingReview, FindingToPlan
+from forms.schemas.rounds import RoundFinding as FindingForm
 
 KIND = "safety_round"
 LEAD, TAKE_PART = "lead_round", "take_part"
@@ -64,7 +65,9 @@ class Photo:
 def photo_type(content: bytes) -> str | None:
     """The image type from the file's first bytes (JPEG, PNG, WebP, HEIC), else None."""
     for kind, at, magic in _MAGIC:
-        if content[at : at + len(magic)] == magic and (kind != "image/webp" or content[:4] == b"RIFF"):
+        if content[at : at + len(magic)] == magic and (
+            kind != "image/webp" or content[:4] == b"RIFF"
+        ):
             return kind
     return None
 
@@ -179,7 +182,9 @@ def add_finding(
         listed = checklists.get(str(case_data(case)["checklist"]))
         if form.point and (listed is None or listed.point(form.point) is None):
             raise InvalidInput.field(
-                "point", "not a point of the round's checklist", "inte en punkt i rondens checklista"
+                "point",
+                "not a point of the round's checklist",
+                "inte en punkt i rondens checklista",
             )
         lead, on_behalf = _require_open_part(tx, actor, case)
         number = 1 + (
@@ -242,7 +247,9 @@ def add_finding(
     return app.run(work)
 
 
-def _finding(s: Session, actor: Actor, finding_id: int, day: date) -> tuple[RoundFinding, ProcessCase]:
+def _finding(
+    s: Session, actor: Actor, finding_id: int, day: date
+) -> tuple[RoundFinding, ProcessCase]:
     f = s.get(RoundFinding, finding_id)
     if f is None:
         raise NotFound("finding", finding_id)
@@ -313,9 +320,7 @@ def to_plan(app: App, actor: Actor, finding_id: int, data: Mapping[str, Any]) ->
     return app.run(work)
 
 
-def review(
-    app: App, actor: Actor, case_id: int, finding_id: int, data: Mapping[str, Any]
-) -> None:
+def review(app: App, actor: Actor, case_id: int, finding_id: int, data: Mapping[str, Any]) -> None:
     """An open finding of an earlier round at the unit, looked at in this round (by whoever
     leads it or takes part): resolved closes it; remains keeps it open for the next."""
     form = validate("finding_review", dict(data))
@@ -389,6 +394,7 @@ class RoundDetail:
     earlier: list[FindingRow]  # open findings of earlier rounds, with this round's review
     unmet: list[Unmet]
     may_record: bool  # the person leads or takes part, and the round goes on
+    may_plan: bool  # the unit's manager or the line above: findings into the plan
     lead_task: int | None
     part_task: int | None
     plan_links: list[dict[str, Any]]
@@ -470,10 +476,13 @@ def show(app: App, actor: Actor, case_id: int) -> RoundDetail:
         ]
         tasks = _tasks(s, case)
         lead, part = tasks.get(LEAD), tasks.get(TAKE_PART)
-        may = False
+        may, may_plan = actor.person_id is None, actor.person_id is None
         if actor.person_id is not None:
             auth = queries.authority(s, actor.person_id, day)
             may = any(t and t.status == "open" and access.holds(auth, t)[0] for t in (lead, part))
+            org = queries.ancestry_snapshot(s, [case.unit_id], day)
+            addresses = [access.task_address(lead)] if lead else []
+            may_plan = access.holder_or_line(auth, org, case.unit_id, addresses)[0]
         links = plan_links.links_of(s, case.id)
         findings = _rows(s, mine, listed)
     unmet: list[Unmet] = []
@@ -486,6 +495,7 @@ def show(app: App, actor: Actor, case_id: int) -> RoundDetail:
         earlier,
         unmet,
         may,
+        may_plan,
         lead.id if lead else None,
         part.id if part else None,
         links,
@@ -516,5 +526,3 @@ def list_rounds(
     app: App, actor: Actor, *, unit_code: str | None = None, year: int | None = None
 ) -> list[Any]:
     return processes.list_cases(app, actor, KIND, unit_code=unit_code, year=year)
-
-

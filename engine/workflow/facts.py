@@ -12,8 +12,14 @@ from sqlalchemy.orm import Session
 from engine.db import queries
 from engine.db.models import ActionItem, Cycle, Measure, Risk, Stage, Task
 from engine.domain.risk import level
-from engine.domain.workflow.gates import OPEN_POINT_GATES
-from engine.domain.workflow.gates import MeasureFact, RequiredStep, RiskFact, StageFacts, TaskFact
+from engine.domain.workflow.gates import (
+    OPEN_POINT_GATES,
+    MeasureFact,
+    RequiredStep,
+    RiskFact,
+    StageFacts,
+    TaskFact,
+)
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import MeasureStatus, Role, TaskStatus
 from engine.domain.workflow.template import CycleTemplate

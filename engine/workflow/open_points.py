@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -217,5 +216,3 @@ def _names(s: Session, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         ):
             out[i] = (code, name)
     return out
-
-

@@ -52,8 +52,11 @@ def test_a_round_led_by_the_manager_with_the_safety_rep(o: Org) -> None:
     assert {i.key for i in o.inbox("so1@x.se") if i.cycle_id == out.cycle_id} == {"take_part"}
     # a safety representative cannot open one; an unknown checklist is named
     with pytest.raises(NotPermitted):
-        rounds.plan(o.app, o.actor("so1@x.se"), {"unit": "U1", "checklist": "kitchen",
-                                                 "planned_on": "2027-01-10"})
+        rounds.plan(
+            o.app,
+            o.actor("so1@x.se"),
+            {"unit": "U1", "checklist": "kitchen", "planned_on": "2027-01-10"},
+        )
     with pytest.raises(InvalidInput) as bad:
         open_round(o, checklist="garage")
     assert bad.value.errors[0].path == "checklist"
@@ -63,8 +66,13 @@ def test_findings_with_photos_and_their_limits(o: Org) -> None:
     out = open_round(o)
     before = (_count(o, RoundFinding), _count(o, Attachment))
     with pytest.raises(InvalidInput) as bad:
-        rounds.add_finding(o.app, o.actor("so1@x.se"), out.case_id, FLOOR,
-                           [rounds.Photo("a.jpg", JPEG), rounds.Photo("x.jpg", b"not an image")])
+        rounds.add_finding(
+            o.app,
+            o.actor("so1@x.se"),
+            out.case_id,
+            FLOOR,
+            [rounds.Photo("a.jpg", JPEG), rounds.Photo("x.jpg", b"not an image")],
+        )
     assert [e.path for e in bad.value.errors] == ["photos[1]"]
     big = rounds.Photo("big.jpg", JPEG[:4] + b"\x00" * (o.app.settings.round_photo_max_bytes + 1))
     with pytest.raises(InvalidInput) as bad:
@@ -78,8 +86,9 @@ def test_findings_with_photos_and_their_limits(o: Org) -> None:
     assert bad.value.errors[0].path == "probability"
     assert (_count(o, RoundFinding), _count(o, Attachment)) == before  # nothing half-written
 
-    f = rounds.add_finding(o.app, o.actor("so1@x.se"), out.case_id, FLOOR,
-                           [rounds.Photo("golv.jpg", JPEG)])
+    f = rounds.add_finding(
+        o.app, o.actor("so1@x.se"), out.case_id, FLOOR, [rounds.Photo("golv.jpg", JPEG)]
+    )
     assert (f.number, f.photos) == (1, 1)
     shown = rounds.show(o.app, o.actor("m1@x.se"), out.case_id)
     row = shown.findings[0]
@@ -106,8 +115,11 @@ def test_a_finding_becomes_a_risk_and_a_measure_in_one_step(o: Org) -> None:
         rounds.to_plan(o.app, o.actor("so1@x.se"), f.id, {"measure": measure})
     got = rounds.to_plan(o.app, o.actor("m1@x.se"), f.id, {"measure": measure})
     with o.app.read() as s:
-        item = s.scalar(select(ActionItem).where(ActionItem.cycle_id == got["plan_cycle_id"],
-                                                 ActionItem.number == got["item"]))
+        item = s.scalar(
+            select(ActionItem).where(
+                ActionItem.cycle_id == got["plan_cycle_id"], ActionItem.number == got["item"]
+            )
+        )
         assert item is not None and (item.probability, item.consequence) == (3, 3)
         assert "Vått och halt golv" in item.area
         m = s.scalar(select(Measure).where(Measure.action_item_id == item.id))
@@ -121,11 +133,19 @@ def test_the_protocol_answers_the_rounds_checklist(o: Org) -> None:
     out = open_round(o)
     rounds.add_finding(o.app, o.actor("m1@x.se"), out.case_id, FLOOR)
     with pytest.raises(InvalidInput) as bad:
-        o.complete("m1@x.se", "lead_round", {**PROTOCOL, "answers": [
-            {"point": "floor", "answer": "finding"},
-            {"point": "knives", "answer": "finding"},   # no finding recorded for it
-            {"point": "garage", "answer": "ok"},        # not on the checklist
-        ]}, out.cycle_id)
+        o.complete(
+            "m1@x.se",
+            "lead_round",
+            {
+                **PROTOCOL,
+                "answers": [
+                    {"point": "floor", "answer": "finding"},
+                    {"point": "knives", "answer": "finding"},  # no finding recorded for it
+                    {"point": "garage", "answer": "ok"},  # not on the checklist
+                ],
+            },
+            out.cycle_id,
+        )
     assert [e.path for e in bad.value.errors] == ["answers[1].answer", "answers[2].point"]
 
 
@@ -152,8 +172,13 @@ def test_the_next_round_closes_only_when_earlier_findings_are_reviewed(o: Org) -
     with pytest.raises(InvalidInput):
         rounds.review(o.app, o.actor("m1@x.se"), third.case_id, 999999, {"outcome": "resolved"})
     rounds.review(o.app, o.actor("m1@x.se"), third.case_id, a.id, {"outcome": "resolved"})
-    rounds.review(o.app, o.actor("so1@x.se"), third.case_id, b.id,
-                  {"outcome": "remains", "note": "Ny låda beställd"})
+    rounds.review(
+        o.app,
+        o.actor("so1@x.se"),
+        third.case_id,
+        b.id,
+        {"outcome": "remains", "note": "Ny låda beställd"},
+    )
     finish(o, third, {**PROTOCOL, "answers": []})
     rounds.close(o.app, o.actor("m1@x.se"), third.case_id)
     # still open in the second round: only the finding that remains is named now
@@ -161,6 +186,9 @@ def test_the_next_round_closes_only_when_earlier_findings_are_reviewed(o: Org) -
         rounds.close(o.app, o.actor("m1@x.se"), second.case_id)
     assert [u.subject for u in blocked.value.unmet] == [f"finding:{b.id}"]
     with o.app.read() as s:
-        actions = list(s.scalars(select(AuditEvent.action).where(
-            AuditEvent.chain == f"cycle:{third.cycle_id}")))
+        actions = list(
+            s.scalars(
+                select(AuditEvent.action).where(AuditEvent.chain == f"cycle:{third.cycle_id}")
+            )
+        )
     assert actions.count("safety_round.finding_reviewed") == 2 and "stage.signed_off" in actions
