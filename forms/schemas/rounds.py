@@ -5,7 +5,7 @@ a finding taken into the plan, and the review of an earlier round's finding."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -16,6 +16,10 @@ from forms.schemas.plan import MeasureInput
 UnitCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 PointKey = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+if TYPE_CHECKING:
+    ChecklistKey = str
+else:  # the checklists there are (forms/checklists/*.yaml): a choice on the form
+    ChecklistKey = Literal[tuple(checklists.all_checklists())]
 
 
 class SafetyRoundPlan(Form):
@@ -26,7 +30,7 @@ class SafetyRoundPlan(Form):
     title_en = "Plan a safety round"
 
     unit: UnitCode = Field(json_schema_extra=label("Enhet", "Unit"))
-    checklist: PointKey = Field(
+    checklist: ChecklistKey = Field(
         json_schema_extra=label("Checklista", "Checklist", choices=checklists.choices())
     )
     planned_on: date = Field(json_schema_extra=label("Datum", "Date"))
