@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from engine.cases import incidents, manager_risk, requests
 from engine.inspections import hooks as inspection_hooks
+from engine.reports import rollup
 from engine.rounds import hooks as round_hooks
 from engine.workflow.process import views as process_views
 from engine.workflow.process.registry import REGISTRY
@@ -40,3 +41,10 @@ REGISTRY.add("opened", "manager_risk.to_parent_plan", manager_risk.to_parent_pla
 REGISTRY.add("check", "safety_round.checklist_known", round_hooks.checklist_known)
 REGISTRY.add("effect", "safety_round.protocol", round_hooks.protocol)
 REGISTRY.add("status", "safety_round.status", round_hooks.status)
+
+# The annual follow-up rolls up (followup-rollup.yaml, engine/reports/rollup.py); the gate
+# sub_units_followed_up is a stage gate (engine/domain/workflow/gates.py).
+REGISTRY.add("context", "followup_level.summary", rollup.context)
+REGISTRY.add("status", "followup_level.status", rollup.status)
+REGISTRY.add("gate", "followup_level.closed", rollup.closed_gate)
+REGISTRY.add("document", "followup_level.committee_report", rollup.committee_report)
