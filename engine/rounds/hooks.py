@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -10,11 +11,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, Tx
+from engine.db.audit_store import chunks
 from engine.db.models_process import ProcessCase
 from engine.db.models_rounds import RoundFinding
 from engine.db.queries import TaskRef
+from engine.domain import risk
 from engine.domain.clock import local_date
 from engine.domain.errors import FieldError, InvalidInput
+from engine.reports.sections import ReportSection
+from engine.settings import Settings
 from engine.workflow import open_points
 from engine.workflow.process.views import CaseView, case_data
 from forms import checklists
@@ -92,3 +97,37 @@ def status(s: Session, view: CaseView, now: datetime) -> dict[str, Any]:
         "resolved": rows.count("resolved"),
         "earlier_unreviewed": len(open_points.unreviewed(s, view.case)),
     }
+
+
+def board_section(
+    s: Session, units: Sequence[int], year: int, settings: Settings
+) -> ReportSection | None:
+    """The board report's section ``safety_rounds``: the year's findings of safety rounds
+    at the units, by risk level, and how many went into the plans or were resolved."""
+    counts: dict[str, list[int]] = {}
+    for batch in chunks(list(units), 500):
+        rows = s.execute(
+            select(RoundFinding.probability, RoundFinding.consequence, RoundFinding.status)
+            .join(ProcessCase, ProcessCase.id == RoundFinding.case_id)
+            .where(
+                RoundFinding.unit_id.in_(batch),
+                ProcessCase.opened_on >= date(year, 1, 1),
+                ProcessCase.opened_on <= date(year, 12, 31),
+            )
+        )
+        for p, c, st in rows:
+            row = counts.setdefault(risk.level(p, c).key, [0, 0, 0, 0])
+            row[0] += 1
+            row[1 + ("in_plan", "resolved", "open").index(st)] += 1
+    if not counts:
+        return None
+    levels = [lv for lv in (risk.VERY_HIGH, risk.HIGH, risk.MEDIUM, risk.LOW) if lv.key in counts]
+    return ReportSection(
+        "safety_rounds",
+        "Skyddsronder: iakttagelser",
+        "Safety rounds: findings",
+        ["Risknivå", "Iakttagelser", "I handlingsplan", "Åtgärdade", "Öppna"],
+        ["Risk level", "Findings", "In an action plan", "Resolved", "Open"],
+        [[lv.sv, *map(str, counts[lv.key])] for lv in levels],
+        rows_en=[[lv.en, *map(str, counts[lv.key])] for lv in levels],
+    )
