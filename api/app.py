@@ -48,6 +48,9 @@ from api.pages import (
     reports as reports_page,
 )
 from api.pages import (
+    rollup as rollup_page,
+)
+from api.pages import (
     rounds as rounds_page,
 )
 from api.pages import (
@@ -70,6 +73,7 @@ from api.routers import (
     overview,
     plan_import,
     reports,
+    rollup,
     rounds,
     tasks,
 )
@@ -104,6 +108,7 @@ API_ROUTERS = (
     audit,
     reports,
     rounds,
+    rollup,
 )
 PAGE_ROUTERS = (
     auth_page,
@@ -119,6 +124,7 @@ PAGE_ROUTERS = (
     audit_page,
     reports_page,
     rounds_page,
+    rollup_page,
 )
 
 

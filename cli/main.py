@@ -30,6 +30,7 @@ from cli import (
     org,
     plans,
     reports,
+    rollup,
     rounds,
     tasks,
 )
@@ -66,6 +67,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     cases.reg_case,
     rounds.reg_round,
     reports.reg_report,
+    rollup.reg_rollup,
 ]
 
 EXIT = {

@@ -224,8 +224,11 @@ def _processes(s: Session, units: list[int], year: int, day: date) -> list[Named
     return [
         NamedActivity(
             kind,
-            *titles.get(kind, (kind, kind)),
-            *counts[kind],
+            titles.get(kind, (kind, kind))[0],
+            titles.get(kind, (kind, kind))[1],
+            counts[kind][0],
+            counts[kind][1],
+            counts[kind][2],
             min(spans[kind]),
             max(spans[kind]),
         )
