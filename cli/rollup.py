@@ -48,7 +48,9 @@ def cmd_start(args: argparse.Namespace, c: Console) -> int:
             f"{out.opened} levels started, {out.skipped} already there",
         )
     )
-    return 0
+    for r in out.refused:
+        c.line(f"  {r['unit']}: {r['message_' + c.lang]}")
+    return 1 if out.refused else 0
 
 
 def cmd_levels(args: argparse.Namespace, c: Console) -> int:

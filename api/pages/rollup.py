@@ -49,7 +49,7 @@ def start(request: Request, engine: Engine, posted: PostedForm) -> Response:
     year = int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else 0
     root = posted.get("root") or None
     try:
-        rollup.start(engine, posted.principal.actor, year, root)
+        out = rollup.start(engine, posted.principal.actor, year, root)
     except SamflowError as exc:
         if exc.category == "not_found":
             raise
@@ -61,6 +61,16 @@ def start(request: Request, engine: Engine, posted: PostedForm) -> Response:
             year=year,
             root=root or "",
             problem=problem(exc, lang_of(request)),
+        )
+    if out.refused:  # say which levels could not open, beside those that did
+        return render(
+            request,
+            "rollup/levels.html",
+            rows=rollup.levels(engine, posted.principal.actor, year, root),
+            year=year,
+            root=root or "",
+            problem=None,
+            refused=out.refused,
         )
     return redirect("/rollup", year=year, done="rollup_started")
 

@@ -37,3 +37,4 @@ class StartedOut(Out):
     opened: int
     skipped: int
     cases: list[int]
+    refused: list[dict[str, str]]  # unit, message_sv, message_en

@@ -60,6 +60,9 @@ class Started:
     opened: int
     skipped: int  # already had their level for the year
     cases: list[int]
+    #: units whose level could not open (nobody to hold its task: a gap HR must fix), with
+    #: the reason in Swedish and English; the other levels are opened all the same
+    refused: list[dict[str, str]] = field(default_factory=list)
 
 
 def start(app: App, actor: Actor, year: int, root_code: str | None = None) -> Started:
@@ -78,15 +81,21 @@ def start(app: App, actor: Actor, year: int, root_code: str | None = None) -> St
         have = open_points.level_cases(s, inner, year)
         codes = queries.pairs(s, select_codes(inner))
     due = due_dates(year)
-    opened = []
+    opened, refused = [], []
     for u in inner:
         if u in have:
             continue
         level = "administration" if u == root else "department"
         data = {"unit": codes[u], "year": year, "level": level, "due_on": due[level].isoformat()}
-        out = processes.open_case(app, actor, KIND, processes.parse_subject(KIND, data))
+        try:
+            out = processes.open_case(app, actor, KIND, processes.parse_subject(KIND, data))
+        except InvalidInput as exc:  # one level's gap does not hold up the others
+            refused.append(
+                {"unit": codes[u], "message_sv": exc.message("sv"), "message_en": exc.message("en")}
+            )
+            continue
         opened.append(out.case_id)
-    return Started(len(opened), len(inner) - len(opened), opened)
+    return Started(len(opened), len(have), opened, refused)
 
 
 def select_codes(ids: Sequence[int]) -> Any:
