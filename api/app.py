@@ -54,6 +54,12 @@ from api.pages import (
     reports as reports_page,
 )
 from api.pages import (
+    rollup as rollup_page,
+)
+from api.pages import (
+    rounds as rounds_page,
+)
+from api.pages import (
     tasks as tasks_page,
 )
 from api.pages import (
@@ -75,6 +81,8 @@ from api.routers import (
     plan_import,
     policy,
     reports,
+    rollup,
+    rounds,
     tasks,
 )
 from api.security_headers import SecurityHeaders
@@ -109,6 +117,8 @@ API_ROUTERS = (
     alloc,
     audit,
     reports,
+    rounds,
+    rollup,
 )
 PAGE_ROUTERS = (
     auth_page,
@@ -125,6 +135,8 @@ PAGE_ROUTERS = (
     policy_page,
     audit_page,
     reports_page,
+    rounds_page,
+    rollup_page,
 )
 
 

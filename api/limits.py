@@ -58,6 +58,10 @@ RULES = (
         lambda s: s.max_import_bytes,
         "SAMFLOW_MAX_IMPORT_BYTES",
     ),
+    # a finding of a safety round with its photos (each checked again by the use case)
+    _rule(r"(/api)?/rounds/\d+/findings",
+          lambda s: s.round_photo_max_bytes * s.round_photos_max + SLACK,
+          "SAMFLOW_ROUND_PHOTO_MAX_BYTES"),
     _rule(r"(/api)?/evidence/verify",
           lambda s: s.max_verify_bytes + SLACK, "SAMFLOW_MAX_VERIFY_BYTES"),
 )  # fmt: skip

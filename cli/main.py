@@ -32,6 +32,8 @@ from cli import (
     plans,
     policy,
     reports,
+    rollup,
+    rounds,
     tasks,
 )
 from cli.common import close_apps
@@ -68,7 +70,9 @@ COMMANDS: list[Callable[[Any], None]] = [
     policy.reg_policy,
     policy.reg_knowledge,
     alloc.reg_allocation,
+    rounds.reg_round,
     reports.reg_report,
+    rollup.reg_rollup,
 ]
 
 EXIT = {

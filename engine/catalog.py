@@ -12,6 +12,9 @@ from engine.cases import incidents, manager_risk, requests
 from engine.inspections import hooks as inspection_hooks
 from engine.plans import effects as plan_effects
 from engine.policy import hooks as policy_hooks
+from engine.reports import rollup
+from engine.reports.sections import SECTIONS
+from engine.rounds import hooks as round_hooks
 from engine.workflow.process import views as process_views
 from engine.workflow.process.registry import REGISTRY
 
@@ -56,3 +59,22 @@ REGISTRY.add("effect", "training.renewed", policy_hooks.renewed)
 REGISTRY.add("sweep", "policy.due", policy_hooks.due)
 REGISTRY.add("context", "policy.review_context", policy_hooks.review_context)
 REGISTRY.add("context", "training.renewal_context", policy_hooks.renewal_context)
+
+# Safety rounds (safety-round.yaml, engine/rounds/); the gate findings_reviewed is a stage
+# gate (engine/domain/workflow/gates.py).
+REGISTRY.add("check", "safety_round.checklist_known", round_hooks.checklist_known)
+REGISTRY.add("effect", "safety_round.protocol", round_hooks.protocol)
+REGISTRY.add("status", "safety_round.status", round_hooks.status)
+
+# Sections of the board's status report (engine/reports/sections.py), rendered in the order
+# registered here. The survey package (issue 12 §1, §3) plugs in its sections here:
+#   SECTIONS.add("board", "survey_indices", <its function>)   # HME year over year, suppressed
+#   SECTIONS.add("board", "roa_selection", <its function>)    # the confirmed ROA units
+SECTIONS.add("board", "safety_rounds", round_hooks.board_section)
+
+# The annual follow-up rolls up (followup-rollup.yaml, engine/reports/rollup.py); the gate
+# sub_units_followed_up is a stage gate (engine/domain/workflow/gates.py).
+REGISTRY.add("context", "followup_level.summary", rollup.context)
+REGISTRY.add("status", "followup_level.status", rollup.status)
+REGISTRY.add("gate", "followup_level.closed", rollup.closed_gate)
+REGISTRY.add("document", "followup_level.committee_report", rollup.committee_report)

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     #: Largest attachment, in bytes, stored with a task (in the database).
     max_upload_bytes: int = 2_000_000
+    #: Largest photo of a safety round's finding, in bytes (JPEG, PNG, WebP or HEIC).
+    round_photo_max_bytes: int = 5_000_000
+    #: Photos one finding may carry.
+    round_photos_max: int = 4
     #: SMTP server for notifications; empty: no e-mail is sent (nothing is recorded either).
     smtp_host: str = ""
     smtp_port: int = 25

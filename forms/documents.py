@@ -52,6 +52,9 @@ def environment() -> Environment:
     from forms.render import role_expr_label  # a role by name, never its key
 
     env.globals["role_expr_label"] = role_expr_label
+    from forms import report_charts  # SVG charts with their text alternative
+
+    env.globals["bars"] = report_charts.bars
     return env
 
 

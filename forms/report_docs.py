@@ -56,7 +56,14 @@ def _board_context(r: BoardReport, lang: str) -> dict[str, Any]:
     return {
         "r": r,
         "charts": {
-            "activities": charts.stacked(activities, legend, title=i18n.tr(lang, "Aktiviteter")),
+            "work": charts.stacked(
+                [(a.title(lang), [a.done, a.ongoing, a.planned]) for a in r.work],
+                legend,
+                title=i18n.tr(lang, "Verksamhetens aktiviteter"),
+            ),
+            "activities": charts.stacked(
+                activities, legend, title=i18n.tr(lang, "Årscykelns steg")
+            ),
             "survey": charts.columns(
                 [(str(s.year), None if s.suppressed else s.hme) for s in r.survey],
                 title=i18n.tr(lang, "Medarbetarenkät (HME) år för år"),

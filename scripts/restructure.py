@@ -126,6 +126,9 @@ MOVES: dict[str, str] = {
     "engine.db.models_audit": "engine.db.models.audit",
     "engine.db.models_ops": "engine.db.models.ops",
     "engine.db.models_alloc": "engine.db.models.alloc",
+    "engine.db.models_rollup": "engine.db.models.rollup",
+    "engine.db.models_rounds": "engine.db.models.rounds",
+    "engine.db.models_surveys": "engine.db.models.surveys",
     # the transaction every use case runs in
     "engine.services.context": "engine.context",
     # organisation and rights

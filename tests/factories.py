@@ -186,7 +186,7 @@ def drive_to(
     for current in order[: order.index(stage)]:
         if current == "survey":
             o.complete(manager, "employee_survey", SURVEY, cycle_id)
-            o.complete(safety_rep, "safety_round", SAFETY_ROUND, cycle_id)
+            o.complete(manager, "safety_round", SAFETY_ROUND, cycle_id)
         elif current == "analysis":
             o.complete(manager, "risk_assessment", RISKS, cycle_id)
         elif current == "action_plan":

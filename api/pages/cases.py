@@ -123,6 +123,8 @@ def register(request: Request, engine: Engine, posted: PostedForm, kind: str) ->
         if exc.category == "not_found":
             raise
         return _new(request, engine, posted.principal, kind, raw, exc)
+    if kind == "safety_round":  # a round is done on its own page
+        return redirect(f"/rounds/{out.case_id}", done="case_registered")
     return redirect(f"/cases/{kind}/{out.case_id}", done="case_registered")
 
 

@@ -227,6 +227,37 @@ class SpanOut(Out):
     buckets: list[tuple[str, int]]
 
 
+class WorkOut(Out):
+    """One of the organisation's activities by name (a process that ran in the year)."""
+
+    key: str
+    title_sv: str
+    title_en: str
+    status: str  # done | ongoing | planned
+    done: int
+    ongoing: int
+    planned: int
+    first: date | None
+    last: date | None
+
+
+class SectionOut(Out):
+    key: str
+    title_sv: str
+    title_en: str
+    headers_sv: list[str]
+    headers_en: list[str]
+    rows: list[list[str]]
+    rows_en: list[list[str]] | None
+    note_sv: str
+    note_en: str
+
+
+class DecisionOut(Out):
+    sv: str
+    en: str
+
+
 class BoardOut(Out):
     year: int
     root_code: str
@@ -240,6 +271,11 @@ class BoardOut(Out):
     survey: list[SurveyOut]
     survey_groups: list[GroupSurveyOut]
     span: SpanOut
+    #: the organisation's activities by name (the annual plans, each case process)
+    work: list[WorkOut]
+    #: sections other capabilities register (engine.reports.sections)
+    sections: list[SectionOut]
+    decision: DecisionOut
 
 
 # --- plan import --------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from engine.workflow.process.cases import CaseDetail, Draft, Opened
 from engine.workflow.process.views import CaseSummary
 
 #: The kinds the generic doors offer (the inspection keeps its own doors too).
-KINDS = ("incident", "safety_request", "manager_risk", "inspection")
+KINDS = ("incident", "safety_request", "manager_risk", "inspection", "safety_round")
 
 
 def _kind(kind: str) -> str:

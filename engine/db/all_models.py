@@ -18,6 +18,8 @@ from engine.db.models import plans as models_plans
 from engine.db.models import policy as models_policy
 from engine.db.models import positions as models_positions
 from engine.db.models import process as models_process
+from engine.db.models import rollup as models_rollup
+from engine.db.models import rounds as models_rounds
 
 __all__ = [
     "Base",
@@ -37,4 +39,6 @@ __all__ = [
     "models_policy",
     "models_positions",
     "models_process",
+    "models_rollup",
+    "models_rounds",
 ]

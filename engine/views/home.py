@@ -28,6 +28,8 @@ from engine.domain.workflow.states import Role, TaskStatus
 from engine.views.inbox import Inbox, InboxItem, inbox
 from engine.workflow import allocation_gate, templates
 
+#: A safety representative's safety-round tasks: the annual cycle's round, their part in a round.
+ROUND_FORMS = ("safety_round", "safety_round_participation")
 LIST_MOST = 25  # rows of each HR list (the count says how many in all)
 
 
@@ -122,8 +124,8 @@ class Home:
         if kind == "approval":
             return [i for i in own if i.form_key == "approval"]
         if kind == "round":
-            return [i for i in own if i.form_key == "safety_round"]
-        return [i for i in own if i.form_key not in ("approval", "safety_round")]
+            return [i for i in own if i.form_key in ROUND_FORMS]
+        return [i for i in own if i.form_key not in ("approval", *ROUND_FORMS)]
 
 
 def home(app: App, actor: Actor) -> Home:

@@ -12,10 +12,18 @@ from sqlalchemy.orm import Session
 from engine.db import queries
 from engine.db.models import ActionItem, Cycle, Measure, Risk, Stage, Task
 from engine.domain.risk import level
-from engine.domain.workflow.gates import MeasureFact, RequiredStep, RiskFact, StageFacts, TaskFact
+from engine.domain.workflow.gates import (
+    OPEN_POINT_GATES,
+    MeasureFact,
+    RequiredStep,
+    RiskFact,
+    StageFacts,
+    TaskFact,
+)
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import MeasureStatus, Role, TaskStatus
 from engine.domain.workflow.template import CycleTemplate
+from engine.workflow import open_points
 
 NEEDS_RISKS = {"risks_have_seriousness", "high_risks_have_measures"}
 NEEDS_MEASURES = {"measures_have_what_who_when", "measures_followed_up"}
@@ -56,7 +64,8 @@ def stage_facts(
     gate_names = set(sdef.gates)
     risks = risk_facts(s, cycle.id) if gate_names & NEEDS_RISKS else []
     measures = measure_facts(s, cycle.id) if gate_names & NEEDS_MEASURES else []
-    return StageFacts(stage.key, steps, task_facts, risks, measures)
+    points = open_points.load(s, cycle, gate_names & OPEN_POINT_GATES, day)
+    return StageFacts(stage.key, steps, task_facts, risks, measures, points)
 
 
 def _decision(task: Task) -> str | None:

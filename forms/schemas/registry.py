@@ -32,6 +32,15 @@ from forms.schemas.policy import (
     TrainingRenewalCase,
 )
 from forms.schemas.risk import RiskAssessment
+from forms.schemas.rollup import FollowupLevel, FollowupLevelSummary
+from forms.schemas.rounds import (
+    FindingReview,
+    FindingToPlan,
+    RoundFinding,
+    SafetyRoundParticipation,
+    SafetyRoundPlan,
+    SafetyRoundProtocol,
+)
 from forms.schemas.survey import AbsenceReview, SafetyRound, SurveyResults
 
 #: Task forms and the forms a case is registered with (a template's ``subject.form``).
@@ -61,6 +70,15 @@ FORMS: dict[str, type[Form]] = {
     "policy_review": PolicyReview,
     "training_renewal_case": TrainingRenewalCase,
     "training_renewal": TrainingRenewal,
+    # safety rounds (safety-round.yaml) and the roll-up of the annual follow-up
+    "safety_round_plan": SafetyRoundPlan,
+    "safety_round_protocol": SafetyRoundProtocol,
+    "safety_round_participation": SafetyRoundParticipation,
+    "round_finding": RoundFinding,
+    "finding_to_plan": FindingToPlan,
+    "finding_review": FindingReview,
+    "followup_level": FollowupLevel,
+    "followup_level_summary": FollowupLevelSummary,
 }
 
 

@@ -28,6 +28,7 @@ from engine.domain.clock import FrozenClock
 from engine.evidence import jobs as evidence_jobs
 from engine.evidence import package as evidence
 from engine.org import admin as org
+from engine.reports import rollup
 from engine.views import job_files
 from engine.workflow import yearstart
 from forms.evidence_docs import evidence_html
@@ -35,6 +36,7 @@ from tests.api.conftest import Web, make_web
 from tests.api.test_api_inspections import INSPECTION
 from tests.cases.test_duties import DECISION, INCIDENT, REQUEST, RISK
 from tests.conftest import START
+from tests.rounds.scenario import JPEG
 
 UNITS = """code,name,parent_code,level,headcount
 ADM,Förvaltningen,,administration,5
@@ -75,7 +77,7 @@ class Target:
     unit: int
     cycle: int
     survey: int  # the manager's survey task
-    safety_round: int  # the safety representative's task
+    safety_round: int  # the safety representative's task (their part in a safety round)
     name: str
     code: str = ""
     inspection: int = 0  # an inspection of the unit
@@ -90,6 +92,9 @@ class Target:
     fresh_substitute: Callable[[], int] = lambda: 0  # a new coming substitution for the manager
     allocation: int = 0  # the task allocation offered to the unit's manager (issue 10)
     fresh_allocation: Callable[[], int] = lambda: 0  # a new one offered, to accept
+    round: int = 0  # a safety round at the unit (issue 12)
+    photo: int = 0  # a photo of one of its findings
+    level: int = 0  # the roll-up level of the unit's department
 
 
 @dataclass
@@ -109,6 +114,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
     hr = web.api("hr@x.se")
     hr.post("/api/jobs/start-year", json={"year": 2027})
     web.launcher.join(30)
+    rollup.start(web.engine, Actor.system("test"), 2027, root_code="ADM")
     targets = {}
     for side, code, manager, rep in (
         ("own", "U1", "m1@x.se", "so1@x.se"),
@@ -116,7 +122,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
     ):
         admin = _admin_targets(web, code, manager)
         survey = _item(web, manager, "employee_survey")
-        safety = _item(web, rep, "safety_round")
+        round_, photo = _round(web, code, manager, rep)
+        safety = _item(web, rep, "take_part")
         targets[side] = Target(
             survey["unit_id"],
             survey["cycle_id"],
@@ -126,6 +133,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
         )
         assert survey["unit_name"] == ("Enhet Ett" if code == "U1" else "Enhet Tre")
         targets[side].code = code
+        targets[side].round, targets[side].photo = round_, photo
         targets[side].inspection = _inspection(web, code)
         for k, v in _cases(web, code, manager, rep).items():
             setattr(targets[side], k, v)
@@ -136,6 +144,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
             setattr(targets[side], k, v)
         targets[side].fresh_allocation = _allocation(web, code)
         targets[side].allocation = targets[side].fresh_allocation()
+    levels = {lv.code: lv.case_id for lv in rollup.levels(web.engine, Actor.system("test"), 2027)}
+    targets["own"].level, targets["other"].level = levels["DEP1"], levels["DEP2"]
     yield World(web, targets, {role: web.api(email) for role, email in ROLES.items()})
     web.launcher.join(30)
     web.documents.join(120)
@@ -212,6 +222,30 @@ def _allocation(web: Web, code: str) -> Callable[[], int]:
     above = web.org.actor("dep1@x.se" if code == "U1" else "dep2@x.se")
     offer = allocations.OfferIn(unit=code, items=[allocations.ItemIn("investigation", "Ronder")])
     return lambda: allocations.offer(web.engine, above, offer).id
+
+
+def _round(web: Web, code: str, manager: str, rep: str) -> tuple[int, int]:
+    """A safety round at the unit led by its manager, with a finding and its photo."""
+    plan = {"unit": code, "checklist": "general", "planned_on": "2027-01-20"}
+    made = web.api(manager).post("/api/rounds", json=plan)
+    assert made.status_code == 201, made.text
+    rid = int(made.json()["case_id"])
+    sent = web.api(rep).post(
+        f"/api/rounds/{rid}/findings",
+        data=ROUND_FINDING,
+        files=[("photos", ("golv.jpg", JPEG, "image/jpeg"))],
+    )
+    assert sent.status_code == 201, sent.text
+    photo = web.api(manager).get(f"/api/rounds/{rid}").json()["findings"][0]["photos"][0]
+    return rid, int(photo)
+
+
+ROUND_FINDING = {
+    "place": "Entrén",
+    "description": "Blockerad nödutgång",
+    "probability": "2",
+    "consequence": "4",
+}
 
 
 def _item(web: Web, email: str, key: str) -> dict[str, object]:
@@ -439,6 +473,47 @@ ENDPOINTS.update(
             lambda c, t: c.post(f"/api/allocations/{t.fresh_allocation()}/accept"),
             _f("unit_manager"),  # only the manager it is allocated to, signing it
             _f(),
+        ),
+        # issue 12: safety rounds and the roll-up of the annual follow-up
+        "GET safety round": Endpoint(
+            lambda c, t: c.get(f"/api/rounds/{t.round}"), _f(*SEES), _f(*SEES_ELSEWHERE)
+        ),
+        "GET safety round list": Endpoint(
+            lambda c, t: c.get("/api/rounds"),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+            shows=lambda r, t: any(x["id"] == t.round for x in r.json()),
+        ),
+        "GET safety round photo": Endpoint(
+            lambda c, t: c.get(f"/api/rounds/photos/{t.photo}"), _f(*SEES), _f(*SEES_ELSEWHERE)
+        ),
+        "POST safety round finding": Endpoint(
+            lambda c, t: c.post(f"/api/rounds/{t.round}/findings", data=ROUND_FINDING),
+            _f("unit_manager", "safety_rep"),  # who leads it, who takes part
+            _f(),
+            ok=201,
+        ),
+        "POST plan a safety round": Endpoint(
+            lambda c, t: c.post(
+                "/api/rounds",
+                json={"unit": t.code, "checklist": "office", "planned_on": "2027-02-01"},
+            ),
+            _f("unit_manager", "department_manager", "hr", "director"),
+            _f("hr", "director"),
+            ok=201,
+        ),
+        "GET roll-up level": Endpoint(
+            lambda c, t: c.get(f"/api/rollup/{t.level}"),
+            _f("department_manager", "hr", "director", "chief_safety_rep"),
+            _f("hr", "director", "chief_safety_rep"),
+        ),
+        "POST roll-up waiver": Endpoint(
+            lambda c, t: c.post(
+                f"/api/rollup/{t.level}/waivers", json={"unit": t.code, "reason": "Nedlagd"}
+            ),
+            _f("hr"),  # HR's alone
+            _f("hr"),
+            ok=204,
         ),
         "POST plan import (dry run)": Endpoint(
             lambda c, t: c.post(

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from starlette.testclient import TestClient
 
+from engine.rounds import rounds as safety_rounds
 from engine.views import inbox as reports
 from engine.workflow import sweeps
 from tests.api.conftest import Web, csrf_of
@@ -63,9 +64,13 @@ def test_each_role_lands_on_a_home_that_says_what_to_do_next(web: Web) -> None:
     assert 'aria-current="step"' in home and "här är ni nu" in home
     assert "Kartläggning" in home and "senast 2027-" in home  # stages with their deadlines
     assert "Medarbetarenkät (HME) – resultat" in home  # her next task
+    # the round is the manager's; the representative's part in it is hers
+    plan = {"unit": "U1", "checklist": "general", "planned_on": "2027-01-20"}
+    safety_rounds.plan(web.engine, o.actor("m1@x.se"), plan)
     rep = web.browser("so1@x.se").get("/home").text
     assert "Väntar på dig som skyddsombud" in rep and "Skyddsronder" in rep
-    assert "Skyddsrond" in rep.split("Skyddsronder")[1].split("Andra förfrågningar")[0]
+    part = rep.split("Skyddsronder")[1].split("Andra förfrågningar")[0]
+    assert "Delta i skyddsronden" in part
     hr = web.browser("hr@x.se").get("/home").text
     assert "Året 2027 i korthet" in hr and "cykler startade" in hr
     # the director, after the deadlines: escalations with unit, holder, days and actions
@@ -192,6 +197,6 @@ def test_forms_people_understand(web: Web) -> None:
 
 
 def test_read_only_task_says_not_yet_submitted(web: Web) -> None:
-    task = _task(web, "so1@x.se", "safety_round")
-    page = web.browser("m1@x.se").get(f"/tasks/{task}").text
+    task = _task(web, "m1@x.se", "safety_round")
+    page = web.browser("so1@x.se").get(f"/tasks/{task}").text
     assert "Ännu inte inskickad." in page and "Inlämnat" not in page

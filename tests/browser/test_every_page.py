@@ -197,6 +197,7 @@ def test_every_page_every_role_accessible_and_reflowing(
     problems: list[str] = []
     pages: dict[str, int] = {}
     _allocations(served_history)
+    _rounds(served_history)
     # a year with history: every role, every page two clicks from the inbox
     for role, email in ROLES.items():
         for page in _signed_in(browser, served_history, email):
@@ -275,6 +276,23 @@ def _allocations(served: Served) -> None:
     offer(o, "dep@x.se", "U2")
     mine = allocations.list_mine(o.app, o.actor("m1@x.se"))["mine"][0]
     returns.return_item(o.app, o.actor("m1@x.se"), mine.id, "measures", ["resources"], "Tid")
+
+
+def _rounds(served: Served) -> None:
+    """Two safety rounds at U2 (a finding with a photo, in the plan; the next round with
+    the earlier finding to review), so the rounds pages are among those crawled."""
+    from engine.rounds import rounds
+    from tests.rounds.scenario import FLOOR, JPEG
+
+    o = served.web.org
+    plan = {"unit": "U2", "checklist": "kitchen", "planned_on": "2027-01-10", "area": "Köket"}
+    first = rounds.plan(o.app, o.actor("m2@x.se"), plan)
+    f = rounds.add_finding(
+        o.app, o.actor("so2@x.se"), first.case_id, FLOOR, [rounds.Photo("golv.jpg", JPEG)]
+    )
+    measure = {"what": "Halkfri matta", "responsible": "manager", "due_date": "2027-03-01"}
+    rounds.to_plan(o.app, o.actor("m2@x.se"), f.id, {"measure": measure})
+    rounds.plan(o.app, o.actor("m2@x.se"), {**plan, "planned_on": "2027-01-20"})
 
 
 FOCUS = """() => {

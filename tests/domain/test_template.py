@@ -38,7 +38,7 @@ def test_yes_and_no_are_not_booleans() -> None:
         (('date: "03-31"', 'date: "31-03"'), "stages[0].tasks[1].due.date"),
         (
             (
-                "role: safety_rep\n        form: safety_round",
+                "role: manager\n        form: safety_round",
                 "role: chef\n        form: safety_round",
             ),
             "stages[0].tasks[1].role",
@@ -64,7 +64,7 @@ def test_bad_template_names_the_field(change: tuple[str, str], path: str) -> Non
 
 def test_unknown_field_is_refused() -> None:
     with pytest.raises(TemplateInvalid) as err:
-        parse_template(TEXT.replace("version: 1", "version: 1\nversoin: 2"))
+        parse_template(TEXT.replace("version: 2", "version: 2\nversoin: 2"))
     assert err.value.errors[0].path == "versoin"
 
 

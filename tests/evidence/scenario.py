@@ -96,7 +96,7 @@ def _u2(o: Org, clock: FrozenClock, c2: int) -> None:
     app = o.app
     few = {"survey_name": "HME 2027", "invited": 6, "answered": 3}
     o.complete("m2@x.se", "employee_survey", few, c2)
-    o.complete("so2@x.se", "safety_round", SAFETY_ROUND, c2)
+    o.complete("m2@x.se", "safety_round", SAFETY_ROUND, c2)
     o.sign_off("m2@x.se", c2, "survey")
     risk = o.task("m2@x.se", "risk_assessment", c2)
     tasks.return_task(app, o.actor("m2@x.se"), risk.task_id, "Saknar kunskap om hot och våld")

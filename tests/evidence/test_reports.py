@@ -63,7 +63,7 @@ def test_reports_render_with_charts(sqlite_app: App, clock: FrozenClock) -> None
     b = board_report.build(sqlite_app, SYSTEM, 2027)
     page = followup_html(f)
     assert page.count("<svg") == 3 and "Avdelningen" in page and "67 %" in page
-    assert board_html(b, "en").count("<svg") == 3
+    assert board_html(b, "en").count("<svg") == 4  # the named activities too
     for content, expected in (
         (followup_pdf(f), "Årlig uppföljning av det systematiska"),
         (board_pdf(b, "en"), "Work environment – status report to the board"),

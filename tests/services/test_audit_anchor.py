@@ -78,7 +78,7 @@ def test_a_checkpoint_is_never_signed_over_a_tampered_log(app: App, tmp_path: Pa
     removed = newest_event_removed(app, chain)
     with pytest.raises(Conflict, match="events removed"):
         audit_checkpoint.write(app)
-    o.complete("so1@x.se", "safety_round", SAFETY_ROUND)  # work goes on: a new event there
+    o.complete("m1@x.se", "safety_round", SAFETY_ROUND)  # work goes on: a new event there
     with pytest.raises(Conflict, match=f"event {removed}'s hash differs .* recomputed"):
         audit_checkpoint.on_schedule(app)
     assert len(list((tmp_path / "cp").iterdir())) == 1
@@ -92,7 +92,7 @@ def test_intact_log_matches_and_counts_what_is_not_anchored_yet(app: App, tmp_pa
     assert first.new and first.path is not None and first.path.name == "checkpoint-00000001.json"
     assert oct(first.path.stat().st_mode & 0o777) == "0o444"
     assert not audit_checkpoint.write(app).new  # nothing moved: none written
-    o.complete("so1@x.se", "safety_round", SAFETY_ROUND)
+    o.complete("m1@x.se", "safety_round", SAFETY_ROUND)
     r = audit_checkpoint.verify(app)
     assert r.ok and not r.warnings and r.latest is not None and r.latest.seq == 1
     assert r.unanchored > 0
@@ -120,7 +120,7 @@ def test_altered_missing_and_unsigned_checkpoints_are_reported(app: App, tmp_pat
     o, _ = year_begun(app)
     directory = tmp_path / "cp"
     audit_checkpoint.write(app)
-    o.complete("so1@x.se", "safety_round", SAFETY_ROUND)
+    o.complete("m1@x.se", "safety_round", SAFETY_ROUND)
     audit_checkpoint.write(app)
     o.complete("m2@x.se", "employee_survey", SURVEY)
     audit_checkpoint.write(app)
@@ -157,7 +157,7 @@ def test_schedule_writes_when_due_and_the_log_moved(
     anchored(app, tmp_path)
     o, _ = year_begun(app)
     assert audit_checkpoint.on_schedule(app) == {"checkpoint": 1, "written": True}
-    o.complete("so1@x.se", "safety_round", SAFETY_ROUND)
+    o.complete("m1@x.se", "safety_round", SAFETY_ROUND)
     assert audit_checkpoint.on_schedule(app) == {"checkpoint": 1, "written": False}  # not due
     clock.advance(timedelta(minutes=61))
     assert audit_checkpoint.on_schedule(app) == {"checkpoint": 2, "written": True}

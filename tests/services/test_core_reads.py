@@ -17,6 +17,7 @@ from engine.db import core, queries
 from engine.db.models import Base, Substitute, Task
 from engine.domain.workflow.template import parse_template
 from engine.domain.workflow.titles import titles
+from engine.rounds import rounds as safety_rounds
 from engine.workflow import templates
 from tests.factories import build_org
 
@@ -60,6 +61,9 @@ def test_cli_inbox_on_core_lists_what_the_engine_inbox_lists(
 ) -> None:
     org = build_org(sqlite_app)
     org.start()
+    # the safety representative's task: their part in a safety round the manager leads
+    plan = {"unit": "U1", "checklist": "general", "planned_on": "2027-01-20"}
+    safety_rounds.plan(sqlite_app, org.actor("m1@x.se"), plan)
     monkeypatch.setenv("SAMFLOW_DATABASE_URL", str(sqlite_app.settings.database_url))
     for email in ("m1@x.se", "so1@x.se", "dep@x.se"):
         expected = org.inbox(email)

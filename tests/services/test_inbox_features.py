@@ -16,6 +16,7 @@ from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from engine.notify import notices
 from engine.reports import followup, overview
+from engine.rounds import rounds as safety_rounds
 from engine.views import inbox as reports
 from engine.views import saved_views
 from engine.workflow import conversation, sweeps, tasks
@@ -141,7 +142,9 @@ def test_saved_views_are_kept_and_shared_within_a_unit(app: App) -> None:
 def test_only_a_managers_task_is_returned_up_the_line(sqlite_app: App) -> None:
     o = build_org(sqlite_app)
     o.start()
-    rounds = o.task("so1@x.se", "safety_round").task_id
+    plan = {"unit": "U1", "checklist": "general", "planned_on": "2027-01-20"}
+    opened = safety_rounds.plan(sqlite_app, o.actor("m1@x.se"), plan)
+    rounds = o.task("so1@x.se", "take_part", opened.cycle_id).task_id
     with pytest.raises(NotPermitted):  # a safety representative's own task
         tasks.return_task(sqlite_app, o.actor("so1@x.se"), rounds, "Saknar kunskap")
     survey = o.task("m1@x.se", "employee_survey").task_id

@@ -13,7 +13,10 @@ def test_start_year_job_records_progress_and_result(app: App) -> None:
     view = jobs.run(app, job_id, batch_size=1)
     assert (view.status, view.percent) == ("done", 100)
     assert view.result is not None and view.result["started"] == 3
-    assert view.result["gaps"] == [{"code": "U2", "name": "Enhet 2", "missing": ["manager"]}]
+    u2 = o.units["U2"]
+    assert view.result["gaps"] == [
+        {"unit_id": u2, "code": "U2", "name": "Enhet 2", "missing": ["manager"]}
+    ]
     again = jobs.run(app, job_id)  # retried: nothing new
     assert again.result is not None and again.result["started"] == 0
 

@@ -58,12 +58,25 @@ class MeasureFact:
 
 
 @dataclass(frozen=True)
+class OpenPoint:
+    """Something outside the stage's own tasks that must be dealt with before sign-off,
+    named in words (an earlier safety round's open finding not yet reviewed; a sub-unit
+    that has not followed up and has no waiver)."""
+
+    subject: str  # finding:7, unit:12 (never shown)
+    sv: str
+    en: str
+
+
+@dataclass(frozen=True)
 class StageFacts:
     stage_key: str
     steps: Sequence[RequiredStep]
     tasks: Sequence[TaskFact]
     risks: Sequence[RiskFact] = field(default_factory=tuple)
     measures: Sequence[MeasureFact] = field(default_factory=tuple)
+    #: gate name -> what still blocks it (loaded only for the gates that judge them)
+    open_points: Mapping[str, Sequence[OpenPoint]] = field(default_factory=dict)
 
     def completed(self) -> int:
         return sum(1 for s in self.step_states() if s[1])
@@ -196,6 +209,40 @@ def measures_followed_up(facts: StageFacts) -> list[Unmet]:
     ]
 
 
+def findings_reviewed(facts: StageFacts) -> list[Unmet]:
+    """A safety round closes only when every open finding of the unit's earlier rounds has
+    been looked at again in it (resolved, or remains): otherwise a finding could be
+    written down once and never followed (AFS 2023:1 9 §, 13 §)."""
+    return [
+        Unmet(
+            "findings_reviewed",
+            f"earlier finding not reviewed: {p.en}",
+            f"tidigare iakttagelse inte genomgången: {p.sv}",
+            subject=p.subject,
+        )
+        for p in facts.open_points.get("findings_reviewed", ())
+    ]
+
+
+def sub_units_followed_up(facts: StageFacts) -> list[Unmet]:
+    """A level of the annual follow-up (department, administration) closes only when each
+    sub-unit has followed up, or HR has recorded why not: the summary would otherwise
+    claim the whole level while part of it is missing (AFS 2023:1 14 §)."""
+    return [
+        Unmet(
+            "sub_units_followed_up",
+            f"not followed up and no waiver: {p.en}",
+            f"inte uppföljd och inget undantag: {p.sv}",
+            subject=p.subject,
+        )
+        for p in facts.open_points.get("sub_units_followed_up", ())
+    ]
+
+
+#: Gates judging facts beyond the stage's tasks, risks and measures: their loaders are in
+#: ``engine.workflow.open_points``.
+OPEN_POINT_GATES = frozenset({"findings_reviewed", "sub_units_followed_up"})
+
 GATES: Mapping[str, Gate] = {
     g.__name__: g
     for g in (
@@ -205,6 +252,8 @@ GATES: Mapping[str, Gate] = {
         measures_have_what_who_when,
         approvals_distinct_people,
         measures_followed_up,
+        findings_reviewed,
+        sub_units_followed_up,
     )
 }
 
