@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from engine.cases import incidents, manager_risk, requests
 from engine.inspections import hooks as inspection_hooks
+from engine.plans import own as own_plans
 from engine.workflow.process import views as process_views
 from engine.workflow.process.registry import REGISTRY
 
@@ -33,3 +34,8 @@ REGISTRY.add("status", "safety_request.status", requests.status)
 REGISTRY.add("document", "safety_request.receipt", requests.receipt)
 REGISTRY.add("document", "safety_request.history", requests.history)
 REGISTRY.add("opened", "manager_risk.to_parent_plan", manager_risk.to_parent_plan)
+
+# Plans in their own right (issue 11): action-plan.yaml (engine/plans/own.py).
+REGISTRY.add("opened", "action_plan.header", own_plans.header)
+REGISTRY.add("status", "action_plan.status", own_plans.status)
+REGISTRY.add("effect", "action_plan.next_review", own_plans.next_review)

@@ -25,6 +25,7 @@ from forms.schemas.evaluation import AnnualEvaluation
 from forms.schemas.followup import MeasureFollowUp
 from forms.schemas.inspection import InspectionDecision, InspectionRegistration, InspectionResponse
 from forms.schemas.plan import ActionPlan
+from forms.schemas.plan_header import ActionPlanHeader, PlanReview
 from forms.schemas.risk import RiskAssessment
 from forms.schemas.survey import AbsenceReview, SafetyRound, SurveyResults
 
@@ -51,6 +52,8 @@ FORMS: dict[str, type[Form]] = {
     "safety_request_reply": SafetyRequestReply,
     "manager_risk": ManagerRisk,
     "manager_risk_response": ManagerRiskResponse,
+    "action_plan_header": ActionPlanHeader,
+    "plan_review": PlanReview,
 }
 
 
