@@ -45,6 +45,9 @@ from api.pages import (
     org as org_page,
 )
 from api.pages import (
+    plans as plans_page,
+)
+from api.pages import (
     reports as reports_page,
 )
 from api.pages import (
@@ -66,6 +69,7 @@ from api.routers import (
     org,
     overview,
     plan_import,
+    plans,
     reports,
     tasks,
 )
@@ -91,6 +95,7 @@ API_ROUTERS = (
     tasks,
     cycles,
     plan_import,
+    plans,
     org,
     jobs,
     overview,
@@ -110,6 +115,7 @@ PAGE_ROUTERS = (
     evidence_page,
     inspections_page,
     coop_page,
+    plans_page,
     cases_page,
     audit_page,
     reports_page,

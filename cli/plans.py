@@ -12,6 +12,7 @@ from cli.common import (
     as_option,
     command,
     group,
+    read_json,
 )
 from cli.console import Console
 
@@ -36,6 +37,15 @@ def reg_plan(sub: Sub) -> None:
     p.add_argument("cycle", type=int)
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="check the file, change nothing")
+    as_option(p, required=True)
+    p = command(g, "create", "a plan in its own right, from its header (JSON)", cmd_create)
+    p.add_argument("file", help="JSON: unit, scope, theme, title, plan_date, participants, ...")
+    as_option(p, required=True)
+    p = command(g, "list", "the plans you may see", cmd_list)
+    p.add_argument("--year", type=int)
+    as_option(p, required=True)
+    p = command(g, "show", "one plan: header, state, tasks", cmd_show)
+    p.add_argument("plan", type=int)
     as_option(p, required=True)
 
 
@@ -79,4 +89,60 @@ def cmd_import(args: argparse.Namespace, c: Console) -> int:
         f"{c.t('åtgärder', 'measures')} ({r.status_changes} "
         f"{c.t('med status', 'with a status')})"
     )
+    return 0
+
+
+def cmd_create(args: argparse.Namespace, c: Console) -> int:
+    from engine.plans import own
+
+    app = app_of(args)
+    made = own.create(app, actor_of(app, args.as_), own.parse(read_json(args.file)))
+    c.line(
+        c.t(
+            f"plan {made.plan_id} skapad (cykel {made.cycle_id}); chefen upprättar den",
+            f"plan {made.plan_id} created (cycle {made.cycle_id}); the manager draws it up",
+        )
+    )
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, c: Console) -> int:
+    from engine.plans import own
+
+    app = app_of(args)
+    for r in own.list_plans(app, actor_of(app, args.as_), args.year):
+        where = f"{r.theme} ({r.unit})" if r.theme else r.unit
+        est = r.established or c.t("ej fastställd", "not established")
+        c.line(
+            f"{r.id}\t{r.title or r.year}\t{r.scope}: {where}\t"
+            f"{r.counts.total} {c.t('åtgärder', 'measures')}, {r.counts.late} "
+            f"{c.t('försenade', 'late')}\t{est}"
+        )
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, c: Console) -> int:
+    from engine.plans import own
+
+    app = app_of(args)
+    p = own.show(app, actor_of(app, args.as_), args.plan)
+    r = p.row
+    c.line(f"{r.title} – {r.scope}: {r.theme or r.unit}")
+    if r.plan_date:
+        c.line(f"{c.t('datum', 'date')}: {r.plan_date.isoformat()}")
+    if p.responsible_manager:
+        c.line(f"{c.t('ansvarig chef', 'responsible manager')}: {p.responsible_manager}")
+    for name, org in p.participants:
+        c.line(f"  {name}" + (f" ({org})" if org else ""))
+    c.line(
+        f"{r.counts.total} {c.t('åtgärder', 'measures')}, {r.counts.done} "
+        f"{c.t('klara', 'done')}, {r.counts.late} {c.t('försenade', 'late')}"
+    )
+    if p.established:
+        c.line(p.established.text(c.lang))
+    else:
+        for sv, en in zip(p.unmet, p.unmet_en, strict=True):
+            c.line(f"  – {c.t(sv, en)}")
+    for t in p.tasks:
+        c.line(f"  {t['key']}: {t['status']} ({t['due'].isoformat()})")
     return 0

@@ -227,6 +227,26 @@ class SpanOut(Out):
     buckets: list[tuple[str, int]]
 
 
+class BoardPlanCountsOut(Out):
+    total: int
+    open: int
+    done: int
+    late: int
+
+
+class BoardPlanOut(Out):
+    """A plan in its own right of the year (not a unit's annual plan)."""
+
+    title: str
+    scope: str  # unit | department | administration | theme
+    theme: str
+    unit: str
+    unit_code: str
+    plan_date: date | None
+    established: str | None
+    counts: BoardPlanCountsOut
+
+
 class BoardOut(Out):
     year: int
     root_code: str
@@ -240,6 +260,7 @@ class BoardOut(Out):
     survey: list[SurveyOut]
     survey_groups: list[GroupSurveyOut]
     span: SpanOut
+    plans: list[BoardPlanOut] = Field(default_factory=list)
 
 
 # --- plan import --------------------------------------------------------------------------

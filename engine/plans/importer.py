@@ -232,6 +232,9 @@ def _write(
     return len(measure_rows), changes
 
 
+NEEDS_REASON_SV = "att skjuta upp eller stryka en åtgärd kräver ett skäl"
+
+
 @dataclass(frozen=True)
 class _Step:
     event: str
@@ -258,9 +261,9 @@ def _replay(m: MeasureRow, today: date, filename: str, errors: list[RowError]) -
     for entry in m.ordered_statuses():
         if entry.about is not None and entry.about > today:
             day_ = entry.about.isoformat()
-            errors.append(RowError(filename, entry.line, "status",
-                                   f"a status cannot be about a future day ({day_})",
-                                   f"en status kan inte gälla en framtida dag ({day_})"))  # fmt: skip
+            en = f"a status cannot be about a future day ({day_})"
+            sv = f"en status kan inte gälla en framtida dag ({day_})"
+            errors.append(RowError(filename, entry.line, "status", en, sv))
             continue
         current = status
         target = MeasureStatus(entry.status) if entry.status else current
@@ -278,12 +281,11 @@ def _replay(m: MeasureRow, today: date, filename: str, errors: list[RowError]) -
         try:
             new = next_state(MEASURE, "measure", event, current)
         except TransitionNotAllowed as exc:
-            errors.append(RowError(filename, entry.line, "status", exc.message_en, exc.message_sv))
+            errors.append(RowError(filename, entry.line, "status", exc.en, exc.sv))
             continue
         if event in MEASURE_EVENTS_NEEDING_REASON and not reason.strip():
-            errors.append(RowError(filename, entry.line, "status",
-                                   f"to {event} a measure needs a reason",
-                                   "att skjuta upp eller stryka en åtgärd kräver ett skäl"))  # fmt: skip
+            en, sv = f"to {event} a measure needs a reason", NEEDS_REASON_SV
+            errors.append(RowError(filename, entry.line, "status", en, sv))
             continue
         if new == MeasureStatus.DONE and done_on is None:
             done_on = entry.about or today

@@ -47,7 +47,6 @@ from engine.plans import establishment
 from engine.plans.document import judge_day
 from engine.plans.plan import OPEN_MEASURE_STATES
 from engine.workflow import taskgen, templates
-from engine.workflow.cycles import chain
 from engine.workflow.process import cases as processes
 from engine.workflow.process.views import CaseView
 from forms.schemas.base import Form
@@ -135,7 +134,9 @@ def next_review(tx: Tx, actor: Actor, task: TaskRef, form: Form) -> dict[str, An
     stage = s.get(Stage, task.stage_id)
     assert stage is not None
     tdef = next(t for t in template.stage(stage.key).tasks if t.key == REVIEW_TASK)
-    address = Address(Role(task.role), task.role_unit_id) if task.role and task.role_unit_id else None
+    address = (
+        Address(Role(task.role), task.role_unit_id) if task.role and task.role_unit_id else None
+    )
     row = taskgen.task_row(
         cycle_id=task.cycle_id,
         stage_id=task.stage_id,
@@ -250,10 +251,9 @@ def list_plans(app: App, actor: Actor, year: int | None = None) -> list[PlanRow]
         stmt = select(Plan, Cycle).join(Cycle, Cycle.id == Plan.cycle_id)
         if year is not None:
             stmt = stmt.where(Cycle.year == year)
-        rows = list(s.execute(stmt.order_by(Plan.id.desc()).limit(500)))
-        visible = {c.id for c in _visible_cycles(s, app, actor, [c for _, c in rows])}
-        rows = [(p, c) for p, c in rows if c.id in visible]
-        return _rows(s, rows, local_date(app.clock.now()))
+        found = [(p, c) for p, c in s.execute(stmt.order_by(Plan.id.desc()).limit(500)).tuples()]
+        visible = {c.id for c in _visible_cycles(s, app, actor, [c for _, c in found])}
+        return _rows(s, [(p, c) for p, c in found if c.id in visible], local_date(app.clock.now()))
 
 
 def _rows(s: Session, rows: list[tuple[Plan, Cycle]], today: date) -> list[PlanRow]:
@@ -263,20 +263,18 @@ def _rows(s: Session, rows: list[tuple[Plan, Cycle]], today: date) -> list[PlanR
     }
     ids = [c.id for _, c in rows]
     counts = measure_counts(s, ids, today)
-    cases = dict(
-        s.execute(
+    cases: dict[int, int] = {}
+    est: set[int] = set()
+    if ids:
+        for cid, case_id in s.execute(
             select(ProcessCase.cycle_id, ProcessCase.id).where(
                 ProcessCase.kind == KIND, ProcessCase.cycle_id.in_(ids)
             )
-        ).tuples()
-    ) if ids else {}  # fmt: skip
-    est = dict(
-        s.execute(
-            select(PlanEstablishment.cycle_id, PlanEstablishment.id).where(
-                PlanEstablishment.cycle_id.in_(ids)
-            )
-        ).tuples()
-    ) if ids else {}  # fmt: skip
+        ):
+            cases[cid] = case_id
+        est = set(
+            s.scalars(select(PlanEstablishment.cycle_id).where(PlanEstablishment.cycle_id.in_(ids)))
+        )
     out = []
     for p, c in rows:
         u = units.get(c.unit_id)

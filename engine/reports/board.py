@@ -10,7 +10,7 @@ figures at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import median
 
@@ -19,6 +19,8 @@ from engine.db import queries
 from engine.domain.clock import local_date
 from engine.domain.hme import SUB_INDICES, suppressed
 from engine.org import admin as org
+from engine.plans import own as own_plans
+from engine.plans.own import PlanRow
 from engine.reports import scope as report_scope
 from engine.reports.scope import CycleFacts
 from engine.workflow import templates
@@ -83,6 +85,9 @@ class BoardReport:
     survey: list[SurveyFigures]
     survey_groups: list[GroupSurvey]
     span: SpanSummary
+    #: The plans in their own right of the year in scope (an administration-wide plan, a
+    #: theme across units): title, scope, measures open / done / late, established where.
+    plans: list[PlanRow] = field(default_factory=list)
 
 
 def build(app: App, actor: Actor, year: int, root_code: str | None = None) -> BoardReport:
@@ -95,6 +100,7 @@ def build(app: App, actor: Actor, year: int, root_code: str | None = None) -> Bo
         sc = report_scope.scope(s, actor, snap, root_code, day)
         years = list(range(year - YEARS_BACK, year + 1))
         facts = {y: report_scope.cycle_facts(s, sc.units, y, key) for y in years}
+        plans = own_plans.plans_in(s, list(sc.units), year, day)
     template = templates.parse(templates.text_for(key), key)
     current = facts[year]
     activities = [
@@ -123,6 +129,7 @@ def build(app: App, actor: Actor, year: int, root_code: str | None = None) -> Bo
             for g in sc.groups
         ],
         span=_span(app, code or None),
+        plans=plans,
     )
 
 

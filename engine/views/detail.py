@@ -135,7 +135,7 @@ def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
         names = queries.person_names(
             s, [p for p in (task.closed_by, source.closed_by if source else None) if p]
         )
-        extras = _form_context(s, task)
+        extras = _form_context(s, task, local_date(now))
         files = attachments.list_for(s, task.id)
         may = _permissions(s, scope, task, org, local_date(now))
     return TaskDetail(
@@ -210,16 +210,16 @@ def _permissions(s: Session, scope: Scope, task: Task, org: OrgSnapshot, day: da
     )
 
 
-def _form_context(s: Session, task: Task) -> dict[str, Any]:
+def _form_context(s: Session, task: Task, day: date) -> dict[str, Any]:
     """What a form needs to show beside its fields: the plan under approval, the risks a
     plan refers to, the measure being followed up."""
     out: dict[str, Any] = {}
     if task.form_key in ("action_plan", "approval"):
-        out["plan"] = reports.plan_view(s, task.cycle_id)
+        out["plan"] = reports.plan_view(s, task.cycle_id, day)
     if task.form_key == "action_plan":
         out["risks"] = reports.risk_views(s, task.cycle_id)
     if task.form_key == "measure_follow_up" and task.measure_id is not None:
-        for item in reports.plan_view(s, task.cycle_id):
+        for item in reports.plan_view(s, task.cycle_id, day):
             for m in item.measures:
                 if m.id == task.measure_id:
                     out["measure"] = m

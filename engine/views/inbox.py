@@ -33,6 +33,7 @@ from engine.domain.workflow import gates
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role, TaskStatus
 from engine.org import access
+from engine.plans.document import measure_holders
 from engine.plans.plan import follow_up_points
 from engine.views import saved_views
 from engine.workflow import facts, templates
@@ -397,6 +398,7 @@ class MeasureView:
     history: list[tuple[datetime | date, str, str, str, str]]  # day, event, status, note, reason
     due_label: str = ""  # the due period as written ("hösten 2027"), if not a plain day
     follow_ups: tuple[str, ...] = ()  # its follow-up points, as written
+    holder: str = ""  # who acts for the responsible today (a position's holder), if not a person
 
 
 @dataclass(frozen=True)
@@ -453,7 +455,7 @@ def cycle_view(app: App, cycle_id: int) -> CycleView:
         for st in queries.stages_of(s, cycle.id):
             stages.append(_stage_view(s, cycle, st, template, local_date(now), people))
         risks = risk_views(s, cycle.id)
-        plan = plan_view(s, cycle.id)
+        plan = plan_view(s, cycle.id, local_date(now))
         names = queries.person_names(s, people)
     return CycleView(
         cycle.id,
@@ -542,7 +544,9 @@ def _stage_view(
     )
 
 
-def plan_view(s: Any, cycle_id: int) -> list[ItemView]:
+def plan_view(s: Any, cycle_id: int, day: date) -> list[ItemView]:
+    """The plan's items and measures; each measure's responsible as written, with who acts
+    for it on ``day`` (a position's holder, a group's convener, a role's holder)."""
     items = list(
         s.scalars(
             select(ActionItem).where(ActionItem.cycle_id == cycle_id).order_by(ActionItem.number)
@@ -561,6 +565,7 @@ def plan_view(s: Any, cycle_id: int) -> list[ItemView]:
         when: datetime | date = e.about or e.at  # the day it is about, if not when recorded
         history.setdefault(e.measure_id, []).append((when, e.event, e.status, e.note, e.reason))
     points = follow_up_points(s, [m.id for m in measures])
+    holders = measure_holders(s, measures, day)
     by_item: dict[int, list[Measure]] = {}
     for m in measures:
         by_item.setdefault(m.action_item_id, []).append(m)
@@ -594,6 +599,7 @@ def plan_view(s: Any, cycle_id: int) -> list[ItemView]:
                         history.get(m.id, []),
                         _period_label(m),
                         tuple(p.shown for _, p in points[m.id]),
+                        holders.get(m.id, ""),
                     )
                     for m in mine
                 ],

@@ -35,7 +35,11 @@ class ActionPlanHeader(Form):
     title_en = "New action plan"
 
     unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = (
-        Field(json_schema_extra=label("Enhet eller förvaltning (kod)", "Unit or administration (code)"))
+        Field(
+            json_schema_extra=label(
+                "Enhet eller förvaltning (kod)", "Unit or administration (code)"
+            )
+        )
     )
     scope: Literal["unit", "department", "administration", "theme"] = Field(
         json_schema_extra=label("Omfattning", "Scope", choices=SCOPES)
@@ -50,7 +54,10 @@ class ActionPlanHeader(Form):
         default_factory=list, max_length=50, json_schema_extra=label("Deltagare", "Participants")
     )
     follow_up_months: int | None = Field(
-        None, ge=1, le=12, json_schema_extra=label("Följs upp var … månad", "Followed up every … months")
+        None,
+        ge=1,
+        le=12,
+        json_schema_extra=label("Följs upp var … månad", "Followed up every … months"),
     )
 
     @model_validator(mode="after")
@@ -73,7 +80,9 @@ class PlanReview(Form):
     title_en = "Follow-up of the action plan"
 
     summary: NonEmpty = Field(
-        json_schema_extra=label("Hur går arbetet med planen?", "How is the plan going?", widget="textarea")
+        json_schema_extra=label(
+            "Hur går arbetet med planen?", "How is the plan going?", widget="textarea"
+        )
     )
     changes: OptText = Field(
         "", json_schema_extra=label("Ändringar i planen", "Changes to the plan", widget="textarea")
