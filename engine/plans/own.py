@@ -226,8 +226,9 @@ class PlanRow:
     year: int
     stage: str | None
     status: str
-    established: str | None
+    established: str | None  # "fastställd vid FSG 2027-05-20"
     counts: Counts = field(default_factory=Counts)
+    established_en: str | None = None  # "established at FSG 2027-05-20"
 
 
 def _visible_cycles(s: Session, app: App, actor: Actor, cycles: list[Cycle]) -> list[Cycle]:
@@ -295,6 +296,7 @@ def _rows(s: Session, rows: list[tuple[Plan, Cycle]], today: date) -> list[PlanR
                 status=c.status,
                 established=head.text("sv") if head else None,
                 counts=counts.get(c.id, Counts()),
+                established_en=head.text("en") if head else None,
             )
         )
     return out

@@ -88,6 +88,7 @@ class Target:
     start_job: int = 0  # HR's start of the year for the unit
     evidence_job: int = 0  # HR's evidence package of the unit, with its file
     fresh_substitute: Callable[[], int] = lambda: 0  # a new coming substitution for the manager
+    plan: int = 0  # a plan in its own right at the unit (issue 11), opened by its manager
 
 
 @dataclass
@@ -127,6 +128,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
         targets[side].inspection = _inspection(web, code)
         for k, v in _cases(web, code, manager, rep).items():
             setattr(targets[side], k, v)
+        made = web.api(manager).post("/api/plans", json={**OWN_PLAN, "unit": code})
+        assert made.status_code == 201, made.text
+        targets[side].plan = int(made.json()["plan_id"])
         scope = evidence.Scope("unit", code, 2027)
         doc = evidence.build(web.engine, Actor.system("test"), scope).document("test")
         targets[side].package = evidence_html(doc).encode()
@@ -140,6 +144,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
     web.engine.db.dispose()
 
 
+OWN_PLAN = {"scope": "unit", "title": "Plan för arbetsbelastning", "plan_date": "2027-01-10"}
 COMING = {"valid_from": date(2028, 1, 1), "valid_to": date(2028, 1, 31)}  # changes no rights
 NAMES = {"m1@x.se": "Maja Ett", "m3@x.se": "Mats Tre"}
 LEAVES_OUT = {"U1": ("m1@x.se", "so1@x.se", "emp@x.se"), "U3": ("m3@x.se", "so3@x.se")}
@@ -402,6 +407,31 @@ ENDPOINTS.update(
             ),
             _f("unit_manager", "department_manager", "director"),
             _f("director"),
+        ),
+    }
+)
+# Plans in their own right and the organisation's positions (issue 11).
+ENDPOINTS.update(
+    {
+        "GET plan": Endpoint(
+            lambda c, t: c.get(f"/api/plans/{t.plan}"), _f(*SEES), _f(*SEES_ELSEWHERE)
+        ),
+        "GET plans (list)": Endpoint(
+            lambda c, t: c.get("/api/plans"),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+            shows=lambda r, t: any(p["id"] == t.plan for p in r.json()),
+        ),
+        "POST plan (new, at the unit)": Endpoint(
+            lambda c, t: c.post("/api/plans", json={**OWN_PLAN, "unit": t.code}),
+            _f("unit_manager", "department_manager", "hr", "director"),
+            _f("hr", "director"),
+            ok=201,
+        ),
+        "GET positions of the unit": Endpoint(
+            lambda c, t: c.get("/api/positions", params={"unit": t.code}),
+            _f("hr", "director"),
+            _f("hr", "director"),
         ),
     }
 )
