@@ -27,9 +27,9 @@ from engine.org import positions
 from engine.plans import own
 from tests.api.conftest import PASSWORD, make_web
 from tests.browser.conftest import ARTIFACTS, Served, serve
+from tests.factories import drive_to
 from tests.plans.test_own_plans import HEADER as OWN_PLAN
 from tests.services.test_positions import POSITIONS
-from tests.factories import drive_to
 
 pytestmark = pytest.mark.browser
 
