@@ -48,6 +48,9 @@ from api.pages import (
     org as org_page,
 )
 from api.pages import (
+    plans as plans_page,
+)
+from api.pages import (
     policy as policy_page,
 )
 from api.pages import (
@@ -79,6 +82,7 @@ from api.routers import (
     org,
     overview,
     plan_import,
+    plans,
     policy,
     reports,
     rollup,
@@ -107,6 +111,7 @@ API_ROUTERS = (
     tasks,
     cycles,
     plan_import,
+    plans,
     org,
     jobs,
     overview,
@@ -131,6 +136,7 @@ PAGE_ROUTERS = (
     inspections_page,
     coop_page,
     alloc_page,
+    plans_page,
     cases_page,
     policy_page,
     audit_page,

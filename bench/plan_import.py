@@ -15,6 +15,8 @@ export. Targets: import ≤ 10 s, PDF ≤ 30 s, peak memory ≤ 500 MB.
 from __future__ import annotations
 
 import io
+import os
+import resource
 
 from openpyxl import Workbook
 
@@ -79,14 +81,22 @@ def main() -> None:
     assert cid is not None
     content = workbook(args.measures)
     print(f"{machine()}; {args.measures} measures, workbook {len(content) / 1e6:.1f} MB")
+    print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     manager = tasks.active_person(app, "m0@bench.se")
     with timed("import (read, check, write)"):
         r = plan_import.import_plan(app, manager, cid, "plan.xlsx", content)
     assert r.measures == args.measures, r
     with timed("plan document"), app.read() as s:
         doc = document.plan_document(s, cid, local_date(app.clock.now()))
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with timed("PDF (landscape A4)"):
         pdf = plan_docs.plan_pdf(doc, "sv", workers=args.workers)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    worker_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    print(
+        f"  PDF layout in {args.workers} worker processes: {worker_cpu:.1f} s CPU; "
+        f"peak worker memory {after.ru_maxrss / 1024:.0f} MB; load {os.getloadavg()[0]:.1f}"
+    )
     from pypdf import PdfReader
 
     pages = len(PdfReader(io.BytesIO(pdf)).pages)

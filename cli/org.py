@@ -36,6 +36,9 @@ def reg_org(sub: Sub) -> None:
     p.add_argument("file", help="CSV: kind,name,unit_code,email,valid_from,valid_to,convener")
     p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     p.add_argument("--as", dest="as_", metavar="EMAIL", help="act as this HR person")
+    p = command(g, "holders", "positions with their holders, groups with members", cmd_org_holders)
+    p.add_argument("--unit", help="only this unit (code)")
+    p.add_argument("--as", dest="as_", required=True, metavar="EMAIL", help="act as this HR person")
     p = command(g, "pending", "imports held for a second HR person", cmd_org_pending)
     p.add_argument("--as", dest="as_", metavar="EMAIL", help="as this person")
     p = command(g, "confirm", "confirm a held import as a second HR person", cmd_org_confirm)
@@ -220,4 +223,21 @@ def cmd_org_substitute(args: argparse.Namespace, c: Console) -> int:
         app, actor_of(app, args.as_), args.person, args.for_, args.from_, args.to, args.reason
     )
     c.line(f"{out.person_email} → {out.for_email} {out.valid_from}–{out.valid_to} (#{out.id})")
+    return 0
+
+
+def cmd_org_holders(args: argparse.Namespace, c: Console) -> int:
+    from engine.org import positions
+
+    app = app_of(args)
+    found = positions.overview(app, actor_of(app, args.as_), unit_code=args.unit)
+    for p in found.positions:
+        c.line(f"{p.title} ({p.unit_code}): " + (p.holder or c._("vakant")))
+        for h in p.holders:
+            until = h.valid_to.isoformat() if h.valid_to else ""
+            c.line(f"  {h.name} <{h.email}> {h.valid_from.isoformat()} – {until}")
+    for g in found.groups:
+        people = ", ".join(n for n, _ in g.members) or "–"
+        convener = c._("sammankallande")
+        c.line(f"{g.name} ({g.unit_code}): {convener} {g.convener or '–'}; {people}")
     return 0

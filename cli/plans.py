@@ -12,6 +12,7 @@ from cli.common import (
     as_option,
     command,
     group,
+    read_json,
 )
 from cli.console import Console
 
@@ -36,6 +37,15 @@ def reg_plan(sub: Sub) -> None:
     p.add_argument("cycle", type=int)
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="check the file, change nothing")
+    as_option(p, required=True)
+    p = command(g, "create", "a plan in its own right, from its header (JSON)", cmd_create)
+    p.add_argument("file", help="JSON: unit, scope, theme, title, plan_date, participants, ...")
+    as_option(p, required=True)
+    p = command(g, "list", "the plans you may see", cmd_list)
+    p.add_argument("--year", type=int)
+    as_option(p, required=True)
+    p = command(g, "show", "one plan: header, state, tasks", cmd_show)
+    p.add_argument("plan", type=int)
     as_option(p, required=True)
 
 
@@ -73,12 +83,78 @@ def cmd_import(args: argparse.Namespace, c: Console) -> int:
     )
     verb = c._("skulle importera") if args.dry_run else c._("importerade")
     c.line(
-        f"{verb}: {r.items} "
-        + c._("punkter")
-        + f", {r.measures} "
-        + c._("åtgärder")
-        + f" ({r.status_changes} "
-        + c._("med status")
+        f"{verb}: "
+        + ", ".join(
+            (
+                c.n_("%(num)d punkt", "%(num)d punkter", r.items),
+                c.n_("%(num)d åtgärd", "%(num)d åtgärder", r.measures),
+            )
+        )
+        + " ("
+        + c.n_("%(num)d med status", "%(num)d med status", r.status_changes)
         + ")"
     )
+    return 0
+
+
+def cmd_create(args: argparse.Namespace, c: Console) -> int:
+    from engine.plans import own
+
+    app = app_of(args)
+    made = own.create(app, actor_of(app, args.as_), own.parse(read_json(args.file)))
+    c.line(
+        c._(
+            "plan %(plan_id)s skapad (cykel %(cycle_id)s); chefen upprättar den",
+            plan_id=made.plan_id,
+            cycle_id=made.cycle_id,
+        )
+    )
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, c: Console) -> int:
+    from engine.plans import own
+
+    app = app_of(args)
+    for r in own.list_plans(app, actor_of(app, args.as_), args.year):
+        where = f"{r.theme} ({r.unit})" if r.theme else r.unit
+        est = r.established or c._("ej fastställd")
+        counts = (
+            c.n_("%(num)d åtgärd", "%(num)d åtgärder", r.counts.total)
+            + ", "
+            + c.n_("%(num)d försenad", "%(num)d försenade", r.counts.late)
+        )
+        c.line(f"{r.id}\t{r.title or r.year}\t{r.scope}: {where}\t" + counts + f"\t{est}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, c: Console) -> int:
+    from engine.plans import own
+
+    app = app_of(args)
+    p = own.show(app, actor_of(app, args.as_), args.plan)
+    r = p.row
+    c.line(f"{r.title} – {r.scope}: {r.theme or r.unit}")
+    if r.plan_date:
+        c.line(c._("datum") + f": {r.plan_date.isoformat()}")
+    if p.responsible_manager:
+        c.line(c._("ansvarig chef") + f": {p.responsible_manager}")
+    for name, org in p.participants:
+        c.line(f"  {name}" + (f" ({org})" if org else ""))
+    c.line(
+        ", ".join(
+            (
+                c.n_("%(num)d åtgärd", "%(num)d åtgärder", r.counts.total),
+                c.n_("%(num)d klar", "%(num)d klara", r.counts.done),
+                c.n_("%(num)d försenad", "%(num)d försenade", r.counts.late),
+            )
+        )
+    )
+    if p.established:
+        c.line(p.established.text(c.lang))
+    else:
+        for sv, en in zip(p.unmet, p.unmet_en, strict=True):
+            c.line(f"  – {c.t(sv, en)}")
+    for t in p.tasks:
+        c.line(f"  {t['key']}: {t['status']} ({t['due'].isoformat()})")
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 from engine.cases import incidents, manager_risk, requests
 from engine.inspections import hooks as inspection_hooks
 from engine.plans import effects as plan_effects
+from engine.plans import own as own_plans
 from engine.policy import hooks as policy_hooks
 from engine.reports import rollup
 from engine.reports.sections import SECTIONS
@@ -78,3 +79,8 @@ REGISTRY.add("context", "followup_level.summary", rollup.context)
 REGISTRY.add("status", "followup_level.status", rollup.status)
 REGISTRY.add("gate", "followup_level.closed", rollup.closed_gate)
 REGISTRY.add("document", "followup_level.committee_report", rollup.committee_report)
+
+# Plans in their own right (issue 11): action-plan.yaml (engine/plans/own.py).
+REGISTRY.add("opened", "action_plan.header", own_plans.header)
+REGISTRY.add("status", "action_plan.status", own_plans.status)
+REGISTRY.add("effect", "action_plan.next_review", own_plans.next_review)

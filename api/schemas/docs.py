@@ -258,6 +258,26 @@ class DecisionOut(Out):
     en: str
 
 
+class BoardPlanCountsOut(Out):
+    total: int
+    open: int
+    done: int
+    late: int
+
+
+class BoardPlanOut(Out):
+    """A plan in its own right of the year (not a unit's annual plan)."""
+
+    title: str
+    scope: str  # unit | department | administration | theme
+    theme: str
+    unit: str
+    unit_code: str
+    plan_date: date | None
+    established: str | None
+    counts: BoardPlanCountsOut
+
+
 class BoardOut(Out):
     year: int
     root_code: str
@@ -276,6 +296,7 @@ class BoardOut(Out):
     #: sections other capabilities register (engine.reports.sections)
     sections: list[SectionOut]
     decision: DecisionOut
+    plans: list[BoardPlanOut] = Field(default_factory=list)
 
 
 # --- plan import --------------------------------------------------------------------------

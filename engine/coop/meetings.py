@@ -142,7 +142,9 @@ def _subject_unit(s: Session, subject_type: str, subject_id: int | None) -> tupl
         raise InvalidInput.field("subject_id", "which one is needed", "vilken behöver anges")
     if subject_type in ("plan", "annual_follow_up"):
         cycle = s.get(Cycle, subject_id)
-        if cycle is None or cycle.instance:
+        if cycle is None or (
+            cycle.instance if subject_type != "plan" else not establishment.holds_plan(cycle)
+        ):
             raise missing
         return cycle.unit_id, f"cycle:{cycle.id}"
     if subject_type in ("change", "incident"):
@@ -532,7 +534,7 @@ def establish_plan(app: App, actor: Actor, cycle_id: int) -> establishment.Heade
     def work(tx: Tx) -> establishment.Header:
         s, day = tx.session, local_date(tx.now)
         cycle = s.get(Cycle, cycle_id)
-        if cycle is None or cycle.instance:
+        if cycle is None or not establishment.holds_plan(cycle):
             raise NotFound("cycle", cycle_id)
         org = queries.ancestry_snapshot(s, [cycle.unit_id], day)
         if actor.person_id is not None:

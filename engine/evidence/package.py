@@ -107,7 +107,11 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         b = load(s, scope_ids, ancestors, scope.year, template_key)
         subjects = processes.evidence_subjects()
         cs = load_cases(s, [x.kind for x in subjects], scope_ids, scope.year)
-        co = load_coop(s, scope_ids, scope.year, [c.id for c in b.cycles.values()])
+        # the plans established: the units' annual plans and the plans in their own right
+        own_plans = {
+            c.cycle_id: c.unit_id for c in cs.cases if c.kind == "action_plan" and c.cycle_id
+        }
+        co = load_coop(s, scope_ids, scope.year, [*(c.id for c in b.cycles.values()), *own_plans])
         top = ancestors[0] if ancestors else root.id
         po = load_policy(s, scope_ids, ancestors, as_of, local_date(as_of), top)
         al = load_alloc(s, scope_ids, ancestors)
@@ -120,7 +124,7 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         sl = audit.read(s, chains, position)
         data = _assemble(app, s, b, sl, scope, root, scope_ids, ancestors, as_of, min_answers)
         data |= _cases(app, s, b, cs, subjects, scope_ids)
-        data["cooperation"] = _cooperation(app, s, b, co)
+        data["cooperation"] = _cooperation(app, s, b, co, own_plans)
         data["policy"] = _policy(app, s, b, po, local_date(as_of))
         load_people(s, b, al.people())
         data["allocation"] = alloc_section(
@@ -212,11 +216,13 @@ def _cases(
     return out | {"titles": _titles(app, s, b, cs)}
 
 
-def _cooperation(app: App, s: Session, b: Bundle, co: CoopRows) -> dict[str, Any]:
+def _cooperation(
+    app: App, s: Session, b: Bundle, co: CoopRows, own_plans: dict[int, int]
+) -> dict[str, Any]:
     """Bodies, meetings and protocols, and the plans established at them."""
     load_people(s, b, co.people())
     codes = queries.pairs(s, select(OrgUnit.id, OrgUnit.code))
-    cycle_units = {c.id: c.unit_id for c in b.cycles.values()}
+    cycle_units = {c.id: c.unit_id for c in b.cycles.values()} | own_plans
     kinds = app.settings.coop_body_kinds
     return coop_section(co, _person_fn(b), codes, kinds, cycle_units)
 

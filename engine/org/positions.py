@@ -284,3 +284,126 @@ def row_error(file: str, line: int, column: str, text: str, existing: list[str])
         f"{text!r} är varken en person (e-post), en roll eller en befattning; de befattningar "
         f"och grupper som finns: {listed}",
     )  # fmt: skip
+
+
+# --- the positions page and API -----------------------------------------------------------
+@dataclass(frozen=True)
+class HolderSpan:
+    name: str
+    email: str
+    valid_from: date
+    valid_to: date | None
+    current: bool
+
+
+@dataclass(frozen=True)
+class PositionView:
+    id: int
+    title: str
+    unit_code: str
+    unit_name: str
+    holder: str | None  # who holds it today (name)
+    holders: list[HolderSpan]
+
+
+@dataclass(frozen=True)
+class GroupView:
+    id: int
+    name: str
+    unit_code: str
+    unit_name: str
+    kind: str  # "members" or "management_team"
+    convener: str | None  # today
+    members: list[tuple[str, str]]  # (name, e-mail), today
+
+
+@dataclass(frozen=True)
+class Overview:
+    positions: list[PositionView]
+    groups: list[GroupView]
+
+
+def overview(app: App, actor: Actor, *, unit_code: str | None = None) -> Overview:
+    """The positions with their holders over time and the groups with their members, at
+    the units the person administers (HR or a director at or above them); nothing for
+    anyone else. ``unit_code``: only that unit (404 outside their units)."""
+    from engine.domain.errors import NotFound
+    from engine.org.visibility import scope_of
+
+    day = local_date(app.clock.now())
+    with app.read() as s:
+        scope = scope_of(s, actor, app)
+        org = queries.org_snapshot(s, day)
+        mine = [u for u in org.subtree(None) if scope.administers(u, org)]
+        if unit_code is not None:
+            uid = s.scalar(select(OrgUnit.id).where(OrgUnit.code == unit_code))
+            if uid is None or uid not in mine:
+                raise NotFound("unit", unit_code)
+            mine = [uid]
+        if not mine:
+            return Overview([], [])
+        units = {u.id: u for u in s.scalars(select(OrgUnit).where(OrgUnit.id.in_(mine)))}
+        order = {u: n for n, u in enumerate(mine)}
+        pos = sorted(
+            s.scalars(select(Position).where(Position.unit_id.in_(mine))),
+            key=lambda p: (order[p.unit_id], p.key),
+        )
+        spans: dict[int, list[PositionHolder]] = {}
+        if pos:
+            for h in s.scalars(
+                select(PositionHolder)
+                .where(PositionHolder.position_id.in_([p.id for p in pos]))
+                .order_by(PositionHolder.valid_from)
+            ):
+                spans.setdefault(h.position_id, []).append(h)
+        groups = sorted(
+            s.scalars(select(OrgGroup).where(OrgGroup.unit_id.in_(mine))),
+            key=lambda g: (order[g.unit_id], g.key),
+        )
+        members: dict[int, list[int]] = {}
+        for g in groups:
+            if g.kind == "management_team":
+                children = [u for u, p in org.parents.items() if p == g.unit_id]
+                found = queries.holders_of(s, [Address(Role.MANAGER, u) for u in children], day)
+                members[g.id] = [p for ps in found.values() for p in ps]
+            else:
+                members[g.id] = list(
+                    s.scalars(
+                        select(OrgGroupMember.person_id).where(OrgGroupMember.group_id == g.id)
+                    )
+                )
+        conveners = {g.id: convener_of(s, g, day) for g in groups}
+        people = {h.person_id for hs in spans.values() for h in hs}
+        people |= {p for ps in members.values() for p in ps}
+        people |= {p for p in conveners.values() if p is not None}
+        persons = {
+            p.id: p for p in s.scalars(select(Person).where(Person.id.in_(people)))
+        } if people else {}  # fmt: skip
+
+        def current(h: PositionHolder) -> bool:
+            return h.valid_from <= day and (h.valid_to is None or h.valid_to >= day)
+
+        def name(pid: int | None) -> str | None:
+            return persons[pid].name if pid is not None and pid in persons else None
+
+        out_p = []
+        for p in pos:
+            hs = spans.get(p.id, [])
+            now_ = [h for h in hs if current(h)]
+            out_p.append(
+                PositionView(
+                    p.id, p.title, units[p.unit_id].code, units[p.unit_id].name,
+                    name(now_[-1].person_id) if now_ else None,
+                    [HolderSpan(persons[h.person_id].name, persons[h.person_id].email,
+                                h.valid_from, h.valid_to, current(h)) for h in hs],
+                )
+            )  # fmt: skip
+        out_g = [
+            GroupView(
+                g.id, g.name, units[g.unit_id].code, units[g.unit_id].name, g.kind,
+                name(conveners[g.id]),
+                sorted((persons[p].name, persons[p].email) for p in members[g.id] if p in persons),
+            )
+            for g in groups
+        ]  # fmt: skip
+        return Overview(out_p, out_g)

@@ -31,6 +31,7 @@ from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role
 from engine.org import positions
 from engine.org.visibility import require_cycle, scope_of
+from engine.plans import establishment
 from engine.plans.plan import OPEN_MEASURE_STATES, follow_up_points
 from engine.workflow.cycles import chain
 
@@ -150,7 +151,7 @@ def plan_document(s: Session, cycle_id: int, today: date) -> dict[str, Any]:
         )
     )
     points = follow_up_points(s, [m.id for m in measures])
-    holders = _holders(s, measures, today)
+    holders = measure_holders(s, measures, today)
     history: dict[int, list[dict[str, Any]]] = {}
     for e in s.scalars(
         select(MeasureEvent)
@@ -207,8 +208,21 @@ def plan_document(s: Session, cycle_id: int, today: date) -> dict[str, Any]:
                 "measures": mine,
             }
         )
+    est = establishment.header(s, cycle_id)
     return {
         "title": (plan.title if plan and plan.title else ""),
+        "scope_kind": plan.scope if plan else "unit",
+        "established": (
+            {
+                "text": est.text("sv"),
+                "text_en": est.text("en"),
+                "body": est.body,
+                "on": est.on.isoformat(),
+                "mbl": est.mbl,
+            }
+            if est
+            else None
+        ),
         "unit": unit.name if unit else "",
         "scope": (plan.theme if plan and plan.theme else (unit.name if unit else "")),
         "year": cycle.year,
@@ -221,7 +235,7 @@ def plan_document(s: Session, cycle_id: int, today: date) -> dict[str, Any]:
     }
 
 
-def _holders(s: Session, measures: list[Measure], today: date) -> dict[int, str]:
+def measure_holders(s: Session, measures: list[Measure], today: date) -> dict[int, str]:
     """Measure id -> who acts for its position or group today (its name), or who holds
     its role; nothing for a measure whose responsible is a person by e-mail."""
     who: dict[int, int | None] = {}
@@ -250,9 +264,6 @@ def _holders(s: Session, measures: list[Measure], today: date) -> dict[int, str]
             who[m.id] = found[0] if found else None
     names = queries.person_names(s, [p for p in who.values() if p is not None])
     return {mid: names[p][0] if p in names else "–" for mid, p in who.items()}
-
-
-holders = _holders  # the same, for the pages' plans (engine.views)
 
 
 STATUS_WORD = {"planned": "Planerad", "in_progress": "Pågår", "done": "Klart",

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
-from engine.db.models import Task
+from engine.db.models import Cycle, Task
 from engine.db.models.coop import CoopBody, CoopItem, CoopMeeting, MblNegotiation, PlanEstablishment
 from engine.domain.errors import Conflict, Unmet
 from engine.domain.workflow.states import TaskStatus
@@ -31,6 +31,16 @@ from engine.workflow.cycles import chain, load_cycle
 from forms.labels import words
 
 DECISION_TASK = "approve_manager"
+#: The instance of a plan in its own right's cycle (``engine.plans.own``): ``action_plan:<id>``.
+OWN_PLAN_INSTANCE = "action_plan:"
+
+
+def holds_plan(cycle: Cycle) -> bool:
+    """A cycle whose plan a meeting may handle and establish: a unit's annual cycle, or a
+    plan in its own right (not an inspection's or another case's cycle)."""
+    return not cycle.instance or cycle.instance.startswith(OWN_PLAN_INSTANCE)
+
+
 MBL_WORDS = words("mbl_result")
 
 

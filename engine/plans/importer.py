@@ -13,19 +13,34 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from engine.context import Actor, App, Tx
 from engine.db import queries
-from engine.db.models import ActionItem, Cycle
+from engine.db.bulk import insert_returning_ids
+from engine.db.models import ActionItem, Cycle, Measure, MeasureEvent
+from engine.db.models.plans import MeasureFollowUp as FollowUpPoint
 from engine.domain.clock import local_date
-from engine.domain.errors import Conflict, ImportInvalid, InvalidInput, RowError
+from engine.domain.errors import (
+    Conflict,
+    ImportInvalid,
+    InvalidInput,
+    RowError,
+    TransitionNotAllowed,
+)
 from engine.domain.imports.plan import Cell, ItemRow, MeasureRow, PlanHeader, parse_plan
 from engine.domain.period import format_period
 from engine.domain.validation import field_errors
+from engine.domain.workflow.machine import (
+    MEASURE,
+    MEASURE_EVENT_FOR_STATUS,
+    MEASURE_EVENTS_NEEDING_REASON,
+    next_state,
+)
 from engine.domain.workflow.states import CycleStatus, MeasureStatus
 from engine.org import positions
 from engine.plans import document, sheets
@@ -137,85 +152,209 @@ def _write(
     on_behalf: int | None,
     filename: str,
 ) -> tuple[int, int]:
+    """Write the items, measures, follow-up points and dated histories in bulk (a few
+    set-based statements, not one ORM flush per measure): the same rows and the same audit
+    events, in the same order, as ``plans.create_measure`` and ``plans.change_status``
+    write one by one. Every status that cannot be taken is reported before anything is
+    written."""
     s = tx.session
+    today = local_date(tx.now)
     number = (
         s.scalar(select(func.max(ActionItem.number)).where(ActionItem.cycle_id == cycle.id)) or 0
     )
-    measures = changes = 0
+    replayed: dict[int, _Replayed] = {}
+    errors: list[RowError] = []
     for row in items:
-        number += 1
-        item = ActionItem(
-            cycle_id=cycle.id,
-            number=number,
-            area=row.area,
-            risk_id=None,
-            current_state=row.current_state,
-            probability=row.probability,
-            consequence=row.consequence,
-            created_at=tx.now,
-        )
-        s.add(item)
-        s.flush()
+        for m in row.measures:
+            replayed[m.line] = _replay(m, today, filename, errors)
+    if errors:
+        raise ImportInvalid(errors)
+    item_rows = [
+        {
+            "cycle_id": cycle.id,
+            "number": number + k,
+            "area": row.area,
+            "risk_id": None,
+            "current_state": row.current_state,
+            "probability": row.probability,
+            "consequence": row.consequence,
+            "created_at": tx.now,
+        }
+        for k, row in enumerate(items, start=1)
+    ]
+    item_ids = insert_returning_ids(s, ActionItem, item_rows)
+    measure_rows: list[dict[str, Any]] = []
+    placed: list[tuple[int, int, MeasureRow]] = []  # (item index, number, row)
+    for k, row in enumerate(items):
         for n, m in enumerate(row.measures, start=1):
-            created = plans.create_measure(
-                tx, actor, cycle, item, n, forms[m.line], who[m.line], None, on_behalf,
-                follow_ups=[(f.kind, f.period) for f in m.follow_ups], due=m.due,
-            )  # fmt: skip
-            measures += 1
-            changes += _history(tx, actor, cycle, created, m, on_behalf, filename)
-    s.flush()
-    return measures, changes
-
-
-def _history(
-    tx: Tx,
-    actor: Actor,
-    cycle: Any,
-    created: Any,
-    m: MeasureRow,
-    on_behalf: int | None,
-    filename: str,
-) -> int:
-    """The measure's dated statuses, in the order of the days they are about; each note
-    once (as the entry's note; a postponement's or cancellation's note is its reason)."""
+            measure_rows.append(_measure_row(tx, cycle.id, item_ids[k], n, forms[m.line],
+                                             who[m.line], m, replayed[m.line]))  # fmt: skip
+            placed.append((k, n, m))
+    measure_ids = insert_returning_ids(s, Measure, measure_rows)
+    points: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
     changes = 0
-    today = local_date(tx.now)
+    chain_key = chain(cycle.id)
+    for (k, n, m), mid, mrow in zip(placed, measure_ids, measure_rows, strict=True):
+        follow = [(f.kind, f.period) for f in m.follow_ups]
+        points += [
+            {"measure_id": mid, "position": p, "kind": kind, "period_kind": per.kind,
+             "start": per.start, "end": per.end, "label": per.label[:64]}
+            for p, (kind, per) in enumerate(follow, start=1)
+        ]  # fmt: skip
+        tx.record(
+            chain_key, "measure.created", "measure", mid, actor,
+            on_behalf_of=on_behalf, unit_id=cycle.unit_id,
+            data={
+                "item": item_rows[k]["number"],
+                "number": n,
+                "area": items[k].area,
+                **{key: mrow[key] for key in plans.EDITABLE},
+                "due": m.due.shown,
+                "follow_ups": [f"{kind}: {per.shown}" for kind, per in follow],
+            },
+        )  # fmt: skip
+        events.append(_event_row(mid, tx.now, "create", MeasureStatus.PLANNED.value, "", "",
+                                 None, actor, on_behalf))  # fmt: skip
+        for e in replayed[m.line].events:
+            events.append(_event_row(mid, tx.now, e.event, e.to, e.note, e.reason, e.about,
+                                     actor, on_behalf))  # fmt: skip
+            tx.record(
+                chain_key, f"measure.{e.event}", "measure", mid, actor,
+                on_behalf_of=on_behalf, unit_id=cycle.unit_id,
+                data={"from": e.from_, "to": e.to, "note": e.note, "reason": e.reason,
+                      **({"about": e.about.isoformat()} if e.about else {})},
+            )  # fmt: skip
+            changes += e.event != "note"
+    if points:
+        s.execute(insert(FollowUpPoint), points)
+    s.execute(insert(MeasureEvent), events)
+    return len(measure_rows), changes
+
+
+NEEDS_REASON_SV = "att skjuta upp eller stryka en åtgärd kräver ett skäl"
+
+
+@dataclass(frozen=True)
+class _Step:
+    event: str
+    from_: str
+    to: str
+    note: str
+    reason: str
+    about: date | None
+
+
+@dataclass(frozen=True)
+class _Replayed:
+    status: str
+    done_on: date | None
+    events: tuple[_Step, ...]
+
+
+def _replay(m: MeasureRow, today: date, filename: str, errors: list[RowError]) -> _Replayed:
+    """The measure's dated statuses, in the order of the days they are about, taken as
+    ``plans.change_status`` takes them; each note once (as the entry's note; a
+    postponement's or cancellation's note is its reason). Problems go to ``errors``."""
+    status, done_on = MeasureStatus.PLANNED, None
+    steps: list[_Step] = []
     for entry in m.ordered_statuses():
         if entry.about is not None and entry.about > today:
-            raise ImportInvalid(
-                [
-                    RowError(
-                        filename,
-                        entry.line,
-                        "status",
-                        f"a status cannot be about a future day ({entry.about.isoformat()})",
-                        f"en status kan inte gälla en framtida dag ({entry.about.isoformat()})",
-                    )
-                ]
-            )
-        current = MeasureStatus(created.status)
+            day_ = entry.about.isoformat()
+            en = f"a status cannot be about a future day ({day_})"
+            sv = f"en status kan inte gälla en framtida dag ({day_})"
+            errors.append(RowError(filename, entry.line, "status", en, sv))
+            continue
+        current = status
         target = MeasureStatus(entry.status) if entry.status else current
         if target == MeasureStatus.PLANNED:
             target = current  # "not started" after a start is a note, not a move back
         if target == current and not entry.note:
             continue
         if target == MeasureStatus.DONE:
-            created.done_on = entry.about or m.done_on
+            done_on = entry.about or m.done_on
+        moving = target != current
         needs_reason = target in (MeasureStatus.POSTPONED, MeasureStatus.CANCELLED)
+        note = "" if needs_reason and moving else entry.note
+        reason = entry.note if needs_reason and moving else ""
+        event = MEASURE_EVENT_FOR_STATUS[target] if moving else "note"
         try:
-            plans.change_status(
-                tx, actor, cycle, created, target,
-                note="" if needs_reason and target != current else entry.note,
-                reason=entry.note if needs_reason and target != current else "",
-                on_behalf=on_behalf, about=entry.about,
-            )  # fmt: skip
-        except InvalidInput as exc:
-            e = exc.errors[0]
-            raise ImportInvalid(
-                [RowError(filename, entry.line, "status", e.message_en, e.message_sv)]
-            ) from None
-        changes += target != current
-    return changes
+            new = next_state(MEASURE, "measure", event, current)
+        except TransitionNotAllowed as exc:
+            errors.append(RowError(filename, entry.line, "status", exc.en, exc.sv))
+            continue
+        if event in MEASURE_EVENTS_NEEDING_REASON and not reason.strip():
+            en, sv = f"to {event} a measure needs a reason", NEEDS_REASON_SV
+            errors.append(RowError(filename, entry.line, "status", en, sv))
+            continue
+        if new == MeasureStatus.DONE and done_on is None:
+            done_on = entry.about or today
+        steps.append(_Step(event, current.value, new.value, note, reason, entry.about))
+        status = new
+    return _Replayed(status.value, done_on, tuple(steps))
+
+
+def _measure_row(
+    tx: Tx,
+    cycle_id: int,
+    item_id: int,
+    number: int,
+    form: MeasureInput,
+    who: plans.Responsible,
+    m: MeasureRow,
+    r: _Replayed,
+) -> dict[str, Any]:
+    ends = [f.period.end for f in m.follow_ups if f.period.end is not None]
+    return {
+        "action_item_id": item_id,
+        "cycle_id": cycle_id,
+        "number": number,
+        "what": form.what,
+        "desired_result": form.desired_result,
+        "responsible": who.text,
+        "responsible_person_id": who.person_id,
+        "responsible_role": who.address.role.value if who.address else None,
+        "responsible_unit_id": who.address.unit_id if who.address else None,
+        "responsible_position_id": who.position_id,
+        "responsible_group_id": who.group_id,
+        "due_date": m.due.end,
+        "due_kind": m.due.kind,
+        "due_start": m.due.start,
+        "due_label": m.due.label,
+        "follow_up_date": min(ends) if ends else None,
+        "status": r.status,
+        "done_on": r.done_on,
+        "effect": "",
+        "effect_ok": None,
+        "followed_up_at": None,
+        "created_at": tx.now,
+        "updated_at": tx.now,
+    }
+
+
+def _event_row(
+    measure_id: int,
+    at: Any,
+    event: str,
+    status: str,
+    note: str,
+    reason: str,
+    about: date | None,
+    actor: Actor,
+    on_behalf: int | None,
+) -> dict[str, Any]:
+    return {
+        "measure_id": measure_id,
+        "at": at,
+        "about": about,
+        "event": event,
+        "status": status,
+        "note": note,
+        "reason": reason,
+        "actor_id": actor.person_id,
+        "on_behalf_of_id": on_behalf,
+        "task_id": None,
+    }
 
 
 def _forms(items: list[ItemRow], filename: str, columns: dict[str, str]) -> dict[int, MeasureInput]:

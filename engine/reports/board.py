@@ -29,6 +29,8 @@ from engine.db.models.process import ProcessCase
 from engine.domain.clock import local_date
 from engine.domain.hme import SUB_INDICES, suppressed
 from engine.org import admin as org
+from engine.plans import own as own_plans
+from engine.plans.own import PlanRow
 from engine.reports import scope as report_scope
 from engine.reports import sections as report_sections
 from engine.reports.scope import CycleFacts
@@ -132,6 +134,9 @@ class BoardReport:
     work: list[NamedActivity] = field(default_factory=list)
     sections: list[ReportSection] = field(default_factory=list)
     decision: Decision = Decision("", "")
+    #: The plans in their own right of the year in scope (an administration-wide plan, a
+    #: theme across units): title, scope, measures open / done / late, established where.
+    plans: list[PlanRow] = field(default_factory=list)
 
 
 def build(app: App, actor: Actor, year: int, root_code: str | None = None) -> BoardReport:
@@ -149,6 +154,7 @@ def build(app: App, actor: Actor, year: int, root_code: str | None = None) -> Bo
             *_processes(s, sc.units, year, day),
         ]
         extra = report_sections.render("board", s, sc.units, year, app.settings)
+        plans = own_plans.plans_in(s, list(sc.units), year, day)
     template = templates.parse(templates.text_for(key), key)
     current = facts[year]
     activities = [
@@ -181,6 +187,7 @@ def build(app: App, actor: Actor, year: int, root_code: str | None = None) -> Bo
         work=work,
         sections=extra,
         decision=_decision(sc.root_name, year, work, measures),
+        plans=plans,
     )
 
 

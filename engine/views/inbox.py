@@ -547,6 +547,8 @@ def _stage_view(
 
 
 def plan_view(s: Any, cycle_id: int, day: date) -> list[ItemView]:
+    """The plan's items and measures; each measure's responsible as written, with who acts
+    for it on ``day`` (a position's holder, a group's convener, a role's holder)."""
     items = list(
         s.scalars(
             select(ActionItem).where(ActionItem.cycle_id == cycle_id).order_by(ActionItem.number)
@@ -611,7 +613,7 @@ def plan_view(s: Any, cycle_id: int, day: date) -> list[ItemView]:
 def measure_holders(s: Any, measures: list[Measure], day: date) -> dict[int, str]:
     """Measure id -> the name of who holds it on ``day``: its role's, position's or
     group's holder, or the person it names."""
-    out = {k: v for k, v in plan_document.holders(s, measures, day).items() if v != "–"}
+    out = {k: v for k, v in plan_document.measure_holders(s, measures, day).items() if v != "–"}
     people = queries.person_names(
         s, [m.responsible_person_id for m in measures if m.responsible_person_id]
     )

@@ -25,6 +25,7 @@ from forms.schemas.evaluation import AnnualEvaluation
 from forms.schemas.followup import MeasureFollowUp
 from forms.schemas.inspection import InspectionDecision, InspectionRegistration, InspectionResponse
 from forms.schemas.plan import ActionPlan
+from forms.schemas.plan_header import ActionPlanHeader, PlanReview
 from forms.schemas.policy import (
     PolicyReview,
     PolicyReviewCase,
@@ -79,6 +80,8 @@ FORMS: dict[str, type[Form]] = {
     "finding_review": FindingReview,
     "followup_level": FollowupLevel,
     "followup_level_summary": FollowupLevelSummary,
+    "action_plan_header": ActionPlanHeader,
+    "plan_review": PlanReview,
 }
 
 

@@ -95,6 +95,7 @@ class Target:
     round: int = 0  # a safety round at the unit (issue 12)
     photo: int = 0  # a photo of one of its findings
     level: int = 0  # the roll-up level of the unit's department
+    plan: int = 0  # a plan in its own right at the unit (issue 11), opened by its manager
 
 
 @dataclass
@@ -137,6 +138,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
         targets[side].inspection = _inspection(web, code)
         for k, v in _cases(web, code, manager, rep).items():
             setattr(targets[side], k, v)
+        made = web.api(manager).post("/api/plans", json={**OWN_PLAN, "unit": code})
+        assert made.status_code == 201, made.text
+        targets[side].plan = int(made.json()["plan_id"])
         scope = evidence.Scope("unit", code, 2027)
         doc = evidence.build(web.engine, Actor.system("test"), scope).document("test")
         targets[side].package = evidence_html(doc).encode()
@@ -154,6 +158,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
     web.engine.db.dispose()
 
 
+OWN_PLAN = {"scope": "unit", "title": "Plan för arbetsbelastning", "plan_date": "2027-01-10"}
 COMING = {"valid_from": date(2028, 1, 1), "valid_to": date(2028, 1, 31)}  # changes no rights
 NAMES = {"m1@x.se": "Maja Ett", "m3@x.se": "Mats Tre"}
 LEAVES_OUT = {"U1": ("m1@x.se", "so1@x.se", "emp@x.se"), "U3": ("m3@x.se", "so3@x.se")}
@@ -523,6 +528,31 @@ ENDPOINTS.update(
             ),
             _f("unit_manager", "department_manager", "director"),
             _f("director"),
+        ),
+    }
+)
+# Plans in their own right and the organisation's positions (issue 11).
+ENDPOINTS.update(
+    {
+        "GET plan": Endpoint(
+            lambda c, t: c.get(f"/api/plans/{t.plan}"), _f(*SEES), _f(*SEES_ELSEWHERE)
+        ),
+        "GET plans (list)": Endpoint(
+            lambda c, t: c.get("/api/plans"),
+            _f(*SEES),
+            _f(*SEES_ELSEWHERE),
+            shows=lambda r, t: any(p["id"] == t.plan for p in r.json()),
+        ),
+        "POST plan (new, at the unit)": Endpoint(
+            lambda c, t: c.post("/api/plans", json={**OWN_PLAN, "unit": t.code}),
+            _f("unit_manager", "department_manager", "hr", "director"),
+            _f("hr", "director"),
+            ok=201,
+        ),
+        "GET positions of the unit": Endpoint(
+            lambda c, t: c.get("/api/positions", params={"unit": t.code}),
+            _f("hr", "director"),
+            _f("hr", "director"),
         ),
     }
 )

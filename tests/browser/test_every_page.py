@@ -23,9 +23,13 @@ import pytest
 
 from engine.accounts import signin as accounts
 from engine.context import Actor
+from engine.org import positions
+from engine.plans import own
 from tests.api.conftest import PASSWORD, make_web
 from tests.browser.conftest import ARTIFACTS, Served, serve
 from tests.factories import drive_to
+from tests.plans.test_own_plans import HEADER as OWN_PLAN
+from tests.services.test_positions import POSITIONS
 
 pytestmark = pytest.mark.browser
 
@@ -198,6 +202,11 @@ def test_every_page_every_role_accessible_and_reflowing(
     pages: dict[str, int] = {}
     _allocations(served_history)
     _rounds(served_history)
+    # a plan in its own right (the administration's) and the organisation's positions, so
+    # their pages are among those crawled
+    engine = served_history.web.engine
+    positions.import_positions(engine, Actor.system("test"), POSITIONS)
+    own.create(engine, Actor.system("test"), own.parse(OWN_PLAN))
     # a year with history: every role, every page two clicks from the inbox
     for role, email in ROLES.items():
         for page in _signed_in(browser, served_history, email):

@@ -109,3 +109,39 @@ def test_review_dates_of_an_open_ended_measure() -> None:
         date(2020, 1, 31),
         date(2020, 7, 31),
     ]
+
+
+SPELLINGS = ["full_sv", "short_sv", "full_en", "short_en", "iso"]
+
+
+@given(
+    years,
+    st.integers(1, 12),
+    st.sampled_from(SPELLINGS),
+    st.sampled_from([str.lower, str.upper, str.title]),
+)
+def test_every_spelling_of_a_month_is_the_same_month(
+    y: int, m: int, spelling: str, case: object
+) -> None:
+    words = {
+        "full_sv": P.MONTHS_SV[m - 1],
+        "short_sv": P.MONTHS_SV[m - 1][:3],
+        "full_en": P.MONTHS_EN[m - 1],
+        "short_en": P.MONTHS_EN[m - 1][:3],
+    }
+    text = f"{y}-{m:02d}" if spelling == "iso" else f"{case(words[spelling])} {y}"  # type: ignore[operator]
+    got = parse_period(text)
+    assert (got.kind, got.start, got.end) == ("month", date(y, m, 1), P.month(y, m).end)
+    assert got.label == text
+
+
+@given(st.text(max_size=40))
+def test_any_text_is_a_period_or_a_clear_refusal(text: str) -> None:
+    """Whatever a cell holds: a period (a span, or open-ended), or a PeriodError naming
+    the forms it takes; never another exception."""
+    try:
+        p = parse_period(text, default_year=2027)
+    except PeriodError as exc:
+        assert exc.message_en and exc.message_sv
+        return
+    assert p.open_ended or (p.start is not None and p.end is not None and p.start <= p.end)

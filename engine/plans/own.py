@@ -1,0 +1,385 @@
+"""Plans in their own right (issue 11, part 5): an action plan that is not one unit's
+annual cycle (an administration-wide plan after a managers' survey, a hospital's plan for
+first-line managers' workload, a health strategy's project plan).
+
+Such a plan is a case of the process ``engine/cycle_templates/action-plan.yaml`` (kind
+``action_plan``): opening it starts a cycle of that template (instance
+``action_plan:<case id>``), so writing or importing its measures, the manager's decision,
+reminders, escalation, sign-off and the audit chain are the shared machinery. Its header
+is a ``plan`` row (``engine.db.models.plans.Plan``) as the annual cycle's plan is: scope
+(a unit, a department, the whole administration, or a theme across units), title, plan
+date, responsible manager, participants with their organisation, follow-up rhythm. It is
+established (*fastställd*) at a cooperation meeting through ``engine.plans.establishment``
+exactly as the annual plan is, and followed up: each measure at its own follow-up points
+(``measure_follow_up`` tasks, only for dates that exist), the plan as a whole at its own
+rhythm (``plan_review`` tasks, the next one made when one is done, while measures remain
+open). No survey and no risk assessment is asked for.
+
+    opened = create(app, actor, fields)          # fields: forms.schemas.plan_header
+    rows = list_plans(app, actor, year=None)     # the plans a person may see
+    shown = show(app, actor, plan_id)            # header, state, measures, establishment
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.context import Actor, App, Tx
+from engine.db.models import Cycle, CycleTemplateRow, Measure, OrgUnit, Stage, Task
+from engine.db.models.coop import PlanEstablishment
+from engine.db.models.plans import Plan, PlanParticipant
+from engine.db.models.process import ProcessCase
+from engine.db.queries import TaskRef
+from engine.domain.clock import end_of_local_day, local_date
+from engine.domain.errors import NotFound
+from engine.domain.period import review_dates
+from engine.domain.workflow.routing import Address
+from engine.domain.workflow.states import Role, TaskStatus
+from engine.org.visibility import require_cycle, scope_of
+from engine.plans import establishment
+from engine.plans.document import judge_day
+from engine.plans.plan import OPEN_MEASURE_STATES
+from engine.workflow import taskgen, templates
+from engine.workflow.process import cases as processes
+from engine.workflow.process.views import CaseView
+from forms.schemas.base import Form
+from forms.schemas.plan_header import ActionPlanHeader
+
+KIND = "action_plan"
+#: The plan as a whole is followed up this often when its header names no rhythm.
+DEFAULT_REVIEW_MONTHS = 3
+REVIEW_TASK = "plan_review"
+
+
+# --- named hooks (engine.catalog) ---------------------------------------------------------
+def header(tx: Tx, actor: Actor, case: ProcessCase, subject: Form) -> dict[str, Any]:
+    """``action_plan.header``: the plan's header row, in the opening transaction, so the
+    printed plan, its import and its establishment read it as they read the annual
+    plan's."""
+    assert isinstance(subject, ActionPlanHeader) and case.cycle_id is not None
+    plan = Plan(
+        cycle_id=case.cycle_id,
+        scope=subject.scope,
+        unit_id=case.unit_id,
+        theme=subject.theme,
+        title=subject.title,
+        plan_date=subject.plan_date,
+        responsible_manager=subject.responsible_manager,
+        follow_up_months=subject.follow_up_months,
+        created_at=tx.now,
+        updated_at=tx.now,
+    )
+    tx.session.add(plan)
+    tx.session.flush()
+    tx.session.add_all(
+        PlanParticipant(plan_id=plan.id, position=n, name=p.name, organisation=p.organisation)
+        for n, p in enumerate(subject.participants, start=1)
+    )
+    return {
+        "plan": plan.id,
+        "participants": [
+            f"{p.name} ({p.organisation})" if p.organisation else p.name
+            for p in subject.participants
+        ],
+    }
+
+
+def status(s: Session, view: CaseView, now: datetime) -> dict[str, Any]:
+    """``action_plan.status``: the plan's measures (open, done, late at its own dates) and
+    whether, where and when it was established."""
+    cycle = view.cycle
+    if cycle is None:
+        return {}
+    counts = measure_counts(s, [cycle.id], local_date(now)).get(cycle.id, Counts())
+    est = establishment.header(s, cycle.id)
+    return {
+        "measures": counts.total,
+        "open": counts.open,
+        "done": counts.done,
+        "late": counts.late,
+        "established": est.text("sv") if est else None,
+        "established_on": est.on if est else None,
+    }
+
+
+def next_review(tx: Tx, actor: Actor, task: TaskRef, form: Form) -> dict[str, Any]:
+    """``action_plan.next_review``: a plan is followed up at its own rhythm for as long as
+    any of its measures is open: when one review is done the next is made, due the
+    plan's ``follow_up_months`` later (the template's three months when none is given).
+    With every measure closed no further review is made up."""
+    s = tx.session
+    still_open = s.scalar(
+        select(func.count())
+        .select_from(Measure)
+        .where(Measure.cycle_id == task.cycle_id, Measure.status.in_(OPEN_MEASURE_STATES))
+    )
+    if not still_open:
+        return {"next_review": None}
+    plan = s.scalar(select(Plan).where(Plan.cycle_id == task.cycle_id))
+    months = (plan.follow_up_months if plan else None) or DEFAULT_REVIEW_MONTHS
+    today = local_date(tx.now)
+    due_day = review_dates(today, months, today + timedelta(days=31 * months + 31))[0]
+    cycle = s.get(Cycle, task.cycle_id)
+    assert cycle is not None
+    row_t = s.get(CycleTemplateRow, cycle.template_id)
+    assert row_t is not None
+    template = templates.parse(row_t.body, f"{row_t.key} v{row_t.version}")
+    stage = s.get(Stage, task.stage_id)
+    assert stage is not None
+    tdef = next(t for t in template.stage(stage.key).tasks if t.key == REVIEW_TASK)
+    address = (
+        Address(Role(task.role), task.role_unit_id) if task.role and task.role_unit_id else None
+    )
+    row = taskgen.task_row(
+        cycle_id=task.cycle_id,
+        stage_id=task.stage_id,
+        unit_id=task.unit_id,
+        tdef=tdef,
+        address=address,
+        assignee_id=None if address else task.assignee_id,
+        due_at=end_of_local_day(due_day),
+        now=tx.now,
+        ladder=template.ladder_for(tdef.key),
+        round_=task.round,
+    )
+    ids = taskgen.insert_tasks(s, [row])
+    taskgen.record_created(tx, actor, [row], ids, after_review=f"task:{task.id}")
+    return {"next_review": due_day.isoformat(), "every_months": months}
+
+
+# --- use cases ----------------------------------------------------------------------------
+def parse(data: Mapping[str, Any]) -> ActionPlanHeader:
+    """The header fields validated by their form (every bad field named)."""
+    form = processes.parse_subject(KIND, data)
+    assert isinstance(form, ActionPlanHeader)
+    return form
+
+
+@dataclass(frozen=True)
+class Created:
+    plan_id: int
+    case_id: int
+    cycle_id: int
+
+
+def create(app: App, actor: Actor, subject: ActionPlanHeader) -> Created:
+    """Open a plan in its own right: the case, its cycle (drawing the plan up is its first
+    task, for the manager of the unit), the header. A manager, HR or a director at the unit
+    or above may (else 403); the unit must have a manager (else 422 naming ``unit``)."""
+    opened = processes.open_case(app, actor, KIND, subject)
+    with app.read() as s:
+        plan_id = s.scalar(select(Plan.id).where(Plan.cycle_id == opened.cycle_id))
+    assert plan_id is not None
+    return Created(plan_id, opened.case_id, opened.cycle_id)
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    open: int = 0
+    done: int = 0
+    late: int = 0
+
+
+def measure_counts(s: Session, cycle_ids: list[int], today: date) -> dict[int, Counts]:
+    """Per cycle: its measures, open, done and late (open past the end of its due period,
+    judged at the plan's own day: today while it runs, the day it closed once closed)."""
+    out: dict[int, Counts] = {}
+    if not cycle_ids:
+        return out
+    cycles = {c.id: c for c in s.scalars(select(Cycle).where(Cycle.id.in_(cycle_ids)))}
+    rows = s.execute(
+        select(Measure.cycle_id, Measure.status, Measure.due_date).where(
+            Measure.cycle_id.in_(cycle_ids)
+        )
+    )
+    for cid, st, due in rows:
+        c = out.setdefault(cid, Counts())
+        c.total += 1
+        if st in OPEN_MEASURE_STATES:
+            c.open += 1
+            if due is not None and due < judge_day(cycles[cid], today):
+                c.late += 1
+        elif st == "done":
+            c.done += 1
+    return out
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    id: int
+    cycle_id: int
+    case_id: int | None  # None: the plan of a unit's annual cycle
+    title: str
+    scope: str
+    theme: str
+    unit: str
+    unit_code: str
+    plan_date: date | None
+    year: int
+    stage: str | None
+    status: str
+    established: str | None  # "fastställd vid FSG 2027-05-20"
+    counts: Counts = field(default_factory=Counts)
+    established_en: str | None = None  # "established at FSG 2027-05-20"
+
+
+def _visible_cycles(s: Session, app: App, actor: Actor, cycles: list[Cycle]) -> list[Cycle]:
+    from engine.domain.errors import SamflowError
+
+    scope = scope_of(s, actor, app)
+    out = []
+    for c in cycles:
+        try:
+            require_cycle(s, app, scope, c)
+        except SamflowError:
+            continue
+        out.append(c)
+    return out
+
+
+def list_plans(app: App, actor: Actor, year: int | None = None) -> list[PlanRow]:
+    """The plans the person may see (of their units and below): plans in their own right,
+    and the annual cycles' plans that have a header; newest first."""
+    with app.read() as s:
+        stmt = select(Plan, Cycle).join(Cycle, Cycle.id == Plan.cycle_id)
+        if year is not None:
+            stmt = stmt.where(Cycle.year == year)
+        found = [(p, c) for p, c in s.execute(stmt.order_by(Plan.id.desc()).limit(500)).tuples()]
+        visible = {c.id for c in _visible_cycles(s, app, actor, [c for _, c in found])}
+        return _rows(s, [(p, c) for p, c in found if c.id in visible], local_date(app.clock.now()))
+
+
+def _rows(s: Session, rows: list[tuple[Plan, Cycle]], today: date) -> list[PlanRow]:
+    units = {
+        u.id: u
+        for u in s.scalars(select(OrgUnit).where(OrgUnit.id.in_({c.unit_id for _, c in rows})))
+    }
+    ids = [c.id for _, c in rows]
+    counts = measure_counts(s, ids, today)
+    cases: dict[int, int] = {}
+    est: set[int] = set()
+    if ids:
+        for cid, case_id in s.execute(
+            select(ProcessCase.cycle_id, ProcessCase.id).where(
+                ProcessCase.kind == KIND, ProcessCase.cycle_id.in_(ids)
+            )
+        ):
+            cases[cid] = case_id
+        est = set(
+            s.scalars(select(PlanEstablishment.cycle_id).where(PlanEstablishment.cycle_id.in_(ids)))
+        )
+    out = []
+    for p, c in rows:
+        u = units.get(c.unit_id)
+        head = establishment.header(s, c.id) if c.id in est else None
+        out.append(
+            PlanRow(
+                id=p.id,
+                cycle_id=c.id,
+                case_id=cases.get(c.id),
+                title=p.title,
+                scope=p.scope,
+                theme=p.theme,
+                unit=u.name if u else "",
+                unit_code=u.code if u else "",
+                plan_date=p.plan_date,
+                year=c.year,
+                stage=c.current_stage,
+                status=c.status,
+                established=head.text("sv") if head else None,
+                counts=counts.get(c.id, Counts()),
+                established_en=head.text("en") if head else None,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Shown:
+    row: PlanRow
+    responsible_manager: str
+    follow_up_months: int | None
+    participants: list[tuple[str, str]]
+    established: establishment.Header | None
+    unmet: list[str]  # what still keeps it from being established (Swedish, English)
+    unmet_en: list[str]
+    tasks: list[dict[str, Any]]
+    importable: bool
+
+
+def show(app: App, actor: Actor, plan_id: int) -> Shown:
+    """One plan the person may see (404 otherwise): its header, state and tasks."""
+    from engine.plans.importer import OPEN_STAGES
+
+    with app.read() as s:
+        plan = s.get(Plan, plan_id)
+        cycle = s.get(Cycle, plan.cycle_id) if plan and plan.cycle_id else None
+        if plan is None or cycle is None:
+            raise NotFound("plan", plan_id)
+        require_cycle(s, app, scope_of(s, actor, app), cycle)
+        row = _rows(s, [(plan, cycle)], local_date(app.clock.now()))[0]
+        people = [
+            (p.name, p.organisation)
+            for p in s.scalars(
+                select(PlanParticipant)
+                .where(PlanParticipant.plan_id == plan.id)
+                .order_by(PlanParticipant.position)
+            )
+        ]
+        est = establishment.header(s, cycle.id)
+        unmet = [] if est else establishment.missing(s, cycle.id)
+        tasks = [
+            {
+                "id": t.id,
+                "key": t.key,
+                "status": t.status,
+                "due": local_date(t.due_at),
+                "data": json.loads(t.data) if t.data else None,
+            }
+            for t in s.scalars(
+                select(Task)
+                .where(Task.cycle_id == cycle.id, Task.measure_id.is_(None))
+                .where(Task.status.in_((TaskStatus.OPEN.value, TaskStatus.COMPLETED.value)))
+                .order_by(Task.id)
+            )
+        ]
+        return Shown(
+            row=row,
+            responsible_manager=plan.responsible_manager,
+            follow_up_months=plan.follow_up_months,
+            participants=people,
+            established=est,
+            unmet=[u.message_sv for u in unmet],
+            unmet_en=[u.message_en for u in unmet],
+            tasks=tasks,
+            importable=cycle.status == "active" and cycle.current_stage in OPEN_STAGES,
+        )
+
+
+def plans_in(s: Session, unit_ids: list[int], year: int, today: date) -> list[PlanRow]:
+    """The plans in their own right of the year at these units (the board report)."""
+    if not unit_ids:
+        return []
+    rows = list(
+        s.execute(
+            select(Plan, Cycle)
+            .join(Cycle, Cycle.id == Plan.cycle_id)
+            .join(ProcessCase, ProcessCase.cycle_id == Cycle.id)
+            .where(ProcessCase.kind == KIND, Cycle.year == year, Cycle.unit_id.in_(unit_ids))
+            .where(Cycle.status != "cancelled")
+            .order_by(Plan.id)
+        ).tuples()
+    )
+    return _rows(s, rows, today)
+
+
+def plan_of_cycle(s: Session, cycle_id: int) -> int | None:
+    return s.scalar(select(Plan.id).where(Plan.cycle_id == cycle_id))

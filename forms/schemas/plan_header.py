@@ -1,0 +1,89 @@
+"""A plan in its own right (``engine/cycle_templates/action-plan.yaml``): its header, and
+the form of its own follow-up at its rhythm."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from engine.domain.validation import bilingual
+from forms.schemas.base import Form, NonEmpty, OptText, label
+
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+SCOPES = {
+    "unit": ("En enhet", "A unit"),
+    "department": ("En avdelning", "A department"),
+    "administration": ("Hela förvaltningen", "The whole administration"),
+    "theme": ("Ett tema över flera enheter", "A theme across units"),
+}
+
+
+class Participant(Form):
+    name: Name = Field(json_schema_extra=label("Namn", "Name"))
+    organisation: Short = Field("", json_schema_extra=label("Organisation", "Organisation"))
+
+
+class ActionPlanHeader(Form):
+    """What a plan is about and who drew it up: its scope (a unit, a department, the whole
+    administration, or a theme across units), title, date, responsible manager and the
+    participants with their organisation (e.g. the unions)."""
+
+    title_sv = "Ny handlingsplan"
+    title_en = "New action plan"
+
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = (
+        Field(
+            json_schema_extra=label(
+                "Enhet eller förvaltning (kod)", "Unit or administration (code)"
+            )
+        )
+    )
+    scope: Literal["unit", "department", "administration", "theme"] = Field(
+        json_schema_extra=label("Omfattning", "Scope", choices=SCOPES)
+    )
+    theme: Short = Field("", json_schema_extra=label("Tema", "Theme"))
+    title: Name = Field(json_schema_extra=label("Rubrik", "Title"))
+    plan_date: date = Field(json_schema_extra=label("Plandatum", "Plan date"))
+    responsible_manager: Short = Field(
+        "", json_schema_extra=label("Ansvarig chef", "Responsible manager")
+    )
+    participants: list[Participant] = Field(
+        default_factory=list, max_length=50, json_schema_extra=label("Deltagare", "Participants")
+    )
+    follow_up_months: int | None = Field(
+        None,
+        ge=1,
+        le=12,
+        json_schema_extra=label("Följs upp var … månad", "Followed up every … months"),
+    )
+
+    @model_validator(mode="after")
+    def _theme(self) -> ActionPlanHeader:
+        if self.scope == "theme" and not self.theme:
+            raise ValueError(
+                bilingual(
+                    "a plan for a theme across units names its theme",
+                    "en plan för ett tema över flera enheter anger sitt tema",
+                    field="theme",
+                )
+            )
+        return self
+
+
+class PlanReview(Form):
+    """The plan followed up as a whole, at its own rhythm."""
+
+    title_sv = "Uppföljning av handlingsplanen"
+    title_en = "Follow-up of the action plan"
+
+    summary: NonEmpty = Field(
+        json_schema_extra=label(
+            "Hur går arbetet med planen?", "How is the plan going?", widget="textarea"
+        )
+    )
+    changes: OptText = Field(
+        "", json_schema_extra=label("Ändringar i planen", "Changes to the plan", widget="textarea")
+    )
