@@ -14,6 +14,7 @@ from engine.db import (
     models_plans,
     models_positions,
     models_process,
+    models_surveys,
 )
 from engine.db.models import Base
 
@@ -31,4 +32,5 @@ __all__ = [
     "models_plans",
     "models_positions",
     "models_process",
+    "models_surveys",
 ]
