@@ -36,6 +36,7 @@ from engine.org.visibility import (
     see_task,
     top_units,
 )
+from engine.surveys.results import prefill as survey_prefill
 from engine.views import inbox as reports
 from engine.workflow import attachments, facts, jobs, taskgen, templates
 from engine.workflow.conversation import may_nudge, nudged_today
@@ -98,6 +99,9 @@ class TaskDetail:
     #: the cooperation body, the date and the minutes).
     given: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     own_decision_only: bool = False
+    #: What the form starts from when nothing is saved yet, from an import (the survey
+    #: task: the unit's survey figures; the analysis: its low survey areas as risks).
+    prefill: dict[str, Any] | None = None
 
     def title(self, lang: str) -> str:
         return self.title_sv if lang == "sv" else self.title_en
@@ -136,6 +140,7 @@ def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
             s, [p for p in (task.closed_by, source.closed_by if source else None) if p]
         )
         extras = _form_context(s, task)
+        imported = survey_prefill(s, app.settings, task.form_key, task.unit_id, cycle.year)
         files = attachments.list_for(s, task.id)
         may = _permissions(s, scope, task, org, local_date(now))
     return TaskDetail(
@@ -169,6 +174,7 @@ def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
         attachments=files,
         names=names,
         returned=_returned(source, names),
+        prefill=imported,
         **extras,
     )
 
@@ -263,6 +269,8 @@ def start_input(detail: TaskDetail) -> dict[str, Any]:
     found = detail.draft if detail.draft is not None else detail.data
     if found:
         start = dict(found)
+    elif detail.prefill:
+        start = dict(detail.prefill)
     elif detail.form_key == "action_plan":
         start = _plan_input(detail)
     elif detail.form_key == "survey_results":

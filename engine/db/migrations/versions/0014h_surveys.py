@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 
 def _fk(col: str, target: str, table: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
-        [col], [target], name=f"fk_{table}_{col}_{target.split('.')[0]}"
+        [col], [target], name=f"fk_{table}_{col}_{target.split('.', maxsplit=1)[0]}"
     )
 
 
