@@ -36,7 +36,9 @@ def respondents(units: int, total: int, seed: int) -> list[list[object]]:
     small = {u for u in range(units) if u % 7 == 3}
     rows: list[list[object]] = []
     for u in small:
-        rows += [[f"U{u}", *(rng.randint(1, 5) for _ in range(9))] for _ in range(rng.randint(2, 4))]
+        rows += [
+            [f"U{u}", *(rng.randint(1, 5) for _ in range(9))] for _ in range(rng.randint(2, 4))
+        ]
     while len(rows) < total:
         u = rng.randrange(units)
         if u in small:

@@ -26,6 +26,7 @@ from forms.schemas.followup import MeasureFollowUp
 from forms.schemas.inspection import InspectionDecision, InspectionRegistration, InspectionResponse
 from forms.schemas.plan import ActionPlan
 from forms.schemas.risk import RiskAssessment
+from forms.schemas.roa import RoaMapping, RoaMeasures, RoaReview, RoaTraining
 from forms.schemas.survey import AbsenceReview, SafetyRound, SurveyResults
 
 #: Task forms and the forms a case is registered with (a template's ``subject.form``).
@@ -51,6 +52,10 @@ FORMS: dict[str, type[Form]] = {
     "safety_request_reply": SafetyRequestReply,
     "manager_risk": ManagerRisk,
     "manager_risk_response": ManagerRiskResponse,
+    "roa_review": RoaReview,
+    "roa_training": RoaTraining,
+    "roa_mapping": RoaMapping,
+    "roa_measures": RoaMeasures,
 }
 
 

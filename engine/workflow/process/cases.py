@@ -79,62 +79,64 @@ class Opened:
 
 def open_case(app: App, actor: Actor, kind: str, subject: Form) -> Opened:
     """Register a case, start its cycle, and make one task per item and responsible unit."""
+    return app.run(lambda tx: open_case_in(app, tx, actor, kind, subject))
+
+
+def open_case_in(app: App, tx: Tx, actor: Actor, kind: str, subject: Form) -> Opened:
+    """``open_case`` inside a transaction of the caller's (several cases opened together,
+    all or none: a confirmed selection of units for review)."""
     text, template = template_for(kind)
     sub = template.subject
     fields = subject.model_dump()
-
-    def work(tx: Tx) -> Opened:
-        s, today = tx.session, local_date(tx.now)
-        errors = [e for key in sub.checks for e in registry().check(key)(subject, today)]
-        if errors:
-            raise InvalidInput(errors)
-        unit = _unit(s, fields[sub.unit], sub.unit)
-        org = queries.org_snapshot(s, today)
-        on_behalf = _require_registrant(s, tx, actor, sub, unit.id, org)
-        entries = fields[sub.items.field] if sub.items else []
-        routed = _route_items(s, template, entries, fields[sub.unit], unit.id, org)
-        case = ProcessCase(
-            kind=kind,
-            template_key=template.key,
-            unit_id=unit.id,
-            reference=fields.get(sub.reference or "", "") or "",
-            opened_on=fields[sub.date or ""],
-            deadline=fields.get(sub.deadline or ""),
-            data=json.dumps(normalised(_head(sub, fields)), ensure_ascii=False),
-            created_at=tx.now,
-            created_by=actor.person_id,
-        )
-        s.add(case)
-        s.flush()
-        year = case.opened_on.year
-        cycle_id, stored = cycles.start_instance(
-            tx, actor, text, unit.id, year, f"{kind}:{case.id}", subject=fields
-        )
-        case.cycle_id = cycle_id
-        made = _make_item_tasks(app, tx, actor, stored, case, subject, entries, routed, today)
-        extras: dict[str, Any] = {}
-        for key in sub.on_open:  # named hooks (engine.catalog), in this transaction
-            extras |= registry().opened(key)(tx, actor, case, subject)
-        tx.record(
-            cycles.chain(cycle_id),
-            f"{kind}.registered",
-            kind,
-            case.id,
-            actor,
-            on_behalf_of=on_behalf,
-            unit_id=unit.id,
-            data={
-                **{f: getattr(subject, f) for f in sub.audit},
-                **({sub.items.field: len(entries)} if sub.items else {}),
-                **extras,
-            },
-        )
-        for ddef in sub.documents:
-            if ddef.on_open:  # a receipt exists at once
-                _record_document(tx, actor, kind, case, ddef.key)
-        return Opened(case.id, cycle_id, len(entries), made)
-
-    return app.run(work)
+    s, today = tx.session, local_date(tx.now)
+    errors = [e for key in sub.checks for e in registry().check(key)(subject, today)]
+    if errors:
+        raise InvalidInput(errors)
+    unit = _unit(s, fields[sub.unit], sub.unit)
+    org = queries.org_snapshot(s, today)
+    on_behalf = _require_registrant(s, tx, actor, sub, unit.id, org)
+    entries = fields[sub.items.field] if sub.items else []
+    routed = _route_items(s, template, entries, fields[sub.unit], unit.id, org)
+    case = ProcessCase(
+        kind=kind,
+        template_key=template.key,
+        unit_id=unit.id,
+        reference=fields.get(sub.reference or "", "") or "",
+        opened_on=fields[sub.date or ""],
+        deadline=fields.get(sub.deadline or ""),
+        data=json.dumps(normalised(_head(sub, fields)), ensure_ascii=False),
+        created_at=tx.now,
+        created_by=actor.person_id,
+    )
+    s.add(case)
+    s.flush()
+    year = case.opened_on.year
+    cycle_id, stored = cycles.start_instance(
+        tx, actor, text, unit.id, year, f"{kind}:{case.id}", subject=fields
+    )
+    case.cycle_id = cycle_id
+    made = _make_item_tasks(app, tx, actor, stored, case, subject, entries, routed, today)
+    extras: dict[str, Any] = {}
+    for key in sub.on_open:  # named hooks (engine.catalog), in this transaction
+        extras |= registry().opened(key)(tx, actor, case, subject)
+    tx.record(
+        cycles.chain(cycle_id),
+        f"{kind}.registered",
+        kind,
+        case.id,
+        actor,
+        on_behalf_of=on_behalf,
+        unit_id=unit.id,
+        data={
+            **{f: getattr(subject, f) for f in sub.audit},
+            **({sub.items.field: len(entries)} if sub.items else {}),
+            **extras,
+        },
+    )
+    for ddef in sub.documents:
+        if ddef.on_open:  # a receipt exists at once
+            _record_document(tx, actor, kind, case, ddef.key)
+    return Opened(case.id, cycle_id, len(entries), made)
 
 
 def _require_registrant(
