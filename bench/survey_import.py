@@ -27,7 +27,7 @@ SPEC = {
     "name": "Bench vendor",
     "layout": "respondent",
     "unit_column": "Enhet",
-    "columns": dict(zip(("m1", "m2", "m3", "l1", "l2", "l3", "g1", "g2", "g3"), HEADINGS[1:])),
+    "columns": dict(zip(QUESTIONS, HEADINGS[1:], strict=True)),
 }
 
 
