@@ -48,6 +48,9 @@ from api.pages import (
     reports as reports_page,
 )
 from api.pages import (
+    surveys as surveys_page,
+)
+from api.pages import (
     tasks as tasks_page,
 )
 from api.pages import (
@@ -67,6 +70,7 @@ from api.routers import (
     overview,
     plan_import,
     reports,
+    surveys,
     tasks,
 )
 from api.security_headers import SecurityHeaders
@@ -99,6 +103,7 @@ API_ROUTERS = (
     coop,
     audit,
     reports,
+    surveys,
 )
 PAGE_ROUTERS = (
     auth_page,
@@ -113,6 +118,7 @@ PAGE_ROUTERS = (
     cases_page,
     audit_page,
     reports_page,
+    surveys_page,
 )
 
 

@@ -58,6 +58,9 @@ RULES = (
         lambda s: s.max_import_bytes,
         "SAMFLOW_MAX_IMPORT_BYTES",
     ),
+    # a survey or absence file; the page's form keeps it for the confirmation (base64)
+    _rule(r"(/api)?/(surveys|absence)/import",
+          lambda s: s.survey_max_bytes * 7 // 3 + SLACK, "SAMFLOW_SURVEY_MAX_BYTES"),
     _rule(r"(/api)?/evidence/verify",
           lambda s: s.max_verify_bytes + SLACK, "SAMFLOW_MAX_VERIFY_BYTES"),
 )  # fmt: skip

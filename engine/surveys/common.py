@@ -63,3 +63,13 @@ def tree(s: Session) -> Tree:
         {r[0]: r[4] for r in rows},
         {r[0]: r[5] or 0 for r in rows},
     )
+
+
+def may_import(app: App, actor: Actor) -> bool:
+    """Whether the person is the organisation's HR or director (what the pages offer)."""
+    with app.read() as s:
+        try:
+            require_top_admin(s, app, actor)
+        except NotPermitted:
+            return False
+    return True

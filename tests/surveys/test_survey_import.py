@@ -212,3 +212,16 @@ def test_a_bad_mapping_names_each_field() -> None:
         mapping.parse_mapping({"key": "Bad Key!", "layout": "x", "columns": {"m1": "A"}})
     paths = {e.path for e in err.value.errors}
     assert {"key", "layout", "unit_column", "columns.m2", "columns.g3"} <= paths
+
+
+def test_the_board_report_gets_the_figures_within_the_threshold(app: App) -> None:
+    from engine.surveys.report import board_survey
+
+    o = build(app)
+    _import(app, o, respondent_csv(U1 + answers("U2", 3, [1] * 9)), year=2026)
+    _import(app, o, respondent_csv(U1 + U2))
+    got = {u.code: u for u in board_survey(app, o.actor("dep@x.se"), 2027).units}
+    assert set(got) == {"DEP", "U1", "U2"}
+    assert got["U2"].shown and got["U2"].change is None  # hidden last year: no change shown
+    assert got["U1"].change is None and got["DEP"].change is not None
+    assert got["DEP"].last_hme is not None

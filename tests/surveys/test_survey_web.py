@@ -1,0 +1,154 @@
+"""The survey, absence and ROA doors: the JSON API and the pages (HR's import with a dry run
+and the file kept between, the mapping form, results per unit with the chart's text
+alternative), refusals with reasons in Swedish and English."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from engine.domain.clock import FrozenClock
+from tests.api.conftest import Web, _close, csrf_of, make_web
+from tests.surveys.scenario import MAPPING, answers, respondent_csv
+from tests.surveys.test_absence_roa import ABSENCE
+
+U1 = answers("U1", 6, [5, 5, 5, 4, 4, 4, 3, 3, 3])
+U2 = answers("U2", 7, [4] * 9)
+BODY = {k: v for k, v in MAPPING.items() if k != "key"}
+
+
+@pytest.fixture
+def web(sqlite_url: str, clock: FrozenClock) -> Iterator[Web]:
+    w = make_web(sqlite_url, clock, start=False)
+    yield w
+    _close(w)
+
+
+def test_api_mapping_import_and_results(web: Web) -> None:
+    hr = web.api("hr@x.se")
+    saved = hr.put("/api/surveys/mappings/enkatfabriken", json=BODY)
+    assert saved.status_code == 200 and saved.json() == {"key": "enkatfabriken", "new": True}
+    assert [m["key"] for m in hr.get("/api/surveys/mappings").json()] == ["enkatfabriken"]
+    csv = respondent_csv(U1 + U2)
+    dry = hr.post(
+        "/api/surveys/import",
+        data={"year": "2027", "dry_run": "true"},
+        files={"file": ("svar.csv", csv)},
+    )
+    assert dry.status_code == 200 and dry.json()["applied"] is False, dry.text
+    done = hr.post("/api/surveys/import", data={"year": "2027"}, files={"file": ("svar.csv", csv)})
+    assert done.json()["applied"] and done.json()["shown"] == 4
+    got = web.api("m1@x.se").get("/api/surveys/2027").json()
+    assert [u["code"] for u in got["units"]] == ["U1"]
+    assert got["units"][0]["now"]["hme"] == 75 and got["units"][0]["low"] == ["governance"]
+    # refusals: a manager may not import; bad cells named; a bad year
+    refused = web.api("m1@x.se").post(
+        "/api/surveys/import", data={"year": "2027"}, files={"file": ("svar.csv", csv)}
+    )
+    assert refused.status_code == 403
+    bad = hr.post(
+        "/api/surveys/import",
+        data={"year": "2027"},
+        files={"file": ("svar.csv", respondent_csv([("U1", [9] * 9)]))},
+        headers={"Accept-Language": "en"},
+    )
+    assert bad.status_code == 422
+    paths = [e["path"] for e in bad.json()["errors"]]
+    assert paths[0] == "svar.csv:2: B (Fråga 1)" and len(paths) == 9
+    assert "not a whole number from 1 to 5" in bad.json()["errors"][0]["message"]
+    assert hr.get("/api/surveys/1999").status_code == 422
+    assert web.api("m1@x.se").get("/api/surveys/2027", params={"root": "U2"}).status_code == 404
+
+
+def test_api_absence_and_roa(web: Web) -> None:
+    hr = web.api("hr@x.se")
+    got = hr.post("/api/absence/import", files={"file": ("f.csv", ABSENCE.encode())})
+    assert got.status_code == 200 and got.json()["new"] == 8, got.text
+    rows = {r["code"]: r for r in hr.get("/api/absence/2027").json()}
+    assert rows["U1"]["short_term"] == 4.5 and rows["DEP"]["hidden"] is True
+    proposed = hr.get("/api/roa/2027/proposals").json()
+    assert [p["code"] for p in proposed] == ["U1"]
+    made = hr.post("/api/roa/2027/selection", json={"units": ["U1"]})
+    assert made.status_code == 201 and set(made.json()["cases"]) == {"U1"}
+    assert hr.get("/api/roa/2027/selection").json()[0]["code"] == "U1"
+    assert web.api("m1@x.se").get("/api/roa/2027/proposals").status_code == 403
+    assert (
+        web.api("m1@x.se").post("/api/roa/2027/selection", json={"units": ["U1"]}).status_code
+        == 403
+    )
+
+
+def test_pages_import_with_a_dry_run_then_results(web: Web) -> None:
+    hr = web.browser("hr@x.se")
+    page = hr.get("/surveys/import")
+    assert page.status_code == 200 and "Ingen mappning är sparad ännu." in page.text
+    fields = {f"col_{q}": h for q, h in MAPPING["columns"].items()}  # type: ignore[union-attr]
+    saved = hr.post(
+        "/surveys/mappings",
+        data={"csrf_token": csrf_of(page.text), "key": "enkatfabriken", "name": "Enkätfabriken",
+              "layout": "respondent", "unit_column": "Enhet", "scale_low": "1",
+              "scale_high": "5", **fields},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    page = hr.get("/surveys/import")
+    checked = hr.post(
+        "/surveys/import",
+        data={"csrf_token": csrf_of(page.text), "year": "2027", "_action": "preview"},
+        files={"file": ("svar.csv", respondent_csv(U1 + answers("U2", 3, [2] * 9)))},
+    )
+    assert checked.status_code == 200, checked.text[checked.text.find('class="problem"') :][:600]
+    assert "Kontrollerat, inget sparat ännu" in checked.text
+    assert "Genomför importen" in checked.text and 'name="kept"' in checked.text
+    kept = checked.text.split('name="kept" value="')[1].split('"')[0]
+    applied = hr.post(
+        "/surveys/import",
+        data={"csrf_token": csrf_of(checked.text), "year": "2027", "_action": "apply",
+              "kept": kept, "filename": "svar.csv"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert applied.status_code == 303 and "survey_imported" in applied.headers["location"]
+    results = hr.get("/surveys?year=2027&root=DEP")
+    assert results.status_code == 200
+    assert (
+        "Färre än 5 svar" in results.text and "Dold: skulle avslöja en mindre grupp" in results.text
+    )
+    assert 'role="img"' in results.text and '<title id="hme-chart-title">' in results.text
+    manager = web.browser("m1@x.se")
+    own = manager.get("/surveys?year=2027")
+    assert own.status_code == 200 and "Enhet 1" in own.text and "Enhet 2" not in own.text
+    assert manager.get("/surveys?year=2027&root=U2").status_code == 404
+    assert manager.get("/surveys/import").status_code == 403
+    en = hr.get("/surveys?year=2027&root=DEP&lang=en")
+    assert "Fewer than 5 answers" in en.text
+
+
+def test_pages_absence_and_roa(web: Web) -> None:
+    hr = web.browser("hr@x.se")
+    page = hr.get("/absence?year=2027")
+    checked = hr.post(
+        "/absence/import",
+        data={"csrf_token": csrf_of(page.text), "_action": "preview"},
+        files={"file": ("f.csv", ABSENCE.encode())},
+    )
+    assert checked.status_code == 200 and "Kontrollerat, inget sparat ännu" in checked.text
+    kept = checked.text.split('name="kept" value="')[1].split('"')[0]
+    done = hr.post(
+        "/absence/import",
+        data={"csrf_token": csrf_of(checked.text), "_action": "apply", "kept": kept,
+              "filename": "f.csv"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert done.status_code == 303
+    assert "För få anställda för att visas" in hr.get("/absence?year=2027").text
+    page = hr.get("/roa?year=2027")
+    assert page.status_code == 200 and 'value="U1"' in page.text
+    confirmed = hr.post(
+        "/roa?year=2027",
+        data={"csrf_token": csrf_of(page.text), "unit": "U1", "note": "LSG"},
+        follow_redirects=False,
+    )
+    assert confirmed.status_code == 303
+    assert "/cases/roa_review/" in hr.get("/roa?year=2027").text
+    assert web.browser("m1@x.se").get("/roa?year=2027").status_code == 403
