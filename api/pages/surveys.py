@@ -67,7 +67,7 @@ def survey_page(request: Request, engine: Engine, user: PageUser) -> Response:
         else:
             top = tops[0]
             children = [u for u in found.units if u.depth == depth + 1]
-    shown = [u for u in ([top] if top else []) + children]
+    shown = ([top] if top else []) + children
     return render(
         request,
         "surveys.html",
