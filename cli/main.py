@@ -30,6 +30,7 @@ from cli import (
     org,
     plans,
     reports,
+    surveys,
     tasks,
 )
 from cli.common import close_apps
@@ -64,6 +65,9 @@ COMMANDS: list[Callable[[Any], None]] = [
     coop.reg_change,
     cases.reg_case,
     reports.reg_report,
+    surveys.reg_survey,
+    surveys.reg_absence,
+    surveys.reg_roa,
 ]
 
 EXIT = {
