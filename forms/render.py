@@ -96,6 +96,12 @@ ACTIONS: dict[str, str] = {
     "role.ended": N_("Roll avslutades"),
     "substitute.set": N_("Ersättare angavs"),
     "substitute.ended": N_("Ersättning avslutades"),
+    "survey.mapping_saved": N_("Kolumnmappning för enkät sparades"),
+    "survey.imported": N_("Medarbetarenkät importerades"),
+    "survey.reimported": N_("Medarbetarenkät importerades igen och ersatte årets siffror"),
+    "absence.imported": N_("Sjukfrånvaro importerades"),
+    "roa.selection_confirmed": N_("Urval för riskorienterad genomgång bekräftades"),
+    "roa_review.registered": N_("Riskorienterad genomgång startades"),
 }
 
 
@@ -121,6 +127,11 @@ SUBJECTS: dict[str, str] = {
     "job": N_("Körning"),
     "file": N_("Fil"),
     "org": N_("Organisationen"),
+    "survey_import": N_("Enkätimport"),
+    "survey_mapping": N_("Kolumnmappning"),
+    "absence_import": N_("Frånvaroimport"),
+    "roa_selection": N_("Riskorienterat urval"),
+    "roa_review": N_("Riskorienterad genomgång"),
 }
 #: The audit search's choices of action groups (``task.*``), before the single actions.
 ACTION_GROUPS: dict[str, str] = {
