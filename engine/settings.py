@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     roa_above_comparable_pct: float = 20.0
     roa_periods: int = 2
     roa_compare_by: Literal["level", "parent"] = "level"
+    #: The health factors (friskfaktorer) a unit's health plan may choose two of, by key
+    #: (engine/domain/health.py), and how many months may pass between a department head's
+    #: follow-ups of a plan before it is shown as due.
+    health_factors: tuple[str, ...] = (
+        "leadership", "participation", "communication", "sam", "rehabilitation", "fairness",
+        "competence", "priorities",
+    )  # fmt: skip
+    health_follow_up_months: int = 4
     #: Span of control above this many employees per manager is flagged.
     span_threshold: int = 40
     #: The template the annual start uses unless told otherwise.

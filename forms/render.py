@@ -102,6 +102,9 @@ ACTIONS: dict[str, str] = {
     "absence.imported": N_("Sjukfrånvaro importerades"),
     "roa.selection_confirmed": N_("Urval för riskorienterad genomgång bekräftades"),
     "roa_review.registered": N_("Riskorienterad genomgång startades"),
+    "health.goal_set": N_("Hälsomål sattes"),
+    "health.plan_saved": N_("Hälsoplan sparades"),
+    "health.plan_followed_up": N_("Hälsoplan följdes upp"),
 }
 
 
@@ -132,6 +135,8 @@ SUBJECTS: dict[str, str] = {
     "absence_import": N_("Frånvaroimport"),
     "roa_selection": N_("Riskorienterat urval"),
     "roa_review": N_("Riskorienterad genomgång"),
+    "health_goal": N_("Hälsomål"),
+    "health_plan": N_("Hälsoplan"),
 }
 #: The audit search's choices of action groups (``task.*``), before the single actions.
 ACTION_GROUPS: dict[str, str] = {

@@ -16,10 +16,12 @@ from api.deps import Engine, PageUser, PostedForm, lang_of
 from api.errors import problem
 from api.rendering import redirect, render
 from engine.accounts.signin import Principal
-from engine.domain.errors import InvalidInput, SamflowError
+from engine.domain.errors import InvalidInput, NotPermitted, SamflowError
+from engine.domain.health import FACTORS
 from engine.domain.surveys import QUESTION_TEXT, QUESTIONS
-from engine.surveys import absence, imports, mapping, results, roa
+from engine.surveys import absence, health, imports, mapping, results, roa
 from engine.surveys.common import may_import
+from forms import i18n
 
 router = APIRouter()
 
@@ -299,3 +301,142 @@ def confirm_roa(request: Request, engine: Engine, posted: PostedForm) -> Respons
     except SamflowError as exc:
         return _roa_page(request, engine, posted.principal, exc=exc)
     return redirect("/roa", year=year, done="roa_confirmed")
+
+
+# --- health goals and plans ---------------------------------------------------------------
+def _statuses() -> dict[str, str]:
+    from forms.i18n import N_
+
+    return {"planned": N_("Planerat"), "ongoing": N_("Pågår"), "done": N_("Klart")}
+
+
+def _health_page(
+    request: Request, engine: Engine, user: Principal, *, exc: SamflowError | None = None
+) -> Response:
+    year, root = _year(request, engine), _root(request)
+    found = None
+    try:
+        found = health.health_year(engine, user.actor, year, root)
+    except SamflowError as e:
+        exc = exc or e
+    prob = problem(exc, lang_of(request)) if exc else None
+    lang = lang_of(request)
+    own = found.plannable if found else []
+    return render(
+        request,
+        "health.html",
+        status=_status(prob),
+        year=year,
+        found=found,
+        problem=prob,
+        may_set=may_import(engine, user.actor),
+        factors=FACTORS,
+        statuses={k: i18n.tr(lang, v) for k, v in _statuses().items()},
+        own_units=own,
+    )
+
+
+@router.get("/health")
+def health_page(request: Request, engine: Engine, user: PageUser) -> Response:
+    return _health_page(request, engine, user)
+
+
+@router.post("/health/goals")
+def set_health_goal(request: Request, engine: Engine, posted: PostedForm) -> Response:
+    year = _year(request, engine)
+    try:
+        target = posted.get("target").replace(",", ".").strip()
+        try:
+            value = float(target)
+        except ValueError:
+            raise InvalidInput.field("target", "a number", "ett tal") from None
+        health.set_goal(engine, posted.principal.actor, year, posted.get("code"),
+                        posted.get("title"), posted.get("measure"), value,
+                        posted.get("direction", "at_least"))  # fmt: skip
+    except SamflowError as exc:
+        return _health_page(request, engine, posted.principal, exc=exc)
+    return redirect("/health", year=year, done="health_goal_set")
+
+
+@router.post("/health/follow-up")
+def follow_up_plan(request: Request, engine: Engine, posted: PostedForm) -> Response:
+    year, unit = _year(request, engine), request.query_params.get("unit", "")[:64]
+    try:
+        health.follow_up(engine, posted.principal.actor, unit, year, posted.get("comment"))
+    except SamflowError as exc:
+        return _health_page(request, engine, posted.principal, exc=exc)
+    return redirect("/health", year=year, done="health_followed_up")
+
+
+ROWS = 3
+
+
+def _plan_page(
+    request: Request,
+    engine: Engine,
+    user: Principal,
+    *,
+    form: dict[str, Any] | None = None,
+    exc: SamflowError | None = None,
+) -> Response:
+    year, unit = _year(request, engine), request.query_params.get("unit", "")[:64]
+    plan, may = health.plan_of(engine, user.actor, unit, year)
+    if not may:
+        raise NotPermitted(
+            "only the unit's manager or the line above may draw up its health plan",
+            "bara enhetens chef eller linjen ovanför får upprätta dess hälsoplan",
+        )
+    lang = lang_of(request)
+    if form is None:
+        goals = [{"goal": g.goal, "text": g.text, "status": g.status, "value": g.value}
+                 for g in (plan.goals if plan else [])]  # fmt: skip
+        form = {
+            "factors": plan.factors if plan else [],
+            "challenges": plan.challenges if plan else "",
+            "goals": goals,
+        }
+    blank = {"goal": "", "text": "", "status": "planned", "value": None}
+    form["goals"] = list(form["goals"]) + [dict(blank)] * max(0, ROWS - len(form["goals"]))
+    prob = problem(exc, lang) if exc else None
+    names = {c: n for c, n, _ in health.health_year(engine, user.actor, year, unit).units}
+    return render(
+        request,
+        "health_plan.html",
+        status=_status(prob),
+        year=year,
+        unit=unit,
+        unit_name=names.get(unit, unit),
+        goals=health.goals(engine, year),
+        form=form,
+        factor_choices=[(k, FACTORS[k]) for k in engine.settings.health_factors if k in FACTORS],
+        statuses={k: i18n.tr(lang, v) for k, v in _statuses().items()},
+        problem=prob,
+    )
+
+
+@router.get("/health/plan")
+def plan_page(request: Request, engine: Engine, user: PageUser) -> Response:
+    return _plan_page(request, engine, user)
+
+
+@router.post("/health/plan")
+def save_plan(request: Request, engine: Engine, posted: PostedForm) -> Response:
+    year, unit = _year(request, engine), request.query_params.get("unit", "")[:64]
+    goals = []
+    for i in range(ROWS + 20):
+        if f"goal_{i}" not in posted.form:
+            break
+        row = {k: posted.get(f"{k}_{i}") for k in ("goal", "text", "status", "value")}
+        if row["goal"] or row["text"]:
+            goals.append(row)
+    form = {
+        "factors": [v for v in posted.form.getlist("factor") if isinstance(v, str)],
+        "challenges": posted.get("challenges"),
+        "goals": goals,
+    }
+    try:
+        factors, challenges, local = health.parse_plan(engine.settings.health_factors, form)
+        health.save_plan(engine, posted.principal.actor, unit, year, factors, challenges, local)
+    except SamflowError as exc:
+        return _plan_page(request, engine, posted.principal, form=form, exc=exc)
+    return redirect("/health", year=year, done="health_plan_saved")

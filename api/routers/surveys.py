@@ -18,9 +18,17 @@ from api.schemas.surveys import (
     AbsenceImportOut,
     FiguresOut,
     FlagOut,
+    FollowUpIn,
+    GoalIn,
+    GoalOut,
+    HealthYearOut,
+    IdOut,
     MappingIn,
     MappingOut,
     PeriodOut,
+    PlanIn,
+    PlanOut,
+    ProgressOut,
     ProposalOut,
     SavedOut,
     SelectedOut,
@@ -31,7 +39,7 @@ from api.schemas.surveys import (
     UnitFiguresOut,
     YearResultsOut,
 )
-from engine.surveys import absence, imports, mapping, results, roa
+from engine.surveys import absence, health, imports, mapping, results, roa
 
 router = APIRouter(tags=["surveys"])
 Year = Annotated[int, Path(ge=2000, le=2100)]
@@ -178,3 +186,49 @@ def confirm_selection(year: Year, body: SelectionIn, user: ApiUser, engine: Engi
 @router.get("/roa/{year}/selection", response_model=list[SelectedOut])
 def roa_selection(year: Year, user: ApiUser, engine: Engine) -> Response:
     return reply([SelectedOut.model_validate(x) for x in roa.selection(engine, user.actor, year)])
+
+
+# --- health goals and plans ---------------------------------------------------------------
+@router.get("/health/{year}", response_model=HealthYearOut)
+def health_year(year: Year, user: ApiUser, engine: Engine, root: Root = None) -> Response:
+    """The year's health goals, the plans of the units you see, and progress up the tree
+    (per unit and goal: local goals planned, ongoing, done, and how many reached it)."""
+    got = health.health_year(engine, user.actor, year, root)
+    return reply(
+        HealthYearOut(
+            year=got.year,
+            goals=[GoalOut.model_validate(g) for g in got.goals],
+            plans=[PlanOut.model_validate(p) for p in got.plans],
+            progress={
+                u: {g: ProgressOut.model_validate(p) for g, p in by.items()}
+                for u, by in got.progress.items()
+            },
+            units_without_plan=got.units_without_plan,
+        )
+    )
+
+
+@router.put("/health/{year}/goals/{code}", response_model=IdOut)
+def set_goal(year: Year, code: Key, body: GoalIn, user: ApiUser, engine: Engine) -> Response:
+    """Set one of the year's health goals (HR or a director at the top)."""
+    new = health.set_goal(
+        engine, user.actor, year, code, body.title, body.measure, body.target, body.direction
+    )
+    return reply(IdOut(id=new))
+
+
+@router.put("/health/{year}/plans/{unit}", response_model=IdOut)
+def save_plan(year: Year, unit: Key, body: PlanIn, user: ApiUser, engine: Engine) -> Response:
+    """The unit's health plan: two health factors (``SAMFLOW_HEALTH_FACTORS``), its
+    challenges, local goals each serving a goal of the year (by its code)."""
+    factors, challenges, local = health.parse_plan(
+        engine.settings.health_factors, body.model_dump()
+    )
+    return reply(IdOut(id=health.save_plan(engine, user.actor, unit, year, factors, challenges,
+                                           local)))  # fmt: skip
+
+
+@router.post("/health/{year}/plans/{unit}/follow-ups", response_model=IdOut, status_code=201)
+def follow_up(year: Year, unit: Key, body: FollowUpIn, user: ApiUser, engine: Engine) -> Response:
+    """A department head's follow-up of the unit's plan."""
+    return reply(IdOut(id=health.follow_up(engine, user.actor, unit, year, body.comment)), 201)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -170,3 +170,73 @@ class SelectedOut(Out):
     proposed: bool
     case_id: int | None
     confirmed_at: datetime
+
+
+class GoalIn(In):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+    measure: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    target: float
+    direction: Literal["at_least", "at_most"] = "at_least"
+
+
+class LocalGoalIn(In):
+    goal: Code
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    status: Literal["planned", "ongoing", "done"] = "planned"
+    value: float | None = None
+
+
+class PlanIn(In):
+    factors: list[Annotated[str, StringConstraints(max_length=64)]] = Field(max_length=10)
+    challenges: Annotated[str, StringConstraints(max_length=4000)]
+    goals: list[LocalGoalIn] = Field(min_length=1, max_length=20)
+
+
+class FollowUpIn(In):
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class IdOut(Out):
+    id: int
+
+
+class GoalOut(Out):
+    code: str
+    title: str
+    measure: str
+    target: float
+    direction: str
+
+
+class LocalGoalOut(Out):
+    number: int
+    goal: str
+    text: str
+    status: str
+    value: float | None
+    reached: bool | None
+
+
+class PlanOut(Out):
+    unit: str
+    name: str
+    factors: list[str]
+    challenges: str
+    goals: list[LocalGoalOut]
+    last_follow_up: date | None
+    follow_up_due: bool
+
+
+class ProgressOut(Out):
+    planned: int
+    ongoing: int
+    done: int
+    reached: int
+
+
+class HealthYearOut(Out):
+    year: int
+    goals: list[GoalOut]
+    plans: list[PlanOut]
+    progress: dict[str, dict[str, ProgressOut]]
+    units_without_plan: list[str]

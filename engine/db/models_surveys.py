@@ -128,3 +128,59 @@ class RoaUnit(Base):
     proposed: Mapped[bool]  # the rule proposed it (else HR added it)
     basis: Mapped[str] = mapped_column(Text)  # JSON: the periods and figures behind it
     case_id: Mapped[int | None] = mapped_column(ForeignKey("process_case.id"))
+
+
+class HealthGoal(Base):
+    """A measurable health goal the administration sets for the year (issue 12 §4)."""
+
+    __tablename__ = "health_goal"
+    __table_args__ = (UniqueConstraint("year", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    code: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(400))
+    measure: Mapped[str] = mapped_column(String(200))  # what is measured, with its unit
+    target: Mapped[float] = mapped_column(Float)
+    direction: Mapped[str] = mapped_column(String(8))  # at_least | at_most
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+
+class HealthPlan(Base):
+    """A unit's health plan for the year: two chosen health factors, its challenges."""
+
+    __tablename__ = "health_plan"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    year: Mapped[int]
+    factors: Mapped[str] = mapped_column(Text)  # JSON: the two health-factor keys
+    challenges: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+
+class HealthLocalGoal(Base):
+    """A local goal of a unit's plan, serving one of the administration's goals."""
+
+    __tablename__ = "health_local_goal"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("health_plan.id"))
+    number: Mapped[int]
+    goal_id: Mapped[int] = mapped_column(ForeignKey("health_goal.id"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # planned | ongoing | done
+    value: Mapped[float | None] = mapped_column(Float)  # the latest figure of its measure
+
+
+class HealthFollowUp(Base):
+    """A department head's follow-up of a unit's plan."""
+
+    __tablename__ = "health_follow_up"
+    __table_args__ = (Index("ix_health_follow_up_plan", "plan_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("health_plan.id"))
+    done_on: Mapped[date]
+    comment: Mapped[str] = mapped_column(Text)
+    by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))

@@ -152,3 +152,48 @@ def test_pages_absence_and_roa(web: Web) -> None:
     assert confirmed.status_code == 303
     assert "/cases/roa_review/" in hr.get("/roa?year=2027").text
     assert web.browser("m1@x.se").get("/roa?year=2027").status_code == 403
+
+
+def test_health_api_and_pages(web: Web) -> None:
+    hr = web.api("hr@x.se")
+    goal = {"title": "Minska korttidsfrånvaron", "measure": "korttid %", "target": 3,
+            "direction": "at_most"}  # fmt: skip
+    assert hr.put("/api/health/2027/goals/G1", json=goal).status_code == 200
+    local = {"goal": "G1", "text": "Hälsosamtal", "status": "ongoing", "value": 2}
+    plan = {"factors": ["leadership", "sam"], "challenges": "Vinter", "goals": [local]}
+    manager = web.api("m1@x.se")
+    assert manager.put("/api/health/2027/plans/U1", json=plan).status_code == 200
+    assert manager.put("/api/health/2027/plans/U2", json=plan).status_code == 403
+    bad = manager.put("/api/health/2027/plans/U1", json={**plan, "factors": ["sam"]})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "factors"
+    dep = web.api("dep@x.se")
+    made = dep.post("/api/health/2027/plans/U1/follow-ups", json={"comment": "Bra"})
+    assert made.status_code == 201
+    got = dep.get("/api/health/2027").json()
+    assert got["progress"]["DEP"]["G1"] == {"planned": 0, "ongoing": 1, "done": 0, "reached": 1}
+    assert got["units_without_plan"] == ["U2"]
+    # pages: U2's manager draws up its plan through the form
+    m2 = web.browser("m2@x.se")
+    page = m2.get("/health?year=2027")
+    assert page.status_code == 200 and "/health/plan?unit=U2" in page.text
+    form = m2.get("/health/plan?unit=U2&year=2027")
+    assert form.status_code == 200
+    saved = m2.post(
+        "/health/plan?unit=U2&year=2027",
+        data={"csrf_token": csrf_of(form.text), "factor": ["fairness", "competence"],
+              "challenges": "Schema", "goal_0": "G1", "text_0": "Nytt schema",
+              "status_0": "done", "value_0": "2,5", "goal_1": "", "text_1": ""},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    refused = m2.post(
+        "/health/plan?unit=U2&year=2027",
+        data={"csrf_token": csrf_of(form.text), "factor": ["fairness"], "challenges": "",
+              "goal_0": "G1", "text_0": "x"},
+    )  # fmt: skip
+    assert refused.status_code == 422 and "välj två olika friskfaktorer" in refused.text
+    assert m2.get("/health/plan?unit=U1&year=2027").status_code == 404  # not theirs to see
+    assert web.browser("so2@x.se").get("/health/plan?unit=U2&year=2027").status_code == 403
+    head = web.browser("dep@x.se")
+    page = head.get("/health?year=2027")
+    assert "Registrera uppföljningen" in page.text and "Nytt schema" in page.text

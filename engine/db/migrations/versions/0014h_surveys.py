@@ -1,5 +1,6 @@
 """surveys: column mappings, imports and each unit's published cells; absence figures; the
-risk-oriented selection (ROA) and its units
+risk-oriented selection (ROA) and its units; health goals, unit health plans, their local
+goals and follow-ups
 
 Revision ID: 0014h
 Revises: 0013e
@@ -131,10 +132,70 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_roa_unit"),
         sa.UniqueConstraint("selection_id", "unit_id", name="uq_roa_unit_selection_id_unit_id"),
     )
+    op.create_table(
+        "health_goal",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("title", sa.String(length=400), nullable=False),
+        sa.Column("measure", sa.String(length=200), nullable=False),
+        sa.Column("target", sa.Float(), nullable=False),
+        sa.Column("direction", sa.String(length=8), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        _fk("created_by", "person.id", "health_goal"),
+        sa.PrimaryKeyConstraint("id", name="pk_health_goal"),
+        sa.UniqueConstraint("year", "code", name="uq_health_goal_year_code"),
+    )
+    op.create_table(
+        "health_plan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("factors", sa.Text(), nullable=False),
+        sa.Column("challenges", sa.Text(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_by", sa.Integer(), nullable=True),
+        _fk("unit_id", "org_unit.id", "health_plan"),
+        _fk("updated_by", "person.id", "health_plan"),
+        sa.PrimaryKeyConstraint("id", name="pk_health_plan"),
+        sa.UniqueConstraint("unit_id", "year", name="uq_health_plan_unit_id_year"),
+    )
+    op.create_table(
+        "health_local_goal",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("goal_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
+        _fk("goal_id", "health_goal.id", "health_local_goal"),
+        _fk("plan_id", "health_plan.id", "health_local_goal"),
+        sa.PrimaryKeyConstraint("id", name="pk_health_local_goal"),
+        sa.UniqueConstraint("plan_id", "number", name="uq_health_local_goal_plan_id_number"),
+    )
+    op.create_table(
+        "health_follow_up",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("done_on", sa.Date(), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("by", sa.Integer(), nullable=True),
+        _fk("by", "person.id", "health_follow_up"),
+        _fk("plan_id", "health_plan.id", "health_follow_up"),
+        sa.PrimaryKeyConstraint("id", name="pk_health_follow_up"),
+    )
+    with op.batch_alter_table("health_follow_up", schema=None) as batch_op:
+        batch_op.create_index("ix_health_follow_up_plan", ["plan_id"], unique=False)
 
 
 def downgrade() -> None:
     for table in (
+        "health_follow_up",
+        "health_local_goal",
+        "health_plan",
+        "health_goal",
         "roa_unit",
         "roa_selection",
         "absence_figure",
