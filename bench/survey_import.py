@@ -4,10 +4,12 @@
     .venv/bin/python -m bench.survey_import --xlsx --db postgresql://...
 
 The file has a row per respondent (unit code and the nine HME answers, 1–5), about 20 a
-unit, with one unit in seven given only 2–4 respondents so that suppression, primary and
-complementary, has work to do. Timed: the whole import as HR runs it (``import_survey``:
-read and check every cell, sum per unit, roll up the tree, suppress, store each unit's
-cell, replace last import, audit), then reading the year's results with last year's.
+unit; in half the departments one unit in seven has only 2–4 respondents (primary
+suppression), in the other half each department has two respondents of its own (a unit
+below it is hidden so that they cannot be had by subtraction: complementary suppression).
+Timed: the whole import as HR runs it (``import_survey``: read and check every cell, sum
+per unit, roll up the tree, suppress, store each unit's cell, replace last import, audit),
+then reading the year's results with last year's.
 Target: the import ≤ 10 s. The load average is printed with the figures.
 """
 
@@ -34,8 +36,12 @@ SPEC = {
 
 def respondents(units: int, total: int, seed: int) -> list[list[object]]:
     rng = random.Random(seed)
-    small = {u for u in range(units) if u % 7 == 3}
+    # small units (2-4 respondents) in half the departments; in the other half, each
+    # department has two respondents of its own, so complementary suppression has work too
+    small = {u for u in range(units) if u % 7 == 3 and u % 20 < 10}
     rows: list[list[object]] = []
+    for d in range(10, 20):
+        rows += [[f"D{d}", *(rng.randint(1, 5) for _ in range(9))] for _ in range(2)]
     for u in small:
         rows += [
             [f"U{u}", *(rng.randint(1, 5) for _ in range(9))] for _ in range(rng.randint(2, 4))
