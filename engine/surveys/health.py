@@ -221,6 +221,7 @@ def save_plan(
         unit = t.by_code.get(unit_code)
         if unit is None:
             raise NotFound("unit", unit_code)
+        visible_units(s, app, actor, t, unit_code)  # "not found" unless they see the unit
         may_plan, _ = _authority(s, actor, t, unit, day)
         if not may_plan:
             raise NotPermitted(
@@ -285,6 +286,7 @@ def follow_up(app: App, actor: Actor, unit_code: str, year: int, comment: str) -
         unit = t.by_code.get(unit_code)
         if unit is None:
             raise NotFound("unit", unit_code)
+        visible_units(s, app, actor, t, unit_code)  # "not found" unless they see the unit
         _, may_follow = _authority(s, actor, t, unit, day)
         if not may_follow:
             raise NotPermitted(

@@ -570,6 +570,24 @@ ENDPOINTS.update(
         "GET ROA proposals": Endpoint(
             lambda c, t: c.get("/api/roa/2027/proposals"), _f(*ADMIN), _f(*ADMIN)
         ),
+        "GET health plans and progress of the unit": Endpoint(
+            lambda c, t: c.get("/api/health/2027", params={"root": t.code}),
+            _f(*SEES, "department_director"),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "PUT the unit's health plan (no such goal)": Endpoint(
+            lambda c, t: c.put(
+                f"/api/health/2027/plans/{t.code}",
+                json={
+                    "factors": ["sam", "leadership"],
+                    "challenges": "x",
+                    "goals": [{"goal": "NONE", "text": "x"}],
+                },
+            ),
+            _f("unit_manager", "department_manager", "director", "department_director"),
+            _f("director"),
+            ok=422,
+        ),
         "POST ROA selection (unknown unit)": Endpoint(
             lambda c, t: c.post("/api/roa/2027/selection", json={"units": ["NOPE"]}),
             _f(*ADMIN),
