@@ -68,6 +68,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     surveys.reg_survey,
     surveys.reg_absence,
     surveys.reg_roa,
+    surveys.reg_health,
 ]
 
 EXIT = {

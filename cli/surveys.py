@@ -222,3 +222,67 @@ def cmd_roa_confirm(args: argparse.Namespace, c: Console) -> int:
         c.line(c.t(f"{code}: riskorienterad genomgång startad", f"{code}: review started")
                + f" (roa_review {case})")  # fmt: skip
     return 0
+
+
+def reg_health(sub: Sub) -> None:
+    g = group(sub, "health", "health goals for the year and the units' health plans")
+    p = command(g, "goal", "set one of the year's health goals", cmd_health_goal)
+    p.add_argument("code")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--title", required=True)
+    p.add_argument("--measure", required=True, help="what is measured, with its unit")
+    p.add_argument("--target", type=float, required=True)
+    p.add_argument("--direction", choices=("at_least", "at_most"), default="at_least")
+    as_option(p)
+    p = command(g, "plan", "save a unit's health plan (JSON: factors, challenges, goals)",
+                cmd_health_plan)  # fmt: skip
+    p.add_argument("unit", metavar="CODE")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--data", required=True, metavar="FILE.json")
+    as_option(p)
+    p = command(g, "show", "the plans and progress per unit and goal", cmd_health_show)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--root", metavar="CODE")
+    as_option(p)
+
+
+def cmd_health_goal(args: argparse.Namespace, c: Console) -> int:
+    from engine.surveys import health
+
+    app = app_of(args)
+    health.set_goal(app, actor_of(app, args.as_), args.year, args.code, args.title,
+                    args.measure, args.target, args.direction)  # fmt: skip
+    c.line(c.t(f"hälsomål {args.code} sparat", f"health goal {args.code} saved"))
+    return 0
+
+
+def cmd_health_plan(args: argparse.Namespace, c: Console) -> int:
+    from engine.surveys import health
+
+    app = app_of(args)
+    factors, challenges, local = health.parse_plan(
+        app.settings.health_factors, read_json(args.data)
+    )
+    health.save_plan(app, actor_of(app, args.as_), args.unit, args.year, factors, challenges,
+                     local)  # fmt: skip
+    c.line(c.t(f"hälsoplan för {args.unit} sparad", f"health plan of {args.unit} saved"))
+    return 0
+
+
+def cmd_health_show(args: argparse.Namespace, c: Console) -> int:
+    from engine.surveys import health
+
+    app = app_of(args)
+    got = health.health_year(app, actor_of(app, args.as_), args.year, args.root)
+    codes = [g.code for g in got.goals]
+    rows = []
+    for code, _, depth in got.units:
+        by = got.progress.get(code, {})
+        cells = [f"{by[g].done}/{by[g].total} ({by[g].reached})" if g in by else "–" for g in codes]
+        rows.append(["  " * depth + code, *cells])
+    c.table([c.t("enhet", "unit"), *codes], rows)
+    if got.units_without_plan:
+        c.line(
+            c.t("utan hälsoplan: ", "without a health plan: ") + ", ".join(got.units_without_plan)
+        )
+    return 0

@@ -57,3 +57,16 @@ def test_survey_absence_and_roa_commands(
     assert code == 0 and "U1" in out and "2027-01 6.0" in out
     code, out, _ = run(capsys, "roa", "confirm", "--year", "2027", "U1", *hr)
     assert code == 0 and "U1: review started" in out
+    goal = ("--title", "Minska korttidsfrånvaron", "--measure", "korttid %", "--target", "3")
+    code, out, _ = run(capsys, "health", "goal", "G1", "--year", "2027", *goal,
+                       "--direction", "at_most", *hr)  # fmt: skip
+    assert code == 0 and "health goal G1 saved" in out
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"factors": ["sam", "leadership"], "challenges": "Vinter",
+                                "goals": [{"goal": "G1", "text": "Samtal", "status": "done",
+                                           "value": 2}]}))  # fmt: skip
+    code, out, _ = run(capsys, "health", "plan", "U1", "--year", "2027", "--data", str(plan),
+                       "--as", "m1@x.se")  # fmt: skip
+    assert code == 0, out
+    code, out, _ = run(capsys, "health", "show", "--year", "2027", *hr)
+    assert code == 0 and "1/1 (1)" in out and "without a health plan: U2" in out
