@@ -7,7 +7,7 @@ import pytest
 
 from engine.audit import log as audit
 from engine.context import App
-from engine.domain.errors import InvalidInput, NotPermitted
+from engine.domain.errors import InvalidInput, NotFound, NotPermitted
 from engine.surveys import health
 from tests.factories import build_org
 
@@ -29,9 +29,11 @@ def test_plans_follow_ups_and_the_roll_up(app: App) -> None:
     other = {**PLAN, "goals": [{"goal": "G1", "text": "Schema", "status": "done", "value": 4}]}
     health.save_plan(app, o.actor("m2@x.se"), "U2", 2027,
                      *health.parse_plan(app.settings.health_factors, other))  # fmt: skip
-    with pytest.raises(NotPermitted):  # not the manager of U2, nor above it
+    with pytest.raises(NotFound):  # not U2's manager nor above it: not theirs to see
         health.save_plan(app, o.actor("m1@x.se"), "U2", 2027, factors, challenges, local)
     health.follow_up(app, o.actor("dep@x.se"), "U1", 2027, "Bra fart, följ upp i maj")
+    with pytest.raises(NotPermitted):  # sees U1, but is not its manager nor above it
+        health.save_plan(app, o.actor("so1@x.se"), "U1", 2027, factors, challenges, local)
     with pytest.raises(NotPermitted):  # the unit's own manager does not follow up their plan
         health.follow_up(app, o.actor("m1@x.se"), "U1", 2027, "Själv")
     year = health.health_year(app, o.actor("dep@x.se"), 2027)

@@ -163,7 +163,8 @@ def test_health_api_and_pages(web: Web) -> None:
     plan = {"factors": ["leadership", "sam"], "challenges": "Vinter", "goals": [local]}
     manager = web.api("m1@x.se")
     assert manager.put("/api/health/2027/plans/U1", json=plan).status_code == 200
-    assert manager.put("/api/health/2027/plans/U2", json=plan).status_code == 403
+    assert manager.put("/api/health/2027/plans/U2", json=plan).status_code == 404
+    assert web.api("so1@x.se").put("/api/health/2027/plans/U1", json=plan).status_code == 403
     bad = manager.put("/api/health/2027/plans/U1", json={**plan, "factors": ["sam"]})
     assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "factors"
     dep = web.api("dep@x.se")
