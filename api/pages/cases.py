@@ -46,7 +46,8 @@ def cases_page(request: Request, engine: Engine, user: PageUser, kind: str) -> R
         kind=kind,
         title=processes.subject_of(kind).title,
         rows=rows,
-        may_register=kind != "inspection" and bool(doors.register_units(engine, user.actor, kind)),
+        may_register=kind not in doors.NOT_REGISTERED_HERE
+        and bool(doors.register_units(engine, user.actor, kind)),
         latency=latency,
         year=year,
     )
@@ -54,6 +55,8 @@ def cases_page(request: Request, engine: Engine, user: PageUser, kind: str) -> R
 
 @router.get("/cases/{kind}/new")
 def new_page(request: Request, engine: Engine, user: PageUser, kind: str) -> Response:
+    if kind == "roa_review":  # opened by HR's confirmed selection (/roa) only
+        raise NotFound("process", kind)
     return _new(request, engine, user, _kind(kind))
 
 
@@ -98,6 +101,8 @@ def _new(
 
 @router.post("/cases/{kind}/new")
 def register(request: Request, engine: Engine, posted: PostedForm, kind: str) -> Response:
+    if kind == "roa_review":
+        raise NotFound("process", kind)
     sub = processes.subject_of(_kind(kind))
     assert sub.form is not None
     schema = schema_for(sub.form)

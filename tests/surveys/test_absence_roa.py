@@ -10,7 +10,7 @@ from engine.audit import log as audit
 from engine.context import App
 from engine.db.models_process import ProcessCase
 from engine.db.models_surveys import AbsenceFigure, RoaSelection
-from engine.domain.errors import ImportInvalid, InvalidInput, NotPermitted
+from engine.domain.errors import ImportInvalid, InvalidInput, NotFound, NotPermitted
 from engine.domain.roa import Rule, proposals
 from engine.surveys import absence, roa
 from tests.factories import Org, build_org
@@ -99,3 +99,12 @@ def test_hr_confirms_the_selection_and_each_unit_gets_its_review(app: App) -> No
         roa.confirm(app, o.actor("hr@x.se"), 2027, ["U1"])
     with pytest.raises(NotPermitted):
         roa.propose(app, o.actor("m1@x.se"), 2027)
+
+
+def test_a_review_is_opened_only_through_a_selection(app: App) -> None:
+    from engine.cases import doors
+
+    o = build_org(app)
+    with pytest.raises(NotFound):
+        doors.register(app, o.actor("hr@x.se"), "roa_review",
+                       {"unit": "U1", "selected_on": "2027-01-10", "reason": "x"})  # fmt: skip

@@ -150,7 +150,12 @@ def test_pages_absence_and_roa(web: Web) -> None:
         follow_redirects=False,
     )
     assert confirmed.status_code == 303
-    assert "/cases/roa_review/" in hr.get("/roa?year=2027").text
+    listed = hr.get("/roa?year=2027").text
+    case = "/cases/roa_review/" + listed.split('href="/cases/roa_review/')[1].split('"')[0]
+    shown = hr.get(case)
+    assert shown.status_code == 200 and "Chefen utbildad i riskorienterat arbetssätt" in shown.text
+    assert hr.get("/cases/roa_review").status_code == 200
+    assert hr.get("/cases/roa_review/new").status_code == 404
     assert web.browser("m1@x.se").get("/roa?year=2027").status_code == 403
 
 
