@@ -63,6 +63,9 @@ from api.pages import (
     rounds as rounds_page,
 )
 from api.pages import (
+    surveys as surveys_page,
+)
+from api.pages import (
     tasks as tasks_page,
 )
 from api.pages import (
@@ -87,6 +90,7 @@ from api.routers import (
     reports,
     rollup,
     rounds,
+    surveys,
     tasks,
 )
 from api.security_headers import SecurityHeaders
@@ -124,6 +128,7 @@ API_ROUTERS = (
     reports,
     rounds,
     rollup,
+    surveys,
 )
 PAGE_ROUTERS = (
     auth_page,
@@ -143,6 +148,7 @@ PAGE_ROUTERS = (
     reports_page,
     rounds_page,
     rollup_page,
+    surveys_page,
 )
 
 

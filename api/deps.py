@@ -146,7 +146,10 @@ async def read_form(request: Request) -> AsyncIterator[FormData]:
     """The posted form; uploaded files are closed once the reply is sent."""
     settings = request.app.state.engine.settings
     # a field may carry a file the person already chose, base64-encoded (plan import)
-    part = max(settings.max_upload_bytes * 4 // 3 + 4096, 1 << 20)
+    largest = settings.max_upload_bytes
+    if request.url.path in ("/surveys/import", "/absence/import"):  # a survey export
+        largest = settings.survey_max_bytes
+    part = max(largest * 4 // 3 + 4096, 1 << 20)
     form = await request.form(
         max_files=settings.max_form_files,
         max_fields=settings.max_form_fields,

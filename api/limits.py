@@ -62,6 +62,9 @@ RULES = (
     _rule(r"(/api)?/rounds/\d+/findings",
           lambda s: s.round_photo_max_bytes * s.round_photos_max + SLACK,
           "SAMFLOW_ROUND_PHOTO_MAX_BYTES"),
+    # a survey or absence file; the page's form keeps it for the confirmation (base64)
+    _rule(r"(/api)?/(surveys|absence)/import",
+          lambda s: s.survey_max_bytes * 7 // 3 + SLACK, "SAMFLOW_SURVEY_MAX_BYTES"),
     _rule(r"(/api)?/evidence/verify",
           lambda s: s.max_verify_bytes + SLACK, "SAMFLOW_MAX_VERIFY_BYTES"),
 )  # fmt: skip

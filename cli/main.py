@@ -34,6 +34,7 @@ from cli import (
     reports,
     rollup,
     rounds,
+    surveys,
     tasks,
 )
 from cli.common import close_apps
@@ -73,6 +74,10 @@ COMMANDS: list[Callable[[Any], None]] = [
     rounds.reg_round,
     reports.reg_report,
     rollup.reg_rollup,
+    surveys.reg_survey,
+    surveys.reg_absence,
+    surveys.reg_roa,
+    surveys.reg_health,
 ]
 
 EXIT = {

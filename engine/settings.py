@@ -35,6 +35,34 @@ class Settings(BaseSettings):
     database_password: SecretStr | None = None
     #: Fewer survey answers than this: no figures stored or shown (anonymity).
     min_survey_answers: int = 5
+    #: Survey imports (docs/surveys.md): the most bytes, rows and cells one file may have
+    #: (checked before it is read further; a survey file has a row per respondent).
+    survey_max_bytes: int = 30_000_000
+    survey_max_rows: int = 200_000
+    survey_max_cells: int = 3_000_000
+    #: A sub-index below this, or this many points below last year's, is a low area:
+    #: proposed as a risk in the unit's analysis.
+    survey_low_index: float = 70.0
+    survey_low_drop: float = 5.0
+    #: Absence figures of a unit with fewer employees than this are not shown (health data).
+    absence_min_headcount: int = 5
+    #: The ROA rule (docs/surveys.md): a unit is proposed for a risk-oriented review when
+    #: its short-term sick leave (spells < 14 days) is at least ``roa_short_term_pct`` per
+    #: cent and ``roa_above_comparable_pct`` per cent above the median of comparable units
+    #: (same level in the organisation, or same parent: ``roa_compare_by``) in at least
+    #: ``roa_periods`` consecutive periods of the year.
+    roa_short_term_pct: float = 2.5
+    roa_above_comparable_pct: float = 20.0
+    roa_periods: int = 2
+    roa_compare_by: Literal["level", "parent"] = "level"
+    #: The health factors (friskfaktorer) a unit's health plan may choose two of, by key
+    #: (engine/domain/health.py), and how many months may pass between a department head's
+    #: follow-ups of a plan before it is shown as due.
+    health_factors: tuple[str, ...] = (
+        "leadership", "participation", "communication", "sam", "rehabilitation", "fairness",
+        "competence", "priorities",
+    )  # fmt: skip
+    health_follow_up_months: int = 4
     #: Span of control above this many employees per manager is flagged.
     span_threshold: int = 40
     #: The template the annual start uses unless told otherwise.

@@ -107,6 +107,15 @@ ACTIONS: dict[str, str] = {
     "task.held_for_allocation": N_("Uppgiften hålls av chefen ovanför"),
     "task.hold_released": N_("Uppgiften gick till den nya chefen"),
     "task.return_decided": N_("Beslut om returneringen"),
+    "survey.mapping_saved": N_("Kolumnmappning för enkät sparades"),
+    "survey.imported": N_("Medarbetarenkät importerades"),
+    "survey.reimported": N_("Medarbetarenkät importerades igen och ersatte årets siffror"),
+    "absence.imported": N_("Sjukfrånvaro importerades"),
+    "roa.selection_confirmed": N_("Urval för riskorienterad genomgång bekräftades"),
+    "roa_review.registered": N_("Riskorienterad genomgång startades"),
+    "health.goal_set": N_("Hälsomål sattes"),
+    "health.plan_saved": N_("Hälsoplan sparades"),
+    "health.plan_followed_up": N_("Hälsoplan följdes upp"),
 }
 
 
@@ -134,6 +143,13 @@ SUBJECTS: dict[str, str] = {
     "job": N_("Körning"),
     "file": N_("Fil"),
     "org": N_("Organisationen"),
+    "survey_import": N_("Enkätimport"),
+    "survey_mapping": N_("Kolumnmappning"),
+    "absence_import": N_("Frånvaroimport"),
+    "roa_selection": N_("Riskorienterat urval"),
+    "roa_review": N_("Riskorienterad genomgång"),
+    "health_goal": N_("Hälsomål"),
+    "health_plan": N_("Hälsoplan"),
 }
 #: The audit search's choices of action groups (``task.*``), before the single actions.
 ACTION_GROUPS: dict[str, str] = {

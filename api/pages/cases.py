@@ -58,7 +58,8 @@ def cases_page(
         total=page.total,
         next_after=page.next_after,
         first_page=after is None,
-        may_register=kind != "inspection" and bool(doors.register_units(engine, user.actor, kind)),
+        may_register=kind not in doors.NOT_REGISTERED_HERE
+        and bool(doors.register_units(engine, user.actor, kind)),
         latency=latency,
         year=year,
     )
@@ -66,6 +67,8 @@ def cases_page(
 
 @router.get("/cases/{kind}/new")
 def new_page(request: Request, engine: Engine, user: PageUser, kind: str) -> Response:
+    if kind == "roa_review":  # opened by HR's confirmed selection (/roa) only
+        raise NotFound("process", kind)
     return _new(request, engine, user, _kind(kind))
 
 
@@ -110,6 +113,8 @@ def _new(
 
 @router.post("/cases/{kind}/new")
 def register(request: Request, engine: Engine, posted: PostedForm, kind: str) -> Response:
+    if kind == "roa_review":
+        raise NotFound("process", kind)
     sub = processes.subject_of(_kind(kind))
     assert sub.form is not None
     schema = schema_for(sub.form)

@@ -21,8 +21,10 @@ from engine.workflow.process import cases as processes
 from engine.workflow.process.cases import CaseDetail, Draft, Opened
 from engine.workflow.process.views import CaseSummary
 
-#: The kinds the generic doors offer (the inspection keeps its own doors too).
-KINDS = ("incident", "safety_request", "manager_risk", "inspection", "safety_round")
+#: The kinds the generic doors offer (the inspection keeps its own doors too; a
+#: risk-oriented review is opened by HR's confirmed selection, engine.surveys.roa, only).
+KINDS = ("incident", "safety_request", "manager_risk", "inspection", "safety_round", "roa_review")
+NOT_REGISTERED_HERE = ("inspection", "roa_review")
 
 
 def _kind(kind: str) -> str:
@@ -64,6 +66,8 @@ def register_units(app: App, actor: Actor, kind: str, limit: int = 300) -> list[
 
 
 def register(app: App, actor: Actor, kind: str, data: Mapping[str, Any]) -> Opened:
+    if kind == "roa_review":  # only through HR's confirmed selection (engine.surveys.roa)
+        raise NotFound("process", kind)
     subject = processes.parse_subject(_kind(kind), data)
     return processes.open_case(app, actor, kind, subject)
 

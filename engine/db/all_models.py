@@ -20,6 +20,7 @@ from engine.db.models import positions as models_positions
 from engine.db.models import process as models_process
 from engine.db.models import rollup as models_rollup
 from engine.db.models import rounds as models_rounds
+from engine.db.models import surveys as models_surveys
 
 __all__ = [
     "Base",
@@ -41,4 +42,5 @@ __all__ = [
     "models_process",
     "models_rollup",
     "models_rounds",
+    "models_surveys",
 ]

@@ -319,4 +319,8 @@ _SV_KIND = {
     "report": "rapport",
     "account": "konto",
     "session": "inloggning",
+    "mapping": "kolumnmappning",
+    "survey": "enkät",
+    "roa_review": "riskorienterad genomgång",
+    "selection": "urval",
 }

@@ -36,6 +36,7 @@ from engine.org.visibility import (
     see_task,
     top_units,
 )
+from engine.surveys.results import prefill as survey_prefill
 from engine.views import inbox as reports
 from engine.views.responsible import ResponsibleChoices
 from engine.views.responsible import choices as responsible_choices
@@ -108,6 +109,9 @@ class TaskDetail:
     #: Held for a new manager of the unit until their task allocation is accepted: by
     #: whom, for whom (``engine.workflow.allocation_gate``)
     held: dict[str, Any] | None = None
+    #: What the form starts from when nothing is saved yet, from an import (the survey
+    #: task: the unit's survey figures; the analysis: its low survey areas as risks).
+    prefill: dict[str, Any] | None = None
 
     def title(self, lang: str) -> str:
         return self.title_sv if lang == "sv" else self.title_en
@@ -156,6 +160,7 @@ def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
         extras = _form_context(s, task, local_date(now))
         if task.form_key in RESPONSIBLE_FORMS and task.status == "open":
             extras["responsible"] = responsible_choices(s, task.unit_id, local_date(now))
+        imported = survey_prefill(s, app.settings, task.form_key, task.unit_id, cycle.year)
         files = attachments.list_for(s, task.id)
         may = _permissions(s, scope, task, org, local_date(now))
         held = allocation_gate.hold_of_task(s, task.id)
@@ -197,6 +202,7 @@ def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
         names=names,
         returned=returned,
         held=held,
+        prefill=imported,
         **extras,
     )
 
@@ -291,6 +297,8 @@ def start_input(detail: TaskDetail) -> dict[str, Any]:
     found = detail.draft if detail.draft is not None else detail.data
     if found:
         start = dict(found)
+    elif detail.prefill:
+        start = dict(detail.prefill)
     elif detail.form_key == "action_plan":
         start = _plan_input(detail)
     elif detail.form_key == "survey_results":

@@ -33,6 +33,7 @@ from forms.schemas.policy import (
     TrainingRenewalCase,
 )
 from forms.schemas.risk import RiskAssessment
+from forms.schemas.roa import RoaMapping, RoaMeasures, RoaReview, RoaTraining
 from forms.schemas.rollup import FollowupLevel, FollowupLevelSummary
 from forms.schemas.rounds import (
     FindingReview,
@@ -82,6 +83,10 @@ FORMS: dict[str, type[Form]] = {
     "followup_level_summary": FollowupLevelSummary,
     "action_plan_header": ActionPlanHeader,
     "plan_review": PlanReview,
+    "roa_review": RoaReview,
+    "roa_training": RoaTraining,
+    "roa_mapping": RoaMapping,
+    "roa_measures": RoaMeasures,
 }
 
 

@@ -719,6 +719,76 @@ ENDPOINTS.update(
         ),
     }
 )
+# issue 12: surveys, absence and the ROA selection. The files and the selection are the
+# organisation's (HR or a director at the top); the figures are seen with the unit.
+SURVEY_CSV = b"Enhet;F1\nU1;4\n"
+ABSENCE_CSV = b"unit;period;short_term;long_term;headcount\nX;2027;1;1;9\n"
+ENDPOINTS.update(
+    {
+        "GET survey figures of the unit": Endpoint(
+            lambda c, t: c.get("/api/surveys/2027", params={"root": t.code}),
+            _f(*SEES, "department_director"),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "GET absence of the unit": Endpoint(
+            lambda c, t: c.get("/api/absence/2027", params={"root": t.code}),
+            _f(*SEES, "department_director"),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "POST survey import (no mapping fits)": Endpoint(
+            lambda c, t: c.post(
+                "/api/surveys/import",
+                data={"year": "2027", "dry_run": "true"},
+                files={"file": ("svar.csv", SURVEY_CSV)},
+            ),
+            _f(*ADMIN),
+            _f(*ADMIN),
+            ok=422,
+        ),
+        "POST absence import (unknown unit)": Endpoint(
+            lambda c, t: c.post(
+                "/api/absence/import",
+                data={"dry_run": "true"},
+                files={
+                    "file": (
+                        "f.csv",
+                        b"enhet;period;korttid;langtid;antal anstallda\nX;2027;1;1;9\n",
+                    )
+                },
+            ),
+            _f(*ADMIN),
+            _f(*ADMIN),
+            ok=422,
+        ),
+        "GET ROA proposals": Endpoint(
+            lambda c, t: c.get("/api/roa/2027/proposals"), _f(*ADMIN), _f(*ADMIN)
+        ),
+        "GET health plans and progress of the unit": Endpoint(
+            lambda c, t: c.get("/api/health/2027", params={"root": t.code}),
+            _f(*SEES, "department_director"),
+            _f(*SEES_ELSEWHERE),
+        ),
+        "PUT the unit's health plan (no such goal)": Endpoint(
+            lambda c, t: c.put(
+                f"/api/health/2027/plans/{t.code}",
+                json={
+                    "factors": ["sam", "leadership"],
+                    "challenges": "x",
+                    "goals": [{"goal": "NONE", "text": "x"}],
+                },
+            ),
+            _f("unit_manager", "department_manager", "director", "department_director"),
+            _f("director"),
+            ok=422,
+        ),
+        "POST ROA selection (unknown unit)": Endpoint(
+            lambda c, t: c.post("/api/roa/2027/selection", json={"units": ["NOPE"]}),
+            _f(*ADMIN),
+            _f(*ADMIN),
+            ok=422,
+        ),
+    }
+)
 CASES = [(role, name, side) for role in ROLES for name in ENDPOINTS for side in ("own", "other")]
 
 

@@ -304,6 +304,49 @@ def _rounds(served: Served) -> None:
     rounds.plan(o.app, o.actor("m2@x.se"), {**plan, "planned_on": "2027-01-20"})
 
 
+#: Issue 12's pages, with a survey of two years, absence figures and a confirmed ROA
+#: selection: HR's (results, import with its dry run, absence, selection) and a manager's.
+SURVEY_PAGES = {
+    "hr@x.se": ["/surveys?year=2027", "/surveys?year=2027&root=DEP", "/surveys/import",
+                "/absence?year=2027", "/roa?year=2027", "/health?year=2027"],
+    "m1@x.se": ["/surveys?year=2027", "/absence?year=2027", "/health?year=2027",
+                "/health/plan?unit=U1&year=2027"],
+    "dep@x.se": ["/health?year=2027"],
+}  # fmt: skip
+
+
+def test_survey_pages_accessible(browser: Any, served: Served) -> None:
+    from engine.surveys import absence, health, imports, mapping, roa
+    from tests.surveys.scenario import MAPPING, answers, respondent_csv
+    from tests.surveys.test_absence_roa import ABSENCE
+
+    engine, hr = served.web.engine, served.web.org.actor("hr@x.se")
+    mapping.save_mapping(engine, hr, mapping.parse_mapping(MAPPING))
+    for year, u2 in ((2026, 8), (2027, 3)):
+        rows = answers("U1", 6, [5, 4, 3] * 3) + answers("U2", u2, [4] * 9)
+        imports.import_survey(engine, hr, year=year, filename="s.csv", content=respondent_csv(rows))
+    absence.import_absence(engine, hr, filename="f.csv", content=ABSENCE.encode())
+    roa.confirm(engine, hr, 2027, ["U1"])
+    health.set_goal(engine, hr, 2027, "G1", "Minska korttidsfrånvaron", "korttid %", 3, "at_most")
+    plan = {
+        "factors": ["leadership", "sam"],
+        "challenges": "Vinter",
+        "goals": [{"goal": "G1", "text": "Hälsosamtal", "status": "ongoing", "value": 2}],
+    }
+    factors, challenges, local = health.parse_plan(engine.settings.health_factors, plan)
+    health.save_plan(
+        engine, served.web.org.actor("m1@x.se"), "U1", 2027, factors, challenges, local
+    )
+    source, shots, problems = _axe_source(), _artifacts(), []
+    for email, addresses in SURVEY_PAGES.items():
+        for page in _signed_in(browser, served, email):
+            for address in addresses:
+                reply = page.goto(served.url + address)
+                assert reply is not None and reply.status == 200, address
+                problems += _check(page, f"survey {email} {address}", source, shots)
+    assert not problems, "\n".join(problems)
+
+
 FOCUS = """() => {
   const e = document.activeElement, s = getComputedStyle(e);
   let b = e.parentElement, bg = 'rgba(0, 0, 0, 0)';

@@ -115,7 +115,7 @@ def test_installed_command_runs(db: str) -> None:
     done = subprocess.run(
         [str(exe), "template", "list"], capture_output=True, text=True, check=False
     )
-    assert done.returncode == 0 and "sam-annual v1" in done.stdout
+    assert done.returncode == 0 and "sam-annual v2" in done.stdout
     done = subprocess.run(
         [str(exe), "cycle", "start", "--year", "abc"], capture_output=True, text=True, check=False
     )
