@@ -17,9 +17,10 @@ def _task(web: Web, email: str, key: str) -> int:
 def test_inbox_lists_my_tasks_due_first_with_counts(web_any: Web) -> None:
     body = web_any.api("m1@x.se").get("/api/inbox").json()
     keys = [i["key"] for i in body["items"]]
-    assert keys == ["employee_survey", "absence_review"]  # due 03-15, then 03-31
-    assert body["total"] == 2 and body["overdue"] == 0 and body["escalated"] == 0
-    assert body["by_stage"] == {"survey": 2}
+    # due 03-15, then 03-31 (the manager leads the safety round: sam-annual v2)
+    assert keys == ["employee_survey", "safety_round", "absence_review"]
+    assert body["total"] == 3 and body["overdue"] == 0 and body["escalated"] == 0
+    assert body["by_stage"] == {"survey": 3}
     assert body["items"][0]["unit_name"] == "Enhet 1" and body["items"][0]["why"] == "role"
 
 
@@ -27,7 +28,7 @@ def test_inbox_filters(web: Web) -> None:
     client = web.api("m1@x.se")
     unit = web.org.units["U1"]
     assert client.get("/api/inbox", params={"overdue": True}).json()["items"] == []
-    assert len(client.get("/api/inbox", params={"unit_id": unit}).json()["items"]) == 2
+    assert len(client.get("/api/inbox", params={"unit_id": unit}).json()["items"]) == 3
     assert client.get("/api/inbox", params={"unit_id": unit + 99}).json()["items"] == []
     assert client.get("/api/inbox", params={"stage": "analysis"}).json()["items"] == []
     assert client.get("/api/inbox", params={"due_within_days": 7}).json()["items"] == []

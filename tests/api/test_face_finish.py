@@ -28,7 +28,7 @@ def test_cycle_page_lists_what_is_missing_once_and_offers_sign_off_only_when_don
     assert page.count("obligatoriskt steg") == 2  # once each, not a second list
     assert "Signera steget" not in page and "visas när listan är tom" in page
     web.org.complete("m1@x.se", "employee_survey", SURVEY, cycle)
-    web.org.complete("so1@x.se", "safety_round", SAFETY_ROUND, cycle)
+    web.org.complete("m1@x.se", "safety_round", SAFETY_ROUND, cycle)
     done = client.get(f"/cycles/{cycle}").text
     assert "Alla villkor för att signera är uppfyllda" in done and "Signera steget" in done
     assert 'class="checklist missing"' not in done

@@ -30,7 +30,7 @@ def test_inbox_page_lists_counts_and_filters(web: Web) -> None:
     page = client.get("/inbox")
     assert page.status_code == 200
     assert "Medarbetarenkät (HME) – resultat" in page.text and "2027-03-15" in page.text
-    assert "<strong>2</strong> öppna uppgifter" in page.text
+    assert "<strong>3</strong> öppna uppgifter" in page.text
     assert page.headers["x-frame-options"] == "DENY"
     assert "script-src 'self'" in page.headers["content-security-policy"]
     filtered = client.get("/inbox", params={"stage": "analysis"})
@@ -152,7 +152,7 @@ def test_cycle_page_shows_why_sign_off_is_blocked(web: Web) -> None:
     cycle = web.org.cycle_of("U1")
     page = client.get(f"/cycles/{cycle}")
     assert "0 av 2 obligatoriska steg klara" in page.text
-    assert "väntar på Sven Skyddsombud" in page.text
+    assert "väntar på Maja Chef" in page.text  # she leads the safety round too (v2)
     blocked = _post(client, f"/cycles/{cycle}/sign-off", {"stage": "survey"})
     assert blocked.status_code == 409  # type: ignore[attr-defined]
     assert "Steget kan inte signeras ännu" in blocked.text  # type: ignore[attr-defined]

@@ -75,7 +75,7 @@ def test_the_plan_form_picks_a_role_position_group_or_person(web: Web) -> None:
     positions.import_positions(web.engine, Actor.system("test"), POSITIONS)
     o, cycle = web.org, web.org.cycle_of("U1")
     o.complete("m1@x.se", "employee_survey", SURVEY, cycle)
-    o.complete("so1@x.se", "safety_round", SAFETY_ROUND, cycle)
+    o.complete("m1@x.se", "safety_round", SAFETY_ROUND, cycle)
     o.sign_off("m1@x.se", cycle, "survey")
     o.complete("m1@x.se", "risk_assessment", RISKS, cycle)
     o.sign_off("m1@x.se", cycle, "analysis")

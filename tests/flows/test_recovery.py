@@ -35,7 +35,10 @@ from tests.flows.conftest import LoopbackController, Mailbox
 from tests.flows.helpers import build_units
 
 ROOT = Path(__file__).resolve().parents[2]
-EVERYONE = ["dep@x.se", "dir@x.se", "hso@x.se", "m1@x.se", "m2@x.se", "so1@x.se", "so2@x.se"]
+# Whoever the year start gives a task: the managers (the manager leads the safety round since
+# sam-annual v2; the safety representatives have none until the approvals) and, for the unit
+# without a manager, the manager above and the director.
+EVERYONE = ["dep@x.se", "dir@x.se", "m1@x.se", "m2@x.se"]
 MESSAGE_ID = re.compile(r"<notification-\d+\.[0-9a-f]{16}@sam\.example\.se>")
 
 
