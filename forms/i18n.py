@@ -24,14 +24,13 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
 from engine.domain.clock import LOCAL_TZ, as_utc
+from forms import messages
 
 LANGS = ("sv", "en")
 #: The Babel locale behind each language: Swedish as written in Sweden, British English
@@ -57,12 +56,9 @@ def catalogue_path(lang: str) -> Path:
 @cache
 def translations(lang: str) -> Translations:
     """The catalogue of ``lang``, read from its ``.po`` and compiled in memory once."""
-    with catalogue_path(lang_or_sv(lang)).open("rb") as f:
-        catalog = read_po(f, locale=LOCALES[lang_or_sv(lang)], domain=DOMAIN)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled, domain=DOMAIN)
+    po = catalogue_path(lang_or_sv(lang)).read_bytes()
+    compiled = messages.compile_mo(po, LOCALES[lang_or_sv(lang)])
+    return Translations(io.BytesIO(compiled), domain=DOMAIN)
 
 
 def tr(lang: str, message: str, **variables: Any) -> str:

@@ -53,10 +53,11 @@ def catalogue(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(io.BytesIO(data))
 
 
-def compile_mo(po: bytes) -> bytes:
+def compile_mo(po: bytes, locale: str = "en_GB") -> bytes:
+    """A ``.po`` catalogue compiled to ``.mo`` bytes (Babel, imported only when needed)."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
     out = io.BytesIO()
-    write_mo(out, read_po(io.BytesIO(po), locale="en_GB", domain="messages"))
+    write_mo(out, read_po(io.BytesIO(po), locale=locale, domain="messages"))
     return out.getvalue()

@@ -148,18 +148,13 @@ class Registry:
     def form_checks(self, form_key: str) -> list[FormCheck]:
         """Checks registered for a form, in the order registered (``key`` = form key, or
         ``form key:name`` for a second one)."""
-        return [
-            typing.cast(FormCheck, fn)
-            for key, fn in self.hooks["form_check"].items()
-            if key.split(":", 1)[0] == form_key
-        ]
+        return [typing.cast(FormCheck, fn) for fn in self._of_form("form_check", form_key)]
 
     def form_done(self, form_key: str) -> list[FormDone]:
-        return [
-            typing.cast(FormDone, fn)
-            for key, fn in self.hooks["form_done"].items()
-            if key.split(":", 1)[0] == form_key
-        ]
+        return [typing.cast(FormDone, fn) for fn in self._of_form("form_done", form_key)]
+
+    def _of_form(self, kind: str, form_key: str) -> list[Callable[..., Any]]:
+        return [fn for key, fn in self.hooks[kind].items() if key.split(":", 1)[0] == form_key]
 
     def returned(self) -> list[Returned]:
         return [typing.cast(Returned, fn) for fn in self.hooks["returned"].values()]
