@@ -141,6 +141,19 @@ def cmd_show(args: argparse.Namespace, c: Console) -> int:
         c.line(c._("ansvarig chef") + f": {p.responsible_manager}")
     for name, org in p.participants:
         c.line(f"  {name}" + (f" ({org})" if org else ""))
+    rhythm = []
+    if p.follow_up_months:
+        rhythm.append(
+            c.n_(
+                "varje månad räknat från plandatum",
+                "med %(num)d månaders mellanrum räknat från plandatum",
+                p.follow_up_months,
+            )
+        )
+    if p.review_dates:
+        rhythm.append(c._("på dessa datum:") + " " + ", ".join(map(str, p.review_dates)))
+    if rhythm:
+        c.line(c._("Uppföljning av planen") + ": " + "; ".join(rhythm))
     c.line(
         ", ".join(
             (

@@ -84,3 +84,4 @@ REGISTRY.add("document", "followup_level.committee_report", rollup.committee_rep
 REGISTRY.add("opened", "action_plan.header", own_plans.header)
 REGISTRY.add("status", "action_plan.status", own_plans.status)
 REGISTRY.add("effect", "action_plan.next_review", own_plans.next_review)
+REGISTRY.add("due", "action_plan.review_due", own_plans.review_due)

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from engine.db.engine import DEFAULT_URL
@@ -63,6 +63,9 @@ class Settings(BaseSettings):
         "competence", "priorities",
     )  # fmt: skip
     health_follow_up_months: int = 4
+    #: A plan in its own right whose header names no review rhythm (neither months nor
+    #: dates) is followed up as a whole this often, counted from its plan date.
+    plan_review_months: int = Field(default=3, ge=1, le=12)
     #: Span of control above this many employees per manager is flagged.
     span_threshold: int = 40
     #: The template the annual start uses unless told otherwise.

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import Engine, Id, PageUser, PostedForm, lang_of
-from api.errors import field_messages, problem
+from api.pages.refused import form_fields, refused
 from api.rendering import redirect, render
 from api.routers.cases import case_document
 from engine.accounts.signin import Principal
@@ -19,7 +19,7 @@ from engine.cases import doors, incidents
 from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput, NotFound, SamflowError
 from engine.workflow.process import cases as processes
-from forms.fields import build, describe, field_id, known_paths
+from forms.fields import build
 from forms.formdata import apply_row_action, clean, unflatten
 from forms.schemas.registry import schema_for
 
@@ -90,24 +90,17 @@ def _new(
         data = {f: today for f in (sub.date,) if f}
         if len(units) == 1:
             data[sub.unit] = units[0].code
-    errors = field_messages(exc, lang) if isinstance(exc, InvalidInput) else {}
-    fields = build(schema, data, errors)
-    prob = problem(exc, lang) if exc else None
-    if prob:
-        known = known_paths(fields)
-        for e in prob["errors"]:
-            if e["path"] in known:
-                e["anchor"], e["label"] = field_id(e["path"]), describe(schema, e["path"], lang)
+    fields, no = form_fields(schema, data, exc, lang)
     return render(
         request,
         "case_new.html",
-        status=int(prob["status"]) if prob else 200,
+        status=no.status,
         kind=kind,
         title=schema,
         fields=fields,
         units=units,
         unit_field=sub.unit,
-        problem=prob,
+        problem=no.problem,
     )
 
 
@@ -149,16 +142,16 @@ def _case(
     shown = doors.show(engine, user.actor, kind, case_id)
     sub = processes.subject_of(kind)
     assert sub.form is not None
-    prob = problem(exc, lang_of(request)) if exc else None
+    no = refused(exc, lang_of(request))
     return render(
         request,
         "case.html",
-        status=int(prob["status"]) if prob else 200,
+        status=no.status,
         c=shown.detail,
         s=shown.detail.summary,
         fields=build(schema_for(sub.form), shown.detail.data, {}),
         links=shown.plan_links,
-        problem=prob,
+        problem=no.problem,
         today=local_date(engine.clock.now()),
     )
 
@@ -217,22 +210,15 @@ def _addition(
     schema = schema_for("inspection_decision")
     if data is None:
         data = {"decided_on": date.isoformat(local_date(engine.clock.now())), "requirements": [{}]}
-    errors = field_messages(exc, lang) if isinstance(exc, InvalidInput) else {}
-    fields = build(schema, data, errors)
-    prob = problem(exc, lang) if exc else None
-    if prob:
-        known = known_paths(fields)
-        for e in prob["errors"]:
-            if e["path"] in known:
-                e["anchor"], e["label"] = field_id(e["path"]), describe(schema, e["path"], lang)
+    fields, no = form_fields(schema, data, exc, lang)
     return render(
         request,
         "case_addition.html",
-        status=int(prob["status"]) if prob else 200,
+        status=no.status,
         c=shown.detail,
         s=shown.detail.summary,
         fields=fields,
-        problem=prob,
+        problem=no.problem,
     )
 
 

@@ -11,20 +11,27 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.deps import Engine, Id, PageUser, PostedForm, lang_of
-from api.errors import field_messages, problem
+from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
+from api.pages.refused import form_fields, refused
 from api.rendering import redirect, render
 from engine.accounts.signin import Principal
 from engine.cases import doors
+from engine.coop import meetings
 from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput, SamflowError
 from engine.org import positions
 from engine.plans import own
-from forms.fields import build, describe, field_id, known_paths
 from forms.formdata import apply_row_action, clean, unflatten
+from forms.i18n import N_, tr
 from forms.schemas.plan_header import SCOPES, ActionPlanHeader
 
 router = APIRouter()
+#: The agenda form's inputs by the path an error names (the item's matter: the meeting).
+AGENDA_FIELDS = {
+    "meeting": ("agenda-meeting", N_("Möte")),
+    "subject_id": ("agenda-meeting", N_("Möte")),
+    "title": ("agenda-title", N_("Punktens rubrik")),
+}
 
 
 @router.get("/plans")
@@ -57,25 +64,15 @@ def _new(
         data = {"plan_date": local_date(engine.clock.now()).isoformat(), "scope": "unit"}
         if len(units) == 1:
             data["unit"] = units[0].code
-    errors = field_messages(exc, lang) if isinstance(exc, InvalidInput) else {}
-    fields = build(ActionPlanHeader, data, errors)
-    prob = problem(exc, lang) if exc else None
-    if prob:
-        known = known_paths(fields)
-        for e in prob["errors"]:
-            if e["path"] in known:
-                e["anchor"], e["label"] = (
-                    field_id(e["path"]),
-                    describe(ActionPlanHeader, e["path"], lang),
-                )
+    fields, no = form_fields(ActionPlanHeader, data, exc, lang)
     return render(
         request,
         "plan_new.html",
-        status=int(prob["status"]) if prob else 200,
+        status=no.status,
         title=ActionPlanHeader,
         fields=fields,
         units=units,
-        problem=prob,
+        problem=no.problem,
     )
 
 
@@ -98,8 +95,56 @@ def create(request: Request, engine: Engine, posted: PostedForm) -> Response:
 
 @router.get("/plans/{plan_id}")
 def plan_page(request: Request, engine: Engine, user: PageUser, plan_id: Id) -> Response:
+    return _plan(request, engine, user, plan_id)
+
+
+def _plan(
+    request: Request,
+    engine: Engine,
+    user: Principal,
+    plan_id: int,
+    exc: SamflowError | None = None,
+) -> Response:
+    lang = lang_of(request)
     shown = own.show(engine, user.actor, plan_id)
-    return render(request, "plan_own.html", p=shown, r=shown.row, scopes=SCOPES)
+    no = refused(exc, lang)
+    for e in no.problem["errors"] if no.problem else []:  # beside the agenda form's inputs
+        anchor, text = AGENDA_FIELDS.get(e["path"], AGENDA_FIELDS["meeting"])
+        e["anchor"], e["label"] = anchor, tr(lang, text)
+    return render(
+        request,
+        "plan_own.html",
+        status=no.status,
+        p=shown,
+        r=shown.row,
+        scopes=SCOPES,
+        agenda=meetings.agenda_for(engine, user.actor, "plan", shown.row.cycle_id),
+        problem=no.problem,
+    )
+
+
+@router.post("/plans/{plan_id}/agenda")
+def put_on_agenda(request: Request, engine: Engine, posted: PostedForm, plan_id: Id) -> Response:
+    """Put the plan on the agenda of a meeting to come, chosen by its body and date (the
+    meetings the plan page offers); the item's title as the person wrote it."""
+    shown = own.show(engine, posted.principal.actor, plan_id)  # 404 first
+    try:
+        meeting = as_id(posted.get("meeting"))
+        if meeting is None:
+            raise InvalidInput.field("meeting", "choose a meeting", "välj ett möte")
+        meetings.add_item(
+            engine,
+            posted.principal.actor,
+            meeting,
+            posted.get("title") or shown.row.title,
+            "plan",
+            shown.row.cycle_id,
+        )
+    except SamflowError as exc:
+        if exc.category == "not_found":
+            exc = InvalidInput.field("meeting", "choose a meeting", "välj ett möte")
+        return _plan(request, engine, posted.principal, plan_id, exc)
+    return redirect(f"/plans/{plan_id}", done="item_added")
 
 
 @router.get("/org/positions")

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import Engine, PageUser, PostedForm, lang_of
-from api.errors import field_messages, problem
+from api.pages.refused import refused
 from api.rendering import redirect, render
 from engine.accounts.signin import Principal
 from engine.domain.clock import local_date
-from engine.domain.errors import InvalidInput, SamflowError
+from engine.domain.errors import SamflowError
 from engine.policy import documents, knowledge
 from forms.fields import build
 from forms.labels import words
@@ -27,10 +27,6 @@ DOC_FIELDS = tuple(PolicyDocumentInput.model_fields)
 VERSION_FIELDS = tuple(PolicyVersionInput.model_fields)
 TRAINING_FIELDS = tuple(TrainingInput.model_fields)
 WORDS = {k: words(k) for k in ("policy_topic", "policy_owner", "training_state", "role")}
-
-
-def _errors(exc: SamflowError | None, lang: str) -> dict[str, str]:
-    return field_messages(exc, lang) if isinstance(exc, InvalidInput) else {}
 
 
 @router.get("/policy")
@@ -49,19 +45,18 @@ def _policy(
     ov = documents.overview(engine, user.actor)
     if data is None:
         data = {"valid_from": local_date(engine.clock.now()).isoformat()}
-    errors = _errors(exc, lang)
-    prob = problem(exc, lang) if exc else None
+    no = refused(exc, lang)
     units = documents.unit_choices(engine, user.actor) if ov.may_create else []
     return render(
         request,
         "policy.html",
-        status=int(prob["status"]) if prob else 200,
+        status=no.status,
         ov=ov,
         words=WORDS,
         units=units,
-        doc_fields=build(PolicyDocumentInput, data, errors),
-        version_fields=build(PolicyVersionInput, data, errors),
-        problem=prob,
+        doc_fields=build(PolicyDocumentInput, data, no.errors),
+        version_fields=build(PolicyVersionInput, data, no.errors),
+        problem=no.problem,
     )
 
 
@@ -105,15 +100,15 @@ def _document(
         data = {"valid_from": local_date(engine.clock.now()).isoformat()}
         if d.versions:
             data["body"] = d.versions[0].body
-    prob = problem(exc, lang) if exc else None
+    no = refused(exc, lang)
     return render(
         request,
         "policy_document.html",
-        status=int(prob["status"]) if prob else 200,
+        status=no.status,
         d=d,
         words=WORDS,
-        version_fields=build(PolicyVersionInput, data, _errors(exc, lang)),
-        problem=prob,
+        version_fields=build(PolicyVersionInput, data, no.errors),
+        problem=no.problem,
     )
 
 
@@ -160,18 +155,18 @@ def _knowledge(
     lang = lang_of(request)
     k = knowledge.overview(engine, user.actor)
     units = documents.unit_choices(engine, user.actor)
-    prob = problem(exc, lang) if exc else None
+    no = refused(exc, lang)
     courses = engine.settings.knowledge_courses
     return render(
         request,
         "knowledge.html",
-        status=int(prob["status"]) if prob else 200,
+        status=no.status,
         k=k,
         words=WORDS,
         units=units,
         courses=courses,
-        fields=build(TrainingInput, data or {}, _errors(exc, lang)),
-        problem=prob,
+        fields=build(TrainingInput, data or {}, no.errors),
+        problem=no.problem,
     )
 
 

@@ -13,14 +13,14 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
-from api.errors import field_messages, problem
+from api.pages.refused import link_fields, refused
 from api.rendering import redirect, render, safe_next
 from api.routers.tasks import file_response
 from engine.accounts.signin import Principal
 from engine.domain.errors import InvalidInput, SamflowError
 from engine.views import detail as views
 from engine.workflow import attachments, conversation, tasks
-from forms.fields import build, describe, field_id, known_paths
+from forms.fields import build
 from forms.formdata import apply_row_action, clean, unflatten
 from forms.labels import words
 from forms.schemas.registry import schema_for
@@ -52,28 +52,24 @@ def _page(
     lang = lang_of(request)
     d = views.task_detail(engine, user.actor, task_id)
     schema = schema_for(d.form_key)
-    errors = field_messages(exc, lang) if isinstance(exc, InvalidInput) else {}
-    form_errors, side_errors = ({}, errors) if side else (errors, {})
+    no = refused(exc, lang)
+    form_errors, side_errors = ({}, no.errors) if side else (no.errors, {})
     if data is None:
         data = views.start_input(d) if d.may.work else d.data
     fields = build(schema, data, form_errors) if d.may.work else None
     if fields is not None and d.own_decision_only:  # the manager gives the meeting's facts
         fields = [f for f in fields if f.spec.name not in MANAGER_GIVES]
     shown = build(schema, d.data or d.draft or {}, {}) if fields is None else None
-    prob = problem(exc, lang) if exc is not None else None
-    if prob and fields is not None:
-        known = known_paths(fields)
-        for e in prob["errors"]:
-            if e["path"] in known:
-                e["anchor"], e["label"] = field_id(e["path"]), describe(schema, e["path"], lang)
+    if fields is not None:
+        link_fields(no, schema, fields, lang)
     return render(
         request,
         "task.html",
-        status=int(prob["status"]) if prob else 200,
+        status=no.status,
         d=d,
         fields=fields,
         shown=shown,
-        problem=prob,
+        problem=no.problem,
         errors=side_errors,
         matrix_points=_points(data),
         comments=conversation.comments(engine, user.actor, task_id),

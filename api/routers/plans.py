@@ -67,6 +67,8 @@ def _plan_out(p: own.Shown) -> PlanOut:
         plan=PlanRowOut.model_validate(p.row),
         responsible_manager=p.responsible_manager,
         follow_up_months=p.follow_up_months,
+        review_dates=p.review_dates,
+        next_review=p.next_review,
         participants=[ParticipantOut(name=n, organisation=o) for n, o in p.participants],
         not_yet_established=p.unmet,
         tasks=[PlanTaskOut.model_validate(t) for t in p.tasks],

@@ -47,7 +47,11 @@ class PlanTaskOut(Out):
 class PlanOut(Out):
     plan: PlanRowOut
     responsible_manager: str
+    #: the plan's own review rhythm: every so many months from its plan date, and dates
     follow_up_months: int | None
+    review_dates: list[date]
+    #: when the open review of the plan as a whole is due (none open: null)
+    next_review: date | None
     participants: list[ParticipantOut]
     #: what still keeps the plan from being established (Swedish), empty once it is
     not_yet_established: list[str]

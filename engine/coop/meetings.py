@@ -674,6 +674,71 @@ def list_meetings(app: App, actor: Actor, body_code: str | None = None) -> list[
         ]
 
 
+@dataclass(frozen=True)
+class Agenda:
+    """Where a matter stands on cooperation agendas: the meetings it is on (with its item
+    number), and the meetings still to be held that the person may put it on."""
+
+    on: list[tuple[MeetingRow, int]]
+    open_to: list[MeetingRow]
+
+
+def agenda_for(app: App, actor: Actor, subject_type: str, subject_id: int) -> Agenda:
+    """The meetings a matter (a plan: its cycle) is on, of the bodies the person sees; and
+    the meetings to come (today or later, protocol not signed) of the bodies whose unit
+    holds the matter that the person may set the agenda of, and where it is not yet."""
+    day = local_date(app.clock.now())
+    with app.read() as s:
+        unit_id, _ref = _subject_unit(s, subject_type, subject_id)
+        every = list(s.scalars(select(CoopBody)))
+        st = coop_bodies.standings(s, actor, every, day)
+        seen = {b.id: b for b in every if st[b.id].sees}
+        if not seen:
+            return Agenda([], [])
+        org = queries.ancestry_snapshot(s, [unit_id], day) if unit_id is not None else None
+        holds = {
+            b.id
+            for b in seen.values()
+            if st[b.id].manages
+            and org is not None
+            and unit_id is not None
+            and (b.unit_id == unit_id or b.unit_id in org.ancestors(unit_id))
+        }
+        items: dict[int, int] = dict(
+            s.execute(
+                select(CoopItem.meeting_id, CoopItem.number).where(
+                    CoopItem.subject_type == subject_type, CoopItem.subject_id == subject_id
+                )
+            )
+            .tuples()
+            .all()
+        )
+        rows = list(
+            s.scalars(
+                select(CoopMeeting)
+                .where(
+                    CoopMeeting.body_id.in_(seen),
+                    CoopMeeting.id.in_(items)
+                    | (
+                        CoopMeeting.body_id.in_(holds)
+                        & (CoopMeeting.held_on >= day)
+                        & CoopMeeting.signed_at.is_(None)
+                    ),
+                )
+                .order_by(CoopMeeting.held_on, CoopMeeting.id)
+            )
+        )
+
+        def row(m: CoopMeeting) -> MeetingRow:
+            b = seen[m.body_id]
+            return MeetingRow(m.id, b.code, b.name, m.held_on, m.title, 0, m.signed_at is not None)
+
+        return Agenda(
+            [(row(m), items[m.id]) for m in rows if m.id in items],
+            [row(m) for m in rows if m.id not in items],
+        )
+
+
 def cooperation_unmet(s: Session, subject_type: str, subject_id: int) -> list[Unmet]:
     """What is missing before a matter's cooperation is over: an item about it whose
     protocol is signed, or whose MBL negotiation has ended (empty: it is over)."""

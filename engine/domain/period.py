@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -267,6 +268,13 @@ def from_stored(kind: str | None, start: date | None, end: date | None, label: s
     return Period(kind, start, end, label)  # type: ignore[arg-type]
 
 
+def add_months(start: date, n: int) -> date:
+    """``start`` moved ``n`` months on (the 31st becomes the month's last day)."""
+    total = start.month - 1 + n
+    y, m = start.year + total // 12, total % 12 + 1
+    return date(y, m, min(start.day, calendar.monthrange(y, m)[1]))
+
+
 def review_dates(start: date, months: int, until: date) -> list[date]:
     """Review dates of an open-ended measure: every ``months`` from ``start`` up to
     ``until`` (the first one ``months`` after the start)."""
@@ -274,11 +282,24 @@ def review_dates(start: date, months: int, until: date) -> list[date]:
         raise ValueError("months must be at least 1")
     out: list[date] = []
     n = 1
-    while True:
-        total = start.month - 1 + months * n
-        y, m = start.year + total // 12, total % 12 + 1
-        d = date(y, m, min(start.day, calendar.monthrange(y, m)[1]))
-        if d > until:
-            return out
+    while (d := add_months(start, months * n)) <= until:
         out.append(d)
         n += 1
+    return out
+
+
+def next_review(start: date, months: int | None, named: Sequence[date], after: date) -> date | None:
+    """A plan's next review after the day ``after``, at the plan's own rhythm: the
+    earliest of its named dates later than that and, with a rhythm of ``months``, the
+    first day every ``months`` from ``start`` (the plan date) later than that. None when
+    the plan names only dates and every one has passed: no review is made up."""
+    found = [d for d in named if d > after]
+    if months is not None:
+        if months < 1:
+            raise ValueError("months must be at least 1")
+        gone = (after.year - start.year) * 12 + after.month - start.month
+        n = max(1, gone // months)
+        while (d := add_months(start, months * n)) <= after:
+            n += 1
+        found.append(d)
+    return min(found, default=None)

@@ -8,12 +8,15 @@ Such a plan is a case of the process ``engine/cycle_templates/action-plan.yaml``
 reminders, escalation, sign-off and the audit chain are the shared machinery. Its header
 is a ``plan`` row (``engine.db.models.plans.Plan``) as the annual cycle's plan is: scope
 (a unit, a department, the whole administration, or a theme across units), title, plan
-date, responsible manager, participants with their organisation, follow-up rhythm. It is
+date, responsible manager, participants with their organisation, its review rhythm. It is
 established (*fastställd*) at a cooperation meeting through ``engine.plans.establishment``
 exactly as the annual plan is, and followed up: each measure at its own follow-up points
 (``measure_follow_up`` tasks, only for dates that exist), the plan as a whole at its own
-rhythm (``plan_review`` tasks, the next one made when one is done, while measures remain
-open). No survey and no risk assessment is asked for.
+rhythm: every ``follow_up_months`` counted from its plan date, on the review dates its
+header names, or both (a header naming neither takes the setting ``plan_review_months``).
+The first ``plan_review`` task is due at the rhythm's next day when the follow-up opens
+(``review_due``), the next one is made when one is done (``next_review``) while measures
+remain open and the rhythm has a day left. No survey and no risk assessment is asked for.
 
     opened = create(app, actor, fields)          # fields: forms.schemas.plan_header
     rows = list_plans(app, actor, year=None)     # the plans a person may see
@@ -25,7 +28,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -39,7 +42,7 @@ from engine.db.models.process import ProcessCase
 from engine.db.queries import TaskRef
 from engine.domain.clock import end_of_local_day, local_date
 from engine.domain.errors import NotFound
-from engine.domain.period import review_dates
+from engine.domain.period import next_review as next_review_day
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role, TaskStatus
 from engine.org.visibility import require_cycle, scope_of
@@ -53,7 +56,8 @@ from forms.schemas.base import Form
 from forms.schemas.plan_header import ActionPlanHeader
 
 KIND = "action_plan"
-#: The plan as a whole is followed up this often when its header names no rhythm.
+#: A plan made before its header held its rhythm, naming none: reviewed this often (the
+#: default of the setting ``plan_review_months``, which a new plan's header is given).
 DEFAULT_REVIEW_MONTHS = 3
 REVIEW_TASK = "plan_review"
 
@@ -73,6 +77,7 @@ def header(tx: Tx, actor: Actor, case: ProcessCase, subject: Form) -> dict[str, 
         plan_date=subject.plan_date,
         responsible_manager=subject.responsible_manager,
         follow_up_months=subject.follow_up_months,
+        review_dates=",".join(d.isoformat() for d in subject.review_dates),
         created_at=tx.now,
         updated_at=tx.now,
     )
@@ -109,11 +114,41 @@ def status(s: Session, view: CaseView, now: datetime) -> dict[str, Any]:
     }
 
 
+def named_reviews(plan: Plan) -> list[date]:
+    """The review dates the plan's header names, in order."""
+    return [date.fromisoformat(x) for x in plan.review_dates.split(",") if x]
+
+
+def rhythm(plan: Plan | None) -> tuple[int | None, list[date]]:
+    """The plan's review rhythm: (every so many months from its plan date, named dates)."""
+    if plan is None:
+        return DEFAULT_REVIEW_MONTHS, []
+    named = named_reviews(plan)
+    return (plan.follow_up_months or (None if named else DEFAULT_REVIEW_MONTHS)), named
+
+
+def review_after(plan: Plan | None, start: date, after: date) -> date | None:
+    """The plan's next review day after ``after`` at its own rhythm (None: none left)."""
+    months, named = rhythm(plan)
+    return next_review_day((plan.plan_date if plan else None) or start, months, named, after)
+
+
+def review_due(tx: Tx, cycle_id: int, task_key: str) -> date:
+    """``action_plan.review_due``: the first review of the plan as a whole, made when its
+    follow-up opens, is due at the next day of the plan's own rhythm; a plan whose named
+    dates have all passed by then is reviewed today (the review is still owed)."""
+    s = tx.session
+    today = local_date(tx.now)
+    plan = s.scalar(select(Plan).where(Plan.cycle_id == cycle_id))
+    return review_after(plan, today, today) or today
+
+
 def next_review(tx: Tx, actor: Actor, task: TaskRef, form: Form) -> dict[str, Any]:
     """``action_plan.next_review``: a plan is followed up at its own rhythm for as long as
-    any of its measures is open: when one review is done the next is made, due the
-    plan's ``follow_up_months`` later (the template's three months when none is given).
-    With every measure closed no further review is made up."""
+    any of its measures is open: when one review is done the next is made, due at the
+    rhythm's next day after the later of today and the done review's due day (a review
+    done early does not bring the next one forward). With every measure closed, or no day
+    of the rhythm left (only named dates, all passed), no further review is made up."""
     s = tx.session
     still_open = s.scalar(
         select(func.count())
@@ -123,9 +158,10 @@ def next_review(tx: Tx, actor: Actor, task: TaskRef, form: Form) -> dict[str, An
     if not still_open:
         return {"next_review": None}
     plan = s.scalar(select(Plan).where(Plan.cycle_id == task.cycle_id))
-    months = (plan.follow_up_months if plan else None) or DEFAULT_REVIEW_MONTHS
     today = local_date(tx.now)
-    due_day = review_dates(today, months, today + timedelta(days=31 * months + 31))[0]
+    due_day = review_after(plan, today, max(today, local_date(task.due_at)))
+    if due_day is None:
+        return {"next_review": None}
     cycle = s.get(Cycle, task.cycle_id)
     assert cycle is not None
     row_t = s.get(CycleTemplateRow, cycle.template_id)
@@ -151,7 +187,12 @@ def next_review(tx: Tx, actor: Actor, task: TaskRef, form: Form) -> dict[str, An
     )
     ids = taskgen.insert_tasks(s, [row])
     taskgen.record_created(tx, actor, [row], ids, after_review=f"task:{task.id}")
-    return {"next_review": due_day.isoformat(), "every_months": months}
+    months, named = rhythm(plan)
+    return {
+        "next_review": due_day.isoformat(),
+        "every_months": months,
+        "review_dates": [d.isoformat() for d in named],
+    }
 
 
 # --- use cases ----------------------------------------------------------------------------
@@ -172,7 +213,11 @@ class Created:
 def create(app: App, actor: Actor, subject: ActionPlanHeader) -> Created:
     """Open a plan in its own right: the case, its cycle (drawing the plan up is its first
     task, for the manager of the unit), the header. A manager, HR or a director at the unit
-    or above may (else 403); the unit must have a manager (else 422 naming ``unit``)."""
+    or above may (else 403); the unit must have a manager (else 422 naming ``unit``).
+    A header naming no review rhythm is given the setting's (``plan_review_months``), so
+    the plan carries its own rhythm from the start."""
+    if subject.follow_up_months is None and not subject.review_dates:
+        subject = subject.model_copy(update={"follow_up_months": app.settings.plan_review_months})
     opened = processes.open_case(app, actor, KIND, subject)
     with app.read() as s:
         plan_id = s.scalar(select(Plan.id).where(Plan.cycle_id == opened.cycle_id))
@@ -306,7 +351,9 @@ def _rows(s: Session, rows: list[tuple[Plan, Cycle]], today: date) -> list[PlanR
 class Shown:
     row: PlanRow
     responsible_manager: str
-    follow_up_months: int | None
+    follow_up_months: int | None  # its rhythm: every so many months from the plan date
+    review_dates: list[date]  # and the review dates it names
+    next_review: date | None  # the open review's due day
     participants: list[tuple[str, str]]
     established: establishment.Header | None
     unmet: list[str]  # what still keeps it from being established (Swedish, English)
@@ -351,10 +398,23 @@ def show(app: App, actor: Actor, plan_id: int) -> Shown:
                 .order_by(Task.id)
             )
         ]
+        months, named = rhythm(plan)
+        due = [
+            local_date(t.due_at)
+            for t in s.scalars(
+                select(Task).where(
+                    Task.cycle_id == cycle.id,
+                    Task.key == REVIEW_TASK,
+                    Task.status == TaskStatus.OPEN.value,
+                )
+            )
+        ]
         return Shown(
             row=row,
             responsible_manager=plan.responsible_manager,
-            follow_up_months=plan.follow_up_months,
+            follow_up_months=months,
+            review_dates=named,
+            next_review=min(due, default=None),
             participants=people,
             established=est,
             unmet=[u.message_sv for u in unmet],

@@ -468,20 +468,27 @@ def apply_follow_up(
     )
     m.effect, m.effect_ok, m.followed_up_at = form.effect, form.effect_ok, tx.now
     extra: dict[str, Any] = {"measure_id": m.id, "status": m.status}
+    points = follow_up_points(tx.session, [m.id])[m.id]
+    due: date | None = None
     if form.status == "postponed" and form.new_follow_up_date is not None:
-        m.follow_up_date = form.new_follow_up_date
-        count = len(follow_up_points(tx.session, [m.id])[m.id])
+        m.follow_up_date = due = form.new_follow_up_date
         tx.session.add(
             FollowUpPoint(
                 measure_id=m.id,
-                position=count + 1,
+                position=len(points) + 1,
                 kind="follow_up",
                 period_kind="day",
-                start=form.new_follow_up_date,
-                end=form.new_follow_up_date,
+                start=due,
+                end=due,
                 label="",
             )
         )
+    elif m.status != MeasureStatus.CANCELLED.value:
+        # the plan's next follow-up point (uppföljning or utvärdering) after this one,
+        # if it names one: a task for each point that exists, none made up
+        after = max(local_date(tx.now), local_date(task.due_at))
+        due = min((p.end for _, p in points if p.end is not None and p.end > after), default=None)
+    if due is not None:
         m.followed_up_at = None  # the next follow-up is still owed
         row = taskgen.task_row(
             cycle_id=cycle.id,
@@ -490,7 +497,7 @@ def apply_follow_up(
             tdef=template.task(task.key),
             address=access.task_address(task),
             assignee_id=task.assignee_id,
-            due_at=end_of_local_day(form.new_follow_up_date),
+            due_at=end_of_local_day(due),
             now=tx.now,
             ladder=template.ladder_for(task.key),
             round_=task.round,
@@ -499,6 +506,7 @@ def apply_follow_up(
         new_id = taskgen.insert_tasks(tx.session, [row])[0]
         taskgen.record_created(tx, actor, [row], [new_id], follows=task.id)
         extra["next_follow_up_task"] = new_id
+        extra["next_follow_up"] = due.isoformat()
     tx.session.flush()
     return extra
 

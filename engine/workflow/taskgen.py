@@ -19,6 +19,7 @@ from engine.db.audit_store import Pending, append_many
 from engine.db.bulk import insert_returning_ids
 from engine.db.models import Measure, Task
 from engine.domain.audit.chain import EventContent, canonical_json
+from engine.domain.clock import end_of_local_day
 from engine.domain.errors import Unmet
 from engine.domain.org import OrgSnapshot
 from engine.domain.workflow.escalation import Ladder, Position, next_check
@@ -263,13 +264,25 @@ def stage_task_rows(
                 tdef=tdef,
                 address=address,
                 assignee_id=None,
-                due_at=template.due_at(stage.key, tdef.due, year, tx.now, dates),
+                due_at=(
+                    _hook_due(tx, tdef, cycle_id)
+                    if tdef.due.hook
+                    else template.due_at(stage.key, tdef.due, year, tx.now, dates)
+                ),
                 now=tx.now,
                 ladder=ladder,
                 round_=round_,
             )
         )
     return rows
+
+
+def _hook_due(tx: Tx, tdef: TaskDef, cycle_id: int) -> datetime:
+    """The end of the day a ``due`` hook gives (a plan's first review at its rhythm)."""
+    from engine.workflow.process.registry import registry
+
+    assert tdef.due.hook is not None
+    return end_of_local_day(registry().due(tdef.due.hook)(tx, cycle_id, tdef.key))
 
 
 def _measure_dates(m: Measure) -> dict[str, date]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from engine.domain.validation import bilingual
 from forms.schemas.base import Form, NonEmpty, OptText, label
@@ -29,7 +29,9 @@ class Participant(Form):
 class ActionPlanHeader(Form):
     """What a plan is about and who drew it up: its scope (a unit, a department, the whole
     administration, or a theme across units), title, date, responsible manager and the
-    participants with their organisation (e.g. the unions)."""
+    participants with their organisation (e.g. the unions); and its own review rhythm:
+    every ``follow_up_months`` from the plan date, on the ``review_dates`` named, or both
+    (neither: the setting ``plan_review_months``)."""
 
     title_sv = "Ny handlingsplan"
     title_en = "New action plan"
@@ -59,6 +61,13 @@ class ActionPlanHeader(Form):
         le=12,
         json_schema_extra=label("Följs upp var … månad", "Followed up every … months"),
     )
+    review_dates: list[date] = Field(
+        default_factory=list,
+        max_length=24,
+        json_schema_extra=label(
+            "Uppföljningsdatum (ÅÅÅÅ-MM-DD)", "Review dates (YYYY-MM-DD)", widget="lines"
+        ),
+    )
 
     @model_validator(mode="after")
     def _theme(self) -> ActionPlanHeader:
@@ -71,6 +80,26 @@ class ActionPlanHeader(Form):
                 )
             )
         return self
+
+    @model_validator(mode="after")
+    def _review_dates(self) -> ActionPlanHeader:
+        early = [d for d in self.review_dates if d <= self.plan_date]
+        if early:
+            raise ValueError(
+                bilingual(
+                    f"a review date must fall after the plan date ({early[0].isoformat()} "
+                    "does not)",
+                    f"ett uppföljningsdatum ska ligga efter plandatum ({early[0].isoformat()} "
+                    "gör inte det)",
+                    field="review_dates",
+                )
+            )
+        return self
+
+    @field_validator("review_dates")
+    @classmethod
+    def _in_order(cls, v: list[date]) -> list[date]:
+        return sorted(set(v))
 
 
 class PlanReview(Form):

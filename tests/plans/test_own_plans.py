@@ -235,6 +235,7 @@ def test_plan_cli(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     plan_id = out.split("\t")[0]
     code, out, _ = run(capsys, "plan", "show", plan_id, "--as", "dep@x.se")
     assert code == 0 and "Frida Facklig (Vision)" in out and "not decided" in out
+    assert "every 4 months, counted from the plan date" in out  # its own rhythm
     code, out, err = run(capsys, "plan", "show", plan_id, "--as", "m2@x.se")
     assert code == 3, (out, err)
     bad = tmp_path / "bad.json"

@@ -31,7 +31,9 @@ class Plan(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     plan_date: Mapped[date | None]
     responsible_manager: Mapped[str] = mapped_column(Text, default="")  # as written
-    follow_up_months: Mapped[int | None]  # its own follow-up rhythm
+    follow_up_months: Mapped[int | None]  # its own follow-up rhythm, in months
+    #: Named review dates beside (or instead of) the rhythm: ISO days, comma-separated.
+    review_dates: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -52,6 +52,9 @@ class DueRule(Frozen):
     item_due: bool | None = None
     #: A case's task due at a date field of its subject (a request's reply-by date).
     subject_field: Key | None = None
+    #: A task due at the day a named ``due`` hook gives (a plan's first review, at the
+    #: plan's own rhythm); the hook is resolved where tasks are made.
+    hook: Annotated[str, Field(min_length=1, max_length=100)] | None = None
 
     @field_validator("date")
     @classmethod
@@ -72,6 +75,7 @@ class DueRule(Frozen):
                 self.measure_field,
                 self.item_due or None,
                 self.subject_field,
+                self.hook,
             )
             if x is not None
         ]
@@ -79,9 +83,9 @@ class DueRule(Frozen):
             raise ValueError(
                 bilingual(
                     "give exactly one of date, days_after_start, measure_field, item_due, "
-                    "subject_field",
+                    "subject_field, hook",
                     "ange exakt ett av date, days_after_start, measure_field, item_due, "
-                    "subject_field",
+                    "subject_field, hook",
                 )
             )
         return self
@@ -101,6 +105,8 @@ class DueRule(Frozen):
             return end_of_local_day(_date_of(measure_dates, "item_due"))
         if self.subject_field is not None:
             return end_of_local_day(_date_of(measure_dates, self.subject_field))
+        if self.hook is not None:
+            raise ValueError(f"the due hook {self.hook} gives this date")
         assert self.measure_field is not None
         if not measure_dates or measure_dates.get(self.measure_field) is None:
             raise ValueError(f"measure has no {self.measure_field}")
@@ -540,6 +546,12 @@ class CycleTemplate(Frozen):
             for i, st in enumerate(self.stages)
             for j, t in enumerate(st.tasks)
             for k, key in enumerate(t.effects)
+        ]
+        out += [
+            (f"stages[{i}].tasks[{j}].due.hook", "due", t.due.hook)
+            for i, st in enumerate(self.stages)
+            for j, t in enumerate(st.tasks)
+            if t.due.hook is not None
         ]
         return out + self.subject.hook_keys()
 

@@ -1,7 +1,7 @@
 """Named hooks of processes, by key: what a template may name beyond its stages and tasks.
 
 A template is data; where a process needs code, it names a hook by key and the key is
-looked up here. Eleven kinds, each a small function with a docstring saying why:
+looked up here. Thirteen kinds, each a small function with a docstring saying why:
 
 =========  ===================================================  =============================
 kind       signature                                            when
@@ -19,9 +19,11 @@ form_check (tx, actor, task, form, on behalf) -> None           a task of that f
 form_done  (tx, actor, task, form, completion) -> audit extras  a task of that form completed
 returned   (tx, actor, task, from address, to address) -> notes a task was returned upwards
 sweep      (app) -> {name: count}                               every sweep, before its tasks
+due        (tx, cycle id, task key) -> date                     a task whose ``due`` names the
+                                                                hook is made (its due day)
 =========  ===================================================  =============================
 
-``check`` … ``status`` are named by a template; ``form_check`` and ``form_done`` are
+``check`` … ``status`` and ``due`` are named by a template; ``form_check`` and ``form_done`` are
 keyed by a form, ``<form key>`` or ``<form key>:<name>`` (what completing *that form* does in
 any process: the annual cycle's risk assessment records its risks and sends a manager's own
 risk to the manager above, its action plan writes the plan); ``returned`` hooks all run on
@@ -87,6 +89,8 @@ Returned = Callable[[Tx, Actor, TaskRef, Address | None, Address], list[str]]
 #: A sweep step: opens the cases that are due by date (a yearly review, a training about
 #: to lapse), each in its own transaction; returns what it did, counted.
 SweepStep = Callable[[App], dict[str, int]]
+#: A task's due day from the process's own data (a plan's first review at its rhythm).
+Due = Callable[[Tx, int, str], date]
 KINDS = (
     "check",
     "item_due",
@@ -100,6 +104,7 @@ KINDS = (
     "form_done",
     "returned",
     "sweep",
+    "due",
 )
 
 
@@ -144,6 +149,9 @@ class Registry:
 
     def status(self, key: str) -> Status:
         return typing.cast(Status, self.hooks["status"][key])
+
+    def due(self, key: str) -> Due:
+        return typing.cast(Due, self.hooks["due"][key])
 
     def form_checks(self, form_key: str) -> list[FormCheck]:
         """Checks registered for a form, in the order registered (``key`` = form key, or
