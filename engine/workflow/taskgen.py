@@ -175,9 +175,14 @@ def cancel_tasks(
 
 
 def route(expr_text: str, unit_id: int, org: OrgSnapshot) -> Address | None:
+    key = (expr_text, unit_id)
+    memo = org.routes
+    if key in memo:
+        return memo[key]
     expr = parse(expr_text)
     assert isinstance(expr, RoleExpr)
-    return resolve(expr, unit_id, org)
+    found = memo[key] = resolve(expr, unit_id, org)
+    return found
 
 
 def routing_gaps(stage: StageDef, unit_id: int, org: OrgSnapshot) -> list[Unmet]:
