@@ -29,7 +29,6 @@ from bench.common import T0, build_org, fresh_app, machine, parser
 from bench.complete_tasks import DATA
 from engine.audit.search import AuditQuery, search
 from engine.context import Actor, App
-from engine.db import migrate
 from engine.db.models import OrgUnit, Person, Task
 from engine.workflow import cycles, tasks
 
@@ -162,15 +161,29 @@ def raw_count(app: App, sql: str, args: tuple[Any, ...], runs: int) -> float:
     return p95(samples)
 
 
-#: (label, migration to go down to: None is the current schema).
-SCHEMAS = (("0012 (5 B-trees)", "0012"), ("current", None))
+#: (label, statements that turn the current schema's audit indexes into that set). The
+#: rest of the schema stays current, so completions run through today's use case.
+SCHEMAS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "0012 (5 B-trees)",
+        (
+            "DROP INDEX ix_audit_event_on_behalf_at",
+            "DROP INDEX ix_audit_event_actor_at",
+            "DROP INDEX ix_audit_event_unit_at",
+            "CREATE INDEX ix_audit_event_actor_at ON audit_event (actor_id, at)",
+            "CREATE INDEX ix_audit_event_unit_at ON audit_event (unit_id, at)",
+            "CREATE INDEX ix_audit_event_subject ON audit_event (subject_type, subject_id)",
+        ),
+    ),
+    ("current", ()),
+)
 
 
 def measure(
     events: int = 1_000_000,
     units: int = 300,
     runs: int = 15,
-    schemas: tuple[tuple[str, str | None], ...] = SCHEMAS,
+    schemas: tuple[tuple[str, tuple[str, ...]], ...] = SCHEMAS,
     completions: int = 250,
 ) -> dict[str, Any]:
     """The figures as data (``bench.run`` collects them): per schema the append cost, the
@@ -179,10 +192,11 @@ def measure(
     apps: dict[str, App] = {}
     out: dict[str, Any] = {"events": events, "units": units, "schemas": {}}
     print(f"{machine()}, load {os.getloadavg()[0]:.1f}; {events:,} events, {units} units")
-    for label, revision in schemas:
+    for label, statements in schemas:
         app = fresh_app(None)
-        if revision is not None:
-            migrate.downgrade(str(app.db.engine.url), revision)
+        with app.db.engine.begin() as c:
+            for sql in statements:
+                c.exec_driver_sql(sql)
         build_org(app, units)
         took = fill(app, events, units)
         cost = completion_cost(app, completions)

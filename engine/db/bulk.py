@@ -84,6 +84,17 @@ def insert_many(
     if p is None:
         p = _INSERTS[(t.name, keys)] = Prepared(t.insert().values({k: bindparam(k) for k in keys}))
     c = p.compiled(conn.dialect)
+    # columns the rows leave out that have a constant default: the compiled insert names
+    # them too (as SQLAlchemy's execute would fill them in)
+    fill: list[Any] = []
+    for name in c.names:
+        if name not in keys:
+            default = t.c[name].default
+            if default is None or not getattr(default, "is_scalar", False):
+                raise ValueError(f"insert_many: no value for {t.name}.{name}")
+            keys = (*keys, name)
+            fill.append(default.arg)  # type: ignore[attr-defined]
+    extra = tuple(fill)
     slot = {k: i for i, k in enumerate(keys)}
     reorder = itemgetter(*(slot[n] for n in c.names)) if list(c.names) != list(keys) else None
     #: (position, processor, memo) of the columns whose type converts the value
@@ -93,7 +104,7 @@ def insert_many(
     params: list[Any] = []
     for n, row in enumerate(rows):
         got = pick(row)  # (a row without one of the columns raises KeyError)
-        values = (got if len(base) > 1 else (got,)) + ((ids[n],) if ids is not None else ())
+        values = (got if len(base) > 1 else (got,)) + ((ids[n],) if ids is not None else ()) + extra
         out = list(values if reorder is None else reorder(values))
         for j, proc, memo in converted:
             v = out[j]

@@ -229,6 +229,7 @@ def _insert_cycles(
     stage_ids = insert_returning_ids(s, Stage, stage_rows)
     n = len(template.stages)
     task_rows: list[dict[str, Any]] = []
+    memo: dict[Any, Any] = {}  # the same template's tasks for every unit: timings once
     for i, (cycle_id, unit) in enumerate(zip(cycle_ids, units, strict=True)):
         task_rows += taskgen.stage_task_rows(
             tx=tx,
@@ -241,6 +242,7 @@ def _insert_cycles(
             org=org,
             round_=1,
             subject=subject,
+            memo=memo,
         )
     task_ids = taskgen.insert_tasks(s, task_rows)
     started = {"year": year, "template": template.key, "version": template.version}
