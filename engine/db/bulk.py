@@ -117,7 +117,7 @@ def insert_many(
             except TypeError:  # not hashable: converted each time
                 w = proc(v)
             out[j] = w
-        params.append(out)
+        params.append(out if c.positional else dict(zip(c.names, out, strict=True)))
     cur: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cur.executemany(c.sql, params)
