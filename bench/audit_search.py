@@ -1,10 +1,12 @@
 """Audit search against the cost of its indexes: the same generated log in two databases,
-one with the search indexes of migration 0012 (five B-trees) and one with those of 0013h,
-in the same run. Figures: the time to append the events (the write the indexes tax) and
-the p95 of searches through ``engine.audit.search.search`` (by unit, unit subtree, person,
-action, period and combinations; newest first, a page of 50 with the total), as the
-director. Target: search p95 ≤ 50 ms over 10 M events (``--events``; the default is
-smaller so the run takes minutes, the figure says how many).
+one with the search indexes of migration 0012 (five B-trees) and one with the current
+schema's, in the same run. Figures, for each: the time to append the events, what a
+completion through the use case costs on the filled log (CPU per completion, pages written
+to the WAL per commit: the write the indexes tax), and the p95 of searches through
+``engine.audit.search.search`` (by unit, unit subtree, person, action, period and
+combinations; newest first, a page of 50 with the total), as the director; and, as the
+same run's floor, a count by action straight through sqlite3. Target: search p95 ≤ 50 ms
+over 10 M events (``--events``; the default is smaller so the run takes minutes).
 
     .venv/bin/python -m bench.audit_search [--events 1000000] [--units 300] [--runs 15]
 """
@@ -20,13 +22,15 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bench.common import T0, build_org, fresh_app, machine, parser
+from bench.complete_tasks import DATA
 from engine.audit.search import AuditQuery, search
-from engine.context import App
-from engine.db import migrate
-from engine.workflow import tasks
+from engine.context import Actor, App
+from engine.db.models import OrgUnit, Person, Task
+from engine.workflow import cycles, tasks
 
 ACTIONS = (
     "task.completed", "task.claimed", "task.reminded", "task.escalated", "task.draft_saved",
@@ -49,6 +53,7 @@ def fill(app: App, events: int, units: int, seed: int = 11) -> float:
     }
     rng = random.Random(seed)
     step = timedelta(days=360) / events
+    start = T0 - timedelta(days=360)  # the year up to the bench's now, in time order
     sql = (
         "INSERT INTO audit_event (chain, seq, at, actor_id, on_behalf_of_id, actor_label, "
         "action, subject_type, subject_id, unit_id, data, prev_hash, hash) "
@@ -66,7 +71,7 @@ def fill(app: App, events: int, units: int, seed: int = 11) -> float:
             people[f"m{(u + 1) % units}@bench.se"] if not system and rng.random() < 0.02 else None
         )
         digest = hashlib.sha256(f"{prev}{i}".encode()).hexdigest()
-        at = (T0 + step * i).strftime("%Y-%m-%d %H:%M:%S.%f")
+        at = (start + step * i).strftime("%Y-%m-%d %H:%M:%S.%f")
         batch.append((
             chain, seq + 1, at, actor, behalf, "system" if system else f"m{u}@bench.se",
             ACTIONS[rng.randrange(len(ACTIONS))], "task", str(rng.randrange(10**6)), unit,
@@ -89,7 +94,7 @@ def fill(app: App, events: int, units: int, seed: int = 11) -> float:
 
 
 def queries(units: int) -> dict[str, AuditQuery]:
-    week = (date(2027, 6, 1), date(2027, 6, 7))
+    week = (date(2026, 6, 1), date(2026, 6, 7))
     return {
         "unit": AuditQuery(unit_code=f"U{units // 2}"),
         "department subtree": AuditQuery(unit_code="D3", subtree=True),
@@ -106,46 +111,159 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[18] if len(samples) > 1 else samples[0]
 
 
-def main() -> None:
-    p = parser(__doc__ or "")
-    p.add_argument("--events", type=int, default=1_000_000)
-    p.add_argument("--units", type=int, default=300)
-    p.add_argument("--runs", type=int, default=15)
-    args = p.parse_args()
+def completion_cost(app: App, n: int = 250) -> dict[str, Any]:
+    """The other side of the indexes: ``n`` completions through the use case on the filled
+    log (its indexes as deep as the search sees them), each with its audit event: CPU per
+    completion (SQLite works in this process) and the pages each commit writes to the WAL
+    (every index an event goes into is at least one more page per commit)."""
+    cycles.start_cycles(app, Actor.system("bench"), 2027)
+    with app.read() as s:
+        rows = s.execute(
+            select(Task.id, OrgUnit.code)
+            .join(OrgUnit, OrgUnit.id == Task.unit_id)
+            .where(Task.key == "employee_survey", OrgUnit.code.like("U%"))
+            .order_by(Task.id)
+        ).all()
+        people = dict(s.execute(select(Person.email, Person.id)).tuples().all())
+    jobs = [(t, Actor(people[f"m{c[1:]}@bench.se"], f"m{c[1:]}@bench.se")) for t, c in rows]
+    warm, jobs = jobs[:20], jobs[20 : 20 + n]
+    for task_id, actor in warm:
+        tasks.complete_task(app, actor, task_id, DATA)
+    path = make_url(str(app.db.engine.url)).database
+    assert path is not None
+    side = sqlite3.connect(path, isolation_level=None)
+    side.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    cpu = time.process_time()
+    for task_id, actor in jobs:
+        tasks.complete_task(app, actor, task_id, DATA)
+    cpu = time.process_time() - cpu
+    frames = side.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    side.close()
+    return {
+        "completions": len(jobs),
+        "cpu_ms": cpu / max(1, len(jobs)) * 1000,
+        "wal_pages": frames / max(1, len(jobs)),
+    }
+
+
+def raw_count(app: App, sql: str, args: tuple[Any, ...], runs: int) -> float:
+    """The same run's reference: a count straight through sqlite3 (the database's floor for
+    the total every page of results shows); p95 seconds."""
+    path = make_url(str(app.db.engine.url)).database
+    assert path is not None
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        db.execute(sql, args).fetchone()
+        samples.append(time.perf_counter() - t)
+    db.close()
+    return p95(samples)
+
+
+#: (label, statements that turn the current schema's audit indexes into that set). The
+#: rest of the schema stays current, so completions run through today's use case.
+SCHEMAS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "0012 (5 B-trees)",
+        (
+            "DROP INDEX ix_audit_event_on_behalf_at",
+            "DROP INDEX ix_audit_event_actor_at",
+            "DROP INDEX ix_audit_event_unit_at",
+            "CREATE INDEX ix_audit_event_actor_at ON audit_event (actor_id, at)",
+            "CREATE INDEX ix_audit_event_unit_at ON audit_event (unit_id, at)",
+            "CREATE INDEX ix_audit_event_subject ON audit_event (subject_type, subject_id)",
+        ),
+    ),
+    ("current", ()),
+)
+
+
+def measure(
+    events: int = 1_000_000,
+    units: int = 300,
+    runs: int = 15,
+    schemas: tuple[tuple[str, tuple[str, ...]], ...] = SCHEMAS,
+    completions: int = 250,
+) -> dict[str, Any]:
+    """The figures as data (``bench.run`` collects them): per schema the append cost, the
+    cost of a completion (CPU, WAL pages), and each search's p95; the last schema is the
+    one measured against the target."""
     apps: dict[str, App] = {}
-    print(f"{machine()}, load {os.getloadavg()[0]:.1f}; {args.events:,} events, {args.units} units")
-    for label, revision in (("0012 (5 B-trees)", "0012"), ("0013h", None)):
+    out: dict[str, Any] = {"events": events, "units": units, "schemas": {}}
+    print(f"{machine()}, load {os.getloadavg()[0]:.1f}; {events:,} events, {units} units")
+    for label, statements in schemas:
         app = fresh_app(None)
-        if revision is not None:
-            migrate.downgrade(str(app.db.engine.url), revision)
-        build_org(app, args.units)
-        took = fill(app, args.events, args.units)
+        with app.db.engine.begin() as c:
+            for sql in statements:
+                c.exec_driver_sql(sql)
+        build_org(app, units)
+        took = fill(app, events, units)
+        cost = completion_cost(app, completions)
         print(
-            f"{label:18} append: {took:6.1f} s, {took / args.events * 1e6:5.1f} µs per event "
+            f"{label:18} append: {took:6.1f} s, {took / events * 1e6:5.1f} µs per event; "
+            f"a completion: {cost['cpu_ms']:.3f} ms CPU, {cost['wal_pages']:.1f} WAL pages "
             f"[load {os.getloadavg()[0]:.1f}]"
         )
+        out["schemas"][label] = {"append_seconds": took, **cost, "searches": {}}
         apps[label] = app
     director = {k: tasks.active_person(a, "dir@bench.se") for k, a in apps.items()}
     results: dict[str, dict[str, list[float]]] = {k: {} for k in apps}
-    for q in queries(args.units).values():  # warm both (page cache, statement caches)
+    cpu: dict[str, float] = dict.fromkeys(apps, 0.0)
+    for q in queries(units).values():  # warm both (page cache, statement caches)
         for label, app in apps.items():
             search(app, director[label], q, page=1, page_size=50)
-    for name, q in queries(args.units).items():
-        for _ in range(args.runs):  # the two schemas take turns
+    for name, q in queries(units).items():
+        for _ in range(runs):  # the schemas take turns
             for label, app in apps.items():
-                t = time.perf_counter()
+                c, t = time.process_time(), time.perf_counter()
                 page = search(app, director[label], q, page=1, page_size=50)
                 results[label].setdefault(name, []).append(time.perf_counter() - t)
+                cpu[label] += time.process_time() - c
+        for label in apps:
+            out["schemas"][label]["searches"][name] = {
+                "p95_ms": p95(results[label][name]) * 1000,
+                "matches": page.total,
+            }
         print(f"  {name:22} " + "  ".join(
             f"{label}: p95 {p95(results[label][name]) * 1000:6.1f} ms" for label in apps
         ) + f"  ({page.total:,} match)")  # fmt: skip
     for label in apps:
         every = [x for v in results[label].values() for x in v]
+        out["schemas"][label].update(
+            p95_ms=p95(every) * 1000,
+            max_ms=max(every) * 1000,
+            cpu_ms_per_search=cpu[label] / len(every) * 1000,
+        )
         print(
             f"{label:18} all searches: p95 {p95(every) * 1000:.1f} ms, "
-            f"max {max(every) * 1000:.1f} ms"
+            f"max {max(every) * 1000:.1f} ms, {cpu[label] / len(every) * 1000:.1f} ms CPU each"
         )
-    print(f"[load after {os.getloadavg()[0]:.1f}]")
+    last = schemas[-1][0]
+    out["raw_count_action_p95_ms"] = (
+        raw_count(
+            apps[last], "SELECT count(*) FROM audit_event WHERE action = ?", ("task.escalated",),
+            runs,
+        )
+        * 1000
+    )  # fmt: skip
+    print(
+        f"same run, raw sqlite3: count by action p95 {out['raw_count_action_p95_ms']:.1f} ms "
+        f"[load after {os.getloadavg()[0]:.1f}]"
+    )
+    for app in apps.values():
+        app.db.dispose()
+    return out
+
+
+def main() -> None:
+    p = parser(__doc__ or "")
+    p.add_argument("--events", type=int, default=1_000_000)
+    p.add_argument("--units", type=int, default=300)
+    p.add_argument("--runs", type=int, default=15)
+    p.add_argument("--completions", type=int, default=250)
+    args = p.parse_args()
+    measure(args.events, args.units, args.runs, completions=args.completions)
 
 
 if __name__ == "__main__":

@@ -295,6 +295,51 @@ def _signin(quick: bool) -> list[Figure]:
     ]
 
 
+def _audit_search(quick: bool) -> list[Figure]:
+    from bench import audit_search
+
+    r = audit_search.measure(events=1_000_000 if quick else 10_000_000, runs=9 if quick else 15)
+    label, old = list(r["schemas"])[-1], r["schemas"][audit_search.SCHEMAS[0][0]]
+    now = r["schemas"][label]
+    details = {
+        "events": r["events"],
+        "units": r["units"],
+        "cpu_seconds": now["cpu_ms_per_search"] / 1000,
+        "raw_count_action_p95_ms": r["raw_count_action_p95_ms"],
+        "schemas": r["schemas"],
+    }
+    search = fig(
+        "audit_search_p95",
+        f"audit search over {r['events']:,} events (unit, person, action, period), p95",
+        now["p95_ms"],
+        "ms",
+        "<=",
+        50.0,
+        details,
+    )
+    pages = fig(
+        "audit_wal_pages",
+        "a completion on that log: pages written to the WAL",
+        now["wal_pages"],
+        "pages",
+        None,
+        None,
+        {"cpu_seconds": now["cpu_ms"] / 1000, "schema_0012_pages": old["wal_pages"]},
+    )
+    ratio = now["wal_pages"] / old["wal_pages"]
+    pages["reference"] = {"key": "audit_wal_pages_0012", "ratio": ratio}
+    pages_old = fig(
+        "audit_wal_pages_0012",
+        "same run: the search indexes of migration 0012, WAL pages per completion",
+        old["wal_pages"],
+        "pages",
+        None,
+        None,
+        {"cpu_seconds": old["cpu_ms"] / 1000},
+    )
+    return [search, pages, pages_old]
+
+
 BENCHES: list[tuple[str, Callable[[bool], list[Figure]]]] = [
     ("start_cycles", _start),
     ("org_import", _org_import),
@@ -303,6 +348,7 @@ BENCHES: list[tuple[str, Callable[[bool], list[Figure]]]] = [
     ("sweep", _sweep),
     ("sweep_pg", _sweep_pg),
     ("audit_verify", _verify),
+    ("audit_search", _audit_search),
     ("signin_lookup", _signin),
 ]
 

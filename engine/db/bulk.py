@@ -16,12 +16,14 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.db.models import Base, table
+from engine.db.unit import Prepared, _wrapped
 
 BATCH = 1000
 
@@ -53,10 +55,73 @@ def insert_returning_ids(
     if conn.dialect.name == "sqlite":
         top = conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one()
         ids = list(range(top + 1, top + 1 + len(rows)))
-        conn.execute(t.insert(), [{**r, "id": i} for r, i in zip(rows, ids, strict=True)])
+        insert_many(conn, t, rows, ids)
         return ids
     stmt = t.insert().returning(t.c.id, sort_by_parameter_order=True)
     out: list[int] = []
     for i in range(0, len(rows), BATCH):
         out.extend(conn.execute(stmt, list(rows[i : i + BATCH])).scalars())
     return out
+
+
+_INSERTS: dict[tuple[str, tuple[str, ...]], Prepared] = {}
+
+
+def insert_many(
+    conn: Connection, t: Table, rows: Sequence[dict[str, Any]], ids: Sequence[int] | None = None
+) -> None:
+    """Rows with the same keys (and, given, these ids) inserted with one driver
+    ``executemany``: the statement compiled once per table and set of columns, each value
+    converted by its column type's own bind processor — once per distinct value of a
+    column (a year start's tens of thousands of rows share a few instants and texts) —
+    instead of the per-row parameter machinery of ``Connection.execute``."""
+    if not rows:
+        return
+    base = tuple(rows[0])
+    keys = (*base, "id") if ids is not None else base
+    pick = itemgetter(*base)
+    p = _INSERTS.get((t.name, keys))
+    if p is None:
+        p = _INSERTS[(t.name, keys)] = Prepared(t.insert().values({k: bindparam(k) for k in keys}))
+    c = p.compiled(conn.dialect)
+    # columns the rows leave out that have a constant default: the compiled insert names
+    # them too (as SQLAlchemy's execute would fill them in)
+    fill: list[Any] = []
+    for name in c.names:
+        if name not in keys:
+            default = t.c[name].default
+            if default is None or not getattr(default, "is_scalar", False):
+                raise ValueError(f"insert_many: no value for {t.name}.{name}")
+            keys = (*keys, name)
+            fill.append(default.arg)  # type: ignore[attr-defined]
+    extra = tuple(fill)
+    slot = {k: i for i, k in enumerate(keys)}
+    reorder = itemgetter(*(slot[n] for n in c.names)) if list(c.names) != list(keys) else None
+    #: (position, processor, memo) of the columns whose type converts the value
+    converted: list[tuple[int, Any, dict[Any, Any]]] = [
+        (j, proc, {}) for j, proc in enumerate(c.binds) if proc is not None
+    ]
+    params: list[Any] = []
+    for n, row in enumerate(rows):
+        got = pick(row)  # (a row without one of the columns raises KeyError)
+        values = (got if len(base) > 1 else (got,)) + ((ids[n],) if ids is not None else ()) + extra
+        out = list(values if reorder is None else reorder(values))
+        for j, proc, memo in converted:
+            v = out[j]
+            if v is None:
+                continue
+            try:
+                w = memo.get(v)
+                if w is None:
+                    w = memo[v] = proc(v)
+            except TypeError:  # not hashable: converted each time
+                w = proc(v)
+            out[j] = w
+        params.append(out if c.positional else dict(zip(c.names, out, strict=True)))
+    cur: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.executemany(c.sql, params)
+    except conn.dialect.loaded_dbapi.Error as e:
+        raise _wrapped(c.sql, params, e, conn.dialect) from e
+    finally:
+        cur.close()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     String,
     and_,
     bindparam,
@@ -266,31 +267,59 @@ def template_rows(session: Session, ids: Iterable[int]) -> list[CycleTemplateRow
 
 def due_for_check(session: Session, now: datetime, limit: int) -> list[Any]:
     """Open tasks whose next reminder or escalation is due, locked for this sweep (other
-    sweepers skip them on PostgreSQL)."""
-    stmt = (
-        select(
-            Task.id,
-            Task.cycle_id,
-            Task.unit_id,
-            Task.key,
-            Task.due_at,
-            Task.reminders_sent,
-            Task.escalation_level,
-            Task.version,
-            Task.assignee_id,
-            Task.role,
-            Task.role_unit_id,
-            Cycle.template_id,
-        )
-        .join(Cycle, Cycle.id == Task.cycle_id)
-        .where(Task.status == TaskStatus.OPEN.value, Task.next_check_at <= now)
-        .order_by(Task.next_check_at, Task.id)
-        .limit(limit)
-    )
+    sweepers skip them on PostgreSQL): plain tuples in ``DUE_COLUMNS`` order, fetched
+    through the driver (no per-row result machinery), ``due_at`` aware UTC — each distinct
+    stored instant converted once (a region's tasks share a few deadlines)."""
     conn = conn_of(session)
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=Task, skip_locked=True)
-    return list(conn.execute(stmt).all())  # Core rows fetched at once: no ORM, no per-row fetch
+    pg = conn.dialect.name == "postgresql"
+    c = (_DUE_CLAIMED if pg else _DUE).compiled(conn.dialect)
+    cur: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(c.sql, c.params({"now": now, "limit": limit}))
+        rows = cur.fetchall()
+    finally:
+        cur.close()
+    seen: dict[Any, datetime] = {}
+    out = []
+    for r in rows:
+        due = seen.get(r[4])
+        if due is None:
+            raw = r[4]
+            due = seen[raw] = (
+                raw if isinstance(raw, datetime) else datetime.fromisoformat(raw)
+            ).replace(tzinfo=UTC)
+        out.append((*r[:4], due, *r[5:]))
+    return out
+
+
+#: The columns of a ``due_for_check`` row.
+DUE_COLUMNS = (
+    "id", "cycle_id", "unit_id", "key", "due_at", "reminders_sent", "escalation_level",
+    "version", "assignee_id", "role", "role_unit_id", "template_id",
+)  # fmt: skip
+_DUE_SELECT = (
+    select(
+        Task.id,
+        Task.cycle_id,
+        Task.unit_id,
+        Task.key,
+        Task.due_at,
+        Task.reminders_sent,
+        Task.escalation_level,
+        Task.version,
+        Task.assignee_id,
+        Task.role,
+        Task.role_unit_id,
+        Cycle.template_id,
+    )
+    .join(Cycle, Cycle.id == Task.cycle_id)
+    .where(Task.status == TaskStatus.OPEN.value, Task.next_check_at <= bindparam("now"))
+    .order_by(Task.next_check_at, Task.id)
+    .limit(bindparam("limit", type_=Integer))
+)
+_DUE = Prepared(_DUE_SELECT)
+#: On PostgreSQL the rows are claimed: other sweepers running at once skip them.
+_DUE_CLAIMED = Prepared(_DUE_SELECT.with_for_update(of=Task, skip_locked=True))
 
 
 def ancestry_snapshot(session: Session, unit_ids: Iterable[int], day: date) -> OrgSnapshot:

@@ -24,6 +24,11 @@ class OrgSnapshot:
     holders: dict[Address, list[int]] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
     _children: dict[int | None, list[int]] | None = None
+    #: Where a role expression routes at a unit, worked out once per snapshot (a year start
+    #: asks it tens of thousands of times; the snapshot does not change).
+    routes: dict[tuple[str, int], Address | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def parent_of(self, unit_id: int) -> int | None:
         return self.parents.get(unit_id)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from engine.context import Actor, App, Progress, Tx, no_progress
 from engine.db import queries
 from engine.db.audit_store import chunks
-from engine.db.bulk import insert_returning_ids
+from engine.db.bulk import insert_returning_ids, paused_gc
 from engine.db.models import Cycle, Measure, OrgUnit, Stage, Task
 from engine.domain.clock import local_date
 from engine.domain.errors import GateBlocked, InvalidInput, NotFound, NotPermitted, Unmet
@@ -86,10 +86,11 @@ def plan_start(
         codes = queries.pairs(s, select(OrgUnit.id, OrgUnit.code))
         names = queries.pairs(s, select(OrgUnit.id, OrgUnit.name))
     to_start, gaps = [], []
+    needed = sorted(template.roles_needed())
     for unit in units:
         if unit in running:
             continue
-        missing = _missing_roles(template, unit, org)
+        missing = _missing_roles(template, unit, org, needed)
         if missing:
             gaps.append(Gap(unit, codes[unit], names[unit], missing))
         else:
@@ -144,6 +145,10 @@ def start_batch(
     _check_year(year)
 
     def work(tx: Tx) -> BatchResult:
+        with paused_gc():  # thousands of rows and records, none of them cyclic garbage
+            return _start(tx)
+
+    def _start(tx: Tx) -> BatchResult:
         s = tx.session
         row, template = templates.ensure_stored(tx, template_text)
         org = queries.ancestry_snapshot(s, unit_ids, local_date(tx.now))
@@ -151,12 +156,13 @@ def start_batch(
         running = _running(s, year, template.key, unit_ids)
         result = BatchResult(already=len(running))
         todo = []
+        needed = sorted(template.roles_needed())
         for unit in unit_ids:
             if unit in running:
                 continue
             if unit not in org.parents:
                 raise NotFound("unit", unit)
-            missing = _missing_roles(template, unit, org)
+            missing = _missing_roles(template, unit, org, needed)
             if missing:
                 code, name = s.execute(
                     select(OrgUnit.code, OrgUnit.name).where(OrgUnit.id == unit)
@@ -223,6 +229,7 @@ def _insert_cycles(
     stage_ids = insert_returning_ids(s, Stage, stage_rows)
     n = len(template.stages)
     task_rows: list[dict[str, Any]] = []
+    memo: dict[Any, Any] = {}  # the same template's tasks for every unit: timings once
     for i, (cycle_id, unit) in enumerate(zip(cycle_ids, units, strict=True)):
         task_rows += taskgen.stage_task_rows(
             tx=tx,
@@ -235,6 +242,7 @@ def _insert_cycles(
             org=org,
             round_=1,
             subject=subject,
+            memo=memo,
         )
     task_ids = taskgen.insert_tasks(s, task_rows)
     started = {"year": year, "template": template.key, "version": template.version}
@@ -295,8 +303,12 @@ def _running(s: Session, year: int, template_key: str, units: Sequence[int]) -> 
     return out
 
 
-def _missing_roles(template: CycleTemplate, unit: int, org: OrgSnapshot) -> tuple[str, ...]:
-    return tuple(sorted(r for r in template.roles_needed() if taskgen.route(r, unit, org) is None))
+def _missing_roles(
+    template: CycleTemplate, unit: int, org: OrgSnapshot, needed: list[str] | None = None
+) -> tuple[str, ...]:
+    """``needed``: ``sorted(template.roles_needed())``, when the caller asks for many units."""
+    roles = sorted(template.roles_needed()) if needed is None else needed
+    return tuple(r for r in roles if taskgen.route(r, unit, org) is None)
 
 
 def _check_year(year: int) -> None:

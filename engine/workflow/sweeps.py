@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.context import Actor, App, Progress, Tx, no_progress
 from engine.db import queries
@@ -119,20 +119,21 @@ def _batch(app: App, tx: Tx, batch: int, report: SweepReport) -> int:
     places: dict[tuple[Any, ...], _Place] = {}
     picked: list[tuple[int, int, int, _Place]] = []
     changes: list[tuple[Any, ...]] = []
-    # rows unpacked as tuples: a Row's attribute access costs more than the rest of the loop
+    # rows are plain tuples (queries.DUE_COLUMNS); a row is given names only where a new
+    # place is worked out (a few thousand places for any number of tasks)
     for r in rows:
         task_id, cycle_id, unit_id, key, due_at, sent, level, version, _, role, role_unit, tpl = r
         pk = (tpl, key, due_at, sent, level, role, role_unit, unit_id)
         place = places.get(pk)
         if place is None:
-            lk = (r.template_id, r.key)
-            dk = (lk, r.due_at, r.reminders_sent, r.escalation_level)
+            lk = (tpl, key)
+            dk = (lk, due_at, sent, level)
             known = decided.get(dk)
             if known is None:
                 ladder = ladders.get(lk)
                 if ladder is None:
-                    ladder = ladders[lk] = templates.by_id(app, s, r.template_id).ladder_for(r.key)
-                pos = Position(r.due_at, r.reminders_sent, r.escalation_level)
+                    ladder = ladders[lk] = templates.by_id(app, s, tpl).ladder_for(key)
+                pos = Position(due_at, sent, level)
                 action = step(pos, ladder, now)
                 new = apply(pos, action) if action is not None else pos
                 known = decided[dk] = (
@@ -143,14 +144,13 @@ def _batch(app: App, tx: Tx, batch: int, report: SweepReport) -> int:
                 )
             if isinstance(known[0], Escalate) and org is None:
                 org = queries.ancestry_snapshot(
-                    s,
-                    {x.unit_id for x in rows} | {x.role_unit_id for x in rows if x.role_unit_id},
-                    local_date(now),
+                    s, {x[2] for x in rows} | {x[10] for x in rows if x[10]}, local_date(now)
                 )
-            place = places[pk] = _place(known, ladders[lk], r, org, sqlite)
+            place = places[pk] = _place(known, ladders[lk], _Due._make(r), org, sqlite)
         changes.append((task_id, version, *place.change))
         if place.action:
             picked.append((task_id, cycle_id, unit_id, place))
+    changes.sort()  # in id order: the updates walk the table's pages in order
     written = _write(tx, changes)
     events: list[EventRow] = []
     actor_id, actor_label = SWEEP_ACTOR.person_id, SWEEP_ACTOR.label
@@ -174,6 +174,23 @@ def _batch(app: App, tx: Tx, batch: int, report: SweepReport) -> int:
     append_rows(tx.audit, events)
     report.checked += len(rows)
     return len(rows)
+
+
+class _Due(NamedTuple):
+    """A due task's row (``queries.DUE_COLUMNS``) by name."""
+
+    id: int
+    cycle_id: int
+    unit_id: int
+    key: str
+    due_at: datetime
+    reminders_sent: int
+    escalation_level: int
+    version: int
+    assignee_id: int | None
+    role: str | None
+    role_unit_id: int | None
+    template_id: int
 
 
 @dataclass(frozen=True, slots=True)

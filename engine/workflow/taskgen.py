@@ -42,7 +42,11 @@ def task_row(
     round_: int,
     measure_id: int | None = None,
     returned_from_id: int | None = None,
+    next_check_at: datetime | str | None = "compute",
 ) -> dict[str, Any]:
+    """``next_check_at``: when the sweep first looks (default: worked out from the ladder)."""
+    if isinstance(next_check_at, str):
+        next_check_at = next_check(Position(due_at, 0, 0), ladder, now)
     return {
         "cycle_id": cycle_id,
         "stage_id": stage_id,
@@ -60,7 +64,7 @@ def task_row(
         "escalation_level": 0,
         "escalation_role": None,
         "escalation_unit_id": None,
-        "next_check_at": next_check(Position(due_at, 0, 0), ladder, now),
+        "next_check_at": next_check_at,
         "measure_id": measure_id,
         "returned_from_id": returned_from_id,
         "data": None,
@@ -176,9 +180,14 @@ def cancel_tasks(
 
 
 def route(expr_text: str, unit_id: int, org: OrgSnapshot) -> Address | None:
+    key = (expr_text, unit_id)
+    memo = org.routes
+    if key in memo:
+        return memo[key]
     expr = parse(expr_text)
     assert isinstance(expr, RoleExpr)
-    return resolve(expr, unit_id, org)
+    found = memo[key] = resolve(expr, unit_id, org)
+    return found
 
 
 def routing_gaps(stage: StageDef, unit_id: int, org: OrgSnapshot) -> list[Unmet]:
@@ -220,9 +229,12 @@ def stage_task_rows(
     round_: int,
     measures: Sequence[Measure] = (),
     subject: dict[str, Any] | None = None,
+    memo: dict[Any, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of a stage's tasks. ``subject``: a case's fields, when it opens (a task
-    ``when`` a field is false is not made; ``due.subject_field`` reads its date there)."""
+    ``when`` a field is false is not made; ``due.subject_field`` reads its date there).
+    ``memo``: kept by a caller making the same stage's tasks for many units at once (a
+    year start), so each task's ladder, deadline and first check are worked out once."""
     rows = []
     dates = {k: v for k, v in (subject or {}).items() if isinstance(v, date)}
     for tdef in stage.tasks:
@@ -230,7 +242,12 @@ def stage_task_rows(
             continue
         if tdef.when and subject is not None and not subject.get(tdef.when):
             continue
-        ladder = template.ladder_for(tdef.key)
+        lk = ("ladder", tdef.key)
+        ladder = memo.get(lk) if memo is not None else None
+        if ladder is None:
+            ladder = template.ladder_for(tdef.key)
+            if memo is not None:
+                memo[lk] = ladder
         if tdef.per_measure:
             for m in measures:
                 field = tdef.due.measure_field
@@ -256,6 +273,20 @@ def stage_task_rows(
                 )
             continue
         address = route(tdef.role, unit_id, org)
+        # a hook's due date depends on the case (not memoised), the others on the stage only
+        hooked = bool(tdef.due.hook)
+        key = (stage.key, tdef.key, year, tx.now) if memo is not None and not dates else None
+        key = None if hooked else key
+        timing = memo.get(key) if memo is not None and key is not None else None
+        if timing is None:
+            due_at = (
+                _hook_due(tx, tdef, cycle_id)
+                if hooked
+                else template.due_at(stage.key, tdef.due, year, tx.now, dates)
+            )
+            timing = (due_at, next_check(Position(due_at, 0, 0), ladder, tx.now))
+            if memo is not None and key is not None:
+                memo[key] = timing
         rows.append(
             task_row(
                 cycle_id=cycle_id,
@@ -264,14 +295,11 @@ def stage_task_rows(
                 tdef=tdef,
                 address=address,
                 assignee_id=None,
-                due_at=(
-                    _hook_due(tx, tdef, cycle_id)
-                    if tdef.due.hook
-                    else template.due_at(stage.key, tdef.due, year, tx.now, dates)
-                ),
+                due_at=timing[0],
                 now=tx.now,
                 ladder=ladder,
                 round_=round_,
+                next_check_at=timing[1],
             )
         )
     return rows

@@ -8,6 +8,7 @@ refused.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -24,6 +25,8 @@ from engine.workflow.process import registry as process_registry
 from forms.schemas.registry import FORMS
 
 _INSTALLED: dict[str, str] = {}
+#: A key that can name a shipped file (nothing that walks out of the package).
+_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 def packaged() -> dict[str, str]:
@@ -147,6 +150,12 @@ def by_id(app: App, session: Session | Unit, template_id: int) -> CycleTemplate:
 def text_for(key: str, path: Path | None = None) -> str:
     if path is not None:
         return path.read_text(encoding="utf-8")
+    if key not in _INSTALLED and _KEY.fullmatch(key):  # a shipped file is named by its key
+        entry = resources.files("engine.cycle_templates").joinpath(f"{key}.yaml")
+        if entry.is_file():
+            text = entry.read_text(encoding="utf-8")
+            if parse(text, entry.name).key == key:
+                return text
     texts = packaged()
     if key not in texts:
         raise NotFound("template", key)

@@ -15,6 +15,7 @@ open tasks follow. Expressions:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from engine.domain.workflow.states import ROLE_ALIASES, Role
@@ -53,8 +54,11 @@ class OrgView(Protocol):
     def has_holder(self, role: Role, unit_id: int) -> bool: ...
 
 
+@lru_cache(maxsize=256)
 def parse(expr: str) -> RoleExpr | str:
-    """A RoleExpr, or the literal ``measure.responsible``. Raises ValueError naming it."""
+    """A RoleExpr, or the literal ``measure.responsible``. Raises ValueError naming it.
+    (Cached: templates name a handful of expressions, routed thousands of times at a year
+    start; the result is immutable.)"""
     text = expr.strip()
     if text == MEASURE_RESPONSIBLE:
         return text
