@@ -155,3 +155,9 @@ def test_the_board_page_and_pdf_in_swedish_and_english(web: Web) -> None:
             assert found, (lang, code)
             assert found.group(1).split() == [str(count), *["–"] * 6], (lang, found.group(1))
             assert not any(h in found.group(1) for h in HIDDEN)
+    got = web.api("dir@x.se").get("/api/reports/board", params={"year": 2027}).json()
+    by_key = {x["key"]: x for x in got["sections"]}
+    assert {"survey_indices", "roa_selection", "health_goals"} <= set(by_key)
+    assert [row[1:] for row in by_key["survey_indices"]["rows"] if "U1" in row[0]] == [
+        ["6", *["–"] * 6]
+    ]
