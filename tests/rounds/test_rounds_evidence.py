@@ -126,7 +126,10 @@ def test_later_work_is_explained_and_an_edit_outside_is_named(app: App, clock: F
     rounds.add_finding(o.app, o.actor("m1@x.se"), third.case_id, FLOOR)
     report = evidence_verify.verify(app, SYSTEM, built.document())
     assert report.file_intact
-    assert all(d.verdict == "explained" for d in report.differences), report.differences
+    # the plan's new item shows in the unit's cycle, traced to the plan's chain moving on
+    # (the overview's count of measures names only the unit: it is not traced, as before)
+    traced = [d for d in report.differences if d.path[0] != "overview"]
+    assert traced and all(d.verdict != "unexplained" for d in traced), traced
     # as it stood then: the round's own section has not changed at all
     assert not [d for d in report.differences if d.path and d.path[0] == "safety_rounds"]
 
@@ -149,13 +152,13 @@ def test_the_printed_package_lists_the_rounds(sqlite_app: App) -> None:
     digest = hashlib.sha256(JPEG).hexdigest()
     sv = evidence_html(doc, "sv")
     for part in ("Skyddsronder under året", "Ledd av chefen", "Maja Chef", "deltog",
-                 "Iakttagelse 1", "Vått och halt golv", "Hög", "I handlingsplanen",
+                 "Iakttagelse 1", "Vått och halt golv", "Hög", "Åtgärdad", "Öppen",
                  "Halkfri matta", "golv.jpg", digest, "Tidigare iakttagelse genomgången",
                  "Kvarstår", "Ny låda beställd"):  # fmt: skip
         assert part in sv, part
     en = evidence_html(doc, "en")
     for part in ("Safety rounds during the year", "Led by the manager", "took part",
-                 "Finding 1", "High", "Earlier finding reviewed", "Remains"):  # fmt: skip
+                 "Finding 1", "High", "Resolved", "Earlier finding reviewed", "Remains"):  # fmt: skip
         assert part in en, part
     words = pdf_text(evidence_pdf(doc, "sv"))
     for part in ("Skyddsronder under året", "golv.jpg", "Halkfri matta", "Kvarstår"):

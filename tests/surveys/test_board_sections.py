@@ -16,7 +16,6 @@ from engine.context import App
 from engine.domain.clock import FrozenClock
 from engine.reports import board
 from engine.surveys import absence, health, imports, roa
-from forms import report_docs
 from tests.api.conftest import Web, _close, make_web
 from tests.factories import Org
 from tests.surveys.scenario import answers, build, respondent_csv
@@ -34,9 +33,7 @@ HIDDEN = ("100", "75", "50", "0,0", "0.0")
 def _seed(app: App, o: Org) -> None:
     hr = o.actor("hr@x.se")
     for year, rows in ((2026, U1 + U2_2026), (2027, U1 + U2_FEW)):
-        imports.import_survey(
-            app, hr, year=year, filename="svar.csv", content=respondent_csv(rows)
-        )
+        imports.import_survey(app, hr, year=year, filename="svar.csv", content=respondent_csv(rows))
     absence.import_absence(app, hr, filename="franvaro.csv", content=ABSENCE.encode())
     roa.confirm(app, hr, 2027, ["U1", "U2"], note="Beslut i LSG")
     health.set_goal(app, hr, 2027, "G1", "Minska korttidsfrånvaron", "korttid %", 3.0, "at_most")
@@ -116,7 +113,9 @@ def web(sqlite_url: str, clock: FrozenClock) -> Iterator[Web]:
 
 def _pdf_text(content: bytes) -> str:
     assert content[:5] == b"%PDF-"
-    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages).split())
+    return " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages).split()
+    )
 
 
 def test_the_board_page_and_pdf_in_swedish_and_english(web: Web) -> None:
