@@ -158,7 +158,8 @@ def test_the_printed_package_lists_the_rounds(sqlite_app: App) -> None:
         assert part in sv, part
     en = evidence_html(doc, "en")
     for part in ("Safety rounds during the year", "Led by the manager", "took part",
-                 "Finding 1", "High", "Resolved", "Earlier finding reviewed", "Remains"):  # fmt: skip
+                 "Finding 1", "High", "Resolved", "Earlier finding reviewed",
+                 "Remains"):  # fmt: skip
         assert part in en, part
     words = pdf_text(evidence_pdf(doc, "sv"))
     for part in ("Skyddsronder under året", "golv.jpg", "Halkfri matta", "Kvarstår"):
