@@ -16,6 +16,7 @@ from engine.policy import hooks as policy_hooks
 from engine.reports import rollup
 from engine.reports.sections import SECTIONS
 from engine.rounds import hooks as round_hooks
+from engine.surveys import report as survey_report
 from engine.workflow.process import views as process_views
 from engine.workflow.process.registry import REGISTRY
 
@@ -68,9 +69,11 @@ REGISTRY.add("effect", "safety_round.protocol", round_hooks.protocol)
 REGISTRY.add("status", "safety_round.status", round_hooks.status)
 
 # Sections of the board's status report (engine/reports/sections.py), rendered in the order
-# registered here. The survey package (issue 12 §1, §3) plugs in its sections here:
-#   SECTIONS.add("board", "survey_indices", <its function>)   # HME year over year, suppressed
-#   SECTIONS.add("board", "roa_selection", <its function>)    # the confirmed ROA units
+# registered here: the survey package's (issue 12 §1, §3, §4; engine/surveys/report.py, each
+# keeping its own suppression) and the safety rounds' findings.
+SECTIONS.add("board", "survey_indices", survey_report.survey_section)  # HME, year over year
+SECTIONS.add("board", "roa_selection", survey_report.roa_section)  # the confirmed ROA units
+SECTIONS.add("board", "health_goals", survey_report.health_section)  # goals and progress
 SECTIONS.add("board", "safety_rounds", round_hooks.board_section)
 
 # The annual follow-up rolls up (followup-rollup.yaml, engine/reports/rollup.py); the gate

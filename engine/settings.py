@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     #: proposed as a risk in the unit's analysis.
     survey_low_index: float = 70.0
     survey_low_drop: float = 5.0
+    #: How many levels of the report's scope the board report's survey table shows (the
+    #: top and the units right under it: 2); the units below are in the survey report.
+    board_survey_levels: int = 2
     #: Absence figures of a unit with fewer employees than this are not shown (health data).
     absence_min_headcount: int = 5
     #: The ROA rule (docs/surveys.md): a unit is proposed for a risk-oriented review when

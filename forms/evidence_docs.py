@@ -48,7 +48,8 @@ PDF_VARIANT = "pdf/a-3b"
 PART_FORMAT = "2"
 
 #: What the overview part shows (it is kept by digest like a unit's part).
-FRONT = ("root", "organisation", "above", "overview", "substitutes", "inspections")
+FRONT = ("root", "organisation", "above", "overview", "substitutes", "inspections",
+         "safety_rounds")  # fmt: skip
 
 #: (pdf, pages, anchor id -> page index inside the part)
 Laid = tuple[bytes, int, dict[str, int]]

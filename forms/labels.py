@@ -49,6 +49,21 @@ _PAIRS: dict[str, dict[str, tuple[str, str]]] = {
         "osa": ("Organisatorisk/social", "Organisational/social"),
         "both": ("Fysisk och organisatorisk/social", "Physical and OSA"),
     },
+    # safety rounds (engine.rounds): a checklist point's answer, a finding's status, a review
+    "checklist_answer": {
+        "ok": ("Bra", "OK"),
+        "finding": ("Brist", "Finding"),
+        "na": ("Ej aktuellt", "Not applicable"),
+    },
+    "finding_status": {
+        "open": ("Öppen", "Open"),
+        "in_plan": ("I handlingsplanen", "In the action plan"),
+        "resolved": ("Åtgärdad", "Resolved"),
+    },
+    "review_outcome": {
+        "resolved": ("Åtgärdad", "Resolved"),
+        "remains": ("Kvarstår", "Remains"),
+    },
     # cooperation (engine.coop): a member's seat, an item's outcome, how MBL ended
     "coop_seat": {
         "chair": ("Ordförande (arbetsgivaren)", "Chair (the employer)"),

@@ -41,6 +41,8 @@ from engine.evidence.cycle import cycle_section
 from engine.evidence.load import Bundle, load, load_people
 from engine.evidence.policy import PolicyRows, load_policy
 from engine.evidence.policy import section as policy_section
+from engine.evidence.rounds import load_rounds
+from engine.evidence.rounds import section as rounds_section
 from engine.org import access
 from engine.workflow import templates
 from engine.workflow.process import cases as processes
@@ -115,7 +117,8 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         top = ancestors[0] if ancestors else root.id
         po = load_policy(s, scope_ids, ancestors, as_of, local_date(as_of), top)
         al = load_alloc(s, scope_ids, ancestors)
-        chains = [*_chains(b, cs), *co.chains(), *po.chains(), *al.chains()]
+        ro = load_rounds(s, scope_ids, scope.year, as_of)
+        chains = [*_chains(b, cs), *co.chains(), *po.chains(), *al.chains(), *ro.chains()]
         position = (
             {k: (int(v[0]), str(v[1])) for k, v in basis["position"].items()}
             if basis
@@ -130,6 +133,11 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         data["allocation"] = alloc_section(
             al, _person_fn(b), queries.pairs(s, select(OrgUnit.id, OrgUnit.code))
         )
+        load_people(s, b, ro.people())
+        data["safety_rounds"] = rounds_section(
+            ro, _person_fn(b), queries.pairs(s, select(OrgUnit.id, OrgUnit.code)),
+            queries.pairs(s, select(OrgUnit.id, OrgUnit.name)),
+        )  # fmt: skip
         data["basis"]["template"] = template_key
     # The data is JSON-native as built (text dates, lists), so it is not copied through
     # JSON here: 500 units are ~100 MB of dicts. ``verify`` compares normalised copies.
@@ -395,10 +403,10 @@ def _chain_refs(
         elif isinstance(data.get("cycle"), str) and ref and ref.split(":")[0] in kinds:
             chain = data["cycle"]
         elif isinstance(data.get("chain"), str) and data["chain"].startswith(
-            ("coop:", "policy:", "knowledge:", "alloc:")
+            ("coop:", "policy:", "knowledge:", "alloc:", "cycle:")
         ):
-            chain = data["chain"]  # a cooperation body's, a document's, a unit's training or
-            # its allocations' own chain
+            chain = data["chain"]  # a cooperation body's, a document's, a unit's training,
+            # its allocations' own chain, or a safety round's (or its measure's plan's) cycle
         if isinstance(ref, str):
             yield ref, ORG_CHAIN if ref.split(":")[0] in ORG_RECORDS else chain
         for key, value in data.items():

@@ -27,6 +27,7 @@ AUDITED = frozenset(
     | {"body", "meeting", "agenda_item"}  # cooperation (engine.coop)
     | {"policy_document", "policy_version", "training_record"}  # engine.policy
     | {"allocation", "allocation_return"}  # task allocation (engine.alloc)
+    | {"safety_round", "round_finding"}  # safety rounds (engine.rounds)
 )
 
 

@@ -1,7 +1,8 @@
 """Sections a report renders by key, registered in ``engine.catalog`` (the one place):
 what another capability adds to the board's status report without the report knowing it
-(the survey indices and the ROA selection of the survey package: keys ``survey_indices``
-and ``roa_selection``, to be registered there when it is merged).
+(the safety rounds' findings; the survey package's ``survey_indices``, ``roa_selection``
+and ``health_goals``). ``ReportSection`` is plain data in ``engine.domain.sections``, so a
+capability below this package in the layers (``engine.surveys``) builds its sections too.
 
 A section function gets the read session, the units in the report's scope (tree order),
 the year and the settings, and returns a ``ReportSection`` (or None: nothing to show).
@@ -18,32 +19,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from engine.domain.sections import ReportSection
 from engine.settings import Settings
 
-
-@dataclass(frozen=True)
-class ReportSection:
-    key: str
-    title_sv: str
-    title_en: str
-    headers_sv: list[str]
-    headers_en: list[str]
-    rows: list[list[str]]  # already formatted (numbers, dates); in Swedish
-    note_sv: str = ""
-    note_en: str = ""
-    rows_en: list[list[str]] | None = None  # in English, where a cell has words
-
-    def rows_for(self, lang: str) -> list[list[str]]:
-        return self.rows_en if lang != "sv" and self.rows_en is not None else self.rows
-
-    def title(self, lang: str) -> str:
-        return self.title_sv if lang == "sv" else self.title_en
-
-    def headers(self, lang: str) -> list[str]:
-        return self.headers_sv if lang == "sv" else self.headers_en
-
-    def note(self, lang: str) -> str:
-        return self.note_sv if lang == "sv" else self.note_en
+__all__ = ["SECTIONS", "ReportSection", "Section", "Sections", "render"]
 
 
 Section = Callable[[Session, Sequence[int], int, Settings], ReportSection | None]

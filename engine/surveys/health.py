@@ -105,6 +105,11 @@ def goals(app: App, year: int) -> list[Goal]:
         return _goals(s, year)
 
 
+def goals_in(s: Session, year: int) -> list[Goal]:
+    """The year's goals in a read session (the board report's section)."""
+    return _goals(s, year)
+
+
 def _goals(s: Session, year: int) -> list[Goal]:
     return [
         Goal(g.id, g.year, g.code, g.title, g.measure, g.target, g.direction)

@@ -305,10 +305,12 @@ def _rounds(served: Served) -> None:
 
 
 #: Issue 12's pages, with a survey of two years, absence figures and a confirmed ROA
-#: selection: HR's (results, import with its dry run, absence, selection) and a manager's.
+#: selection: HR's (results, import with its dry run, absence, selection, the board report
+#: with its survey, ROA and health sections) and a manager's.
 SURVEY_PAGES = {
     "hr@x.se": ["/surveys?year=2027", "/surveys?year=2027&root=DEP", "/surveys/import",
-                "/absence?year=2027", "/roa?year=2027", "/health?year=2027"],
+                "/absence?year=2027", "/roa?year=2027", "/health?year=2027",
+                "/reports?kind=board&year=2027"],  # the board's survey, ROA, health sections
     "m1@x.se": ["/surveys?year=2027", "/absence?year=2027", "/health?year=2027",
                 "/health/plan?unit=U1&year=2027"],
     "dep@x.se": ["/health?year=2027"],
