@@ -23,8 +23,10 @@ async def inbox(
     stage: Annotated[str | None, Query(max_length=64)] = None,
     unit_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    after: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    """My tasks, my roles' tasks, those I act on as substitute and those escalated to me."""
+    """My tasks, my roles' tasks, those I act on as substitute and those escalated to me,
+    due first; ``after`` (the previous page's ``next_after``) gives the next page."""
     box = reports.inbox(
         engine,
         user.actor,
@@ -33,5 +35,6 @@ async def inbox(
         stage=stage,
         unit_id=unit_id,
         limit=limit,
+        after=reports.parse_cursor(after) if after is not None else None,
     )
     return reply(InboxOut.model_validate(box))
