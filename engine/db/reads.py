@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, exc, literal, or_, select, union_all
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    exc,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import BindParameter
 
@@ -235,6 +246,12 @@ INBOX_COLUMNS = (
 )  # fmt: skip
 
 
+#: Written into the SQL, not bound: SQLite uses a partial index (``WHERE status = 'open'``)
+#: for a bound value only by planning the statement again on every execution (~0.15 ms
+#: of the inbox's 0.2 here; 0.02 ms with the literal).
+_OPEN = literal_column(f"'{TaskStatus.OPEN.value}'")
+
+
 def _inbox_branch(why: str, *cond: Any) -> Select[Any]:
     return (
         select(
@@ -250,7 +267,7 @@ def _inbox_branch(why: str, *cond: Any) -> Select[Any]:
             .join(STAGE, STAGE.c.id == T.stage_id)
             .join(ORG_UNIT, ORG_UNIT.c.id == T.unit_id)
         )
-        .where(T.status == TaskStatus.OPEN.value, *cond)
+        .where(T.status == _OPEN, *cond)
     )
 
 
