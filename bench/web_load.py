@@ -72,10 +72,10 @@ def start_server(db: str, port: int, workers: int = 1) -> subprocess.Popen[bytes
         *uvicorn_args(Settings.from_env(env)),  # as `samflow serve`: trusted proxies only
     ]
     proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).parents[1])
-    deadline = time.perf_counter() + 30
+    deadline = time.perf_counter() + 120  # a loaded machine starts it slowly
     while time.perf_counter() < deadline:
         try:
-            httpx.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=1)
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).raise_for_status()
             return proc
         except httpx.HTTPError:
             time.sleep(0.2)
