@@ -173,7 +173,7 @@ def summary(
 ) -> dict[str, Any]:
     """The scenario's figures: requests, rate, latency percentiles, server CPU per request."""
     ms = sorted(x * 1000 for x in latencies)
-    p = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))] if ms else float("nan")  # noqa: E731
+    p = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))] if ms else 0.0  # noqa: E731
     n = len(ms)
     return {
         "n": n,
@@ -182,7 +182,7 @@ def summary(
         "p95_ms": p(0.95),
         "p99_ms": p(0.99),
         "errors": errors,
-        "server_cpu_ms_per_request": 1000 * cpu / n if n else float("nan"),
+        "server_cpu_ms_per_request": 1000 * cpu / n if n else 0.0,
         "server_cpu_share": cpu / elapsed if elapsed else 0.0,
         "load_generator_cpu_share": client_cpu / elapsed if elapsed else 0.0,
         "seconds": elapsed,
@@ -261,6 +261,8 @@ def measure(
     (each after a short warm-up that is not counted), then the completions (if
     ``completions_seconds``); returns each scenario's ``summary`` and the peak RSS."""
     everyone: list[dict[str, Any]] = setup["clients"]
+    if not everyone:
+        raise SystemExit("the set-up database has no unit managers to act as clients")
     browsers = [c for c in everyone if "session" in c][:clients]
     port = free_port()
     server = start_server(setup["db"], port, workers)

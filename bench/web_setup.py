@@ -120,7 +120,8 @@ def _clients(app: App, sessions: int) -> list[dict[str, object]]:
             s.execute(
                 select(Person.id, Person.email)
                 .join(RoleAssignment, RoleAssignment.person_id == Person.id)
-                .where(RoleAssignment.role == "manager", Person.email.like("m.D%-S%-U%"))
+                # e-mails are stored lower-case (PostgreSQL's LIKE is case-sensitive)
+                .where(RoleAssignment.role == "manager", Person.email.like("m.d%-s%-u%"))
                 .order_by(Person.id)
             )
         )
