@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from bench.common import machine
 
@@ -47,31 +48,50 @@ def demo_database(url: str, env: dict[str, str]) -> None:
         subprocess.run([exe, "--db", url, *args], env=env, check=True, stdout=subprocess.DEVNULL)
 
 
+def measure(runs: int = 7, db: str | None = None, *, quiet: bool = False) -> dict[str, Any]:
+    """Median child CPU seconds of each command (and the references, same run)."""
+    env = dict(os.environ)
+    out: dict[str, Any] = {"runs": runs}
+    with tempfile.TemporaryDirectory() as tmp:
+        url = db or f"sqlite:///{tmp}/cli.db"
+        if db is None:
+            demo_database(url, env)
+        env["SAMFLOW_DATABASE_URL"] = url
+        exe = samflow()
+        if not quiet:
+            print(machine() + ", load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+        for key, label, cmd in (
+            ("help", "samflow --help", [exe, "--help"]),
+            ("inbox", f"samflow inbox {PERSON}", [exe, "inbox", PERSON]),
+            ("python", "python -c pass (reference)", [sys.executable, "-c", "pass"]),
+            (
+                "sqlalchemy",
+                "import sqlalchemy (reference)",
+                [sys.executable, "-c", "import sqlalchemy"],
+            ),
+            (
+                "sqlalchemy_orm",
+                "import sqlalchemy.orm (reference)",
+                [sys.executable, "-c", "import sqlalchemy.orm"],
+            ),
+        ):
+            cpu_of(cmd, env)  # warm the file cache
+            times = [cpu_of(cmd, env) for _ in range(runs)]
+            out[key] = {"median": statistics.median(times), "min": min(times), "max": max(times)}
+            if not quiet:
+                print(
+                    f"{label:<36} median {statistics.median(times):.3f} s CPU "
+                    f"(min {min(times):.3f}, max {max(times):.3f}, {runs} runs)"
+                )
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--runs", type=int, default=7)
     p.add_argument("--db", help="a database with the examples' organisation (default: built)")
     args = p.parse_args()
-    env = dict(os.environ)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.db or f"sqlite:///{tmp}/cli.db"
-        if args.db is None:
-            demo_database(url, env)
-        env["SAMFLOW_DATABASE_URL"] = url
-        exe = samflow()
-        print(machine() + ", load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
-        for label, cmd in (
-            ("samflow --help", [exe, "--help"]),
-            (f"samflow inbox {PERSON}", [exe, "inbox", PERSON]),
-            ("python -c pass (reference)", [sys.executable, "-c", "pass"]),
-            ("import sqlalchemy.orm (reference)", [sys.executable, "-c", "import sqlalchemy.orm"]),
-        ):
-            cpu_of(cmd, env)  # warm the file cache
-            runs = [cpu_of(cmd, env) for _ in range(args.runs)]
-            print(
-                f"{label:<36} median {statistics.median(runs):.3f} s CPU "
-                f"(min {min(runs):.3f}, max {max(runs):.3f}, {args.runs} runs)"
-            )
+    measure(args.runs, args.db)
 
 
 if __name__ == "__main__":

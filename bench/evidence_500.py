@@ -47,7 +47,7 @@ from engine.domain.clock import FrozenClock, local_date  # noqa: E402
 from engine.domain.errors import SamflowError  # noqa: E402
 from engine.org import admin as org  # noqa: E402
 from engine.settings import Settings  # noqa: E402
-from engine.views import inbox as reports  # noqa: E402
+from engine.views import cycle as cycle_views  # noqa: E402
 from engine.workflow import cycles, sweeps, tasks  # noqa: E402
 from engine.workflow.taskgen import route  # noqa: E402
 
@@ -105,7 +105,7 @@ def open_tasks(app: App, cycle_id: int) -> list[tuple[int, str]]:
 
 def manager_of(app: App, cycle_id: int) -> Actor:
     with app.read() as s:
-        unit = reports.cycle_view(app, cycle_id).unit_id
+        unit = cycle_views.cycle_view(app, cycle_id).unit_id
         snap = queries.ancestry_snapshot(s, [unit], local_date(app.clock.now()))
         address = route("manager", unit, snap)
         assert address is not None
@@ -234,7 +234,9 @@ def form(key: str, rng: random.Random, risks: list[int]) -> dict[str, Any]:
 
 def finish_stage(app: App, cycle_id: int, stage: str, rng: random.Random) -> None:
     risks = (
-        [r.id for r in reports.cycle_view(app, cycle_id).risks] if stage == "action_plan" else []
+        [r.id for r in cycle_views.cycle_view(app, cycle_id).risks]
+        if stage == "action_plan"
+        else []
     )
     for task_id, key in open_tasks(app, cycle_id):
         if key == "absence_review":
@@ -301,7 +303,7 @@ def build(url: str, n_units: int) -> None:
             try:
                 if stage == "follow_up":
                     follow_up(app, cycle_id, rng)
-                elif reports.cycle_view(app, cycle_id).current_stage == stage:
+                elif cycle_views.cycle_view(app, cycle_id).current_stage == stage:
                     finish_stage(app, cycle_id, stage, rng)
             except SamflowError as exc:
                 print(f"  cycle {cycle_id}: {exc}", file=sys.stderr)

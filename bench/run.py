@@ -338,6 +338,125 @@ def _audit_search(quick: bool) -> list[Figure]:
         {"cpu_seconds": old["cpu_ms"] / 1000},
     )
     return [search, pages, pages_old]
+def _cli_startup(quick: bool) -> list[Figure]:
+    from bench import cli_startup
+
+    r = cli_startup.measure(runs=5 if quick else 11)
+    out = []
+    for key, label in (("help", "samflow --help"), ("inbox", "samflow inbox PERSON")):
+        f = fig(
+            f"cli_{key}_cpu",
+            f"{label}: CPU, median of {r['runs']} runs",
+            r[key]["median"],
+            "s",
+            "<=",
+            0.3,
+            {**r[key], "runs": r["runs"]},
+        )
+        f["reference"] = {
+            "key": "cli_import_sqlalchemy",
+            "ratio": r[key]["median"] / r["sqlalchemy"]["median"],
+        }
+        out.append(f)
+    out.append(
+        fig(
+            "cli_import_sqlalchemy",
+            "same run: python -c 'import sqlalchemy', CPU",
+            r["sqlalchemy"]["median"],
+            "s",
+            None,
+            None,
+            {**r["sqlalchemy"], "python_alone": r["python"]["median"]},
+        )
+    )
+    return out
+
+
+def _web_load(quick: bool) -> list[Figure]:
+    """HTTP against uvicorn on loopback: server CPU per request (from the server processes'
+    CPU time), p95 with 50 clients back to back on one worker (SQLite), and requests per
+    second with 1 and 2 workers on PostgreSQL (a fresh database for each)."""
+    import tempfile
+
+    from bench import web_load, web_setup
+
+    units, seconds, completing = (300, 5.0, 10.0) if quick else (3000, 15.0, 30.0)
+    out: list[Figure] = []
+    with tempfile.TemporaryDirectory(prefix="samflow-web-") as tmp:
+        setup = web_setup.build(f"sqlite:///{tmp}/web.db", units, 50, quiet=True)
+        r = web_load.measure(
+            setup,
+            seconds=seconds,
+            scenarios=("api_inbox", "page"),
+            completions_seconds=completing,
+            quiet=True,
+        )
+    sc = r["scenarios"]
+    cpu, p95, rate = "server_cpu_ms_per_request", "p95_ms", "per_second"
+    one = "50 clients back to back, 1 worker"
+    for name, key, label, value, unit, op, target in (
+        ("web_api_inbox_cpu", "api_inbox", "server CPU per GET /api/inbox", cpu, "ms", "<=", 1.0),
+        ("web_api_inbox_p95", "api_inbox", f"GET /api/inbox, {one}, p95", p95, "ms", "<=", 50.0),
+        ("web_page_p95", "page", f"GET /inbox (page), {one}, p95", p95, "ms", "<=", 50.0),
+        ("web_complete_cpu", "complete", "server CPU per completion", cpu, "ms", "<=", 1.5),
+        ("web_complete_rate", "complete", f"HTTP completions, {one}", rate, "/s", ">=", 500.0),
+    ):
+        out.append(
+            fig(
+                name,
+                f"{label} (SQLite)",
+                sc[key][value],
+                unit,
+                op,
+                target,
+                {**sc[key], "units": units},
+            )
+        )
+    if pg_url() is None:
+        print("PostgreSQL: SAMFLOW_TEST_PG_URL not set, the workers' figures are left out")
+        return out
+    from bench.pg_common import pg_database
+
+    rates: dict[int, dict[str, Any]] = {}
+    for workers in (1, 2):
+        with pg_database("bench_web") as url:
+            setup = web_setup.build(url, units, 50, quiet=True)
+            rates[workers] = web_load.measure(
+                setup,
+                seconds=seconds,
+                workers=workers,
+                scenarios=("api_inbox",),
+                completions_seconds=completing,
+                quiet=True,
+            )["scenarios"]
+    for key, label in (("api_inbox", "GET /api/inbox"), ("complete", "completions")):
+        one, two = rates[1][key], rates[2][key]
+        f = fig(
+            f"web_pg_{key}_2_workers",
+            f"{label}, 50 clients, PostgreSQL, 2 workers",
+            two["per_second"],
+            "/s",
+            None,
+            None,
+            {"one_worker": one, "two_workers": two, "units": units},
+        )
+        f["reference"] = {
+            "key": f"web_pg_{key}_1_worker",
+            "ratio": two["per_second"] / one["per_second"] if one["per_second"] else 0.0,
+        }
+        out += [
+            fig(
+                f"web_pg_{key}_1_worker",
+                f"same run: {label}, 50 clients, PostgreSQL, 1 worker",
+                one["per_second"],
+                "/s",
+                None,
+                None,
+                one,
+            ),
+            f,
+        ]
+    return out
 
 
 BENCHES: list[tuple[str, Callable[[bool], list[Figure]]]] = [
@@ -350,6 +469,8 @@ BENCHES: list[tuple[str, Callable[[bool], list[Figure]]]] = [
     ("audit_verify", _verify),
     ("audit_search", _audit_search),
     ("signin_lookup", _signin),
+    ("cli_startup", _cli_startup),
+    ("web_load", _web_load),
 ]
 
 

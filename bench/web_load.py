@@ -1,10 +1,14 @@
-"""HTTP on loopback against ONE uvicorn worker serving the database from web_setup.py.
+"""HTTP on loopback against uvicorn (one worker, or ``--workers N``) serving the database
+from web_setup.py.
 
     .venv/bin/python bench/web_setup.py            # once: 3,000 units, tokens, sessions
-    .venv/bin/python bench/web_load.py [--clients 50] [--seconds 15]
+    .venv/bin/python bench/web_load.py [--clients 50] [--seconds 15] [--workers 1]
 
-The server runs in its own process (``uvicorn --factory api.app:app_from_env``); this
-process is the load generator (asyncio + httpx, one connection per client). Scenarios:
+The server runs in its own process(es) (``uvicorn --factory api.app:app_from_env``); this
+process is the load generator (asyncio + httpx, one connection per client). The server's
+CPU per request is the CPU time its processes (the workers included) spent during a
+scenario over the requests answered: robust on a shared machine, where wall time is not.
+``bench.run`` calls ``measure`` (the figures of ``python -m bench.run``). Scenarios:
 
 * inbox page  (GET /inbox, signed-in browser sessions), 50 clients back to back
 * /api/inbox  (bearer tokens), 50 clients back to back
@@ -48,7 +52,7 @@ def free_port() -> int:
         return port
 
 
-def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(db: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SAMFLOW_DATABASE_URL": db}
     cmd = [
         sys.executable,
@@ -61,17 +65,17 @@ def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
         "--port",
         str(port),
         "--workers",
-        "1",
+        str(workers),
         "--log-level",
         "warning",
         "--no-access-log",
         *uvicorn_args(Settings.from_env(env)),  # as `samflow serve`: trusted proxies only
     ]
     proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).parents[1])
-    deadline = time.perf_counter() + 30
+    deadline = time.perf_counter() + 120  # a loaded machine starts it slowly
     while time.perf_counter() < deadline:
         try:
-            httpx.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=1)
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).raise_for_status()
             return proc
         except httpx.HTTPError:
             time.sleep(0.2)
@@ -129,10 +133,30 @@ async def run(
     return latencies, errors, time.perf_counter() - started
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (to see whether the server is busy)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a process and its living descendants (uvicorn's
+    workers are children of its supervisor)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                children.setdefault(int(_stat(int(entry.name))[1]), []).append(int(entry.name))
+            except (OSError, IndexError):
+                continue
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = _stat(p)
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        todo += children.get(p, [])
+    return total
 
 
 def own_cpu() -> float:
@@ -140,24 +164,41 @@ def own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def report(
-    name: str,
+def summary(
     latencies: list[float],
     errors: int,
     elapsed: float,
     cpu: float = 0.0,
     client_cpu: float = 0.0,
-) -> None:
-    if not latencies:
+) -> dict[str, Any]:
+    """The scenario's figures: requests, rate, latency percentiles, server CPU per request."""
+    ms = sorted(x * 1000 for x in latencies)
+    p = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))] if ms else 0.0  # noqa: E731
+    n = len(ms)
+    return {
+        "n": n,
+        "per_second": n / elapsed if elapsed else 0.0,
+        "p50_ms": p(0.5),
+        "p95_ms": p(0.95),
+        "p99_ms": p(0.99),
+        "errors": errors,
+        "server_cpu_ms_per_request": 1000 * cpu / n if n else 0.0,
+        "server_cpu_share": cpu / elapsed if elapsed else 0.0,
+        "load_generator_cpu_share": client_cpu / elapsed if elapsed else 0.0,
+        "seconds": elapsed,
+    }
+
+
+def report(name: str, r: dict[str, Any]) -> None:
+    if not r["n"]:
         print(f"{name:<34} no requests")
         return
-    ms = sorted(x * 1000 for x in latencies)
-    p = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]  # noqa: E731
     print(
-        f"{name:<34} n={len(ms):>6}  {len(ms) / elapsed:7.1f}/s  p50={p(0.5):6.1f} ms  "
-        f"p95={p(0.95):6.1f} ms  p99={p(0.99):6.1f} ms  errors={errors}  "
-        f"server CPU {1000 * cpu / len(ms):4.1f} ms/req ({100 * cpu / elapsed:3.0f}% of a core), "
-        f"load generator {100 * client_cpu / elapsed:3.0f}%"
+        f"{name:<34} n={r['n']:>6}  {r['per_second']:7.1f}/s  p50={r['p50_ms']:6.1f} ms  "
+        f"p95={r['p95_ms']:6.1f} ms  p99={r['p99_ms']:6.1f} ms  errors={r['errors']}  "
+        f"server CPU {r['server_cpu_ms_per_request']:4.2f} ms/req "
+        f"({100 * r['server_cpu_share']:3.0f}% of a core), "
+        f"load generator {100 * r['load_generator_cpu_share']:3.0f}%"
     )
 
 
@@ -196,45 +237,89 @@ def complete(spec: dict[str, Any]) -> tuple[dict[str, str], dict[str, str], Requ
     return {}, {}, call
 
 
+#: The scenarios by name: (label, request maker, browsers only, think time).
+SCENARIOS: dict[str, tuple[str, Any, bool, float]] = {
+    "page": ("GET /inbox (page), closed loop", page, True, 0.0),
+    "api_inbox": ("GET /api/inbox, closed loop", api_inbox, False, 0.0),
+    "page_paced": ("GET /inbox (page), 1 req/s each", page, True, 1.0),
+    "api_inbox_paced": ("GET /api/inbox, 1 req/s each", api_inbox, False, 1.0),
+}
+
+
+def measure(
+    setup: dict[str, Any],
+    *,
+    clients: int = 50,
+    seconds: float = 15,
+    workers: int = 1,
+    scenarios: tuple[str, ...] = tuple(SCENARIOS),
+    completions_seconds: float | None = 60,
+    warm_up: float = 2.0,
+    quiet: bool = False,
+) -> dict[str, Any]:
+    """Start the server on the set-up database, run the scenarios one after the other
+    (each after a short warm-up that is not counted), then the completions (if
+    ``completions_seconds``); returns each scenario's ``summary`` and the peak RSS."""
+    everyone: list[dict[str, Any]] = setup["clients"]
+    if not everyone:
+        raise SystemExit("the set-up database has no unit managers to act as clients")
+    browsers = [c for c in everyone if "session" in c][:clients]
+    port = free_port()
+    server = start_server(setup["db"], port, workers)
+    base = f"http://127.0.0.1:{port}"
+    out: dict[str, Any] = {"workers": workers, "clients": clients, "scenarios": {}}
+    try:
+        if not quiet:
+            print(
+                f"server pid {server.pid}, {workers} worker(s), {len(everyone)} managers, "
+                f"{clients} clients, {seconds:.0f} s per scenario"
+            )
+        for key in scenarios:
+            name, make, only_browsers, think = SCENARIOS[key]
+            group = browsers if only_browsers else everyone[:clients]
+            if warm_up:
+                asyncio.run(run(base, group, make, warm_up, think))
+            before, mine = cpu_seconds(server.pid), own_cpu()
+            result = asyncio.run(run(base, group, make, seconds, think))
+            r = summary(*result, cpu_seconds(server.pid) - before, own_cpu() - mine)
+            out["scenarios"][key] = r
+            if not quiet:
+                report(name, r)
+        if completions_seconds:
+            per = max(1, len(everyone) // clients)
+            groups = [completions(everyone[i * per : (i + 1) * per]) for i in range(clients)]
+            before, mine = cpu_seconds(server.pid), own_cpu()
+            result = asyncio.run(run(base, groups, complete, completions_seconds))
+            r = summary(*result, cpu_seconds(server.pid) - before, own_cpu() - mine)
+            out["scenarios"]["complete"] = r
+            if not quiet:
+                report("POST complete, closed loop", r)
+        out["peak_rss_mb"] = peak_rss_mb(server.pid)
+        if not quiet:
+            print(f"server peak RSS (VmHWM): {out['peak_rss_mb']:.0f} MB")
+    finally:
+        server.terminate()
+        server.wait(10)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--only", nargs="*", choices=list(SCENARIOS), help="some scenarios only")
+    ap.add_argument("--no-completions", action="store_true")
     args = ap.parse_args()
     setup = json.loads((OUT / "web_clients.json").read_text())
-    everyone: list[dict[str, Any]] = setup["clients"]
-    browsers = [c for c in everyone if "session" in c][: args.clients]
-    port = free_port()
-    server = start_server(setup["db"], port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        print(
-            f"server pid {server.pid}, {len(everyone)} managers, {args.clients} clients, "
-            f"{args.seconds:.0f} s per scenario"
-        )
-        for name, make, group, think in (
-            ("GET /inbox (page), closed loop", page, browsers, 0.0),
-            ("GET /api/inbox, closed loop", api_inbox, everyone[: args.clients], 0.0),
-            ("GET /inbox (page), 1 req/s each", page, browsers, 1.0),
-            ("GET /api/inbox, 1 req/s each", api_inbox, everyone[: args.clients], 1.0),
-        ):
-            before, mine = cpu_seconds(server.pid), own_cpu()
-            result = asyncio.run(run(base, group, make, args.seconds, think))
-            report(name, *result, cpu_seconds(server.pid) - before, own_cpu() - mine)
-        per = max(1, len(everyone) // args.clients)
-        groups = [completions(everyone[i * per : (i + 1) * per]) for i in range(args.clients)]
-        before, mine = cpu_seconds(server.pid), own_cpu()
-        result = asyncio.run(run(base, groups, complete, 60))
-        report(
-            "POST complete, closed loop",
-            *result,
-            cpu_seconds(server.pid) - before,
-            own_cpu() - mine,
-        )
-        print(f"server peak RSS (VmHWM): {peak_rss_mb(server.pid):.0f} MB")
-    finally:
-        server.terminate()
-        server.wait(10)
+    measure(
+        setup,
+        clients=args.clients,
+        seconds=args.seconds,
+        workers=args.workers,
+        scenarios=tuple(args.only or SCENARIOS),
+        completions_seconds=None if args.no_completions else 60,
+    )
 
 
 if __name__ == "__main__":

@@ -66,6 +66,33 @@ def organisation(n_units: int) -> tuple[str, str]:
     return "\n".join(units) + "\n", "\n".join(people) + "\n"
 
 
+def build(
+    db: str, units: int = 3000, sessions: int = 50, *, quiet: bool = False
+) -> dict[str, object]:
+    """The database and its clients (what web_clients.json holds): ``{"db", "clients"}``."""
+    say = (lambda *_: None) if quiet else print
+    if db.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(db.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    migrate.upgrade(db)
+    app = App.from_settings(Settings(database_url=db))
+    try:
+        t0 = time.perf_counter()
+        units_csv, people_csv = organisation(units)
+        org.import_org(app, Actor.system("bench"), units_csv, people_csv)
+        say(f"imported {units} units in {time.perf_counter() - t0:.1f} s")
+        t0 = time.perf_counter()
+        hr = Actor(_person(app, "hr@b.se"), "hr@b.se")
+        report = cycles.start_cycles(app, hr, 2027)
+        say(f"started {len(report.started)} cycles in {time.perf_counter() - t0:.1f} s")
+        t0 = time.perf_counter()
+        clients = _clients(app, sessions)
+        say(f"{len(clients)} managers with tokens in {time.perf_counter() - t0:.1f} s")
+    finally:
+        app.db.dispose()
+    return {"db": db, "clients": clients}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--units", type=int, default=3000)
@@ -73,23 +100,8 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=50, help="browser sessions to open")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
-    if args.db.startswith("sqlite:///"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(args.db.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-    migrate.upgrade(args.db)
-    app = App.from_settings(Settings(database_url=args.db))
-    t0 = time.perf_counter()
-    units_csv, people_csv = organisation(args.units)
-    org.import_org(app, Actor.system("bench"), units_csv, people_csv)
-    print(f"imported {args.units} units in {time.perf_counter() - t0:.1f} s")
-    t0 = time.perf_counter()
-    hr = Actor(_person(app, "hr@b.se"), "hr@b.se")
-    report = cycles.start_cycles(app, hr, 2027)
-    print(f"started {len(report.started)} cycles in {time.perf_counter() - t0:.1f} s")
-    t0 = time.perf_counter()
-    clients = _clients(app, args.sessions)
-    print(f"{len(clients)} managers with tokens in {time.perf_counter() - t0:.1f} s")
-    (OUT / "web_clients.json").write_text(json.dumps({"db": args.db, "clients": clients}))
+    setup = build(args.db, args.units, args.sessions)
+    (OUT / "web_clients.json").write_text(json.dumps(setup))
 
 
 def _person(app: App, email: str) -> int:
@@ -108,7 +120,8 @@ def _clients(app: App, sessions: int) -> list[dict[str, object]]:
             s.execute(
                 select(Person.id, Person.email)
                 .join(RoleAssignment, RoleAssignment.person_id == Person.id)
-                .where(RoleAssignment.role == "manager", Person.email.like("m.D%-S%-U%"))
+                # e-mails are stored lower-case (PostgreSQL's LIKE is case-sensitive)
+                .where(RoleAssignment.role == "manager", Person.email.like("m.d%-s%-u%"))
                 .order_by(Person.id)
             )
         )

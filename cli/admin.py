@@ -225,13 +225,13 @@ def cmd_demo(args: argparse.Namespace, c: Console) -> int:
     from engine import demo
     from engine.context import App
     from engine.db import migrate
-    from engine.views import inbox as reports
+    from engine.views import cycle as cycle_views
 
     settings = settings_of(args)
     _fresh_sqlite(settings.database_url, args.fresh)
     migrate.upgrade(settings.database_url)
     app = App.from_settings(settings)
-    if reports.audit_count(app) == 0:
+    if cycle_views.audit_count(app) == 0:
         c.line(c._("bygger demoorganisationen …"))
         report = demo.build(app, progress=c.progress)
         c.line(

@@ -133,9 +133,9 @@ def _knowledge_gaps(app: Any, actor: Any, c: Console) -> None:
 
 
 def cmd_cycle_show(args: argparse.Namespace, c: Console) -> int:
-    from engine.views import inbox as reports
+    from engine.views import cycle as cycle_views
 
-    v = reports.cycle_view(app_of(args), args.cycle)
+    v = cycle_views.cycle_view(app_of(args), args.cycle)
     c.line(
         c._("Cykel")
         + f" {v.id}: {v.unit_name} {v.year} "
@@ -175,9 +175,9 @@ def cmd_cycle_cancel(args: argparse.Namespace, c: Console) -> int:
 
 
 def cmd_cycle_overview(args: argparse.Namespace, c: Console) -> int:
-    from engine.views import inbox as reports
+    from engine.views import cycle as cycle_views
 
-    o = reports.year_overview(app_of(args), args.year)
+    o = cycle_views.year_overview(app_of(args), args.year)
     c.line(
         f"{o.year}: {o.cycles} cycles, {o.completed} completed, {o.cancelled} cancelled; "
         f"{o.open_tasks} open tasks, {o.overdue_tasks} overdue, {o.escalated_tasks} escalated"

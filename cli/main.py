@@ -92,6 +92,27 @@ EXIT = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, its plugins' commands included."""
+    p, sub = _top()
+    for register in COMMANDS:
+        register(sub)
+    for plugin in _plugins():
+        plugin(sub)
+    return p
+
+
+def one_command_parser(name: str) -> argparse.ArgumentParser | None:
+    """The command line with only the built-in command ``name`` (what ``main`` builds to
+    run it: the other commands' parsers and the plugins are not made); None if no
+    built-in command has that name."""
+    p, sub = _top()
+    one = _Only(sub, name)
+    for register in COMMANDS:
+        register(one)
+    return p if one.found else None
+
+
+def _top() -> tuple[argparse.ArgumentParser, Any]:
     p = argparse.ArgumentParser(
         prog="samflow",
         description="samflow: systematic work environment management (SAM, AFS 2023:1).",
@@ -104,11 +125,55 @@ def build_parser() -> argparse.ArgumentParser:
         help="language of messages (default: en, or SAMFLOW_CLI_LANG)",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for register in COMMANDS:
-        register(sub)
-    for plugin in _plugins():
-        plugin(sub)
-    return p
+    return p, sub
+
+
+class _Ignored:
+    """Stands in for the parsers of the commands not asked for: takes every call."""
+
+    def __getattr__(self, _name: str) -> Callable[..., _Ignored]:
+        return lambda *_a, **_k: self
+
+
+class _Only:
+    """The sub-command table, making a parser only for the one command asked for."""
+
+    def __init__(self, sub: Any, name: str) -> None:
+        self.sub, self.name, self.found = sub, name, False
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        if name == self.name or self.name in kwargs.get("aliases", ()):
+            self.found = True
+            return self.sub.add_parser(name, **kwargs)
+        return _Ignored()
+
+
+#: The top-level options that take a value (``--db URL``), skipped to find the command.
+_VALUED = ("--db", "--lang")
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command a command line names (``samflow --db x inbox …`` -> ``inbox``), or None
+    when it starts with another option (``--help``) or names none."""
+    args = iter(argv)
+    for arg in args:
+        if arg in _VALUED:
+            next(args, None)
+        elif arg.startswith(_VALUED) and "=" in arg:
+            continue
+        elif arg.startswith("-"):
+            return None
+        else:
+            return arg
+    return None
+
+
+def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """Only the parser of the command asked for when it is a built-in one (starting is
+    cheaper: ``samflow inbox``), else the whole command line with its plugins."""
+    name = command_of(argv)
+    found = one_command_parser(name) if name is not None else None
+    return found if found is not None else build_parser()
 
 
 def _plugins() -> list[Callable[[Any], None]]:
@@ -120,7 +185,8 @@ def _plugins() -> list[Callable[[Any], None]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser_for(argv).parse_args(argv)
     lang = args.lang or os.environ.get("SAMFLOW_CLI_LANG", "en")
     console = Console(lang)
     try:

@@ -31,11 +31,11 @@ def reg_inbox(sub: Sub) -> None:
 
 
 def cmd_inbox(args: argparse.Namespace, c: Console) -> int:
-    from engine.views import worklist
+    from engine.views import inbox
 
-    box = worklist_of(
+    box = read_on_core(
         args,
-        lambda conn, me, now, titles: worklist.read(
+        lambda conn, me, now, titles: inbox.read(
             conn, me, now, titles, overdue_only=args.overdue, stage=args.stage
         ),
     )
@@ -64,10 +64,11 @@ def cmd_inbox(args: argparse.Namespace, c: Console) -> int:
     return 0
 
 
-def worklist_of(args: argparse.Namespace, read: Any) -> Any:
-    """Run an inbox read on Core alone: the database URL straight from the environment
-    (``engine.env``), no settings model, no ORM (``samflow inbox`` starts in a fraction of
-    the time; ``tests/cli/test_startup.py`` keeps it so)."""
+def read_on_core(args: argparse.Namespace, read: Any) -> Any:
+    """Run the inbox's read model (``engine.views.inbox.read``, the web's) on Core alone:
+    the database URL straight from the environment (``engine.env``), no settings model, no
+    ORM, the templates' titles without validating them again (``samflow inbox`` starts in
+    a fraction of the time; ``tests/cli/test_startup.py`` keeps it so)."""
     from engine.db import reads
     from engine.db.engine import BUSY_SECONDS, DEFAULT_URL, create_db_engine
     from engine.db.migrate import is_current_on

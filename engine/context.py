@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -156,6 +157,12 @@ class App:
     def read(self) -> Iterator[Session]:
         with _busy(), self.db.read() as session:
             yield session
+
+    @contextmanager
+    def read_core(self) -> Iterator[Connection]:
+        """A read transaction on a Core connection, no Session (the inbox's read model)."""
+        with _busy(), self.db.engine.connect() as conn, conn.begin():
+            yield conn
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from engine.domain.errors import SamflowError
 from engine.org import access
 from engine.org import admin as org
 from engine.plans import plan as plans
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from engine.workflow import cycles, sweeps, tasks
 from engine.workflow.taskgen import route
 
@@ -192,7 +192,7 @@ def build(
                 _advance(play, cycle_id, stage_no, rng, year)
         sweeps.sweep(play)
         progress(i + 1, len(steps), "demo year")
-    overview = reports.year_overview(app, year)
+    overview = cycle_views.year_overview(app, year)
     report.by_stage, report.overdue = overview.by_stage, overview.overdue_tasks
     report.escalated = overview.escalated_tasks
     return report
@@ -215,7 +215,7 @@ def _timeline(year: int, today: datetime) -> list[tuple[datetime, int]]:
 
 def _advance(app: App, cycle_id: int, stage_no: int, rng: random.Random, year: int) -> None:
     """Do what a unit at this pace does at this point of the year (best effort)."""
-    view = reports.cycle_view(app, cycle_id)
+    view = cycle_views.cycle_view(app, cycle_id)
     stage = view.current_stage
     try:
         if stage == "survey" and stage_no >= 1:
@@ -233,7 +233,7 @@ def _advance(app: App, cycle_id: int, stage_no: int, rng: random.Random, year: i
 
 
 def _finish_stage(
-    app: App, view: reports.CycleView, key: str, rng: random.Random, year: int
+    app: App, view: cycle_views.CycleView, key: str, rng: random.Random, year: int
 ) -> None:
     stage = next(s for s in view.stages if s.key == key)
     for t in stage.tasks:
@@ -249,7 +249,7 @@ def _finish_stage(
                 "comment": "Åtgärderna för arbetsbelastning saknas; komplettera planen.",
             }
         tasks.complete_task(app, actor, t.id, data)
-    view = reports.cycle_view(app, view.id)
+    view = cycle_views.cycle_view(app, view.id)
     if key == "analysis":
         for r in view.risks:
             if r.serious is None:
@@ -258,7 +258,7 @@ def _finish_stage(
         cycles.sign_off_stage(app, _manager(app, view), view.id, key)
 
 
-def _follow_up(app: App, view: reports.CycleView, rng: random.Random) -> None:
+def _follow_up(app: App, view: cycle_views.CycleView, rng: random.Random) -> None:
     stage = next(s for s in view.stages if s.key == "follow_up")
     for t in stage.tasks:
         if (
@@ -303,7 +303,7 @@ def _holder(app: App, task_id: int) -> Actor | None:
         return Actor(p.id, p.email) if p else None
 
 
-def _manager(app: App, view: reports.CycleView) -> Actor:
+def _manager(app: App, view: cycle_views.CycleView) -> Actor:
     with app.read() as s:
         snap = queries.ancestry_snapshot(s, [view.unit_id], local_date(app.clock.now()))
         address = route("manager", view.unit_id, snap)
@@ -314,7 +314,7 @@ def _manager(app: App, view: reports.CycleView) -> Actor:
 
 
 def _input(
-    form_key: str, rng: random.Random, year: int, view: reports.CycleView
+    form_key: str, rng: random.Random, year: int, view: cycle_views.CycleView
 ) -> dict[str, object]:
     if form_key == "survey_results":
         answered = rng.randint(3, 40)

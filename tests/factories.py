@@ -14,6 +14,7 @@ from engine.context import Actor, App
 from engine.db import queries
 from engine.db.models import Cycle, OrgUnit
 from engine.org import admin as org
+from engine.views import cycle as cycle_views
 from engine.views import inbox as reports
 from engine.workflow import cycles, tasks
 
@@ -190,7 +191,7 @@ def drive_to(
         elif current == "analysis":
             o.complete(manager, "risk_assessment", RISKS, cycle_id)
         elif current == "action_plan":
-            risk = reports.cycle_view(o.app, cycle_id).risks[0].id
+            risk = cycle_views.cycle_view(o.app, cycle_id).risks[0].id
             o.complete(manager, "action_plan", plan(risk_id=risk), cycle_id)
         elif current == "cooperation":
             o.complete(manager, "approve_manager", APPROVE, cycle_id)

@@ -109,6 +109,8 @@ class InboxOut(Out):
     due_this_week: int
     escalated: int
     by_stage: dict[str, int]
+    #: More rows follow: pass this as ``after`` for the next page (due order).
+    next_after: str | None = Field(default=None, validation_alias="next_cursor")
 
 
 class PermissionsOut(Out):

@@ -29,8 +29,8 @@ TASK = _t(
 )  # fmt: skip
 CYCLE = _t("cycle", id=Integer(), template_id=Integer(), year=Integer())
 STAGE = _t("stage", id=Integer(), key=String())
-ORG_UNIT = _t("org_unit", id=Integer(), name=String())
-PERSON = _t("person", id=Integer(), email=String(), active=Boolean())
+ORG_UNIT = _t("org_unit", id=Integer(), name=String(), parent_id=Integer())
+PERSON = _t("person", id=Integer(), email=String(), name=String(), active=Boolean())
 ROLE_ASSIGNMENT = _t(
     "role_assignment",
     id=Integer(), person_id=Integer(), role=String(), unit_id=Integer(), valid_from=Date(),
@@ -43,10 +43,16 @@ SUBSTITUTE = _t(
 )  # fmt: skip
 CYCLE_TEMPLATE = _t("cycle_template", id=Integer(), key=String(), version=Integer(), body=Text())
 
+#: The inbox names the measure a follow-up task is about ("1.2 Byt belysningen").
+ACTION_ITEM = _t("action_item", id=Integer(), number=Integer())
+MEASURE = _t("measure", id=Integer(), action_item_id=Integer(), number=Integer(), what=Text())
+#: One row per task and day its holder was reminded by hand (``models.inbox.TaskNudge``).
+TASK_NUDGE = _t("task_nudge", task_id=Integer(), day=Date())
+
 #: Roles the identity provider did not claim at a person's last sign-in (``models_ops``).
 ROLE_WITHHELD = _t("role_withheld", person_id=Integer(), role=String())
 
 ALL = (
     TASK, CYCLE, STAGE, ORG_UNIT, PERSON, ROLE_ASSIGNMENT, SUBSTITUTE, CYCLE_TEMPLATE,
-    ROLE_WITHHELD,
+    ROLE_WITHHELD, ACTION_ITEM, MEASURE, TASK_NUDGE,
 )  # fmt: skip

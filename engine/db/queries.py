@@ -115,52 +115,17 @@ def holders_of(
     return dict(out)
 
 
-_HOLDERS_IN = (
-    select(RoleAssignment.person_id, RoleAssignment.role, RoleAssignment.unit_id)
-    .where(
-        RoleAssignment.unit_id.in_(bindparam("units", expanding=True)),
-        RoleAssignment.role.in_(bindparam("roles", expanding=True)),
-        RoleAssignment.valid_from <= bindparam("day"),
-        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= bindparam("day")),
-    )
-    .order_by(RoleAssignment.id)
-)
-
-
 def holders_at(
     session: Session, addresses: Iterable[Address], day: date
 ) -> dict[Address, list[int]]:
-    """The same as ``holders_of`` for a few addresses, in one statement compiled once (the
-    inbox asks on every page): units × roles, the extra pairs dropped here."""
-    wanted = set(addresses)
-    if not wanted:
-        return {}
-    out: dict[Address, list[int]] = defaultdict(list)
-    params = {
-        "units": sorted({a.unit_id for a in wanted}),
-        "roles": sorted({a.role.value for a in wanted}),
-        "day": day,
-    }
-    for person, role, unit in conn_of(session).execute(_HOLDERS_IN, params):
-        address = Address(Role(role), unit)
-        if address in wanted:
-            out[address].append(person)
-    return dict(out)
+    """The same as ``holders_of`` for a few addresses, in one statement compiled once
+    (``engine.db.reads.holders_at``)."""
+    return reads.holders_at(conn_of(session), addresses, day)
 
 
 def person_names(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    wanted = sorted(set(ids))
-    out: dict[int, tuple[str, str]] = {}
-    for batch in chunks(wanted):
-        out.update(
-            {
-                i: (n, e)
-                for i, n, e in session.execute(
-                    select(Person.id, Person.name, Person.email).where(Person.id.in_(batch))
-                )
-            }
-        )
-    return out
+    """Person id -> (name, e-mail) (``engine.db.reads.person_names``)."""
+    return reads.person_names(conn_of(session), ids)
 
 
 def unit_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
@@ -324,25 +289,9 @@ _DUE_CLAIMED = Prepared(_DUE_SELECT.with_for_update(of=Task, skip_locked=True))
 
 def ancestry_snapshot(session: Session, unit_ids: Iterable[int], day: date) -> OrgSnapshot:
     """The units and all their ancestors, with the role holders there: enough to route
-    and escalate tasks of those units without loading the whole organisation."""
-    ids = sorted(set(unit_ids))
-    base = (
-        select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.id.in_(ids)).cte("up", recursive=True)
-    )
-    up = base.union(
-        select(OrgUnit.id, OrgUnit.parent_id).join(base, OrgUnit.id == base.c.parent_id)
-    )
-    parents = pairs(session, select(up.c.id, up.c.parent_id))
-    holders: dict[Address, list[int]] = defaultdict(list)
-    for batch in chunks(sorted(parents)):
-        for person, role, unit in session.execute(
-            select(RoleAssignment.person_id, RoleAssignment.role, RoleAssignment.unit_id)
-            .join(Person, Person.id == RoleAssignment.person_id)
-            .where(RoleAssignment.unit_id.in_(batch), valid_on(day), Person.active.is_(True))
-            .order_by(RoleAssignment.id)
-        ):
-            holders[Address(Role(role), unit)].append(person)
-    return OrgSnapshot(parents, dict(holders))
+    and escalate tasks of those units without loading the whole organisation
+    (``engine.db.reads.ancestry``)."""
+    return reads.ancestry(conn_of(session), set(unit_ids), day)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -25,8 +24,26 @@ from engine.domain.errors import NotPermitted
 from engine.domain.org import OrgSnapshot
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role
+from engine.org.rules import (
+    LINE_ROLES,
+    RoutedTask,
+    escalation_address,
+    holds,
+    line_above,
+    may_steer,
+    task_address,
+)
 
-LINE_ROLES = (Role.MANAGER, Role.DIRECTOR)
+__all__ = [
+    "LINE_ROLES",
+    "RoutedTask",
+    "escalation_address",
+    "holds",
+    "line_above",
+    "may_steer",
+    "task_address",
+]
+
 ADMIN_ROLES = (Role.HR, Role.DIRECTOR)
 
 
@@ -37,35 +54,6 @@ def authority(tx: Tx, actor: Actor) -> queries.Authority:
             "systemet kan inte agera på en persons uppgift",
         )
     return queries.authority(tx.session, actor.person_id, local_date(tx.now))
-
-
-class RoutedTask(Protocol):
-    """What the rules read of a task (an ORM Task row and a TaskRef both have it)."""
-
-    @property
-    def unit_id(self) -> int: ...
-    @property
-    def assignee_id(self) -> int | None: ...
-    @property
-    def role(self) -> str | None: ...
-    @property
-    def role_unit_id(self) -> int | None: ...
-    @property
-    def escalation_role(self) -> str | None: ...
-    @property
-    def escalation_unit_id(self) -> int | None: ...
-
-
-def task_address(task: RoutedTask) -> Address | None:
-    if task.role is None or task.role_unit_id is None:
-        return None
-    return Address(Role(task.role), task.role_unit_id)
-
-
-def escalation_address(task: RoutedTask) -> Address | None:
-    if task.escalation_role is None or task.escalation_unit_id is None:
-        return None
-    return Address(Role(task.escalation_role), task.escalation_unit_id)
 
 
 #: A task of these roles (or one given to a person) may be returned up the line: returning
@@ -93,17 +81,6 @@ def may_work_on(tx: Tx, actor: Actor, task: TaskRef) -> tuple[bool, int | None]:
     )
 
 
-def holds(auth: queries.Authority, task: RoutedTask) -> tuple[bool, int | None]:
-    """The same answer as ``may_work_on`` from a loaded Authority (read models that judge
-    many tasks for one person load it once)."""
-    if task.assignee_id is not None:
-        return auth.on_behalf_for_person(task.assignee_id)
-    address = task_address(task)
-    if address is None:
-        return False, None
-    return auth.on_behalf_for_address(address)
-
-
 def require_holds(auth: queries.Authority, task: RoutedTask, task_id: int) -> int | None:
     allowed, on_behalf = holds(auth, task)
     if not allowed:
@@ -118,16 +95,6 @@ def require_work_on(tx: Tx, actor: Actor, task: TaskRef) -> int | None:
     return on_behalf
 
 
-def line_above(auth: queries.Authority, org: OrgSnapshot, unit_id: int) -> tuple[bool, int | None]:
-    """Does the person hold a line role (manager, director) at an ancestor of the unit?"""
-    for ancestor in org.ancestors(unit_id):
-        for role in LINE_ROLES:
-            allowed, on_behalf = auth.on_behalf_for_address(Address(role, ancestor))
-            if allowed:
-                return True, on_behalf
-    return False, None
-
-
 def holder_or_line(
     auth: queries.Authority, org: OrgSnapshot, unit_id: int, addresses: Iterable[Address | None]
 ) -> tuple[bool, int | None]:
@@ -138,18 +105,6 @@ def holder_or_line(
             if allowed:
                 return True, on_behalf
     return line_above(auth, org, unit_id)
-
-
-def may_steer(
-    auth: queries.Authority, task: RoutedTask, org: OrgSnapshot
-) -> tuple[bool, int | None]:
-    """Reassign or extend: the escalation holder, or the line above the task's unit."""
-    esc = escalation_address(task)
-    if esc is not None:
-        allowed, on_behalf = auth.on_behalf_for_address(esc)
-        if allowed:
-            return True, on_behalf
-    return line_above(auth, org, task.unit_id)
 
 
 def require_admin(

@@ -27,6 +27,7 @@ from engine.domain.org import OrgSnapshot
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role
 from engine.org import access
+from engine.org.rules import may_nudge
 from engine.org.visibility import (
     Scope,
     ancestry,
@@ -37,11 +38,11 @@ from engine.org.visibility import (
     top_units,
 )
 from engine.surveys.results import prefill as survey_prefill
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from engine.views.responsible import ResponsibleChoices
 from engine.views.responsible import choices as responsible_choices
 from engine.workflow import allocation_gate, attachments, facts, jobs, taskgen, templates
-from engine.workflow.conversation import may_nudge, nudged_today
+from engine.workflow.conversation import nudged_today
 from engine.workflow.process.cases import task_context
 
 if TYPE_CHECKING:  # a type only: the task page's context that an inspection's hook gives
@@ -89,9 +90,9 @@ class TaskDetail:
     closed_at: datetime | None
     closed_by: str
     may: Permissions
-    measure: reports.MeasureView | None = None
-    risks: list[reports.RiskView] = field(default_factory=list)
-    plan: list[reports.ItemView] = field(default_factory=list)
+    measure: cycle_views.MeasureView | None = None
+    risks: list[cycle_views.RiskView] = field(default_factory=list)
+    plan: list[cycle_views.ItemView] = field(default_factory=list)
     attachments: list[attachments.AttachmentInfo] = field(default_factory=list)
     names: dict[int, tuple[str, str]] = field(default_factory=dict)
     requirement: RequirementContext | None = None  # the krav an inspection task answers
@@ -249,11 +250,11 @@ def _form_context(s: Session, task: Task, day: date) -> dict[str, Any]:
     plan refers to, the measure being followed up."""
     out: dict[str, Any] = {}
     if task.form_key in ("action_plan", "approval"):
-        out["plan"] = reports.plan_view(s, task.cycle_id, day)
+        out["plan"] = cycle_views.plan_view(s, task.cycle_id, day)
     if task.form_key == "action_plan":
-        out["risks"] = reports.risk_views(s, task.cycle_id)
+        out["risks"] = cycle_views.risk_views(s, task.cycle_id)
     if task.form_key == "measure_follow_up" and task.measure_id is not None:
-        for item in reports.plan_view(s, task.cycle_id, day):
+        for item in cycle_views.plan_view(s, task.cycle_id, day):
             for m in item.measures:
                 if m.id == task.measure_id:
                     out["measure"] = m
@@ -340,7 +341,7 @@ def _plan_input(detail: TaskDetail) -> dict[str, Any]:
     return {"items": items}
 
 
-def _measure_input(m: reports.MeasureView) -> dict[str, Any]:
+def _measure_input(m: cycle_views.MeasureView) -> dict[str, Any]:
     return {
         "id": m.id,
         "what": m.what,
@@ -355,7 +356,7 @@ def _measure_input(m: reports.MeasureView) -> dict[str, Any]:
 # --- a cycle ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CycleDetail:
-    view: reports.CycleView
+    view: cycle_views.CycleView
     history: list[audit.EventView]
     may_sign_off: bool
     may_cancel: bool
@@ -379,7 +380,7 @@ def cycle_detail(app: App, actor: Actor, cycle_id: int) -> CycleDetail:
         )
         cancel = cycle.status == "active" and scope.administers(cycle.unit_id, org)
         title = (template.title.sv, template.title.en)
-    view = reports.cycle_view(app, cycle_id)
+    view = cycle_views.cycle_view(app, cycle_id)
     history = audit.events(app, chain=f"cycle:{cycle_id}", limit=1000)
     return CycleDetail(view, history, sign_off, cancel, view.people, title)
 

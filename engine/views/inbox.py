@@ -1,43 +1,63 @@
-"""Read models: the inbox, a cycle with its checklist and plan, the year's overview."""
+"""A person's inbox: the one read model behind the web page, ``/api/inbox`` and
+``samflow inbox``, on SQLAlchemy Core alone (no ORM, no settings model, no pydantic), so the
+command line runs the very same code without loading the web's machinery.
+
+Rows: the person's own tasks, their roles', those they stand in for (substitutes, deputies)
+and escalations to them: only what the person's authority on the day reaches, so nothing of
+a unit they may not see. Counts are of those rows before filtering; filters (overdue, due
+within days, stage, unit, kind), sorting, grouping and keyset paging (due order: ``after``
+the last row shown) work on them. A fixed number of statements whatever the number of
+tasks: the person's authority, the rows, then (when needed) the measures named, the role
+holders, the people's names, today's nudges and the line above escalated units.
+"""
 
 from __future__ import annotations
 
-import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import func, select
-
-from engine.context import Actor, App
-from engine.db import queries
-from engine.db.models import (
-    ActionItem,
-    AuditEvent,
-    Cycle,
-    Measure,
-    MeasureEvent,
-    OrgUnit,
-    Risk,
-    Stage,
-    Task,
-)
+from engine.db import reads
+from engine.db.reads import Authority
 from engine.domain.clock import local_date
-from engine.domain.errors import NotFound, Unmet
+from engine.domain.errors import InvalidInput
 from engine.domain.org import OrgSnapshot
-from engine.domain.period import PeriodError, format_period, from_stored, parse_period
-from engine.domain.risk import level
-from engine.domain.workflow import gates
 from engine.domain.workflow.routing import Address
-from engine.domain.workflow.states import Role, TaskStatus
-from engine.org import access
-from engine.plans import document as plan_document
-from engine.plans.plan import follow_up_points
-from engine.views import saved_views
-from engine.workflow import facts, templates
-from engine.workflow.conversation import may_nudge, nudged_today
+from engine.domain.workflow.states import Role
+from engine.org import rules
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from engine.context import Actor, App
+    from engine.views.saved_views import ViewRow
+
+#: Open rows read per person (the counts are of these); a person with more sees the
+#: nearest deadlines first.
+MAX_ROWS = 5000
+
+
+class _Bilingual(Protocol):
+    @property
+    def sv(self) -> str: ...
+    @property
+    def en(self) -> str: ...
+
+
+class _Titled(Protocol):
+    @property
+    def title(self) -> _Bilingual: ...
+
+
+class Titles(Protocol):
+    """What the inbox reads of a template: a parsed ``CycleTemplate`` (the web's, cached on
+    the app), or only its titles (``engine.domain.workflow.titles``: the command line)."""
+
+    def task(self, key: str) -> _Titled: ...
+    def stage(self, key: str) -> _Titled: ...
 
 
 @dataclass(frozen=True)
@@ -124,13 +144,22 @@ class Inbox:
     shown: int = 0  # rows after the filters (before the limit)
     #: With ``with_views``: the saved views the person sees, and the units (id, name) where
     #: they hold a role (a view is shared with one of them).
-    views: list[saved_views.ViewRow] = field(default_factory=list)
+    views: list[ViewRow] = field(default_factory=list)
     share_units: list[tuple[int, str]] = field(default_factory=list)
+    #: Keyset paging (due order): the last row shown, when more rows follow it; pass it as
+    #: ``after`` for the next page (``cursor``/``parse_cursor`` write and read it as text).
+    next_after: tuple[datetime, int] | None = None
+
+    @property
+    def next_cursor(self) -> str | None:
+        return cursor(self.next_after) if self.next_after is not None else None
 
 
-def inbox(
-    app: App,
-    actor: Actor,
+def read(
+    conn: Connection,
+    person_id: int,
+    now: datetime,
+    template_of: Callable[[int], Titles],
     *,
     overdue_only: bool = False,
     within_days: int | None = None,
@@ -140,22 +169,23 @@ def inbox(
     sort: str = "due",
     group: str = "",
     limit: int = 500,
+    after: tuple[datetime, int] | None = None,
     with_views: bool = False,
 ) -> Inbox:
-    """A person's open tasks, due first: their own, their roles', those they stand in
-    for, and escalations to them; with counts for the filters (every count is of the same
-    rows the list shows before filtering). A fixed number of statements whatever the
-    number of tasks: the rows, then (when needed) the measures named, the role holders,
-    the people's names and today's nudges."""
-    assert actor.person_id is not None
-    now = app.clock.now()
+    """A person's open tasks, due first, with counts for the filters (every count is of
+    the same rows the list shows before filtering). ``template_of`` gives a stored template
+    version's titles; ``after`` (due order only) starts after that (due, task id)."""
     day = local_date(now)
-    with app.read() as s:
-        auth = queries.authority(s, actor.person_id, day)
-        rows = queries.inbox_rows(s, auth, limit=5000)
-        extra = _extras(s, auth, rows, day)
-        items = [_item(app, s, auth, r, now, day, extra) for r in rows]
-        views, share_units = saved_views.read(s, auth) if with_views else ([], [])
+    auth = reads.authority(conn, person_id, day)
+    rows = reads.inbox_rows(conn, auth, limit=MAX_ROWS)
+    extra = _extras(conn, rows, day)
+    items = [_item(template_of(r.template_id), auth, r, now, day, extra) for r in rows]
+    views: list[ViewRow] = []
+    share_units: list[tuple[int, str]] = []
+    if with_views:  # the page's saved views (the web has the ORM loaded anyway)
+        from engine.views import saved_views
+
+        views, share_units = saved_views.read(conn, auth)
     week = now + timedelta(days=7)
     result = Inbox(
         [],
@@ -172,10 +202,11 @@ def inbox(
         views=views,
         share_units=share_units,
     )
+    horizon = now + timedelta(days=within_days) if within_days is not None else None
     for i in items:
         if overdue_only and not i.overdue:
             continue
-        if within_days is not None and i.due_at > now + timedelta(days=within_days):
+        if horizon is not None and i.due_at > horizon:
             continue
         if stage is not None and i.stage_key != stage:
             continue
@@ -185,9 +216,90 @@ def inbox(
             continue
         result.items.append(i)
     result.shown = len(result.items)
-    result.items = arrange(result.items, sort)[:limit]
+    ordered = arrange(result.items, sort)
+    if after is not None and sort == "due":
+        ordered = [i for i in ordered if (i.due_at, i.task_id) > after]
+    result.items = ordered[:limit]
+    if sort == "due" and len(ordered) > limit and result.items:
+        last = result.items[-1]
+        result.next_after = (last.due_at, last.task_id)
     result.groups = grouped(result.items, group, now)
     return result
+
+
+def inbox(
+    app: App,
+    actor: Actor,
+    *,
+    overdue_only: bool = False,
+    within_days: int | None = None,
+    stage: str | None = None,
+    unit_id: int | None = None,
+    kind: str | None = None,
+    sort: str = "due",
+    group: str = "",
+    limit: int = 500,
+    after: tuple[datetime, int] | None = None,
+    with_views: bool = False,
+) -> Inbox:
+    """``read`` for a signed-in person of a running app (the web page and the API): one
+    Core read transaction, the templates parsed once per app."""
+    assert actor.person_id is not None
+    with app.read_core() as conn:
+        return read(
+            conn,
+            actor.person_id,
+            app.clock.now(),
+            template_titles(app, conn),
+            overdue_only=overdue_only,
+            within_days=within_days,
+            stage=stage,
+            unit_id=unit_id,
+            kind=kind,
+            sort=sort,
+            group=group,
+            limit=limit,
+            after=after,
+            with_views=with_views,
+        )
+
+
+def template_titles(app: App, conn: Connection) -> Callable[[int], Titles]:
+    """Stored template versions, parsed once per app (``engine.workflow.templates.by_id``
+    keeps them under the same key: versions never change)."""
+
+    def of(template_id: int) -> Titles:
+        key = ("template", template_id)
+        found = app.cache.get(key)
+        if found is None:
+            from engine.workflow import templates
+
+            body, label = reads.template_text(conn, template_id)
+            found = app.cache[key] = templates.parse(body, label)
+        return found
+
+    return of
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CURSOR = re.compile(r"^(\d{1,18})-(\d{1,12})$")
+
+
+def cursor(after: tuple[datetime, int]) -> str:
+    """A keyset position as text for a query string: microseconds since 1970 and task id."""
+    due, task_id = after
+    return f"{(due - _EPOCH) // timedelta(microseconds=1)}-{task_id}"
+
+
+def parse_cursor(text: str) -> tuple[datetime, int]:
+    found = _CURSOR.match(text)
+    if found is None:
+        raise InvalidInput.field(
+            "after",
+            "not a position in the inbox (as given in next_after)",
+            "inte en position i inkorgen (som i next_after)",
+        )
+    return _EPOCH + timedelta(microseconds=int(found[1])), int(found[2])
 
 
 def arrange(items: list[InboxItem], sort: str) -> list[InboxItem]:
@@ -237,17 +349,13 @@ class _Extra:
     org: OrgSnapshot | None
 
 
-def _extras(s: Any, auth: queries.Authority, rows: list[Any], day: date) -> _Extra:
+def _extras(conn: Connection, rows: list[Any], day: date) -> _Extra:
     """What the rows need beyond themselves, in one statement each, and only if needed."""
     measure_ids = {r.measure_id for r in rows if r.measure_id is not None}
-    measures: dict[int, str] = {}
-    if measure_ids:
-        for mid, item_no, no, what in s.execute(
-            select(Measure.id, ActionItem.number, Measure.number, Measure.what)
-            .join(ActionItem, ActionItem.id == Measure.action_item_id)
-            .where(Measure.id.in_(sorted(measure_ids)))
-        ):
-            measures[mid] = f"{item_no}.{no} {_short(what)}"
+    measures = {
+        mid: f"{item_no}.{no} {_short(what)}"
+        for mid, (item_no, no, what) in reads.measures_named(conn, measure_ids).items()
+    }
     # who else could take a role's task (claim), and who holds an escalated one
     wanted: set[Address] = set()
     for r in rows:
@@ -256,15 +364,15 @@ def _extras(s: Any, auth: queries.Authority, rows: list[Any], day: date) -> _Ext
             wanted.add(address)
             if address.role == Role.MANAGER:
                 wanted.add(Address(Role.DEPUTY, r.role_unit_id))
-    holders = queries.holders_at(s, wanted, day)
+    holders = reads.holders_at(conn, wanted, day)
     escalated = [r for r in rows if r.why == "escalated"]
     people = {r.assignee_id for r in escalated if r.assignee_id is not None}
     for r in escalated:
         if r.assignee_id is None and r.role is not None:
             people.update(holders.get(Address(Role(r.role), r.role_unit_id), []))
-    names = queries.person_names(s, people) if people else {}
-    nudged = nudged_today(s, [r.id for r in escalated], day) if escalated else set()
-    org = queries.ancestry_snapshot(s, {r.unit_id for r in escalated}, day) if escalated else None
+    names = reads.person_names(conn, people) if people else {}
+    nudged = reads.nudged_today(conn, [r.id for r in escalated], day) if escalated else set()
+    org = reads.ancestry(conn, {r.unit_id for r in escalated}, day) if escalated else None
     return _Extra(measures, holders, names, nudged, org)
 
 
@@ -274,15 +382,8 @@ def _short(text: str, most: int = 80) -> str:
 
 
 def _item(
-    app: App,
-    s: Any,
-    auth: queries.Authority,
-    r: Any,
-    now: datetime,
-    day: date,
-    extra: _Extra,
+    template: Titles, auth: Authority, r: Any, now: datetime, day: date, extra: _Extra
 ) -> InboxItem:
-    template = templates.by_id(app, s, r.template_id)
     tdef, sdef = template.task(r.key), template.stage(r.stage_key)
     why, on_behalf = r.why, None
     if why == "assigned" and r.assignee_id != auth.person_id:
@@ -291,7 +392,7 @@ def _item(
         _, on_behalf = auth.on_behalf_for_address(Address(Role(r.role), r.role_unit_id))
         if on_behalf is not None:
             why = "substitute"
-    holds = why != "escalated" or access.holds(auth, r)[0]
+    holds = why != "escalated" or rules.holds(auth, r)[0]
     may_claim = False
     holder = ""
     if r.role is not None and r.role_unit_id is not None and r.assignee_id is None:
@@ -311,7 +412,7 @@ def _item(
             ids = extra.holders.get(Address(Role(r.role), r.role_unit_id), [])
             holder = ", ".join(extra.names.get(p, ("", ""))[0] for p in ids)
         if extra.org is not None:
-            nudge = r.id not in extra.nudged and may_nudge(auth, r, extra.org)
+            nudge = r.id not in extra.nudged and rules.may_nudge(auth, r, extra.org)
     overdue = r.due_at < now
     return InboxItem(
         r.id,
@@ -342,353 +443,3 @@ def _item(
         may_nudge=nudge,
         holder=holder,
     )
-
-
-# --- one cycle ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TaskView:
-    id: int
-    key: str
-    title_sv: str
-    title_en: str
-    status: str
-    required: bool
-    due_at: datetime
-    waiting_on: str
-    closed_at: datetime | None
-    closed_by: int | None
-    on_behalf_of: int | None
-    reason: str | None
-    data: dict[str, Any]
-    escalation_level: int
-    measure_id: int | None
-    form_key: str
-    version: int
-    assignee_id: int | None
-
-
-@dataclass(frozen=True)
-class StageView:
-    key: str
-    title_sv: str
-    title_en: str
-    status: str
-    activated_at: datetime | None
-    signed_off_at: datetime | None
-    signed_off_by: int | None
-    steps_total: int
-    steps_done: int
-    unmet: list[Unmet]
-    tasks: list[TaskView]
-
-
-@dataclass(frozen=True)
-class MeasureView:
-    id: int
-    number: str
-    what: str
-    desired_result: str
-    responsible: str
-    due_date: date | None
-    follow_up_date: date | None
-    status: str
-    done_on: date | None
-    effect: str
-    effect_ok: bool | None
-    history: list[tuple[datetime | date, str, str, str, str]]  # day, event, status, note, reason
-    due_label: str = ""  # the due period as written ("hösten 2027"), if not a plain day
-    follow_ups: tuple[str, ...] = ()  # its follow-up points, as written
-    #: who holds it now (a role's or position's holder, or the person it was moved to),
-    #: shown beside "Ansvarig": a measure that moved with a return shows its new holder
-    holder: str = ""
-
-
-@dataclass(frozen=True)
-class ItemView:
-    id: int
-    number: int
-    area: str
-    current_state: str
-    risk_level: str | None
-    risk_id: int | None
-    measures: list[MeasureView]
-
-
-@dataclass(frozen=True)
-class RiskView:
-    id: int
-    position: int
-    description: str
-    domain: str
-    probability: int
-    consequence: int
-    level: str
-    serious: bool | None
-
-
-@dataclass(frozen=True)
-class CycleView:
-    id: int
-    unit_id: int
-    unit_name: str
-    year: int
-    status: str
-    template_key: str
-    template_version: int
-    current_stage: str | None
-    started_at: datetime
-    cancel_reason: str | None
-    stages: list[StageView]
-    risks: list[RiskView]
-    plan: list[ItemView]
-    people: dict[int, tuple[str, str]]
-
-
-def cycle_view(app: App, cycle_id: int) -> CycleView:
-    now = app.clock.now()
-    with app.read() as s:
-        cycle = s.get(Cycle, cycle_id)
-        if cycle is None:
-            raise NotFound("cycle", cycle_id)
-        template = templates.by_id(app, s, cycle.template_id)
-        unit = s.get(OrgUnit, cycle.unit_id)
-        stages = []
-        people: set[int] = set()
-        for st in queries.stages_of(s, cycle.id):
-            stages.append(_stage_view(s, cycle, st, template, local_date(now), people))
-        risks = risk_views(s, cycle.id)
-        plan = plan_view(s, cycle.id, local_date(now))
-        names = queries.person_names(s, people)
-    return CycleView(
-        cycle.id,
-        cycle.unit_id,
-        unit.name if unit else "?",
-        cycle.year,
-        cycle.status,
-        template.key,
-        template.version,
-        cycle.current_stage,
-        cycle.started_at,
-        cycle.cancel_reason,
-        stages,
-        risks,
-        plan,
-        names,
-    )
-
-
-def risk_views(s: Any, cycle_id: int) -> list[RiskView]:
-    """The cycle's recorded risks, in the order assessed, with their level."""
-    return [
-        RiskView(
-            r.id,
-            r.position,
-            r.description,
-            r.domain,
-            r.probability,
-            r.consequence,
-            level(r.probability, r.consequence).key,
-            r.serious,
-        )
-        for r in s.scalars(select(Risk).where(Risk.cycle_id == cycle_id).order_by(Risk.position))
-    ]
-
-
-def _stage_view(
-    s: Any, cycle: Cycle, st: Stage, template: Any, day: date, people: set[int]
-) -> StageView:
-    sdef = template.stage(st.key)
-    stage_facts = facts.stage_facts(s, cycle, st, template, day)
-    states = stage_facts.step_states()
-    unmet = gates.evaluate(sdef.gates, stage_facts) if st.status == "active" else []
-    tasks = list(s.scalars(select(Task).where(Task.stage_id == st.id).order_by(Task.id)))
-    waiting = facts.waiting_on(s, [t for t in tasks if t.status == TaskStatus.OPEN], day)
-    titles = {t.key: t.title for t in sdef.tasks}
-    views = []
-    for t in tasks:
-        people.update(x for x in (t.closed_by, t.on_behalf_of, t.assignee_id) if x)
-        views.append(
-            TaskView(
-                t.id,
-                t.key,
-                titles[t.key].sv,
-                titles[t.key].en,
-                t.status,
-                t.required,
-                t.due_at,
-                waiting.get(t.id, ""),
-                t.closed_at,
-                t.closed_by,
-                t.on_behalf_of,
-                t.reason,
-                json.loads(t.data) if t.data else {},
-                t.escalation_level,
-                t.measure_id,
-                t.form_key,
-                t.version,
-                t.assignee_id,
-            )
-        )
-    if st.signed_off_by:
-        people.add(st.signed_off_by)
-    return StageView(
-        st.key,
-        sdef.title.sv,
-        sdef.title.en,
-        st.status,
-        st.activated_at,
-        st.signed_off_at,
-        st.signed_off_by,
-        len(states),
-        sum(1 for _, done in states if done),
-        unmet,
-        views,
-    )
-
-
-def plan_view(s: Any, cycle_id: int, day: date) -> list[ItemView]:
-    """The plan's items and measures; each measure's responsible as written, with who acts
-    for it on ``day`` (a position's holder, a group's convener, a role's holder)."""
-    items = list(
-        s.scalars(
-            select(ActionItem).where(ActionItem.cycle_id == cycle_id).order_by(ActionItem.number)
-        )
-    )
-    measures = list(
-        s.scalars(select(Measure).where(Measure.cycle_id == cycle_id).order_by(Measure.number))
-    )
-    history: dict[int, list[tuple[datetime | date, str, str, str, str]]] = {}
-    for e in s.scalars(
-        select(MeasureEvent)
-        .join(Measure, Measure.id == MeasureEvent.measure_id)
-        .where(Measure.cycle_id == cycle_id)
-        .order_by(MeasureEvent.id)
-    ):
-        when: datetime | date = e.about or e.at  # the day it is about, if not when recorded
-        history.setdefault(e.measure_id, []).append((when, e.event, e.status, e.note, e.reason))
-    points = follow_up_points(s, [m.id for m in measures])
-    holders = measure_holders(s, measures, day)
-    by_item: dict[int, list[Measure]] = {}
-    for m in measures:
-        by_item.setdefault(m.action_item_id, []).append(m)
-    out = []
-    for it in items:
-        mine = by_item.get(it.id, [])
-        lvl = (
-            level(it.probability, it.consequence).key if it.probability and it.consequence else None
-        )
-        out.append(
-            ItemView(
-                it.id,
-                it.number,
-                it.area,
-                it.current_state,
-                lvl,
-                it.risk_id,
-                [
-                    MeasureView(
-                        m.id,
-                        f"{it.number}.{m.number}",
-                        m.what,
-                        m.desired_result,
-                        m.responsible,
-                        m.due_date,
-                        m.follow_up_date,
-                        m.status,
-                        m.done_on,
-                        m.effect,
-                        m.effect_ok,
-                        history.get(m.id, []),
-                        _period_label(m),
-                        tuple(p.shown for _, p in points[m.id]),
-                        holders.get(m.id, ""),
-                    )
-                    for m in mine
-                ],
-            )
-        )
-    return out
-
-
-def measure_holders(s: Any, measures: list[Measure], day: date) -> dict[int, str]:
-    """Measure id -> the name of who holds it on ``day``: its role's, position's or
-    group's holder, or the person it names."""
-    out = {k: v for k, v in plan_document.measure_holders(s, measures, day).items() if v != "–"}
-    people = queries.person_names(
-        s, [m.responsible_person_id for m in measures if m.responsible_person_id]
-    )
-    for m in measures:
-        if m.id not in out and m.responsible_person_id in people:
-            out[m.id] = people[m.responsible_person_id][0]
-    return out
-
-
-def _period_label(m: Measure) -> str:
-    """The due period as written, if it is one and reads on its own ("13/10" without the
-    plan's year is written in full); "" for a plain day."""
-    if m.due_kind in (None, "day"):
-        return ""
-    try:
-        parse_period(m.due_label)
-    except PeriodError:
-        return format_period(from_stored(m.due_kind, m.due_start, m.due_date, m.due_label))
-    return m.due_label
-
-
-# --- the year at a glance -----------------------------------------------------------------
-@dataclass(frozen=True)
-class YearOverview:
-    year: int
-    cycles: int
-    by_stage: dict[str, int]
-    completed: int
-    cancelled: int
-    open_tasks: int
-    overdue_tasks: int
-    escalated_tasks: int
-
-
-def year_overview(app: App, year: int, unit_ids: list[int] | None = None) -> YearOverview:
-    now = app.clock.now()
-    with app.read() as s:
-        cycles = select(Cycle.id).where(Cycle.year == year, Cycle.instance == "")  # not inspections
-        if unit_ids is not None:
-            cycles = cycles.where(Cycle.unit_id.in_(unit_ids))
-        sub = cycles.scalar_subquery()
-        by_status = queries.pairs(
-            s, select(Cycle.status, func.count()).where(Cycle.id.in_(sub)).group_by(Cycle.status)
-        )
-        by_stage = queries.pairs(
-            s,
-            select(Cycle.current_stage, func.count())
-            .where(Cycle.id.in_(sub), Cycle.status == "active")
-            .group_by(Cycle.current_stage),
-        )
-        open_q = (
-            select(func.count())
-            .select_from(Task)
-            .where(Task.cycle_id.in_(sub), Task.status == TaskStatus.OPEN.value)
-        )
-        open_tasks = s.scalar(open_q) or 0
-        overdue = s.scalar(open_q.where(Task.due_at < now)) or 0
-        wanted = set(unit_ids) if unit_ids is not None else None
-        escalated = sum(  # queries.ESCALATED: as the overview and the follow-up report
-            n
-            for unit, n in queries.escalated_by_cycle(s, year).values()
-            if wanted is None or unit in wanted
-        )
-    return YearOverview(
-        year,
-        sum(by_status.values()),
-        {str(k): v for k, v in by_stage.items()},
-        by_status.get("completed", 0),
-        by_status.get("cancelled", 0),
-        open_tasks,
-        overdue,
-        escalated,
-    )
-
-
-def audit_count(app: App) -> int:
-    with app.read() as s:
-        return int(s.scalar(select(func.count()).select_from(AuditEvent)) or 0)

@@ -9,14 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, or_, select
 
 from engine.context import Actor, App, Tx
-from engine.db import queries
+from engine.db import queries, reads
 from engine.db.models import OrgUnit
 from engine.db.models.inbox import SavedView
-from engine.db.session import conn_of
+from engine.db.reads import Authority
 from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput, NotFound
 
@@ -81,8 +80,8 @@ def visible(app: App, actor: Actor) -> list[ViewRow]:
 
 def visible_and_units(app: App, actor: Actor) -> tuple[list[ViewRow], list[tuple[int, str]]]:
     assert actor.person_id is not None
-    with app.read() as s:
-        return read(s, queries.authority(s, actor.person_id, local_date(app.clock.now())))
+    with app.read_core() as conn:
+        return read(conn, reads.authority(conn, actor.person_id, local_date(app.clock.now())))
 
 
 # Built once (the inbox page reads them on every request); only the parameters change.
@@ -108,15 +107,14 @@ _UNIT_NAMES = select(OrgUnit.id, OrgUnit.name).where(
 )
 
 
-def read(s: Session, auth: queries.Authority) -> tuple[list[ViewRow], list[tuple[int, str]]]:
+def read(conn: Connection, auth: Authority) -> tuple[list[ViewRow], list[tuple[int, str]]]:
     """The views the person sees, and the units they may share a view with (id, name)."""
-    conn = conn_of(s)
     units = sorted({a.unit_id for a in auth.addresses})
     rows = list(conn.execute(_VIEWS, {"me": auth.person_id, "units": units}))
     shared = {r.shared_unit_id for r in rows if r.shared_unit_id}
     wanted = sorted({*units, *shared})
     names = dict(conn.execute(_UNIT_NAMES, {"ids": wanted}).tuples().all()) if wanted else {}
-    owners = queries.person_names(s, {r.owner_id for r in rows}) if rows else {}
+    owners = reads.person_names(conn, {r.owner_id for r in rows}) if rows else {}
     shareable = sorted(((u, str(names.get(u, ""))) for u in units), key=lambda u: u[1])
     return [
         ViewRow(

@@ -22,10 +22,8 @@ from engine.db.models import Task
 from engine.db.models.inbox import TaskComment, TaskNudge
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted, TaskNotOpen
-from engine.domain.org import OrgSnapshot
-from engine.domain.workflow.routing import Address
-from engine.domain.workflow.states import Role, TaskStatus
-from engine.org import access
+from engine.domain.workflow.states import TaskStatus
+from engine.org.rules import may_nudge
 from engine.org.visibility import require_task, scope_of
 from engine.workflow.cycles import chain
 
@@ -126,15 +124,6 @@ def nudge(app: App, actor: Actor, task_id: int) -> None:
         )
 
     app.run(work)
-
-
-def may_nudge(auth: queries.Authority, task: access.RoutedTask, org: OrgSnapshot) -> bool:
-    """Not the holder; the escalation holder, the line above, or the unit's manager."""
-    if access.holds(auth, task)[0]:
-        return False
-    if auth.on_behalf_for_address(Address(Role.MANAGER, task.unit_id))[0]:
-        return True
-    return access.may_steer(auth, task, org)[0]
 
 
 def nudged_today(s: Session, task_ids: Iterable[int], day: date) -> set[int]:

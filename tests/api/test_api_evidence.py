@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from engine.context import Actor
 from engine.org import admin as org
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from forms import documents
 from tests.api.conftest import Web
 from tests.factories import people_csv, units_csv
@@ -118,7 +118,7 @@ def test_untouched_package_matches(hweb: Web) -> None:
 def test_tampered_plan_row_is_named_in_words(hweb_any: Web) -> None:
     web = hweb_any
     content = _html(web)
-    measure = reports.cycle_view(web.engine, web.org.cycle_of("U2")).plan[0].measures[1].id
+    measure = cycle_views.cycle_view(web.engine, web.org.cycle_of("U2")).plan[0].measures[1].id
     with web.engine.db.engine.begin() as conn:
         conn.execute(text("UPDATE measure SET what = 'Inget' WHERE id = :id"), {"id": measure})
     client = web.api("m2@x.se")

@@ -8,7 +8,7 @@ import io
 import httpx
 from openpyxl import Workbook
 
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from tests.api.conftest import Web
 from tests.evidence.test_plan_import import PLAN
 from tests.factories import drive_to
@@ -31,10 +31,10 @@ def test_dry_run_then_import(web_any: Web) -> None:
     assert dry.status_code == 200 and not out["applied"]
     assert (out["items"], out["measures"], out["status_changes"]) == (3, 4, 3)
     assert out["rows"][0]["area"] == "Tunga lyft" and out["rows"][0]["measures"][1]["line"] == 4
-    assert reports.cycle_view(web.engine, cycle).plan == []  # nothing written
+    assert cycle_views.cycle_view(web.engine, cycle).plan == []  # nothing written
     done = _post(web, "m1@x.se", cycle, "plan.csv", PLAN.encode()).json()
     assert done["applied"] and done["measures"] == 4
-    assert len(reports.cycle_view(web.engine, cycle).plan) == 3
+    assert len(cycle_views.cycle_view(web.engine, cycle).plan) == 3
 
 
 def test_xlsx(web: Web) -> None:
@@ -58,7 +58,7 @@ def test_bad_cells_are_named_by_line_and_column(web: Web) -> None:
     errors = got.json()["errors"]
     assert [(e["line"], e["column"]) for e in errors] == [(3, "Klart senast")]
     assert errors[0]["path"] == "plan.csv:3: Klart senast"
-    assert reports.cycle_view(web.engine, web.org.cycle_of("U1")).plan == []
+    assert cycle_views.cycle_view(web.engine, web.org.cycle_of("U1")).plan == []
     unknown = PLAN.replace("m1@x.se", "okand@x.se")
     got = _post(web, "m1@x.se", web.org.cycle_of("U1"), "plan.csv", unknown.encode())
     assert [(e["line"], e["column"]) for e in got.json()["errors"]] == [(4, "Ansvarig")]

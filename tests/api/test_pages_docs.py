@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from engine.context import Actor
 from engine.org import admin as org
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from forms import documents
 from tests.api.conftest import Web, csrf_of
 from tests.api.test_api_inspections import INSPECTION, register, requirement_tasks
@@ -56,7 +56,7 @@ def test_evidence_page_downloads_and_verifies(hweb: Web) -> None:
     files = {"file": ("u2.html", html.content, "text/html")}
     ok = client.post("/evidence/verify", data={"csrf_token": token}, files=files)
     assert "Paketet stämmer med databasen" in ok.text and 'class="flash"' in ok.text
-    measure = reports.cycle_view(hweb.engine, hweb.org.cycle_of("U2")).plan[0].measures[1].id
+    measure = cycle_views.cycle_view(hweb.engine, hweb.org.cycle_of("U2")).plan[0].measures[1].id
     with hweb.engine.db.engine.begin() as conn:
         conn.execute(text("UPDATE measure SET what = 'Inget' WHERE id = :id"), {"id": measure})
     bad = client.post("/evidence/verify", data={"csrf_token": token}, files=files)
@@ -192,7 +192,7 @@ def test_inspection_page_and_the_reply(web: Web) -> None:
 def test_requirement_task_form_names_the_requirement(web: Web) -> None:
     o = web.org
     drive_to(o, o.cycle_of("U1"), "cooperation")  # U1 has a plan with a measure
-    measure = reports.cycle_view(web.engine, o.cycle_of("U1")).plan[0].measures[0]
+    measure = cycle_views.cycle_view(web.engine, o.cycle_of("U1")).plan[0].measures[0]
     register(web, {**INSPECTION, "unit": "U1", "requirements": [{"text": "Åtgärda lyften"}]})
     (task,) = requirement_tasks(web, "m1@x.se")
     client = web.browser("m1@x.se")
@@ -276,7 +276,7 @@ def test_plan_import_preview_then_import(web: Web) -> None:
         files={"file": ("plan.csv", PLAN.encode(), "text/csv")},
     )
     assert got.status_code == 200 and "3 förbättringsområden, 4 åtgärder" in got.text
-    assert reports.cycle_view(web.engine, cycle).plan == []
+    assert cycle_views.cycle_view(web.engine, cycle).plan == []
     kept = re.search(r'name="content" value="([^"]+)"', got.text)
     assert kept is not None
     done = client.post(
@@ -291,7 +291,7 @@ def test_plan_import_preview_then_import(web: Web) -> None:
     )
     assert done.status_code == 303
     assert "Handlingsplanen är importerad" in client.get(done.headers["location"]).text
-    assert len(reports.cycle_view(web.engine, cycle).plan) == 3
+    assert len(cycle_views.cycle_view(web.engine, cycle).plan) == 3
     web.clock.advance(timedelta(days=1))
     refused = web.browser("so1@x.se").post(
         f"/cycles/{cycle}/plan-import",

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from starlette.testclient import TestClient
 
 from engine.rounds import rounds as safety_rounds
+from engine.views import cycle as cycle_views
 from engine.views import inbox as reports
 from engine.workflow import sweeps
 from tests.api.conftest import Web, csrf_of
@@ -177,7 +178,7 @@ def test_forms_people_understand(web: Web) -> None:
         },
     )
     assert done.status_code == 303, done.text  # type: ignore[attr-defined]
-    saved = reports.cycle_view(web.engine, cycle).risks[0]
+    saved = cycle_views.cycle_view(web.engine, cycle).risks[0]
     assert (saved.probability, saved.consequence, saved.level) == (2, 3, "high")
     o.sign_off("m1@x.se", cycle, "analysis")
     plan = manager.get(f"/tasks/{_task(web, 'm1@x.se', 'action_plan')}").text

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from engine.context import Actor
 from engine.org import positions
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from tests.api.conftest import Web, csrf_of
 from tests.factories import RISKS, SAFETY_ROUND, SURVEY
 
@@ -110,7 +110,7 @@ def test_the_plan_form_picks_a_role_position_group_or_person(web: Web) -> None:
     # the position picked from the list
     done = _post(web, f"/tasks/{task}", [*base, (FIELD, "HR-chef")])
     assert done.status_code == 303, done.text  # type: ignore[attr-defined]
-    measure = reports.cycle_view(web.engine, cycle).plan[0].measures[0]
+    measure = cycle_views.cycle_view(web.engine, cycle).plan[0].measures[0]
     assert measure.responsible == "HR-chef"
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from cli.main import main
 from engine.domain.clock import FrozenClock
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from tests.conftest import make_app
 from tests.evidence.scenario import Year, year_with_history
 from tests.evidence.test_plan_import import PLAN
@@ -66,7 +66,7 @@ def test_build_then_verify_then_tamper(
     )
     code, out, _ = run(capsys, sqlite_url, "evidence", "verify", str(pdf))
     assert code == 0 and out.startswith("OK: the package matches")
-    measure = reports.cycle_view(year.o.app, year.c2).plan[0].measures[1].id
+    measure = cycle_views.cycle_view(year.o.app, year.c2).plan[0].measures[1].id
     with year.o.app.db.engine.begin() as conn:
         conn.execute(
             text("UPDATE measure SET due_date = '2028-01-01' WHERE id = :i"), {"i": measure}

@@ -4,6 +4,7 @@ Checked by the modules a fresh interpreter has loaded, which a busy machine cann
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -71,3 +72,37 @@ def test_inbox_loads_no_web_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         m for m in modules if m.startswith(heavy)
     )
     assert "engine.db.models" not in modules and "engine.settings" not in modules
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _helps(parser: argparse.ArgumentParser, path: str = "") -> dict[str, str]:
+    """Every (sub-)command's help text, by its path."""
+    out = {path: parser.format_help()}
+    for name, child in _commands(parser).items():
+        out.update(_helps(child, f"{path} {name}"))
+    return out
+
+
+def test_running_one_command_builds_only_its_parser_and_the_same_one() -> None:
+    from cli.main import build_parser, command_of, one_command_parser, parser_for
+
+    full = _commands(build_parser())
+    assert "inbox" in full and "flows" in full
+    for name, parser in full.items():
+        one = one_command_parser(name)
+        if name == "flows":  # a plugin's command: the whole command line is built for it
+            assert one is None
+            assert "flows" in _commands(parser_for(["flows", "--help"]))
+            continue
+        assert one is not None, name
+        assert list(_commands(one)) == [name]
+        assert _helps(_commands(one)[name]) == _helps(parser), name
+    assert command_of(["--db", "sqlite://", "--lang=sv", "inbox", "x@y.se"]) == "inbox"
+    assert command_of(["--help"]) is None and command_of([]) is None
+    assert one_command_parser("no-such-command") is None

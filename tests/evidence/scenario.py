@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from engine.context import App
 from engine.domain.clock import FrozenClock
 from engine.plans import plan as plans
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from engine.workflow import cycles, sweeps, tasks
 from tests.factories import APPROVE, RISKS, SAFETY_ROUND, SURVEY, Org, build_org, drive_to
 
@@ -102,14 +102,14 @@ def _u2(o: Org, clock: FrozenClock, c2: int) -> None:
     tasks.return_task(app, o.actor("m2@x.se"), risk.task_id, "Saknar kunskap om hot och våld")
     o.complete("dep@x.se", "risk_assessment", RISKS, c2)
     o.sign_off("m2@x.se", c2, "analysis")
-    risk_id = reports.cycle_view(app, c2).risks[0].id
+    risk_id = cycle_views.cycle_view(app, c2).risks[0].id
     plan = {**U2_PLAN, "items": [{**U2_PLAN["items"][0], "risk_id": risk_id}]}
     o.complete("m2@x.se", "action_plan", plan, c2)
     o.sign_off("m2@x.se", c2, "action_plan")
     o.complete("m2@x.se", "approve_manager", APPROVE, c2)
     o.complete("so2@x.se", "approve_safety_rep", FSG, c2)
     o.sign_off("m2@x.se", c2, "cooperation")
-    measure = reports.cycle_view(app, c2).plan[0].measures[0].id
+    measure = cycle_views.cycle_view(app, c2).plan[0].measures[0].id
     plans.update_measure(app, o.actor("m2@x.se"), measure, "in_progress", note="Kurs bokad")
     clock.set(datetime(2027, 4, 16, 8, tzinfo=UTC))
     sweeps.sweep(app)  # the first follow-up (due 04-15) is escalated to the manager above

@@ -17,7 +17,7 @@ from engine.domain.evidence import normalised
 from engine.evidence import package as evidence
 from engine.evidence import verify as evidence_verify
 from engine.plans import plan as plans
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from forms import documents
 from forms.evidence_docs import evidence_html, evidence_pdf
 from tests.evidence.scenario import year_with_history
@@ -132,7 +132,7 @@ def test_untouched_package_verifies(app: App, clock: FrozenClock) -> None:
 def test_tampered_plan_row_is_named(app: App, clock: FrozenClock) -> None:
     y = year_with_history(app, clock)
     doc = unit_package(app).document()
-    measure = reports.cycle_view(app, y.c2).plan[0].measures[1].id
+    measure = cycle_views.cycle_view(app, y.c2).plan[0].measures[1].id
     with app.db.engine.begin() as conn:
         conn.execute(text("UPDATE measure SET what = 'Inget' WHERE id = :id"), {"id": measure})
     assert audit.verify(app).ok  # the log itself is intact: the change bypassed it
@@ -171,7 +171,7 @@ def test_tampered_audit_row_is_named(app: App, clock: FrozenClock) -> None:
 def test_later_work_is_told_apart_from_tampering(app: App, clock: FrozenClock) -> None:
     y = year_with_history(app, clock)
     doc = unit_package(app).document()
-    measure = reports.cycle_view(app, y.c2).plan[0].measures[1].id
+    measure = cycle_views.cycle_view(app, y.c2).plan[0].measures[1].id
     plans.update_measure(app, y.o.actor("m2@x.se"), measure, "in_progress", note="Beställd")
     report = evidence_verify.verify(app, SYSTEM, doc)
     assert not report.matches
@@ -221,7 +221,7 @@ def test_pdf_reads_back_in_swedish_and_english(sqlite_app: App, clock: FrozenClo
 
 def test_html_embeds_the_data_safely(sqlite_app: App, clock: FrozenClock) -> None:
     y = year_with_history(sqlite_app, clock)
-    measure = reports.cycle_view(sqlite_app, y.c2).plan[0].measures[0].id
+    measure = cycle_views.cycle_view(sqlite_app, y.c2).plan[0].measures[0].id
     with sqlite_app.db.engine.begin() as conn:
         conn.execute(
             text("UPDATE measure SET what = :w WHERE id = :id"),

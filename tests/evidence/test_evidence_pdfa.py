@@ -18,7 +18,7 @@ from engine.domain.clock import FrozenClock
 from engine.evidence import package as evidence
 from engine.evidence import parts
 from engine.evidence import verify as evidence_verify
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from forms import documents
 from forms.evidence_docs import Laid, evidence_pdf
 from tests.evidence.scenario import Year, year_with_history
@@ -129,7 +129,7 @@ def test_subtree_package_reuses_unit_parts_by_digest(sqlite_app: App, year: Year
     store.put.clear()
     again = evidence_pdf(doc, "sv", store=store, workers=2)
     assert store.put == [] and text_of(again) == text_of(first)  # assembly only
-    measure = reports.cycle_view(sqlite_app, year.c2).plan[0].measures[0].id
+    measure = cycle_views.cycle_view(sqlite_app, year.c2).plan[0].measures[0].id
     with sqlite_app.db.engine.begin() as conn:  # one unit's content changes
         conn.execute(text("UPDATE measure SET what = 'Ny kurs' WHERE id = :id"), {"id": measure})
     changed = evidence.build(sqlite_app, actor, scope).document("hr@x.se", "AV 2027/9")

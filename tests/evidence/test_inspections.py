@@ -16,7 +16,7 @@ from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict, ImportInvalid, InvalidInput, NotPermitted
 from engine.evidence import package as evidence
 from engine.inspections import cases as inspections
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from engine.workflow import cycles, sweeps
 from forms.case_docs import html, pdf
 from tests.factories import Org, build_org
@@ -145,7 +145,7 @@ def test_several_inspections_a_year_but_one_annual_cycle(app: App, clock: Frozen
             select(func.count()).select_from(Cycle).where(Cycle.unit_id == o.units["DEP"])
         )
     assert count == 3
-    assert reports.year_overview(app, 2027).cycles == 4  # the yearly cycles, not inspections
+    assert cycle_views.year_overview(app, 2027).cycles == 4  # the yearly cycles, not inspections
 
 
 def test_registration_errors_name_the_field(app: App, clock: FrozenClock) -> None:

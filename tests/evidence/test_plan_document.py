@@ -22,7 +22,7 @@ from engine.domain.period import parse_period
 from engine.plans import document
 from engine.plans import importer as plan_import
 from engine.plans import plan as plans
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from tests.factories import APPROVE, Org, build_org, drive_to, plan
 
 IMPORT_DAY = datetime(2027, 11, 15, 9, tzinfo=UTC)
@@ -135,7 +135,7 @@ def test_no_follow_up_is_made_up_and_tasks_only_for_points_that_exist(
             m.follow_up_date is None
             for m in s.scalars(select(Measure).where(Measure.what.in_(no_points)))
         )
-    risk = reports.cycle_view(app, cid).risks[0].id
+    risk = cycle_views.cycle_view(app, cid).risks[0].id
     o.complete("m1@x.se", "action_plan", plan(risk_id=risk), cid)
     o.sign_off("m1@x.se", cid, "action_plan")
     o.complete("m1@x.se", "approve_manager", APPROVE, cid)
@@ -275,7 +275,7 @@ def test_dry_run_shows_what_would_be_created(app: App, clock: FrozenClock) -> No
 
 def test_the_plan_form_takes_a_period_and_keeps_it_on_edit(app: App, clock: FrozenClock) -> None:
     o, cid = at_plan(app, clock, late_in_the_year=False)
-    risk = reports.cycle_view(app, cid).risks[0].id
+    risk = cycle_views.cycle_view(app, cid).risks[0].id
     measure = {"what": "Friskvård", "responsible": "Enhetschef", "due_period": "hösten 2027"}
     o.complete("m1@x.se", "action_plan", plan(measure, risk_id=risk), cid)
     with app.read() as s:
@@ -290,5 +290,5 @@ def test_the_plan_form_takes_a_period_and_keeps_it_on_edit(app: App, clock: Froz
         assert (
             s.scalar(select(MeasureFollowUp.id).where(MeasureFollowUp.measure_id == m.id)) is None
         )
-    (view,) = reports.cycle_view(app, cid).plan[0].measures
+    (view,) = cycle_views.cycle_view(app, cid).plan[0].measures
     assert view.due_label == "hösten 2027" and view.follow_ups == ()

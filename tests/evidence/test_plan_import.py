@@ -14,7 +14,7 @@ from engine.db.models import AuditEvent, Measure, MeasureEvent
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict, ImportInvalid, NotPermitted
 from engine.plans import importer as plan_import
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from tests.factories import Org, build_org, drive_to
 
 PLAN = "\n".join(
@@ -49,7 +49,7 @@ def test_csv_plan_is_imported_like_the_form_writes_it(app: App, clock: FrozenClo
     o, cid = at_plan(app)
     r = plan_import.import_plan(app, o.actor("m1@x.se"), cid, "plan.csv", PLAN.encode())
     assert (r.items, r.measures, r.status_changes) == (3, 4, 3)
-    plan = reports.cycle_view(app, cid).plan
+    plan = cycle_views.cycle_view(app, cid).plan
     assert [(i.number, i.area, i.risk_level) for i in plan] == [
         (1, "Tunga lyft", "high"),
         (2, "Arbetsbelastning", None),
@@ -122,7 +122,7 @@ def test_xlsx_with_a_title_row_and_date_cells(app: App, clock: FrozenClock) -> N
     book.save(buf)
     r = plan_import.import_plan(app, o.actor("m1@x.se"), cid, "plan.xlsx", buf.getvalue())
     assert (r.items, r.measures) == (1, 2)
-    item = reports.cycle_view(app, cid).plan[-1]
+    item = cycle_views.cycle_view(app, cid).plan[-1]
     assert [(x.number, x.due_date.isoformat()) for x in item.measures] == [
         (f"{item.number}.1", "2027-09-01"),
         (f"{item.number}.2", "2027-10-01"),

@@ -15,7 +15,7 @@ from engine.domain.errors import (
     TransitionNotAllowed,
 )
 from engine.plans import plan as plans
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from engine.workflow import cycles, tasks, templates
 from tests.factories import (
     APPROVE,
@@ -101,7 +101,7 @@ def test_risk_without_seriousness_blocks_the_analysis(app: App) -> None:
     with pytest.raises(GateBlocked) as err:
         o.sign_off("m1@x.se", cid, "analysis")
     assert err.value.unmet[0].gate == "risks_have_seriousness"
-    risk_id = reports.cycle_view(app, cid).risks[0].id
+    risk_id = cycle_views.cycle_view(app, cid).risks[0].id
     plans.set_risk_seriousness(app, o.actor("so1@x.se"), risk_id, True)
     o.sign_off("m1@x.se", cid, "analysis")
 
@@ -154,7 +154,7 @@ def test_rejection_sends_the_plan_back_with_the_reason(app: App) -> None:
     o.complete(
         "so1@x.se", "approve_safety_rep", {"decision": "reject", "comment": "Stressen saknas"}, cid
     )
-    view = reports.cycle_view(app, cid)
+    view = cycle_views.cycle_view(app, cid)
     assert view.current_stage == "action_plan"
     assert {s.key: s.status for s in view.stages}["cooperation"] == "pending"
     o.complete(

@@ -18,7 +18,7 @@ from engine.domain.errors import ImportInvalid, NotPermitted
 from engine.org import positions
 from engine.plans import document
 from engine.plans import importer as plan_import
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from tests.factories import APPROVE, build_org, drive_to, plan
 
 POSITIONS = "\n".join(
@@ -64,7 +64,7 @@ def test_positions_and_groups_as_responsible_follow_a_change_of_holder(
     assert shown["Friskvård"] == ("Gemensamt ansvar", "Maja Chef")  # the convener
 
     # through approval to follow-up: the task goes to the holder
-    risk = reports.cycle_view(app, cid).risks[0].id
+    risk = cycle_views.cycle_view(app, cid).risks[0].id
     o.complete("m1@x.se", "action_plan", plan(risk_id=risk), cid)
     o.sign_off("m1@x.se", cid, "action_plan")
     o.complete("m1@x.se", "approve_manager", APPROVE, cid)

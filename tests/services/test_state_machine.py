@@ -32,6 +32,7 @@ from engine.db.models import AuditEvent, Cycle, Stage, Task
 from engine.db.models.alloc import AllocationReturn, TaskAllocation
 from engine.domain.clock import LOCAL_TZ, FrozenClock
 from engine.domain.errors import SamflowError
+from engine.views import cycle as cycle_views
 from engine.views import inbox as reports
 from engine.workflow import cycles, sweeps, tasks
 from engine.workflow.process import cases as processes
@@ -89,7 +90,7 @@ class CycleMachine(RuleBasedStateMachine):
         if item.form_key == "risk_assessment":
             return RISKS
         if item.form_key == "action_plan":
-            risk = reports.cycle_view(self.app, item.cycle_id).risks
+            risk = cycle_views.cycle_view(self.app, item.cycle_id).risks
             return plan(risk_id=risk[0].id if risk else None)
         if item.form_key == "approval":
             return APPROVE if variant % 4 else {"decision": "reject", "comment": "Komplettera"}

@@ -14,7 +14,7 @@ from engine.domain.errors import (
     StaleVersion,
     TaskNotOpen,
 )
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from engine.workflow import sweeps, tasks
 from tests.conftest import make_app
 from tests.factories import APPROVE, SURVEY, build_org, drive_to
@@ -205,7 +205,7 @@ def test_rejected_plan_keeps_earlier_approval_on_record(app: App) -> None:
     drive_to(o, cid, "cooperation")
     o.complete("m1@x.se", "approve_manager", APPROVE, cid)
     o.complete("so1@x.se", "approve_safety_rep", {"decision": "reject", "comment": "Nej"}, cid)
-    view = reports.cycle_view(app, cid)
+    view = cycle_views.cycle_view(app, cid)
     coop = next(s for s in view.stages if s.key == "cooperation")
     assert [t.status for t in coop.tasks] == ["completed", "completed"]
     assert coop.tasks[1].data["decision"] == "reject"
