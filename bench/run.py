@@ -338,6 +338,8 @@ def _audit_search(quick: bool) -> list[Figure]:
         {"cpu_seconds": old["cpu_ms"] / 1000},
     )
     return [search, pages, pages_old]
+
+
 def _cli_startup(quick: bool) -> list[Figure]:
     from bench import cli_startup
 
