@@ -322,8 +322,7 @@ def _assembled(
     data = doc["data"]
     units = data["units"]
     # the units' parts, and last the overview (it shows nothing of the time or digest)
-    keys = [_part_key(context, lang, u) for u in units]
-    keys.append(_part_key(context, lang, {k: data.get(k) for k in FRONT}))
+    keys = _part_keys(context, lang, [*units, {k: data.get(k) for k in FRONT}])
     found = dict(store.get_many(keys)) if store is not None else {}
     total = len(units) + 3
     done = [0]
@@ -343,17 +342,22 @@ def _assembled(
         if front_key not in found
         else None
     )
-    jobs: list[str] = [appendix] + [
-        _render(
-            context, lang, units=[units[i]], part_footer=f"{units[i]['code']} {units[i]['name']}"
-        )
-        for i in todo
-    ]
+    unit_todo = list(todo)
     if front is not None:
         todo.append(len(keys) - 1)
-        jobs.append(front)
+
+    def jobs() -> Iterator[str]:
+        """The HTML of each part in the order laid out, made as the workers take them
+        (the templates run in this process while the workers lay out)."""
+        yield appendix
+        for i in unit_todo:
+            u = units[i]
+            yield _render(context, lang, units=[u], part_footer=f"{u['code']} {u['name']}")
+        if front is not None:
+            yield front
+
     laid: list[Laid] = []
-    for result in _laid_out(iter(jobs), workers):
+    for result in _laid_out(jobs(), workers):
         laid.append(result)
         tick()
         if len(laid) > 1:
@@ -377,14 +381,20 @@ def _assembled(
     )
 
 
-def _part_key(context: Mapping[str, Any], lang: str, unit: Mapping[str, Any]) -> str:
-    """What a unit's part shows, as a key: its data, the titles it names, the language, the
-    templates and this module's version."""
+def _part_keys(
+    context: Mapping[str, Any], lang: str, units: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """What each unit's part shows, as a key: its data, the titles it names, the language,
+    the templates and this module's version (what they share is hashed once)."""
     h = hashlib.sha256()
     h.update(f"{PART_FORMAT}|{_templates_version()}|{lang}|{context['full']}|".encode())
     h.update(json.dumps(context["titles"], sort_keys=True, ensure_ascii=False).encode())
-    h.update(json.dumps(unit, sort_keys=True, ensure_ascii=False).encode())
-    return h.hexdigest()
+    out = []
+    for unit in units:
+        each = h.copy()
+        each.update(json.dumps(unit, sort_keys=True, ensure_ascii=False).encode())
+        out.append(each.hexdigest())
+    return out
 
 
 @cache
@@ -465,14 +475,14 @@ def _write_counted(html: str, attachment: bytes) -> tuple[bytes, int]:
     """One document as PDF/A-3b, the package's data attached by WeasyPrint itself."""
     from weasyprint import HTML, Attachment
 
-    document = HTML(string=html).render()
     data = Attachment(
         string=attachment,
         name=documents.ATTACHMENT,
         description="samflow evidence package data (canonical JSON, see the digest)",
         relationship="Data",
     )
-    with _icc_quiet():
+    with documents.layout_gc(), _icc_quiet():
+        document = HTML(string=html).render()
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=[data])
         pages = len(document.pages)
         del document
@@ -482,17 +492,18 @@ def _write_counted(html: str, attachment: bytes) -> tuple[bytes, int]:
 
 
 def _laid_out(parts: Iterator[str], workers: int) -> Iterator[Laid]:
-    if workers <= 1:
-        yield from map(_lay_out, parts)
-        return
-    import gc
-    import multiprocessing
-
-    import weasyprint  # noqa: F401 - loaded once here, shared by the workers
-
+    # What exists now (the package's data: ~100 MB for 500 units) is moved out of the
+    # collector's sight, so the full collection after each part walks only that part.
     gc.collect()
     gc.freeze()
     try:
+        if workers <= 1:
+            yield from map(_lay_out, parts)
+            return
+        import multiprocessing
+
+        import weasyprint  # noqa: F401 - loaded once here, shared by the workers
+
         with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=64) as pool:
             yield from pool.imap(_lay_out, parts, chunksize=4)
     finally:
@@ -504,12 +515,12 @@ def _lay_out(html: str) -> Laid:
     and the page each of its anchors is on."""
     from weasyprint import HTML
 
-    document = HTML(string=html).render()
-    anchors: dict[str, int] = {}
-    for n, page in enumerate(document.pages):
-        for name in page.anchors:
-            anchors.setdefault(name, n)
-    with _icc_quiet():
+    with documents.layout_gc(), _icc_quiet():
+        document = HTML(string=html).render()
+        anchors: dict[str, int] = {}
+        for n, page in enumerate(document.pages):
+            for name in page.anchors:
+                anchors.setdefault(name, n)
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
         pages = len(document.pages)
         del document
