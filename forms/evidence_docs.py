@@ -541,18 +541,33 @@ def _icc_quiet() -> Iterator[None]:
 def _join(cover: bytes, cover_pages: int, parts: Sequence[tuple[str, bytes, int]]) -> bytes:
     """The cover (PDF/A-3b, data attached) with every part's pages appended and a bookmark
     per part; the cover's catalogue (metadata, output intent, attachments) is kept as
-    WeasyPrint wrote it. Page labels: the cover i, ii, ..., the body 1, 2, ..."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.constants import PageLabelStyle
+    WeasyPrint wrote it. Page labels: the cover i, ii, ..., the body 1, 2, ...
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(cover)))
-    for title, content, _pages in parts:
-        first = len(writer.pages)
-        for page in PdfReader(io.BytesIO(content)).pages:
-            writer.add_page(page)
-        writer.add_outline_item(title=title, page_number=first)
-    writer.set_page_label(0, cover_pages - 1, PageLabelStyle.LOWERCASE_ROMAN)
-    writer.set_page_label(cover_pages, len(writer.pages) - 1, PageLabelStyle.DECIMAL, start=1)
+    Joined with qpdf (pikepdf): reading 500 parts' object streams and copying their pages
+    in Python (pypdf) was half of an assembled package's time."""
+    import pikepdf
+
     out = io.BytesIO()
-    writer.write(out)
+    with pikepdf.open(io.BytesIO(cover)) as pdf:
+        starts = []
+        for _title, content, _pages in parts:
+            starts.append(len(pdf.pages))
+            with pikepdf.open(io.BytesIO(content)) as part:
+                pdf.pages.extend(part.pages)
+        with pdf.open_outline() as outline:
+            outline.root.extend(
+                pikepdf.OutlineItem(title, first)
+                for (title, _c, _p), first in zip(parts, starts, strict=True)
+            )
+        pdf.Root.PageLabels = pikepdf.Dictionary(
+            Nums=pikepdf.Array(
+                [
+                    0,
+                    pikepdf.Dictionary(S=pikepdf.Name.r),
+                    cover_pages,
+                    pikepdf.Dictionary(S=pikepdf.Name.D, St=1),
+                ]
+            )
+        )
+        pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
