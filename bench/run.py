@@ -461,6 +461,69 @@ def _web_load(quick: bool) -> list[Figure]:
     return out
 
 
+def _evidence(quick: bool) -> list[Figure]:
+    """The evidence package of an administration (``bench.evidence_500``) on a fresh
+    database: cold (every unit's part laid out) and warm (parts kept by digest: assembly)."""
+    import tempfile
+
+    from bench import evidence_500
+
+    units = 100 if quick else 500
+    folder = Path(tempfile.mkdtemp(prefix="samflow-bench-evidence-"))
+    url = f"sqlite:///{folder / 'evidence.db'}"
+    evidence_500.upgrade(url)
+    evidence_500.build(url, units)
+    r = evidence_500.run(units, url, folder / "evidence.pdf")
+    out = []
+    for kind in ("warm", "cold"):
+        each = r[kind]
+        details = {
+            "units": units,
+            "seconds": each["seconds"],
+            "cpu_seconds": each["cpu"],
+            "workers": each["workers"],
+            "pss_mb": each["pss"],
+            "rss_mb": each["rss"],
+            "largest_process_mb": each["peak_mb"],
+            "pages": each["pages"],
+            "size_mb": each["size_mb"],
+            "load_before": each["load_before"],
+            "load_after": each["load"],
+        }
+        label = "parts kept: assembly" if kind == "warm" else "no part kept: all laid out"
+        out.append(
+            fig(
+                f"evidence_{units}_{kind}",
+                f"evidence package PDF, {units} units ({label})",
+                each["seconds"],
+                "s",
+                "<=",
+                15.0,
+                details,
+            )
+        )
+    return out
+
+
+def _plan_pdf(quick: bool) -> list[Figure]:
+    """The printed action plan (``bench.plan_import``): 5,000 measures (1,000 quick)."""
+    from bench import plan_import
+
+    measures = 1000 if quick else 5000
+    r = plan_import.measure(None, measures=measures, workers=2)
+    return [
+        fig(
+            f"plan_pdf_{measures}",
+            f"printed action plan, {measures:,} measures, PDF (2 layout workers)",
+            r["seconds"],
+            "s",
+            "<=",
+            30.0,
+            r,
+        )
+    ]
+
+
 BENCHES: list[tuple[str, Callable[[bool], list[Figure]]]] = [
     ("start_cycles", _start),
     ("org_import", _org_import),
@@ -473,6 +536,8 @@ BENCHES: list[tuple[str, Callable[[bool], list[Figure]]]] = [
     ("signin_lookup", _signin),
     ("cli_startup", _cli_startup),
     ("web_load", _web_load),
+    ("evidence_500", _evidence),
+    ("plan_pdf", _plan_pdf),
 ]
 
 

@@ -10,10 +10,13 @@ copy handed out can later be checked against the database.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -205,8 +208,49 @@ def _laid_out(parts: Iterable[str], workers: int) -> Iterator[bytes]:
 def _render_part(html: str) -> bytes:
     from weasyprint import HTML
 
-    result: bytes = HTML(string=html).write_pdf()
+    with layout_gc():
+        result: bytes = HTML(string=html).write_pdf()
     return result
+
+
+#: Allocations between two runs of the cyclic collector's youngest generation while a
+#: document is laid out (Python's default is 700).
+LAYOUT_GC_THRESHOLD = 200_000
+
+
+class _Collector:
+    """The raised threshold, shared by nested or concurrent layouts of this process."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.saved = gc.get_threshold()
+
+
+_COLLECTOR = _Collector()
+
+
+@contextmanager
+def layout_gc() -> Iterator[None]:
+    """Lay out with the cyclic collector run less often. WeasyPrint makes millions of
+    short-lived objects (boxes, styles, Pango layouts), and with the default threshold the
+    collector walks the young generations thousands of times per document; the objects
+    are freed by reference counting anyway. The thresholds are the process's, so nested
+    or concurrent layouts (threads of the web server) share one raised setting and the
+    last one out restores it."""
+    c = _COLLECTOR
+    with c.lock:
+        if c.depth == 0:
+            c.saved = gc.get_threshold()
+            gc.set_threshold(max(c.saved[0], LAYOUT_GC_THRESHOLD), *c.saved[1:])
+        c.depth += 1
+    try:
+        yield
+    finally:
+        with c.lock:
+            c.depth -= 1
+            if c.depth == 0:
+                gc.set_threshold(*c.saved)
 
 
 def number_pages(writer: Any) -> None:
