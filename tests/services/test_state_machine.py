@@ -475,6 +475,66 @@ class CycleMachine(RuleBasedStateMachine):
             for email in ("m1@x.se", "dir@x.se"):
                 self._try(meetings.end_mbl, self.app, self.org.actor(email), item, result, "Prot")
 
+    @rule(
+        pick=st.integers(0, 50),
+        variant=st.integers(0, 50),
+        skip=st.sampled_from(["", "assessment", "sign_off", "meeting", "protocol"]),
+    )
+    def push_change(self, pick: int, variant: int, skip: str) -> None:
+        """Everyone clears a change's tasks, its manager signs the assessment off, it goes
+        to a meeting whose protocol the union signs, and it is marked decided — with one
+        of the steps left out at times (then the decision must be refused for it)."""
+        with self.app.read() as s:
+            taken = select(ChangeDecision.id).where(ChangeDecision.case_id == ProcessCase.id)
+            rows = s.execute(
+                select(ProcessCase.id, ProcessCase.cycle_id, ProcessCase.unit_id)
+                .where(ProcessCase.kind == "change", ~taken.exists())
+                .order_by(ProcessCase.id)
+            ).all()
+        if not rows:
+            return
+        case_id, cycle_id, unit_id = rows[pick % len(rows)]
+        u1 = unit_id == self.org.units["U1"]
+        manager, body, union = ("m1@x.se", "LSG-U1", "fack2@x.se") if u1 else (
+            "m2@x.se", "FSG-ADM", "fack@x.se")  # fmt: skip
+        chair = "m1@x.se" if u1 else "dir@x.se"
+        for email in PEOPLE:
+            for item in self.org.inbox(email):
+                if item.cycle_id != cycle_id:
+                    continue
+                if skip == "assessment" and item.key == "change_risk_assessment":
+                    continue
+                given = self._input(item, variant + 1)  # the representative takes part
+                if self._try(
+                    tasks.complete_task, self.app, self.org.actor(email), item.task_id, given
+                ):
+                    self.completed += 1
+                    event(f"completed {item.form_key}")
+        if skip != "sign_off":
+            with self.app.read() as s:
+                stage = s.scalar(select(Cycle.current_stage).where(Cycle.id == cycle_id))
+            if stage:
+                self._try(cycles.sign_off_stage, self.app, self.org.actor(manager), cycle_id, stage)
+        if skip != "meeting":
+            actor = self.org.actor(chair)
+            meeting = self._try(meetings.create_meeting, self.app, actor, body, self._today())
+            item_id = meeting and self._try(
+                meetings.add_item, self.app, actor, meeting, "Förändring", "change", case_id
+            )
+            if item_id:
+                self._try(meetings.record_outcome, self.app, actor, item_id, "decided", "Ja.")
+                if skip != "protocol":
+                    self._try(meetings.sign_protocol, self.app, self.org.actor(union), meeting)
+
+        def decided() -> bool:
+            changes.decide(self.app, self.org.actor(manager), case_id, "Beslut")
+            return True
+
+        done = self._try(decided)
+        event(
+            f"pushed change {'decided' if done else 'refused'}{' (' + skip + ')' if skip else ''}"
+        )
+
     @rule(who=st.integers(0, 50), pick=st.integers(0, 50))
     def decide_change(self, who: int, pick: int) -> None:
         found = self._changes()
