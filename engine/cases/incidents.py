@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, cast, func, select
+from sqlalchemy import JSON, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from engine.cases import plan_links
@@ -157,68 +157,71 @@ def _serious(dialect: str) -> Any:
     return func.json_extract(PC.c.data, "$.serious") == 1
 
 
-_LATENCY: dict[tuple[str, bool, bool, bool], tuple[Any, Any, Any]] = {}
+_LATENCY: dict[tuple[str, bool, bool, bool], tuple[Any, Any]] = {}
 
 
-def _latency_statements(dialect: str, person: bool, own: bool, unit: bool) -> tuple[Any, Any, Any]:
-    """(events, serious, reported times): built once per shape, values bound."""
+def _latency_statements(dialect: str, person: bool, own: bool, unit: bool) -> tuple[Any, Any]:
+    """(events, serious events with their times): built once per shape, values bound."""
     key = (dialect, person, own, unit)
     if key in _LATENCY:
         return _LATENCY[key]
     where = overview.case_where(person, own, unit)
     events = select(func.count(PC.c.id)).where(*where)
-    last = (  # each case's latest report task that counts
-        select(T.c.cycle_id, func.max(T.c.id).label("task_id"))
-        .join(PC, PC.c.cycle_id == T.c.cycle_id)
-        .where(*where, T.c.key == "report_av", T.c.status.in_(("open", "completed")))
-        .group_by(T.c.cycle_id)
+    last = (  # each serious case's latest report task that counts (the field read first)
+        select(PC.c.id, PC.c.data, func.max(T.c.id).label("task_id"))
+        .join(T, T.c.cycle_id == PC.c.cycle_id)
+        .where(
+            *where,
+            _serious(dialect),
+            T.c.key == "report_av",
+            T.c.status.in_(("open", "completed")),
+        )
+        .group_by(PC.c.id, PC.c.data)
         .subquery("last_report")
     )
-    serious = (
-        select(func.count())
-        .select_from(PC)
-        .join(last, last.c.cycle_id == PC.c.cycle_id)
-        .where(_serious(dialect))
-    )
-    times = (
-        select(
-            _json_text(dialect, PC.c.data, "occurred_on"),
-            _json_text(dialect, PC.c.data, "occurred_time"),
+    reported = case(
+        (
+            and_(T.c.status == "completed", T.c.data.is_not(None)),
             _json_text(dialect, T.c.data, "reported_at"),
-        )
-        .select_from(PC)
-        .join(last, last.c.cycle_id == PC.c.cycle_id)
-        .join(T, T.c.id == last.c.task_id)
-        .where(_serious(dialect), T.c.status == "completed", T.c.data.is_not(None))
+        ),
+        else_=None,
     )
-    _LATENCY[key] = (events, serious, times)
-    return events, serious, times
+    serious = (
+        select(
+            _json_text(dialect, last.c.data, "occurred_on"),
+            _json_text(dialect, last.c.data, "occurred_time"),
+            reported,
+        )
+        .select_from(last)
+        .join(T, T.c.id == last.c.task_id)
+    )
+    _LATENCY[key] = (events, serious)
+    return events, serious
 
 
 def latency(app: App, actor: Actor, year: int, *, unit_code: str | None = None) -> Latency:
     """Of the incidents the person may see in the year: the serious ones, how many are
-    reported, and the median and longest time from event to report. The counting is done
-    in the database (the serious events by their field, each case's latest report task);
-    only the serious events that were reported come back, with their two times, whose
-    difference in hours (local time with summer time) is taken here."""
+    reported, and the median and longest time from event to report. Counted in the
+    database (the serious events picked by their field, each one's latest report task);
+    the serious events come back with the time of the event and, where reported, of the
+    report, whose difference in hours (local time with summer time) is taken here."""
     own = any(k.own_cases for k in overview.case_kinds() if k.kind == KIND)
     with app.read() as s:
         dialect = s.get_bind().dialect.name
         params = overview.case_params(
             s, actor, local_date(app.clock.now()), year, [KIND], [KIND] if own else [], unit_code
         )
-        events_q, serious_q, times_q = _latency_statements(
+        events_q, serious_q = _latency_statements(
             dialect, actor.person_id is not None, own, unit_code is not None
         )
         events = int(s.scalar(events_q, params) or 0)
-        n_serious = int(s.scalar(serious_q, params) or 0)
-        times = s.execute(times_q, params).all()
-    hours = sorted(_hours(on, at, rep) for on, at, rep in times)
+        rows = s.execute(serious_q, params).all()
+    hours = sorted(_hours(on, at, rep) for on, at, rep in rows if rep is not None)
     return Latency(
         events,
-        n_serious,
+        len(rows),
         len(hours),
-        n_serious - len(hours),
+        len(rows) - len(hours),
         round(statistics.median(hours), 1) if hours else None,
         max(hours) if hours else None,
         sum(1 for h in hours if h <= 24),

@@ -85,6 +85,7 @@ class CaseKind:
     title_en: str
     first_document: str | None
     own_cases: bool
+    has_items: bool = False
 
 
 def case_kinds() -> list[CaseKind]:
@@ -97,7 +98,9 @@ def case_kinds() -> list[CaseKind]:
             continue
         title = sub.title or template.title
         doc = sub.documents[0].key if sub.documents else None
-        out[sub.kind] = CaseKind(sub.kind, title.sv, title.en, doc, sub.registrants.own_cases)
+        out[sub.kind] = CaseKind(
+            sub.kind, title.sv, title.en, doc, sub.registrants.own_cases, sub.items is not None
+        )
     return [out[k] for k in sorted(out)]
 
 
@@ -182,20 +185,14 @@ def case_params(
 
 
 # --- the tasks that count, and the aggregate -------------------------------------------------
-def _current_tasks(vc: Any) -> Any:
-    """(case_id, task_id) of every task that counts for each case of ``vc``."""
-    has_items = (
-        select(CI.c.id).join(CIT, CIT.c.item_id == CI.c.id).where(CI.c.case_id == vc.c.id).exists()
-    )
-    own = (
-        select(vc.c.id.label("case_id"), T.c.id.label("task_id"))
-        .join(T, T.c.cycle_id == vc.c.cycle_id)
-        .where(T.c.status.in_(("open", "completed")), ~has_items)
-    )
+def _answering(vc: Any) -> Any:
+    """The task now answering each item of the cases of ``vc`` with items (the first task,
+    or the last one made from it where it was returned, followed in a recursive query):
+    its case, status, due date and escalation level."""
     first = (
         select(CI.c.case_id.label("case_id"), CIT.c.task_id.label("task_id"))
         .join(CIT, CIT.c.item_id == CI.c.id)
-        .where(CI.c.case_id.in_(select(vc.c.id)))
+        .where(CI.c.case_id.in_(select(vc.c.id).where(vc.c.with_items == 1)))
         .cte("answering", recursive=True)
     )
     prev, nxt, later = T.alias("prev"), T.alias("nxt"), T.alias("later")
@@ -216,12 +213,13 @@ def _current_tasks(vc: Any) -> Any:
         .where(succ.c.returned_from_id == t.c.id, succ.c.cycle_id == t.c.cycle_id)
         .exists()
     )
-    answering = (
-        select(chain.c.case_id, chain.c.task_id)
+    return (
+        select(chain.c.case_id, t.c.status, t.c.due_at, t.c.escalation_level)
         .join(t, t.c.id == chain.c.task_id)
         .where(or_(t.c.status != "returned", ~followed))
+        .cte("current")
+        .prefix_with("MATERIALIZED")
     )
-    return union_all(own, answering).subquery("counting")
 
 
 def _count(flag: Any) -> Any:
@@ -232,63 +230,103 @@ _STATEMENTS: dict[tuple[Any, ...], Any] = {}
 
 
 def overview_statement(kinds: list[CaseKind], person: bool, own_kinds: bool, unit: bool) -> Any:
-    """SELECT kind, state, cases, overdue, escalated, open tasks GROUP BY kind, state
-    (``:now`` dates what is overdue); built once per shape."""
-    key = (tuple((k.kind, k.first_document) for k in kinds), person, own_kinds, unit)
+    """Rows (kind, state, cases, 0, 0, 0) per kind and state, and (kind, "", 0, overdue,
+    escalated, open tasks) per kind (``:now`` dates what is overdue); built once per shape.
+
+    The cases chosen (``vc``: with their cycle's status and whether they have items) are
+    read once. A case's state takes a few index probes (its cycle; an open and a completed
+    task of its cycle; a document of the first kind its template names); its tasks that
+    count — its own where it has no items, straight from the task index by cycle, the
+    answering ones where it has — are summed per kind."""
+    key = (tuple(kinds), person, own_kinds, unit)
     found = _STATEMENTS.get(key)
     if found is not None:
         return found
-    chosen = select(PC.c.id, PC.c.kind, PC.c.cycle_id).where(*case_where(person, own_kinds, unit))
-    vc = chosen.cte("vc")
-    counting = _current_tasks(vc)
-    now = bindparam("now", type_=T.c.due_at.type)
-    per_case = (
-        select(
-            counting.c.case_id,
-            func.count().label("n"),
-            _count(T.c.status == "completed").label("done"),
-            _count(and_(T.c.status == "open", T.c.due_at < now)).label("late"),
-            _count(T.c.escalation_level > 0).label("esc"),
-            _count(T.c.status == "open").label("open_tasks"),
+    item_kinds = [k.kind for k in kinds if k.has_items]
+    has_items = (
+        and_(
+            PC.c.kind.in_(item_kinds),
+            select(CI.c.id)
+            .join(CIT, CIT.c.item_id == CI.c.id)
+            .where(CI.c.case_id == PC.c.id)
+            .exists(),
         )
-        .join(T, T.c.id == counting.c.task_id)
-        .group_by(counting.c.case_id)
-        .subquery("per_case")
+        if item_kinds
+        else false()
     )
-    docs = [
-        and_(vc.c.kind == k.kind, CD.c.key == k.first_document) for k in kinds if k.first_document
-    ]
-    drawn_up = (
-        select(CD.c.id).where(CD.c.case_id == vc.c.id, or_(*docs) if docs else false()).exists()
+    where = case_where(person, own_kinds, unit)
+    # every case is of one of the kinds: no index on the kind (a scan of the table in
+    # order is cheaper than the index and a look-up per row)
+    where[0] = func.coalesce(PC.c.kind, "").in_(bindparam("kinds", expanding=True))
+    vc = (
+        select(
+            PC.c.id,
+            PC.c.kind,
+            PC.c.cycle_id,
+            CY.c.status.label("cycle_status"),
+            case((has_items, 1), else_=0).label("with_items"),
+        )
+        .select_from(PC)
+        .outerjoin(CY, CY.c.id == PC.c.cycle_id)
+        .where(*where)
+        .cte("vc")
+        .prefix_with("MATERIALIZED")
     )
-    n = func.coalesce(per_case.c.n, 0)
+    doc_kinds = [k for k in kinds if k.first_document]
+    drawn: Any = false()
+    if doc_kinds:
+        docs = [and_(vc.c.kind == k.kind, CD.c.key == k.first_document) for k in doc_kinds]
+        drawn = and_(
+            vc.c.kind.in_([k.kind for k in doc_kinds]),
+            select(CD.c.id).where(CD.c.case_id == vc.c.id, or_(*docs)).exists(),
+        )
+
+    def task_of_cycle(status: str) -> Any:
+        return select(T.c.id).where(T.c.cycle_id == vc.c.cycle_id, T.c.status == status).exists()
+
+    ready = and_(vc.c.with_items == 0, task_of_cycle("completed"), ~task_of_cycle("open"))
+    current = _answering(vc) if item_kinds else None
+    if current is not None:
+        answering = select(current.c.case_id).where(current.c.case_id == vc.c.id)
+        undone = answering.where(current.c.status != "completed")
+        ready = or_(ready, and_(vc.c.with_items == 1, answering.exists(), ~undone.exists()))
     state = case(
-        (and_(CY.c.id.is_not(None), CY.c.status != "active"), literal("closed")),
-        (drawn_up, literal("drawn_up")),
-        (and_(n > 0, per_case.c.done == n), literal("ready")),
+        (and_(vc.c.cycle_status.is_not(None), vc.c.cycle_status != "active"), literal("closed")),
+        (drawn, literal("drawn_up")),
+        (ready, literal("ready")),
         else_=literal("open"),
     )
-    cases_ = (
-        select(
-            vc.c.kind,
-            state.label("state"),
-            func.coalesce(per_case.c.late, 0).label("late"),
-            func.coalesce(per_case.c.esc, 0).label("esc"),
-            func.coalesce(per_case.c.open_tasks, 0).label("open_tasks"),
+    states = select(vc.c.kind, state.label("state")).cte("states").prefix_with("MATERIALIZED")
+    zero = literal(0)
+    parts = [
+        select(states.c.kind, states.c.state, func.count(), zero, zero, zero).group_by(
+            states.c.kind, states.c.state
         )
+    ]
+    now = bindparam("now", type_=T.c.due_at.type)
+
+    def sums(task: Any) -> list[Any]:
+        return [
+            _count(and_(task.c.status == "open", task.c.due_at < now)),
+            _count(task.c.escalation_level > 0),
+            _count(task.c.status == "open"),
+        ]
+
+    parts.append(
+        select(vc.c.kind, literal(""), zero, *sums(T))
         .select_from(vc)
-        .outerjoin(CY, CY.c.id == vc.c.cycle_id)
-        .outerjoin(per_case, per_case.c.case_id == vc.c.id)
-        .subquery("cases")
+        .join(T, and_(T.c.cycle_id == vc.c.cycle_id, T.c.status.in_(("open", "completed"))))
+        .where(vc.c.with_items == 0)
+        .group_by(vc.c.kind)
     )
-    stmt = select(
-        cases_.c.kind,
-        cases_.c.state,
-        func.count(),
-        func.sum(cases_.c.late),
-        func.sum(cases_.c.esc),
-        func.sum(cases_.c.open_tasks),
-    ).group_by(cases_.c.kind, cases_.c.state)
+    if current is not None:
+        parts.append(
+            select(vc.c.kind, literal(""), zero, *sums(current))
+            .select_from(vc)
+            .join(current, current.c.case_id == vc.c.id)
+            .group_by(vc.c.kind)
+        )
+    stmt = union_all(*parts)
     _STATEMENTS[key] = stmt
     return stmt
 
@@ -297,7 +335,7 @@ def case_overview(
     app: App, actor: Actor, year: int, *, unit_code: str | None = None
 ) -> list[KindOverview]:
     """Every case process the person may see, for the year's overview: per kind, the
-    cases per state and their open, overdue and escalated tasks (one aggregate query)."""
+    cases per state and their open, overdue and escalated tasks (one statement)."""
     kinds = case_kinds()
     own = [k.kind for k in kinds if k.own_cases]
     now = app.clock.now()
@@ -311,7 +349,9 @@ def case_overview(
         rows = s.execute(stmt, params | {"now": now}).all()
     got: dict[str, dict[str, list[int]]] = {}
     for kind, state, n, late, esc, open_tasks in rows:
-        got.setdefault(kind, {})[state] = [int(n), int(late), int(esc), int(open_tasks)]
+        acc = got.setdefault(kind, {}).setdefault(state, [0, 0, 0, 0])
+        for i, v in enumerate((n, late, esc, open_tasks)):
+            acc[i] += int(v)
     out = []
     for k in kinds:
         per = got.get(k.kind, {})
