@@ -193,7 +193,8 @@ def measure(
         }
         print(
             f"{name}: inbox over {info['tasks']} tasks ({info['open']} open, "
-            f"{info['open_case_tasks']} of them cases'): {percentiles(samples[name])}",
+            f"{info['open_case_tasks']} of them cases'): {percentiles(samples[name])}; "
+            f"{out[name]['cpu_ms_per_call']:.2f} ms CPU per call",
             flush=True,
         )
     out["ratio"] = out["mixed"]["p95_ms"] / out["plain"]["p95_ms"]
