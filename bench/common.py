@@ -107,15 +107,22 @@ def machine() -> str:
 
 
 def synthetic_tasks(
-    app: App, total: int, *, open_share: float, overdue: int = 0, seed: int = 7
+    app: App,
+    total: int,
+    *,
+    open_share: float,
+    overdue: int = 0,
+    seed: int = 7,
+    annual_only: bool = False,
 ) -> None:
     """Add ``total`` task rows spread over the started cycles (bulk SQL, not use cases):
     a share open, the rest completed; ``overdue`` of the open ones due for escalation now.
-    Rows look like real ones: routed to the unit's manager, with due dates and ladder state."""
+    Rows look like real ones: routed to the unit's manager, with due dates and ladder state.
+    ``annual_only``: only over the units' yearly cycles (not over cases' cycles)."""
     import random
     from datetime import timedelta
 
-    from sqlalchemy import select
+    from sqlalchemy import select, true
 
     from engine.db.models import Cycle, Stage, Task, table
 
@@ -123,7 +130,9 @@ def synthetic_tasks(
     now = app.clock.now()
     with app.read() as s:
         stages = s.execute(
-            select(Stage.id, Stage.cycle_id, Cycle.unit_id).join(Cycle, Cycle.id == Stage.cycle_id)
+            select(Stage.id, Stage.cycle_id, Cycle.unit_id)
+            .join(Cycle, Cycle.id == Stage.cycle_id)
+            .where(Cycle.instance == "" if annual_only else true())
         ).all()
     t = table(Task)
     batch: list[dict[str, object]] = []

@@ -522,6 +522,106 @@ def _plan_pdf(quick: bool) -> list[Figure]:
             r,
         )
     ]
+def _incidents(quick: bool) -> list[Figure]:
+    """Incidents registered through the use case, their tasks swept, the overview of
+    cases over them (SQLite; on PostgreSQL too when a server is named, there registering
+    a few hundred and copying the rest in bulk SQL)."""
+    from bench import incidents
+
+    n = 1000 if quick else 10_000
+    r = incidents.measure(None, incidents_n=n, calls=20 if quick else 40)
+    reg = r["register"]
+    out = [
+        fig(
+            "incidents_register",
+            f"register {n:,} incidents through the use case",
+            reg["per_second"],
+            "/s",
+            None,
+            None,
+            reg,
+        ),
+        fig(
+            "incidents_sweep",
+            f"sweep the tasks of {n:,} incidents, 3 days later",
+            r["sweep_seconds"],
+            "s",
+            None,
+            None,
+            {k: r[k] for k in ("sweep_cpu_seconds", "open_tasks", "escalated", "reminded")},
+        ),
+        fig(
+            "case_overview",
+            f"overview of cases, {n:,} incidents, p95, SQLite",
+            r["overview_director"]["p95_ms"],
+            "ms",
+            "<=",
+            100.0,
+            r["overview_director"],
+        ),
+        fig(
+            "case_overview_page",
+            f"overview page (GET /overview), {n:,} incidents, p95, SQLite",
+            r["http_page"]["p95_ms"],
+            "ms",
+            None,
+            None,
+            r["http_page"],
+        ),
+    ]
+    if pg_url() is None:
+        return out
+    from bench.pg_common import pg_database
+
+    with pg_database("bench_incidents") as url:
+        p = incidents.measure(url, incidents_n=n, real=200 if quick else 500, calls=20)
+    out.append(
+        fig(
+            "case_overview_pg",
+            f"overview of cases, {n:,} incidents, p95, PostgreSQL",
+            p["overview_director"]["p95_ms"],
+            "ms",
+            "<=",
+            100.0,
+            p["overview_director"],
+        )
+    )
+    return out
+
+
+def _inbox_mixed(quick: bool) -> list[Figure]:
+    from bench import inbox_mixed
+
+    tasks = 100_000 if quick else 1_000_000
+    r = inbox_mixed.measure(
+        None, tasks=tasks, calls=300 if quick else 1000, every=5 if quick else 1
+    )
+    plain, mixed = r["plain"], r["mixed"]
+    out = [
+        fig(
+            "inbox_plain",
+            f"same run: the inbox without the new kinds, {plain['tasks']:,} tasks, p95",
+            plain["p95_ms"],
+            "ms",
+            None,
+            None,
+            plain,
+        ),
+        fig(
+            "inbox_mixed",
+            f"the inbox with incidents, requests, changes, rounds, reviews mixed in, "
+            f"{mixed['tasks']:,} tasks, p95",
+            mixed["p95_ms"],
+            "ms",
+            None,
+            None,
+            mixed,
+        ),
+    ]
+    # within 10 %: plain / mixed >= 1 / 1.1
+    out[1]["reference"] = {"key": "inbox_plain", "ratio": plain["p95_ms"] / mixed["p95_ms"]}
+    out[1]["ratio_target"] = round(1 / 1.1, 3)
+    return out
 
 
 BENCHES: list[tuple[str, Callable[[bool], list[Figure]]]] = [
@@ -538,6 +638,8 @@ BENCHES: list[tuple[str, Callable[[bool], list[Figure]]]] = [
     ("web_load", _web_load),
     ("evidence_500", _evidence),
     ("plan_pdf", _plan_pdf),
+    ("incidents", _incidents),
+    ("inbox_mixed", _inbox_mixed),
 ]
 
 

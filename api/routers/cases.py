@@ -15,9 +15,17 @@ from fastapi.responses import Response
 from api.deps import ApiUser, Engine, Id
 from api.downloads import content_doc, document, safe_name
 from api.schemas import reply
-from api.schemas.cases import CaseDetailOut, CaseOpenedOut, CaseSummaryOut, LatencyOut
+from api.schemas.cases import (
+    CaseDetailOut,
+    CaseOpenedOut,
+    CaseOverviewOut,
+    CaseSummaryOut,
+    KindOverviewOut,
+    LatencyOut,
+)
 from api.schemas.docs import DocFormat, DocLang, inline_schema
 from engine.cases import doors, incidents
+from engine.workflow.process import overview
 from engine.workflow.process.cases import Draft
 from forms import case_docs
 from forms.schemas.cases import IncidentRegistration, ManagerRisk, SafetyRequest
@@ -65,6 +73,27 @@ def latency(
     """Of the incidents you may see in the year: the serious ones, how many are reported
     to Arbetsmiljöverket, and the median and longest hours from the event to the report."""
     return reply(LatencyOut.model_validate(incidents.latency(engine, user.actor, year)))
+
+
+@router.get("/overview/cases", response_model=CaseOverviewOut)
+def case_overview(
+    user: ApiUser,
+    engine: Engine,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    unit: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+) -> Response:
+    """The year's cases you may see (within ``unit`` and below, if named), per kind: how
+    many, per state (open, ready, drawn_up, closed), their open, overdue and escalated
+    tasks; and the reporting latency of the serious incidents. Counted in the database."""
+    kinds = overview.case_overview(engine, user.actor, year, unit_code=unit)
+    lat = incidents.latency(engine, user.actor, year, unit_code=unit)
+    out = CaseOverviewOut(
+        year=year,
+        unit=unit,
+        kinds=[KindOverviewOut.model_validate(k) for k in kinds],
+        latency=LatencyOut.model_validate(lat),
+    )
+    return reply(out)
 
 
 @router.post("/cases/{kind}", response_model=CaseOpenedOut, status_code=201, openapi_extra=SUBJECT)

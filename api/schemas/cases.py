@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import Field
+
 from api.schemas import Out
 
 
@@ -94,3 +96,27 @@ class LatencyOut(Out):
     median_hours: float | None
     max_hours: float | None
     within_24h: int
+
+
+class KindOverviewOut(Out):
+    """One kind of case in the year: how many, per state, and their tasks."""
+
+    kind: str
+    title_sv: str
+    title_en: str
+    cases: int
+    open: int = Field(description="Cases not closed")
+    overdue: int = Field(description="Open tasks past due")
+    escalated: int = Field(description="Tasks with an escalation step taken")
+    open_tasks: int
+    states: dict[str, int] = Field(description="Cases per state: open, ready, drawn_up, closed")
+
+
+class CaseOverviewOut(Out):
+    """The cases of the year the caller may see, per kind, and how quickly serious
+    incidents were reported to Arbetsmiljöverket."""
+
+    year: int
+    unit: str | None
+    kinds: list[KindOverviewOut]
+    latency: LatencyOut

@@ -9,25 +9,26 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from engine.cases import plan_links
 from engine.context import Actor, App, Tx
 from engine.db import queries
-from engine.db.models import Task
+from engine.db.models import Task, table
 from engine.db.models.process import ProcessCase
 from engine.db.queries import TaskRef
 from engine.domain.clock import LOCAL_TZ, as_utc, local_date
 from engine.domain.errors import FieldError, InvalidInput
 from engine.plans import plan as plans
-from engine.workflow.process import cases as processes
+from engine.workflow.process import overview
 from engine.workflow.process.views import CaseView, case_data
 from forms.schemas.base import Form
 from forms.schemas.cases import IncidentInvestigation, IncidentRegistration, IncidentReport
 
 KIND = "incident"
 KIND_SV = {"near_miss": "Tillbud", "accident": "Olycksfall", "illness": "Arbetssjukdom"}
+T, PC = table(Task), table(ProcessCase)
 
 
 def not_ahead(subject: Form, today: date) -> list[FieldError]:
@@ -142,41 +143,92 @@ class Latency:
     within_24h: int
 
 
-def latency(app: App, actor: Actor, year: int) -> Latency:
+def _json_text(dialect: str, column: Any, key: str) -> Any:
+    """One field of a JSON text column, as text, in the database."""
+    if dialect == "postgresql":
+        return func.json_extract_path_text(cast(column, JSON), key)
+    return func.json_extract(column, f"$.{key}")
+
+
+def _serious(dialect: str) -> Any:
+    """The incident's ``serious`` field is true (a JSON boolean)."""
+    if dialect == "postgresql":
+        return _json_text(dialect, PC.c.data, "serious") == "true"
+    return func.json_extract(PC.c.data, "$.serious") == 1
+
+
+_LATENCY: dict[tuple[str, bool, bool, bool], tuple[Any, Any]] = {}
+
+
+def _latency_statements(dialect: str, person: bool, own: bool, unit: bool) -> tuple[Any, Any]:
+    """(events, serious events with their times): built once per shape, values bound."""
+    key = (dialect, person, own, unit)
+    if key in _LATENCY:
+        return _LATENCY[key]
+    where = overview.case_where(person, own, unit)
+    events = select(func.count(PC.c.id)).where(*where)
+    last = (  # each serious case's latest report task that counts (the field read first)
+        select(PC.c.id, PC.c.data, func.max(T.c.id).label("task_id"))
+        .join(T, T.c.cycle_id == PC.c.cycle_id)
+        .where(
+            *where,
+            _serious(dialect),
+            T.c.key == "report_av",
+            T.c.status.in_(("open", "completed")),
+        )
+        .group_by(PC.c.id, PC.c.data)
+        .subquery("last_report")
+    )
+    reported = case(
+        (
+            and_(T.c.status == "completed", T.c.data.is_not(None)),
+            _json_text(dialect, T.c.data, "reported_at"),
+        ),
+        else_=None,
+    )
+    serious = (
+        select(
+            _json_text(dialect, last.c.data, "occurred_on"),
+            _json_text(dialect, last.c.data, "occurred_time"),
+            reported,
+        )
+        .select_from(last)
+        .join(T, T.c.id == last.c.task_id)
+    )
+    _LATENCY[key] = (events, serious)
+    return events, serious
+
+
+def latency(app: App, actor: Actor, year: int, *, unit_code: str | None = None) -> Latency:
     """Of the incidents the person may see in the year: the serious ones, how many are
-    reported, and the median and longest time from event to report. Read as a count and
-    the serious events' report tasks only (a year of 10,000 incidents is not read whole)."""
+    reported, and the median and longest time from event to report. Counted in the
+    database (the serious events picked by their field, each one's latest report task);
+    the serious events come back with the time of the event and, where reported, of the
+    report, whose difference in hours (local time with summer time) is taken here."""
+    own = any(k.own_cases for k in overview.case_kinds() if k.kind == KIND)
     with app.read() as s:
-        sel = processes.selection(
-            s, actor, processes.subject_of(KIND), KIND, None, year, local_date(app.clock.now())
+        dialect = s.get_bind().dialect.name
+        params = overview.case_params(
+            s, actor, local_date(app.clock.now()), year, [KIND], [KIND] if own else [], unit_code
         )
-        events = sel.count(s)
-        rows = s.execute(
-            select(ProcessCase.id, ProcessCase.unit_id, ProcessCase.created_by, ProcessCase.data)
-            .add_columns(Task.status, Task.data)
-            .join(Task, Task.cycle_id == ProcessCase.cycle_id)
-            .where(*sel.where, Task.key == "report_av", Task.status.in_(("open", "completed")))
-            .order_by(Task.id)
+        events_q, serious_q = _latency_statements(
+            dialect, actor.person_id is not None, own, unit_code is not None
         )
-        last: dict[int, tuple[str, str, str | None]] = {}
-        for case_id, unit_id, by, data, status, given in rows:
-            if sel.sees(unit_id, by):
-                last[case_id] = (data, status, given)
-    serious, hours = 0, []
-    for data, status, given in last.values():
-        fields = json.loads(data)
-        if not fields.get("serious"):
-            continue
-        serious += 1
-        if status == "completed" and given:
-            reported = as_utc(_local(datetime.fromisoformat(json.loads(given)["reported_at"])))
-            hours.append(round((reported - occurred_at(fields)).total_seconds() / 3600, 1))
+        events = int(s.scalar(events_q, params) or 0)
+        rows = s.execute(serious_q, params).all()
+    hours = sorted(_hours(on, at, rep) for on, at, rep in rows if rep is not None)
     return Latency(
         events,
-        serious,
+        len(rows),
         len(hours),
-        serious - len(hours),
+        len(rows) - len(hours),
         round(statistics.median(hours), 1) if hours else None,
         max(hours) if hours else None,
         sum(1 for h in hours if h <= 24),
     )
+
+
+def _hours(on: str, at: str | None, reported: str) -> float:
+    event = occurred_at({"occurred_on": on, "occurred_time": at})
+    when = as_utc(_local(datetime.fromisoformat(reported)))
+    return round((when - event).total_seconds() / 3600, 1)

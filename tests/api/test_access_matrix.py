@@ -403,6 +403,12 @@ ENDPOINTS.update(
             _f(*SEES_ELSEWHERE),
             shows=lambda r, t: any(x["id"] == t.incident for x in r.json()),
         ),
+        "GET case overview of the unit": Endpoint(
+            lambda c, t: c.get("/api/overview/cases", params={"year": 2027, "unit": t.code}),
+            _f(*SEES, "employee"),  # the employee: their own registration
+            _f(*SEES_ELSEWHERE),
+            shows=lambda r, t: {k["kind"]: k["cases"] for k in r.json()["kinds"]}["incident"] > 0,
+        ),
         "POST register incident": Endpoint(
             lambda c, t: c.post("/api/cases/incident", json={**INCIDENT, "unit": t.code}),
             _f(*ROLES),  # anyone with a role at the unit or above

@@ -33,6 +33,7 @@ from engine.domain.workflow.routing import Address, RoleExpr, parse
 from engine.domain.workflow.template import CycleTemplate, SubjectDef
 from engine.org import access
 from engine.workflow import cycles, facts, taskgen, templates
+from engine.workflow.process import overview
 from engine.workflow.process import views as process_views
 from engine.workflow.process.registry import registry
 from engine.workflow.process.views import CaseSummary, case_data
@@ -577,41 +578,13 @@ def require_visible(s: Session, actor: Actor, case: ProcessCase, day: date) -> N
         raise NotFound(case.kind, case.id)
 
 
-@dataclass(frozen=True)
-class KindOverview:
-    """One row of the overview per kind of case: how many, and how many need attention."""
-
-    kind: str
-    title_sv: str
-    title_en: str
-    cases: int
-    open: int  # not closed yet
-    overdue: int  # tasks past due
-    escalated: int
-
-
-def case_overview(app: App, actor: Actor, year: int) -> list[KindOverview]:
-    """Every case process the person may see, for the year's overview."""
-    out = []
-    for text in templates.packaged().values():
-        template = templates.parse(text)
-        sub = template.subject
-        if not sub.is_case():
-            continue
-        rows = list_cases(app, actor, sub.kind, year=year)
-        title = sub.title or template.title
-        out.append(
-            KindOverview(
-                sub.kind,
-                title.sv,
-                title.en,
-                len(rows),
-                sum(1 for r in rows if r.status != "closed"),
-                sum(r.overdue for r in rows),
-                sum(r.escalated for r in rows),
-            )
-        )
-    return sorted(out, key=lambda k: k.kind)
+def case_overview(
+    app: App, actor: Actor, year: int, *, unit_code: str | None = None
+) -> list[overview.KindOverview]:
+    """Every case process the person may see, for the year's overview: per kind, the
+    cases per state and their open, overdue and escalated tasks, counted in the database
+    (``engine.workflow.process.overview``; the same rules as ``list_cases``)."""
+    return overview.case_overview(app, actor, year, unit_code=unit_code)
 
 
 @dataclass(frozen=True)
