@@ -522,6 +522,8 @@ def _plan_pdf(quick: bool) -> list[Figure]:
             r,
         )
     ]
+
+
 def _incidents(quick: bool) -> list[Figure]:
     """Incidents registered through the use case, their tasks swept, the overview of
     cases over them (SQLite; on PostgreSQL too when a server is named, there registering
