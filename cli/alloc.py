@@ -208,8 +208,11 @@ def cmd_chain(args: argparse.Namespace, c: Console) -> int:
             else:
                 path.write_text(case_docs.html(doc, tpl, title, args.doc_lang), "utf-8")
         else:
-            raise InvalidInput.field("--out", "the file must end in .csv, .xlsx, .pdf or .html",
-                                     "filen ska sluta på .csv, .xlsx, .pdf eller .html")  # fmt: skip
+            raise InvalidInput.field(
+                "--out",
+                "the file must end in .csv, .xlsx, .pdf or .html",
+                "filen ska sluta på .csv, .xlsx, .pdf eller .html",
+            )
         c.line(c._("skrev %(path)s", path=path))
         return 0
     c.table(

@@ -127,8 +127,8 @@ def chain_export(request: Request, engine: Engine, user: PageUser, fmt: str) -> 
     if fmt == "csv":
         return document(allocations.chain_csv(found, lang), "csv", "fordelning.csv", download=True)
     if fmt == "xlsx":
-        content = allocations.chain_xlsx(found, lang)
-        return document(content, "xlsx", "fordelning.xlsx", download=True)
+        sheet = allocations.chain_xlsx(found, lang)
+        return document(sheet, "xlsx", "fordelning.xlsx", download=True)
     doc = allocations.chain_document(found, engine.clock.now())
     tpl, title = allocations.CHAIN_TEMPLATE, allocations.CHAIN_TITLE
     content = case_docs.pdf(doc, tpl, title, lang) if fmt == "pdf" else case_docs.html(

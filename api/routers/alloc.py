@@ -83,8 +83,8 @@ def chain(
     if format == "csv":
         return document(allocations.chain_csv(found, lang), "csv", "fordelning.csv", download=True)
     if format == "xlsx":
-        content = allocations.chain_xlsx(found, lang)
-        return document(content, "xlsx", "fordelning.xlsx", download=True)
+        sheet = allocations.chain_xlsx(found, lang)
+        return document(sheet, "xlsx", "fordelning.xlsx", download=True)
     if format in ("pdf", "html"):
         doc = allocations.chain_document(found, engine.clock.now())
         tpl, title = allocations.CHAIN_TEMPLATE, allocations.CHAIN_TITLE

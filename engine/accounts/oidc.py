@@ -206,8 +206,9 @@ def person_of(app: App, claims: dict[str, Any]) -> Person:
     """The imported person the ID token names: its ``oidc_person_claim`` matched against
     the person's e-mail or employee number (``oidc_person_field``); refused, saying which,
     when the claim is missing or nobody active has that value."""
-    claim, by_number = app.settings.oidc_person_claim, (
-        app.settings.oidc_person_field == "employee_number"
+    claim, by_number = (
+        app.settings.oidc_person_claim,
+        (app.settings.oidc_person_field == "employee_number"),
     )
     raw = claims.get(claim)
     value = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""

@@ -394,9 +394,7 @@ def _close_decision(
     s = tx.session
     if not from_task:
         for tid in s.scalars(
-            select(Task.id).where(
-                Task.cycle_id == cycle_id, Task.status == TaskStatus.OPEN.value
-            )
+            select(Task.id).where(Task.cycle_id == cycle_id, Task.status == TaskStatus.OPEN.value)
         ):
             ref = queries.load_task(tx.unit, tid, lock=True)
             status = next_state(TASK, "task", "complete", TaskStatus(ref.status)).value

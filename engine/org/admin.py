@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Progress, Tx, no_progress
 from engine.db import queries
+from engine.db.audit_store import chunks
 from engine.db.models import OrgUnit, Person, RoleAssignment, Substitute, table
 from engine.domain.clock import local_date
-from engine.db.audit_store import chunks
 from engine.domain.errors import (
     Conflict,
     ImportInvalid,
@@ -30,10 +30,9 @@ from engine.domain.errors import (
 from engine.domain.imports.org import PersonRoleRow, UnitRow, parse_people, parse_units
 from engine.domain.org import SpanOfControl, span_of_control
 from engine.domain.workflow.states import Role
-from engine.org import changes
+from engine.org import changes, visibility
 from engine.org import pending as org_pending
 from engine.org import rights as org_rights
-from engine.org import visibility
 from engine.org.authorize import Files, ImportPlan, authorize
 from engine.org.rights import AdminRights, BothRights, Rights, admin_rights
 
@@ -212,9 +211,7 @@ def _import_work(
         emails = _apply_people(tx, actor, prepared.people_rows, report)
         progress(2, 3, "people")
         assigned: list[dict[str, Any]] = []
-        _apply_roles(
-            tx, actor, prepared.people_rows, codes, emails, report, plan.ending, assigned
-        )
+        _apply_roles(tx, actor, prepared.people_rows, codes, emails, report, plan.ending, assigned)
         report.tasks_held += changes.new_managers(app, tx, actor, assigned)
         progress(3, 3, "roles")
         return report
@@ -267,11 +264,13 @@ def person_changes(rows: list[PersonRoleRow]) -> dict[str, tuple[str, str | None
     return out
 
 
-def apply_person(
-    person: Person, name: str, number: str | None, now: datetime
-) -> bool:
+def apply_person(person: Person, name: str, number: str | None, now: datetime) -> bool:
     """Bring a person in line with the file (name, active, the number if it gives one)."""
-    if person.name == name and person.active and (number is None or person.employee_number == number):
+    if (
+        person.name == name
+        and person.active
+        and (number is None or person.employee_number == number)
+    ):
         return False
     person.name, person.active, person.updated_at = name, True, now
     if number is not None:

@@ -142,9 +142,7 @@ def decision_task_of(s: Session, task_id: int) -> int | None:
     )
     if cycle is None:
         return None
-    return s.scalar(
-        select(Task.id).where(Task.cycle_id == cycle, Task.status == "open").limit(1)
-    )
+    return s.scalar(select(Task.id).where(Task.cycle_id == cycle, Task.status == "open").limit(1))
 
 
 def waiting_for(s: Session, person_id: int, led: Sequence[int]) -> tuple[int, int]:

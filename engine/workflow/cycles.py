@@ -347,9 +347,7 @@ def sign_off_in(
         raise GateBlocked(stage.key, unmet)
     stage.status = StageStatus.SIGNED_OFF.value
     stage.signed_off_at, stage.signed_off_by = tx.now, actor.person_id
-    cancel_open_tasks(
-        tx, actor, cycle, "optional step left open at sign-off", stage_id=stage.id
-    )
+    cancel_open_tasks(tx, actor, cycle, "optional step left open at sign-off", stage_id=stage.id)
     tx.record(
         chain(cycle.id),
         "stage.signed_off",

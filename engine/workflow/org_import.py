@@ -351,9 +351,7 @@ def _current(tx: Tx, person_ids: Iterable[int], today: date) -> dict[RoleKey, Ro
     return out
 
 
-def _roles(
-    app: App, tx: Tx, actor: Actor, rows: list[PersonRoleRow], report: ImportReport
-) -> None:
+def _roles(app: App, tx: Tx, actor: Actor, rows: list[PersonRoleRow], report: ImportReport) -> None:
     """A batch of role rows, written as the one-transaction import writes them
     (``org.admin.add_and_change_roles``), against only its own people's current roles; the
     batch's new managers are heard of in its transaction (``org.changes``: their units'

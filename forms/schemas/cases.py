@@ -236,9 +236,7 @@ class AllocationReturnDecision(Form):
     )
     to: Short = Field(
         "",
-        json_schema_extra=label(
-            "Fördelas till (e-postadress)", "Allocated to (e-mail address)"
-        ),
+        json_schema_extra=label("Fördelas till (e-postadress)", "Allocated to (e-mail address)"),
     )
 
     @model_validator(mode="after")

@@ -145,9 +145,7 @@ def _web_return(web: Web) -> tuple[int, int, int]:
                 json={"reason": "Ingen tid", "lacking": ["knowledge"]})  # fmt: skip
     assert r.status_code == 200, r.text
     ret = dep.get(f"/api/allocations/{aid}").json()["returns"][0]
-    decision = next(
-        i for i in dep.get("/api/inbox").json()["items"] if i["key"] == "decide_return"
-    )
+    decision = next(i for i in dep.get("/api/inbox").json()["items"] if i["key"] == "decide_return")
     return survey["task_id"], ret["id"], decision["task_id"]
 
 

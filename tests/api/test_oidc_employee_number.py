@@ -97,8 +97,12 @@ def test_the_import_reads_the_number_under_its_synonyms_and_keeps_it_unique(
     assert any("10042" in (d or "") for d in audited)
     # two people with one number, in the file
     with pytest.raises(ImportInvalid) as twice:
-        org.import_org(eng, system, units_csv(), with_numbers(numbers={**NUMBERS, "hr@x.se": "10042"}))
-    assert [(e.field, "10042" in e.message_sv) for e in twice.value.errors] == [("employee_number", True)]
+        org.import_org(
+            eng, system, units_csv(), with_numbers(numbers={**NUMBERS, "hr@x.se": "10042"})
+        )
+    assert [(e.field, "10042" in e.message_sv) for e in twice.value.errors] == [
+        ("employee_number", True)
+    ]
     # a number samflow has for someone else
     with pytest.raises(ImportInvalid) as taken:
         org.import_org(eng, system, units_csv(), with_numbers(numbers={"hr@x.se": "10042"}))

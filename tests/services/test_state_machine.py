@@ -112,6 +112,9 @@ class CycleMachine(RuleBasedStateMachine):
             return {"decision": decision, "answer": "Svar"}
         if item.form_key == "manager_risk_response":
             return {"actions": "Stöd"}
+        if item.form_key == "allocation_return_decision":  # the allocator's decision task
+            outcome = ("resources", "taken_back", "elsewhere")[variant % 3]
+            return {"outcome": outcome, "note": "Mer tid", "to": PEOPLE[variant % 7]}
         return {
             "survey_results": SURVEY,
             "safety_round": SAFETY_ROUND,
@@ -280,7 +283,11 @@ class CycleMachine(RuleBasedStateMachine):
             open_ids = list(s.scalars(select(AllocationReturn.id).where(
                 AllocationReturn.state == "open")))  # fmt: skip
         for rid in open_ids[:1]:
-            self._try(returns.decide, self.app, actor, rid, outcome, "Mer tid", PEOPLE[who % 7])
+            done = self._try(
+                returns.decide, self.app, actor, rid, outcome, "Mer tid", PEOPLE[who % 7]
+            )
+            if done is not None:  # deciding here completes the allocator's decision task
+                self.completed += 1
 
     @rule()
     def hold_new_managers(self) -> None:

@@ -77,7 +77,9 @@ def _squeezed(heading: str) -> str:
     return "".join(ch for ch in heading.lower() if ch not in " ._-\t")
 
 
-_SYNONYM_OF = {_squeezed(alias): name for name, aliases in COLUMN_SYNONYMS.items() for alias in aliases}
+_SYNONYM_OF = {
+    _squeezed(alias): name for name, aliases in COLUMN_SYNONYMS.items() for alias in aliases
+}
 
 
 def column_name(heading: str) -> str:
@@ -230,7 +232,9 @@ def parse_people(text: str, file: str, unit_codes: frozenset[str]) -> list[Perso
                 f"{email} heter {names[email][0]!r} på rad {names[email][1]}",
             )
         names.setdefault(email, (name, line))
-        number = _employee_number(r.get("employee_number", ""), email, line, numbers, owners, errors)
+        number = _employee_number(
+            r.get("employee_number", ""), email, line, numbers, owners, errors
+        )
         role_text, unit_code = r.get("role", ""), r.get("unit_code", "")
         role = role_from_text(role_text) if role_text else None
         if role_text and role is None:
