@@ -14,7 +14,7 @@ and the statements the holding added.
 from __future__ import annotations
 
 import os
-import shutil
+import sqlite3
 import time
 from datetime import timedelta
 
@@ -46,7 +46,8 @@ def _replaced(people_csv: str) -> str:
 def _copy(app: App, hold: bool) -> App:
     src = app.settings.database_url.removeprefix("sqlite:///")
     dst = src.replace(".db", f"-{'on' if hold else 'off'}.db")
-    shutil.copy(src, dst)
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:  # the WAL's pages too
+        a.backup(b)
     url = f"sqlite:///{dst}"
     settings = Settings(database_url=url, allocation_hold_new_managers=hold)
     return App(Database.connect(url), FrozenClock(app.clock.now()), settings)
