@@ -65,7 +65,7 @@ def content_doc(
         if fmt == "json":
             # (a model's schema FastAPI puts here, in the formats' order)
             content[MEDIA[fmt]] = {} if model else {"schema": json_schema or {"type": "object"}}
-        elif fmt == "pdf":
+        elif fmt in ("pdf", "xlsx"):
             content[MEDIA[fmt]] = {"schema": BINARY}
         else:
             content[MEDIA[fmt].split(";")[0]] = {"schema": {"type": "string"}}

@@ -2,7 +2,7 @@
 
 samflow allocation offer offer.json --as dep@x.se      (unit, items[], substitute, board ...)
 samflow allocation accept ID --as m1@x.se | return ID --lacking resources --reason R
-samflow allocation show ID | mine | chain [--root CODE] [--out kedja.csv|.pdf|.html]
+samflow allocation show ID | mine | chain [--root CODE] [--out kedja.csv|.xlsx|.pdf|.html]
 samflow allocation return-task ID KEY --lacking authority --reason R --as m1@x.se
 samflow allocation decide RETURN resources|taken_back|elsewhere [--note N] [--to EMAIL]
 samflow allocation sync [--root CODE] --as hr@x.se      (hold new managers' open tasks)
@@ -196,6 +196,8 @@ def cmd_chain(args: argparse.Namespace, c: Console) -> int:
         kind = path.suffix.lower().lstrip(".")
         if kind == "csv":
             path.write_text(allocations.chain_csv(found, args.doc_lang), "utf-8")
+        elif kind == "xlsx":
+            path.write_bytes(allocations.chain_xlsx(found, args.doc_lang))
         elif kind in ("pdf", "html"):
             from forms import case_docs
 
@@ -206,8 +208,11 @@ def cmd_chain(args: argparse.Namespace, c: Console) -> int:
             else:
                 path.write_text(case_docs.html(doc, tpl, title, args.doc_lang), "utf-8")
         else:
-            raise InvalidInput.field("--out", "the file must end in .csv, .pdf or .html",
-                                     "filen ska sluta på .csv, .pdf eller .html")  # fmt: skip
+            raise InvalidInput.field(
+                "--out",
+                "the file must end in .csv, .xlsx, .pdf or .html",
+                "filen ska sluta på .csv, .xlsx, .pdf eller .html",
+            )
         c.line(c._("skrev %(path)s", path=path))
         return 0
     c.table(

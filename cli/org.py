@@ -149,6 +149,16 @@ def _import_summary(c: Console, report: ImportReport) -> None:
         )
     if report.roles_kept:
         c.line(c._("roller utanför det du administrerar, lämnas orörda: ") + str(report.roles_kept))
+    if report.tasks_held:
+        c.line(
+            c.n_(
+                "%(num)d öppen uppgift hålls av chefen ovanför tills den nya chefens "
+                "uppgiftsfördelning är accepterad",
+                "%(num)d öppna uppgifter hålls av chefen ovanför tills de nya chefernas "
+                "uppgiftsfördelning är accepterad",
+                report.tasks_held,
+            )
+        )
 
 
 def cmd_org_pending(args: argparse.Namespace, c: Console) -> int:

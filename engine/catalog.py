@@ -8,8 +8,11 @@ Adding a process adds its lines here (see docs/processes.md).
 
 from __future__ import annotations
 
+from engine.alloc import holds as alloc_holds
+from engine.alloc import returns as alloc_returns
 from engine.cases import incidents, manager_risk, requests
 from engine.inspections import hooks as inspection_hooks
+from engine.org import changes as org_changes
 from engine.plans import effects as plan_effects
 from engine.plans import own as own_plans
 from engine.policy import hooks as policy_hooks
@@ -88,3 +91,12 @@ REGISTRY.add("opened", "action_plan.header", own_plans.header)
 REGISTRY.add("status", "action_plan.status", own_plans.status)
 REGISTRY.add("effect", "action_plan.next_review", own_plans.next_review)
 REGISTRY.add("due", "action_plan.review_due", own_plans.review_due)
+
+# Task allocation (issue 10 §1, engine/alloc/): a unit's new manager from an organisation
+# import gets its open tasks only once their allocation is accepted; until then the manager
+# above holds them (in the import's transaction, all of its new managers at once).
+org_changes.on_new_managers("alloc.hold_new_managers", alloc_holds.on_new_managers)
+# The allocator's decision on a returned task is a task in their inbox
+# (allocation-return.yaml): completing it decides; its page shows the return.
+REGISTRY.add("form_done", "allocation_return_decision", alloc_returns.decided_by_task)
+REGISTRY.add("context", "allocation.return_context", alloc_returns.decision_context)

@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     #: The ID token claim whose value is a person's e-mail in samflow's organisation
     #: ("email"; Entra ID often "preferred_username" or "upn").
     oidc_person_claim: str = "email"
+    #: Which field of a person that claim's value is matched against: "email", or
+    #: "employee_number" (the organisation import's employee number column, e.g. a claim
+    #: "employeeid" from Entra ID or an attribute ADFS sends).
+    oidc_person_field: Literal["email", "employee_number"] = "email"
     #: Scopes asked for.
     oidc_scopes: str = "openid email profile"
     #: The button's text on the sign-in page.

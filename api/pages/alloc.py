@@ -119,13 +119,16 @@ def chain_page(request: Request, engine: Engine, user: PageUser) -> Response:
 
 @router.get("/allocations/chain.{fmt}")
 def chain_export(request: Request, engine: Engine, user: PageUser, fmt: str) -> Response:
-    """The chain to print (PDF with its data attached, HTML) or as CSV."""
-    if fmt not in ("pdf", "html", "csv"):
-        raise InvalidInput.field("format", "pdf, html or csv", "pdf, html eller csv")
+    """The chain to print (PDF with its data attached, HTML) or as CSV or XLSX."""
+    if fmt not in ("pdf", "html", "csv", "xlsx"):
+        raise InvalidInput.field("format", "pdf, html, csv or xlsx", "pdf, html, csv eller xlsx")
     found = allocations.show_chain(engine, user.actor)
     lang = lang_of(request)
     if fmt == "csv":
         return document(allocations.chain_csv(found, lang), "csv", "fordelning.csv", download=True)
+    if fmt == "xlsx":
+        sheet = allocations.chain_xlsx(found, lang)
+        return document(sheet, "xlsx", "fordelning.xlsx", download=True)
     doc = allocations.chain_document(found, engine.clock.now())
     tpl, title = allocations.CHAIN_TEMPLATE, allocations.CHAIN_TITLE
     content = case_docs.pdf(doc, tpl, title, lang) if fmt == "pdf" else case_docs.html(

@@ -67,7 +67,7 @@ def cases_page(
 
 @router.get("/cases/{kind}/new")
 def new_page(request: Request, engine: Engine, user: PageUser, kind: str) -> Response:
-    if kind == "roa_review":  # opened by HR's confirmed selection (/roa) only
+    if kind in ("roa_review", "allocation_return"):  # opened by HR's selection, a return
         raise NotFound("process", kind)
     return _new(request, engine, user, _kind(kind))
 
@@ -106,7 +106,7 @@ def _new(
 
 @router.post("/cases/{kind}/new")
 def register(request: Request, engine: Engine, posted: PostedForm, kind: str) -> Response:
-    if kind == "roa_review":
+    if kind in ("roa_review", "allocation_return"):
         raise NotFound("process", kind)
     sub = processes.subject_of(_kind(kind))
     assert sub.form is not None

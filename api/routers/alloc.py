@@ -37,7 +37,7 @@ from forms import case_docs
 router = APIRouter(tags=["task allocation"])
 Key = Annotated[str, Path(min_length=1, max_length=64)]
 Root = Annotated[str, Query(max_length=64)]
-CHAIN_DOC = content_doc("json", "csv", "pdf", "html")
+CHAIN_DOC = content_doc("json", "csv", "xlsx", "pdf", "html")
 
 
 @router.get("/allocations/tasks", response_model=list[SamTaskOut])
@@ -75,13 +75,16 @@ def chain(
     user: ApiUser,
     engine: Engine,
     root: Root = "",
-    format: Literal["json", "csv", "pdf", "html"] = "json",
+    format: Literal["json", "csv", "xlsx", "pdf", "html"] = "json",
     lang: DocLang = "sv",
 ) -> Response:
     """The chain from the board down to every first-line manager, of the units you oversee."""
     found = allocations.show_chain(engine, user.actor, root or None)
     if format == "csv":
         return document(allocations.chain_csv(found, lang), "csv", "fordelning.csv", download=True)
+    if format == "xlsx":
+        sheet = allocations.chain_xlsx(found, lang)
+        return document(sheet, "xlsx", "fordelning.xlsx", download=True)
     if format in ("pdf", "html"):
         doc = allocations.chain_document(found, engine.clock.now())
         tpl, title = allocations.CHAIN_TEMPLATE, allocations.CHAIN_TITLE

@@ -170,6 +170,11 @@ class ImportOut(Out):
     roles_kept: int = Field(
         0, description="Left out of the file but outside your reach: kept as they are."
     )
+    tasks_held: int = Field(
+        0,
+        description="Open tasks of units that got a new manager, held by the manager above "
+        "until the new manager's task allocation is accepted.",
+    )
     held: int | None = Field(
         None,
         description="Not applied: it ends too many roles and waits for a second HR person "

@@ -192,28 +192,52 @@ def finish(app: App, state: str, code: str, ip: str = "") -> Finished:
     p = provider(app)
     tokens = _redeem(app, p, code, login.verifier)
     claims = _check_id_token(app, p, str(tokens.get("id_token", "")), login.nonce, now)
-    email = str(claims.get(app.settings.oidc_person_claim, "")).strip().lower()
-    if not email:
-        raise _refused(
-            f"the ID token has no {app.settings.oidc_person_claim!r} claim",
-            f"ID-token saknar anspråket {app.settings.oidc_person_claim!r}",
-        )
-    with app.read() as s:
-        person = s.scalar(select(Person).where(Person.email == email))
-    if person is None or not person.active:
-        raise NotAuthenticated(
-            f"{email} signed in at the identity provider but is not a person in samflow's "
-            "organisation (ask HR to import them)",
-            f"{email} loggade in hos identitetsleverantören men finns inte i samflows "
-            "organisation (be HR importera personen)",
-        )
+    person = person_of(app, claims)
     if app.settings.oidc_role_claim:
         apply_role_claims(app, person, claims)
-    held = throttle.reserve(app, email, ip)
+    held = throttle.reserve(app, person.email, ip)
     opened = _open_session(app, person, ip, None, held)
     with app.db.write() as s:  # for signing out at the provider too (id_token_hint)
         s.add(OidcSession(token_hash=digest(opened.token), id_token=str(tokens["id_token"])))
     return Finished(opened, login.next_path)
+
+
+def person_of(app: App, claims: dict[str, Any]) -> Person:
+    """The imported person the ID token names: its ``oidc_person_claim`` matched against
+    the person's e-mail or employee number (``oidc_person_field``); refused, saying which,
+    when the claim is missing or nobody active has that value."""
+    claim, by_number = (
+        app.settings.oidc_person_claim,
+        (app.settings.oidc_person_field == "employee_number"),
+    )
+    raw = claims.get(claim)
+    value = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+    if not value:
+        raise _refused(
+            f"the ID token has no {claim!r} claim", f"ID-token saknar anspråket {claim!r}"
+        )
+    with app.read() as s:
+        if by_number:
+            person = s.scalar(select(Person).where(Person.employee_number == value))
+        else:
+            value = value.lower()
+            person = s.scalar(select(Person).where(Person.email == value))
+    if person is not None and person.active:
+        return person
+    if by_number:
+        raise NotAuthenticated(
+            f"you signed in at the identity provider, but no person in samflow's organisation "
+            f"has the employee number {value} (ask HR to import it with the person)",
+            f"du loggade in hos identitetsleverantören, men ingen person i samflows "
+            f"organisation har anställningsnummer {value} (be HR importera numret med "
+            "personen)",
+        )
+    raise NotAuthenticated(
+        f"{value} signed in at the identity provider but is not a person in samflow's "
+        "organisation (ask HR to import them)",
+        f"{value} loggade in hos identitetsleverantören men finns inte i samflows "
+        "organisation (be HR importera personen)",
+    )
 
 
 # --- roles from the provider's groups or app roles ---------------------------------------

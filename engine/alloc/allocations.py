@@ -774,17 +774,12 @@ def chain_rows(s: Session, org: OrgSnapshot, unit_ids: Sequence[int], day: date)
     return rows
 
 
-def chain_csv(found: AllocationChain, lang: str = "sv") -> str:
-    """The chain as CSV (semicolon-separated, as Swedish spreadsheets read it)."""
-    import csv
-    import io
-
+def chain_table(found: AllocationChain, lang: str = "sv") -> list[list[Any]]:
+    """The chain as a table: its headings, then one row per unit (CSV and XLSX share it)."""
     from forms.labels import label
 
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";")
     sv = lang == "sv"
-    w.writerow(
+    out: list[list[Any]] = [
         [
             "nivå",
             "enhet",
@@ -810,9 +805,9 @@ def chain_csv(found: AllocationChain, lang: str = "sv") -> str:
             "tasks",
             "open returns",
         ]
-    )
+    ]
     for r in found.rows:
-        w.writerow(
+        out.append(
             [
                 r.depth,
                 r.code,
@@ -826,6 +821,42 @@ def chain_csv(found: AllocationChain, lang: str = "sv") -> str:
                 r.open_returns,
             ]
         )
+    return out
+
+
+def chain_csv(found: AllocationChain, lang: str = "sv") -> str:
+    """The chain as CSV (semicolon-separated, as Swedish spreadsheets read it)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=";").writerows(chain_table(found, lang))
+    return buf.getvalue()
+
+
+def chain_xlsx(found: AllocationChain, lang: str = "sv") -> bytes:
+    """The chain as a workbook (one sheet, headings in bold, the board's name above)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Uppgiftsfördelning" if lang == "sv" else "Task allocation")
+    bold = Font(bold=True)
+    table = chain_table(found, lang)
+    sheet.append([("Styrelse/nämnd: " if lang == "sv" else "Board: ") + found.board])
+    heads = []
+    for h in table[0]:
+        c = WriteOnlyCell(sheet, value=h)
+        c.font = bold
+        heads.append(c)
+    sheet.append(heads)
+    for row in table[1:]:
+        sheet.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
     return buf.getvalue()
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engine.db import queries
 from engine.db.models.alloc import TaskAllocation
 from engine.domain import allocation as rules
+from engine.domain.org import OrgSnapshot
 from engine.domain.workflow.routing import Address
 from engine.workflow import taskgen
 
@@ -23,7 +24,11 @@ def chain(unit_id: int) -> str:
 def allocator_of(s: Session, unit_id: int, day: date) -> Address | None:
     """The manager above the unit (who allocates to its manager); None: the top, where
     the board allocates."""
-    org = queries.ancestry_snapshot(s, [unit_id], day)
+    return allocator_of_in(queries.ancestry_snapshot(s, [unit_id], day), unit_id)
+
+
+def allocator_of_in(org: OrgSnapshot, unit_id: int) -> Address | None:
+    """``allocator_of`` in an organisation already read (many units at once)."""
     return taskgen.route("parent.manager", unit_id, org)
 
 

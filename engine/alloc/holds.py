@@ -12,17 +12,21 @@ stays where it went.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from engine.alloc import common
 from engine.context import Actor, App, Tx
 from engine.db import queries
-from engine.db.models import RoleAssignment, Task
-from engine.db.models.alloc import AllocationHold
+from engine.db.audit_store import chunks
+from engine.db.models import RoleAssignment, Task, table
+from engine.db.models.alloc import AllocationHold, TaskAllocation
+from engine.domain import allocation as rules
 from engine.domain.clock import local_date
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role, TaskStatus
@@ -30,83 +34,127 @@ from engine.org.visibility import require_admin, scope_of, top_units
 from engine.workflow.allocation_gate import hold_of_task as hold_of_task  # noqa: PLC0414
 
 
-def _start(s: Session, unit_id: int, manager_id: int, day: Any) -> datetime | None:
-    """When the manager's current span as the unit's manager began (the day's start)."""
-    starts = [
-        r.valid_from
-        for r in s.scalars(
-            select(RoleAssignment).where(
-                RoleAssignment.person_id == manager_id,
-                RoleAssignment.unit_id == unit_id,
-                RoleAssignment.role == Role.MANAGER.value,
-                queries.valid_on(day),
-            )
-        )
-    ]
-    return datetime.combine(min(starts), time.min) if starts else None
-
-
 def hold_for(tx: Tx, actor: Actor, unit_id: int, manager_id: int, *, enabled: bool = True) -> int:
     """Hold the unit's open tasks made before ``manager_id`` took over with the manager
     above, unless the manager has an accepted allocation (or holding is switched off)."""
+    return hold_many(tx, actor, [(unit_id, manager_id)], enabled=enabled)
+
+
+def hold_many(
+    tx: Tx, actor: Actor, pairs: Iterable[tuple[int, int]], *, enabled: bool = True
+) -> int:
+    """``hold_for`` for many (unit, manager) pairs at once, in a few statements whatever
+    their number (an organisation import of a whole region gives thousands of units a
+    manager): the candidate tasks first, in one read; only the units that have some are
+    looked at further (their accepted allocations, when each manager took over, the
+    manager above from one ancestry read), and the tasks are given to their holders with
+    one update per holder. The audit events are one per task held and one per unit."""
+    wanted = sorted(set(pairs))
+    if not enabled or not wanted:
+        return 0
     s, day = tx.session, local_date(tx.now)
-    if not enabled:
-        return 0
-    if common.accepted_for(s, unit_id, manager_id) is not None:
-        return 0
-    start = _start(s, unit_id, manager_id, day)
-    above = common.allocator_of(s, unit_id, day)
-    if start is None or above is None:
-        return 0
-    holders = queries.holders_of(s, [above], day).get(above, [])
-    if not holders or holders[0] == manager_id:
-        return 0
-    holder = holders[0]
-    tasks = list(
-        s.scalars(
-            select(Task)
+    open_tasks: dict[int, list[tuple[int, int, int, datetime]]] = defaultdict(list)
+    for batch in chunks(sorted({u for u, _ in wanted})):
+        for tid, cycle, unit, routed, created in s.execute(
+            select(Task.id, Task.cycle_id, Task.unit_id, Task.role_unit_id, Task.created_at)
             .where(
                 Task.status == TaskStatus.OPEN.value,
                 Task.role == Role.MANAGER.value,
-                Task.role_unit_id == unit_id,
+                Task.role_unit_id.in_(batch),
                 Task.assignee_id.is_(None),
-                Task.created_at < start,
             )
             .order_by(Task.id)
-        )
-    )
-    for t in tasks:
-        t.assignee_id = holder  # the ORM raises its version
-        s.add(
-            AllocationHold(
-                task_id=t.id,
-                unit_id=unit_id,
-                manager_id=manager_id,
-                holder_id=holder,
-                held_at=tx.now,
+        ):
+            open_tasks[routed].append((tid, cycle, unit, created))
+    wanted = [(u, m) for u, m in wanted if u in open_tasks]
+    if not wanted:
+        return 0
+    units = sorted({u for u, _ in wanted})
+    accepted: set[tuple[int, int]] = set()
+    starts: dict[tuple[int, int], date] = {}
+    for batch in chunks(units):
+        accepted.update(
+            (u, m)
+            for u, m in s.execute(
+                select(TaskAllocation.unit_id, TaskAllocation.manager_id).where(
+                    TaskAllocation.unit_id.in_(batch), TaskAllocation.state == rules.ACCEPTED
+                )
             )
         )
-        tx.record(
-            f"cycle:{t.cycle_id}",
-            "task.held_for_allocation",
-            "task",
-            t.id,
-            actor,
-            unit_id=t.unit_id,
-            data={"for_person": manager_id, "holder": holder},
-        )
-    if tasks:
-        tx.record(
-            common.chain(unit_id),
-            "allocation.tasks_held",
-            "unit",
-            unit_id,
-            actor,
-            unit_id=unit_id,
-            data={"manager": manager_id, "holder": holder, "tasks": [t.id for t in tasks]},
-        )
-    s.flush()
-    return len(tasks)
+        for u, m, first in s.execute(
+            select(RoleAssignment.unit_id, RoleAssignment.person_id)
+            .add_columns(func.min(RoleAssignment.valid_from))
+            .where(
+                RoleAssignment.unit_id.in_(batch),
+                RoleAssignment.role == Role.MANAGER.value,
+                queries.valid_on(day),
+            )
+            .group_by(RoleAssignment.unit_id, RoleAssignment.person_id)
+        ):
+            starts[(u, m)] = first
+    org = queries.ancestry_snapshot(s, units, day)
+    taken: set[int] = set()
+    by_holder: dict[int, list[int]] = defaultdict(list)
+    rows: list[dict[str, Any]] = []
+    for u, m in wanted:
+        first = starts.get((u, m))
+        above = common.allocator_of_in(org, u)
+        if (u, m) in accepted or first is None or above is None:
+            continue
+        holders = org.holders_of(above)
+        if not holders or holders[0] == m:
+            continue
+        holder, start = holders[0], datetime.combine(first, time.min, tzinfo=UTC)
+        held = [t for t in open_tasks[u] if t[3] < start and t[0] not in taken]
+        for tid, cycle, unit, _created in held:
+            taken.add(tid)
+            by_holder[holder].append(tid)
+            rows.append(
+                {
+                    "task_id": tid,
+                    "unit_id": u,
+                    "manager_id": m,
+                    "holder_id": holder,
+                    "held_at": tx.now,
+                    "released_at": None,
+                }
+            )
+            tx.record(
+                f"cycle:{cycle}",
+                "task.held_for_allocation",
+                "task",
+                tid,
+                actor,
+                unit_id=unit,
+                data={"for_person": m, "holder": holder},
+            )
+        if held:
+            tx.record(
+                common.chain(u),
+                "allocation.tasks_held",
+                "unit",
+                u,
+                actor,
+                unit_id=u,
+                data={"manager": m, "holder": holder, "tasks": [t[0] for t in held]},
+            )
+    for holder, ids in by_holder.items():
+        for batch in chunks(ids):
+            s.execute(
+                update(Task)
+                .where(Task.id.in_(batch))
+                .values(assignee_id=holder, version=Task.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+    if rows:
+        s.execute(table(AllocationHold).insert(), rows)
+    return len(rows)
+
+
+def on_new_managers(app: App, tx: Tx, actor: Actor, pairs: list[tuple[int, int]]) -> int:
+    """The organisation import gave these units these new managers (``engine.org.changes``):
+    hold their units' open tasks as ``sync`` would, in the import's transaction."""
+    return hold_many(tx, actor, pairs, enabled=app.settings.allocation_hold_new_managers)
 
 
 def release(tx: Tx, actor: Actor, unit_id: int, manager_id: int) -> int:
@@ -186,11 +234,12 @@ def sync(app: App, actor: Actor, root: str | None = None) -> int:
         tops = [queries.unit_by_code(s, root).id] if root else top_units(s)
         if actor.person_id is not None:
             require_admin(s, app, scope_of(s, actor, app), tops)
-        enabled = app.settings.allocation_hold_new_managers
-        held = 0
-        for u in (u for t in tops for u in org.subtree(t)):
-            for m in org.holders_of(Address(Role.MANAGER, u)):
-                held += hold_for(tx, actor, u, m, enabled=enabled)
-        return held
+        pairs = [
+            (u, m)
+            for t in tops
+            for u in org.subtree(t)
+            for m in org.holders_of(Address(Role.MANAGER, u))
+        ]
+        return hold_many(tx, actor, pairs, enabled=app.settings.allocation_hold_new_managers)
 
     return app.run(work)

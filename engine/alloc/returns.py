@@ -19,18 +19,24 @@ from sqlalchemy import select, update
 from engine.alloc import allocations
 from engine.context import Actor, App, Tx
 from engine.db import queries
-from engine.db.models import Measure, Person, Task
+from engine.db.models import Measure, OrgUnit, Person, Task
 from engine.db.models.alloc import AllocationItem, AllocationReturn
+from engine.db.queries import TaskRef
 from engine.domain import allocation as rules
+from engine.domain.audit.chain import canonical_json
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, FieldError, InvalidInput, NotFound, NotPermitted
+from engine.domain.workflow.machine import TASK, next_state
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role, TaskStatus
 from engine.plans import effects
 from engine.plans.plan import OPEN_MEASURE_STATES
-from engine.workflow import allocation_gate, tasks
+from engine.workflow import allocation_gate, cycles, tasks, templates
 from engine.workflow.cycles import chain as cycle_chain
+from engine.workflow.process import cases as processes
+from engine.workflow.process.registry import Completion
 from engine.workflow.tasks import TaskResult
+from forms.schemas.base import Form
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ def return_case(
         current = allocations.current_for(tx.session, unit)
         item = _item(tx, current.id if current else None, allocations.item_of_task(done.task.key))
         row = _record(
+            app,
             tx,
             actor,
             unit,
@@ -71,6 +78,7 @@ def return_case(
             reason,
             [(task_id, done.new_task_id)],
             task_id,
+            case_title=_task_title(app, tx, done.task),
         )
         return ReturnedOut(
             row.id,
@@ -142,7 +150,9 @@ def return_item(
             done = tasks.return_in(tx, app, actor, tid, reason, lacking=what)
             pairs.append((tid, done.new_task_id))
             notes += done.result.notes
-        ret = _record(tx, actor, row.unit_id, above.unit_id, row, item, what, reason, pairs, None)
+        ret = _record(
+            app, tx, actor, row.unit_id, above.unit_id, row, item, what, reason, pairs, None
+        )
         return ReturnedOut(ret.id, row.id, tuple(pairs), tuple(dict.fromkeys(notes)))
 
     return app.run(work)
@@ -171,7 +181,16 @@ def _open_return(tx: Tx, item_id: int) -> bool:
     )
 
 
+def _task_title(app: App, tx: Tx, task: Any) -> str:
+    """The returned case's title, as its template names it (Swedish: the subject's data)."""
+    try:
+        return templates.by_id(app, tx.unit, task.template_id).task(task.key).title.sv
+    except (KeyError, LookupError):
+        return str(task.key)
+
+
 def _record(
+    app: App,
     tx: Tx,
     actor: Actor,
     unit_id: int,
@@ -182,7 +201,11 @@ def _record(
     reason: str,
     pairs: list[tuple[int, int]],
     task_id: int | None,
+    *,
+    case_title: str = "",
 ) -> AllocationReturn:
+    """The return, recorded against the allocation, and the allocator's decision task
+    opened (``allocation-return.yaml``) in the same transaction."""
     alloc_id = getattr(allocation, "id", None)
     row = AllocationReturn(
         allocation_id=alloc_id,
@@ -216,7 +239,33 @@ def _record(
             "reason": row.reason,
         },
     )
+    sam_task = allocations.catalogue().get(item.key) if item else None
+    what = sam_task.sv if sam_task else case_title
+    row.decision_cycle_id = _open_decision(app, tx, actor, row, what or "–")
     return row
+
+
+DECISION_KIND = "allocation_return"
+DECISION_STAGE = "decide"
+
+
+def _open_decision(app: App, tx: Tx, actor: Actor, row: AllocationReturn, what: str) -> int:
+    """The allocator's decision as a task in their inbox (a case of allocation-return.yaml,
+    routed to the manager above the returning unit, with its due date, reminders and
+    escalation); returns its cycle."""
+    code = tx.session.scalar(select(OrgUnit.code).where(OrgUnit.id == row.unit_id))
+    words = dict(zip(rules.LACKING, ("befogenheter", "resurser", "kunskaper"), strict=True))
+    subject = processes.parse_subject(
+        DECISION_KIND,
+        {
+            "unit": code,
+            "returned_on": local_date(tx.now),
+            "what": what[:200],
+            "lacking": ", ".join(words[x] for x in row.lacking.split(",") if x in words),
+            "reason": row.reason,
+        },
+    )
+    return processes.open_in(app, tx, actor, DECISION_KIND, subject).cycle_id
 
 
 # --- the allocator decides ----------------------------------------------------------------
@@ -270,52 +319,135 @@ def decide(
     if errors:
         raise InvalidInput(errors)
 
-    def work(tx: Tx) -> DecidedOut:
-        s, day = tx.session, local_date(tx.now)
-        row = s.scalar(
-            select(AllocationReturn).where(AllocationReturn.id == return_id).with_for_update()
-        )
-        if row is None or not _visible(tx, actor, row):
-            raise NotFound("return", return_id)
-        if row.state != "open":
-            raise Conflict("the return is already decided", "returneringen är redan beslutad")
-        if not allocations.may_decide(s, actor, row, day):
-            raise NotPermitted(
-                "the allocator (the manager above) decides a return",
-                "den som fördelade uppgiften (chefen ovanför) beslutar om returneringen",
-            )
-        person = None
-        if outcome == "elsewhere":
-            person = s.scalar(select(Person).where(Person.email == to_email.strip().lower()))
-            if person is None or not person.active:
-                raise InvalidInput.field(
-                    "to",
-                    f"no person has the e-mail {to_email!r}",
-                    f"ingen person har e-postadressen {to_email!r}",
-                )
-        moved = 0
-        for _old, new in json.loads(row.tasks):
-            moved += _apply(tx, actor, row, int(new), outcome, person)
-        row.state, row.outcome = "decided", outcome
-        row.decision_note, row.decided_by, row.decided_at = note.strip(), actor.person_id, tx.now
-        row.to_person_id = person.id if person else None
-        tx.record(
-            allocations.chain(row.unit_id),
-            "allocation.return_decided",
-            "allocation_return",
-            row.id,
-            actor,
-            unit_id=row.unit_id,
-            data={
-                "outcome": outcome,
-                "note": row.decision_note,
-                "to": person.email if person else None,
-                "moved": moved,
-            },
-        )
-        return DecidedOut(row.id, outcome, moved)
+    return app.run(lambda tx: decide_in(app, tx, actor, return_id, outcome, note, to_email))
 
-    return app.run(work)
+
+def decide_in(
+    app: App,
+    tx: Tx,
+    actor: Actor,
+    return_id: int,
+    outcome: str,
+    note: str,
+    to_email: str,
+    *,
+    from_task: bool = False,
+) -> DecidedOut:
+    """``decide`` in the caller's transaction. The decision task is closed with it: done
+    here on the allocation's page (or the API, or the CLI), it is completed with the
+    decision as its input; done through the task itself (``from_task``, the form hook
+    ``allocation_return_decision``), the task is already completing. Either way its case
+    is closed."""
+    s, day = tx.session, local_date(tx.now)
+    row = s.scalar(
+        select(AllocationReturn).where(AllocationReturn.id == return_id).with_for_update()
+    )
+    if row is None or not _visible(tx, actor, row):
+        raise NotFound("return", return_id)
+    if row.state != "open":
+        raise Conflict("the return is already decided", "returneringen är redan beslutad")
+    if not allocations.may_decide(s, actor, row, day):
+        raise NotPermitted(
+            "the allocator (the manager above) decides a return",
+            "den som fördelade uppgiften (chefen ovanför) beslutar om returneringen",
+        )
+    person = None
+    if outcome == "elsewhere":
+        person = s.scalar(select(Person).where(Person.email == to_email.strip().lower()))
+        if person is None or not person.active:
+            raise InvalidInput.field(
+                "to",
+                f"no person has the e-mail {to_email!r}",
+                f"ingen person har e-postadressen {to_email!r}",
+            )
+    moved = 0
+    for _old, new in json.loads(row.tasks):
+        moved += _apply(tx, actor, row, int(new), outcome, person)
+    row.state, row.outcome = "decided", outcome
+    row.decision_note, row.decided_by, row.decided_at = note.strip(), actor.person_id, tx.now
+    row.to_person_id = person.id if person else None
+    tx.record(
+        allocations.chain(row.unit_id),
+        "allocation.return_decided",
+        "allocation_return",
+        row.id,
+        actor,
+        unit_id=row.unit_id,
+        data={
+            "outcome": outcome,
+            "note": row.decision_note,
+            "to": person.email if person else None,
+            "moved": moved,
+        },
+    )
+    if row.decision_cycle_id is not None:
+        payload = {"outcome": outcome, "note": row.decision_note, "to": to_email.strip()}
+        _close_decision(app, tx, actor, row.decision_cycle_id, payload, from_task=from_task)
+    return DecidedOut(row.id, outcome, moved)
+
+
+def _close_decision(
+    app: App, tx: Tx, actor: Actor, cycle_id: int, payload: dict[str, Any], *, from_task: bool
+) -> None:
+    """Complete the open decision task (unless it is the one completing) and sign off its
+    stage, which closes the case: the decision is made, whoever made it."""
+    s = tx.session
+    if not from_task:
+        for tid in s.scalars(
+            select(Task.id).where(Task.cycle_id == cycle_id, Task.status == TaskStatus.OPEN.value)
+        ):
+            ref = queries.load_task(tx.unit, tid, lock=True)
+            status = next_state(TASK, "task", "complete", TaskStatus(ref.status)).value
+            queries.update_task(
+                tx.unit,
+                ref,
+                status=status,
+                data=canonical_json(payload),
+                draft=None,
+                closed_at=tx.now,
+                closed_by=actor.person_id,
+                next_check_at=None,
+            )
+            tx.record(
+                cycle_chain(cycle_id),
+                "task.completed",
+                "task",
+                tid,
+                actor,
+                unit_id=ref.unit_id,
+                data={
+                    "key": ref.key,
+                    "form": ref.form_key,
+                    "input": payload,
+                    "decided_on": "allocation",
+                },
+            )
+    cycles.sign_off_in(app, tx, actor, cycle_id, DECISION_STAGE, authorized=True)
+
+
+def decided_by_task(
+    tx: Tx, actor: Actor, task: TaskRef, form: Form, done: Completion
+) -> dict[str, Any]:
+    """Form hook ``allocation_return_decision``: the allocator completed the decision task
+    in their inbox; the decision is made as on the allocation's page, in this transaction
+    (the returned cases move, the return shows the outcome, the case closes)."""
+    row = tx.session.scalar(
+        select(AllocationReturn).where(AllocationReturn.decision_cycle_id == task.cycle_id)
+    )
+    if row is None:
+        raise NotFound("return", task.cycle_id)
+    data = form.model_dump()
+    out = decide_in(
+        done.app,
+        tx,
+        actor,
+        row.id,
+        data["outcome"],
+        data.get("note", ""),
+        data.get("to", ""),
+        from_task=True,
+    )
+    return {"return_outcome": out.outcome, "moved": out.moved}
 
 
 def _visible(tx: Tx, actor: Actor, row: AllocationReturn) -> bool:
@@ -412,3 +544,43 @@ def return_of_task(app: App, task_id: int) -> dict[str, Any] | None:
     and the outcome once decided."""
     with app.read() as s:
         return allocation_gate.return_of_task(s, task_id)
+
+
+def decision_context(s: Any, task: Any, case: Any, item: Any) -> dict[str, Any]:
+    """``allocation.return_context``: the decision task's page shows the return — who
+    returned what, what is lacking and why, the cases now with the allocator (to open
+    them), the allocation it is recorded against, and the outcome once decided."""
+    row = s.scalar(
+        select(AllocationReturn).where(AllocationReturn.decision_cycle_id == task.cycle_id)
+    )
+    if row is None:
+        return {}
+    sam_task = None
+    if row.item_id is not None:
+        key = s.scalar(select(AllocationItem.key).where(AllocationItem.id == row.item_id))
+        sam_task = allocations.catalogue().get(key or "")
+    names = queries.person_names(s, [p for p in (row.returned_by, row.to_person_id) if p])
+    new_ids = [int(new) for _old, new in json.loads(row.tasks)]
+    cases = [
+        (tid, key, status)
+        for tid, key, status in s.execute(
+            select(Task.id, Task.key, Task.status).where(Task.id.in_(new_ids)).order_by(Task.id)
+        )
+    ]
+    return {
+        "allocation_return": {
+            "by": names.get(row.returned_by, ("", ""))[0] if row.returned_by else "",
+            "at": row.returned_at,
+            "unit": s.scalar(select(OrgUnit.name).where(OrgUnit.id == row.unit_id)) or "",
+            "what_sv": sam_task.sv if sam_task else "",
+            "what_en": sam_task.en if sam_task else "",
+            "lacking": [x for x in row.lacking.split(",") if x],
+            "reason": row.reason,
+            "allocation_id": row.allocation_id,
+            "cases": cases,
+            "state": row.state,
+            "outcome": row.outcome,
+            "note": row.decision_note,
+            "to": names.get(row.to_person_id, ("", ""))[0] if row.to_person_id else "",
+        }
+    }

@@ -23,8 +23,16 @@ from engine.workflow.process.views import CaseSummary
 
 #: The kinds the generic doors offer (the inspection keeps its own doors too; a
 #: risk-oriented review is opened by HR's confirmed selection, engine.surveys.roa, only).
-KINDS = ("incident", "safety_request", "manager_risk", "inspection", "safety_round", "roa_review")
-NOT_REGISTERED_HERE = ("inspection", "roa_review")
+KINDS = (
+    "incident",
+    "safety_request",
+    "manager_risk",
+    "inspection",
+    "safety_round",
+    "roa_review",
+    "allocation_return",  # opened by a return (engine.alloc.returns), never registered here
+)
+NOT_REGISTERED_HERE = ("inspection", "roa_review", "allocation_return")
 
 
 def _kind(kind: str) -> str:
@@ -66,7 +74,7 @@ def register_units(app: App, actor: Actor, kind: str, limit: int = 300) -> list[
 
 
 def register(app: App, actor: Actor, kind: str, data: Mapping[str, Any]) -> Opened:
-    if kind == "roa_review":  # only through HR's confirmed selection (engine.surveys.roa)
+    if kind in ("roa_review", "allocation_return"):  # HR's selection (surveys.roa), a return
         raise NotFound("process", kind)
     subject = processes.parse_subject(_kind(kind), data)
     return processes.open_case(app, actor, kind, subject)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,15 +16,23 @@ from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Progress, Tx, no_progress
 from engine.db import queries
+from engine.db.audit_store import chunks
 from engine.db.models import OrgUnit, Person, RoleAssignment, Substitute, table
 from engine.domain.clock import local_date
-from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from engine.domain.errors import (
+    Conflict,
+    ImportInvalid,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    RowError,
+)
 from engine.domain.imports.org import PersonRoleRow, UnitRow, parse_people, parse_units
 from engine.domain.org import SpanOfControl, span_of_control
 from engine.domain.workflow.states import Role
+from engine.org import changes, visibility
 from engine.org import pending as org_pending
 from engine.org import rights as org_rights
-from engine.org import visibility
 from engine.org.authorize import Files, ImportPlan, authorize
 from engine.org.rights import AdminRights, BothRights, Rights, admin_rights
 
@@ -48,6 +56,7 @@ class ImportReport:
     roles_ended: list[tuple[str, str, str]] = field(default_factory=list)
     roles_unchanged: int = 0
     roles_kept: int = 0  # left out of the file, but outside the importer's reach: kept
+    tasks_held: int = 0  # open tasks held by the manager above for new managers (engine.alloc)
     held: int | None = None  # the held import waiting for a second HR person
 
     @property
@@ -96,6 +105,7 @@ def prepare_import(
     files = Files(units_file, people_file)
     unit_rows, people_rows = _parse(app, units_csv, people_csv, files)
     with app.read() as s:
+        employee_numbers_free(s, people_rows, files.people)
         plan = authorize(s, _rights(s, actor, app), unit_rows, people_rows, _day(app), files)
     return PreparedImport(unit_rows, people_rows, plan, files, units_csv, people_csv)
 
@@ -200,7 +210,9 @@ def _import_work(
         progress(1, 3, "units")
         emails = _apply_people(tx, actor, prepared.people_rows, report)
         progress(2, 3, "people")
-        _apply_roles(tx, actor, prepared.people_rows, codes, emails, report, plan.ending)
+        assigned: list[dict[str, Any]] = []
+        _apply_roles(tx, actor, prepared.people_rows, codes, emails, report, plan.ending, assigned)
+        report.tasks_held += changes.new_managers(app, tx, actor, assigned)
         progress(3, 3, "roles")
         return report
 
@@ -217,6 +229,60 @@ def _parse(
         people_csv, files.people, known | frozenset(r.code for r in unit_rows)
     )
     return unit_rows, people_rows
+
+
+def employee_numbers_free(s: Session, rows: list[PersonRoleRow], file: str) -> None:
+    """No employee number in the file belongs in samflow to a person with another e-mail
+    (unique where given); raises ImportInvalid naming every such row."""
+    wanted = {r.employee_number: r for r in rows if r.employee_number}
+    errors = []
+    for batch in chunks(sorted(wanted)):
+        for number, email in s.execute(
+            select(Person.employee_number, Person.email).where(Person.employee_number.in_(batch))
+        ):
+            row = wanted[number]
+            if email != row.email:
+                errors.append(
+                    RowError(
+                        file,
+                        row.line,
+                        "employee_number",
+                        f"employee number {number!r} belongs to {email} in samflow",
+                        f"anställningsnummer {number!r} tillhör {email} i samflow",
+                    )
+                )
+    if errors:
+        raise ImportInvalid(sorted(errors, key=lambda e: e.line))
+
+
+def person_changes(rows: list[PersonRoleRow]) -> dict[str, tuple[str, str | None]]:
+    """Each e-mail's name and employee number (None: the file gives none) from the rows."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for row in rows:
+        name, number = out.get(row.email, (row.name, None))
+        out[row.email] = (name, number or row.employee_number)
+    return out
+
+
+def apply_person(person: Person, name: str, number: str | None, now: datetime) -> bool:
+    """Bring a person in line with the file (name, active, the number if it gives one)."""
+    if (
+        person.name == name
+        and person.active
+        and (number is None or person.employee_number == number)
+    ):
+        return False
+    person.name, person.active, person.updated_at = name, True, now
+    if number is not None:
+        person.employee_number = number
+    return True
+
+
+def person_data(p: Person) -> dict[str, Any]:
+    data: dict[str, Any] = {"email": p.email, "name": p.name}
+    if p.employee_number:
+        data["employee_number"] = p.employee_number
+    return data
 
 
 def _day(app: App) -> date:
@@ -289,20 +355,21 @@ def _apply_people(
 ) -> dict[str, int]:
     s = tx.session
     existing = {p.email: p for p in s.scalars(select(Person))}
-    names: dict[str, str] = {}
-    for row in rows:
-        names.setdefault(row.email, row.name)
-    for email, name in names.items():
+    for email, (name, number) in person_changes(rows).items():
         person = existing.get(email)
         if person is None:
             person = Person(
-                email=email, name=name, active=True, created_at=tx.now, updated_at=tx.now
+                email=email,
+                name=name,
+                employee_number=number,
+                active=True,
+                created_at=tx.now,
+                updated_at=tx.now,
             )
             s.add(person)
             existing[email] = person
             report.people_created.append(email)
-        elif person.name != name or not person.active:
-            person.name, person.active, person.updated_at = name, True, tx.now
+        elif apply_person(person, name, number, tx.now):
             report.people_updated.append(email)
         else:
             report.people_unchanged += 1
@@ -311,7 +378,7 @@ def _apply_people(
     for email in report.people_created + report.people_updated:
         p = existing[email]
         action = "person.created" if email in new_people else "person.updated"
-        tx.record(ORG_CHAIN, action, "person", p.id, actor, data={"email": email, "name": p.name})
+        tx.record(ORG_CHAIN, action, "person", p.id, actor, data=person_data(p))
     return {e: p.id for e, p in existing.items()}
 
 
@@ -323,6 +390,7 @@ def _apply_roles(
     emails: dict[str, int],
     report: ImportReport,
     ending: frozenset[tuple[int, str, int]],
+    assigned: list[dict[str, Any]],
 ) -> None:
     """Add and change the roles the file lists; end only the ``ending`` ones (those the
     file leaves out within the importer's reach, see ``org_authorize``)."""
@@ -339,7 +407,7 @@ def _apply_roles(
             current[(ra.person_id, ra.role, ra.unit_id)] = ra
     unit_codes = {v: k for k, v in codes.items()}
     person_emails = {v: k for k, v in emails.items()}
-    wanted = add_and_change_roles(tx, actor, rows, emails, codes, current, report)
+    wanted = add_and_change_roles(tx, actor, rows, emails, codes, current, report, assigned)
     for key, ra in current.items():
         if key in wanted or key not in ending:
             continue
@@ -368,10 +436,12 @@ def add_and_change_roles(
     codes: dict[str, int],
     current: dict[tuple[int, str, int], RoleAssignment],
     report: ImportReport,
+    assigned: list[dict[str, Any]] | None = None,
 ) -> set[tuple[int, str, int]]:
     """The roles the rows list, against the imported roles in force (``current``, by person,
-    role and unit): new ones inserted, changed dates updated, each with its audit event; the
-    report counts them. Returns the keys the rows name (what is not among them may end). The
+    role and unit): new ones inserted (and added to ``assigned``), changed dates updated,
+    each with its audit event; the report counts them. Returns the keys the rows name (what
+    is not among them may end). The
     one-transaction import and the batched one (``workflow.org_import``) both write roles
     through this."""
     today = local_date(tx.now)
@@ -421,6 +491,8 @@ def add_and_change_roles(
             report.roles_unchanged += 1
     if new_rows:
         tx.session.execute(table(RoleAssignment).insert(), new_rows)
+        if assigned is not None:
+            assigned.extend(new_rows)
         for r in new_rows:
             tx.record(
                 ORG_CHAIN,

@@ -240,14 +240,23 @@ def _check_people(
     errors: _Errors,
     file: str,
 ) -> None:
-    """Renaming (or re-activating) someone: only who works wholly within the rights."""
+    """Renaming (or re-activating, or giving another employee number) someone: only who
+    works wholly within the rights."""
     first: dict[str, PersonRoleRow] = {}
+    numbers: dict[str, str] = {}
     for row in rows:
         first.setdefault(row.email, row)
+        if row.employee_number:
+            numbers.setdefault(row.email, row.employee_number)
     changed = [
         (persons[e], r)
         for e, r in first.items()
-        if e in persons and (persons[e].name != r.name or not persons[e].active)
+        if e in persons
+        and (
+            persons[e].name != r.name
+            or not persons[e].active
+            or numbers.get(e, persons[e].employee_number) != persons[e].employee_number
+        )
     ]
     if not changed or rights.is_system:
         return

@@ -29,6 +29,8 @@ class Holder:
     role: str
     valid_from: date
     valid_to: date | None
+    #: only for whoever administers the unit (HR, a director over it): never on pages others see
+    employee_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,8 @@ def unit_page(app: App, actor: Actor, unit_id: int | None = None) -> UnitPage:
                 select(Cycle).where(Cycle.unit_id == unit_id).order_by(Cycle.year.desc())
             )
         ]
-        holders = _holders(s, unit_id, day)
         admin = scope.administers(unit_id, org)
+        holders = _holders(s, unit_id, day, numbers=admin)
         children = _rows(s, kids, day)
     return UnitPage(unit, [(i, names[i]) for i in path_ids], children, holders, cycles, admin)
 
@@ -130,7 +132,7 @@ def _rows(s: Session, ids: list[int], day: date) -> list[UnitRow]:
     ]
 
 
-def _holders(s: Session, unit_id: int, day: date) -> list[Holder]:
+def _holders(s: Session, unit_id: int, day: date, *, numbers: bool = False) -> list[Holder]:
     rows = s.execute(
         select(Person, RoleAssignment)
         .join(RoleAssignment, RoleAssignment.person_id == Person.id)
@@ -140,7 +142,18 @@ def _holders(s: Session, unit_id: int, day: date) -> list[Holder]:
         )
         .order_by(RoleAssignment.role, Person.name)
     )
-    return [Holder(p.id, p.name, p.email, ra.role, ra.valid_from, ra.valid_to) for p, ra in rows]
+    return [
+        Holder(
+            p.id,
+            p.name,
+            p.email,
+            ra.role,
+            ra.valid_from,
+            ra.valid_to,
+            p.employee_number if numbers else None,
+        )
+        for p, ra in rows
+    ]
 
 
 # --- substitutes --------------------------------------------------------------------------

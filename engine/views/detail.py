@@ -99,6 +99,10 @@ class TaskDetail:
     policy_review: dict[str, Any] | None = None  # the document a review task is about
     training_renewal: dict[str, Any] | None = None  # whose training a renewal is about
     returned: Returned | None = None  # why the task came to its holder, if it was returned
+    #: the returning manager's own task: what the allocator decided on the return (or not yet)
+    returned_outcome: dict[str, Any] | None = None
+    #: a decision task on a returned task (allocation-return.yaml): the return it decides
+    allocation_return: dict[str, Any] | None = None
     #: An approval: the other approvers' decisions in this round (name, role, input), and
     #: whether this approver gives only their own decision and comment (the manager gives
     #: the cooperation body, the date and the minutes).
@@ -131,6 +135,7 @@ class Returned:
     allocation_id: int | None = None
     outcome: str | None = None
     decision_note: str = ""
+    decision_task_id: int | None = None  # the allocator's decision task, while open
 
 
 T = TypeVar("T")
@@ -166,11 +171,16 @@ def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
         may = _permissions(s, scope, task, org, local_date(now))
         held = allocation_gate.hold_of_task(s, task.id)
         info = allocation_gate.return_of_task(s, task.id) if source is not None else None
+        decision_task = allocation_gate.decision_task_of(s, task.id) if info else None
+        returned_outcome = (
+            allocation_gate.outcome_for_returner(s, task.id) if task.status == "returned" else None
+        )
     returned = _returned(source, names)
     if returned is not None and info is not None:
         returned = replace(returned, lacking=tuple(info["lacking"]),
                            allocation_id=info["allocation_id"], outcome=info["outcome"],
-                           decision_note=info["note"])  # fmt: skip
+                           decision_note=info["note"],
+                           decision_task_id=decision_task)  # fmt: skip
     return TaskDetail(
         task.id,
         task.key,
@@ -203,6 +213,7 @@ def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
         names=names,
         returned=returned,
         held=held,
+        returned_outcome=returned_outcome,
         prefill=imported,
         **extras,
     )

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db import queries
-from engine.db.models import OrgUnit
+from engine.db.models import OrgUnit, Task
 from engine.db.models.alloc import AllocationHold, AllocationReturn, TaskAllocation
 from engine.domain.org import OrgSnapshot
 from engine.domain.workflow.routing import Address
@@ -107,6 +107,42 @@ def return_of_task(s: Session, task_id: int) -> dict[str, Any] | None:
                 "note": r.decision_note,
             }
     return None
+
+
+def outcome_for_returner(s: Session, task_id: int) -> dict[str, Any] | None:
+    """The returning manager's own task (closed as returned): what became of the return —
+    waiting for the allocator, or their decision, when and by whom."""
+    for r in s.scalars(
+        select(AllocationReturn)
+        .where(AllocationReturn.tasks.contains(f"[{task_id}, "))
+        .order_by(AllocationReturn.id.desc())
+    ):
+        if task_id in [int(old) for old, _ in json.loads(r.tasks)]:
+            names = queries.person_names(s, [p for p in (r.decided_by, r.to_person_id) if p])
+            return {
+                "lacking": [x for x in r.lacking.split(",") if x],
+                "state": r.state,
+                "outcome": r.outcome,
+                "note": r.decision_note,
+                "decided_at": r.decided_at,
+                "decided_by": names.get(r.decided_by, ("", ""))[0] if r.decided_by else "",
+                "to": names.get(r.to_person_id, ("", ""))[0] if r.to_person_id else "",
+            }
+    return None
+
+
+def decision_task_of(s: Session, task_id: int) -> int | None:
+    """The allocator's open decision task for the return that brought this task (the
+    returned case's page links to it)."""
+    info = return_of_task(s, task_id)
+    if info is None:
+        return None
+    cycle = s.scalar(
+        select(AllocationReturn.decision_cycle_id).where(AllocationReturn.id == info["id"])
+    )
+    if cycle is None:
+        return None
+    return s.scalar(select(Task.id).where(Task.cycle_id == cycle, Task.status == "open").limit(1))
 
 
 def waiting_for(s: Session, person_id: int, led: Sequence[int]) -> tuple[int, int]:

@@ -331,61 +331,64 @@ class SignOffResult:
 def sign_off_stage(app: App, actor: Actor, cycle_id: int, stage_key: str) -> SignOffResult:
     """Sign off the active stage and open the next. Refused with every unmet reason at once
     while required steps are open or a gate of the stage does not hold."""
+    return app.run(lambda tx: sign_off_in(app, tx, actor, cycle_id, stage_key))
 
-    def work(tx: Tx) -> SignOffResult:
-        s = tx.session
-        cycle = load_cycle(s, cycle_id, lock=True)
-        template = templates.by_id(app, s, cycle.template_id)
-        stage = _stage(s, cycle.id, stage_key)
-        next_state(STAGE, "stage", "sign_off", StageStatus(stage.status))
-        next_state(CYCLE, "cycle", "advance", CycleStatus(cycle.status))
-        sdef = template.stage(stage.key)
-        org = queries.ancestry_snapshot(s, [cycle.unit_id], local_date(tx.now))
-        on_behalf = _require_sign_off(tx, actor, cycle, sdef.sign_off, org)
-        unmet = gates.evaluate(
-            sdef.gates, facts.stage_facts(s, cycle, stage, template, local_date(tx.now))
-        )
-        following = template.next_stage(stage.key)
-        if following is not None:
-            unmet += taskgen.routing_gaps(following, cycle.unit_id, org)
-        if unmet:
-            raise GateBlocked(stage.key, unmet)
-        stage.status = StageStatus.SIGNED_OFF.value
-        stage.signed_off_at, stage.signed_off_by = tx.now, actor.person_id
-        cancel_open_tasks(
-            tx, actor, cycle, "optional step left open at sign-off", stage_id=stage.id
-        )
+
+def sign_off_in(
+    app: App, tx: Tx, actor: Actor, cycle_id: int, stage_key: str, *, authorized: bool = False
+) -> SignOffResult:
+    """``sign_off_stage`` in the caller's transaction. ``authorized``: the caller has
+    already checked that the actor decides this (a decision that closes its own case, such
+    as the allocator's on a returned task), so the stage's ``sign_off`` role is not asked."""
+    s = tx.session
+    cycle = load_cycle(s, cycle_id, lock=True)
+    template = templates.by_id(app, s, cycle.template_id)
+    stage = _stage(s, cycle.id, stage_key)
+    next_state(STAGE, "stage", "sign_off", StageStatus(stage.status))
+    next_state(CYCLE, "cycle", "advance", CycleStatus(cycle.status))
+    sdef = template.stage(stage.key)
+    org = queries.ancestry_snapshot(s, [cycle.unit_id], local_date(tx.now))
+    on_behalf = None if authorized else _require_sign_off(tx, actor, cycle, sdef.sign_off, org)
+    unmet = gates.evaluate(
+        sdef.gates, facts.stage_facts(s, cycle, stage, template, local_date(tx.now))
+    )
+    following = template.next_stage(stage.key)
+    if following is not None:
+        unmet += taskgen.routing_gaps(following, cycle.unit_id, org)
+    if unmet:
+        raise GateBlocked(stage.key, unmet)
+    stage.status = StageStatus.SIGNED_OFF.value
+    stage.signed_off_at, stage.signed_off_by = tx.now, actor.person_id
+    cancel_open_tasks(tx, actor, cycle, "optional step left open at sign-off", stage_id=stage.id)
+    tx.record(
+        chain(cycle.id),
+        "stage.signed_off",
+        "stage",
+        stage.id,
+        actor,
+        on_behalf_of=on_behalf,
+        unit_id=cycle.unit_id,
+        data={"stage": stage.key},
+    )
+    created = 0
+    if following is None:
+        cycle.status = next_state(CYCLE, "cycle", "complete", CycleStatus(cycle.status))
+        cycle.closed_at, cycle.current_stage = tx.now, None
         tx.record(
             chain(cycle.id),
-            "stage.signed_off",
-            "stage",
-            stage.id,
+            "cycle.completed",
+            "cycle",
+            cycle.id,
             actor,
             on_behalf_of=on_behalf,
             unit_id=cycle.unit_id,
-            data={"stage": stage.key},
         )
-        created = 0
-        if following is None:
-            cycle.status = next_state(CYCLE, "cycle", "complete", CycleStatus(cycle.status))
-            cycle.closed_at, cycle.current_stage = tx.now, None
-            tx.record(
-                chain(cycle.id),
-                "cycle.completed",
-                "cycle",
-                cycle.id,
-                actor,
-                on_behalf_of=on_behalf,
-                unit_id=cycle.unit_id,
-            )
-        else:
-            created = activate(tx, actor, cycle, template, following.key, org)
-        s.flush()
-        return SignOffResult(
-            cycle.id, stage.key, following.key if following else None, created, cycle.status
-        )
-
-    return app.run(work)
+    else:
+        created = activate(tx, actor, cycle, template, following.key, org)
+    s.flush()
+    return SignOffResult(
+        cycle.id, stage.key, following.key if following else None, created, cycle.status
+    )
 
 
 def activate(

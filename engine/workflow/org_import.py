@@ -44,6 +44,7 @@ from engine.domain.clock import local_date
 from engine.domain.errors import SamflowError
 from engine.domain.imports.org import PersonRoleRow, UnitRow
 from engine.org import admin as org
+from engine.org import changes
 from engine.org import pending as org_pending
 from engine.org.admin import ORG_CHAIN, ImportReport, PreparedImport
 from engine.org.authorize import require_some_rights
@@ -191,9 +192,7 @@ def apply_in_batches(
         return _held(app, actor, prepared)
     parsed_units, parsed_people = prepared.unit_rows, prepared.people_rows
     report = ImportReport(applied=True, roles_kept=prepared.plan.kept_outside)
-    names: dict[str, str] = {}
-    for row in parsed_people:
-        names.setdefault(row.email, row.name)
+    names = org.person_changes(parsed_people)
     roles = [r for r in parsed_people if r.role is not None and r.unit_code is not None]
     with app.read() as s:
         in_file = {r.code for r in parsed_units}
@@ -224,7 +223,7 @@ def apply_in_batches(
 
     batches("units", _parents_first(parsed_units), lambda tx, b, r: _units(tx, actor, b, r))
     batches("people", sorted(names.items()), lambda tx, b, r: _people(tx, actor, b, r))
-    batches("roles", roles, lambda tx, b, r: _roles(tx, actor, b, r))
+    batches("roles", roles, lambda tx, b, r: _roles(app, tx, actor, b, r))
     ending = _roles_to_end(app, prepared.plan.ending)
     batches("ended", ending, lambda tx, b, r: _end_roles(tx, actor, b, r))
     progress(total, total, "done")
@@ -301,30 +300,38 @@ def _units(tx: Tx, actor: Actor, rows: list[UnitRow], report: ImportReport) -> N
     s.flush()
 
 
-def _people(tx: Tx, actor: Actor, rows: list[tuple[str, str]], report: ImportReport) -> None:
+def _people(
+    tx: Tx,
+    actor: Actor,
+    rows: list[tuple[str, tuple[str, str | None]]],
+    report: ImportReport,
+) -> None:
     s = tx.session
     emails = [e for e, _ in rows]
     existing = {p.email: p for p in s.scalars(select(Person).where(Person.email.in_(emails)))}
     touched: list[tuple[str, Person]] = []
-    for email, name in rows:
+    for email, (name, number) in rows:
         person = existing.get(email)
         if person is None:
             person = Person(
-                email=email, name=name, active=True, created_at=tx.now, updated_at=tx.now
+                email=email,
+                name=name,
+                employee_number=number,
+                active=True,
+                created_at=tx.now,
+                updated_at=tx.now,
             )
             s.add(person)
             report.people_created.append(email)
             touched.append(("person.created", person))
-        elif person.name != name or not person.active:
-            person.name, person.active, person.updated_at = name, True, tx.now
+        elif org.apply_person(person, name, number, tx.now):
             report.people_updated.append(email)
             touched.append(("person.updated", person))
         else:
             report.people_unchanged += 1
     s.flush()
     for action, p in touched:
-        data = {"email": p.email, "name": p.name}
-        tx.record(ORG_CHAIN, action, "person", p.id, actor, data=data)
+        tx.record(ORG_CHAIN, action, "person", p.id, actor, data=org.person_data(p))
 
 
 def _current(tx: Tx, person_ids: Iterable[int], today: date) -> dict[RoleKey, RoleAssignment]:
@@ -344,9 +351,11 @@ def _current(tx: Tx, person_ids: Iterable[int], today: date) -> dict[RoleKey, Ro
     return out
 
 
-def _roles(tx: Tx, actor: Actor, rows: list[PersonRoleRow], report: ImportReport) -> None:
+def _roles(app: App, tx: Tx, actor: Actor, rows: list[PersonRoleRow], report: ImportReport) -> None:
     """A batch of role rows, written as the one-transaction import writes them
-    (``org.admin.add_and_change_roles``), against only its own people's current roles."""
+    (``org.admin.add_and_change_roles``), against only its own people's current roles; the
+    batch's new managers are heard of in its transaction (``org.changes``: their units'
+    open tasks held until their allocation is accepted)."""
     s = tx.session
     units = queries.pairs(
         s, select(OrgUnit.code, OrgUnit.id).where(OrgUnit.code.in_({r.unit_code for r in rows}))
@@ -355,7 +364,9 @@ def _roles(tx: Tx, actor: Actor, rows: list[PersonRoleRow], report: ImportReport
         s, select(Person.email, Person.id).where(Person.email.in_({r.email for r in rows}))
     )
     current = _current(tx, people.values(), local_date(tx.now))
-    org.add_and_change_roles(tx, actor, rows, people, units, current, report)
+    assigned: list[dict[str, Any]] = []
+    org.add_and_change_roles(tx, actor, rows, people, units, current, report, assigned)
+    report.tasks_held += changes.new_managers(app, tx, actor, assigned)
     s.flush()
 
 

@@ -190,3 +190,71 @@ class ManagerRiskResponse(Form):
         json_schema_extra=label("Vad görs?", "What is done?", widget="textarea")
     )
     follow_up_on: date | None = Field(None, json_schema_extra=label("Följs upp", "Follow-up"))
+
+
+# --- a returned task: the allocator decides (AFS 2023:1 9 §; engine/alloc/returns.py) ------
+class AllocationReturnCase(Form):
+    """What the returning manager handed back, as the allocator's decision task shows it
+    (written by samflow when the task or case is returned, not typed by anyone)."""
+
+    title_sv = "Returnerad arbetsmiljöuppgift"
+    title_en = "Returned work-environment task"
+
+    unit: UnitCode = Field(json_schema_extra=label("Enheten som returnerar", "Returning unit"))
+    returned_on: date = Field(json_schema_extra=label("Returnerad", "Returned"))
+    what: Short = Field(json_schema_extra=label("Vad som returneras", "What is returned"))
+    lacking: Short = Field(json_schema_extra=label("Det här saknas", "What is lacking"))
+    reason: NonEmpty = Field(json_schema_extra=label("Skäl", "Reason", widget="textarea"))
+
+
+class AllocationReturnDecision(Form):
+    """The allocator's decision on a return: give what is lacking (the work goes back),
+    take the task back, or allocate it to someone else."""
+
+    title_sv = "Beslut om returnerad uppgift"
+    title_en = "Decision on a returned task"
+
+    outcome: Literal["resources", "taken_back", "elsewhere"] = Field(
+        json_schema_extra=label(
+            "Beslut",
+            "Decision",
+            choices={
+                "resources": (
+                    "Jag ger det som saknas – uppgiften går tillbaka",
+                    "I give what is lacking – the task goes back",
+                ),
+                "taken_back": ("Jag tar tillbaka uppgiften", "I take the task back"),
+                "elsewhere": ("Uppgiften fördelas till någon annan", "Allocated to someone else"),
+            },
+        )
+    )
+    note: OptText = Field(
+        "",
+        json_schema_extra=label(
+            "Vad som ges eller varför", "What is given, or why", widget="textarea"
+        ),
+    )
+    to: Short = Field(
+        "",
+        json_schema_extra=label("Fördelas till (e-postadress)", "Allocated to (e-mail address)"),
+    )
+
+    @model_validator(mode="after")
+    def _what_the_outcome_needs(self) -> AllocationReturnDecision:
+        if self.outcome == "resources" and not self.note.strip():
+            raise ValueError(
+                bilingual(
+                    "say what is given (authority, resources, knowledge)",
+                    "ange vad som ges (befogenheter, resurser, kunskaper)",
+                    field="note",
+                )
+            )
+        if self.outcome == "elsewhere" and not self.to.strip():
+            raise ValueError(
+                bilingual(
+                    "name the person it is allocated to",
+                    "ange personen uppgiften fördelas till",
+                    field="to",
+                )
+            )
+        return self

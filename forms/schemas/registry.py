@@ -12,6 +12,8 @@ from engine.domain.validation import field_errors
 from forms.schemas.approval import Approval
 from forms.schemas.base import Form
 from forms.schemas.cases import (
+    AllocationReturnCase,
+    AllocationReturnDecision,
     IncidentInvestigation,
     IncidentRegistration,
     IncidentReport,
@@ -68,6 +70,8 @@ FORMS: dict[str, type[Form]] = {
     "safety_request_reply": SafetyRequestReply,
     "manager_risk": ManagerRisk,
     "manager_risk_response": ManagerRiskResponse,
+    "allocation_return_case": AllocationReturnCase,
+    "allocation_return_decision": AllocationReturnDecision,
     "policy_review_case": PolicyReviewCase,
     "policy_review": PolicyReview,
     "training_renewal_case": TrainingRenewalCase,

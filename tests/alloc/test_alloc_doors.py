@@ -61,6 +61,18 @@ def test_api_offer_accept_return_decide_and_the_chain(web: Web) -> None:
     ]  # fmt: skip
     csv = hr.get("/api/allocations/chain", params={"format": "csv"})
     assert csv.status_code == 200 and "U1;Enhet 1" in csv.text
+    xlsx = hr.get("/api/allocations/chain", params={"format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(xlsx.content), read_only=True).active
+    assert sheet is not None
+    cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert cells[1][:3] == ["nivå", "enhet", "namn"]
+    assert [r[1] for r in cells[2:]] == ["ADM", "DEP", "U1", "U2"]
+    assert "fordelning.xlsx" in xlsx.headers["content-disposition"]
     pdf = hr.get("/api/allocations/chain", params={"format": "pdf"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     mine = web.api("m2@x.se").get("/api/allocations/chain").json()["rows"]
@@ -117,6 +129,8 @@ def test_pages_offer_accept_return_and_decide(web: Web) -> None:
     chain = dep.get("/allocations/chain")
     assert chain.status_code == 200 and "Maja Chef" in chain.text
     assert dep.get("/allocations/chain.csv").status_code == 200
+    assert dep.get("/allocations/chain.xlsx").content.startswith(b"PK")
+    assert "/allocations/chain.xlsx" in chain.text
     assert web.browser("m2@x.se").get(url).status_code == 404
     en = m1.get(url, params={"lang": "en"})
     assert "Accepted and signed" in en.text
@@ -137,7 +151,9 @@ def test_a_returned_case_shows_what_is_lacking_on_the_task_page(web: Web) -> Non
             "lacking.knowledge": "1",
         },
     )
-    (new,) = [i for i in web.org.inbox("dep@x.se") if i.task_id not in before]
+    came = [i for i in web.org.inbox("dep@x.se") if i.task_id not in before]
+    (new,) = [i for i in came if i.key != "decide_return"]
+    assert [i.key for i in came if i.key == "decide_return"] == ["decide_return"]
     text = web.browser("dep@x.se").get(f"/tasks/{new.task_id}").text
     assert "Ingen tid" in text and "Resurser" in text and "Kunskaper" in text
 

@@ -92,6 +92,7 @@ class Target:
     fresh_substitute: Callable[[], int] = lambda: 0  # a new coming substitution for the manager
     allocation: int = 0  # the task allocation offered to the unit's manager (issue 10)
     fresh_allocation: Callable[[], int] = lambda: 0  # a new one offered, to accept
+    decision: int = 0  # the allocator's decision task on a case the manager returned
     round: int = 0  # a safety round at the unit (issue 12)
     photo: int = 0  # a photo of one of its findings
     level: int = 0  # the roll-up level of the unit's department
@@ -148,6 +149,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
             setattr(targets[side], k, v)
         targets[side].fresh_allocation = _allocation(web, code)
         targets[side].allocation = targets[side].fresh_allocation()
+        targets[side].decision = _decision(web, manager, targets[side].unit)
     levels = {lv.code: lv.case_id for lv in rollup.levels(web.engine, Actor.system("test"), 2027)}
     targets["own"].level, targets["other"].level = levels["DEP1"], levels["DEP2"]
     yield World(web, targets, {role: web.api(email) for role, email in ROLES.items()})
@@ -218,6 +220,27 @@ def _cases(web: Web, code: str, manager: str, rep: str) -> dict[str, int]:
     )
     assert got.status_code == 201, got.text
     return out
+
+
+def _decision(web: Web, manager: str, unit_id: int) -> int:
+    """The manager returns their absence review naming what is lacking: the allocator's
+    decision task (allocation-return.yaml)."""
+    from sqlalchemy import select
+
+    from engine.db.models import Task
+
+    review = _item(web, manager, "absence_review")
+    got = web.api(manager).post(
+        f"/api/tasks/{review['task_id']}/return",
+        json={"reason": "Ingen tid", "lacking": ["resources"]},
+    )
+    assert got.status_code == 200, got.text
+    with web.engine.read() as s:
+        found = s.scalar(
+            select(Task.id).where(Task.key == "decide_return", Task.unit_id == unit_id)
+        )
+    assert found is not None
+    return int(found)
 
 
 def _allocation(web: Web, code: str) -> Callable[[], int]:
@@ -484,6 +507,15 @@ ENDPOINTS.update(
             lambda c, t: c.post(f"/api/allocations/{t.fresh_allocation()}/accept"),
             _f("unit_manager"),  # only the manager it is allocated to, signing it
             _f(),
+        ),
+        "GET the allocator's decision task on a returned task": Endpoint(
+            lambda c, t: c.get(f"/api/tasks/{t.decision}"), _f(*SEES), _f(*SEES_ELSEWHERE)
+        ),
+        "POST complete the decision task (empty: refused for its form)": Endpoint(
+            lambda c, t: c.post(f"/api/tasks/{t.decision}/complete", json={"data": {}}),
+            _f("department_manager"),  # the allocator: the manager above
+            _f(),
+            ok=422,
         ),
         # issue 12: safety rounds and the roll-up of the annual follow-up
         "GET safety round": Endpoint(

@@ -153,6 +153,9 @@ class CycleMachine(RuleBasedStateMachine):
             return {"participated": "no" if variant % 4 == 0 else "yes", "views": "Bra"}
         if item.form_key == "policy_review":
             return {"outcome": ("unchanged", "revise")[variant % 2], "note": "Sett över"}
+        if item.form_key == "allocation_return_decision":  # the allocator's decision task
+            outcome = ("resources", "taken_back", "elsewhere")[variant % 3]
+            return {"outcome": outcome, "note": "Mer tid", "to": PEOPLE[variant % 7]}
         return {
             "survey_results": SURVEY,
             "safety_round": SAFETY_ROUND,
@@ -321,7 +324,11 @@ class CycleMachine(RuleBasedStateMachine):
             open_ids = list(s.scalars(select(AllocationReturn.id).where(
                 AllocationReturn.state == "open")))  # fmt: skip
         for rid in open_ids[:1]:
-            self._try(returns.decide, self.app, actor, rid, outcome, "Mer tid", PEOPLE[who % 7])
+            done = self._try(
+                returns.decide, self.app, actor, rid, outcome, "Mer tid", PEOPLE[who % 7]
+            )
+            if done is not None:  # deciding here completes the allocator's decision task
+                self.completed += 1
 
     @rule()
     def hold_new_managers(self) -> None:

@@ -77,9 +77,14 @@ class OrgUnit(Base):
 
 class Person(Base):
     __tablename__ = "person"
+    #: unique where given (several people may have none)
+    __table_args__ = (Index("ux_person_employee_number", "employee_number", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: the employer's number for the person (anställningsnummer), from the organisation
+    #: import; shown where people are administered, matched at sign-in if so configured
+    employee_number: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -92,6 +92,8 @@ class AllocationReturn(Base):
     to_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     decided_at: Mapped[datetime | None]
+    #: the allocator's decision task (a case of allocation-return.yaml): its cycle
+    decision_cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycle.id"))
 
 
 class AllocationHold(Base):

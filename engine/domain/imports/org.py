@@ -6,6 +6,8 @@ separated files are read (Swedish Excel writes ``;``), with or without a UTF-8 B
 
 units.csv   code,name,parent_code,level,headcount
 people.csv  email,name,role,unit_code,valid_from,valid_to   (one row per role held)
+            [,employee_number]  (optional; also headed "anställningsnummer", "anst.nr",
+                                 "anstnr", "employee number", "employee no", "employee id")
 """
 
 from __future__ import annotations
@@ -21,7 +23,29 @@ from engine.domain.workflow.routing import role_from_text
 from engine.domain.workflow.states import Role
 
 UNIT_COLUMNS = ("code", "name", "parent_code", "level", "headcount")
-PEOPLE_COLUMNS = ("email", "name", "role", "unit_code", "valid_from", "valid_to")
+PEOPLE_COLUMNS = (
+    "email",
+    "name",
+    "role",
+    "unit_code",
+    "valid_from",
+    "valid_to",
+    "employee_number",
+)
+#: Other headings a column is known by (Swedish HR systems' exports, English ones), compared
+#: without case, spaces, dots, hyphens and underscores.
+COLUMN_SYNONYMS = {
+    "employee_number": (
+        "anställningsnummer",
+        "anställningsnr",
+        "anstnr",
+        "anstnummer",
+        "employeenumber",
+        "employeeno",
+        "employeeid",
+    ),
+}
+MAX_EMPLOYEE_NUMBER = 64
 REQUIRED_UNIT_COLUMNS = ("code", "name", "parent_code")
 REQUIRED_PEOPLE_COLUMNS = ("email", "name", "role", "unit_code")
 MAX_ERRORS = 200
@@ -46,6 +70,22 @@ class PersonRoleRow:
     unit_code: str | None
     valid_from: date | None
     valid_to: date | None
+    employee_number: str | None = None  # None: the file does not say (kept as it is)
+
+
+def _squeezed(heading: str) -> str:
+    return "".join(ch for ch in heading.lower() if ch not in " ._-\t")
+
+
+_SYNONYM_OF = {
+    _squeezed(alias): name for name, aliases in COLUMN_SYNONYMS.items() for alias in aliases
+}
+
+
+def column_name(heading: str) -> str:
+    """A heading as the column it names: itself, or the column it is a synonym of."""
+    h = heading.strip().lower()
+    return _SYNONYM_OF.get(_squeezed(h), h)
 
 
 class _Collector:
@@ -83,7 +123,7 @@ def _rows(
 def _read(
     reader: csv.DictReader[str], required: tuple[str, ...], errors: _Collector
 ) -> list[tuple[int, dict[str, str]]]:
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    header = [column_name(h) for h in (reader.fieldnames or [])]
     missing = [c for c in required if c not in header]
     if missing:
         errors.add(
@@ -168,6 +208,8 @@ def parse_people(text: str, file: str, unit_codes: frozenset[str]) -> list[Perso
     errors = _Collector(file)
     rows: list[PersonRoleRow] = []
     names: dict[str, tuple[str, int]] = {}
+    numbers: dict[str, tuple[str, int]] = {}  # e-mail -> its employee number, first line
+    owners: dict[str, tuple[str, int]] = {}  # employee number -> its e-mail, first line
     seen: dict[tuple[str, Role, str], int] = {}
     for line, r in _rows(text, file, REQUIRED_PEOPLE_COLUMNS, errors):
         email = r.get("email", "").lower()
@@ -190,6 +232,9 @@ def parse_people(text: str, file: str, unit_codes: frozenset[str]) -> list[Perso
                 f"{email} heter {names[email][0]!r} på rad {names[email][1]}",
             )
         names.setdefault(email, (name, line))
+        number = _employee_number(
+            r.get("employee_number", ""), email, line, numbers, owners, errors
+        )
         role_text, unit_code = r.get("role", ""), r.get("unit_code", "")
         role = role_from_text(role_text) if role_text else None
         if role_text and role is None:
@@ -229,11 +274,56 @@ def parse_people(text: str, file: str, unit_codes: frozenset[str]) -> list[Perso
                 continue
             seen[key] = line
         rows.append(
-            PersonRoleRow(line, email, name[:200], role, unit_code or None, valid_from, valid_to)
+            PersonRoleRow(
+                line, email, name[:200], role, unit_code or None, valid_from, valid_to, number
+            )
         )
     if errors.errors:
         raise ImportInvalid(errors.errors)
     return rows
+
+
+def _employee_number(
+    text: str,
+    email: str,
+    line: int,
+    numbers: dict[str, tuple[str, int]],
+    owners: dict[str, tuple[str, int]],
+    errors: _Collector,
+) -> str | None:
+    """The row's employee number (None: not given); one per person, one person per number."""
+    number = text.strip()
+    if not number:
+        return None
+    if len(number) > MAX_EMPLOYEE_NUMBER or any(ch.isspace() for ch in number):
+        errors.add(
+            line,
+            "employee_number",
+            f"an employee number is at most {MAX_EMPLOYEE_NUMBER} characters, without spaces",
+            f"ett anställningsnummer har högst {MAX_EMPLOYEE_NUMBER} tecken, utan mellanslag",
+        )
+        return None
+    had = numbers.get(email)
+    if had is not None and had[0] != number:
+        errors.add(
+            line,
+            "employee_number",
+            f"{email} has employee number {had[0]!r} on line {had[1]}",
+            f"{email} har anställningsnummer {had[0]!r} på rad {had[1]}",
+        )
+        return None
+    owner = owners.get(number)
+    if owner is not None and owner[0] != email:
+        errors.add(
+            line,
+            "employee_number",
+            f"employee number {number!r} is {owner[0]}'s on line {owner[1]}",
+            f"anställningsnummer {number!r} tillhör {owner[0]} på rad {owner[1]}",
+        )
+        return None
+    numbers.setdefault(email, (number, line))
+    owners.setdefault(number, (email, line))
+    return number
 
 
 def _int(text: str, line: int, field: str, errors: _Collector) -> int:
