@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -21,7 +22,7 @@ from engine.accounts import signin as accounts
 from engine.accounts import tokens
 from engine.accounts.signin import Lookup, Principal
 from engine.context import App
-from engine.domain.errors import NotAuthenticated, NotPermitted
+from engine.domain.errors import InvalidInput, NotAuthenticated, NotPermitted
 from forms.render import pick_lang
 
 #: The largest id a database integer holds; larger ones are refused at the door (422), not
@@ -200,3 +201,13 @@ def as_id(text: str | None) -> int | None:
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+def parse_date(text: str, field: str) -> date:
+    """A posted date (YYYY-MM-DD); a clear error naming the field otherwise."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput.field(
+            field, "give a date as YYYY-MM-DD", "ange ett datum som ÅÅÅÅ-MM-DD"
+        ) from None

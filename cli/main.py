@@ -1,7 +1,8 @@
 """The ``samflow`` command line: what a new user and an admin type.
 
-One module per capability's commands (``cli/org.py``, ``cli/tasks.py`` ...), each with its
-``reg_*`` functions listed in ``COMMANDS`` below. Registering imports only argparse: a
+One module per capability's commands, grouped (``cli/people/org.py``,
+``cli/workflow/tasks.py``, ``cli/duties/alloc.py`` ...), each with its ``reg_*`` functions
+listed in ``COMMANDS`` below. Registering imports only argparse: a
 handler imports the engine when it runs, so ``samflow --help`` loads no database layer and
 no web stack, and ``samflow inbox`` only what the inbox needs.
 

@@ -3,16 +3,25 @@ checks those) and not between two modules of one package either. A circle makes 
 order matter, hides which module owns what, and defeats deferred imports.
 
 The graph is grimp's (the one import-linter builds), so imports inside functions count too.
+
+And no package folder holds more than twelve modules (issue 9): a folder that grows past it
+gets a second level, grouped by capability (``scripts/restructure.py`` moves the modules).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import grimp
 import pytest
 
 PACKAGES = ("engine", "api", "flows", "forms", "cli")
+ROOT = Path(__file__).resolve().parents[1]
+#: At most this many modules in one package folder, ``__init__.py`` not counted.
+LIMIT = 12
+#: Python files that are data: Alembic's revisions, one file per change of the schema.
+NOT_COUNTED = {"engine/db/migrations/versions"}
 
 
 def circles(graph: grimp.ImportGraph) -> list[list[str]]:
@@ -82,3 +91,46 @@ def graph() -> grimp.ImportGraph:
 def test_no_import_circles(graph: grimp.ImportGraph) -> None:
     found = circles(graph)
     assert not found, "import circles:\n" + "\n".join(" <-> ".join(c) for c in found)
+
+
+def crowded(root: Path, tops: tuple[str, ...], limit: int = LIMIT) -> dict[str, int]:
+    """Every package folder (one with an ``__init__.py``) under ``tops`` holding more than
+    ``limit`` modules, with its count."""
+    found = {}
+    for top in tops:
+        for init in sorted((root / top).rglob("__init__.py")):
+            folder = init.parent
+            name = folder.relative_to(root).as_posix()
+            if "__pycache__" in folder.parts or name in NOT_COUNTED:
+                continue
+            count = sum(1 for p in folder.glob("*.py") if p.name != "__init__.py")
+            if count > limit:
+                found[name] = count
+    return found
+
+
+def test_the_counter_sees_a_crowded_folder(tmp_path: Path) -> None:
+    def package(name: str, modules: int) -> None:
+        folder = tmp_path / name
+        folder.mkdir(parents=True)
+        (folder / "__init__.py").write_text("")
+        for i in range(modules):
+            (folder / f"m{i}.py").write_text("")
+
+    package("p", 12)
+    package("p/q", 13)
+    package("p/r", 3)
+    (tmp_path / "p" / "data").mkdir()  # no __init__: not a package, not counted
+    for i in range(20):
+        (tmp_path / "p" / "data" / f"d{i}.py").write_text("")
+    assert crowded(tmp_path, ("p",)) == {"p/q": 13}
+    assert crowded(tmp_path, ("p",), limit=11) == {"p": 12, "p/q": 13}
+
+
+def test_no_folder_holds_more_than_twelve_modules() -> None:
+    found = crowded(ROOT, PACKAGES)
+    assert not found, (
+        f"package folders with more than {LIMIT} modules (group them: add the modules to "
+        "MOVES in scripts/restructure.py and run it): "
+        + ", ".join(f"{k}/ {v}" for k, v in found.items())
+    )

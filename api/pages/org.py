@@ -9,9 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from api.deps import Engine, Id, PageUser, PostedForm, lang_of
+from api.deps import Engine, Id, PageUser, PostedForm, lang_of, parse_date
 from api.errors import field_messages, problem
-from api.pages.tasks import parse_date
 from api.rendering import redirect, render
 from engine.accounts.signin import Principal
 from engine.domain.errors import InvalidInput, NotFound, SamflowError

@@ -5,14 +5,13 @@ deadline, attach files."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
+from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of, parse_date
 from api.pages.refused import link_fields, refused
 from api.rendering import redirect, render, safe_next
 from api.routers.tasks import file_response
@@ -265,12 +264,3 @@ def split_matrix(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
             continue
         out.append((key, value))
     return out
-
-
-def parse_date(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput.field(
-            field, "give a date as YYYY-MM-DD", "ange ett datum som ÅÅÅÅ-MM-DD"
-        ) from None

@@ -1,10 +1,11 @@
 """SQLAlchemy 2.0 typed models. One database, SQLite or PostgreSQL.
 
 The package holds the tables: this module the core ones (organisation, cycles, stages,
-tasks, measures, the audit log) and one module beside it per capability (``accounts``,
-``cases``, ``coop``, ``evidence``, ``files``, ``inbox``, ``notify``, ``org``, ``plans``,
-``positions``, ``process``); ``engine.db.all_models`` imports every one of them (Alembic
-compares the database with all of them).
+tasks, measures, the audit log) and one module per capability in five groups, the same as
+the doors': ``people`` (accounts, ops, org, positions), ``workflow`` (files, inbox, notify,
+process), ``duties`` (alloc, cases, coop, policy, rounds), ``followup`` (plans, rollup,
+surveys), ``records`` (audit, evidence); ``engine.db.all_models`` imports every one of them
+(Alembic compares the database with all of them).
 
 Indexes are chosen for the hot queries (see ``engine/db/queries.py``): the inbox reads open
 tasks by assignee, by role address and by escalation address, each sorted by due date; the
