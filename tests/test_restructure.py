@@ -102,3 +102,9 @@ def test_a_crowded_folder_names_the_modules_moves_does_not_cover(tmp_path: Path)
     assert found.endswith("not in MOVES: common, main, " + ", ".join(names[4:])), found
     # counted as if a move were made, the folder is within the limit
     assert r.crowded(tmp_path, ["cli"], ["cli.alloc -> cli.duties.alloc"]) == []
+
+
+def test_an_import_of_nothing_moved_stays_as_written() -> None:
+    r = _script()
+    text = "from engine.db.models import (\n    Cycle,  # the year\n    Task,\n)\n"
+    assert r.rewrite(text) == text
