@@ -71,9 +71,10 @@ Lang = Annotated[str, Depends(_lang)]
 
 
 def find_signin(engine: App, scope_state: dict[str, object], kind: str, secret: str) -> Lookup:
-    """The sign-in a request carries, looked up once per request: ``api.limits`` looks it up
-    before any body is read and keeps it in the request's state; the handler's dependency
-    takes it from there (same kind, same secret) instead of reading the database again."""
+    """The sign-in a request carries, looked up once per request: ``api.middleware.limits``
+    looks it up before any body is read and keeps it in the request's state; the handler's
+    dependency takes it from there (same kind, same secret) instead of reading the database
+    again."""
     seen = scope_state.get(SIGNIN)
     if isinstance(seen, tuple) and seen[:2] == (kind, secret):
         found: Lookup = seen[2]

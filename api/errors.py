@@ -9,7 +9,8 @@
     NotReady          503   not set up for this yet (e.g. the schema is behind)
     DatabaseBusy      503   + Retry-After: a lock not had within the busy timeout (also a
                             driver's own lock timeout, SQLite "database is locked")
-    TooLarge          413   a body over its route's limit (api/limits.py), + Connection: close
+    TooLarge          413   a body over its route's limit (api.middleware.limits),
+                            + Connection: close
 
 The body is a problem document: ``code``, ``message`` (in the asked-for language),
 ``errors`` (path + message), ``unmet`` (gate + message). Pages show the same in words.
@@ -216,8 +217,8 @@ def busy_response(request: Request, exc: DatabaseBusy) -> Response:
 
 
 class TooLarge(StarletteHTTPException):
-    """A request body over its route's limit (raised by ``api.limits`` before or while the
-    body is read). The connection is closed after the answer: the rest is not read."""
+    """A request body over its route's limit (raised by ``api.middleware.limits`` before or
+    while the body is read). The connection is closed after the answer: the rest is not read."""
 
     def __init__(self, limit: int, setting: str) -> None:
         super().__init__(413, f"larger than {limit} bytes ({setting})", {"Connection": "close"})

@@ -18,7 +18,9 @@ What it does, in order:
 4. regenerates ``packages = [...]`` in pyproject.toml from the packages in the tree;
 5. deletes ``engine/services`` once it holds nothing but ``__init__.py``, else prints every
    module there that MOVES does not cover (add it to MOVES and run again; exit 1 till then);
-6. runs ``ruff check --select I --fix`` and ``ruff format`` on the files it changed;
+6. runs ``ruff check --select I --fix`` and ``ruff format`` on the files it changed, and
+   names every line it made longer than 100 characters (ruff format wraps code, not a
+   docstring or a comment: wrap those by hand);
 7. counts the modules of every package folder (``__init__.py`` not counted; Alembic's
    revisions are data, not counted): a folder with more than ``LIMIT`` is CROWDED, and the
    script names its modules that no entry of MOVES covers (a module another branch added:
@@ -665,6 +667,23 @@ def rewrite(text: str) -> str:
     return PATHS.sub(_rewrite_path, text)
 
 
+#: Lines a rewrite made longer than ruff allows (ruff format wraps code, not docstrings or
+#: comments): printed, to be wrapped by hand.
+LINE_LENGTH = 100
+LONG: list[str] = []
+
+
+def longer_lines(f: Path, old: str, new: str) -> list[str]:
+    if f.suffix != ".py":
+        return []
+    before = set(old.splitlines())
+    return [
+        f"{f.relative_to(ROOT)}:{n}: {len(line)} characters"
+        for n, line in enumerate(new.splitlines(), 1)
+        if len(line) > LINE_LENGTH and line not in before
+    ]
+
+
 def rewrite_files(dry: bool, skip: set[str]) -> list[Path]:
     changed = []
     for f in files():
@@ -689,6 +708,7 @@ def rewrite_files(dry: bool, skip: set[str]) -> list[Path]:
         else:
             new = rewrite(text)
         if new != text:
+            LONG.extend(longer_lines(f, text, new))
             if f not in changed:
                 changed.append(f)
             if not dry:
@@ -826,6 +846,8 @@ def main(argv: list[str]) -> int:
     for old in left:
         print(f"UNMAPPED  {old}: still in engine/services; add it to MOVES and run again")
     full = crowded(ROOT, tops_listed(), moved if dry else [])
+    for line in LONG:  # code is wrapped by ruff format below; a docstring or comment is not
+        print(f"LONG      {line} after the rewrite; wrap it if ruff check says E501")
     for line in full:
         print(f"CROWDED   {line}; give them a group in MOVES and run again")
     if not dry:

@@ -237,7 +237,8 @@ def _cooperation(
 
 def _policy(app: App, s: Session, b: Bundle, po: PolicyRows, day: date) -> dict[str, Any]:
     """The policy and routines with their versions, acknowledgements and reviews, and the
-    training records of managers and safety representatives (``engine.evidence.policy``)."""
+    training records of managers and safety representatives
+    (``engine.evidence.sections.policy``)."""
     load_people(s, b, po.people())
     codes = queries.pairs(s, select(OrgUnit.id, OrgUnit.code))
     return policy_section(po, _person_fn(b), codes, app.settings, day)
