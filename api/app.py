@@ -15,85 +15,33 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import docs_assets, errors, http_methods, limits, observability
+from api import docs_assets, errors
 from api.launcher import Launcher, launcher_for
-from api.pages import (
-    alloc as alloc_page,
-)
-from api.pages import (
-    audit as audit_page,
-)
-from api.pages import (
-    auth as auth_page,
-)
-from api.pages import (
-    cases as cases_page,
-)
-from api.pages import (
-    coop as coop_page,
-)
-from api.pages import (
-    cycles as cycles_page,
-)
-from api.pages import (
-    evidence as evidence_page,
-)
-from api.pages import (
-    inbox as inbox_page,
-)
-from api.pages import (
-    inspections as inspections_page,
-)
-from api.pages import (
-    org as org_page,
-)
-from api.pages import (
-    plans as plans_page,
-)
-from api.pages import (
-    policy as policy_page,
-)
-from api.pages import (
-    reports as reports_page,
-)
-from api.pages import (
-    rollup as rollup_page,
-)
-from api.pages import (
-    rounds as rounds_page,
-)
-from api.pages import (
-    surveys as surveys_page,
-)
-from api.pages import (
-    tasks as tasks_page,
-)
-from api.pages import (
-    year as year_page,
-)
-from api.routers import (
-    account,
-    alloc,
-    audit,
-    cases,
-    coop,
-    cycles,
-    evidence,
-    inbox,
-    inspections,
-    jobs,
-    org,
-    overview,
-    plan_import,
-    plans,
-    policy,
-    reports,
-    rollup,
-    rounds,
-    surveys,
-    tasks,
-)
-from api.security_headers import SecurityHeaders
+from api.middleware import http_methods, limits, observability
+from api.middleware.security_headers import SecurityHeaders
+from api.pages.duties import alloc as alloc_page
+from api.pages.duties import cases as cases_page
+from api.pages.duties import coop as coop_page
+from api.pages.duties import inspections as inspections_page
+from api.pages.duties import policy as policy_page
+from api.pages.duties import rounds as rounds_page
+from api.pages.followup import plans as plans_page
+from api.pages.followup import reports as reports_page
+from api.pages.followup import rollup as rollup_page
+from api.pages.followup import surveys as surveys_page
+from api.pages.people import auth as auth_page
+from api.pages.people import org as org_page
+from api.pages.records import audit as audit_page
+from api.pages.records import evidence as evidence_page
+from api.pages.workflow import cycles as cycles_page
+from api.pages.workflow import inbox as inbox_page
+from api.pages.workflow import tasks as tasks_page
+from api.pages.workflow import year as year_page
+from api.routers.duties import alloc, cases, coop, inspections, policy, rounds
+from api.routers.followup import overview, plan_import, plans, reports, rollup, surveys
+from api.routers.people import account, org
+from api.routers.records import audit, evidence
+from api.routers.workflow import cycles, inbox, jobs, tasks
 from engine.context import App
 from engine.domain.clock import Clock
 from engine.settings import Settings

@@ -29,8 +29,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import http_methods
 from api.deps import lang_of
+from api.middleware import http_methods
 from api.rendering import render_error
 from api.schemas import Problem
 from engine.db.session import is_lock_timeout

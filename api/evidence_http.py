@@ -16,7 +16,8 @@ from engine.evidence import jobs as evidence_jobs
 from engine.evidence import package as evidence
 from engine.evidence import parts
 from engine.evidence import verify as evidence_verify
-from forms import documents, evidence_docs, i18n
+from forms import i18n
+from forms.exports import documents, evidence_docs
 
 
 def package(

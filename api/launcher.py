@@ -1,7 +1,7 @@
 """Who runs long work started from the web app (starting the year, evidence packages, large
 organisation and plan imports).
 
-The page creates a job (``engine.workflow.jobs.create``) and hands its id to a launcher; the
+The page creates a job (``engine.workflow.batch.jobs.create``) and hands its id to a launcher; the
 launcher has the job done somewhere (``engine.background.run``: the same function for every
 runner) and the page polls the job's progress. A launcher is anything with a ``name`` and
 ``submit(job_id)``; ``SAMFLOW_RUNNER`` picks one by name: ``thread`` (the embedded default)
@@ -23,7 +23,7 @@ from typing import Protocol
 from engine import background
 from engine.context import App
 from engine.domain.errors import InvalidInput
-from engine.workflow import job_queue, recovery
+from engine.workflow.batch import job_queue, recovery
 
 log = logging.getLogger("samflow.launcher")
 

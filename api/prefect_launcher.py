@@ -23,7 +23,7 @@ from engine import background
 from engine.context import App
 from engine.domain.errors import NotReady
 from engine.settings import Settings
-from engine.workflow import job_queue, jobs
+from engine.workflow.batch import job_queue, jobs
 
 DEFAULT_DEPLOYMENT = "start-annual-cycles/annual"
 LOGGING = Path(__file__).with_name("prefect_logging.yaml")

@@ -25,7 +25,7 @@ from engine.accounts import signin as accounts
 from engine.cases import incidents
 from engine.context import Actor, App
 from engine.db.models import Cycle, Stage, Task, table
-from engine.db.models.process import ProcessCase
+from engine.db.models.workflow.process import ProcessCase
 from engine.workflow import tasks
 from engine.workflow.process import cases as processes
 

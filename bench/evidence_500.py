@@ -449,7 +449,7 @@ def clear_parts(url: str) -> None:
     """Forget every laid-out part (the cold run lays out everything)."""
     from sqlalchemy import delete
 
-    from engine.db.models.evidence import EvidencePart
+    from engine.db.models.records.evidence import EvidencePart
 
     db = Database.connect(url)
     with db.write() as s:

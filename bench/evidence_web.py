@@ -37,7 +37,8 @@ def child(url: str, what: str, pdf: Path) -> None:
     from engine.evidence import jobs as evidence_jobs
     from engine.evidence import package as evidence
     from engine.views import job_files
-    from engine.workflow import jobs, tasks
+    from engine.workflow import tasks
+    from engine.workflow.batch import jobs
 
     app = App.from_settings(
         Settings(database_url=url), FrozenClock(datetime(YEAR, 11, 2, 9, tzinfo=UTC))

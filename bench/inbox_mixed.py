@@ -33,7 +33,7 @@ from engine.rounds import rounds
 from engine.views import inbox as reports
 from engine.workflow import cycles
 from engine.workflow.process import cases as processes
-from forms.schemas.policy import PolicyDocumentInput, PolicyVersionInput
+from forms.schemas.duties.policy import PolicyDocumentInput, PolicyVersionInput
 
 UNITS = 3000
 STARTED = 9063  # the tasks the year start makes for 3,000 units (bench.inbox)

@@ -23,7 +23,7 @@ from bench.common import fresh_app, machine, org_csv, parser, peak_rss_mb
 from engine.context import Actor, App
 from engine.db.session import Database
 from engine.org import admin as org
-from engine.workflow import org_import as org_import_job
+from engine.workflow.batch import org_import as org_import_job
 
 
 class Writer:

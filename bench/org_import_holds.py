@@ -22,7 +22,7 @@ from sqlalchemy import event, func, select
 
 from bench.common import fresh_app, machine, org_csv, parser, peak_rss_mb
 from engine.context import Actor, App
-from engine.db.models.alloc import AllocationHold
+from engine.db.models.duties.alloc import AllocationHold
 from engine.db.session import Database
 from engine.domain.clock import FrozenClock
 from engine.org import admin as org

@@ -29,7 +29,7 @@ from engine.domain.clock import local_date
 from engine.plans import document
 from engine.plans import importer as plan_import
 from engine.workflow import cycles, tasks
-from forms import plan_docs
+from forms.exports import plan_docs
 
 DUES = ("hösten 2027", "Q3 2027", "2027-10-31", "T2 2027", "kontinuerligt")
 

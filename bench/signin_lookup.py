@@ -19,7 +19,7 @@ from bench.common import build_org, fresh_app, machine, parser
 from engine.accounts import signin, tokens
 from engine.context import Actor, App
 from engine.db.models import Person
-from engine.db.models.accounts import ApiToken, WebSession
+from engine.db.models.people.accounts import ApiToken, WebSession
 from engine.domain.errors import NotAuthenticated
 
 

@@ -405,7 +405,7 @@ def at_work(app: App, ordered: list[int], nth: int, anyway: bool) -> bool:
         return True
     if len(ordered) < nth:
         return False
-    from engine.workflow import jobs
+    from engine.workflow.batch import jobs
 
     view = jobs.get(app, ordered[nth - 1])
     return view.status == "running" and bool(view.message)
@@ -422,7 +422,7 @@ def settle_jobs(
 ) -> str:
     """Wait until every package ordered has ended; one whose run died (failed as stopped by
     a sweep) is ordered again, once, as its person would. Reports what became of each."""
-    from engine.workflow import jobs
+    from engine.workflow.batch import jobs
 
     deadline = time.monotonic() + wait
     pending, outcome = list(ordered), {}

@@ -21,7 +21,7 @@ import random
 
 from bench.common import build_org, fresh_app, machine, parser, peak_rss_mb, timed
 from engine.context import Actor
-from engine.domain.surveys import QUESTIONS
+from engine.domain.followup.surveys import QUESTIONS
 from engine.surveys import imports, mapping, results
 
 HEADINGS = ["Enhet", *[f"F{i}" for i in range(1, 10)]]

@@ -37,7 +37,7 @@ from typing import Any
 
 import httpx
 
-from api.proxies import uvicorn_args
+from api.middleware.proxies import uvicorn_args
 from engine.settings import Settings
 
 OUT = Path(__file__).parent / "out"

@@ -124,8 +124,8 @@ def serve_app(settings: Settings, host: str, port: int, c: Console) -> int:
     """Run the app in uvicorn (one process; put several behind a proxy to scale out)."""
     import uvicorn
 
-    from api import proxies
     from api.app import create_app
+    from api.middleware import proxies
 
     proxies.trusted(settings)  # a bad SAMFLOW_TRUSTED_PROXIES stops here, before any work
     config = server_config(create_app(settings), settings, host, port)
@@ -141,8 +141,8 @@ def server_config(
     settings (none by default), never from uvicorn's own default (trust loopback)."""
     import uvicorn
 
-    from api import proxies
-    from api.observability import log_config
+    from api.middleware import proxies
+    from api.middleware.observability import log_config
 
     options = proxies.uvicorn_options(settings)
     return uvicorn.Config(

@@ -20,26 +20,14 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cli import (
-    admin,
-    alloc,
-    audit,
-    cases,
-    coop,
-    cycles,
-    evidence,
-    inspections,
-    org,
-    plans,
-    policy,
-    reports,
-    rollup,
-    rounds,
-    surveys,
-    tasks,
-)
+from cli import admin
 from cli.common import close_apps
 from cli.console import Console
+from cli.duties import alloc, cases, coop, inspections, policy, rounds
+from cli.followup import plans, reports, rollup, surveys
+from cli.people import org
+from cli.records import audit, evidence
+from cli.workflow import cycles, tasks
 from engine.domain.errors import (
     DatabaseBusy,
     GateBlocked,

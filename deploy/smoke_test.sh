@@ -71,7 +71,7 @@ PIDS+=($!)
 import time
 
 from api.prefect_launcher import PrefectLauncher
-from engine.workflow import jobs
+from engine.workflow.batch import jobs
 from engine.context import Actor, App
 from engine.settings import Settings
 

@@ -1,6 +1,6 @@
 """Every kind of background job, the function that does it, and where it runs.
 
-A door records a job (``engine.workflow.jobs.create``) and hands its id to a launcher. The
+A door records a job (``engine.workflow.batch.jobs.create``) and hands its id to a launcher. The
 thread launcher of the web app (``api.launcher``) and the Prefect flows (``flows.jobs``,
 ``flows.annual``) both do the work through ``run`` here, so a job shows the same progress
 and result on the same pages whichever runs it. With ``SAMFLOW_RUNNER=prefect``,
@@ -19,8 +19,8 @@ from engine.evidence import jobs as evidence_jobs
 from engine.evidence import layout_job
 from engine.plans import import_job as plan_import_job
 from engine.settings import Settings
-from engine.workflow import jobs
-from engine.workflow import org_import as org_import_job
+from engine.workflow.batch import jobs
+from engine.workflow.batch import org_import as org_import_job
 
 
 def _start_year(app: App, job_id: int) -> None:

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     roa_periods: int = 2
     roa_compare_by: Literal["level", "parent"] = "level"
     #: The health factors (friskfaktorer) a unit's health plan may choose two of, by key
-    #: (engine/domain/health.py), and how many months may pass between a department head's
+    #: (engine/domain/followup/health.py), and how many months may pass between a department head's
     #: follow-ups of a plan before it is shown as due.
     health_factors: tuple[str, ...] = (
         "leadership", "participation", "communication", "sam", "rehabilitation", "fairness",

@@ -26,7 +26,8 @@ from prefect.runtime import flow_run
 from engine import background
 from engine.context import Actor, App
 from engine.domain.errors import ConcurrentChange, SamflowError
-from engine.workflow import cycles, job_queue, jobs
+from engine.workflow import cycles
+from engine.workflow.batch import job_queue, jobs
 from flows import runtime
 from flows.work import BATCH, Progress, Request, request_for, start_in_batches
 

@@ -124,7 +124,8 @@ def _direct(rt: runtime.Runtime, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _direct_annual(rt: runtime.Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from engine.workflow import cycles, jobs
+    from engine.workflow import cycles
+    from engine.workflow.batch import jobs
     from flows import work
 
     if args.job is not None:

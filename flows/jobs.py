@@ -21,7 +21,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from engine import background
-from engine.workflow import jobs
+from engine.workflow.batch import jobs
 from flows import runtime
 from flows.annual import job_stopped, submit_waiting
 

@@ -16,7 +16,8 @@ from engine.db.audit_store import chunks
 from engine.domain.clock import local_date
 from engine.domain.errors import ConcurrentChange, SamflowError
 from engine.notify import notices as notify
-from engine.workflow import cycles, jobs, sweeps
+from engine.workflow import cycles, sweeps
+from engine.workflow.batch import jobs
 from flows.runtime import Runtime
 
 BATCH = 300

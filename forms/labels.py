@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from engine.domain.workflow.states import CycleStatus, MeasureStatus, Role, StageStatus, TaskStatus
-from forms.schemas.change import CHANGE_KINDS
-from forms.schemas.policy import OWNER_CHOICES, TOPIC_CHOICES
+from forms.schemas.duties.change import CHANGE_KINDS
+from forms.schemas.duties.policy import OWNER_CHOICES, TOPIC_CHOICES
 
 _PAIRS: dict[str, dict[str, tuple[str, str]]] = {
     "role": {r.value: (r.sv, r.en) for r in Role},

@@ -3,7 +3,7 @@
 A template ``templates/mail/<kind>.<lang>.txt`` renders to its subject (the first line) and
 its body (the rest). A mail carries the body in the organisation's language and then in the
 other one; a language whose template is missing is left out, English being the fallback.
-Due dates travel as an .ics attachment (``forms.ics``) so they land in the calendar.
+Due dates travel as an .ics attachment (``forms.exports.ics``) so they land in the calendar.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 
-from forms import ics
+from forms.exports import ics
 
 KINDS = ("created", "reminded", "escalated", "digest")
 LANGS = ("sv", "en")

@@ -133,6 +133,13 @@ PACKAGES: dict[str, str] = {
         "written task allocation.\n\n"
         "Read by engine.evidence.package; each reads the tables of its capability."
     ),
+    "engine.domain.followup": (
+        "Pure rules of the follow-up work: the HME indices of a survey and the suppression\n"
+        "that keeps small groups unreadable (hme, surveys), health goals (health), the\n"
+        "risk-oriented selection from absence figures (roa), and the shape of a report's\n"
+        "section (sections).\n\n"
+        "No database, no I/O: engine.surveys and engine.reports call them."
+    ),
     "api.middleware": (
         "What wraps every request before a handler sees it: body limits decided before a byte\n"
         "is read, 405 with an Allow header, the proxies to believe, the security headers, and\n"
@@ -430,6 +437,16 @@ MOVES: dict[str, str] = {
     "api.observability": "api.middleware.observability",
     "api.proxies": "api.middleware.proxies",
     "api.security_headers": "api.middleware.security_headers",
+    # the pages' shared refusal preamble (every group's forms use it)
+    "api.pages.refused": "api.refused",
+    # the pure rules of the follow-up work
+    "engine.domain.hme": "engine.domain.followup.hme",
+    "engine.domain.health": "engine.domain.followup.health",
+    "engine.domain.roa": "engine.domain.followup.roa",
+    "engine.domain.surveys": "engine.domain.followup.surveys",
+    "engine.domain.sections": "engine.domain.followup.sections",
+    # the safety rounds' section of the package, beside the others
+    "engine.evidence.rounds": "engine.evidence.sections.rounds",
     # documents people take away
     "forms.documents": "forms.exports.documents",
     "forms.case_docs": "forms.exports.case_docs",

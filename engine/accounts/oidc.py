@@ -40,8 +40,8 @@ from engine.accounts import throttle
 from engine.accounts.signin import ACCOUNTS_CHAIN, NewSession, _open_session, digest
 from engine.context import Actor, App, Tx
 from engine.db.models import Person, RoleAssignment
-from engine.db.models.accounts import OidcLogin
-from engine.db.models.ops import OidcSession, RoleWithheld
+from engine.db.models.people.accounts import OidcLogin
+from engine.db.models.people.ops import OidcSession, RoleWithheld
 from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput, NotAuthenticated, NotReady
 from engine.domain.workflow.states import Role

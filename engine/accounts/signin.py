@@ -25,7 +25,7 @@ from engine.accounts import throttle
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import Person
-from engine.db.models.accounts import Account, ApiToken, WebSession
+from engine.db.models.people.accounts import Account, ApiToken, WebSession
 from engine.db.unit import Prepared, Unit
 from engine.domain.errors import InvalidInput, NotAuthenticated, NotPermitted
 

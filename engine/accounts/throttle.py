@@ -31,7 +31,7 @@ from sqlalchemy import Executable, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.context import App, Tx
-from engine.db.models.accounts import LoginThrottle
+from engine.db.models.people.accounts import LoginThrottle
 from engine.domain.errors import TooManyAttempts
 from engine.settings import Settings
 

@@ -21,7 +21,7 @@ from engine.accounts.signin import (
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import Person
-from engine.db.models.accounts import ApiToken
+from engine.db.models.people.accounts import ApiToken
 from engine.db.unit import Prepared
 from engine.domain.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted
 

@@ -35,7 +35,7 @@ from engine.alloc.common import chain as chain  # noqa: PLC0414
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import OrgUnit, Person
-from engine.db.models.alloc import AllocationItem, AllocationReturn, TaskAllocation
+from engine.db.models.duties.alloc import AllocationItem, AllocationReturn, TaskAllocation
 from engine.domain import allocation as rules
 from engine.domain.audit.chain import canonical_json
 from engine.domain.clock import local_date
@@ -201,7 +201,7 @@ def _unit(s: Session, code: str) -> OrgUnit:
 
 def _position_title(s: Session, unit: OrgUnit, person_id: int, day: date) -> str:
     """The position the manager holds at the unit, if the organisation names one."""
-    from engine.db.models.positions import Position
+    from engine.db.models.people.positions import Position
     from engine.org.positions import holder_of
 
     for p in s.scalars(select(Position).where(Position.unit_id == unit.id).order_by(Position.id)):
@@ -945,7 +945,7 @@ CHAIN_TITLE = {"sv": "Uppgiftsfördelning", "en": "Task allocation"}
 
 def chain_document(found: AllocationChain, now: datetime) -> dict[str, Any]:
     """The chain as a document (HTML, PDF with its JSON attached): the heading
-    ``forms.case_docs`` reads, and one row a unit from the board down."""
+    ``forms.exports.case_docs`` reads, and one row a unit from the board down."""
     from engine.domain.evidence import digest, normalised
 
     top = found.rows[0] if found.rows else None

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db import queries
-from engine.db.models.alloc import TaskAllocation
+from engine.db.models.duties.alloc import TaskAllocation
 from engine.domain import allocation as rules
 from engine.domain.org import OrgSnapshot
 from engine.domain.workflow.routing import Address

@@ -25,7 +25,7 @@ from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.audit_store import chunks
 from engine.db.models import RoleAssignment, Task, table
-from engine.db.models.alloc import AllocationHold, TaskAllocation
+from engine.db.models.duties.alloc import AllocationHold, TaskAllocation
 from engine.domain import allocation as rules
 from engine.domain.clock import local_date
 from engine.domain.workflow.routing import Address

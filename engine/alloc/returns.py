@@ -20,7 +20,7 @@ from engine.alloc import allocations
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import Measure, OrgUnit, Person, Task
-from engine.db.models.alloc import AllocationItem, AllocationReturn
+from engine.db.models.duties.alloc import AllocationItem, AllocationReturn
 from engine.db.queries import TaskRef
 from engine.domain import allocation as rules
 from engine.domain.audit.chain import canonical_json

@@ -16,7 +16,7 @@ from engine.cases import plan_links
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import Task, table
-from engine.db.models.process import ProcessCase
+from engine.db.models.workflow.process import ProcessCase
 from engine.db.queries import TaskRef
 from engine.domain.clock import LOCAL_TZ, as_utc, local_date
 from engine.domain.errors import FieldError, InvalidInput
@@ -24,7 +24,7 @@ from engine.plans import plan as plans
 from engine.workflow.process import overview
 from engine.workflow.process.views import CaseView, case_data
 from forms.schemas.base import Form
-from forms.schemas.cases import IncidentInvestigation, IncidentRegistration, IncidentReport
+from forms.schemas.duties.cases import IncidentInvestigation, IncidentRegistration, IncidentReport
 
 KIND = "incident"
 KIND_SV = {"near_miss": "Tillbud", "accident": "Olycksfall", "illness": "Arbetssjukdom"}

@@ -13,7 +13,7 @@ from engine.cases import plan_links
 from engine.context import Actor, Tx
 from engine.db import queries
 from engine.db.models import Cycle, OrgUnit
-from engine.db.models.process import ProcessCase
+from engine.db.models.workflow.process import ProcessCase
 from engine.db.queries import TaskRef
 from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput
@@ -23,7 +23,7 @@ from engine.plans import plan as plans
 from engine.workflow.process import cases as processes
 from engine.workflow.process.registry import Completion
 from forms.schemas.base import Form
-from forms.schemas.cases import ManagerRisk
+from forms.schemas.duties.cases import ManagerRisk
 from forms.schemas.evaluation import AnnualEvaluation
 from forms.schemas.plan import MeasureInput
 from forms.schemas.risk import RiskAssessment

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from engine.context import Actor, Tx
 from engine.db.models import ActionItem, Cycle, OrgUnit
-from engine.db.models.cases import CasePlanLink
-from engine.db.models.process import ProcessCase
+from engine.db.models.duties.cases import CasePlanLink
+from engine.db.models.workflow.process import ProcessCase
 from engine.domain.errors import Conflict
 from engine.domain.workflow.states import CycleStatus
 from engine.plans import plan as plans

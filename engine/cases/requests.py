@@ -17,7 +17,7 @@ from engine.domain.clock import local_date
 from engine.domain.errors import FieldError
 from engine.workflow.process.views import CaseView
 from forms.schemas.base import Form
-from forms.schemas.cases import SafetyRequest
+from forms.schemas.duties.cases import SafetyRequest
 
 KIND = "safety_request"
 

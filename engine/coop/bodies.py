@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import OrgUnit, Person
-from engine.db.models.coop import CoopBody, CoopMember
+from engine.db.models.duties.coop import CoopBody, CoopMember
 from engine.domain.clock import local_date
 from engine.domain.errors import (
     FieldError,

@@ -26,8 +26,8 @@ from engine.coop import meetings
 from engine.db import queries
 from engine.db.audit_store import chunks
 from engine.db.models import OrgUnit, Stage, Task
-from engine.db.models.coop import ChangeDecision, CoopItem, CoopMeeting
-from engine.db.models.process import ProcessCase
+from engine.db.models.duties.coop import ChangeDecision, CoopItem, CoopMeeting
+from engine.db.models.workflow.process import ProcessCase
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, FieldError, InvalidInput, NotFound, NotPermitted, Unmet
 from engine.domain.org import OrgSnapshot
@@ -37,7 +37,7 @@ from engine.org import access
 from engine.workflow import cycles
 from engine.workflow.process import cases as processes
 from engine.workflow.process import views as process_views
-from forms.schemas.change import ChangeRegistration
+from forms.schemas.duties.change import ChangeRegistration
 
 KIND = "change"
 STAGE = "assessment"

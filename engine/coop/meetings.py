@@ -29,8 +29,8 @@ from engine.coop import bodies as coop_bodies
 from engine.coop.bodies import Standing, chain
 from engine.db import queries
 from engine.db.models import Cycle, OrgUnit, Task
-from engine.db.models.coop import CoopBody, CoopItem, CoopMeeting, MblNegotiation
-from engine.db.models.process import ProcessCase
+from engine.db.models.duties.coop import CoopBody, CoopItem, CoopMeeting, MblNegotiation
+from engine.db.models.workflow.process import ProcessCase
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted, Unmet
 from engine.domain.evidence import digest, normalised
@@ -555,7 +555,7 @@ PROTOCOL_TEMPLATE = "coop/protocol.html"
 
 def protocol_document(app: App, actor: Actor, meeting_id: int) -> dict[str, Any]:
     """The protocol as a document (HTML, PDF with its JSON attached): the content, the
-    heading ``forms.case_docs`` reads, and the signature (who, when, the signed digest)."""
+    heading ``forms.exports.case_docs`` reads, and the signature (who, when, the signed digest)."""
     view = show_meeting(app, actor, meeting_id)
     body = view.protocol["body"]
     data = normalised(

@@ -16,7 +16,7 @@ from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput
 from engine.evidence.package import Scope
 from engine.org import access
-from engine.workflow import jobs
+from engine.workflow.batch import jobs
 
 KIND = "evidence"
 LANGS = ("sv", "en")

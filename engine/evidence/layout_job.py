@@ -19,8 +19,8 @@ from engine.domain.errors import SamflowError
 from engine.evidence import jobs as evidence_jobs
 from engine.evidence import package as evidence
 from engine.evidence import parts
-from engine.workflow import job_store, jobs
-from forms import evidence_docs
+from engine.workflow.batch import job_store, jobs
+from forms.exports import evidence_docs
 
 log = logging.getLogger("samflow.evidence")
 

@@ -30,19 +30,20 @@ from engine.domain.errors import InvalidInput
 from engine.domain.evidence import LaterEvent, digest
 from engine.domain.workflow.template import SubjectDef
 from engine.evidence import anchor as audit_checkpoint_package
-from engine.evidence import audit, units
-from engine.evidence.alloc import load_alloc
-from engine.evidence.alloc import section as alloc_section
-from engine.evidence.cases import Cases, load_cases, sections
+from engine.evidence import audit
 from engine.evidence.common import Holder, Person, Where, iso
-from engine.evidence.coop import CoopRows, load_coop
-from engine.evidence.coop import section as coop_section
-from engine.evidence.cycle import cycle_section
 from engine.evidence.load import Bundle, load, load_people
-from engine.evidence.policy import PolicyRows, load_policy
-from engine.evidence.policy import section as policy_section
-from engine.evidence.rounds import load_rounds
-from engine.evidence.rounds import section as rounds_section
+from engine.evidence.sections import units
+from engine.evidence.sections.alloc import load_alloc
+from engine.evidence.sections.alloc import section as alloc_section
+from engine.evidence.sections.cases import Cases, load_cases, sections
+from engine.evidence.sections.coop import CoopRows, load_coop
+from engine.evidence.sections.coop import section as coop_section
+from engine.evidence.sections.cycle import cycle_section
+from engine.evidence.sections.policy import PolicyRows, load_policy
+from engine.evidence.sections.policy import section as policy_section
+from engine.evidence.sections.rounds import load_rounds
+from engine.evidence.sections.rounds import section as rounds_section
 from engine.org import access
 from engine.workflow import templates
 from engine.workflow.process import cases as processes

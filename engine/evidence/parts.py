@@ -1,6 +1,6 @@
 """Laid-out parts of evidence packages, kept by digest (``evidence_part``).
 
-The document side (``forms.evidence_docs``) names each unit's part by the SHA-256 of what it
+The document side (``forms.exports.evidence_docs``) names each unit's part by the SHA-256 of what it
 shows; a part laid out once is fetched here by that key the next time, so a package of an
 administration whose units did not change since is mostly assembly. Parts are derived data:
 not audited, dropped when unused for ``KEEP``, and always laid out again when missing.
@@ -20,7 +20,7 @@ from sqlalchemy import delete, select, update
 
 from engine.context import App
 from engine.db.audit_store import chunks
-from engine.db.models.evidence import EvidencePart
+from engine.db.models.records.evidence import EvidencePart
 
 #: A part nobody used for this long is dropped (it is laid out again if it is needed).
 KEEP = timedelta(days=60)

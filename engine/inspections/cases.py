@@ -14,7 +14,7 @@ from engine.context import Actor, App
 from engine.workflow.process import cases as processes
 from engine.workflow.process import files as process_files
 from engine.workflow.process.cases import Draft
-from forms.schemas.inspection import InspectionRegistration
+from forms.schemas.duties.inspection import InspectionRegistration
 
 KIND, REPLY = "inspection", "reply"
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.db.models import Task
-from engine.db.models.process import CaseItem, ProcessCase
+from engine.db.models.workflow.process import CaseItem, ProcessCase
 from engine.domain.errors import FieldError
 from engine.settings import Settings
 from engine.workflow.process.views import (
@@ -21,7 +21,7 @@ from engine.workflow.process.views import (
     plan_measures,
 )
 from forms.schemas.base import Form
-from forms.schemas.inspection import InspectionRegistration
+from forms.schemas.duties.inspection import InspectionRegistration
 
 
 def dates_ahead(subject: Form, today: date) -> list[FieldError]:

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from engine.context import App
 from engine.db.audit_store import chunks
 from engine.db.models import Base, Cycle, OrgUnit, Person, RoleAssignment, Stage, Task
-from engine.db.models.notify import Notification
+from engine.db.models.workflow.notify import Notification
 from engine.db.queries import valid_on
 from engine.domain.clock import local_date
 from engine.domain.workflow.states import TaskStatus

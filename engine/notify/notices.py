@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from engine.context import App
 from engine.db.audit_store import chunks
 from engine.db.models import AuditEvent, Person, RoleAssignment, Task
-from engine.db.models.notify import Notification, NotifyCursor
+from engine.db.models.workflow.notify import Notification, NotifyCursor
 from engine.db.queries import valid_on
 from engine.domain.clock import local_date
 from engine.domain.workflow.routing import Address

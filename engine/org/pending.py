@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
 from engine.db import queries
-from engine.db.models.org import PendingImport
+from engine.db.models.people.org import PendingImport
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from engine.domain.workflow.states import Role

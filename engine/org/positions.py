@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import Measure, OrgUnit, Person, Task
-from engine.db.models.positions import OrgGroup, OrgGroupMember, Position, PositionHolder
+from engine.db.models.people.positions import OrgGroup, OrgGroupMember, Position, PositionHolder
 from engine.domain.clock import local_date
 from engine.domain.errors import NotPermitted, RowError
 from engine.domain.imports.positions import PositionRow, key_of, parse_positions

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import ActionItem, Cycle, Measure, MeasureEvent, OrgUnit
-from engine.db.models.plans import Plan, PlanParticipant
-from engine.db.models.positions import OrgGroup
+from engine.db.models.followup.plans import Plan, PlanParticipant
+from engine.db.models.people.positions import OrgGroup
 from engine.domain.clock import local_date
 from engine.domain.errors import NotFound
 from engine.domain.imports.plan import PlanHeader

@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
 from engine.db.models import Cycle, Task
-from engine.db.models.coop import CoopBody, CoopItem, CoopMeeting, MblNegotiation, PlanEstablishment
+from engine.db.models.duties.coop import (
+    CoopBody,
+    CoopItem,
+    CoopMeeting,
+    MblNegotiation,
+    PlanEstablishment,
+)
 from engine.domain.errors import Conflict, Unmet
 from engine.domain.workflow.states import TaskStatus
 from engine.workflow.cycles import chain, load_cycle

@@ -29,10 +29,10 @@ from sqlalchemy import delete, select
 
 from engine.context import Actor, App
 from engine.db.models import AuditEvent
-from engine.db.models.files import JobFile
+from engine.db.models.workflow.files import JobFile
 from engine.domain.errors import SamflowError
 from engine.plans import importer
-from engine.workflow import jobs
+from engine.workflow.batch import jobs
 
 log = logging.getLogger("samflow.plan_import")
 

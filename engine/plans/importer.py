@@ -23,7 +23,7 @@ from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.bulk import insert_returning_ids
 from engine.db.models import ActionItem, Cycle, Measure, MeasureEvent
-from engine.db.models.plans import MeasureFollowUp as FollowUpPoint
+from engine.db.models.followup.plans import MeasureFollowUp as FollowUpPoint
 from engine.domain.clock import local_date
 from engine.domain.errors import (
     Conflict,

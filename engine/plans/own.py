@@ -6,7 +6,7 @@ Such a plan is a case of the process ``engine/cycle_templates/action-plan.yaml``
 ``action_plan``): opening it starts a cycle of that template (instance
 ``action_plan:<case id>``), so writing or importing its measures, the manager's decision,
 reminders, escalation, sign-off and the audit chain are the shared machinery. Its header
-is a ``plan`` row (``engine.db.models.plans.Plan``) as the annual cycle's plan is: scope
+is a ``plan`` row (``engine.db.models.followup.plans.Plan``) as the annual cycle's plan is: scope
 (a unit, a department, the whole administration, or a theme across units), title, plan
 date, responsible manager, participants with their organisation, its review rhythm. It is
 established (*fastställd*) at a cooperation meeting through ``engine.plans.establishment``
@@ -36,9 +36,9 @@ from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
 from engine.db.models import Cycle, CycleTemplateRow, Measure, OrgUnit, Stage, Task
-from engine.db.models.coop import PlanEstablishment
-from engine.db.models.plans import Plan, PlanParticipant
-from engine.db.models.process import ProcessCase
+from engine.db.models.duties.coop import PlanEstablishment
+from engine.db.models.followup.plans import Plan, PlanParticipant
+from engine.db.models.workflow.process import ProcessCase
 from engine.db.queries import TaskRef
 from engine.domain.clock import end_of_local_day, local_date
 from engine.domain.errors import NotFound

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import ActionItem, Cycle, Measure, MeasureEvent, Person, Risk, Task
-from engine.db.models.plans import MeasureFollowUp as FollowUpPoint
+from engine.db.models.followup.plans import MeasureFollowUp as FollowUpPoint
 from engine.db.queries import TaskRef
 from engine.domain.clock import end_of_local_day, local_date
 from engine.domain.errors import FieldError, InvalidInput, NotFound, NotPermitted

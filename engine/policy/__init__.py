@@ -16,5 +16,5 @@ This package owns:
 
 Its audit chains: ``policy:<document>`` (a document, its versions, acknowledgements and
 reviews) and ``knowledge:<unit>`` (the training records of people at the unit). The
-evidence package's ``policy`` section is ``engine.evidence.policy``.
+evidence package's ``policy`` section is ``engine.evidence.sections.policy``.
 """

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import Cycle, OrgUnit, Task
-from engine.db.models.policy import PolicyAck, PolicyDocument, PolicyReview, PolicyVersion
-from engine.db.models.process import ProcessCase
+from engine.db.models.duties.policy import PolicyAck, PolicyDocument, PolicyReview, PolicyVersion
+from engine.db.models.workflow.process import ProcessCase
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from engine.domain.evidence import digest
@@ -39,7 +39,7 @@ from engine.domain.workflow.states import Role
 from engine.org import access
 from engine.settings import Settings
 from forms.schemas.base import Form
-from forms.schemas.policy import (
+from forms.schemas.duties.policy import (
     OWNER_CHOICES,
     TOPIC_CHOICES,
     PolicyDocumentInput,

@@ -10,16 +10,21 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.context import Actor, App, Tx
-from engine.db.models.policy import PolicyDocument, PolicyReview, PolicyVersion, TrainingRecord
-from engine.db.models.process import ProcessCase
+from engine.db.models.duties.policy import (
+    PolicyDocument,
+    PolicyReview,
+    PolicyVersion,
+    TrainingRecord,
+)
+from engine.db.models.workflow.process import ProcessCase
 from engine.db.queries import TaskRef
 from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput, SamflowError
 from engine.policy import documents, knowledge
 from engine.workflow.process import cases as processes
 from forms.schemas.base import Form
-from forms.schemas.policy import PolicyReview as ReviewForm
-from forms.schemas.policy import TrainingRenewal
+from forms.schemas.duties.policy import PolicyReview as ReviewForm
+from forms.schemas.duties.policy import TrainingRenewal
 
 SWEEP = Actor.system("sweep")
 RENEWAL_KIND = "training_renewal"

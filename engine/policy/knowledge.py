@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import OrgUnit, Person
-from engine.db.models.policy import TrainingRecord
+from engine.db.models.duties.policy import TrainingRecord
 from engine.domain.clock import local_date
 from engine.domain.errors import FieldError, InvalidInput, NotFound
 from engine.domain.workflow.routing import Address
@@ -29,7 +29,7 @@ from engine.domain.workflow.states import Role
 from engine.org import access
 from engine.settings import Settings
 from engine.workflow import yearstart
-from forms.schemas.policy import TrainingInput
+from forms.schemas.duties.policy import TrainingInput
 
 #: The roles a record may be for, and the roles that count as holding it at the unit.
 ROLES = {

@@ -25,9 +25,9 @@ from engine.context import Actor, App
 from engine.db import queries
 from engine.db.audit_store import chunks
 from engine.db.models import Cycle
-from engine.db.models.process import ProcessCase
+from engine.db.models.workflow.process import ProcessCase
 from engine.domain.clock import local_date
-from engine.domain.hme import SUB_INDICES, suppressed
+from engine.domain.followup.hme import SUB_INDICES, suppressed
 from engine.org import admin as org
 from engine.plans import own as own_plans
 from engine.plans.own import PlanRow

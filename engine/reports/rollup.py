@@ -25,8 +25,8 @@ from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.audit_store import chunks
 from engine.db.models import Task
-from engine.db.models.process import CaseItem, ProcessCase
-from engine.db.models.rollup import FollowupWaiver
+from engine.db.models.followup.rollup import FollowupWaiver
+from engine.db.models.workflow.process import CaseItem, ProcessCase
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted, Unmet
 from engine.domain.org import OrgSnapshot

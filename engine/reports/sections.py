@@ -1,7 +1,7 @@
 """Sections a report renders by key, registered in ``engine.catalog`` (the one place):
 what another capability adds to the board's status report without the report knowing it
 (the safety rounds' findings; the survey package's ``survey_indices``, ``roa_selection``
-and ``health_goals``). ``ReportSection`` is plain data in ``engine.domain.sections``, so a
+and ``health_goals``). ``ReportSection`` is plain data in ``engine.domain.followup.sections``, so a
 capability below this package in the layers (``engine.surveys``) builds its sections too.
 
 A section function gets the read session, the units in the report's scope (tree order),
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from engine.domain.sections import ReportSection
+from engine.domain.followup.sections import ReportSection
 from engine.settings import Settings
 
 __all__ = ["SECTIONS", "ReportSection", "Section", "Sections", "render"]

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from engine.context import Actor, Tx
 from engine.db.audit_store import chunks
-from engine.db.models.process import ProcessCase
-from engine.db.models.rounds import RoundFinding
+from engine.db.models.duties.rounds import RoundFinding
+from engine.db.models.workflow.process import ProcessCase
 from engine.db.queries import TaskRef
 from engine.domain import risk
 from engine.domain.clock import local_date
@@ -24,7 +24,7 @@ from engine.workflow import open_points
 from engine.workflow.process.views import CaseView, case_data
 from forms import checklists
 from forms.schemas.base import Form
-from forms.schemas.rounds import SafetyRoundPlan, SafetyRoundProtocol
+from forms.schemas.duties.rounds import SafetyRoundPlan, SafetyRoundProtocol
 
 
 def checklist_known(subject: Form, today: date) -> list[FieldError]:

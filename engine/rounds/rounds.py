@@ -24,9 +24,9 @@ from engine.cases import plan_links
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import Task
-from engine.db.models.accounts import Attachment
-from engine.db.models.process import ProcessCase
-from engine.db.models.rounds import RoundFinding, RoundFindingPhoto, RoundFindingReview
+from engine.db.models.duties.rounds import RoundFinding, RoundFindingPhoto, RoundFindingReview
+from engine.db.models.people.accounts import Attachment
+from engine.db.models.workflow.process import ProcessCase
 from engine.domain import risk
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted, Unmet
@@ -37,9 +37,9 @@ from engine.workflow.process import cases as processes
 from engine.workflow.process.cases import CaseDetail, Opened
 from engine.workflow.process.views import case_data, load_case
 from forms import checklists
+from forms.schemas.duties.rounds import FindingReview, FindingToPlan
+from forms.schemas.duties.rounds import RoundFinding as FindingForm
 from forms.schemas.registry import validate
-from forms.schemas.rounds import FindingReview, FindingToPlan
-from forms.schemas.rounds import RoundFinding as FindingForm
 
 KIND = "safety_round"
 LEAD, TAKE_PART = "lead_round", "take_part"

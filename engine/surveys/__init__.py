@@ -3,8 +3,9 @@
 * ``mapping``: a vendor file's column mapping (which columns are the unit and the nine HME
   questions, their scale), saved by key so next year's file imports in one step;
 * ``imports``: reading a survey export (per respondent, or aggregated per unit), computing
-  every unit's indices up the tree with suppression (``engine.domain.surveys``), storing only
-  the published cells, replacing the year's earlier import; nothing half-imported;
+  every unit's indices up the tree with suppression
+  (``engine.domain.followup.surveys``), storing only the published cells, replacing the
+  year's earlier import; nothing half-imported;
 * ``results``: the figures per unit with last year's, the low areas, and what the unit's
   survey and analysis tasks start from (``prefill``);
 * ``absence``: sick leave per unit and period from an HR export, year over year;

@@ -21,7 +21,7 @@ from datetime import date
 from sqlalchemy import select
 
 from engine.context import Actor, App, Tx
-from engine.db.models.surveys import AbsenceFigure
+from engine.db.models.followup.surveys import AbsenceFigure
 from engine.domain.errors import ImportInvalid, RowError
 from engine.domain.imports.plan import Cell
 from engine.plans.sheets import read_rows

@@ -25,10 +25,15 @@ from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
 from engine.db import queries
-from engine.db.models.surveys import HealthFollowUp, HealthGoal, HealthLocalGoal, HealthPlan
+from engine.db.models.followup.surveys import (
+    HealthFollowUp,
+    HealthGoal,
+    HealthLocalGoal,
+    HealthPlan,
+)
 from engine.domain.clock import local_date
 from engine.domain.errors import FieldError, InvalidInput, NotFound, NotPermitted
-from engine.domain.health import DIRECTIONS, FACTORS, STATUSES, reached
+from engine.domain.followup.health import DIRECTIONS, FACTORS, STATUSES, reached
 from engine.domain.org import OrgSnapshot
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role

@@ -3,7 +3,7 @@
 The file (CSV or XLSX, read by ``engine.plans.sheets`` within the survey limits) is checked
 row by row against its mapping; every bad cell is named ``file:line: column`` and nothing
 is written while one remains. The answers are summed per unit in memory and dropped: what is
-stored is each unit's published cell (``engine.db.models.surveys``). Importing a year again
+stored is each unit's published cell (``engine.db.models.followup.surveys``). Importing a year again
 replaces its figures (the earlier import is marked replaced) with the audit event
 ``survey.reimported``; the first import of a year records ``survey.imported``.
 """
@@ -22,10 +22,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
-from engine.db.models.surveys import SurveyImport, SurveyMapping, SurveyResult
+from engine.db.models.followup.surveys import SurveyImport, SurveyMapping, SurveyResult
 from engine.domain.errors import ImportInvalid, InvalidInput, RowError
-from engine.domain.imports.plan import Cell
-from engine.domain.surveys import (
+from engine.domain.followup.surveys import (
     DERIVABLE,
     NO_ANSWERS,
     QUESTIONS,
@@ -36,6 +35,7 @@ from engine.domain.surveys import (
     scaled,
     suppress,
 )
+from engine.domain.imports.plan import Cell
 from engine.plans.sheets import SheetLimits, read_rows
 from engine.settings import Settings
 from engine.surveys.common import Tree, require_top_admin, tree

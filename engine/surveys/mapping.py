@@ -3,7 +3,7 @@
 A mapping says how the file is laid out (``respondent``: one row per respondent; ``unit``:
 one row per unit with its number of answers and each question's mean), which column holds
 the unit's code, which the nine HME questions (``m1``…``g3``, see
-``engine.domain.surveys.QUESTIONS``), and the answers' scale (1–5 by default; a mean of an
+``engine.domain.followup.surveys.QUESTIONS``), and the answers' scale (1–5 by default; a mean of an
 aggregated file is on the same scale).
 """
 
@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.context import Actor, App, Tx
-from engine.db.models.surveys import SurveyMapping
+from engine.db.models.followup.surveys import SurveyMapping
 from engine.domain.errors import FieldError, InvalidInput, NotFound
-from engine.domain.surveys import QUESTIONS
+from engine.domain.followup.surveys import QUESTIONS
 from engine.surveys.common import require_top_admin
 
 LAYOUTS = ("respondent", "unit")

@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from engine.context import Actor, App
 from engine.db.audit_store import chunks
 from engine.db.models import Cycle
-from engine.db.models.process import ProcessCase
-from engine.db.models.surveys import HealthLocalGoal, HealthPlan, RoaSelection, RoaUnit
-from engine.domain.health import reached
-from engine.domain.sections import ReportSection
+from engine.db.models.followup.surveys import HealthLocalGoal, HealthPlan, RoaSelection, RoaUnit
+from engine.db.models.workflow.process import ProcessCase
+from engine.domain.followup.health import reached
+from engine.domain.followup.sections import ReportSection
 from engine.settings import Settings
 from engine.surveys import health, results, roa
 from engine.surveys.common import Tree, tree

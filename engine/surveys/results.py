@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, App
-from engine.db.models.surveys import SurveyImport, SurveyResult
+from engine.db.models.followup.surveys import SurveyImport, SurveyResult
 from engine.domain.errors import NotFound
+from engine.domain.followup.surveys import SUB_QUESTIONS
 from engine.domain.org import OrgSnapshot
-from engine.domain.surveys import SUB_QUESTIONS
 from engine.org.visibility import scope_of, top_roots
 from engine.settings import Settings
 from engine.surveys.common import Tree, tree

@@ -2,7 +2,7 @@
 each selected unit gets a review case (``engine/cycle_templates/roa-review.yaml``: the
 manager and the safety representative trained, risk and health factors mapped, measures).
 
-The rule is ``engine.domain.roa`` with the settings ``roa_*`` (docs/surveys.md). HR may
+The rule is ``engine.domain.followup.roa`` with the settings ``roa_*`` (docs/surveys.md). HR may
 leave a proposed unit out or add one the rule did not propose; the selection keeps which
 units the rule proposed and on what figures, and the rule's settings as applied. The
 selection and every case it opens are one transaction: all of them, or none.
@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
 from engine.db.models import OrgUnit
-from engine.db.models.surveys import AbsenceFigure, RoaSelection, RoaUnit
+from engine.db.models.followup.surveys import AbsenceFigure, RoaSelection, RoaUnit
 from engine.domain.clock import local_date
 from engine.domain.errors import FieldError, InvalidInput
-from engine.domain.roa import Flag, Rule, proposals
+from engine.domain.followup.roa import Flag, Rule, proposals
 from engine.settings import Settings
 from engine.surveys.common import Tree, require_top_admin, tree
 from engine.workflow.process.cases import open_in, parse_subject

@@ -1,7 +1,7 @@
 """The audit log as people read it (the CSV export of the audit page): each event's time,
 who acted (by name), what it was about in words (the task's title, the measure, the risk,
 the stage, the unit), the unit's name and the reason given. The words of the action itself
-are the door's (``forms.audit_csv``, in the reader's language).
+are the door's (``forms.exports.audit_csv``, in the reader's language).
 
 The log's own columns (ids, chains, hashes, event names) stay available to programs through
 ``engine.audit.search.export_csv``; this read model never shows them.

@@ -41,7 +41,8 @@ from engine.surveys.results import prefill as survey_prefill
 from engine.views import cycle as cycle_views
 from engine.views.responsible import ResponsibleChoices
 from engine.views.responsible import choices as responsible_choices
-from engine.workflow import allocation_gate, attachments, facts, jobs, taskgen, templates
+from engine.workflow import allocation_gate, attachments, facts, taskgen, templates
+from engine.workflow.batch import jobs
 from engine.workflow.conversation import nudged_today
 from engine.workflow.process.cases import task_context
 

@@ -1,5 +1,5 @@
 """Files a background job made (a large evidence package as PDF), fetched by whoever may
-see the job (stored by ``engine.workflow.job_store``, removed after ``KEEP``).
+see the job (stored by ``engine.workflow.batch.job_store``, removed after ``KEEP``).
 
     job_files.store(app, job_id, "underlag.pdf", "application/pdf", content)
     info, content = job_files.fetch(app, actor, job_id)     # 404 for a job you cannot see
@@ -10,10 +10,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.context import Actor, App
-from engine.db.models.files import JobFile
+from engine.db.models.workflow.files import JobFile
 from engine.domain.errors import NotFound
 from engine.views import detail as views
-from engine.workflow.job_store import KEEP, FileInfo, info_of, store
+from engine.workflow.batch.job_store import KEEP, FileInfo, info_of, store
 
 __all__ = ["KEEP", "FileInfo", "fetch", "store"]
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from engine.context import App
 from engine.db import migrate
 from engine.db.models import Job, Task
-from engine.db.models.notify import Notification
+from engine.db.models.workflow.notify import Notification
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.db import queries
 from engine.db.models import Person, RoleAssignment
-from engine.db.models.positions import OrgGroup, Position
+from engine.db.models.people.positions import OrgGroup, Position
 from engine.domain.imports.positions import EMAIL, key_of
 from engine.domain.workflow.routing import RoleExpr, resolve, role_from_text
 from engine.domain.workflow.states import Role

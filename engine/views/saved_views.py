@@ -14,7 +14,7 @@ from sqlalchemy import Connection, bindparam, or_, select
 from engine.context import Actor, App, Tx
 from engine.db import queries, reads
 from engine.db.models import OrgUnit
-from engine.db.models.inbox import SavedView
+from engine.db.models.workflow.inbox import SavedView
 from engine.db.reads import Authority
 from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput, NotFound

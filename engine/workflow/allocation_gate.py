@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.db import queries
 from engine.db.models import OrgUnit, Task
-from engine.db.models.alloc import AllocationHold, AllocationReturn, TaskAllocation
+from engine.db.models.duties.alloc import AllocationHold, AllocationReturn, TaskAllocation
 from engine.domain.org import OrgSnapshot
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
 from engine.db.models import Task
-from engine.db.models.accounts import Attachment
+from engine.db.models.people.accounts import Attachment
 from engine.domain.errors import InvalidInput, NotFound, TaskNotOpen
 from engine.org import access
 from engine.org.visibility import require_task, scope_of

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import Task
-from engine.db.models.inbox import TaskComment, TaskNudge
+from engine.db.models.workflow.inbox import TaskComment, TaskNudge
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted, TaskNotOpen
 from engine.domain.workflow.states import TaskStatus

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from engine.db import queries
 from engine.db.audit_store import chunks
 from engine.db.models import Cycle, OrgUnit, Stage
-from engine.db.models.process import ProcessCase
-from engine.db.models.rollup import FollowupWaiver
-from engine.db.models.rounds import RoundFinding, RoundFindingReview
+from engine.db.models.duties.rounds import RoundFinding, RoundFindingReview
+from engine.db.models.followup.rollup import FollowupWaiver
+from engine.db.models.workflow.process import ProcessCase
 from engine.domain.org import OrgSnapshot
 from engine.domain.workflow.gates import OpenPoint
 from engine.domain.workflow.states import CycleStatus, StageStatus

@@ -61,7 +61,7 @@ def sweep(
 ) -> SweepReport:
     """``dry_run``: what the sweep would do, counted in one transaction that is rolled
     back (nothing is written, no audit event, no job failed)."""
-    from engine.workflow import recovery
+    from engine.workflow.batch import recovery
 
     if dry_run:
         return app.preview(lambda tx: _dry_run(app, tx, batch, max_batches))

@@ -20,14 +20,15 @@ from engine.context import Actor, App
 from engine.db import queries
 from engine.db.audit_store import chunks
 from engine.db.models import Cycle, OrgUnit, Person, RoleAssignment
-from engine.db.models.policy import TrainingRecord
+from engine.db.models.duties.policy import TrainingRecord
 from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput, NotFound
 from engine.domain.workflow.states import CycleStatus
 from engine.domain.workflow.template import UNIT_YEAR, CycleTemplate
 from engine.org.visibility import require_admin, scope_of, top_units
 from engine.settings import Settings
-from engine.workflow import cycles, jobs, templates
+from engine.workflow import cycles, templates
+from engine.workflow.batch import jobs
 
 
 def request_start(

@@ -11,7 +11,7 @@ from engine.domain.errors import InvalidInput
 from engine.domain.validation import field_errors
 from forms.schemas.approval import Approval
 from forms.schemas.base import Form
-from forms.schemas.cases import (
+from forms.schemas.duties.cases import (
     AllocationReturnCase,
     AllocationReturnDecision,
     IncidentInvestigation,
@@ -22,22 +22,23 @@ from forms.schemas.cases import (
     SafetyRequest,
     SafetyRequestReply,
 )
-from forms.schemas.change import ChangeParticipation, ChangeRegistration, ChangeRiskAssessment
-from forms.schemas.evaluation import AnnualEvaluation
-from forms.schemas.followup import MeasureFollowUp
-from forms.schemas.inspection import InspectionDecision, InspectionRegistration, InspectionResponse
-from forms.schemas.plan import ActionPlan
-from forms.schemas.plan_header import ActionPlanHeader, PlanReview
-from forms.schemas.policy import (
+from forms.schemas.duties.change import (
+    ChangeParticipation,
+    ChangeRegistration,
+    ChangeRiskAssessment,
+)
+from forms.schemas.duties.inspection import (
+    InspectionDecision,
+    InspectionRegistration,
+    InspectionResponse,
+)
+from forms.schemas.duties.policy import (
     PolicyReview,
     PolicyReviewCase,
     TrainingRenewal,
     TrainingRenewalCase,
 )
-from forms.schemas.risk import RiskAssessment
-from forms.schemas.roa import RoaMapping, RoaMeasures, RoaReview, RoaTraining
-from forms.schemas.rollup import FollowupLevel, FollowupLevelSummary
-from forms.schemas.rounds import (
+from forms.schemas.duties.rounds import (
     FindingReview,
     FindingToPlan,
     RoundFinding,
@@ -45,6 +46,13 @@ from forms.schemas.rounds import (
     SafetyRoundPlan,
     SafetyRoundProtocol,
 )
+from forms.schemas.evaluation import AnnualEvaluation
+from forms.schemas.followup import MeasureFollowUp
+from forms.schemas.plan import ActionPlan
+from forms.schemas.plan_header import ActionPlanHeader, PlanReview
+from forms.schemas.risk import RiskAssessment
+from forms.schemas.roa import RoaMapping, RoaMeasures, RoaReview, RoaTraining
+from forms.schemas.rollup import FollowupLevel, FollowupLevelSummary
 from forms.schemas.survey import AbsenceReview, SafetyRound, SurveyResults
 
 #: Task forms and the forms a case is registered with (a template's ``subject.form``).

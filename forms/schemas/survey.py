@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, model_validator
 
-from engine.domain.hme import DEFAULT_MIN_ANSWERS
+from engine.domain.followup.hme import DEFAULT_MIN_ANSWERS
 from engine.domain.validation import bilingual
 from forms.schemas.base import Form, NonEmpty, OptText, label
 

@@ -273,7 +273,7 @@ def test_the_year_start_lists_managers_without_an_accepted_allocation(app: App, 
 def test_the_evidence_package_carries_the_chain_and_verifies(app: App) -> None:
     from engine.evidence import package as evidence
     from engine.evidence import verify as evidence_verify
-    from forms.evidence_docs import evidence_html
+    from forms.exports.evidence_docs import evidence_html
 
     o = build_org(app)
     ids = whole_chain(o)

@@ -16,11 +16,11 @@ from sqlalchemy import event, select
 from engine.alloc import allocations, holds
 from engine.context import Actor, App
 from engine.db.models import AuditEvent, Person
-from engine.db.models.alloc import AllocationHold
+from engine.db.models.duties.alloc import AllocationHold
 from engine.domain.clock import FrozenClock
 from engine.org import admin as org
 from engine.views import detail
-from engine.workflow import org_import
+from engine.workflow.batch import org_import
 from tests.alloc.scenario import offer, whole_chain
 from tests.factories import Org, build_org, people_csv, units_csv
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from engine.alloc import returns
 from engine.context import App
 from engine.db.models import Cycle, Task
-from engine.db.models.alloc import AllocationReturn
+from engine.db.models.duties.alloc import AllocationReturn
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import InvalidInput, NotFound, NotPermitted, TaskNotOpen
 from engine.views import detail

@@ -31,7 +31,7 @@ from engine.org import admin as org
 from engine.reports import rollup
 from engine.views import job_files
 from engine.workflow import yearstart
-from forms.evidence_docs import evidence_html
+from forms.exports.evidence_docs import evidence_html
 from tests.api.conftest import Web, make_web
 from tests.api.test_api_inspections import INSPECTION
 from tests.cases.test_duties import DECISION, INCIDENT, REQUEST, RISK

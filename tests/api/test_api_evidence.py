@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from engine.context import Actor
 from engine.org import admin as org
 from engine.views import cycle as cycle_views
-from forms import documents
+from forms.exports import documents
 from tests.api.conftest import Web
 from tests.factories import people_csv, units_csv
 from tests.tampering import unprotected_audit

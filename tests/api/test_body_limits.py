@@ -24,7 +24,7 @@ from sqlalchemy import select as sql_select
 
 from engine.accounts import tokens
 from engine.context import Actor
-from engine.db.models.accounts import Attachment
+from engine.db.models.people.accounts import Attachment
 from engine.domain.clock import FrozenClock
 from tests.api.conftest import Web, make_web
 from tests.browser.conftest import Served, serve

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.workflow import jobs
+from engine.workflow.batch import jobs
 from tests.api.conftest import Web
 
 BODY = {"code": "U1", "year": 2027, "scope": "unit", "lang": "sv"}

@@ -64,7 +64,7 @@ def test_the_job_records_the_launchers_name_and_reference(web: Web) -> None:
     assert reply.status_code == 202 and reply.json()["runner"] == "recording"
     job_id = reply.json()["id"]
     assert recording.jobs == [job_id]
-    from engine.workflow import jobs
+    from engine.workflow.batch import jobs
 
     assert jobs.get(web.engine, job_id).external_ref == f"run-{job_id}"
     assert jobs.get(web.engine, job_id).status == "queued"  # the recording launcher ran nothing

@@ -128,7 +128,7 @@ def test_no_page_mail_or_csv_shows_an_internal_identifier(hweb: Web) -> None:
 
 def test_the_year_start_names_missing_roles_in_words(web: Web) -> None:
     """HR reads "Saknas: Chef", not "Saknas: manager"."""
-    from engine.workflow import jobs
+    from engine.workflow.batch import jobs
 
     hr = web.org.actor("hr@x.se")
     job_id = jobs.create(web.engine, hr, "start_year", {"year": 2027, "root": None}, "prefect")

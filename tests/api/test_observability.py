@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from api.observability import JsonLogFormatter, log_config
+from api.middleware.observability import JsonLogFormatter, log_config
 from engine.context import REQUEST_ID
 from engine.db.models import AuditEvent
 from engine.domain.clock import FrozenClock
@@ -158,5 +158,5 @@ def test_json_log_lines_carry_the_request_id() -> None:
     assert line["message"] == "sparade planen" and line["request_id"] == "abc-1"
     assert line["level"] == "info" and line["time"].endswith("+00:00")
     config = log_config("json")
-    assert config["formatters"]["main"]["()"] == "api.observability.JsonLogFormatter"
+    assert config["formatters"]["main"]["()"] == "api.middleware.observability.JsonLogFormatter"
     logging.config.dictConfig(config)  # uvicorn takes exactly this

@@ -123,7 +123,7 @@ def test_start_the_year_with_a_progress_page(web: Web) -> None:
 
 
 def test_job_page_refreshes_itself_while_running(web: Web) -> None:
-    from engine.workflow import jobs
+    from engine.workflow.batch import jobs
 
     # a job another runner will take (the web app's own launcher would start a thread one)
     job_id = jobs.create(

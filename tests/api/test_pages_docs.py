@@ -11,7 +11,7 @@ from sqlalchemy import text
 from engine.context import Actor
 from engine.org import admin as org
 from engine.views import cycle as cycle_views
-from forms import documents
+from forms.exports import documents
 from tests.api.conftest import Web, csrf_of
 from tests.api.test_api_inspections import INSPECTION, register, requirement_tasks
 from tests.evidence.test_plan_import import PLAN

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from engine.workflow import jobs
+from engine.workflow.batch import jobs
 from tests.api.conftest import Web
 
 PARAMS: dict[str, dict[str, Any]] = {

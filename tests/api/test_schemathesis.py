@@ -28,7 +28,7 @@ from engine.context import Actor
 from engine.domain.clock import FrozenClock
 from engine.evidence import package as evidence
 from engine.inspections import cases as inspections
-from forms.evidence_docs import evidence_html
+from forms.exports.evidence_docs import evidence_html
 from tests.api.conftest import Web, make_web
 from tests.conftest import START
 from tests.factories import drive_to

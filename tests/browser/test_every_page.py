@@ -244,7 +244,7 @@ def _policy_document(served: Served) -> None:
     """A policy with a version and a review, a training: the policy pages have content."""
     from engine.policy import documents, knowledge
     from engine.workflow import sweeps
-    from forms.schemas.policy import PolicyDocumentInput, PolicyVersionInput, TrainingInput
+    from forms.schemas.duties.policy import PolicyDocumentInput, PolicyVersionInput, TrainingInput
 
     engine, o = served.web.engine, served.web.org
     hr = o.actor("hr@x.se")

@@ -48,7 +48,7 @@ def cweb_any(db_url: str, clock: FrozenClock) -> Iterator[Web]:
 
 
 def _cycle_of_case(web: Web, case_id: int) -> int:
-    from engine.db.models.process import ProcessCase
+    from engine.db.models.workflow.process import ProcessCase
 
     with web.engine.read() as s:
         case = s.get(ProcessCase, case_id)

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from engine.cases import incidents, plan_links
 from engine.context import App
 from engine.db.models import ActionItem, AuditEvent, Cycle, Measure
-from engine.db.models.process import CaseDocument, ProcessCase
+from engine.db.models.workflow.process import CaseDocument, ProcessCase
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from engine.inspections import cases as inspections
 from engine.workflow import sweeps, tasks
 from engine.workflow.process import cases as processes
-from forms import case_docs
+from forms.exports import case_docs
 from tests.factories import Org, build_org
 
 PEOPLE = (
@@ -397,7 +397,7 @@ def test_injunction_refusals(o: Org) -> None:
 # --- the evidence package ------------------------------------------------------------------------
 def test_evidence_package_carries_incidents_requests_and_managers_risks(o: Org) -> None:
     from engine.evidence import package as evidence
-    from forms.evidence_docs import evidence_html
+    from forms.exports.evidence_docs import evidence_html
 
     inc = _open(o, "emp@x.se", "incident", INCIDENT)
     report = _case_tasks(o, "m1@x.se", inc.cycle_id)["report_av"]

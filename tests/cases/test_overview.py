@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from engine.cases import incidents
 from engine.context import Actor, App
-from engine.db.models.process import ProcessCase
+from engine.db.models.workflow.process import ProcessCase
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import NotFound
 from engine.inspections import cases as inspections

@@ -13,8 +13,8 @@ from engine.context import Actor, App
 from engine.coop import changes, meetings
 from engine.evidence import package as evidence
 from engine.evidence import verify as evidence_verify
-from forms import case_docs
-from forms.evidence_docs import evidence_html
+from forms.exports import case_docs
+from forms.exports.evidence_docs import evidence_html
 from tests.coop.scenario import build
 from tests.coop.test_changes import CHANGE
 from tests.factories import drive_to

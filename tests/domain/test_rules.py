@@ -1,7 +1,8 @@
 import pytest
 
-from engine.domain import hme, risk
+from engine.domain import risk
 from engine.domain.errors import TransitionNotAllowed
+from engine.domain.followup import hme
 from engine.domain.workflow.machine import MEASURE, STAGE, TASK, next_state
 from engine.domain.workflow.states import MeasureStatus, StageStatus, TaskStatus
 

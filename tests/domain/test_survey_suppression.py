@@ -16,7 +16,7 @@ from itertools import combinations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.domain.surveys import (
+from engine.domain.followup.surveys import (
     DERIVABLE,
     NO_ANSWERS,
     QUESTIONS,

@@ -18,8 +18,8 @@ from engine.evidence import package as evidence
 from engine.evidence import verify as evidence_verify
 from engine.plans import plan as plans
 from engine.views import cycle as cycle_views
-from forms import documents
-from forms.evidence_docs import evidence_html, evidence_pdf
+from forms.exports import documents
+from forms.exports.evidence_docs import evidence_html, evidence_pdf
 from tests.evidence.scenario import year_with_history
 from tests.tampering import unprotected_audit
 

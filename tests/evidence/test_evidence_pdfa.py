@@ -19,8 +19,8 @@ from engine.evidence import package as evidence
 from engine.evidence import parts
 from engine.evidence import verify as evidence_verify
 from engine.views import cycle as cycle_views
-from forms import documents
-from forms.evidence_docs import Laid, evidence_pdf
+from forms.exports import documents
+from forms.exports.evidence_docs import Laid, evidence_pdf
 from tests.evidence.scenario import Year, year_with_history
 
 #: What a reader must never see: role addresses, record refs, dotted event names.

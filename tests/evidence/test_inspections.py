@@ -18,7 +18,7 @@ from engine.evidence import package as evidence
 from engine.inspections import cases as inspections
 from engine.views import cycle as cycle_views
 from engine.workflow import cycles, sweeps
-from forms.case_docs import html, pdf
+from forms.exports.case_docs import html, pdf
 from tests.factories import Org, build_org
 
 YAML = """

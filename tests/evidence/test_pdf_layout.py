@@ -10,7 +10,7 @@ import threading
 
 from pypdf import PdfReader
 
-from forms import documents
+from forms.exports import documents
 
 
 def test_layout_gc_raises_the_threshold_and_the_last_one_out_restores_it() -> None:

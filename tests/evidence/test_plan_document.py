@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from engine.context import App, Tx
 from engine.db.models import AuditEvent, Cycle, Measure, MeasureEvent, Task
-from engine.db.models.plans import MeasureFollowUp, Plan
+from engine.db.models.followup.plans import MeasureFollowUp, Plan
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import ImportInvalid, InvalidInput
 from engine.domain.period import parse_period

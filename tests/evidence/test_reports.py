@@ -11,7 +11,7 @@ from engine.domain.clock import FrozenClock
 from engine.reports import board as board_report
 from engine.reports import followup as followup_report
 from engine.settings import Settings
-from forms.report_docs import board_html, board_pdf, followup_html, followup_pdf
+from forms.exports.report_docs import board_html, board_pdf, followup_html, followup_pdf
 from tests.evidence.scenario import year_with_history
 
 SYSTEM = Actor.system("test")

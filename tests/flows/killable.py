@@ -22,7 +22,7 @@ from engine.domain.clock import Clock
 from engine.notify import notices as notify
 from engine.notify.mailer import SmtpMailer
 from engine.settings import Settings
-from engine.workflow import jobs
+from engine.workflow.batch import jobs
 
 
 class Running(Clock):

@@ -25,7 +25,7 @@ from api.launcher import ThreadLauncher
 from api.prefect_launcher import PrefectLauncher
 from engine.domain.clock import FrozenClock
 from engine.settings import Settings
-from engine.workflow import jobs
+from engine.workflow.batch import jobs
 from flows import runtime
 from tests.api.conftest import Web, _close, make_web
 from tests.evidence.test_plan_import import PLAN

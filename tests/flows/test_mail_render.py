@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from forms import ics
+from forms.exports import ics
 from forms.mail import Letter, MailTask, compose, render
 from tests.flows.helpers import calendar_of, parse_ics, text_of
 

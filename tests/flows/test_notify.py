@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from engine.context import Actor, App
 from engine.db.models import AuditEvent
-from engine.db.models.notify import Notification
+from engine.db.models.workflow.notify import Notification
 from engine.domain.clock import FrozenClock
 from engine.notify import notices as notify
 from engine.notify.mailer import SmtpMailer

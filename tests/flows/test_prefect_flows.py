@@ -26,7 +26,7 @@ from engine.context import App
 from engine.db.models import AuditEvent, Cycle, Task
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict
-from engine.workflow import jobs
+from engine.workflow.batch import jobs
 from flows import runtime
 from flows.annual import start_annual_cycles
 from flows.sweep import sweep, weekly_digest

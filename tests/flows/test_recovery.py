@@ -24,11 +24,12 @@ from sqlalchemy import select
 
 from engine.context import App
 from engine.db.models import AuditEvent
-from engine.db.models.notify import Notification
+from engine.db.models.workflow.notify import Notification
 from engine.domain.clock import FrozenClock
 from engine.notify import notices as notify
 from engine.notify.mailer import SmtpMailer
-from engine.workflow import jobs, sweeps
+from engine.workflow import sweeps
+from engine.workflow.batch import jobs
 from tests.conftest import START
 from tests.factories import build_org
 from tests.flows.conftest import LoopbackController, Mailbox

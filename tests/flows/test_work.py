@@ -8,7 +8,8 @@ import pytest
 
 from engine.context import App
 from engine.domain.errors import NotPermitted
-from engine.workflow import cycles, jobs
+from engine.workflow import cycles
+from engine.workflow.batch import jobs
 from flows import runtime, work
 from tests.factories import build_org
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from engine.context import Actor, App
 from engine.coop import meetings
 from engine.db.models import AuditEvent, Task
-from engine.db.models.plans import Plan
+from engine.db.models.followup.plans import Plan
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import InvalidInput, NotFound, NotPermitted
 from engine.evidence import package as evidence
@@ -25,8 +25,8 @@ from engine.plans import document, own
 from engine.plans import importer as plan_import
 from engine.reports import board as board_report
 from engine.workflow import cycles
-from forms.evidence_docs import evidence_html
-from forms.report_docs import board_html
+from forms.exports.evidence_docs import evidence_html
+from forms.exports.report_docs import board_html
 from tests.api.conftest import Web, _close, csrf_of, make_web
 from tests.cli.test_cli import run
 from tests.coop.scenario import build

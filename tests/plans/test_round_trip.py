@@ -17,7 +17,7 @@ from engine.domain.imports.plan import parse_plan
 from engine.plans import document, sheets
 from engine.plans import importer as plan_import
 from engine.plans.sheets import SheetLimits
-from forms import plan_docs
+from forms.exports import plan_docs
 from tests.evidence.test_plan_document import PLAN, at_plan, doc_of
 
 

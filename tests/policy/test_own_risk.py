@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from engine.context import App
 from engine.db.models import ActionItem, Risk
-from engine.db.models.process import ProcessCase
+from engine.db.models.workflow.process import ProcessCase
 from engine.domain.errors import InvalidInput
 from engine.workflow import tasks
 from engine.workflow.process import cases as processes

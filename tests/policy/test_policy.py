@@ -14,12 +14,12 @@ from sqlalchemy import select, update
 
 from engine.context import App
 from engine.db.models import AuditEvent, OrgUnit
-from engine.db.models.policy import TrainingRecord
+from engine.db.models.duties.policy import TrainingRecord
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from engine.policy import documents, knowledge
 from engine.workflow import sweeps, tasks, yearstart
-from forms.schemas.policy import PolicyDocumentInput, PolicyVersionInput, TrainingInput
+from forms.schemas.duties.policy import PolicyDocumentInput, PolicyVersionInput, TrainingInput
 from tests.factories import Org, build_org
 
 POLICY = {
@@ -231,7 +231,7 @@ def test_evidence_package_carries_versions_acknowledgements_reviews_and_training
     from engine.context import Actor
     from engine.evidence import package as evidence
     from engine.evidence import verify as evidence_verify
-    from forms.evidence_docs import evidence_html
+    from forms.exports.evidence_docs import evidence_html
 
     o.start()
     hr = o.actor("hr@x.se")

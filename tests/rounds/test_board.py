@@ -15,7 +15,7 @@ from engine.reports import board
 from engine.reports.sections import SECTIONS, ReportSection
 from engine.rounds import rounds
 from engine.settings import Settings
-from forms import report_docs
+from forms.exports import report_docs
 from tests.factories import Org, build_org
 from tests.rounds.scenario import FLOOR, KNIVES, finish, open_round
 

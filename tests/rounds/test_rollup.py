@@ -14,7 +14,7 @@ from engine.domain.errors import Conflict, GateBlocked, InvalidInput, NotFound, 
 from engine.reports import rollup
 from engine.workflow import cycles
 from engine.workflow.process import cases as processes
-from forms import case_docs
+from forms.exports import case_docs
 from tests.factories import EVALUATION, Org, build_org, drive_to
 
 SUMMARY = {"assessment": "Arbetet fungerar; Enhet 2 lades ned.", "proposals": "Utbilda chefer."}

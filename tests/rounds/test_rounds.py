@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from engine.context import App
 from engine.db.models import ActionItem, AuditEvent, Cycle, Measure
-from engine.db.models.accounts import Attachment
-from engine.db.models.rounds import RoundFinding
+from engine.db.models.duties.rounds import RoundFinding
+from engine.db.models.people.accounts import Attachment
 from engine.domain.errors import GateBlocked, InvalidInput, NotFound, NotPermitted
 from engine.rounds import rounds
 from engine.workflow import templates

@@ -17,7 +17,7 @@ from engine.domain.clock import FrozenClock
 from engine.evidence import package as evidence
 from engine.evidence import verify as evidence_verify
 from engine.rounds import rounds
-from forms.evidence_docs import evidence_html, evidence_pdf
+from forms.exports.evidence_docs import evidence_html, evidence_pdf
 from tests.evidence.test_evidence_package import pdf_text
 from tests.factories import Org, build_org
 from tests.rounds.scenario import FLOOR, JPEG, KNIVES, PROTOCOL, finish, open_round

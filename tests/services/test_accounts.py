@@ -15,7 +15,7 @@ from engine.accounts import signin as accounts
 from engine.accounts import tokens
 from engine.audit import log as audit
 from engine.context import Actor, App
-from engine.db.models.accounts import Account, LoginThrottle
+from engine.db.models.people.accounts import Account, LoginThrottle
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import InvalidInput, NotAuthenticated, NotPermitted, TooManyAttempts
 from tests.factories import build_org

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from engine.context import App
 from engine.db.models import AuditEvent
-from engine.db.models.notify import Notification
+from engine.db.models.workflow.notify import Notification
 from engine.domain.clock import FrozenClock
 from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from engine.notify import notices

@@ -13,7 +13,7 @@ from engine.domain.errors import InvalidInput, NotFound, NotPermitted
 from engine.evidence import jobs as evidence_jobs
 from engine.evidence import package as evidence
 from engine.views import job_files
-from engine.workflow import jobs
+from engine.workflow.batch import jobs
 from tests.factories import build_org
 
 ADM = evidence.Scope("subtree", "ADM", 2027)

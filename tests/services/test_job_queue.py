@@ -9,7 +9,7 @@ import pytest
 
 from engine.context import App
 from engine.domain.errors import TooManyJobs
-from engine.workflow import job_queue, jobs
+from engine.workflow.batch import job_queue, jobs
 from tests.factories import build_org
 
 

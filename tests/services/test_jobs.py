@@ -2,7 +2,7 @@ import pytest
 
 from engine.context import App
 from engine.domain.errors import InvalidInput, NotPermitted
-from engine.workflow import jobs
+from engine.workflow.batch import jobs
 from tests.factories import build_org
 
 

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from engine.context import Actor, App
 from engine.db.models import AuditEvent, OrgUnit, Person, RoleAssignment
-from engine.db.models.files import JobFile
+from engine.db.models.workflow.files import JobFile
 from engine.domain.errors import ImportInvalid
 from engine.org import admin as org
-from engine.workflow import jobs
-from engine.workflow import org_import as org_import_job
+from engine.workflow.batch import jobs
+from engine.workflow.batch import org_import as org_import_job
 
 SYSTEM = Actor.system("test")
 

@@ -25,8 +25,8 @@ from engine.org import view as orgview
 from engine.org import visibility
 from engine.views import detail as views
 from engine.views import job_files
-from engine.workflow import org_import as org_import_job
 from engine.workflow import tasks
+from engine.workflow.batch import org_import as org_import_job
 from tests.factories import Org
 from tests.rights_org import PEOPLE, ROLES, SYSTEM, UNITS, build, renamed, without
 

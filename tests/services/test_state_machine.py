@@ -36,10 +36,10 @@ from engine.context import App
 from engine.coop import changes, meetings
 from engine.db.migrate import upgrade
 from engine.db.models import AuditEvent, Cycle, Stage, Task
-from engine.db.models.alloc import AllocationReturn, TaskAllocation
-from engine.db.models.coop import ChangeDecision, CoopItem, CoopMeeting
-from engine.db.models.policy import PolicyAck, PolicyDocument, PolicyVersion
-from engine.db.models.process import CaseDocument, ProcessCase
+from engine.db.models.duties.alloc import AllocationReturn, TaskAllocation
+from engine.db.models.duties.coop import ChangeDecision, CoopItem, CoopMeeting
+from engine.db.models.duties.policy import PolicyAck, PolicyDocument, PolicyVersion
+from engine.db.models.workflow.process import CaseDocument, ProcessCase
 from engine.domain.clock import LOCAL_TZ, FrozenClock
 from engine.domain.errors import SamflowError
 from engine.policy import documents
@@ -47,7 +47,7 @@ from engine.views import cycle as cycle_views
 from engine.views import inbox as reports
 from engine.workflow import cycles, sweeps, tasks
 from engine.workflow.process import cases as processes
-from forms.schemas.policy import PolicyDocumentInput, PolicyVersionInput
+from forms.schemas.duties.policy import PolicyDocumentInput, PolicyVersionInput
 from tests.conftest import START, make_app
 from tests.coop.scenario import build as build_coop
 from tests.coop.test_changes import ASSESSMENT, CHANGE

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from engine.audit import log as audit
 from engine.context import App
-from engine.db.models.process import ProcessCase
-from engine.db.models.surveys import AbsenceFigure, RoaSelection
+from engine.db.models.followup.surveys import AbsenceFigure, RoaSelection
+from engine.db.models.workflow.process import ProcessCase
 from engine.domain.errors import ImportInvalid, InvalidInput, NotFound, NotPermitted
-from engine.domain.roa import Rule, proposals
+from engine.domain.followup.roa import Rule, proposals
 from engine.surveys import absence, roa
 from tests.factories import Org, build_org
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from engine.audit import log as audit
 from engine.context import App
-from engine.db.models.surveys import SurveyImport, SurveyResult
+from engine.db.models.followup.surveys import SurveyImport, SurveyResult
 from engine.domain.errors import ImportInvalid, InvalidInput, NotFound, NotPermitted
 from engine.surveys import imports, mapping, results
 from engine.views import detail

@@ -301,7 +301,7 @@ class Measure(Base):
     responsible_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     responsible_role: Mapped[str | None] = mapped_column(String(32))
     responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
-    # a position or group as responsible (engine.db.models.positions; no FK: defined there)
+    # a position or group as responsible (engine.db.models.people.positions; no FK: defined there)
     responsible_position_id: Mapped[int | None]
     responsible_group_id: Mapped[int | None]
     due_date: Mapped[date | None]  # the end of the due period; None when open-ended

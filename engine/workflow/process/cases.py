@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from engine.context import Actor, App, Tx
 from engine.db import queries
 from engine.db.models import OrgUnit, Stage, Task
-from engine.db.models.process import CaseDocument, CaseItem, CaseItemTask, ProcessCase
+from engine.db.models.workflow.process import CaseDocument, CaseItem, CaseItemTask, ProcessCase
 from engine.domain.clock import local_date
 from engine.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from engine.domain.evidence import digest, normalised

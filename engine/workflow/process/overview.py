@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 from engine.context import Actor, App
 from engine.db import queries
 from engine.db.models import Cycle, OrgUnit, Task, table
-from engine.db.models.process import CaseDocument, CaseItem, CaseItemTask, ProcessCase
+from engine.db.models.workflow.process import CaseDocument, CaseItem, CaseItemTask, ProcessCase
 from engine.domain.clock import local_date
 from engine.domain.workflow.template import CycleTemplate
 from engine.org import access

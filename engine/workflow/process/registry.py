@@ -52,7 +52,7 @@ from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
 from engine.db.models import Task
-from engine.db.models.process import CaseItem, ProcessCase
+from engine.db.models.workflow.process import CaseItem, ProcessCase
 from engine.db.queries import TaskRef
 from engine.domain.errors import FieldError, Unmet
 from engine.domain.workflow.routing import Address

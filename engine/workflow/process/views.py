@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine.db import queries
 from engine.db.audit_store import chunks
 from engine.db.models import ActionItem, Cycle, Measure, OrgUnit, Task
-from engine.db.models.process import CaseDocument, CaseItem, CaseItemTask, ProcessCase
+from engine.db.models.workflow.process import CaseDocument, CaseItem, CaseItemTask, ProcessCase
 from engine.domain.clock import local_date
 from engine.domain.errors import NotFound, Unmet
 from engine.domain.workflow.template import SubjectDef

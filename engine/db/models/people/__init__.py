@@ -1,0 +1,5 @@
+"""The tables of the organisation and signing in.
+
+Units, people, role holders, positions and groups; accounts, sessions, tokens
+and what the identity provider says (engine.org, engine.accounts).
+"""

@@ -1,0 +1,5 @@
+"""The tables of what can be shown afterwards.
+
+The audit log (verify, read, search, export) and evidence packages for
+Arbetsmiljöverket (engine.audit, engine.evidence).
+"""

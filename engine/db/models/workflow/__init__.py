@@ -1,0 +1,5 @@
+"""The tables of the annual cycle and every process's tasks.
+
+Cycles and stages, the inbox, tasks and their forms, the year's start and
+background jobs, mail about tasks (engine.workflow, engine.notify).
+"""
