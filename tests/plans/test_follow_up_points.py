@@ -12,7 +12,7 @@ from engine.context import App
 from engine.db.models import Measure, Task
 from engine.domain.clock import FrozenClock, local_date
 from engine.plans import importer as plan_import
-from engine.views import inbox as reports
+from engine.views import cycle as cycle_views
 from engine.workflow import tasks
 from tests.evidence.test_plan_document import PLAN, at_plan
 from tests.factories import APPROVE, plan
@@ -36,7 +36,7 @@ def _follow_ups(app: App, cid: int, what: str) -> list[tuple[int, str, date]]:
 def test_each_follow_up_point_gets_its_task_in_turn(app: App, clock: FrozenClock) -> None:
     o, cid = at_plan(app, clock)  # imported 2027-11-15, after its statuses
     plan_import.import_plan(app, o.actor("m1@x.se"), cid, "plan.csv", PLAN.encode())
-    risk = reports.cycle_view(app, cid).risks[0].id
+    risk = cycle_views.cycle_view(app, cid).risks[0].id
     o.complete("m1@x.se", "action_plan", plan(risk_id=risk), cid)
     o.sign_off("m1@x.se", cid, "action_plan")
     o.complete("m1@x.se", "approve_manager", APPROVE, cid)

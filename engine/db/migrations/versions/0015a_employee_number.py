@@ -34,5 +34,6 @@ def downgrade() -> None:
         batch.drop_constraint("fk_allocation_return_decision_cycle_id_cycle", type_="foreignkey")
         batch.drop_column("decision_cycle_id")
     op.drop_index("ux_person_employee_number", table_name="person")
-    with op.batch_alter_table("person") as batch:
-        batch.drop_column("employee_number")
+    # not a batch: SQLite (3.35+) drops the column in place, where rebuilding ``person``
+    # would be refused by the foreign keys that point at it
+    op.drop_column("person", "employee_number")
