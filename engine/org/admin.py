@@ -293,6 +293,20 @@ def _rights(s: Session, actor: Actor, app: App) -> AdminRights:
     return admin_rights(s, actor.person_id, _day(app))
 
 
+def new_unit(row: UnitRow, now: datetime) -> OrgUnit:
+    """A unit an import creates (active; linked to its parent once every unit exists).
+    Used by both import paths: one transaction here, batches in engine.workflow.batch."""
+    return OrgUnit(
+        code=row.code,
+        name=row.name,
+        level=row.level,
+        headcount=row.headcount,
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 def _apply_units(tx: Tx, actor: Actor, rows: list[UnitRow], report: ImportReport) -> dict[str, int]:
     s = tx.session
     existing = {u.code: u for u in s.scalars(select(OrgUnit))}
@@ -301,15 +315,7 @@ def _apply_units(tx: Tx, actor: Actor, rows: list[UnitRow], report: ImportReport
     for row in rows:  # parents first is not needed: we link after all exist
         unit = existing.get(row.code)
         if unit is None:
-            unit = OrgUnit(
-                code=row.code,
-                name=row.name,
-                level=row.level,
-                headcount=row.headcount,
-                active=True,
-                created_at=tx.now,
-                updated_at=tx.now,
-            )
+            unit = new_unit(row, tx.now)
             s.add(unit)
             existing[row.code] = unit
             report.units_created.append(row.code)

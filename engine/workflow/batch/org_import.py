@@ -262,15 +262,7 @@ def _units(tx: Tx, actor: Actor, rows: list[UnitRow], report: ImportReport) -> N
     created: set[str] = set()
     for row in rows:
         if row.code not in existing:
-            unit = OrgUnit(
-                code=row.code,
-                name=row.name,
-                level=row.level,
-                headcount=row.headcount,
-                active=True,
-                created_at=tx.now,
-                updated_at=tx.now,
-            )
+            unit = org.new_unit(row, tx.now)
             s.add(unit)
             existing[row.code] = unit
             created.add(row.code)
