@@ -72,16 +72,36 @@ def render(results: dict[str, Any]) -> str:
     cores = int(m["cores"])
     by_key = {f["key"]: f for f in results["figures"]}
     pg = m.get("postgresql") or "not measured"
-    lines = [
-        f"Measured {results['measured_at'][:16].replace('T', ' ')} UTC with "
-        f"`{results['command']}` on {m['cpu']}, {cores} cores; Python {m['python']}, "
-        f"SQLite {m['sqlite']}, PostgreSQL {pg}; commit {m.get('commit') or '?'}. "
-        f"From `bench/results/latest.json`.",
-        "",
-        "| figure | measured | target | same run: ratio to the reference | CPU of the process "
-        "| load per core |",
-        "|---|---|---|---|---|---|",
-    ]
+    runs = results.get("runs") or []
+    several = len(runs) > 1
+    if several:
+        number_of = {r["measured_at"]: i for i, r in enumerate(runs, 1)}
+        lines = [
+            f"Measured in {len(runs)} runs on one machine ({m['cpu']}, {cores} cores; Python "
+            f"{m['python']}, SQLite {m['sqlite']}, PostgreSQL {pg}); the last run re-measured "
+            "some benchmarks and kept the others' figures. From `bench/results/latest.json`:",
+            "",
+            *(
+                f"{i}. {r['measured_at'][:16].replace('T', ' ')} UTC, `{r['command']}`, "
+                f"commit {r.get('commit') or '?'}"
+                for i, r in enumerate(runs, 1)
+            ),
+            "",
+            "| figure | measured | target | same run: ratio to the reference | CPU of the "
+            "process | load per core | run |",
+            "|---|---|---|---|---|---|---|",
+        ]
+    else:
+        lines = [
+            f"Measured {results['measured_at'][:16].replace('T', ' ')} UTC with "
+            f"`{results['command']}` on {m['cpu']}, {cores} cores; Python {m['python']}, "
+            f"SQLite {m['sqlite']}, PostgreSQL {pg}; commit {m.get('commit') or '?'}. "
+            f"From `bench/results/latest.json`.",
+            "",
+            "| figure | measured | target | same run: ratio to the reference | CPU of the "
+            "process | load per core |",
+            "|---|---|---|---|---|---|",
+        ]
     any_loaded = False
     for f in results["figures"]:
         value = number(f["value"], f["unit"])
@@ -94,6 +114,8 @@ def render(results: dict[str, Any]) -> str:
         cpu = f.get("details", {}).get("cpu_seconds")
         cpu_text = f"{cpu:.2f} s" if isinstance(cpu, int | float) else ""
         row = [f["label"], value, _met(f), _ratio(f, by_key), cpu_text, load_text]
+        if several:
+            row.append(str(number_of.get(f.get("run_at", ""), "?")))
         lines.append("| " + " | ".join(row) + " |")
     if results.get("quick"):
         lines += ["", "A quick run: smaller sizes than the full run (`python -m bench.run`)."]

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.run            # the full run (about half an hour here)
     .venv/bin/python -m bench.run --quick    # smaller sizes, a few minutes
+    .venv/bin/python -m bench.run --only sweep --update   # re-measure some, keep the rest
     .venv/bin/python -m bench.readme         # then: README's table from the results
 
 Runs the engine's benchmarks one after the other (each on its own fresh SQLite file, or a
@@ -667,6 +668,9 @@ def fig(
 
 def run(quick: bool, only: list[str] | None = None) -> dict[str, Any]:
     info = machine()
+    unknown = sorted(set(only or ()) - {n for n, _ in BENCHES})
+    if unknown:
+        raise SystemExit(f"--only: no such benchmark: {', '.join(unknown)}")
     figures: list[Figure] = []
     for name, bench in BENCHES:
         if only and name not in only:
@@ -675,26 +679,90 @@ def run(quick: bool, only: list[str] | None = None) -> dict[str, Any]:
         before, began = load(), time.perf_counter()
         made = bench(quick)
         after = load()
+        at = SystemClock().now().astimezone(UTC).isoformat(timespec="seconds")
         for f in made:
-            f.update(bench=name, load_before=before, load_after=after)
+            f.update(
+                bench=name, load_before=before, load_after=after, measured_at=at,
+                commit=info.get("commit"),
+            )  # fmt: skip
         figures += made
         print(f"   ({time.perf_counter() - began:.0f} s; load {before} -> {after})", flush=True)
+    command = "python -m bench.run" + (" --quick" if quick else "")
+    if only:
+        command += " --only " + " ".join(n for n, _ in BENCHES if n in only)
+    measured_at = SystemClock().now().astimezone(UTC).isoformat(timespec="seconds")
+    for f in figures:
+        f["run_at"] = measured_at
     return {
-        "measured_at": SystemClock().now().astimezone(UTC).isoformat(timespec="seconds"),
+        "measured_at": measured_at,
         "quick": quick,
-        "command": "python -m bench.run" + (" --quick" if quick else ""),
+        "command": command,
         "machine": info,
         "figures": figures,
+        "runs": [{"measured_at": measured_at, "command": command, "commit": info.get("commit")}],
     }
 
 
-def write(results: dict[str, Any], directory: Path = RESULTS) -> Path:
+#: What must be the same for figures of two runs to stand in one table.
+SAME_MACHINE = ("host", "cpu", "cores", "python", "sqlite", "postgresql")
+
+
+def merge(base: dict[str, Any], newer: dict[str, Any]) -> dict[str, Any]:
+    """``base`` (an earlier results file) with the benchmarks ``newer`` ran replaced by
+    their new figures, in the runner's order. Each figure keeps the moment and commit it
+    was measured at; ``runs`` lists every run that still has a figure in the table.
+    Refused when the machines differ or one run is quick and the other not."""
+    a, b = base["machine"], newer["machine"]
+    differ = [k for k in SAME_MACHINE if a.get(k) != b.get(k)]
+    if differ:
+        raise SystemExit(
+            "--update: the results in latest.json were measured on another machine or "
+            f"software ({', '.join(f'{k}: {a.get(k)} / {b.get(k)}' for k in differ)}); "
+            "make a whole run instead"
+        )
+    if bool(base.get("quick")) != bool(newer.get("quick")):
+        raise SystemExit("--update: one run is --quick and the other is not")
+    runs = base.get("runs") or [
+        {"measured_at": base["measured_at"], "command": base["command"], "commit": a.get("commit")}
+    ]
+    for f in base["figures"]:  # files written before figures carried their own stamp
+        f.setdefault("measured_at", base["measured_at"])
+        f.setdefault("commit", a.get("commit"))
+        f.setdefault("run_at", base["measured_at"])
+    ran = {f["bench"] for f in newer["figures"]}
+    kept = [f for f in base["figures"] if f.get("bench") not in ran]
+    order = {n: i for i, (n, _) in enumerate(BENCHES)}
+    figures = sorted(kept + newer["figures"], key=lambda f: order.get(f.get("bench", ""), 99))
+    used = {f["run_at"] for f in figures}
+    runs = list(
+        {r["measured_at"]: r for r in runs + newer["runs"] if r["measured_at"] in used}.values()
+    )
+    return {
+        "measured_at": newer["measured_at"],
+        "quick": newer["quick"],
+        "command": "; ".join(r["command"] for r in runs),
+        "machine": {**b, "commit": ", ".join(dict.fromkeys(r["commit"] for r in runs))},
+        "figures": figures,
+        "runs": runs,
+    }
+
+
+def write(results: dict[str, Any], directory: Path = RESULTS, *, update: bool = False) -> Path:
+    """The run's own file (``<host>-<day>.json``; ``<host>-<day>-<HHMM>-partial.json`` for
+    ``--only``) and ``latest.json``: the run itself, or with ``update`` merged into it."""
     directory.mkdir(parents=True, exist_ok=True)
     day = results["measured_at"][:10]
-    path = directory / f"{results['machine']['host']}-{day}.json"
+    partial = results["command"].find(" --only ") >= 0
+    stamp = results["measured_at"][11:16].replace(":", "")
+    name = f"{results['machine']['host']}-{day}" + (f"-{stamp}-partial" if partial else "")
+    path = directory / f"{name}.json"
     text = json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     path.write_text(text, encoding="utf-8")
-    (directory / "latest.json").write_text(text, encoding="utf-8")
+    latest = directory / "latest.json"
+    if update and latest.exists():
+        merged = merge(json.loads(latest.read_text(encoding="utf-8")), results)
+        text = json.dumps(merged, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    latest.write_text(text, encoding="utf-8")
     return path
 
 
@@ -703,9 +771,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--quick", action="store_true", help="smaller sizes, a few minutes")
     p.add_argument("--only", nargs="*", help=f"some of: {', '.join(n for n, _ in BENCHES)}")
     p.add_argument("--out", type=Path, default=RESULTS, help="directory for the results file")
+    p.add_argument(
+        "--update",
+        action="store_true",
+        help="with --only: replace those benchmarks' figures in latest.json and keep the\n"
+        "others (each figure keeps its own date and commit; same machine only)",
+    )
     args = p.parse_args(argv)
+    if args.update and not args.only:
+        p.error("--update needs --only (a whole run replaces latest.json anyway)")
     results = run(args.quick, args.only)
-    path = write(results, args.out)
+    path = write(results, args.out, update=args.update)
     print(f"results: {path} (and latest.json); README table: python -m bench.readme")
 
 

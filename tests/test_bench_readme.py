@@ -76,3 +76,53 @@ def test_the_generator_rewrites_only_its_block() -> None:
     assert new.startswith(f"intro\n{readme.BEGIN}\nMeasured 2026-12-01 21:00 UTC")
     assert new.endswith(f"{readme.END}\nrest\n") and "old table" not in new
     assert readme.rewrite(new, copy.deepcopy(results)) == new
+
+
+def _stamped(results: dict[str, Any], bench: str, commit: str) -> dict[str, Any]:
+    out = copy.deepcopy(results)
+    out["machine"] = {**out["machine"], "host": "vm", "commit": commit}
+    out["quick"] = False
+    for f in out["figures"]:
+        f.update(bench=bench, run_at=out["measured_at"], commit=commit)
+    return out
+
+
+def test_an_update_replaces_the_benchmarks_it_ran_and_names_each_figures_run() -> None:
+    from bench import run
+
+    base = _stamped(_results(0.1, 0.1), "complete_tasks", "abc1234")
+    base["figures"].append({**base["figures"][1], "key": "start_3000", "bench": "start_cycles"})
+    del base["figures"][0]["run_at"], base["figures"][0]["commit"]  # an older file
+    newer = _stamped(_results(0.2, 0.2), "complete_tasks", "def5678")
+    newer.update(measured_at="2026-12-02T07:00:00+00:00", command="python -m bench.run --only x")
+    for f in newer["figures"]:
+        f.update(value=f["value"] * 2, run_at=newer["measured_at"])
+    newer["runs"] = [{"measured_at": newer["measured_at"], "command": newer["command"],
+                      "commit": "def5678"}]  # fmt: skip
+    merged = run.merge(base, newer)
+    by_key = {f["key"]: f for f in merged["figures"]}
+    assert [f["key"] for f in merged["figures"]] == ["start_3000", "completions", "raw_sqlite3"]
+    assert by_key["completions"]["value"] == 5000.0 and by_key["start_3000"]["value"] == 12500.0
+    assert [r["commit"] for r in merged["runs"]] == ["abc1234", "def5678"]
+    table = readme.render(merged)
+    assert "Measured in 2 runs on one machine" in table
+    assert "1. 2026-12-01 21:00 UTC" in table and "2. 2026-12-02 07:00 UTC" in table
+    rows = {line.split(" | ")[0]: line for line in table.splitlines() if line.startswith("| ")}
+    assert rows["| completions through the use case"].endswith("| 2 |")
+    # a whole rerun of every benchmark leaves one run, and the old header
+    start = [{**f, "bench": "start_cycles"} for f in newer["figures"][:1]]
+    again = run.merge(merged, {**newer, "figures": start + newer["figures"]})
+    assert [r["commit"] for r in again["runs"]] == ["def5678"]
+    assert readme.render(again).startswith("Measured 2026-12-02 07:00 UTC")
+
+
+def test_an_update_from_another_machine_is_refused() -> None:
+    import pytest
+
+    from bench import run
+
+    base = _stamped(_results(0.1, 0.1), "complete_tasks", "abc1234")
+    other = _stamped(_results(0.1, 0.1), "complete_tasks", "def5678")
+    other["machine"]["cpu"] = "Another CPU"
+    with pytest.raises(SystemExit, match="cpu: Test CPU / Another CPU"):
+        run.merge(base, other)
