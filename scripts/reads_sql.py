@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import sys
 
-from engine.db.reads import plain, statements
+from engine.db import reads
+from engine.db.reads import plain
 
 
 def main(argv: list[str]) -> int:
     if argv not in (["update"], ["check"]):
         print(__doc__, file=sys.stderr)
         return 2
-    wanted = statements.plans_text()
+    wanted = reads.compiled_text()
     current = plain.COMPILED.read_text("utf-8") if plain.COMPILED.exists() else ""
     if argv == ["check"]:
         if current != wanted:

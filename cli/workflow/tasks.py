@@ -140,7 +140,7 @@ def _read_core(args: argparse.Namespace, url: str, read: Any, *, settings: bool)
                 "the database schema is not up to date; run: samflow db upgrade",
                 "databasens schema är inte uppdaterat; kör: samflow db upgrade",
             )
-        with engine.connect() as conn:
+        with engine.connect() as conn, conn.begin():  # one snapshot, as the plain path's
             return _read_for(conn, args, read)
     finally:
         engine.dispose()

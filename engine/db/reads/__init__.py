@@ -72,6 +72,13 @@ _HOLDERS_IN, _NAMES, _MEASURES = Read("HOLDERS_IN"), Read("NAMES"), Read("MEASUR
 _NUDGED, _UP, _ACTIVE_HOLDERS = Read("NUDGED"), Read("UP"), Read("ACTIVE_HOLDERS")
 
 
+def compiled_text() -> str:
+    """What ``compiled.json`` should hold: every read's plans, compiled now."""
+    from engine.db.reads import statements
+
+    return statements.plans_text(r.name for r in ALL)
+
+
 def __getattr__(name: str) -> Any:
     """The statements by their old names here (``reads.HOLDERS``), built on first use."""
     if name.isupper():

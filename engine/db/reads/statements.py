@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -200,19 +200,18 @@ def plan(stmt: Any, dialect: Dialect) -> dict[str, Any]:
     }
 
 
-def plans() -> dict[str, dict[str, dict[str, Any]]]:
-    """Every read of ``engine.db.reads``, per dialect."""
-    from engine.db import reads
-
+def plans(names: Iterable[str]) -> dict[str, dict[str, dict[str, Any]]]:
+    """The plans of the statements named here (``engine.db.reads.ALL``), per dialect."""
+    wanted = sorted(names)
     return {
-        name: {r.name: plan(r.stmt, make()) for r in sorted(reads.ALL, key=lambda r: r.name)}
-        for name, make in DIALECTS.items()
+        dialect: {name: plan(globals()[name], make()) for name in wanted}
+        for dialect, make in DIALECTS.items()
     }
 
 
-def plans_text() -> str:
-    """``compiled.json`` as it should be."""
-    return json.dumps(plans(), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+def plans_text(names: Iterable[str]) -> str:
+    """``compiled.json`` as it should be (``engine.db.reads.compiled_text``)."""
+    return json.dumps(plans(names), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 # --- the statements -----------------------------------------------------------------------
