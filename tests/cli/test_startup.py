@@ -73,6 +73,18 @@ def test_inbox_loads_no_web_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         m for m in modules if m.split(".")[0] in heavy
     )
     assert "engine.db.models" not in modules and "engine.settings" not in modules
+    # a URL the plain path leaves to SQLAlchemy: Core only, still no ORM, no PostgreSQL
+    # driver or dialect, no settings model, no pydantic
+    core_url = url.replace("sqlite:///", "sqlite+pysqlite:///", 1)
+    modules = loaded_modules(
+        "inbox", "anna.hn@example.se", env=env | {"SAMFLOW_DATABASE_URL": core_url}
+    )
+    assert "sqlalchemy.engine" in modules  # the ordinary path read
+    heavy = ("sqlalchemy.orm", "psycopg", "sqlalchemy.dialects.postgresql", "pydantic")
+    assert not {m for m in modules if m.startswith(heavy)}, sorted(
+        m for m in modules if m.startswith(heavy)
+    )
+    assert "engine.db.models" not in modules and "engine.settings" not in modules
 
 
 def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

@@ -31,7 +31,6 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import BindParameter, ColumnClause
 
@@ -140,10 +139,21 @@ class ReadCompiled:
 
 # --- plain plans (the SQL text for the driver, without SQLAlchemy) -----------------------
 #: The dialects whose plans are kept: SQLite (stdlib sqlite3) and PostgreSQL (psycopg 3).
-DIALECTS: dict[str, Callable[[], Dialect]] = {
-    "sqlite": sqlite.dialect,
-    "postgresql": postgresql.psycopg.dialect,
-}
+def _sqlite() -> Dialect:
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.dialect()
+
+
+def _postgresql() -> Dialect:
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    return psycopg.dialect()  # type: ignore[no-untyped-call]
+
+
+#: (Imported only to write or check the plans: the ordinary path compiles for the dialect
+#: of its connection.)
+DIALECTS: dict[str, Callable[[], Dialect]] = {"sqlite": _sqlite, "postgresql": _postgresql}
 
 
 def _kind(type_: Any, what: str) -> str:
