@@ -1,7 +1,13 @@
 """CPU time of starting the command line (target ≤ 0.3 s each): ``samflow --help`` and
 ``samflow inbox PERSON`` on a demo database (the examples' organisation with the year
-started). Each command runs as a child process several times; the figure is the median of
-the child's user + system CPU time (wall time on a shared machine says little).
+started). Each command runs as a child process several times, the commands taking turns
+(so a busy spell falls on all of them alike); the figure is the median of the child's user
++ system CPU time (wall time on a shared machine says little).
+
+``samflow inbox`` reads through the driver alone (``engine.db.reads.plain``). The same
+command on a ``sqlite+pysqlite://`` URL, which that path leaves to SQLAlchemy Core, is the
+same-run figure of the ordinary path (``inbox_core``); ``import psycopg`` is what the plain
+path adds on PostgreSQL.
 
     .venv/bin/python -m bench.cli_startup [--runs 7] [--db URL]
 """
@@ -60,9 +66,11 @@ def measure(runs: int = 7, db: str | None = None, *, quiet: bool = False) -> dic
         exe = samflow()
         if not quiet:
             print(machine() + ", load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
-        for key, label, cmd in (
+        core_url = url.replace("sqlite:///", "sqlite+pysqlite:///", 1)
+        commands = (
             ("help", "samflow --help", [exe, "--help"]),
             ("inbox", f"samflow inbox {PERSON}", [exe, "inbox", PERSON]),
+            ("inbox_core", "the same on SQLAlchemy Core", [exe, "--db", core_url, "inbox", PERSON]),
             ("python", "python -c pass (reference)", [sys.executable, "-c", "pass"]),
             (
                 "sqlalchemy",
@@ -74,15 +82,24 @@ def measure(runs: int = 7, db: str | None = None, *, quiet: bool = False) -> dic
                 "import sqlalchemy.orm (reference)",
                 [sys.executable, "-c", "import sqlalchemy.orm"],
             ),
-        ):
+            ("psycopg", "import psycopg (reference)", [sys.executable, "-c", "import psycopg"]),
+        )
+        times: dict[str, list[float]] = {key: [] for key, _, _ in commands}
+        for _, _, cmd in commands:
             cpu_of(cmd, env)  # warm the file cache
-            times = [cpu_of(cmd, env) for _ in range(runs)]
-            out[key] = {"median": statistics.median(times), "min": min(times), "max": max(times)}
+        for _ in range(runs):  # in turns
+            for key, _, cmd in commands:
+                times[key].append(cpu_of(cmd, env))
+        for key, label, _ in commands:
+            t = times[key]
+            out[key] = {"median": statistics.median(t), "min": min(t), "max": max(t)}
             if not quiet:
                 print(
-                    f"{label:<36} median {statistics.median(times):.3f} s CPU "
-                    f"(min {min(times):.3f}, max {max(times):.3f}, {runs} runs)"
+                    f"{label:<36} median {statistics.median(t):.3f} s CPU "
+                    f"(min {min(t):.3f}, max {max(t):.3f}, {runs} runs)"
                 )
+        if not quiet:
+            print("load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     return out
 
 

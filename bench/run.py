@@ -363,6 +363,17 @@ def _cli_startup(quick: bool) -> list[Figure]:
         out.append(f)
     out.append(
         fig(
+            "cli_inbox_core_cpu",
+            "same run: samflow inbox PERSON on SQLAlchemy Core (the fallback), CPU",
+            r["inbox_core"]["median"],
+            "s",
+            None,
+            None,
+            {**r["inbox_core"], "psycopg_import": r["psycopg"]["median"]},
+        )
+    )
+    out.append(
+        fig(
             "cli_import_sqlalchemy",
             "same run: python -c 'import sqlalchemy', CPU",
             r["sqlalchemy"]["median"],

@@ -65,23 +65,74 @@ def cmd_inbox(args: argparse.Namespace, c: Console) -> int:
 
 
 def read_on_core(args: argparse.Namespace, read: Any) -> Any:
-    """Run the inbox's read model (``engine.views.inbox.read``, the web's) on Core alone:
-    the database URL straight from the environment (``engine.env``), no settings model, no
-    ORM, the templates' titles without validating them again (``samflow inbox`` starts in
-    a fraction of the time; ``tests/cli/test_startup.py`` keeps it so)."""
-    from engine.db import reads
-    from engine.db.engine import BUSY_SECONDS, DEFAULT_URL, create_db_engine
-    from engine.db.migrate import is_current_on
-    from engine.domain.clock import SystemClock
-    from engine.domain.errors import NotPermitted, NotReady
-    from engine.domain.workflow.titles import titles
+    """Run the inbox's read model (``engine.views.inbox.read``, the web's) for the person
+    named, without the settings model or the ORM.
+
+    First on the driver alone (``engine.db.reads.plain``: the SQL text SQLAlchemy compiled
+    from the same Core statements, kept in ``engine/db/reads/compiled.json``), so that
+    ``samflow inbox`` starts without importing SQLAlchemy. Whatever that path does not
+    handle (another URL scheme or options in it, a password to apply, a busy timeout that
+    is not a plain number, a schema not at the head revision, a database error) is read
+    again on SQLAlchemy Core, which gives the errors every command gives. Both paths
+    resolve the person and read the same way (``_read_for``); ``tests/cli/test_startup.py``
+    and ``tests/cli/test_inbox_plain.py`` keep them so."""
+    from engine.db.engine import BUSY_SECONDS, DEFAULT_URL
     from engine.env import raw_value
 
-    if raw_value("db_busy_seconds") is not None:  # a value to check: the settings model does
-        busy = settings_of(args).db_busy_seconds
-    else:
-        busy = BUSY_SECONDS
     url = getattr(args, "db", None) or raw_value("database_url") or DEFAULT_URL
+    busy_text = raw_value("db_busy_seconds")
+    plain_busy = BUSY_SECONDS if busy_text is None else _plain_int(busy_text)
+    secret = raw_value("database_password") is not None or _has_password(url)
+    if plain_busy is not None and not secret:
+        found = _read_plain(args, url, plain_busy, read)
+        if found is not _FALL_BACK:
+            return found
+    return _read_core(args, url, read, settings=busy_text is not None or secret)
+
+
+#: What ``_read_plain`` answers when the ordinary path must read instead.
+_FALL_BACK = object()
+
+
+def _plain_int(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _has_password(url: str) -> bool:
+    """Does the URL carry a password (``scheme://user:password@host``)? The settings model
+    then checks it (placeholder passwords are refused), so the ordinary path reads."""
+    rest = url.partition("://")[2]
+    userinfo, at, _ = rest.partition("/")[0].rpartition("@")
+    return bool(at) and ":" in userinfo
+
+
+def _read_plain(args: argparse.Namespace, url: str, busy: int, read: Any) -> Any:
+    from engine.db.migrate import head_revision
+    from engine.db.reads import plain
+
+    conn = plain.open_url(url, busy_seconds=busy)
+    if conn is None:
+        return _FALL_BACK
+    try:
+        head = head_revision()
+        if head is None or conn.revision() != head:
+            return _FALL_BACK  # the ordinary path refuses it, naming the command to run
+        return _read_for(conn, args, read)
+    except conn.Error:
+        return _FALL_BACK
+    finally:
+        conn.close()
+
+
+def _read_core(args: argparse.Namespace, url: str, read: Any, *, settings: bool) -> Any:
+    from engine.db.engine import BUSY_SECONDS, create_db_engine
+    from engine.db.migrate import is_current_on
+    from engine.domain.errors import NotReady
+
+    busy = BUSY_SECONDS
+    if settings:  # values to check (a password, a busy timeout): the settings model does
+        checked = settings_of(args)
+        url, busy = checked.database_url, checked.db_busy_seconds
     engine = create_db_engine(url, busy_seconds=busy)
     try:
         if not is_current_on(engine):
@@ -89,20 +140,30 @@ def read_on_core(args: argparse.Namespace, read: Any) -> Any:
                 "the database schema is not up to date; run: samflow db upgrade",
                 "databasens schema är inte uppdaterat; kör: samflow db upgrade",
             )
-        parsed: dict[int, Any] = {}
-        with engine.connect() as conn:
-
-            def template_of(template_id: int) -> Any:
-                if template_id not in parsed:  # stored versions were checked when stored
-                    parsed[template_id] = titles(reads.template_text(conn, template_id)[0])
-                return parsed[template_id]
-
-            me, email, active = reads.person(conn, args.email)
-            if not active:
-                raise NotPermitted(f"{email} is not active", f"{email} är inte aktiv")
-            return read(conn, me, SystemClock().now(), template_of)
+        with engine.connect() as conn, conn.begin():  # one snapshot, as the plain path's
+            return _read_for(conn, args, read)
     finally:
         engine.dispose()
+
+
+def _read_for(conn: Any, args: argparse.Namespace, read: Any) -> Any:
+    """The person named (by e-mail, active), and ``read`` of their inbox on ``conn``."""
+    from engine.db import reads
+    from engine.domain.clock import SystemClock
+    from engine.domain.errors import NotPermitted
+    from engine.domain.workflow.titles import titles
+
+    parsed: dict[int, Any] = {}
+
+    def template_of(template_id: int) -> Any:
+        if template_id not in parsed:  # stored versions were checked when stored
+            parsed[template_id] = titles(reads.template_text(conn, template_id)[0])
+        return parsed[template_id]
+
+    me, email, active = reads.person(conn, args.email)
+    if not active:
+        raise NotPermitted(f"{email} is not active", f"{email} är inte aktiv")
+    return read(conn, me, SystemClock().now(), template_of)
 
 
 def reg_task(sub: Sub) -> None:

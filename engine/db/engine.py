@@ -4,21 +4,22 @@ SQLite is tuned for one writer and many readers: WAL, foreign keys on, and write
 transactions that start with ``BEGIN IMMEDIATE`` so two writers queue on the lock instead of
 both reading and then failing to upgrade (SQLITE_BUSY in the middle of a use case).
 
-Nothing here imports the ORM, so read paths that need only Core (the command line's inbox)
-start without it; ``engine.db.session`` adds the sessions.
+Nothing here imports the ORM, so read paths that need only Core start without it;
+``engine.db.session`` adds the sessions. SQLAlchemy itself is imported when an engine is
+made, so the constants here cost nothing to read (``samflow inbox``'s plain path).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from typing import TYPE_CHECKING, Any
 
 from engine.domain.errors import DatabaseBusy
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.exc import OperationalError
 
 DEFAULT_URL = "sqlite:///samflow.db"
 #: Seconds a transaction waits for a lock before giving up (``Settings.db_busy_seconds``).
@@ -36,6 +37,8 @@ def normalise_url(url: str) -> str:
 
 
 def is_sqlite(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
     return make_url(normalise_url(url)).get_backend_name() == "sqlite"
 
 
@@ -48,6 +51,8 @@ def is_lock_timeout(exc: OperationalError) -> bool:
 def create_db_engine(
     url: str, *, echo: bool = False, pool_size: int = 10, busy_seconds: int = BUSY_SECONDS
 ) -> Engine:
+    from sqlalchemy import create_engine
+
     url = normalise_url(url)
     if is_sqlite(url):
         return _sqlite_engine(url, echo, busy_seconds)
@@ -62,6 +67,9 @@ def create_db_engine(
 
 
 def _sqlite_engine(url: str, echo: bool, busy_seconds: int) -> Engine:
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.engine import make_url
+
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)

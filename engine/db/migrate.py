@@ -3,7 +3,7 @@
 Every command that opens the database first asks whether the schema is current. That check
 reads the revision files and the ``alembic_version`` table itself, without importing
 Alembic (a third of a second of CPU), so the command line starts quickly; upgrading and
-downgrading go through Alembic.
+downgrading go through Alembic. ``head_revision`` imports not even SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
-
 from engine.db.engine import create_db_engine, normalise_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _REVISION = re.compile(r"^revision(?:\s*:[^=\n]+)?\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
@@ -64,6 +63,8 @@ def head_revision() -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from sqlalchemy import inspect, text
+
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None
