@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select, true, union_all
+from sqlalchemy import Select, and_, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, App
@@ -36,6 +36,10 @@ COUNT_CAP = 10_000
 #: stops after a page) up to this many units; a larger subtree is a large share of the
 #: log, so the period index, newest first, finds a page soon enough.
 BRANCH_UNITS = 16
+#: An action prefix (``task.*``) is searched action by action up to this many actions,
+#: and no search is cut into more index ranges than ``MAX_BRANCHES``.
+MAX_ACTIONS = 24
+MAX_BRANCHES = 48
 CSV_BATCH = 2000
 CSV_COLUMNS = (
     "id", "time", "chain", "seq", "actor", "actor_name", "on_behalf_of", "action",
@@ -272,13 +276,20 @@ def _plan(app: App, s: Session, actor: Actor, q: AuditQuery) -> _Plan:
                 or_(AuditEvent.actor_id.is_(None), AuditEvent.actor_id != pid),
             ],
         ]
+    by_action: list[list[Any]] = [[]]
     if q.action:
-        common.append(_action(s, q.action))
+        actions = _actions(s, q.action)
+        if actions is None:
+            common.append(_action(s, q.action))
+        elif len(actions) * len(by_unit) * len(by_person) <= MAX_BRANCHES:
+            by_action = [[AuditEvent.action == a] for a in actions] or [[false()]]
+        else:
+            common.append(AuditEvent.action.in_(actions) if actions else false())
     if q.date_from:
         common.append(AuditEvent.at >= _start_of(q.date_from))
     if q.date_to:
         common.append(AuditEvent.at < _start_of(q.date_to + timedelta(days=1)))
-    return _Plan(common, [u + p for u in by_unit for p in by_person])
+    return _Plan(common, [u + p + a for u in by_unit for p in by_person for a in by_action])
 
 
 def _filtered(app: App, s: Session, actor: Actor, q: AuditQuery) -> Select[tuple[AuditEvent]]:
@@ -288,6 +299,27 @@ def _filtered(app: App, s: Session, actor: Actor, q: AuditQuery) -> Select[tuple
     return select(AuditEvent).where(
         *plan.common, *([or_(*either)] if len(either) == len(plan.branches) else [])
     )
+
+
+def _actions(s: Session, text: str) -> list[str] | None:
+    """The actions in the log a prefix (``task.*``) names, found by seeking the action
+    index once per action (each then an index range in time order); None for an exact
+    action, for "*" (every action) or past ``MAX_ACTIONS``."""
+    text = text.strip()
+    if not text.endswith("*") or text == "*":
+        return None
+    cond = _action(s, text)
+    found: list[str] = []
+    while len(found) <= MAX_ACTIONS:
+        nxt = s.scalar(
+            select(func.min(AuditEvent.action)).where(
+                cond, *([AuditEvent.action > found[-1]] if found else [])
+            )
+        )
+        if nxt is None:
+            return found
+        found.append(nxt)
+    return None
 
 
 def _action(s: Session, text: str) -> Any:
