@@ -40,6 +40,10 @@ BRANCH_UNITS = 16
 #: and no search is cut into more index ranges than ``MAX_BRANCHES``.
 MAX_ACTIONS = 24
 MAX_BRANCHES = 48
+#: Up to this many matches of the action (in the period), the action leads a search with a
+#: unit or a person too: their pages are looked for among the action's events.
+RARE = 2000
+MAX_CURSOR = 2**62
 CSV_BATCH = 2000
 CSV_COLUMNS = (
     "id", "time", "chain", "seq", "actor", "actor_name", "on_behalf_of", "action",
@@ -123,6 +127,9 @@ def search(
             f"sidnummer når de första {COUNT_CAP:,} händelserna; gå vidare från en sidas "
             "sista händelse (before)".replace(",", " "),
         )
+    for name, given in (("before", before), ("after", after)):
+        if given is not None and not 1 <= given <= MAX_CURSOR:
+            raise InvalidInput.field(name, "an event number", "ett händelsenummer")
     if before is not None and after is not None:
         raise InvalidInput.field(
             "before", "before or after, not both", "before eller after, inte båda"
@@ -135,7 +142,9 @@ def search(
             more_older, first = len(ids) > page_size, offset
             ids = ids[:page_size]
         else:
-            cursor = _cursor(s, "before" if before is not None else "after", before or after)
+            cursor = (
+                _cursor(s, "before", before) if before is not None else _cursor(s, "after", after)
+            )
             if before is not None:
                 ids = plan.page(s, _older(cursor), True, 0, page_size + 1)
                 more_older = len(ids) > page_size
@@ -190,11 +199,14 @@ class _Plan:
 
     common: list[Any]
     branches: list[list[Any]]
+    #: The same matches cut only where they must be (acting, acted for): a count needs no
+    #: time order, so a unit list or an action prefix is one condition an index serves.
+    counted: list[list[Any]]
 
     def count(self, s: Session, where: Any = None) -> int:
         """The matches (also: those past ``where``), counted up to ``COUNT_CAP`` + 1."""
         n = 0
-        for b in self.branches:
+        for b in self.counted:
             conds = [*self.common, *b, *([] if where is None else [where])]
             inner = (
                 select(literal(1)).select_from(AuditEvent).where(*conds).limit(COUNT_CAP + 1 - n)
@@ -253,73 +265,112 @@ def _plan(app: App, s: Session, actor: Actor, q: AuditQuery) -> _Plan:
     org = queries.org_snapshot(s, day)
     common: list[Any] = []
     by_unit: list[list[Any]] = [[]]
+    whole: list[Any] = []  # the conditions cut into branches, as one each (for counting)
+    if q.date_from:
+        common.append(AuditEvent.at >= _start_of(q.date_from))
+    if q.date_to:
+        common.append(AuditEvent.at < _start_of(q.date_to + timedelta(days=1)))
+    actions = _actions(s, q.action) if q.action else None
+    # A rare action leads: the unit's and the person's indexes then stand aside (``+ 0``)
+    # so a page of them is not looked for among all of a unit's or a person's events.
+    rare = (
+        actions is not None
+        and bool(q.unit_code or q.person_email)
+        and _few(s, [*common, AuditEvent.action.in_(actions)])
+    )
+
+    def col(c: Any) -> Any:
+        return c + 0 if rare else c
+
     if q.unit_code:
         root = queries.unit_by_code(s, q.unit_code).id
         access.require_oversight(s, actor, [root], org, day)
         units = org.subtree(root) if q.subtree else [root]
         # (IS NOT NULL spelled out: the unit index is partial, migration 0013h)
         common.append(AuditEvent.unit_id.is_not(None))
-        if len(units) <= BRANCH_UNITS:
+        if len(units) == 1:
+            common.append(col(AuditEvent.unit_id) == units[0])
+        elif len(units) <= BRANCH_UNITS and not q.person_email and not rare:
             by_unit = [[AuditEvent.unit_id == u] for u in units]
-        else:
-            common.append(AuditEvent.unit_id.in_(units))
+            whole.append(AuditEvent.unit_id.in_(units))
+        else:  # (a person's index leads, or a large share of the log)
+            common.append(col(AuditEvent.unit_id).in_(units))
     else:
         access.require_oversight(s, actor, org.children(None), org, day)
     by_person: list[list[Any]] = [[]]
     if q.person_email:
         pid = queries.person_by_email(s, q.person_email).id
         by_person = [
-            [AuditEvent.actor_id == pid, AuditEvent.actor_id.is_not(None)],
+            [col(AuditEvent.actor_id) == pid, AuditEvent.actor_id.is_not(None)],
             [  # acted for, and not by the same person (the first branch has those)
-                AuditEvent.on_behalf_of_id == pid,
+                col(AuditEvent.on_behalf_of_id) == pid,
                 AuditEvent.on_behalf_of_id.is_not(None),
                 or_(AuditEvent.actor_id.is_(None), AuditEvent.actor_id != pid),
             ],
         ]
     by_action: list[list[Any]] = [[]]
     if q.action:
-        actions = _actions(s, q.action)
-        if actions is None:
-            common.append(_action(s, q.action))
-        elif len(actions) * len(by_unit) * len(by_person) <= MAX_BRANCHES:
+        if (
+            actions is not None
+            and (rare or not q.person_email)  # else a person's own index leads
+            and len(actions) * len(by_unit) * len(by_person) <= MAX_BRANCHES
+        ):
             by_action = [[AuditEvent.action == a] for a in actions] or [[false()]]
-        else:
+            whole.append(AuditEvent.action.in_(actions) if actions else false())
+        elif actions is not None:
             common.append(AuditEvent.action.in_(actions) if actions else false())
-    if q.date_from:
-        common.append(AuditEvent.at >= _start_of(q.date_from))
-    if q.date_to:
-        common.append(AuditEvent.at < _start_of(q.date_to + timedelta(days=1)))
-    return _Plan(common, [u + p + a for u in by_unit for p in by_person for a in by_action])
+        else:
+            common.append(_action(s, q.action))
+    return _Plan(
+        common,
+        [u + p + a for u in by_unit for p in by_person for a in by_action],
+        [whole + p for p in by_person],
+    )
 
 
 def _filtered(app: App, s: Session, actor: Actor, q: AuditQuery) -> Select[tuple[AuditEvent]]:
     """Every match, in one statement (for exports, which read it in id order)."""
     plan = _plan(app, s, actor, q)
-    either = [and_(*b) for b in plan.branches if b]
+    either = [and_(*b) for b in plan.counted if b]
     return select(AuditEvent).where(
-        *plan.common, *([or_(*either)] if len(either) == len(plan.branches) else [])
+        *plan.common, *([or_(*either)] if len(either) == len(plan.counted) else [])
     )
 
 
+def _few(s: Session, conds: list[Any]) -> bool:
+    """At most ``RARE`` matches (read from the action index: at most that many entries)."""
+    inner = select(literal(1)).select_from(AuditEvent).where(*conds).limit(RARE + 1)
+    return (s.scalar(select(func.count()).select_from(inner.subquery())) or 0) <= RARE
+
+
 def _actions(s: Session, text: str) -> list[str] | None:
-    """The actions in the log a prefix (``task.*``) names, found by seeking the action
-    index once per action (each then an index range in time order); None for an exact
-    action, for "*" (every action) or past ``MAX_ACTIONS``."""
+    """The actions an exact action or a prefix (``task.*``) names; a prefix's are found by
+    seeking the action index once per action (each then an index range in time order).
+    None for "*" (every action) or past ``MAX_ACTIONS``."""
     text = text.strip()
-    if not text.endswith("*") or text == "*":
+    if not text.endswith("*"):
+        return [text]
+    if text == "*":
         return None
-    cond = _action(s, text)
+    prefix, sqlite = text[:-1], s.get_bind().dialect.name == "sqlite"
     found: list[str] = []
     while len(found) <= MAX_ACTIONS:
+        # one seek each: ORDER BY … LIMIT 1 from the tightest lower bound (given two, SQLite
+        # starts from either; min() with a range reads the range)
+        low = AuditEvent.action > found[-1] if found else AuditEvent.action >= prefix
+        cond = _upper(prefix) if sqlite else _action(s, text)
         nxt = s.scalar(
-            select(func.min(AuditEvent.action)).where(
-                cond, *([AuditEvent.action > found[-1]] if found else [])
-            )
+            select(AuditEvent.action).where(low, cond).order_by(AuditEvent.action).limit(1)
         )
         if nxt is None:
             return found
         found.append(nxt)
     return None
+
+
+def _upper(prefix: str) -> Any:
+    """Below every action that starts with ``prefix`` (for SQLite's byte order)."""
+    return AuditEvent.action < prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def _action(s: Session, text: str) -> Any:
@@ -331,9 +382,7 @@ def _action(s: Session, text: str) -> Any:
         return true()
     if s.get_bind().dialect.name == "sqlite":
         # a range the action index serves (SQLite's LIKE ignores case, so no index serves it)
-        return and_(
-            AuditEvent.action >= prefix, AuditEvent.action < prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        )
+        return and_(AuditEvent.action >= prefix, _upper(prefix))
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return AuditEvent.action.like(escaped + "%", escape="\\")
 
