@@ -43,6 +43,10 @@ MAX_BRANCHES = 48
 #: Up to this many matches of the action (in the period), the action leads a search with a
 #: unit or a person too: their pages are looked for among the action's events.
 RARE = 2000
+#: On PostgreSQL a page without a leading B-tree is read from windows of time: the first
+#: this long, each next eight times longer.
+WINDOW = timedelta(hours=1)
+MAX_WINDOW = timedelta(days=366 * 20)
 MAX_CURSOR = 2**62
 CSV_BATCH = 2000
 CSV_COLUMNS = (
@@ -146,12 +150,14 @@ def search(
                 _cursor(s, "before", before) if before is not None else _cursor(s, "after", after)
             )
             if before is not None:
-                ids = plan.page(s, _older(cursor), True, 0, page_size + 1)
+                ids = plan.page(s, _older(cursor), True, 0, page_size + 1, cursor[1])
                 more_older = len(ids) > page_size
                 ids = ids[:page_size]
             else:
-                ids = plan.page(s, _newer(cursor), False, 0, page_size)[::-1]
-                more_older = bool(ids) and bool(plan.page(s, _older(ids[-1]), True, 0, 1))
+                ids = plan.page(s, _newer(cursor), False, 0, page_size, cursor[1])[::-1]
+                more_older = bool(ids) and bool(
+                    plan.page(s, _older(ids[-1]), True, 0, 1, ids[-1][1])
+                )
             first = plan.count(s, _newer(ids[0])) if ids else 0
         events = {
             e.id: e
@@ -216,10 +222,47 @@ class _Plan:
                 break
         return n
 
+    #: No B-tree leads (PostgreSQL, where the period index is a BRIN): read the page from
+    #: windows of time that grow from ``near`` until one holds it.
+    windowed: bool = False
+    #: The period's ends, where windows stop.
+    since: datetime | None = None
+    until: datetime | None = None
+
     def page(
-        self, s: Session, where: Any, newest_first: bool, offset: int, limit: int
+        self,
+        s: Session,
+        where: Any,
+        newest_first: bool,
+        offset: int,
+        limit: int,
+        near: datetime | None = None,
     ) -> list[Key]:
-        """(id, at) of the page, newest first or oldest first, past ``where``."""
+        """(id, at) of the page, newest first or oldest first, past ``where`` (the cursor,
+        at ``near``)."""
+        extra = [] if where is None else [where]
+        if not self.windowed:
+            return self._page(s, extra, newest_first, offset, limit)
+        ref = near or s.scalar(select(AuditEvent.at).order_by(AuditEvent.id.desc()).limit(1))
+        if ref is not None and newest_first and self.until is not None:
+            ref = min(ref, self.until)  # (windows start at the period's newer end)
+        step = WINDOW
+        while ref is not None and step < MAX_WINDOW:
+            edge = ref - step if newest_first else ref + step
+            if (self.since if newest_first else self.until) is not None and (
+                edge <= self.since if newest_first else edge >= self.until  # type: ignore[operator]
+            ):
+                break  # the period's end is nearer: the last window is the whole period
+            bound = AuditEvent.at >= edge if newest_first else AuditEvent.at <= edge
+            rows = self._page(s, [*extra, bound], newest_first, offset, limit)
+            if len(rows) == limit:  # the window holds the page (what is outside is farther)
+                return rows
+            step *= 8
+        return self._page(s, extra, newest_first, offset, limit)
+
+    def _page(
+        self, s: Session, extra: list[Any], newest_first: bool, offset: int, limit: int
+    ) -> list[Key]:
         order = (
             (AuditEvent.at.desc(), AuditEvent.id.desc())
             if newest_first
@@ -227,7 +270,7 @@ class _Plan:
         )
         parts = [
             select(AuditEvent.id, AuditEvent.at)
-            .where(*self.common, *b, *([] if where is None else [where]))
+            .where(*self.common, *b, *extra)
             .order_by(*order)
             .limit(offset + limit)
             for b in self.branches
@@ -282,12 +325,14 @@ def _plan(app: App, s: Session, actor: Actor, q: AuditQuery) -> _Plan:
     def col(c: Any) -> Any:
         return c + 0 if rare else c
 
+    units_lead = False
     if q.unit_code:
         root = queries.unit_by_code(s, q.unit_code).id
         access.require_oversight(s, actor, [root], org, day)
         units = org.subtree(root) if q.subtree else [root]
         # (IS NOT NULL spelled out: the unit index is partial, migration 0013h)
         common.append(AuditEvent.unit_id.is_not(None))
+        units_lead = len(units) <= BRANCH_UNITS
         if len(units) == 1:
             common.append(col(AuditEvent.unit_id) == units[0])
         elif len(units) <= BRANCH_UNITS and not q.person_email and not rare:
@@ -321,10 +366,15 @@ def _plan(app: App, s: Session, actor: Actor, q: AuditQuery) -> _Plan:
             common.append(AuditEvent.action.in_(actions) if actions else false())
         else:
             common.append(_action(s, q.action))
+    # a B-tree serves the page in time order: the person's, a unit's, an action's
+    leads = bool(q.person_email) or units_lead or (bool(q.action) and actions is not None)
     return _Plan(
         common,
         [u + p + a for u in by_unit for p in by_person for a in by_action],
         [whole + p for p in by_person],
+        windowed=s.get_bind().dialect.name == "postgresql" and not leads,
+        since=_start_of(q.date_from) if q.date_from else None,
+        until=_start_of(q.date_to + timedelta(days=1)) if q.date_to else None,
     )
 
 

@@ -112,6 +112,7 @@ def test_cursor_pages_walk_every_match_once_newest_first(
         AuditQuery(person_email="m2@x.se", action="task.*", unit_code="DEP", subtree=True),
         AuditQuery(unit_code="U2", action="task.completed"),
         AuditQuery(unit_code="U2", date_from=date(2027, 1, 10), date_to=date(2027, 6, 30)),
+        AuditQuery(date_from=date(2027, 2, 1), date_to=date(2027, 9, 30)),  # PG: time windows
     ):
         expected = _ordered(app, q)
         assert expected and _walk(app, SYSTEM, q, 7) == expected, q
