@@ -22,20 +22,25 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from bench.common import T0, build_org, fresh_app, machine, parser
 from bench.complete_tasks import DATA
-from engine.audit.search import AuditQuery, search
+from engine.audit import search as audit_search
+from engine.audit.search import AuditPage, AuditQuery, search
 from engine.context import Actor, App
-from engine.db.models import OrgUnit, Person, Task
+from engine.db import queries as dbq
+from engine.db.models import AuditEvent, OrgUnit, Person, Task
 from engine.workflow import cycles, tasks
 
 ACTIONS = (
     "task.completed", "task.claimed", "task.reminded", "task.escalated", "task.draft_saved",
     "stage.signed_off", "measure.updated", "cycle.started", "task.delegated", "plan.updated",
 )  # fmt: skip
+#: One event in 2,000: a search for it reads far more of an index than it finds.
+RARE = "task.returned"
 
 
 def fill(app: App, events: int, units: int, seed: int = 11) -> float:
@@ -66,6 +71,7 @@ def fill(app: App, events: int, units: int, seed: int = 11) -> float:
         unit, chain = ids[f"U{u}"], f"bench:{u}"
         seq, prev = heads.get(chain, (0, "0" * 64))
         system = rng.random() < 0.1
+        action = RARE if rng.random() < 0.0005 else ACTIONS[rng.randrange(len(ACTIONS))]
         actor = None if system else people[f"m{u}@bench.se"]
         behalf = (
             people[f"m{(u + 1) % units}@bench.se"] if not system and rng.random() < 0.02 else None
@@ -74,7 +80,7 @@ def fill(app: App, events: int, units: int, seed: int = 11) -> float:
         at = (start + step * i).strftime("%Y-%m-%d %H:%M:%S.%f")
         batch.append((
             chain, seq + 1, at, actor, behalf, "system" if system else f"m{u}@bench.se",
-            ACTIONS[rng.randrange(len(ACTIONS))], "task", str(rng.randrange(10**6)), unit,
+            action, "task", str(rng.randrange(10**6)), unit,
             '{"key":"employee_survey"}', prev, digest,
         ))  # fmt: skip
         heads[chain] = (seq + 1, digest)
@@ -104,7 +110,68 @@ def queries(units: int) -> dict[str, AuditQuery]:
         "week": AuditQuery(date_from=week[0], date_to=week[1]),
         "unit + week": AuditQuery(unit_code=f"U{units // 4}", date_from=week[0], date_to=week[1]),
         "person + action": AuditQuery(person_email=f"m{units // 5}@bench.se", action="task.*"),
+        "rare action": AuditQuery(action=RARE),
+        "person + rare action": AuditQuery(person_email=f"m{units // 6}@bench.se", action=RARE),
+        "subtree + action + month": AuditQuery(
+            unit_code="D5", subtree=True, action="stage.signed_off",
+            date_from=date(2026, 3, 1), date_to=date(2026, 3, 31),
+        ),
     }  # fmt: skip
+
+
+def main_filtered(app: App, s: Session, actor: Actor, q: AuditQuery) -> Select[Any]:
+    """Main's filters before this change (one statement: IN, OR, LIKE), rights as today."""
+    audit_search.filtered(app, s, actor, q)  # the same checks and refusals
+    stmt = select(AuditEvent)
+    if q.unit_code:
+        root = dbq.unit_by_code(s, q.unit_code).id
+        units = dbq.org_snapshot(s, T0.date()).subtree(root) if q.subtree else [root]
+        stmt = stmt.where(AuditEvent.unit_id.in_(units), AuditEvent.unit_id.is_not(None))
+    if q.person_email:
+        pid = dbq.person_by_email(s, q.person_email).id
+        stmt = stmt.where(
+            or_(
+                and_(AuditEvent.actor_id == pid, AuditEvent.actor_id.is_not(None)),
+                and_(AuditEvent.on_behalf_of_id == pid, AuditEvent.on_behalf_of_id.is_not(None)),
+            )
+        )
+    if q.action:
+        a = q.action.strip()
+        stmt = stmt.where(
+            AuditEvent.action.like(a[:-1] + "%") if a.endswith("*") else AuditEvent.action == a
+        )
+    if q.date_from:
+        stmt = stmt.where(AuditEvent.at >= audit_search._start_of(q.date_from))
+    if q.date_to:
+        stmt = stmt.where(AuditEvent.at < audit_search._start_of(q.date_to + timedelta(days=1)))
+    return stmt
+
+
+def exact_search(app: App, actor: Actor, q: AuditQuery, page: int, page_size: int) -> int:
+    """Main's search before this change, as the same run's reference: the exact total and
+    the page by OFFSET."""
+    with app.read() as s:
+        stmt = main_filtered(app, s, actor, q)
+        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        events = list(
+            s.scalars(
+                stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                .offset((page - 1) * page_size)
+                .limit(page_size)
+            )
+        )
+        audit_search._rows(s, events)
+    return int(total)
+
+
+def deep_page(app: App, actor: Actor, q: AuditQuery, hops: int) -> AuditPage:
+    """``hops`` pages older than the first, by cursor (as a person pressing "older")."""
+    page = search(app, actor, q, page_size=50)
+    for _ in range(hops):
+        if page.older is None:
+            break
+        page = search(app, actor, q, page_size=50, before=page.older)
+    return page
 
 
 def p95(samples: list[float]) -> float:
@@ -190,7 +257,7 @@ def measure(
     cost of a completion (CPU, WAL pages), and each search's p95; the last schema is the
     one measured against the target."""
     apps: dict[str, App] = {}
-    out: dict[str, Any] = {"events": events, "units": units, "schemas": {}}
+    out: dict[str, Any] = {"events": events, "units": units, "schemas": {}, "exact": {}}
     print(f"{machine()}, load {os.getloadavg()[0]:.1f}; {events:,} events, {units} units")
     for label, statements in schemas:
         app = fresh_app(None)
@@ -208,38 +275,75 @@ def measure(
         out["schemas"][label] = {"append_seconds": took, **cost, "searches": {}}
         apps[label] = app
     director = {k: tasks.active_person(a, "dir@bench.se") for k, a in apps.items()}
-    results: dict[str, dict[str, list[float]]] = {k: {} for k in apps}
-    cpu: dict[str, float] = dict.fromkeys(apps, 0.0)
-    for q in queries(units).values():  # warm both (page cache, statement caches)
-        for label, app in apps.items():
-            search(app, director[label], q, page=1, page_size=50)
-    for name, q in queries(units).items():
-        for _ in range(runs):  # the schemas take turns
-            for label, app in apps.items():
-                c, t = time.process_time(), time.perf_counter()
-                page = search(app, director[label], q, page=1, page_size=50)
-                results[label].setdefault(name, []).append(time.perf_counter() - t)
-                cpu[label] += time.process_time() - c
-        for label in apps:
-            out["schemas"][label]["searches"][name] = {
-                "p95_ms": p95(results[label][name]) * 1000,
-                "matches": page.total,
-            }
-        print(f"  {name:22} " + "  ".join(
-            f"{label}: p95 {p95(results[label][name]) * 1000:6.1f} ms" for label in apps
-        ) + f"  ({page.total:,} match)")  # fmt: skip
-    for label in apps:
-        every = [x for v in results[label].values() for x in v]
-        out["schemas"][label].update(
-            p95_ms=p95(every) * 1000,
-            max_ms=max(every) * 1000,
-            cpu_ms_per_search=cpu[label] / len(every) * 1000,
-        )
-        print(
-            f"{label:18} all searches: p95 {p95(every) * 1000:.1f} ms, "
-            f"max {max(every) * 1000:.1f} ms, {cpu[label] / len(every) * 1000:.1f} ms CPU each"
-        )
     last = schemas[-1][0]
+    # (label, app): each schema with today's search, and the last one also with main's
+    # search before this change (exact total, OFFSET), all taking turns on the same files
+    runners = [*apps, "exact"]
+    results: dict[str, dict[str, list[float]]] = {k: {} for k in runners}
+    cpu: dict[str, float] = dict.fromkeys(runners, 0.0)
+    kinds: dict[str, tuple[AuditQuery, int | None]] = {
+        name: (q, None) for name, q in queries(units).items()
+    }
+    middle = events // 2  # an event in the middle of the log: a page reached by cursor
+    kinds["action, page in the middle (cursor)"] = (AuditQuery(action="task.*"), middle)
+    kinds["person, page in the middle (cursor)"] = (
+        AuditQuery(person_email=f"m{units // 7}@bench.se"),
+        middle,
+    )
+
+    main_page: dict[str, int] = {}  # main had page numbers only: the same page by number
+    with apps[last].read() as s:
+        for name, (q, before) in kinds.items():
+            if before is not None:
+                at = s.scalar(select(AuditEvent.at).where(AuditEvent.id == before))
+                stmt = main_filtered(apps[last], s, director[last], q).where(AuditEvent.at >= at)
+                newer = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+                main_page[name] = newer // 50 + 1
+
+    def run(label: str, name: str) -> tuple[int, bool]:
+        q, before = kinds[name]
+        if label == "exact":
+            number = main_page.get(name, 1)
+            return exact_search(apps[last], director[last], q, number, 50), False
+        page = search(apps[label], director[label], q, page_size=50, before=before)
+        return page.total, page.capped
+
+    for name in kinds:  # warm them all (page cache, statement caches)
+        for label in runners:
+            run(label, name)
+    for name in kinds:
+        found: dict[str, tuple[int, bool]] = {}
+        for _ in range(runs):  # the schemas and the two searches take turns
+            for label in runners:
+                c0, t = time.process_time(), time.perf_counter()
+                found[label] = run(label, name)
+                results[label].setdefault(name, []).append(time.perf_counter() - t)
+                cpu[label] += time.process_time() - c0
+        for label in runners:
+            into = out["schemas"][label]["searches"] if label in apps else out["exact"]
+            into[name] = {
+                "p95_ms": p95(results[label][name]) * 1000,
+                "matches": found[label][0],
+                "capped": found[label][1],
+            }
+        total, capped = found[last]
+        print(
+            f"  {name:36} "
+            + "  ".join(f"{k}: p95 {p95(results[k][name]) * 1000:7.1f} ms" for k in runners)
+            + f"  ({'more than ' if capped else ''}{total:,}; exact {found['exact'][0]:,})"
+        )
+    for label in runners:
+        every = [x for v in results[label].values() for x in v]
+        figures = {
+            "p95_ms": p95(every) * 1000,
+            "max_ms": max(every) * 1000,
+            "cpu_ms_per_search": cpu[label] / len(every) * 1000,
+        }
+        (out["schemas"][label] if label in apps else out["exact"]).update(figures)
+        print(
+            f"{label:18} all searches: p95 {figures['p95_ms']:.1f} ms, "
+            f"max {figures['max_ms']:.1f} ms, {figures['cpu_ms_per_search']:.1f} ms CPU each"
+        )
     out["raw_count_action_p95_ms"] = (
         raw_count(
             apps[last], "SELECT count(*) FROM audit_event WHERE action = ?", ("task.escalated",),

@@ -156,10 +156,16 @@ class AuditRowOut(Out):
 
 class AuditPageOut(Out):
     rows: list[AuditRowOut]
+    #: The matches, counted up to 10,000; ``capped``: there are more than that.
     total: int
-    page: int
+    capped: bool
+    #: None when the page lies beyond the counted matches (reached by cursor).
+    page: int | None
     page_size: int
     pages: int
+    #: Pass as ``before`` for the next, older page / as ``after`` for the newer one.
+    older: int | None
+    newer: int | None
 
 
 # --- reports ------------------------------------------------------------------------------

@@ -191,6 +191,8 @@ def _reg_audit_search(g: Sub) -> None:
     p.add_argument("--to", type=iso_date, metavar="DATE")
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--page-size", type=int, default=50)
+    p.add_argument("--before", type=int, metavar="EVENT", help="the page older than this event")
+    p.add_argument("--after", type=int, metavar="EVENT", help="the page newer than this event")
     p.add_argument("--csv", metavar="FILE", help="write every match to a CSV file instead")
     as_option(p)
 
@@ -216,7 +218,15 @@ def cmd_search(args: argparse.Namespace, c: Console) -> int:
             )
         )
         return 0
-    page = audit_search.search(app, actor, q, page=args.page, page_size=args.page_size)
+    page = audit_search.search(
+        app,
+        actor,
+        q,
+        page=args.page,
+        page_size=args.page_size,
+        before=args.before,
+        after=args.after,
+    )
     c.table(
         ["id", "time", "actor", "action", "subject", "unit"],
         [
@@ -224,12 +234,21 @@ def cmd_search(args: argparse.Namespace, c: Console) -> int:
             for r in page.rows
         ],
     )
-    c.line(
-        c._(
-            "sida %(page)s/%(pages)s, %(total)s",
-            page=page.page,
-            pages=page.pages,
-            total=c.n_("%(num)d träff", "%(num)d träffar", page.total),
-        )
+    total = (
+        c.n_("fler än %(num)d träff", "fler än %(num)d träffar", page.total)
+        if page.capped
+        else c.n_("%(num)d träff", "%(num)d träffar", page.total)
     )
+    if page.page is None:
+        c.line(total)
+    elif page.capped:
+        c.line(c._("sida %(page)s, %(total)s", page=page.page, total=total))
+    else:
+        c.line(
+            c._("sida %(page)s/%(pages)s, %(total)s", page=page.page, pages=page.pages, total=total)
+        )
+    if page.older is not None:
+        c.line(c._("äldre: --before %(event)s", event=page.older))
+    if page.newer is not None:
+        c.line(c._("nyare: --after %(event)s", event=page.newer))
     return 0

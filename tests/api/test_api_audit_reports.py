@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+import pytest
 from pypdf import PdfReader
 
 from tests.api.conftest import Web
@@ -32,6 +33,31 @@ def test_audit_search_filters_and_pages(hweb_any: Web) -> None:
     assert by["total"] >= 2 and {r["action"] for r in by["rows"]} >= {"task.due_extended"}
     later = hr.get("/api/audit", params={"from": "2027-04-16", "to": "2027-04-30"}).json()
     assert 0 < later["total"] < everything["total"]
+
+
+def test_audit_cursor_pages_and_capped_total(hweb: Web, monkeypatch: pytest.MonkeyPatch) -> None:
+    hr = hweb.api("hr@x.se")
+    first = hr.get("/api/audit", params={"page_size": 10}).json()
+    assert first["capped"] is False and first["newer"] is None
+    assert first["older"] == first["rows"][-1]["id"]
+    older = hr.get("/api/audit", params={"page_size": 10, "before": first["older"]}).json()
+    assert older["page"] == 2 and older["newer"] == older["rows"][0]["id"]
+    by_number = hr.get("/api/audit", params={"page_size": 10, "page": 2}).json()
+    assert [r["id"] for r in older["rows"]] == [r["id"] for r in by_number["rows"]]
+    back = hr.get("/api/audit", params={"page_size": 10, "after": older["newer"]}).json()
+    assert [r["id"] for r in back["rows"]] == [r["id"] for r in first["rows"]]
+    monkeypatch.setattr("engine.audit.search.COUNT_CAP", 15)
+    capped = hr.get("/api/audit", params={"page_size": 10}).json()
+    assert capped["capped"] is True and capped["total"] == 15 and capped["pages"] == 2
+    past = hr.get("/api/audit", params={"page_size": 10, "page": 3})
+    assert past.status_code == 422 and "before" in past.text
+    for bad in ({"before": 0}, {"after": 2**63}, {"before": "x"}, {"before": 10**12}):
+        assert hr.get("/api/audit", params=bad).status_code == 422, bad
+    page = hweb.browser("hr@x.se").get("/audit", params={"unit": "", "before": first["older"]})
+    assert "fler än <strong>15</strong> händelser · sida 1 ·" in page.text  # (50 a page)
+    assert f'after={older["newer"]}" rel="prev"' in page.text and 'rel="next"' in page.text
+    english = hweb.browser("hr@x.se").get("/audit", params={"unit": "", "lang": "en"})
+    assert "more than <strong>15</strong> events" in english.text
 
 
 def test_audit_refusals(hweb: Web) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,20 @@ def test_audit_search_and_reports(
         page = tmp_path / f"{kind}.html"
         code, _, _ = run(capsys, sqlite_url, "report", kind, "--year", "2027", "--out", str(page))
         assert code == 0 and "<svg" in page.read_text()
+
+
+def test_audit_search_pages_by_cursor_and_caps_the_total(
+    year: Year, sqlite_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("engine.audit.search.COUNT_CAP", 4)
+    search = ("audit", "search", "--unit", "DEP", "--subtree", "--page-size", "3")
+    code, out, _ = run(capsys, sqlite_url, *search)
+    assert code == 0 and "page 1, more than 4 matches" in out and "newer:" not in out
+    (older,) = re.findall(r"older: --before (\d+)", out)
+    code, out, _ = run(capsys, sqlite_url, *search, "--before", older)
+    assert code == 0 and "page 2, more than 4 matches" in out and "newer: --after" in out
+    code, out, err = run(capsys, sqlite_url, *search, "--page", "3")
+    assert code != 0 and "before" in out + err
 
 
 def test_plan_import_errors_have_lines(

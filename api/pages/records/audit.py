@@ -31,7 +31,13 @@ def audit_page(request: Request, engine: Engine, user: PageUser) -> Response:
     try:
         number = int(form["page"]) if form["page"].isdigit() else 1
         page = audit_search.search(
-            engine, user.actor, _query(form), page=max(1, min(number, 10**6)), page_size=PAGE_SIZE
+            engine,
+            user.actor,
+            _query(form),
+            page=max(1, min(number, 10**6)),
+            page_size=PAGE_SIZE,
+            before=_cursor(form["before"]),
+            after=_cursor(form["after"]),
         )
     except SamflowError as e:
         exc = e
@@ -60,7 +66,7 @@ def _form(request: Request, engine: Engine, user: Principal) -> dict[str, str]:
     """The filters as asked; with none at all, the person's own units (a search without
     a unit is for those who see the whole organisation)."""
     q = request.query_params
-    form = {k: q.get(k, "").strip()[:254] for k in (*FILTERS, "page")}
+    form = {k: q.get(k, "").strip()[:254] for k in (*FILTERS, "page", "before", "after")}
     if not any(form[k] for k in FILTERS) and "unit" not in q:
         first = unit_choices(engine, user.actor, limit=1)
         if first:
@@ -77,6 +83,11 @@ def _query(form: dict[str, str]) -> audit_search.AuditQuery:
         date_from=_date(form["from"], "from"),
         date_to=_date(form["to"], "to"),
     )
+
+
+def _cursor(text: str) -> int | None:
+    """A page's cursor from the query (an event number); anything else is the first page."""
+    return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
 def _date(text: str, field: str) -> date | None:

@@ -40,17 +40,32 @@ def search(
     date_to: Annotated[date | None, Query(alias="to")] = None,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=audit_search.MAX_PAGE_SIZE)] = 50,
+    before: Annotated[
+        int | None,
+        Query(ge=1, le=audit_search.MAX_CURSOR, description="the page older than this event"),
+    ] = None,
+    after: Annotated[
+        int | None,
+        Query(ge=1, le=audit_search.MAX_CURSOR, description="the page newer than this event"),
+    ] = None,
 ) -> Response:
-    """Newest first. Without a unit: the whole organisation (HR, the director)."""
+    """Newest first. Without a unit: the whole organisation (HR, the director). The total
+    is counted up to 10,000 (``capped`` when there are more); page numbers reach that far,
+    the cursors ``older``/``newer`` (as ``before``/``after``) the whole log."""
     q = audit_search.AuditQuery(unit, subtree, person, action, date_from, date_to)
-    p = audit_search.search(engine, user.actor, q, page=page, page_size=page_size)
+    p = audit_search.search(
+        engine, user.actor, q, page=page, page_size=page_size, before=before, after=after
+    )
     return reply(
         AuditPageOut(
             rows=[row_out(r) for r in p.rows],
             total=p.total,
+            capped=p.capped,
             page=p.page,
             page_size=p.page_size,
             pages=p.pages,
+            older=p.older,
+            newer=p.newer,
         )
     )
 
