@@ -20,6 +20,7 @@ import sqlite3
 import statistics
 import time
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -252,14 +253,27 @@ def measure(
     runs: int = 15,
     schemas: tuple[tuple[str, tuple[str, ...]], ...] = SCHEMAS,
     completions: int = 250,
+    *,
+    exact: bool = True,
+    keep: Path | None = None,
 ) -> dict[str, Any]:
     """The figures as data (``bench.run`` collects them): per schema the append cost, the
     cost of a completion (CPU, WAL pages), and each search's p95; the last schema is the
-    one measured against the target."""
+    one measured against the target. ``exact``: also main's search before the capped count
+    (exact total, OFFSET) on the last schema's file, taking turns. ``keep``: the current
+    schema only, its log generated into that file once and searched again on later runs
+    (the same seed, events and units; a file of other sizes is made anew); no completions
+    are made on a kept file, so it stays what was generated."""
     apps: dict[str, App] = {}
     out: dict[str, Any] = {"events": events, "units": units, "schemas": {}, "exact": {}}
     print(f"{machine()}, load {os.getloadavg()[0]:.1f}; {events:,} events, {units} units")
-    for label, statements in schemas:
+    if keep is not None:
+        app, took = kept_log(keep, events, units)
+        out["schemas"]["current"] = {"append_seconds": took, "kept_file": str(keep),
+                                     "searches": {}}  # fmt: skip
+        apps["current"] = app
+        schemas = (("current", ()),)
+    for label, statements in schemas if keep is None else ():
         app = fresh_app(None)
         with app.db.engine.begin() as c:
             for sql in statements:
@@ -278,7 +292,7 @@ def measure(
     last = schemas[-1][0]
     # (label, app): each schema with today's search, and the last one also with main's
     # search before this change (exact total, OFFSET), all taking turns on the same files
-    runners = [*apps, "exact"]
+    runners = [*apps, "exact"] if exact else [*apps]
     results: dict[str, dict[str, list[float]]] = {k: {} for k in runners}
     cpu: dict[str, float] = dict.fromkeys(runners, 0.0)
     kinds: dict[str, tuple[AuditQuery, int | None]] = {
@@ -293,7 +307,7 @@ def measure(
 
     main_page: dict[str, int] = {}  # main had page numbers only: the same page by number
     with apps[last].read() as s:
-        for name, (q, before) in kinds.items():
+        for name, (q, before) in kinds.items() if exact else ():
             if before is not None:
                 at = s.scalar(select(AuditEvent.at).where(AuditEvent.id == before))
                 stmt = main_filtered(apps[last], s, director[last], q).where(AuditEvent.at >= at)
@@ -330,7 +344,8 @@ def measure(
         print(
             f"  {name:36} "
             + "  ".join(f"{k}: p95 {p95(results[k][name]) * 1000:7.1f} ms" for k in runners)
-            + f"  ({'more than ' if capped else ''}{total:,}; exact {found['exact'][0]:,})"
+            + f"  ({'more than ' if capped else ''}{total:,}"
+            + (f"; exact {found['exact'][0]:,})" if exact else ")")
         )
     for label in runners:
         every = [x for v in results[label].values() for x in v]
@@ -360,14 +375,46 @@ def measure(
     return out
 
 
+def kept_log(path: Path, events: int, units: int) -> tuple[App, float | None]:
+    """The app on a log kept in ``path`` (made there first when it is missing or of other
+    sizes) and the seconds its filling took when it was made now (else None)."""
+    url = f"sqlite:///{path}"
+    want = f"{events} events, {units} units, seed 11"
+    if path.exists():
+        with sqlite3.connect(path) as db:
+            try:
+                (have,) = db.execute("SELECT what FROM bench_kept_log").fetchone()
+            except sqlite3.Error:
+                have = None
+        if have == want:
+            print(f"the log kept in {path} ({want})")
+            return fresh_app(url), None
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    app = fresh_app(url)
+    build_org(app, units)
+    took = fill(app, events, units)
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE bench_kept_log (what TEXT NOT NULL)")
+        db.execute("INSERT INTO bench_kept_log VALUES (?)", (want,))
+    print(f"filled {path}: {took:.0f} s ({want}) [load {os.getloadavg()[0]:.1f}]")
+    return app, took
+
+
 def main() -> None:
     p = parser(__doc__ or "")
     p.add_argument("--events", type=int, default=1_000_000)
     p.add_argument("--units", type=int, default=300)
     p.add_argument("--runs", type=int, default=15)
     p.add_argument("--completions", type=int, default=250)
+    p.add_argument("--no-exact", action="store_true", help="leave out main's search")
+    p.add_argument("--keep", type=Path, help="the current schema's log kept in this file")
     args = p.parse_args()
-    measure(args.events, args.units, args.runs, completions=args.completions)
+    measure(
+        args.events, args.units, args.runs, completions=args.completions,
+        exact=not args.no_exact, keep=args.keep,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -297,9 +297,14 @@ def _signin(quick: bool) -> list[Figure]:
 
 
 def _audit_search(quick: bool) -> list[Figure]:
+    """The search's p95 and the write's cost: 1 M events for the comparisons made in the
+    same run (migration 0012's indexes, the search before the capped count); in the full
+    run the target's 10 M events too, today's schema and search only, its log generated
+    once into ``bench/.data`` and kept (filling 10 M events takes longer than the rest of
+    the run)."""
     from bench import audit_search
 
-    r = audit_search.measure(events=1_000_000 if quick else 10_000_000, runs=9 if quick else 15)
+    r = audit_search.measure(events=1_000_000, runs=9 if quick else 5)
     label, old = list(r["schemas"])[-1], r["schemas"][audit_search.SCHEMAS[0][0]]
     now = r["schemas"][label]
     details = {
@@ -310,12 +315,12 @@ def _audit_search(quick: bool) -> list[Figure]:
         "schemas": r["schemas"],
     }
     search = fig(
-        "audit_search_p95",
+        "audit_search_1m_p95",
         f"audit search over {r['events']:,} events (unit, person, action, period), p95",
         now["p95_ms"],
         "ms",
-        "<=",
-        50.0,
+        None,
+        None,
         details,
     )
     exact = r["exact"]
@@ -352,7 +357,32 @@ def _audit_search(quick: bool) -> list[Figure]:
         None,
         {"cpu_seconds": old["cpu_ms"] / 1000},
     )
-    return [search, main_search, pages, pages_old]
+    out = [search, main_search, pages, pages_old]
+    if quick:
+        return out
+    kept = Path(__file__).parent / ".data" / "audit-10m.db"
+    big = audit_search.measure(events=10_000_000, runs=15, exact=False, keep=kept)
+    now = big["schemas"]["current"]
+    out.insert(
+        0,
+        fig(
+            "audit_search_p95",
+            f"audit search over {big['events']:,} events (unit, person, action, period), p95",
+            now["p95_ms"],
+            "ms",
+            "<=",
+            50.0,
+            {
+                "events": big["events"],
+                "units": big["units"],
+                "cpu_seconds": now["cpu_ms_per_search"] / 1000,
+                "raw_count_action_p95_ms": big["raw_count_action_p95_ms"],
+                "searches": now["searches"],
+                "log_filled_seconds": now["append_seconds"],
+            },
+        ),
+    )
+    return out
 
 
 def _cli_startup(quick: bool) -> list[Figure]:
