@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from engine.context import Actor, App, Progress, Tx, no_progress
 from engine.db import queries
-from engine.db.audit_store import EventRow, append_rows, chunks
+from engine.db.audit_store import EventRow, append_rows, chunks, pg_arrays
 from engine.db.bulk import paused_gc
 from engine.domain.audit.chain import canonical_json, time_text
 from engine.domain.clock import as_utc, local_date
@@ -171,7 +172,11 @@ def _batch(app: App, tx: Tx, batch: int, report: SweepReport) -> int:
             (ckey, now, actor_id, None, actor_label, place.action, "task", str(task_id),
              unit_id, place.data)
         )  # fmt: skip
-    append_rows(tx.audit, events)
+    # each chain's events together (a stable sort: in its own order): the chain index's
+    # inserts walk its pages in order; on PostgreSQL the batch's events are one statement,
+    # so its trigger advances each chain's head once
+    events.sort(key=itemgetter(0))
+    append_rows(tx.audit, events, batch=max(1, len(events)))
     report.checked += len(rows)
     return len(rows)
 
@@ -271,8 +276,7 @@ def _write(tx: Tx, changes: list[tuple[Any, ...]]) -> set[int]:
     written: set[int] = set()
     if conn.dialect.name != "sqlite":  # one statement, a column array per field
         for part in chunks(changes, 10 * _CHUNK):
-            cols = tuple(list(col) for col in zip(*part, strict=True))
-            written.update(i for (i,) in conn.exec_driver_sql(_UPDATE_PG, cols))
+            written.update(i for (i,) in conn.exec_driver_sql(_UPDATE_PG, pg_arrays(part)))
         return written
     for part in chunks(changes, _CHUNK):
         marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(part))

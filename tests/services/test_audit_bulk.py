@@ -90,3 +90,43 @@ def test_row_check_still_guards_single_events(app: App) -> None:
     with app.read() as s:
         assert s.scalar(text("SELECT count(*) FROM audit_bulk")) == 0
     assert audit.verify(app).ok
+
+
+AWKWARD = ['a"b', "c\\d", "{e,f}", "NULL", "", " g ", "h\ni", "åäö ✓", '\\"', "j,k"]
+
+
+def test_awkward_texts_go_through_bulk_appends_unchanged(app: App) -> None:
+    """Actor labels, subjects and data with quotes, backslashes, braces, commas, blanks, a
+    line break, the word NULL and non-ASCII text are stored as given (on PostgreSQL they
+    travel as array literals written by ``pg_arrays``) and the chain verifies."""
+    events: list[EventRow] = [
+        ("bulk:odd", AT, None, None, f"system:{t}", "test.bulk", "task", t, None, f'"{t}"')
+        for t in AWKWARD
+    ]
+    _append(app, events)
+    with app.read() as s:
+        got = s.execute(
+            text("SELECT actor_label, subject_id FROM audit_event WHERE chain = 'bulk:odd' "
+                 "ORDER BY seq")
+        ).tuples().all()  # fmt: skip
+    assert got == [(f"system:{t}", t) for t in AWKWARD]
+    assert audit.verify(app).ok
+
+
+def test_pg_arrays_writes_literals_the_server_reads_back(app: App) -> None:
+    from engine.db.audit_store import pg_arrays
+
+    if app.db.dialect != "postgresql":
+        pytest.skip("array literals are PostgreSQL's")
+    moment = datetime(2027, 3, 1, 8, 0, 0, 123456, tzinfo=UTC).replace(tzinfo=None)  # as stored
+    rows = [(t, i, moment if i % 2 else None) for i, t in enumerate(AWKWARD)] + [
+        (None, None, moment)
+    ]
+    texts, ints, times = pg_arrays(rows)
+    with app.db.engine.connect() as c:
+        got = c.exec_driver_sql(
+            "SELECT %s::text[], %s::int[], %s::timestamp[]", (texts, ints, times)
+        ).one()
+    assert list(got) == [[r[k] for r in rows] for k in range(3)]
+    with pytest.raises(TypeError):
+        pg_arrays([(1.5,)])
