@@ -96,6 +96,9 @@ REGISTRY.add("due", "action_plan.review_due", own_plans.review_due)
 # import gets its open tasks only once their allocation is accepted; until then the manager
 # above holds them (in the import's transaction, all of its new managers at once).
 org_changes.on_new_managers("alloc.hold_new_managers", alloc_holds.on_new_managers)
+# ... and a manager role imported with a later start date is held for by the daily sweep on
+# its first day (a sweep step; all such managers at once).
+REGISTRY.add("sweep", "allocation.starting_managers", alloc_holds.starting_managers)
 # The allocator's decision on a returned task is a task in their inbox
 # (allocation-return.yaml): completing it decides; its page shows the return.
 REGISTRY.add("form_done", "allocation_return_decision", alloc_returns.decided_by_task)

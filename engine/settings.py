@@ -206,6 +206,10 @@ class Settings(BaseSettings):
     allocation_board: str = "Styrelsen"
     allocation_year_start: Literal["list", "hold"] = "list"
     allocation_hold_new_managers: bool = True
+    #: A manager role that begins on a later day is held for by the daily sweep on its
+    #: first day; a role that began up to this many days ago is still held for (a sweep
+    #: that did not run for a few days catches up).
+    allocation_hold_start_days: int = Field(default=7, ge=1, le=366)
     #: Units per part when an evidence package is laid out as PDF (memory vs. overhead).
     evidence_units_per_part: int = 25
     #: Processes laying out the parts of a large PDF at once (1: in the calling process).

@@ -206,6 +206,23 @@ class TaskRequirementOut(Out):
     measures: list[MeasureChoiceOut]  # of the unit's action plan, to name as evidence
 
 
+class ReturnOutcomeOut(Out):
+    """The returning manager's own task (returned): what the allocator decided on the
+    return, as the task page shows it (``outcome`` null: not decided yet)."""
+
+    state: str
+    lacking: list[str]
+    lacking_sv: list[str]
+    lacking_en: list[str]
+    outcome: str | None
+    outcome_sv: str | None
+    outcome_en: str | None
+    note: str | None
+    to: str
+    decided_by: str
+    decided_at: datetime | None
+
+
 class TaskOut(Out):
     id: int
     key: str
@@ -237,6 +254,7 @@ class TaskOut(Out):
     plan: list[ItemOut]
     attachments: list[AttachmentOut]
     requirement: TaskRequirementOut | None = None
+    returned_outcome: ReturnOutcomeOut | None = None
 
 
 class TaskResultOut(Out):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -155,6 +155,41 @@ def on_new_managers(app: App, tx: Tx, actor: Actor, pairs: list[tuple[int, int]]
     """The organisation import gave these units these new managers (``engine.org.changes``):
     hold their units' open tasks as ``sync`` would, in the import's transaction."""
     return hold_many(tx, actor, pairs, enabled=app.settings.allocation_hold_new_managers)
+
+
+#: Who holds the tasks of a manager whose role begins on a later day (the daily sweep).
+SWEEP = Actor.system("sweep")
+
+
+def starting_managers(app: App) -> dict[str, int]:
+    """``allocation.starting_managers`` (a sweep step): a manager role imported with a start
+    date in the future begins today, or began within ``allocation_hold_start_days`` (a
+    sweep missed); hold its unit's open tasks as the import does for a role in force, all
+    such managers at once in one transaction (a region's import starts thousands of roles
+    on one day: ``hold_many``, a few statements whatever their number). Run again, it holds
+    nothing more: a held task has its holder, an accepted allocation is not held for, and a
+    task made after the role began is the new manager's."""
+    settings = app.settings
+    if not settings.allocation_hold_new_managers:
+        return {}
+
+    def work(tx: Tx) -> int:
+        day = local_date(tx.now)
+        since = day - timedelta(days=max(settings.allocation_hold_start_days, 1) - 1)
+        pairs = sorted(
+            set(
+                tx.session.execute(
+                    select(RoleAssignment.unit_id, RoleAssignment.person_id).where(
+                        RoleAssignment.role == Role.MANAGER.value,
+                        RoleAssignment.valid_from >= since,
+                        queries.valid_on(day),
+                    )
+                ).tuples()
+            )
+        )
+        return hold_many(tx, SWEEP, pairs)
+
+    return {"held": app.run(work)}
 
 
 def release(tx: Tx, actor: Actor, unit_id: int, manager_id: int) -> int:

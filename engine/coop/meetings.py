@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
+from engine.coop import agenda
 from engine.coop import bodies as coop_bodies
 from engine.coop.bodies import Standing, chain
 from engine.db import queries
@@ -129,33 +130,51 @@ def create_meeting(app: App, actor: Actor, body_code: str, held_on: date, title:
 
 
 def _subject_unit(s: Session, subject_type: str, subject_id: int | None) -> tuple[int | None, str]:
-    """The unit of what an item links to, and how it is named; NotFound-like errors as a
-    field error (the id is the caller's input)."""
-    missing = InvalidInput.field(
+    """The unit of what an item links to, and how the audit names it."""
+    unit_id, ref, _by = _subject(s, subject_type, subject_id)
+    return unit_id, ref
+
+
+def _missing(subject_type: str) -> InvalidInput:
+    """The one answer for a matter that does not exist and one the person may not see
+    (the input is the caller's; no number is repeated back)."""
+    sv, en = SUBJECTS[subject_type]
+    return InvalidInput.field(
         "subject_id",
-        f"no {SUBJECTS[subject_type][1].lower()} {subject_id}",
-        f"ingen {SUBJECTS[subject_type][0].lower()} {subject_id}",
+        f"the chosen matter ({en.lower()}) does not exist or is not one you may see",
+        f"det valda ärendet ({sv.lower()}) finns inte eller är inte ett du får se",
     )
+
+
+def _subject(
+    s: Session, subject_type: str, subject_id: int | None
+) -> tuple[int | None, str, int | None]:
+    """The unit of what an item links to, how the audit names it, and who opened it (a
+    case); a field error if there is no such matter."""
     if subject_type == "other":
-        return None, ""
+        return None, "", None
     if subject_id is None:
-        raise InvalidInput.field("subject_id", "which one is needed", "vilken behöver anges")
+        raise InvalidInput.field(
+            "subject_id",
+            "choose which matter the item is about",
+            "välj vilket ärende punkten gäller",
+        )
     if subject_type in ("plan", "annual_follow_up"):
         cycle = s.get(Cycle, subject_id)
         if cycle is None or (
             cycle.instance if subject_type != "plan" else not establishment.holds_plan(cycle)
         ):
-            raise missing
-        return cycle.unit_id, f"cycle:{cycle.id}"
+            raise _missing(subject_type)
+        return cycle.unit_id, f"cycle:{cycle.id}", None
     if subject_type in ("change", "incident"):
         case = s.get(ProcessCase, subject_id)
         if case is None or (subject_type == "change") != (case.kind == "change"):
-            raise missing
-        return case.unit_id, f"{case.kind}:{case.id}"
+            raise _missing(subject_type)
+        return case.unit_id, f"{case.kind}:{case.id}", case.created_by
     task = s.get(Task, subject_id)
     if task is None or task.key not in RISK_TASKS:
-        raise missing
-    return task.unit_id, f"task:{task.id}"
+        raise _missing(subject_type)
+    return task.unit_id, f"task:{task.id}", None
 
 
 def add_item(
@@ -178,14 +197,31 @@ def add_item(
         meeting, body, st = _meeting(s, actor, meeting_id, day)
         _require_manages(st)
         _open(meeting)
-        unit_id, ref = _subject_unit(s, subject_type, subject_id)
+        unit_id, ref, opened_by = _subject(s, subject_type, subject_id)
         if unit_id is not None:
             org = queries.ancestry_snapshot(s, [unit_id], day)
+            if not agenda.visible(s, actor, subject_type, unit_id, opened_by, day, org):
+                raise _missing(subject_type)
             if unit_id != body.unit_id and body.unit_id not in org.ancestors(unit_id):
+                name = s.get(OrgUnit, body.unit_id)
                 raise InvalidInput.field(
                     "subject_id",
-                    f"{ref} is not within the body's unit",
-                    f"{ref} hör inte till organets enhet",
+                    "the chosen matter is not at or below the body's unit"
+                    f" ({name.name if name else ''})",
+                    f"det valda ärendet hör inte till organets enhet ({name.name if name else ''})"
+                    " eller enheter under den",
+                )
+            already = s.scalar(
+                select(CoopItem.number).where(
+                    CoopItem.meeting_id == meeting.id,
+                    CoopItem.subject_type == subject_type,
+                    CoopItem.subject_id == subject_id,
+                )
+            )
+            if already is not None:
+                raise Conflict(
+                    f"the matter is already on this meeting's agenda (§ {already})",
+                    f"ärendet står redan på mötets dagordning (§ {already})",
                 )
         number = 1 + (
             s.scalar(
@@ -618,6 +654,17 @@ def show_meeting(app: App, actor: Actor, meeting_id: int) -> MeetingView:
         )
 
 
+def agenda_choices(app: App, actor: Actor, meeting_id: int) -> list[agenda.Group]:
+    """What the person may put on the meeting's agenda, by kind (``engine.coop.agenda``);
+    empty unless they set its agenda and the protocol is open."""
+    day = local_date(app.clock.now())
+    with app.read() as s:
+        meeting, body, st = _meeting(s, actor, meeting_id, day)
+        if not st.manages or meeting.signed_at is not None:
+            return []
+        return agenda.choices(s, actor, body, meeting.id, day)
+
+
 @dataclass(frozen=True)
 class MeetingRow:
     id: int
@@ -655,7 +702,9 @@ def list_meetings(app: App, actor: Actor, body_code: str | None = None) -> list[
                     select(CoopItem.meeting_id, func.count())
                     .where(CoopItem.meeting_id.in_([m.id for m in rows]))
                     .group_by(CoopItem.meeting_id)
-                ).tuples()
+                )
+                .tuples()
+                .all()  # a Result has keys(): dict() would index it as a mapping
             )
             if rows
             else {}

@@ -49,7 +49,12 @@ from engine.workflow import templates
 from engine.workflow.process import cases as processes
 
 KIND = "samflow.evidence"
-FORMAT = 1
+#: The package's format. 2: the ``safety_rounds`` section (and the rounds' chains in the
+#: basis) was added; a format-1 package — built before it — is rebuilt as format 1 when
+#: verified, so it verifies clean against its own format (``FORMATS``). A change to what a
+#: package holds bumps this, and ``build`` keeps building each older format it names.
+FORMAT = 2
+FORMATS = (1, 2)
 ORG_CHAIN = "org"
 #: Records whose changes the organisation's chain records, wherever they appear.
 ORG_RECORDS = frozenset({"unit", "person", "role", "substitute"})
@@ -80,7 +85,7 @@ class Built:
         data, so not part of the digest)."""
         doc = {
             "kind": KIND,
-            "format": FORMAT,
+            "format": self.data.get("format", FORMAT),
             "digest": self.digest,
             "built_by": built_by,
             "data": self.data,
@@ -92,10 +97,22 @@ class Built:
         return doc
 
 
-def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None = None) -> Built:
-    """The package for ``scope``; with ``basis`` (an earlier package's), as it was then."""
+def build(
+    app: App,
+    actor: Actor,
+    scope: Scope,
+    *,
+    basis: dict[str, Any] | None = None,
+    fmt: int = FORMAT,
+) -> Built:
+    """The package for ``scope``; with ``basis`` (an earlier package's), as it was then;
+    ``fmt``: in that format (an earlier package's, to verify it; see ``FORMAT``)."""
     if scope.kind not in ("unit", "subtree"):
         raise InvalidInput.field("scope", "unit or subtree", "enhet eller delträd")
+    if fmt not in FORMATS:
+        raise InvalidInput.field(
+            "format", f"package format {fmt} is not supported", f"paketformat {fmt} stöds inte"
+        )
     as_of = as_utc(datetime.fromisoformat(basis["as_of"])) if basis else app.clock.now()
     min_answers = int(basis["min_answers"]) if basis else app.settings.min_survey_answers
     with app.read() as s:
@@ -118,8 +135,9 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         top = ancestors[0] if ancestors else root.id
         po = load_policy(s, scope_ids, ancestors, as_of, local_date(as_of), top)
         al = load_alloc(s, scope_ids, ancestors)
-        ro = load_rounds(s, scope_ids, scope.year, as_of)
-        chains = [*_chains(b, cs), *co.chains(), *po.chains(), *al.chains(), *ro.chains()]
+        ro = load_rounds(s, scope_ids, scope.year, as_of) if fmt >= 2 else None
+        chains = [*_chains(b, cs), *co.chains(), *po.chains(), *al.chains()]
+        chains += ro.chains() if ro is not None else []
         position = (
             {k: (int(v[0]), str(v[1])) for k, v in basis["position"].items()}
             if basis
@@ -134,11 +152,13 @@ def build(app: App, actor: Actor, scope: Scope, *, basis: dict[str, Any] | None 
         data["allocation"] = alloc_section(
             al, _person_fn(b), queries.pairs(s, select(OrgUnit.id, OrgUnit.code))
         )
-        load_people(s, b, ro.people())
-        data["safety_rounds"] = rounds_section(
-            ro, _person_fn(b), queries.pairs(s, select(OrgUnit.id, OrgUnit.code)),
-            queries.pairs(s, select(OrgUnit.id, OrgUnit.name)),
-        )  # fmt: skip
+        if ro is not None:
+            load_people(s, b, ro.people())
+            data["safety_rounds"] = rounds_section(
+                ro, _person_fn(b), queries.pairs(s, select(OrgUnit.id, OrgUnit.code)),
+                queries.pairs(s, select(OrgUnit.id, OrgUnit.name)),
+            )  # fmt: skip
+        data["format"] = fmt
         data["basis"]["template"] = template_key
     # The data is JSON-native as built (text dates, lists), so it is not copied through
     # JSON here: 500 units are ~100 MB of dicts. ``verify`` compares normalised copies.

@@ -16,7 +16,7 @@ from engine.context import Actor, App
 from engine.domain.errors import InvalidInput
 from engine.domain.evidence import Difference, LaterEvent, attribute, diff, digest, normalised
 from engine.evidence import anchor as audit_checkpoint_package
-from engine.evidence.package import FORMAT, KIND, Scope, build
+from engine.evidence.package import FORMATS, KIND, Scope, build
 from engine.workflow.process import cases as processes
 
 #: Kinds of record that audit events name as their subject (``measure:12``); a difference
@@ -54,7 +54,7 @@ def verify(app: App, actor: Actor, document: dict[str, Any]) -> VerifyReport:
     data, recorded = _checked(document)
     basis = data["basis"]
     scope = Scope(basis["scope"], basis["code"], int(basis["year"]))
-    now = build(app, actor, scope, basis=basis)
+    now = build(app, actor, scope, basis=basis, fmt=int(document["format"]))
     differences, total = diff(normalised(data), normalised(now.data))
     audited = AUDITED | {x.kind for x in processes.evidence_subjects()}  # + case kinds
     differences = attribute(differences, now.later, now.chain_of, audited)
@@ -83,7 +83,7 @@ def _checked(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
         raise InvalidInput.field(
             "file", "not a samflow evidence package", "inte ett bevispaket från samflow"
         )
-    if document.get("format") != FORMAT:
+    if document.get("format") not in FORMATS or isinstance(document.get("format"), bool):
         raise InvalidInput.field(
             "file",
             f"package format {document.get('format')} is not supported",

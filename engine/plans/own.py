@@ -31,20 +31,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, App, Tx
+from engine.db import queries
 from engine.db.models import Cycle, CycleTemplateRow, Measure, OrgUnit, Stage, Task
 from engine.db.models.duties.coop import PlanEstablishment
 from engine.db.models.followup.plans import Plan, PlanParticipant
 from engine.db.models.workflow.process import ProcessCase
 from engine.db.queries import TaskRef
 from engine.domain.clock import end_of_local_day, local_date
-from engine.domain.errors import NotFound
+from engine.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from engine.domain.period import next_review as next_review_day
+from engine.domain.validation import field_errors
+from engine.domain.workflow.escalation import Position, next_check
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role, TaskStatus
+from engine.org import access
 from engine.org.visibility import require_cycle, scope_of
 from engine.plans import establishment
 from engine.plans.document import judge_day
@@ -53,7 +58,7 @@ from engine.workflow import taskgen, templates
 from engine.workflow.process import cases as processes
 from engine.workflow.process.views import CaseView
 from forms.schemas.base import Form
-from forms.schemas.plan_header import ActionPlanHeader
+from forms.schemas.plan_header import ActionPlanHeader, PlanRhythm
 
 KIND = "action_plan"
 #: A plan made before its header held its rhythm, naming none: reviewed this often (the
@@ -360,6 +365,8 @@ class Shown:
     unmet_en: list[str]
     tasks: list[dict[str, Any]]
     importable: bool
+    #: whether the person may change the plan's review rhythm (``change_rhythm``)
+    may_change_rhythm: bool = False
 
 
 def show(app: App, actor: Actor, plan_id: int) -> Shown:
@@ -421,7 +428,165 @@ def show(app: App, actor: Actor, plan_id: int) -> Shown:
             unmet_en=[u.message_en for u in unmet],
             tasks=tasks,
             importable=cycle.status == "active" and cycle.current_stage in OPEN_STAGES,
+            may_change_rhythm=cycle.status == "active"
+            and row.case_id is not None
+            and _may_set_rhythm(s, actor, cycle.unit_id, local_date(app.clock.now())),
         )
+
+
+# --- the rhythm changed after the plan was made -------------------------------------------
+@dataclass(frozen=True)
+class RhythmChanged:
+    follow_up_months: int | None
+    review_dates: list[date]
+    next_review: date | None  # the open review's due day now (None: none left)
+    redated: int  # open reviews given a new due day
+    cancelled: int  # open reviews no day of the new rhythm is left for
+
+
+def parse_rhythm(data: Mapping[str, Any]) -> PlanRhythm:
+    """The new rhythm checked by its form (every bad field named)."""
+    try:
+        return PlanRhythm.model_validate(dict(data))
+    except ValidationError as exc:
+        raise InvalidInput(field_errors(exc)) from None
+
+
+def _may_set_rhythm(s: Session, actor: Actor, unit_id: int, day: date) -> bool:
+    """Who may open a plan at the unit (its manager or one above, HR, a director) may set
+    its rhythm: the process's registrants."""
+    if actor.person_id is None:
+        return True
+    who = processes.subject_of(KIND).registrants
+    org = queries.ancestry_snapshot(s, [unit_id], day)
+    auth = queries.authority(s, actor.person_id, day)
+    return access.may_register(auth, org, unit_id, who.roles, line=who.scope == "line")[0]
+
+
+def change_rhythm(app: App, actor: Actor, plan_id: int, given: PlanRhythm) -> RhythmChanged:
+    """Change a plan's review rhythm (months from its plan date and/or named dates), by
+    those who may open a plan at its unit; audited (``plan.rhythm_changed``, from and to).
+    The open review is re-dated by the rhythm's rules: due at the new rhythm's first day
+    after the later of the day it was made and the last done review's due day (a review
+    done early still does not bring the next forward), today if that day has passed (the
+    review is owed); when no day is left (only named dates, all passed), the first review
+    is still owed today and a later one is cancelled (no review is made up). A plan whose
+    follow-up has not opened gets its first review at the new rhythm when it does."""
+
+    def work(tx: Tx) -> RhythmChanged:
+        s, today = tx.session, local_date(tx.now)
+        plan = s.get(Plan, plan_id)
+        cycle = s.get(Cycle, plan.cycle_id) if plan and plan.cycle_id else None
+        if plan is None or cycle is None:
+            raise NotFound("plan", plan_id)
+        require_cycle(s, app, scope_of(s, actor, app), cycle)
+        case = s.scalar(
+            select(ProcessCase.id).where(ProcessCase.kind == KIND, ProcessCase.cycle_id == cycle.id)
+        )
+        if case is None:
+            raise Conflict(
+                "a unit's annual plan is followed up in its annual cycle; it has no rhythm "
+                "of its own to change",
+                "en enhets årliga plan följs upp i årets cykel; den har ingen egen rytm att ändra",
+            )
+        if cycle.status != "active":
+            raise Conflict(
+                "the plan is closed; its rhythm can no longer change",
+                "planen är avslutad; dess rytm kan inte längre ändras",
+            )
+        if not _may_set_rhythm(s, actor, cycle.unit_id, today):
+            raise NotPermitted(
+                "only a manager at or above the plan's unit, HR or a director may change its "
+                "review rhythm",
+                "bara en chef vid eller över planens enhet, HR eller en direktör får ändra "
+                "dess uppföljningsrytm",
+            )
+        early = [d for d in given.review_dates if plan.plan_date and d <= plan.plan_date]
+        if early:
+            raise InvalidInput.field(
+                "review_dates",
+                f"a review date must fall after the plan date ({early[0].isoformat()} does not)",
+                f"ett uppföljningsdatum ska ligga efter plandatum ({early[0].isoformat()} "
+                "gör inte det)",
+            )
+        before = rhythm(plan)
+        plan.follow_up_months = given.follow_up_months
+        plan.review_dates = ",".join(d.isoformat() for d in given.review_dates)
+        plan.updated_at = tx.now
+        months, named = rhythm(plan)
+        tx.record(
+            f"cycle:{cycle.id}",
+            "plan.rhythm_changed",
+            "plan",
+            plan.id,
+            actor,
+            unit_id=cycle.unit_id,
+            data={
+                "from": {
+                    "every_months": before[0],
+                    "review_dates": [d.isoformat() for d in before[1]],
+                },
+                "to": {"every_months": months, "review_dates": [d.isoformat() for d in named]},
+            },
+        )
+        reviews = list(
+            s.scalars(
+                select(Task)
+                .where(Task.cycle_id == cycle.id, Task.key == REVIEW_TASK)
+                .order_by(Task.id)
+            )
+        )
+        redated = cancelled = 0
+        due_now: list[date] = []
+        done_due: date | None = None
+        for task in reviews:
+            if task.status == TaskStatus.COMPLETED.value:
+                done_due = local_date(task.due_at)
+                continue
+            if task.status != TaskStatus.OPEN.value:
+                continue
+            anchor = max(local_date(task.created_at), done_due or local_date(task.created_at))
+            day = review_after(plan, today, anchor)
+            if day is None and done_due is not None:
+                taskgen.cancel_tasks(
+                    tx, actor, cycle.id, task.unit_id, [task.id],
+                    "the plan's new review rhythm has no review day left",
+                )  # fmt: skip
+                cancelled += 1
+                continue
+            day = max(day or today, today)
+            due_now.append(day)
+            if local_date(task.due_at) == day:
+                continue
+            due_at = end_of_local_day(day)
+            ladder = _ladder(s, cycle, task.key)
+            tx.record(
+                f"cycle:{cycle.id}",
+                "task.due_changed",
+                "task",
+                task.id,
+                actor,
+                unit_id=task.unit_id,
+                data={"from": task.due_at, "to": due_at, "reason": "plan.rhythm_changed"},
+            )
+            task.due_at = due_at
+            task.reminders_sent = 0
+            task.escalation_level = 0
+            task.escalation_role = None
+            task.escalation_unit_id = None
+            task.next_check_at = next_check(Position(due_at, 0, 0), ladder, tx.now)
+            task.version = task.version + 1
+            redated += 1
+        s.flush()
+        return RhythmChanged(months, named, min(due_now, default=None), redated, cancelled)
+
+    return app.run(work)
+
+
+def _ladder(s: Session, cycle: Cycle, task_key: str) -> Any:
+    row_t = s.get(CycleTemplateRow, cycle.template_id)
+    assert row_t is not None
+    return templates.parse(row_t.body, f"{row_t.key} v{row_t.version}").ladder_for(task_key)
 
 
 def plans_in(s: Session, unit_ids: list[int], year: int, today: date) -> list[PlanRow]:

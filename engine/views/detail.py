@@ -45,6 +45,7 @@ from engine.workflow import allocation_gate, attachments, facts, taskgen, templa
 from engine.workflow.batch import jobs
 from engine.workflow.conversation import nudged_today
 from engine.workflow.process.cases import task_context
+from forms.labels import words
 
 if TYPE_CHECKING:  # a type only: the task page's context that an inspection's hook gives
     from engine.inspections.hooks import RequirementContext
@@ -144,6 +145,22 @@ T = TypeVar("T")
 RESPONSIBLE_FORMS = ("action_plan", "incident_investigation")
 
 
+def _in_words(outcome: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The return's outcome with the words the task page shows, in both languages (the
+    task's JSON carries them as it does its title and stage)."""
+    if outcome is None:
+        return None
+    lacking, decided = words("alloc_lacking"), words("alloc_outcome")
+    said = decided.get(outcome["outcome"]) if outcome["outcome"] else None
+    return {
+        **outcome,
+        "lacking_sv": [lacking.get(k, (k, k))[0] for k in outcome["lacking"]],
+        "lacking_en": [lacking.get(k, (k, k))[1] for k in outcome["lacking"]],
+        "outcome_sv": said[0] if said else None,
+        "outcome_en": said[1] if said else None,
+    }
+
+
 def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
     now = app.clock.now()
     with app.read() as s:
@@ -174,7 +191,9 @@ def task_detail(app: App, actor: Actor, task_id: int) -> TaskDetail:
         info = allocation_gate.return_of_task(s, task.id) if source is not None else None
         decision_task = allocation_gate.decision_task_of(s, task.id) if info else None
         returned_outcome = (
-            allocation_gate.outcome_for_returner(s, task.id) if task.status == "returned" else None
+            _in_words(allocation_gate.outcome_for_returner(s, task.id))
+            if task.status == "returned"
+            else None
         )
     returned = _returned(source, names)
     if returned is not None and info is not None:

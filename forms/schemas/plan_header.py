@@ -116,3 +116,42 @@ class PlanReview(Form):
     changes: OptText = Field(
         "", json_schema_extra=label("Ändringar i planen", "Changes to the plan", widget="textarea")
     )
+
+
+class PlanRhythm(Form):
+    """A plan's review rhythm changed after it was made: every so many months from its plan
+    date, on named dates, or both (at least one of them)."""
+
+    title_sv = "Ändra planens uppföljningsrytm"
+    title_en = "Change the plan's review rhythm"
+
+    follow_up_months: int | None = Field(
+        None,
+        ge=1,
+        le=12,
+        json_schema_extra=label("Följs upp var … månad", "Followed up every … months"),
+    )
+    review_dates: list[date] = Field(
+        default_factory=list,
+        max_length=24,
+        json_schema_extra=label(
+            "Uppföljningsdatum (ÅÅÅÅ-MM-DD)", "Review dates (YYYY-MM-DD)", widget="lines"
+        ),
+    )
+
+    @field_validator("review_dates")
+    @classmethod
+    def _in_order(cls, v: list[date]) -> list[date]:
+        return sorted(set(v))
+
+    @model_validator(mode="after")
+    def _some_rhythm(self) -> PlanRhythm:
+        if self.follow_up_months is None and not self.review_dates:
+            raise ValueError(
+                bilingual(
+                    "give the months between reviews, or at least one review date",
+                    "ange antal månader mellan uppföljningarna eller minst ett datum",
+                    field="follow_up_months",
+                )
+            )
+        return self

@@ -587,6 +587,11 @@ ENDPOINTS.update(
             _f("hr", "director"),
             ok=201,
         ),
+        "PUT plan rhythm": Endpoint(
+            lambda c, t: c.put(f"/api/plans/{t.plan}/rhythm", json={"follow_up_months": 3}),
+            _f("unit_manager", "department_manager", "hr", "director"),
+            _f("hr", "director"),
+        ),
         "GET positions of the unit": Endpoint(
             lambda c, t: c.get("/api/positions", params={"unit": t.code}),
             _f("hr", "director"),

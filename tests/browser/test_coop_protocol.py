@@ -54,8 +54,8 @@ def test_union_representative_signs_the_protocol(served_coop: Served, browser: A
     page.get_by_role("button", name="Skapa mötet").click()
     assert page.get_by_text("Mötet är skapat.").is_visible()
     page.get_by_label("Rubrik").fill("Handlingsplan 2027")
-    page.get_by_label("Gäller").select_option("plan")
-    page.get_by_label("Nummer (cykel, ärende eller uppgift)").fill(str(cycle))
+    # the plan chosen by what it is (its year and unit), not by a number
+    page.get_by_label("Gäller").select_option(label="Handlingsplan 2027 – Enhet 1 – 2027-01-10")
     page.get_by_role("button", name="Lägg till", exact=True).click()
     page.get_by_label("Beslut", exact=True).fill("Handlingsplanen godkänns.")
     page.get_by_role("button", name="Protokollför").click()

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -202,6 +203,7 @@ def test_every_page_every_role_accessible_and_reflowing(
     pages: dict[str, int] = {}
     _allocations(served_history)
     _rounds(served_history)
+    meeting = _coop_meeting(served_history)
     # a plan in its own right (the administration's) and the organisation's positions, so
     # their pages are among those crawled
     engine = served_history.web.engine
@@ -213,7 +215,8 @@ def test_every_page_every_role_accessible_and_reflowing(
             for address in _crawl(page, served_history.url):
                 pages[role] = pages.get(role, 0) + 1
                 problems += _check(page, f"{role} {address}", source, shots)
-            for address in FORM_PAGES.get(role, []):
+            extra = [f"/coop/meetings/{meeting}"] if role == "director" else []
+            for address in [*FORM_PAGES.get(role, []), *extra]:
                 reply = page.goto(served_history.url + address)
                 assert reply is not None and reply.status == 200, address
                 problems += _check(page, f"{role} {address}", source, shots)
@@ -267,6 +270,27 @@ def _policy_document(served: Served) -> None:
         ),
     )
     sweeps.sweep(engine)  # the review task (HR's) and the renewal task (the manager's)
+
+
+def _coop_meeting(served: Served) -> int:
+    """A body at the administration with a meeting to come, and a change and an incident
+    below it: the meeting page's agenda form offers them by what they are."""
+    from engine.coop import bodies, changes, meetings
+    from engine.workflow.process import cases as processes
+    from tests.coop.test_agenda_picker import INCIDENT
+    from tests.coop.test_changes import CHANGE
+
+    engine, o = served.web.engine, served.web.org
+    bodies.import_bodies(
+        engine,
+        o.actor("hr@x.se"),
+        "organ;enhet;typ;namn;epost;roll;organisation\nFSG-ADM;ADM;fsg;FSG;dir@x.se;chair;\n",
+    )
+    changes.register(engine, o.actor("hr@x.se"), changes.parse_registration(CHANGE))
+    processes.open_case(
+        engine, o.actor("m1@x.se"), "incident", processes.parse_subject("incident", INCIDENT)
+    )
+    return meetings.create_meeting(engine, o.actor("dir@x.se"), "FSG-ADM", date(2027, 3, 1))
 
 
 def _allocations(served: Served) -> None:

@@ -17,11 +17,19 @@ from api.errors import problem
 from api.rendering import redirect, render
 from api.routers.duties.coop import protocol_response
 from engine.accounts.signin import Principal
-from engine.coop import bodies, changes, meetings
+from engine.coop import agenda, bodies, changes, meetings
 from engine.domain.errors import InvalidInput, SamflowError
+from forms.i18n import N_, tr
 from forms.labels import words
 
 router = APIRouter()
+#: The agenda form's inputs by the path an error names.
+ITEM_FIELDS = {
+    "subject": ("item-subject", N_("Gäller")),
+    "subject_id": ("item-subject", N_("Gäller")),
+    "subject_type": ("item-subject", N_("Gäller")),
+    "title": ("item-title", N_("Rubrik")),
+}
 WORDS = {k: words(k) for k in ("coop_seat", "coop_outcome", "coop_subject", "mbl_result")}
 
 
@@ -88,13 +96,20 @@ def _meeting(
     meeting_id: int,
     exc: SamflowError | None = None,
 ) -> Response:
+    lang = lang_of(request)
     view = meetings.show_meeting(engine, user.actor, meeting_id)
-    prob = problem(exc, lang_of(request)) if exc else None
+    prob = problem(exc, lang) if exc else None
+    for e in prob["errors"] if prob else []:  # beside the agenda form's inputs
+        anchor, text = ITEM_FIELDS.get(e["path"], ITEM_FIELDS["subject"])
+        if e["path"] in ITEM_FIELDS:
+            e["anchor"], e["label"] = anchor, tr(lang, text)
     return render(
         request,
         "coop_meeting.html",
         status=int(prob["status"]) if prob else 200,
         m=view,
+        choices=meetings.agenda_choices(engine, user.actor, meeting_id),
+        max_choices=agenda.MAX_CHOICES,
         words=WORDS,
         problem=prob,
     )
@@ -114,13 +129,19 @@ def _act(
 @router.post("/coop/meetings/{meeting_id}/items")
 def add_item(request: Request, engine: Engine, posted: PostedForm, meeting_id: Id) -> Response:
     def work() -> None:
+        chosen = posted.get("subject").strip()
+        if chosen:  # the picker: what the item is about, chosen by what it is
+            try:
+                kind, ident = agenda.parse_choice(chosen)
+            except ValueError:
+                raise InvalidInput.field(
+                    "subject", "choose a matter from the list", "välj ett ärende i listan"
+                ) from None
+        else:  # the form's older fields (a type and a number), still answered
+            kind = posted.get("subject_type") or "other"
+            ident = _id(posted.get("subject_id"), "subject_id")
         meetings.add_item(
-            engine,
-            posted.principal.actor,
-            meeting_id,
-            posted.get("title"),
-            posted.get("subject_type") or "other",
-            _id(posted.get("subject_id"), "subject_id"),
+            engine, posted.principal.actor, meeting_id, posted.get("title"), kind, ident
         )
 
     return _act(request, engine, posted, meeting_id, work, "item_added")

@@ -32,6 +32,11 @@ AGENDA_FIELDS = {
     "subject_id": ("agenda-meeting", N_("Möte")),
     "title": ("agenda-title", N_("Punktens rubrik")),
 }
+#: The rhythm form's inputs by the path an error names.
+RHYTHM_FIELDS = {
+    "follow_up_months": ("rhythm-months", N_("Följs upp var … månad")),
+    "review_dates": ("rhythm-dates", N_("Uppföljningsdatum (ÅÅÅÅ-MM-DD)")),
+}
 
 
 @router.get("/plans")
@@ -108,8 +113,12 @@ def _plan(
     lang = lang_of(request)
     shown = own.show(engine, user.actor, plan_id)
     no = refused(exc, lang)
-    for e in no.problem["errors"] if no.problem else []:  # beside the agenda form's inputs
-        anchor, text = AGENDA_FIELDS.get(e["path"], AGENDA_FIELDS["meeting"])
+    for e in no.problem["errors"] if no.problem else []:  # beside the form's inputs
+        path = e["path"].split("[")[0]
+        if path in RHYTHM_FIELDS:
+            anchor, text = RHYTHM_FIELDS[path]
+        else:
+            anchor, text = AGENDA_FIELDS.get(e["path"], AGENDA_FIELDS["meeting"])
         e["anchor"], e["label"] = anchor, tr(lang, text)
     return render(
         request,
@@ -121,6 +130,24 @@ def _plan(
         agenda=meetings.agenda_for(engine, user.actor, "plan", shown.row.cycle_id),
         problem=no.problem,
     )
+
+
+@router.post("/plans/{plan_id}/rhythm")
+def change_rhythm(request: Request, engine: Engine, posted: PostedForm, plan_id: Id) -> Response:
+    """Change the plan's review rhythm: months between reviews and/or dates, one a line."""
+    own.show(engine, posted.principal.actor, plan_id)  # 404 first
+    months = posted.get("follow_up_months").strip()
+    dates = [x.strip() for x in posted.get("review_dates").splitlines() if x.strip()]
+    try:
+        own.change_rhythm(
+            engine,
+            posted.principal.actor,
+            plan_id,
+            own.parse_rhythm({"follow_up_months": months or None, "review_dates": dates}),
+        )
+    except SamflowError as exc:
+        return _plan(request, engine, posted.principal, plan_id, exc)
+    return redirect(f"/plans/{plan_id}", done="rhythm_changed")
 
 
 @router.post("/plans/{plan_id}/agenda")

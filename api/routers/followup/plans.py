@@ -28,7 +28,7 @@ from api.schemas.plans import (
 from engine.org import positions
 from engine.plans import importer as plan_import
 from engine.plans import own
-from forms.schemas.plan_header import ActionPlanHeader
+from forms.schemas.plan_header import ActionPlanHeader, PlanRhythm
 
 router = APIRouter(tags=["plans"])
 HEADER = {
@@ -74,6 +74,25 @@ def _plan_out(p: own.Shown) -> PlanOut:
         tasks=[PlanTaskOut.model_validate(t) for t in p.tasks],
         importable=p.importable,
     )
+
+
+RHYTHM = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": inline_schema(PlanRhythm)}},
+    }
+}
+
+
+@router.put("/plans/{plan_id}/rhythm", response_model=PlanOut, openapi_extra=RHYTHM)
+def change_rhythm(
+    plan_id: Id, body: Annotated[dict[str, Any], Body()], user: ApiUser, engine: Engine
+) -> Response:
+    """Change a plan's review rhythm (months from its plan date and/or named dates; a
+    manager at or above its unit, HR or a director); the open review is re-dated by the
+    rhythm's rules. The plan as it is now."""
+    own.change_rhythm(engine, user.actor, plan_id, own.parse_rhythm(body))
+    return reply(_plan_out(own.show(engine, user.actor, plan_id)))
 
 
 @router.post("/plans/{plan_id}/import", response_model=PlanImportOut)
