@@ -77,7 +77,7 @@ def insert_many(
     instead of the per-row parameter machinery of ``Connection.execute``."""
     if not rows:
         return
-    base = tuple(rows[0])
+    base = tuple(_leave_out_nulls(t, rows))
     keys = (*base, "id") if ids is not None else base
     pick = itemgetter(*base)
     p = _INSERTS.get((t.name, keys))
@@ -125,3 +125,23 @@ def insert_many(
         raise _wrapped(c.sql, params, e, conn.dialect) from e
     finally:
         cur.close()
+
+
+def _leave_out_nulls(t: Table, rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The rows' columns without those that are None in every row and have no default of
+    either kind: left out of the statement, the database stores the same NULL, and the
+    driver binds a third fewer parameters (a year start's tasks: 11 of 27 columns)."""
+    out = []
+    first = rows[0]
+    for k in first:
+        if first[k] is None and k != "id":
+            c = t.c.get(k)  # (a name that is no column: the compiled insert says so)
+            if (
+                c is not None
+                and c.default is None
+                and c.server_default is None
+                and list(map(itemgetter(k), rows)).count(None) == len(rows)
+            ):
+                continue
+        out.append(k)
+    return out
