@@ -77,7 +77,7 @@ def insert_many(
     instead of the per-row parameter machinery of ``Connection.execute``."""
     if not rows:
         return
-    base = tuple(rows[0])
+    base = tuple(_leave_out_nulls(t, rows))
     keys = (*base, "id") if ids is not None else base
     pick = itemgetter(*base)
     p = _INSERTS.get((t.name, keys))
@@ -96,28 +96,23 @@ def insert_many(
             fill.append(default.arg)  # type: ignore[attr-defined]
     extra = tuple(fill)
     slot = {k: i for i, k in enumerate(keys)}
-    reorder = itemgetter(*(slot[n] for n in c.names)) if list(c.names) != list(keys) else None
-    #: (position, processor, memo) of the columns whose type converts the value
-    converted: list[tuple[int, Any, dict[Any, Any]]] = [
-        (j, proc, {}) for j, proc in enumerate(c.binds) if proc is not None
-    ]
-    params: list[Any] = []
-    for n, row in enumerate(rows):
-        got = pick(row)  # (a row without one of the columns raises KeyError)
-        values = (got if len(base) > 1 else (got,)) + ((ids[n],) if ids is not None else ()) + extra
-        out = list(values if reorder is None else reorder(values))
-        for j, proc, memo in converted:
-            v = out[j]
-            if v is None:
-                continue
-            try:
-                w = memo.get(v)
-                if w is None:
-                    w = memo[v] = proc(v)
-            except TypeError:  # not hashable: converted each time
-                w = proc(v)
-            out[j] = w
-        params.append(out if c.positional else dict(zip(c.names, out, strict=True)))
+    # column by column (a year start's tasks: 9,000 rows of 17 values): each column
+    # gathered, converted and the rows zipped back by C loops, not a Python step per value
+    n = len(rows)
+    got = list(map(pick, rows))  # (a row without one of the columns raises KeyError)
+    columns: list[Sequence[Any]] = list(zip(*got, strict=True)) if len(base) > 1 else [got]
+    if ids is not None:
+        if len(ids) != n:
+            raise ValueError(f"insert_many: {len(ids)} ids for {n} rows")
+        columns.append(ids)
+    columns += [(v,) * n for v in extra]
+    ordered = [columns[slot[name]] for name in c.names]
+    for j, proc in enumerate(c.binds):
+        if proc is not None:
+            ordered[j] = _converted(ordered[j], proc)
+    params: list[Any] = list(zip(*ordered, strict=True))
+    if not c.positional:
+        params = [dict(zip(c.names, out, strict=True)) for out in params]
     cur: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cur.executemany(c.sql, params)
@@ -125,3 +120,34 @@ def insert_many(
         raise _wrapped(c.sql, params, e, conn.dialect) from e
     finally:
         cur.close()
+
+
+def _converted(values: Sequence[Any], proc: Any) -> Sequence[Any]:
+    """A column's values through its type's bind processor, once per distinct value (None
+    stays None, as SQLAlchemy sends it)."""
+    try:
+        distinct = set(values)
+    except TypeError:  # not hashable: each converted
+        return [None if v is None else proc(v) for v in values]
+    done = {v: (None if v is None else proc(v)) for v in distinct}
+    return list(map(done.__getitem__, values))
+
+
+def _leave_out_nulls(t: Table, rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The rows' columns without those that are None in every row and have no default of
+    either kind: left out of the statement, the database stores the same NULL, and the
+    driver binds a third fewer parameters (a year start's tasks: 11 of 27 columns)."""
+    out = []
+    first = rows[0]
+    for k in first:
+        if first[k] is None and k != "id":
+            c = t.c.get(k)  # (a name that is no column: the compiled insert says so)
+            if (
+                c is not None
+                and c.default is None
+                and c.server_default is None
+                and list(map(itemgetter(k), rows)).count(None) == len(rows)
+            ):
+                continue
+        out.append(k)
+    return out

@@ -33,8 +33,21 @@ class OrgSnapshot:
     def parent_of(self, unit_id: int) -> int | None:
         return self.parents.get(unit_id)
 
+    #: The units where each role has a holder, built from ``holders`` on first use (a year
+    #: start asks tens of thousands of times; an Address built and hashed each time was
+    #: most of routing's cost).
+    _held: dict[Role, frozenset[int]] | None = field(default=None, repr=False, compare=False)
+
     def has_holder(self, role: Role, unit_id: int) -> bool:
-        return bool(self.holders.get(Address(role, unit_id)))
+        held = self._held
+        if held is None:
+            units: dict[Role, set[int]] = defaultdict(set)
+            for address, people in self.holders.items():
+                if people:
+                    units[address.role].add(address.unit_id)
+            held = self._held = {r: frozenset(u) for r, u in units.items()}
+        found = held.get(role)
+        return found is not None and unit_id in found
 
     def holders_of(self, address: Address) -> list[int]:
         return self.holders.get(address, [])

@@ -75,6 +75,13 @@ def plan_start(
 ) -> StartPlan:
     """Which units of the subtree would start, which run already, which lack people."""
     _check_year(year)
+    with paused_gc():  # the org's snapshot and lists: tens of thousands of acyclic objects
+        return _plan_start(app, year, template_key, root_code, template_path)
+
+
+def _plan_start(
+    app: App, year: int, template_key: str | None, root_code: str | None, template_path: Path | None
+) -> StartPlan:
     key = template_key or app.settings.default_template
     text = templates.text_for(key, template_path)
     template = templates.parse(text, str(template_path or key))
@@ -145,10 +152,6 @@ def start_batch(
     _check_year(year)
 
     def work(tx: Tx) -> BatchResult:
-        with paused_gc():  # thousands of rows and records, none of them cyclic garbage
-            return _start(tx)
-
-    def _start(tx: Tx) -> BatchResult:
         s = tx.session
         row, template = templates.ensure_stored(tx, template_text)
         org = queries.ancestry_snapshot(s, unit_ids, local_date(tx.now))
@@ -173,7 +176,10 @@ def start_batch(
         result.started = _insert_cycles(tx, actor, template, row.id, year, todo, org)
         return result
 
-    return app.run(work)
+    # thousands of rows and records, none of them cyclic garbage: the collector held off
+    # for the whole transaction, its commit included
+    with paused_gc():
+        return app.run(work)
 
 
 def _insert_cycles(
@@ -246,15 +252,15 @@ def _insert_cycles(
         )
     task_ids = taskgen.insert_tasks(s, task_rows)
     started = {"year": year, "template": template.key, "version": template.version}
-    taskgen.record_many(
-        tx,
-        actor,
-        [
-            (chain(c), "cycle.started", "cycle", c, unit, {**started, "stage": first.key})
-            for c, unit in zip(cycle_ids, units, strict=True)
-        ],
-    )
-    taskgen.record_created(tx, actor, task_rows, task_ids)
+    events = [
+        (chain(c), "cycle.started", "cycle", c, unit, {**started, "stage": first.key})
+        for c, unit in zip(cycle_ids, units, strict=True)
+    ]
+    if len(events) + len(task_rows) < taskgen.BULK_EVENTS:
+        taskgen.record_many(tx, actor, events)
+        taskgen.record_created(tx, actor, task_rows, task_ids)
+    else:  # a year start: each cycle's events together, in one bulk append
+        taskgen.record_started(tx, actor, events, task_rows, task_ids)
     return cycle_ids
 
 

@@ -7,7 +7,7 @@ thousand tasks cost a few statements, not a thousand.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, Tx
-from engine.db.audit_store import Pending, append_many
+from engine.db.audit_store import EventRow, Pending, append_many, append_rows
 from engine.db.bulk import insert_returning_ids
 from engine.db.models import Measure, Task
 from engine.domain.audit.chain import EventContent, canonical_json
@@ -144,6 +144,75 @@ def record_created(
             for row, task_id in zip(rows, ids, strict=True)
         ],
     )
+
+
+def record_started(
+    tx: Tx,
+    actor: Actor,
+    started: Sequence[tuple[str, str, str, object, int | None, dict[str, Any]]],
+    rows: Sequence[dict[str, Any]],
+    ids: Sequence[int],
+) -> None:
+    """A year start's events in one bulk append: each cycle's ``cycle.started`` (events as
+    ``record_many`` takes them, one per cycle) followed by its tasks' ``task.created`` —
+    the same events, chains, sequence numbers and data as ``record_many`` and then
+    ``record_created``, with a cycle's events next to each other in the log (its chain's
+    index entries go in together) and the data's JSON written once per distinct payload
+    (``_created_json``) instead of encoded event by event."""
+    at, who, label = tx.now, actor.person_id, actor.label
+    created = _created_json()
+    tasks: dict[object, list[EventRow]] = {}
+    for row, task_id in zip(rows, ids, strict=True):
+        cycle_id = row["cycle_id"]
+        tasks.setdefault(cycle_id, []).append(
+            (f"cycle:{cycle_id}", at, who, None, label, "task.created", "task", str(task_id),
+             row["unit_id"], created(row))
+        )  # fmt: skip
+    out: list[EventRow] = []
+    last: tuple[dict[str, Any], str] | None = None
+    for chain, action, subject_type, subject_id, unit_id, data in started:
+        if last is None or last[0] != data:  # the year start's are all alike
+            last = (data, canonical_json(data))
+        out.append(
+            (chain, at, who, None, label, action, subject_type, str(subject_id), unit_id, last[1])
+        )
+        out += tasks.pop(subject_id, ())
+    for rest in tasks.values():  # (tasks of a cycle with no event of its own: none today)
+        out += rest
+    append_rows(tx.audit, out)
+
+
+def _created_json() -> Callable[[dict[str, Any]], str]:
+    """``canonical_json`` of a ``task.created`` event's data (``record_created`` without
+    extras), byte for byte: the keys sort with ``role_unit_id`` last, so the text up to it
+    is encoded once per distinct (assignee, due, key, measure, role) and the unit's id
+    appended. Values of other types than a start makes go through ``canonical_json``."""
+    prefixes: dict[tuple[Any, ...], str] = {}
+
+    def encode(row: dict[str, Any]) -> str:
+        a, due, key = row["assignee_id"], row["due_at"], row["key"]
+        m, role, ru = row["measure_id"], row["role"], row["role_unit_id"]
+        data = {"key": key, "role": role, "role_unit_id": ru, "assignee_id": a,
+                "due_at": due, "measure_id": m}  # fmt: skip
+        if not (
+            (a is None or type(a) is int)
+            and type(due) is datetime
+            and type(key) is str
+            and (m is None or type(m) is int)
+            and (role is None or type(role) is str)
+            and (ru is None or type(ru) is int)
+        ):
+            return canonical_json(data)
+        # equal instants with one tzinfo and fold have the same text (isoformat)
+        memo = (a, due, due.tzinfo, due.fold, key, m, role)
+        prefix = prefixes.get(memo)
+        if prefix is None:
+            text = canonical_json({**data, "role_unit_id": 0})
+            assert text.endswith(',"role_unit_id":0}')
+            prefix = prefixes[memo] = text[:-2]
+        return f"{prefix}{'null' if ru is None else ru}}}"
+
+    return encode
 
 
 def cancel_tasks(

@@ -78,3 +78,29 @@ def test_a_shipped_template_is_found_by_its_key_alone() -> None:
     for key in ("../pyproject", "/etc/passwd", "sam-annual/../incident", "no-such-template"):
         with pytest.raises(NotFound):
             templates.text_for(key)
+
+
+def test_columns_none_in_every_row_are_left_out_and_stored_null(app: App) -> None:
+    """A column None in every row (and without a default) is not sent: the database
+    stores NULL as it would for the value; one None among values is sent as given."""
+    from engine.db import bulk
+
+    t = table(Job)
+    rows = [{**r, "result": None, "error": None, "finished_at": None} for r in _rows("nulls")]
+    rows[2]["error"] = "e"
+    with app.db.engine.begin() as c:
+        c.execute(t.insert(), [{**r, "kind": "nulls-execute"} for r in rows])
+        insert_many(c, t, rows)
+    sent = [k for (name, k) in bulk._INSERTS if name == "job" and "params" in k][-1]
+    assert "result" not in sent and "finished_at" not in sent and "error" in sent
+    cols = [t.c.result, t.c.error, t.c.finished_at, t.c.started_at, t.c.done]
+    with app.db.engine.connect() as c:
+        got = {
+            kind: [
+                tuple(r[1:])
+                for r in c.execute(select(t.c.kind, *cols).where(t.c.kind == kind).order_by(t.c.id))
+            ]
+            for kind in ("nulls", "nulls-execute")
+        }
+    assert got["nulls"] == got["nulls-execute"] and got["nulls"][2][1] == "e"
+    assert [r[0] for r in got["nulls"]] == [None] * 7
