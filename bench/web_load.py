@@ -5,7 +5,10 @@ from web_setup.py.
     .venv/bin/python bench/web_load.py [--clients 50] [--seconds 15] [--workers 1]
 
 The server runs in its own process(es) (``uvicorn --factory api.app:app_from_env``); this
-process is the load generator (asyncio + httpx, one connection per client). The server's
+process is the load generator: asyncio, one kept-alive HTTP/1.1 connection per client, each
+request written as prepared bytes and each reply read by its ``Content-Length`` (``RawClient``;
+httpx cost about 1 ms of CPU per request here, as much as the server, so on two cores the
+load generator was what the 50 clients queued behind; ``--httpx`` measures with it). The server's
 CPU per request is the CPU time its processes (the workers included) spent during a
 scenario over the requests answered: robust on a shared machine, where wall time is not.
 ``bench.run`` calls ``measure`` (the figures of ``python -m bench.run``). Scenarios:
@@ -32,6 +35,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from json import dumps as json_dumps
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +94,85 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-Request = Callable[[httpx.AsyncClient, int], Any]
+Request = Callable[[Any, int], Any]
+
+
+class Reply:
+    __slots__ = ("content", "status_code")
+
+    def __init__(self, status_code: int, content: bytes) -> None:
+        self.status_code = status_code
+        self.content = content
+
+
+class RawClient:
+    """A minimal HTTP/1.1 client on one kept-alive connection (what the scenarios need:
+    GET, POST with JSON, fixed headers and cookies; replies with a Content-Length or
+    chunked). Far cheaper per request than httpx, so the server is what is measured."""
+
+    def __init__(self, base_url: str, headers: dict[str, str], cookies: dict[str, str]) -> None:
+        host_port = base_url.split("://", 1)[1]
+        self.host, _, port = host_port.partition(":")
+        self.port = int(port or 80)
+        lines = [f"Host: {host_port}", *(f"{k}: {v}" for k, v in headers.items())]
+        if cookies:
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+        self.fixed = ("\r\n".join(lines) + "\r\n").encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def __aenter__(self) -> RawClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+    async def get(self, path: str) -> Reply:
+        return await self._send(f"GET {path} HTTP/1.1\r\n".encode() + self.fixed + b"\r\n")
+
+    async def post(
+        self, path: str, *, json: Any = None, headers: dict[str, str] | None = None
+    ) -> Reply:
+        body = json_dumps(json).encode()
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        head = (
+            f"POST {path} HTTP/1.1\r\n{extra}Content-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n"
+        ).encode()
+        return await self._send(head + self.fixed + b"\r\n" + body)
+
+    async def _send(self, request: bytes) -> Reply:
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split(b" ", 2)[1])
+        length, chunked, close = 0, False, False
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+            elif name == b"connection" and b"close" in value.lower():
+                close = True
+        if chunked:
+            parts = []
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                parts.append(await self.reader.readexactly(size + 2))
+                if size == 0:
+                    break
+            content = b"".join(p[:-2] for p in parts)
+        else:
+            content = await self.reader.readexactly(length)
+        if close:
+            self.writer.close()
+            self.reader = self.writer = None
+        return Reply(status, content)
 
 
 async def run(
@@ -99,6 +181,7 @@ async def run(
     make: Callable[[dict[str, Any]], tuple[dict[str, str], dict[str, str], Request]],
     seconds: float,
     think: float = 0.0,
+    use_httpx: bool = False,
 ) -> tuple[list[float], int, float]:
     """Each client sends requests back to back (or every ``think`` seconds) until time is
     up or it runs out of work; returns latencies, errors and the elapsed time."""
@@ -109,9 +192,12 @@ async def run(
     async def client(spec: dict[str, Any]) -> None:
         nonlocal errors
         headers, cookies, call = make(spec)
-        async with httpx.AsyncClient(
-            base_url=base, headers=headers, cookies=cookies, timeout=30
-        ) as http:
+        http: Any = (
+            httpx.AsyncClient(base_url=base, headers=headers, cookies=cookies, timeout=30)
+            if use_httpx
+            else RawClient(base, headers, cookies)
+        )
+        async with http:
             if think:  # users arrive spread out, not all in the same millisecond
                 await asyncio.sleep(random.uniform(0, think))
             n = 0
@@ -256,6 +342,7 @@ def measure(
     completions_seconds: float | None = 60,
     warm_up: float = 2.0,
     quiet: bool = False,
+    use_httpx: bool = False,
 ) -> dict[str, Any]:
     """Start the server on the set-up database, run the scenarios one after the other
     (each after a short warm-up that is not counted), then the completions (if
@@ -278,9 +365,9 @@ def measure(
             name, make, only_browsers, think = SCENARIOS[key]
             group = browsers if only_browsers else everyone[:clients]
             if warm_up:
-                asyncio.run(run(base, group, make, warm_up, think))
+                asyncio.run(run(base, group, make, warm_up, think, use_httpx))
             before, mine = cpu_seconds(server.pid), own_cpu()
-            result = asyncio.run(run(base, group, make, seconds, think))
+            result = asyncio.run(run(base, group, make, seconds, think, use_httpx))
             r = summary(*result, cpu_seconds(server.pid) - before, own_cpu() - mine)
             out["scenarios"][key] = r
             if not quiet:
@@ -289,7 +376,9 @@ def measure(
             per = max(1, len(everyone) // clients)
             groups = [completions(everyone[i * per : (i + 1) * per]) for i in range(clients)]
             before, mine = cpu_seconds(server.pid), own_cpu()
-            result = asyncio.run(run(base, groups, complete, completions_seconds))
+            result = asyncio.run(
+                run(base, groups, complete, completions_seconds, use_httpx=use_httpx)
+            )
             r = summary(*result, cpu_seconds(server.pid) - before, own_cpu() - mine)
             out["scenarios"]["complete"] = r
             if not quiet:
@@ -310,6 +399,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--only", nargs="*", choices=list(SCENARIOS), help="some scenarios only")
     ap.add_argument("--no-completions", action="store_true")
+    ap.add_argument("--httpx", action="store_true", help="httpx as the load generator's client")
+    ap.add_argument("--completions-seconds", type=float, default=60)
     args = ap.parse_args()
     setup = json.loads((OUT / "web_clients.json").read_text())
     measure(
@@ -318,7 +409,8 @@ def main() -> None:
         seconds=args.seconds,
         workers=args.workers,
         scenarios=tuple(args.only or SCENARIOS),
-        completions_seconds=None if args.no_completions else 60,
+        completions_seconds=None if args.no_completions else args.completions_seconds,
+        use_httpx=args.httpx,
     )
 
 

@@ -73,6 +73,22 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(BacklogCollector(app))
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def children(self, route: str, method: str, status: int) -> tuple[Any, Any]:
+        """The latency histogram and the request counter of a route, method and status,
+        looked up once (``labels`` takes a lock and builds its key on every call). A method
+        is whatever token a client sends, so the memo stops growing at 4,096 entries."""
+        key = (route, method, status)
+        found = self._children.get(key)
+        if found is None:
+            found = (
+                self.latency.labels(route, method),
+                self.requests.labels(route, method, str(status)),
+            )
+            if len(self._children) < 4096:
+                self._children[key] = found
+        return found
 
 
 class BacklogCollector(Collector):
@@ -177,9 +193,11 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 MutableHeaders(scope=message)["X-Request-ID"] = request_id
-                route, method = self.routes.of(scope), str(scope.get("method", ""))
-                self.metrics.latency.labels(route, method).observe(time.perf_counter() - started)
-                self.metrics.requests.labels(route, method, str(status)).inc()
+                latency, count = self.metrics.children(
+                    self.routes.of(scope), str(scope.get("method", "")), status
+                )
+                latency.observe(time.perf_counter() - started)
+                count.inc()
             await send(message)
 
         try:
