@@ -51,9 +51,23 @@ def _results(load_before: float, load_after: float) -> dict[str, Any]:
 
 
 def test_readme_table_is_what_the_committed_results_give() -> None:
-    text = readme.README.read_text(encoding="utf-8")
-    assert readme.BEGIN in text and readme.END in text
-    assert readme.rewrite(text, readme.load()) == text, "run: python -m bench.readme"
+    results = readme.load()
+    for path, make in ((readme.README, readme.summary), (readme.TABLE_DOC, readme.render)):
+        text = path.read_text(encoding="utf-8")
+        assert readme.BEGIN in text and readme.END in text
+        assert readme.rewrite(text, results, make) == text, "run: python -m bench.readme"
+    assert readme.main(["--check"]) == 0
+    # the README stays short (issue 9): the table is in docs, README has the summary
+    assert len(readme.README.read_text(encoding="utf-8").splitlines()) <= 150
+
+
+def test_the_summary_counts_the_targets_and_names_each_one_missed() -> None:
+    results = _results(0.1, 0.1)
+    results["figures"][0]["value"] = 1500.0  # below its target of 2,000/s
+    text = readme.summary(results)
+    assert "**0 of 1 targets met.** Not met:" in text
+    assert "- completions through the use case: 1,500/s (≥ 2,000/s)" in text
+    assert "raw sqlite3" not in text  # a figure without a target is left to the table
 
 
 def test_a_figure_measured_under_load_says_so_and_the_others_do_not() -> None:
