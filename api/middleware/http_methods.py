@@ -96,6 +96,29 @@ class WrongMethod(BaseRoute):
         raise NoMatchFound(name, path_params)
 
 
+def warm(routes: list[BaseRoute]) -> None:
+    """Build every included route now, in the thread that makes the app.
+
+    FastAPI 0.150 builds an included router's routes (and their parameters' pydantic
+    adapters) on first use. Built inside the first request, that ran beside the job threads
+    a request may start, and FastAPI silences a pydantic warning there with
+    ``warnings.catch_warnings`` — which is not thread-safe: another thread leaving its own
+    ``catch_warnings`` put the filters back mid-build and the warning escaped (a 500, and
+    under the tests' ``-W error`` a failed test). Nothing is built lazily after this."""
+    for _ in flat_routes(routes):
+        pass
+    try:
+        from fastapi.routing import _IncludedRouter
+    except ImportError:  # FastAPI before 0.150 builds every route when it is added
+        return
+    for route in routes:
+        if isinstance(route, _IncludedRouter):
+            route.effective_low_priority_routes()
+
+
 def install(app: Any) -> None:
-    """Put the guard first in the app's route table."""
-    app.router.routes.insert(0, WrongMethod(app.router.routes))
+    """Put the guard first in the app's route table (the table built here, see ``warm``)."""
+    guard = WrongMethod(app.router.routes)
+    app.router.routes.insert(0, guard)
+    warm(app.router.routes)
+    guard._table()

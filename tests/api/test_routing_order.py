@@ -60,3 +60,24 @@ def test_hot_routers_first_change_no_routing(tmp_path: Path) -> None:
                 )
                 checked += 1
     assert checked > 250
+
+
+def test_no_route_is_built_during_a_request(web: Any, monkeypatch: Any) -> None:
+    """Every route's parameters are built when the app is made, never inside a request
+    (where FastAPI's thread-unsafe ``catch_warnings`` raced the job threads and a pydantic
+    warning escaped as a 500; ``http_methods.warm``)."""
+    from fastapi._compat import v2
+
+    built: list[str] = []
+    original = v2.ModelField.__post_init__
+
+    def counting(self: Any) -> None:
+        built.append(self.name)
+        original(self)
+
+    monkeypatch.setattr(v2.ModelField, "__post_init__", counting)
+    hr = web.api("hr@x.se")
+    for path in ("/api/plans/1", "/api/evidence/jobs/1/file", "/api/tasks/1", "/api/inbox"):
+        assert hr.get(path).status_code < 500
+    assert web.anonymous().get("/login").status_code == 200
+    assert built == []
