@@ -4,7 +4,7 @@ the form of its own follow-up at its rhythm."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
@@ -19,6 +19,32 @@ SCOPES = {
     "administration": ("Hela förvaltningen", "The whole administration"),
     "theme": ("Ett tema över flera enheter", "A theme across units"),
 }
+
+
+def months_field() -> Any:
+    """A plan's rhythm in months (the header's and the rhythm change's one definition)."""
+    return Field(
+        None,
+        ge=1,
+        le=12,
+        json_schema_extra=label("Följs upp var … månad", "Followed up every … months"),
+    )
+
+
+def dates_field() -> Any:
+    """A plan's named review dates."""
+    return Field(
+        default_factory=list,
+        max_length=24,
+        json_schema_extra=label(
+            "Uppföljningsdatum (ÅÅÅÅ-MM-DD)", "Review dates (YYYY-MM-DD)", widget="lines"
+        ),
+    )
+
+
+def in_order(cls: type, v: list[date]) -> list[date]:
+    """Review dates once each, earliest first."""
+    return sorted(set(v))
 
 
 class Participant(Form):
@@ -55,19 +81,8 @@ class ActionPlanHeader(Form):
     participants: list[Participant] = Field(
         default_factory=list, max_length=50, json_schema_extra=label("Deltagare", "Participants")
     )
-    follow_up_months: int | None = Field(
-        None,
-        ge=1,
-        le=12,
-        json_schema_extra=label("Följs upp var … månad", "Followed up every … months"),
-    )
-    review_dates: list[date] = Field(
-        default_factory=list,
-        max_length=24,
-        json_schema_extra=label(
-            "Uppföljningsdatum (ÅÅÅÅ-MM-DD)", "Review dates (YYYY-MM-DD)", widget="lines"
-        ),
-    )
+    follow_up_months: int | None = months_field()
+    review_dates: list[date] = dates_field()
 
     @model_validator(mode="after")
     def _theme(self) -> ActionPlanHeader:
@@ -96,10 +111,7 @@ class ActionPlanHeader(Form):
             )
         return self
 
-    @field_validator("review_dates")
-    @classmethod
-    def _in_order(cls, v: list[date]) -> list[date]:
-        return sorted(set(v))
+    _in_order = field_validator("review_dates")(in_order)
 
 
 class PlanReview(Form):
@@ -125,24 +137,10 @@ class PlanRhythm(Form):
     title_sv = "Ändra planens uppföljningsrytm"
     title_en = "Change the plan's review rhythm"
 
-    follow_up_months: int | None = Field(
-        None,
-        ge=1,
-        le=12,
-        json_schema_extra=label("Följs upp var … månad", "Followed up every … months"),
-    )
-    review_dates: list[date] = Field(
-        default_factory=list,
-        max_length=24,
-        json_schema_extra=label(
-            "Uppföljningsdatum (ÅÅÅÅ-MM-DD)", "Review dates (YYYY-MM-DD)", widget="lines"
-        ),
-    )
+    follow_up_months: int | None = months_field()
+    review_dates: list[date] = dates_field()
 
-    @field_validator("review_dates")
-    @classmethod
-    def _in_order(cls, v: list[date]) -> list[date]:
-        return sorted(set(v))
+    _in_order = field_validator("review_dates")(in_order)
 
     @model_validator(mode="after")
     def _some_rhythm(self) -> PlanRhythm:
