@@ -15,11 +15,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import MAX_ID, ApiUser, Engine
+from api.lean import Lean
 from api.schemas import InboxOut, reply
 from engine.domain.errors import FieldError, InvalidInput
 from engine.views import inbox as reports
 
-router = APIRouter(tags=["inbox"])
+router = APIRouter(tags=["inbox"], route_class=Lean)
 
 _TRUE, _FALSE = ("true", "1", "yes", "on", "t", "y"), ("false", "0", "no", "off", "f", "n")
 

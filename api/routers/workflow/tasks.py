@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine, Id, Lang
+from api.lean import Lean
 from api.schemas import (
     AttachmentOut,
     BulkApproveIn,
@@ -30,7 +31,7 @@ from engine.views import detail as views
 from engine.workflow import attachments, tasks
 from forms.schemas.registry import schema_for
 
-router = APIRouter(tags=["tasks"])
+router = APIRouter(tags=["tasks"], route_class=Lean)
 
 
 def _act(engine: App, user: Principal, task_id: int, action: Callable[[], Any]) -> Response:
