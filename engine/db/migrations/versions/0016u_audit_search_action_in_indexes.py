@@ -45,9 +45,25 @@ def _indexes(*tail: str) -> None:
     )
 
 
+def _analyze() -> None:
+    """SQLite: where the database keeps planner statistics (someone ran ANALYZE), give the
+    two new indexes theirs too (dropping an index drops its statistics, and a planner that
+    knows the other indexes but not these may pass them by)."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return  # (PostgreSQL's statistics are the table's, kept by autovacuum)
+    if bind.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+    ).first():
+        bind.exec_driver_sql("ANALYZE ix_audit_event_unit_at")
+        bind.exec_driver_sql("ANALYZE ix_audit_event_actor_at")
+
+
 def upgrade() -> None:
     _indexes("id", "action")
+    _analyze()
 
 
 def downgrade() -> None:
     _indexes()
+    _analyze()
