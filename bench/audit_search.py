@@ -1,5 +1,6 @@
-"""Audit search against the cost of its indexes: the same generated log in two databases,
-one with the search indexes of migration 0012 (five B-trees) and one with the current
+"""Audit search against the cost of its indexes: the same generated log in three databases,
+one with the search indexes of migration 0012 (five B-trees), one with those of 0015a (the
+unit's and the person's index without the action, migration 0016u) and one with the current
 schema's, in the same run. Figures, for each: the time to append the events, what a
 completion through the use case costs on the filled log (CPU per completion, pages written
 to the WAL per commit: the write the indexes tax), and the p95 of searches through
@@ -241,6 +242,17 @@ SCHEMAS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "CREATE INDEX ix_audit_event_actor_at ON audit_event (actor_id, at)",
             "CREATE INDEX ix_audit_event_unit_at ON audit_event (unit_id, at)",
             "CREATE INDEX ix_audit_event_subject ON audit_event (subject_type, subject_id)",
+        ),
+    ),
+    (
+        "0015a (no action in them)",
+        (
+            "DROP INDEX ix_audit_event_unit_at",
+            "DROP INDEX ix_audit_event_actor_at",
+            "CREATE INDEX ix_audit_event_unit_at ON audit_event (unit_id, at) "
+            "WHERE unit_id IS NOT NULL",
+            "CREATE INDEX ix_audit_event_actor_at ON audit_event (actor_id, at) "
+            "WHERE actor_id IS NOT NULL",
         ),
     ),
     ("current", ()),
