@@ -322,9 +322,7 @@ def _assembled(
     data = doc["data"]
     units = data["units"]
     # the units' parts, and last the overview (it shows nothing of the time or digest)
-    # the front part's key: everything but the units' own parts, so a section added to the
-    # front (changes, cooperation, policy, rounds ...) can never be served stale
-    keys = _part_keys(context, lang, [*units, {k: v for k, v in data.items() if k != "units"}])
+    keys = _part_keys(context, lang, [*units, _front_shows(data)])
     found = dict(store.get_many(keys)) if store is not None else {}
     total = len(units) + 3
     done = [0]
@@ -358,8 +356,11 @@ def _assembled(
         if front is not None:
             yield front
 
+    # With nothing but the appendix to lay out (every part kept), it is laid out here: a
+    # pool would fork for one job and its worker load the fonts and styles the cover then
+    # loads again in this process.
     laid: list[Laid] = []
-    for result in _laid_out(jobs(), workers):
+    for result in _laid_out(jobs(), min(workers, len(todo) + 1)):
         laid.append(result)
         tick()
         if len(laid) > 1:
@@ -396,6 +397,24 @@ def _part_keys(
         each = h.copy()
         each.update(json.dumps(unit, sort_keys=True, ensure_ascii=False).encode())
         out.append(each.hexdigest())
+    return out
+
+
+#: What of the package's basis the overview shows: the scope (a unit's or a subtree's
+#: wording) and what its figures were counted under. Not the time it was built nor the
+#: chains' positions: they move with every build and would lay the overview out anew each
+#: time although it shows neither.
+_FRONT_BASIS = ("scope", "code", "year", "min_answers", "template")
+
+
+def _front_shows(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The front part's share of the data, as its key: everything but the units' own parts,
+    the audit trail (printed in the appendix, laid out each time) and the basis's time and
+    positions, so a section added to the front (changes, cooperation, policy, rounds ...)
+    can never be served stale."""
+    out = {k: v for k, v in data.items() if k not in ("units", "audit", "basis")}
+    basis = data["basis"]
+    out["basis"] = {k: basis[k] for k in _FRONT_BASIS if k in basis}
     return out
 
 
