@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from collections.abc import Mapping
 
 import pytest
@@ -116,6 +117,26 @@ class Counting(parts.Store):
     def put_many(self, laid: Mapping[str, Laid]) -> None:
         self.put += list(laid)
         super().put_many(laid)
+
+
+def test_a_later_package_of_unchanged_content_lays_out_no_part_again(
+    sqlite_app: App, year: Year, clock: FrozenClock
+) -> None:
+    """Built again ten minutes later (another time on the cover, the chains read anew), nothing
+    of the units or the overview changed: only the cover and appendix are laid out, every
+    part comes from the store (the overview's key leaves out what it does not show)."""
+    actor = year.o.actor("hr@x.se")
+    scope = evidence.Scope("subtree", "ADM", 2027)
+    store = Counting(sqlite_app)
+    first = evidence.build(sqlite_app, actor, scope).document("hr@x.se")
+    evidence_pdf(first, "sv", store=store)
+    store.put.clear()
+    clock.advance(timedelta(minutes=10))
+    later = evidence.build(sqlite_app, actor, scope).document("hr@x.se")
+    assert later["data"]["basis"]["as_of"] != first["data"]["basis"]["as_of"]
+    content = evidence_pdf(later, "sv", store=store)
+    assert store.put == []
+    assert documents.read_embedded(content) == later
 
 
 def test_subtree_package_reuses_unit_parts_by_digest(sqlite_app: App, year: Year) -> None:
