@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
 from collections.abc import Mapping
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
