@@ -88,7 +88,7 @@ def plan_of(route: Any) -> Plan | None:
         bounds = {type(m).__name__: m for m in info.metadata}
         ge, le = bounds.get("Ge"), bounds.get("Le")
         if (
-            field.field_info.annotation is not int
+            info.annotation is not int
             or ge is None
             or le is None
             or ge.ge != 1

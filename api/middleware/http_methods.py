@@ -96,7 +96,7 @@ class WrongMethod(BaseRoute):
         raise NoMatchFound(name, path_params)
 
 
-def warm(routes: list[BaseRoute]) -> None:
+def warm(guard: WrongMethod, routes: list[BaseRoute]) -> None:
     """Build every included route now, in the thread that makes the app.
 
     FastAPI 0.150 builds an included router's routes (and their parameters' pydantic
@@ -104,9 +104,9 @@ def warm(routes: list[BaseRoute]) -> None:
     a request may start, and FastAPI silences a pydantic warning there with
     ``warnings.catch_warnings`` — which is not thread-safe: another thread leaving its own
     ``catch_warnings`` put the filters back mid-build and the warning escaped (a 500, and
-    under the tests' ``-W error`` a failed test). Nothing is built lazily after this."""
-    for _ in flat_routes(routes):
-        pass
+    under the tests' ``-W error`` a failed test). The guard's table walks every route (so
+    each is built), the low-priority ones are built apart; nothing is built lazily after."""
+    guard._table()
     try:
         from fastapi.routing import _IncludedRouter
     except ImportError:  # FastAPI before 0.150 builds every route when it is added
@@ -120,5 +120,4 @@ def install(app: Any) -> None:
     """Put the guard first in the app's route table (the table built here, see ``warm``)."""
     guard = WrongMethod(app.router.routes)
     app.router.routes.insert(0, guard)
-    warm(app.router.routes)
-    guard._table()
+    warm(guard, app.router.routes)
