@@ -265,18 +265,20 @@ def _verify(quick: bool) -> list[Figure]:
 
     # The default (SAMFLOW_AUDIT_VERIFY_WORKERS=0) verifies a large log in one process per
     # core, at most four: that is the figure with the target; one process is shown beside it.
-    chosen = max(2, auto_workers())
-    r = audit_verify.measure(None, events=200_000 if quick else 1_000_000, workers=chosen)
+    default = auto_workers()
+    r = audit_verify.measure(None, events=200_000 if quick else 1_000_000, workers=max(2, default))
     out = []
     for n, each in sorted(r.items(), key=lambda kv: kv[0] == "1"):  # the target's first
         one = n == "1"
-        label = f"audit verify, {each['events']:,} events, {n} process{'es' if not one else ''}"
-        if not one and int(n) == auto_workers():
+        label = f"audit verify, {each['events']:,} events, {n} process{'' if one else 'es'}"
+        if one:
+            label = f"same run: {label}"
+        elif int(n) == default:
             label += " (the default on this machine)"
         out.append(
             fig(
                 f"audit_verify_{n}",
-                label if not one else f"same run: {label}",
+                label,
                 each["per_second"],
                 "events/s",
                 None if one else ">=",
