@@ -110,8 +110,30 @@ def choices(
             )
         ).tuples()
     }
-    groups: list[Group] = []
     me = actor.person_id
+
+    def group(kind: str, stmt: Any, keep: Callable[[Any], bool], make: Callable[..., Any]) -> Group:
+        rows, more = _bounded(s, stmt, keep, cap)
+        made = [make(*r) for r in rows]
+        return Group(
+            kind,
+            [
+                Choice(
+                    f"{kind}:{i}",
+                    title,
+                    what,
+                    names.get(u, ""),
+                    when,
+                    year,
+                    done,
+                    on.get((kind, i)),
+                )
+                for i, u, title, what, when, year, done in made
+            ],
+            more,
+        )
+
+    groups: list[Group] = []
     for kind in ("change", "incident"):
         own = subject_of(kind).registrants.own_cases and me is not None
         in_sql = len(units) <= IN_SQL
@@ -134,24 +156,20 @@ def choices(
         def keep_case(r: Any, _own: bool = own, _sql: bool = in_sql) -> bool:
             return r[1] in below and (_sql or r[1] in units or (_own and r[4] == me))
 
-        rows, more = _bounded(s, stmt, keep_case, cap)
         groups.append(
-            Group(
+            group(
                 kind,
-                [
-                    Choice(
-                        f"{kind}:{i}",
-                        _case_title(kind, data),
-                        kind,
-                        names.get(u, ""),
-                        opened,
-                        None,
-                        False,
-                        on.get((kind, i)),
-                    )
-                    for i, u, opened, data, _by in rows
-                ],
-                more,
+                stmt,
+                keep_case,
+                lambda i, u, opened, data, _by, _k=kind: (
+                    i,
+                    u,
+                    _case_title(_k, data),
+                    _k,
+                    opened,
+                    None,
+                    False,
+                ),
             )
         )
     where, keep_unit = _unit_clause(Task.unit_id, units)
@@ -160,81 +178,57 @@ def choices(
         .where(Task.key.in_(RISK_TASKS), Task.status != "cancelled", *where)
         .order_by(Task.due_at.desc(), Task.id.desc())
     )
-    rows, more = _bounded(s, stmt, lambda r: keep_unit(r[1]), cap)
     groups.append(
-        Group(
+        group(
             "risk_assessment",
-            [
-                Choice(
-                    f"risk_assessment:{i}",
-                    "",
-                    key,
-                    names.get(u, ""),
-                    due.date(),
-                    None,
-                    status == "completed",
-                    on.get(("risk_assessment", i)),
-                )
-                for i, u, key, due, status in rows
-            ],
-            more,
+            stmt,
+            lambda r: keep_unit(r[1]),
+            lambda i, u, key, due, status: (i, u, "", key, due.date(), None, status == "completed"),
         )
     )
     where, keep_unit = _unit_clause(Cycle.unit_id, units)
+    cycle_columns = (Cycle.id, Cycle.unit_id, Cycle.year, Cycle.started_at, Cycle.status)
+    not_cancelled = (Cycle.status != "cancelled", *where)
+    by_year = (Cycle.year.desc(), Cycle.id.desc())
     stmt = (
-        select(Cycle.id, Cycle.unit_id, Cycle.year, Cycle.started_at, Cycle.status, Plan.title)
+        select(*cycle_columns, Plan.title)
         .outerjoin(Plan, Plan.cycle_id == Cycle.id)
         .where(
-            (Cycle.instance == "") | Cycle.instance.startswith(OWN_PLAN_INSTANCE),
-            Cycle.status != "cancelled",
-            *where,
+            (Cycle.instance == "") | Cycle.instance.startswith(OWN_PLAN_INSTANCE), *not_cancelled
         )
-        .order_by(Cycle.year.desc(), Cycle.id.desc())
+        .order_by(*by_year)
     )
-    rows, more = _bounded(s, stmt, lambda r: keep_unit(r[1]), cap)
     groups.append(
-        Group(
+        group(
             "plan",
-            [
-                Choice(
-                    f"plan:{i}",
-                    title or "",
-                    "plan",
-                    names.get(u, ""),
-                    started.date(),
-                    year,
-                    status == "completed",
-                    on.get(("plan", i)),
-                )
-                for i, u, year, started, status, title in rows
-            ],
-            more,
+            stmt,
+            lambda r: keep_unit(r[1]),
+            lambda i, u, year, started, status, title: (
+                i,
+                u,
+                title or "",
+                "plan",
+                started.date(),
+                year,
+                status == "completed",
+            ),
         )
     )
-    where, keep_unit = _unit_clause(Cycle.unit_id, units)
-    stmt = (
-        select(Cycle.id, Cycle.unit_id, Cycle.year, Cycle.started_at, Cycle.status)
-        .where(Cycle.instance == "", Cycle.status != "cancelled", *where)
-        .order_by(Cycle.year.desc(), Cycle.id.desc())
-    )
-    rows, more = _bounded(s, stmt, lambda r: keep_unit(r[1]), cap)
+    stmt = select(*cycle_columns).where(Cycle.instance == "", *not_cancelled).order_by(*by_year)
     groups.append(
-        Group(
+        group(
             "annual_follow_up",
-            [
-                Choice(
-                    f"annual_follow_up:{i}",
-                    "",
-                    "annual",
-                    names.get(u, ""),
-                    started.date(),
-                    year,
-                    status == "completed",
-                    on.get(("annual_follow_up", i)),
-                )
-                for i, u, year, started, status in rows
-            ],
-            more,
+            stmt,
+            lambda r: keep_unit(r[1]),
+            lambda i, u, year, started, status: (
+                i,
+                u,
+                "",
+                "annual",
+                started.date(),
+                year,
+                status == "completed",
+            ),
         )
     )
     return groups
