@@ -161,7 +161,11 @@ ACTION_GROUPS: dict[str, str] = {
 }
 
 
-def environment() -> Environment:
+def environment(lang: str | None = None) -> Environment:
+    """The pages' environment. With ``lang``, one language's: its constant texts are
+    translated when a template is compiled (``i18n.constant_texts``), and its templates
+    must be rendered with ``lang=lang``; without, every text is looked up as the page is
+    rendered, in the language it is rendered with."""
     env = Environment(
         loader=PackageLoader("forms", "templates"),
         autoescape=select_autoescape(["html", "svg"], default_for_string=True),
@@ -190,7 +194,15 @@ def environment() -> Environment:
     )
     i18n.install(env)
     env.filters.update(short=short_date)
+    if lang is not None:
+        env.code_generator_class = i18n.constant_texts(lang)
     return env
+
+
+def environments() -> dict[str, Environment]:
+    """One environment per language (``environment(lang)``): what ``api.rendering`` renders
+    a page with, by the page's language."""
+    return {lang: environment(lang) for lang in LANGS}
 
 
 @pass_context
