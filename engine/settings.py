@@ -233,8 +233,9 @@ class Settings(BaseSettings):
     audit_checkpoint_dir: str = ""
     #: The sweep writes a checkpoint when the log has grown and the latest is this old.
     audit_checkpoint_minutes: int = 60
-    #: Processes ``engine.audit.log.verify`` splits a large log's chains over (1: one).
-    audit_verify_workers: int = 1
+    #: Processes ``engine.audit.log.verify`` splits a large log (200,000 events or more) over;
+    #: 0: one per core this process may use, at most four; 1: one process.
+    audit_verify_workers: int = Field(default=0, ge=0, le=64)
     #: Seconds between the heartbeats a running job writes (one small UPDATE each).
     job_heartbeat_seconds: int = 30
     #: A running job without a heartbeat for this long died with its process: the sweep

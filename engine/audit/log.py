@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -38,10 +39,11 @@ def verify(
 
     Each event's hash input is written by the database (``payload_batches``), so only the
     SHA-256 is left in Python. With ``workers`` > 1 (default:
-    ``Settings.audit_verify_workers``) and a large log, the log is cut into that many
-    ranges of event ids, each verified by a light process of its own, and the ranges
-    stitched together — for a database file or server, not ``:memory:``."""
+    ``Settings.audit_verify_workers``; 0: ``auto_workers()``) and a large log, the log is
+    cut into that many ranges of event ids, each verified by a light process of its own,
+    and the ranges stitched together — for a database file or server, not ``:memory:``."""
     n = app.settings.audit_verify_workers if workers is None else workers
+    n = n or auto_workers()
     with app.read() as s:
         total = s.scalar(select(func.count()).select_from(AuditEvent)) or 0
     url = app.settings.database_url
@@ -56,6 +58,19 @@ def verify(
     progress(count, total, "verify")
     return VerifyResult(chains=len(chains), events=count, breaks=breaks)
 
+
+def auto_workers() -> int:
+    """One process per core this process may use, at most ``MAX_AUTO_WORKERS``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_AUTO_WORKERS))
+
+
+#: The most processes chosen by themselves: beyond that the database's reads, not the
+#: hashing, set the pace, and a verify should not take over a shared host.
+MAX_AUTO_WORKERS = 4
 
 #: Below this many events one process verifies (starting another costs a tenth of a second
 #: or so; on a small log that is most of the work).

@@ -276,7 +276,12 @@ def _write(tx: Tx, changes: list[tuple[Any, ...]]) -> set[int]:
     written: set[int] = set()
     if conn.dialect.name != "sqlite":  # one statement, a column array per field
         for part in chunks(changes, 10 * _CHUNK):
-            written.update(i for (i,) in conn.exec_driver_sql(_UPDATE_PG, pg_arrays(part)))
+            # the batch's range of ids (``changes`` is in id order): a join that walks the
+            # primary key starts at the batch's first task, not at the table's
+            bounds = (part[0][0], part[-1][0])
+            written.update(
+                i for (i,) in conn.exec_driver_sql(_UPDATE_PG, (*pg_arrays(part), *bounds))
+            )
         return written
     for part in chunks(changes, _CHUNK):
         marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(part))
@@ -292,5 +297,6 @@ def _write(tx: Tx, changes: list[tuple[Any, ...]]) -> set[int]:
 _UPDATE_PG = (
     f"UPDATE task SET {_SET} FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::int[], "
     "%s::timestamp[], %s::int[], %s::text[], %s::int[]) "
-    f"AS v(vid, vv, r, e, n, moved, er, eu) WHERE {_WHERE} RETURNING task.id"
+    f"AS v(vid, vv, r, e, n, moved, er, eu) WHERE {_WHERE} "
+    "AND task.id BETWEEN %s::bigint AND %s::bigint RETURNING task.id"
 )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from engine.audit import log as audit
 from engine.context import App, no_progress
 from engine.db.audit_store import chain_part, raw_batches
+from engine.domain.errors import InvalidInput
+from engine.settings import Settings
 from tests.factories import SURVEY, build_org
 from tests.tampering import unprotected_audit
 
@@ -71,3 +74,18 @@ def test_ranges_stitched_find_what_one_pass_finds(app: App) -> None:
         many = audit._verify_parallel(app.settings.database_url, n, total, no_progress)
         assert many.breaks == one.breaks and many.events == one.events
         assert many.chains == one.chains
+
+
+def test_the_default_verifies_in_one_process_per_core_up_to_four(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings.from_env({}).audit_verify_workers == 0  # 0: chosen by the machine
+    for cores, chosen in ((1, 1), (2, 2), (3, 3), (16, 4)):
+        monkeypatch.setattr(audit.os, "sched_getaffinity", lambda _pid, n=cores: set(range(n)))
+        assert audit.auto_workers() == chosen
+
+
+def test_a_negative_number_of_verify_processes_is_refused() -> None:
+    with pytest.raises(InvalidInput) as e:
+        Settings.from_env({"SAMFLOW_AUDIT_VERIFY_WORKERS": "-1"})
+    assert "AUDIT_VERIFY_WORKERS" in str(e.value)

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from engine.context import App
 from engine.db.models import AuditEvent, Task
+from engine.domain.clock import as_utc
 from engine.workflow import sweeps
 from tests.factories import build_org
 
@@ -109,3 +110,76 @@ def test_a_sweep_far_past_the_deadline_takes_the_ladder_in_order(app: App, clock
     clock.set(item.due_at + 34 * D)
     sweeps.sweep(app)
     assert '"to":"director@' in events(app, item.task_id)[1][1]
+
+
+def _due_now(app: App) -> list[int]:
+    """The open tasks due for a look now, in the order the sweep takes them."""
+    now = app.clock.now()
+    with app.read() as s:
+        rows = s.execute(
+            select(Task.id, Task.next_check_at).where(
+                Task.status == "open", Task.next_check_at.is_not(None)
+            )
+        ).all()
+    return [i for at, i in sorted((as_utc(at), i) for i, at in rows) if at <= as_utc(now)]
+
+
+def _steps(app: App) -> list[tuple[str, str, str]]:
+    with app.read() as s:
+        return [
+            (e.subject_id, e.action, e.data)
+            for e in s.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action.in_(("task.reminded", "task.escalated")))
+                .order_by(AuditEvent.id)
+            )
+        ]
+
+
+def test_a_sweep_in_small_batches_takes_the_due_tasks_in_order_each_once(app: App, clock) -> None:
+    """Batches of two: each batch the next due tasks by (next check, id), every due task
+    stepped once and written (its batch's update finds it), in that order."""
+    o = build_org(app)
+    o.start()
+    clock.set(o.task("m1@x.se", "employee_survey").due_at + 2 * D)
+    due = _due_now(app)
+    assert len(due) > 4
+    report = sweeps.sweep(app, batch=2)
+    assert report.batches > 2 and report.checked == len(due)
+    steps = _steps(app)
+    assert [int(i) for i, _, _ in steps] == due
+    assert report.escalated + report.reminded == len(due)
+    with app.read() as s:
+        versions = dict(s.execute(select(Task.id, Task.version).where(Task.id.in_(due))).all())
+    assert set(versions.values()) == {2}
+    assert sweeps.sweep(app, batch=2).checked == 0
+
+
+def test_a_task_changed_after_it_was_read_is_left_for_the_next_sweep(
+    app: App, clock, monkeypatch
+) -> None:
+    """The version guard: a task whose version moved between the read and the write gets
+    no step and no event in that sweep; the next sweep takes it."""
+    from engine.db import queries
+
+    o = build_org(app)
+    o.start()
+    clock.set(o.task("m1@x.se", "employee_survey").due_at + 2 * D)
+    due = _due_now(app)
+    changed = due[len(due) // 2]
+    read = queries.due_for_check
+
+    def read_then_change(session, now, limit):  # type: ignore[no-untyped-def]
+        rows = read(session, now, limit)
+        session.execute(Task.__table__.update().where(Task.id == changed).values(version=7))
+        return rows
+
+    monkeypatch.setattr(queries, "due_for_check", read_then_change)
+    first = sweeps.sweep(app, max_batches=1)
+    assert first.checked == len(due)
+    assert first.escalated + first.reminded == len(due) - 1
+    assert changed not in [int(i) for i, _, _ in _steps(app)]
+    monkeypatch.setattr(queries, "due_for_check", read)
+    second = sweeps.sweep(app)
+    assert (second.checked, second.escalated + second.reminded) == (1, 1)
+    assert [int(i) for i, _, _ in _steps(app)][-1] == changed

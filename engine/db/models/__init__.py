@@ -216,13 +216,17 @@ class Task(Base):
             "due_at",
             where=text("status = 'open' AND escalation_unit_id IS NOT NULL"),
         ),
+        # (next_check_at, id): the order the sweep takes the due tasks in, read from the
+        # index a batch at a time (not every task due at one instant read and sorted)
         _partial(
             "ix_task_open_next_check",
             "next_check_at",
+            "id",
             where=text("status = 'open' AND next_check_at IS NOT NULL"),
         ),
         Index("ix_task_cycle", "cycle_id", "stage_id"),
-        Index("ix_task_measure", "measure_id"),
+        # only a plan's follow-up tasks have a measure (and a lookup names one)
+        _partial("ix_task_measure", "measure_id", where=text("measure_id IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
