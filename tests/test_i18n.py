@@ -224,3 +224,29 @@ def test_a_folded_environment_renders_as_the_plain_one(lang: str) -> None:
     assert "Inbox" in environment("en").from_string('{{ _("Inkorg") }}').render(lang="en")
     with pytest.raises(KeyError):  # a text that needs its variables still asks for them
         folded.from_string('{{ _("Uppgift %(num)s") }}').render(lang=lang)
+
+
+def test_the_kept_main_menu_is_the_one_the_page_would_render() -> None:
+    """``main_menu`` keeps each menu it rendered: one kept for another path, language or
+    pair of rights would mark the wrong page or show the wrong links."""
+    from forms import render
+
+    paths = ["/home", "/inbox", "/org", "/org/7", "/org/substitutes", "/org/substitutes/2",
+             "/cases/incident/4", "/cases/incidents", "/audit", "/tasks/3", "/"]  # fmt: skip
+    rights = [(False, False), (True, False), (False, True), (True, True)]
+    for lang, env in render.environments().items():
+        fresh = render.environment(lang)  # nothing kept: the menu rendered each time
+        source = fresh.loader.get_source(fresh, "_nav.html")[0]  # type: ignore[union-attr]
+        menu = fresh.from_string(source)
+        for _ in range(2):  # the second round is answered from what was kept
+            for path in paths:
+                for admin, oversees in rights:
+                    page = env.from_string("{{ main_menu(path, admin, oversees) }}")
+                    got = page.render(lang=lang, path=path, admin=admin, oversees=oversees)
+                    want = menu.render(lang=lang, path=path, admin=admin, oversees=oversees)
+                    assert got == want, (lang, path, admin, oversees)
+                    marked = path not in ("/", "/org/7", "/cases/incidents", "/tasks/3")
+                    marked = marked and (oversees or path != "/audit")  # shown to overseers
+                    assert ('aria-current="page"' in got) == marked, (lang, path)
+                    assert ("/year" in got) == admin and ("/audit" in got) == oversees
+    assert 0 < len(env.samflow_menus) <= render.MENUS_KEPT  # type: ignore[attr-defined]
