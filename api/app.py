@@ -141,7 +141,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.engine = engine
-    app.state.jinja = environments()  # a page is rendered by its language's
+    # a page is rendered by its language's; templates read once unless developing them
+    app.state.jinja = environments(reload=settings.templates_reload)
     chosen = launcher or launcher_for(engine)
     app.state.launcher = chosen
     # every kind of job goes to the one launcher (evidence packages and large imports as
