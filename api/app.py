@@ -46,7 +46,7 @@ from api.routers.workflow import cycles, inbox, jobs, tasks
 from engine.context import App
 from engine.domain.clock import Clock
 from engine.settings import Settings
-from forms.render import environment
+from forms.render import environments
 
 DESCRIPTION = """samflow's JSON API: the task inbox, tasks and their forms, cycles and their
 sign-off, the organisation and the year's overview; evidence packages for
@@ -141,7 +141,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.engine = engine
-    app.state.jinja = environment()
+    # a page is rendered by its language's; templates read once unless developing them
+    app.state.jinja = environments(reload=settings.templates_reload)
     chosen = launcher or launcher_for(engine)
     app.state.launcher = chosen
     # every kind of job goes to the one launcher (evidence packages and large imports as

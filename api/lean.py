@@ -3,16 +3,18 @@
 FastAPI 0.150 solves a route's dependency graph on every request, inspecting each node
 again (is it a generator, does it use scopes, which parameters it takes): for a completion
 that was about a quarter of the server's CPU, more than the use case's own Python. The
-routes of ``Lean`` (the inbox's and the task routes) take a shorter way when a request is
-of the ordinary kind, and FastAPI's own way otherwise:
+routes of ``Lean`` (the inbox's and the task routes, the inbox and home pages) take a
+shorter way when a request is of the ordinary kind, and FastAPI's own way otherwise:
 
 - the route is checked once, when its handler is built: its parameters are only the
-  request, ``ApiUser``, ``Engine``, ids in the path and at most one JSON body (a pydantic
-  model); anything else (a form, a query parameter, ``Lang``, …) keeps FastAPI's handler;
-- per request: every id in the path a plain decimal in range, a bearer token, and a body
-  sent as ``application/json`` that parses and validates. Then the same functions FastAPI
-  would call are called in the same order (``bearer``, ``api_principal``, the endpoint in a
-  worker thread when it is not async) and its ``Response`` returned as it is.
+  request, ``ApiUser`` (or, on a page read by GET, ``PageUser``), ``Engine``, ids in the
+  path and at most one JSON body (a pydantic model); anything else (a form, a query
+  parameter, ``Lang``, …) keeps FastAPI's handler;
+- per request: every id in the path a plain decimal in range, a bearer token (a page: a
+  session cookie), and a body sent as ``application/json`` that parses and validates. Then
+  the same functions FastAPI would call are called in the same order (``bearer``,
+  ``api_principal``, or ``page_principal``, which looks the session up every time; the
+  endpoint in a worker thread when it is not async) and its ``Response`` returned as it is.
 
 Any other request (a bad id, a bad body, a session cookie, no sign-in, dependency
 overrides) goes to FastAPI's handler unchanged, so every error keeps FastAPI's status,
@@ -36,7 +38,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.deps import MAX_ID, api_principal, bearer, get_engine
+from api.deps import MAX_ID, SESSION_COOKIE, api_principal, bearer, get_engine, page_principal
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 #: An id as FastAPI's ``Id`` takes it without question (others go to FastAPI to be judged).
@@ -54,6 +56,7 @@ class Plan:
         request: str | None,
         user: str | None,
         engine: str | None,
+        page_user: str | None = None,
     ) -> None:
         self.call = call
         self.is_async = inspect.iscoroutinefunction(call)
@@ -62,6 +65,7 @@ class Plan:
         self.request = request
         self.user = user
         self.engine = engine
+        self.page_user = page_user
 
 
 def plan_of(route: Any) -> Plan | None:
@@ -106,17 +110,23 @@ def plan_of(route: Any) -> Plan | None:
         ):
             return None
         body = (field.name, model)
-    user = engine = None
+    user = engine = page_user = None
     for sub in d.dependencies:
         if sub.call is api_principal and sub.name and user is None and sub.use_cache:
             user = sub.name
+        elif sub.call is page_principal and sub.name and page_user is None and sub.use_cache:
+            page_user = sub.name
         elif sub.call is get_engine and sub.name and engine is None:
             engine = sub.name
         else:
             return None
+    if user is not None and page_user is not None:
+        return None
+    if page_user is not None and (body is not None or route.methods - {"GET", "HEAD"}):
+        return None  # a page's change is a form with its CSRF token: FastAPI's way
     if body is not None and user is None:
         return None  # a change without a sign-in: not one of ours, FastAPI decides
-    return Plan(d.call, ids, body, d.request_param_name, user, engine)
+    return Plan(d.call, ids, body, d.request_param_name, user, engine, page_user)
 
 
 async def lean_call(plan: Plan, request: Request) -> Response | None:
@@ -135,6 +145,8 @@ async def lean_call(plan: Plan, request: Request) -> Response | None:
         auth = request.headers.get("authorization", "")
         if auth[:7].lower() != "bearer " or not auth[7:] or " " in auth[7:]:
             return None  # a session cookie, no sign-in, an odd header: FastAPI's way
+    if plan.page_user is not None and not request.cookies.get(SESSION_COOKIE):
+        return None  # not signed in: FastAPI's way (its NotAuthenticated, the sign-in page)
     if plan.body is not None:
         if request.headers.get("content-type") != "application/json":
             return None
@@ -154,6 +166,8 @@ async def lean_call(plan: Plan, request: Request) -> Response | None:
         values[plan.request] = request
     if plan.user is not None:
         values[plan.user] = await api_principal(request, await bearer(request))
+    if plan.page_user is not None:
+        values[plan.page_user] = await page_principal(request, await get_engine(request))
     if plan.engine is not None:
         values[plan.engine] = await get_engine(request)
     if plan.is_async:

@@ -35,8 +35,8 @@ def render(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    env: Environment = request.app.state.jinja
     lang = lang_of(request)
+    env: Environment = request.app.state.jinja[lang]
     me: Principal | None = getattr(request.state, "principal", None)
     context.setdefault("done", request.query_params.get("done", ""))
     links = _links(request, me)

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     runner: Literal["thread", "prefect"] = "thread"
     #: Worker threads of one web process for handlers that use the database.
     web_threads: int = 8
+    #: Pages re-read a template whose file changed (development); off, each template is
+    #: read once per process (no look at the file on every page).
+    templates_reload: bool = False
     #: Hours a web sign-in lasts without use before it must be renewed.
     session_hours: int = 12
     #: Secure flag on the session cookie: "auto" (when the request is https), "always", "never".

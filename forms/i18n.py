@@ -26,8 +26,11 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
-from jinja2 import Environment, pass_context
+from jinja2 import Environment, nodes, pass_context
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import Context
+from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
 
 from engine.domain.clock import LOCAL_TZ, as_utc
 from forms import messages
@@ -127,6 +130,92 @@ def _pick(ctx: Context, sv: str | None, en: str | None) -> str:
     """One of a pair that is data in both languages (a template's stage title, an error
     reason from the engine), not a text of the page: those go through ``_``."""
     return (en if _lang(ctx) == "en" else sv) or sv or en or ""
+
+
+# --- texts translated when a template is compiled -----------------------------------------
+#: The names whose calls ``Folded`` translates; a template that binds one of them itself
+#: (a loop variable ``_``, a macro argument, ``{% set %}``, an import) is compiled as written.
+GETTEXT_NAMES = ("_", "gettext", "pgettext")
+
+
+def constant_texts(lang: str) -> type[CodeGenerator]:
+    """A code generator for the pages of one language: each ``_("…")``, ``gettext("…")``
+    and ``pgettext("…", "…")`` whose arguments are constants and that has no variables is
+    translated once, when the template is compiled, into the text the call would give at
+    run time (``Markup`` where autoescaping is on), which Jinja then writes as part of the
+    template's literal output. A page of that environment must be rendered with
+    ``lang=lang`` (``api.rendering`` picks the environment by the page's language); other
+    calls (variables, ``ngettext``, a text in a variable) stay calls, as before."""
+    return type(f"ConstantTexts_{lang}", (ConstantTexts,), {"lang": lang_or_sv(lang)})
+
+
+class ConstantTexts(CodeGenerator):
+    lang = "sv"
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        if not _binds_gettext(node):
+            Folded(translations(self.lang), self.environment).visit(node)
+        super().visit_Template(node, frame)
+
+
+def _binds_gettext(node: nodes.Template) -> bool:
+    names = set(GETTEXT_NAMES)
+    for n in node.find_all((nodes.Name, nodes.Macro, nodes.Import, nodes.FromImport)):
+        if isinstance(n, nodes.Name) and n.ctx != "load" and n.name in names:
+            return True
+        if isinstance(n, nodes.Macro) and n.name in names:
+            return True
+        if isinstance(n, nodes.Import) and n.target in names:
+            return True
+        if isinstance(n, nodes.FromImport) and any(
+            (x[1] if isinstance(x, tuple) else x) in names for x in n.names
+        ):
+            return True
+    return False
+
+
+class Folded(NodeTransformer):
+    """Replaces the constant gettext calls of a template (see ``constant_texts``)."""
+
+    def __init__(self, catalogue: Translations, environment: Environment) -> None:
+        self.catalogue = catalogue
+        self.environment = environment
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        self.generic_visit(node)
+        text = self._text(node)
+        if text is None:
+            return node
+        folded = nodes.MarkSafeIfAutoescape(nodes.Const(text, lineno=node.lineno))
+        folded.set_lineno(node.lineno)
+        folded.set_environment(self.environment)
+        return folded
+
+    def _text(self, node: nodes.Call) -> str | None:
+        """What the call gives at run time, the same with autoescaping on or off; else None."""
+        fn = node.node
+        if not isinstance(fn, nodes.Name) or fn.ctx != "load" or fn.name not in GETTEXT_NAMES:
+            return None
+        if node.kwargs or node.dyn_args is not None or node.dyn_kwargs is not None:
+            return None
+        args = [a.value for a in node.args if isinstance(a, nodes.Const)]
+        if len(args) != len(node.args) or not all(isinstance(a, str) for a in args):
+            return None
+        variables: dict[str, str] = {}
+        if fn.name == "pgettext":
+            if len(args) != 2:
+                return None
+            variables["context"] = args[0]  # as jinja2.ext's new-style pgettext
+            raw = str(self.catalogue.pgettext(args[0], args[1]))
+        elif len(args) == 1:
+            raw = self.catalogue.gettext(args[0])
+        else:
+            return None
+        try:
+            plain, escaped = raw % variables, Markup(raw) % variables
+        except (KeyError, TypeError, ValueError):
+            return None  # a text that needs variables: left for the run time to refuse
+        return plain if plain == str(escaped) else None
 
 
 # --- dates and numbers ---------------------------------------------------------------------

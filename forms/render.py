@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from engine.domain.risk import level, matrix
 from engine.domain.workflow.routing import parse as parse_role
@@ -161,7 +162,12 @@ ACTION_GROUPS: dict[str, str] = {
 }
 
 
-def environment() -> Environment:
+def environment(lang: str | None = None, *, reload: bool = True) -> Environment:
+    """The pages' environment. With ``lang``, one language's: its constant texts are
+    translated when a template is compiled (``i18n.constant_texts``), and its templates
+    must be rendered with ``lang=lang``; without, every text is looked up as the page is
+    rendered, in the language it is rendered with. ``reload`` off: a template is read and
+    compiled once, its file not looked at again (``Settings.templates_reload``)."""
     env = Environment(
         loader=PackageLoader("forms", "templates"),
         autoescape=select_autoescape(["html", "svg"], default_for_string=True),
@@ -169,6 +175,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=[WideTables],
+        auto_reload=reload,
     )
     env.globals.update(
         t=_t,
@@ -187,10 +194,43 @@ def environment() -> Environment:
         measure_status=lambda v, lang: _enum_label(MeasureStatus, v, lang),
         role_expr_label=role_expr_label,
         reason_text=reason_text,
+        main_menu=_main_menu,
     )
     i18n.install(env)
     env.filters.update(short=short_date)
+    if lang is not None:
+        env.code_generator_class = i18n.constant_texts(lang)
     return env
+
+
+def environments(*, reload: bool = True) -> dict[str, Environment]:
+    """One environment per language (``environment(lang)``): what ``api.rendering`` renders
+    a page with, by the page's language."""
+    return {lang: environment(lang, reload=reload) for lang in LANGS}
+
+
+#: How many menus an environment keeps (a path is part of the key, and paths are many).
+MENUS_KEPT = 512
+
+
+@pass_context
+def _main_menu(ctx: Context, path: str, admin: bool, oversees: bool) -> Markup:
+    """The main menu (``_nav.html``): the same for every page of one path, language and
+    pair of rights, so rendered once and kept on the environment (a few hundred at most)."""
+    env = ctx.environment
+    lang = ctx.get("lang") or "sv"
+    key = (lang, path, bool(admin), bool(oversees))
+    kept: dict[tuple[str, str, bool, bool], Markup] | None = getattr(env, "samflow_menus", None)
+    if kept is None:
+        kept = {}
+        env.samflow_menus = kept  # type: ignore[attr-defined]
+    menu = kept.get(key)
+    if menu is None:
+        if len(kept) >= MENUS_KEPT:
+            kept.clear()
+        tpl = env.get_template("_nav.html")
+        menu = kept[key] = Markup(tpl.render(lang=lang, path=path, admin=admin, oversees=oversees))
+    return menu
 
 
 @pass_context

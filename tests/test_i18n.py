@@ -154,3 +154,99 @@ def test_python_texts_reach_the_catalogue(tmp_path, monkeypatch) -> None:  # typ
     monkeypatch.setattr(catalogues, "ROOT", tmp_path)
     assert catalogues.python_pairs() == ["cli/x.py:1"]  # data in two languages is left alone
     assert catalogues.hidden_in_fstrings() == ["cli/x.py:3"]
+
+
+# --- texts translated when a page template is compiled (forms.i18n.constant_texts) -------
+def _page_templates() -> list[str]:
+    env = environment()
+    return [n for n in env.list_templates() if n.endswith(".html")]
+
+
+def test_no_page_template_binds_a_gettext_name() -> None:
+    """A template that bound ``_`` (a loop variable, a macro argument) would be compiled as
+    written, but a template it includes sees its locals: none may, so every fold holds."""
+    env = environment()
+    binding = []
+    for name in _page_templates():
+        source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+        if i18n._binds_gettext(env.parse(source)):
+            binding.append(name)
+    assert binding == []
+
+
+def test_every_constant_text_compiles_to_what_it_renders_at_run_time() -> None:
+    """Each literal ``_("…")`` and ``pgettext`` of the pages, folded at compile time in
+    each language's environment, gives what the call gives when the page is rendered."""
+    from jinja2 import nodes
+
+    plain = environment()
+    calls: set[str] = set()
+    for name in _page_templates():
+        source = plain.loader.get_source(plain, name)[0]  # type: ignore[union-attr]
+        for call in plain.parse(source).find_all(nodes.Call):
+            fn = call.node
+            if (
+                isinstance(fn, nodes.Name)
+                and fn.name in ("_", "pgettext")
+                and not call.kwargs
+                and all(isinstance(a, nodes.Const) for a in call.args)
+            ):
+                args = ", ".join(repr(a.value) for a in call.args)
+                calls.add(f"{{{{ {fn.name}({args}) }}}}")
+    assert len(calls) > 400
+    source = "\n".join(sorted(calls))
+    for lang in ("sv", "en"):
+        folded = environment(lang)
+        for text in (source, "{% autoescape false %}" + source + "{% endautoescape %}"):
+            assert folded.from_string(text).render(lang=lang) == plain.from_string(text).render(
+                lang=lang
+            )
+        assert "gettext" not in folded.compile(source, raw=True)  # every one was folded
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_a_folded_environment_renders_as_the_plain_one(lang: str) -> None:
+    plain, folded = environment(), environment(lang)
+    cases = [
+        '{{ _("Inkorg") }}|{{ _("ja, &lt;gräns") }}|{{ pgettext("column of buttons", "Åtgärd") }}',
+        '{% set d = {"a": _("Enhet")} %}{{ d.a }}{{ _("Enhet") | length }}',
+        '{{ _("Uppgift %(num)s", num=n) }}|{{ _(v) }}|{% trans %}Inkorg{% endtrans %}',
+        '{% macro m() %}{{ _("Enhet") }}{% endmacro %}{{ m() }}',
+        "{% for _ in [1] %}{{ _ }}{% endfor %}",  # binds _: compiled as written
+        '{% autoescape false %}{{ _("ja, &lt;gräns") }}{% endautoescape %}',
+        '{% autoescape flag %}{{ _("ja, &lt;gräns") ~ "<" }}{% endautoescape %}',
+    ]
+    for text in cases:
+        for flag in (True, False):
+            values = {"lang": lang, "n": "<7>", "v": "Enhet", "flag": flag}
+            got = folded.from_string(text).render(**values)
+            assert got == plain.from_string(text).render(**values), text
+    assert "Inbox" in environment("en").from_string('{{ _("Inkorg") }}').render(lang="en")
+    with pytest.raises(KeyError):  # a text that needs its variables still asks for them
+        folded.from_string('{{ _("Uppgift %(num)s") }}').render(lang=lang)
+
+
+def test_the_kept_main_menu_is_the_one_the_page_would_render() -> None:
+    """``main_menu`` keeps each menu it rendered: one kept for another path, language or
+    pair of rights would mark the wrong page or show the wrong links."""
+    from forms import render
+
+    paths = ["/home", "/inbox", "/org", "/org/7", "/org/substitutes", "/org/substitutes/2",
+             "/cases/incident/4", "/cases/incidents", "/audit", "/tasks/3", "/"]  # fmt: skip
+    rights = [(False, False), (True, False), (False, True), (True, True)]
+    for lang, env in render.environments().items():
+        fresh = render.environment(lang)  # nothing kept: the menu rendered each time
+        source = fresh.loader.get_source(fresh, "_nav.html")[0]  # type: ignore[union-attr]
+        menu = fresh.from_string(source)
+        for _ in range(2):  # the second round is answered from what was kept
+            for path in paths:
+                for admin, oversees in rights:
+                    page = env.from_string("{{ main_menu(path, admin, oversees) }}")
+                    got = page.render(lang=lang, path=path, admin=admin, oversees=oversees)
+                    want = menu.render(lang=lang, path=path, admin=admin, oversees=oversees)
+                    assert got == want, (lang, path, admin, oversees)
+                    marked = path not in ("/", "/org/7", "/cases/incidents", "/tasks/3")
+                    marked = marked and (oversees or path != "/audit")  # shown to overseers
+                    assert ('aria-current="page"' in got) == marked, (lang, path)
+                    assert ("/year" in got) == admin and ("/audit" in got) == oversees
+    assert 0 < len(env.samflow_menus) <= render.MENUS_KEPT  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy import Connection, bindparam, or_, select
@@ -16,6 +17,7 @@ from engine.db import queries, reads
 from engine.db.models import OrgUnit
 from engine.db.models.workflow.inbox import SavedView
 from engine.db.reads import Authority
+from engine.db.reads.statements import ReadCompiled
 from engine.domain.clock import local_date
 from engine.domain.errors import InvalidInput, NotFound
 
@@ -107,13 +109,26 @@ _UNIT_NAMES = select(OrgUnit.id, OrgUnit.name).where(
 )
 
 
+#: The two statements compiled once per dialect (and length of their IN lists) and sent
+#: straight to the driver, as ``engine.db.reads`` sends the inbox's own reads.
+_COMPILED: dict[tuple[str, str], ReadCompiled] = {}
+
+
+def _rows(conn: Connection, name: str, stmt: Any, values: dict[str, Any]) -> list[Any]:
+    key = (name, conn.dialect.name)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = ReadCompiled(stmt, conn.dialect)
+    return compiled.rows(conn, values)
+
+
 def read(conn: Connection, auth: Authority) -> tuple[list[ViewRow], list[tuple[int, str]]]:
     """The views the person sees, and the units they may share a view with (id, name)."""
     units = sorted({a.unit_id for a in auth.addresses})
-    rows = list(conn.execute(_VIEWS, {"me": auth.person_id, "units": units}))
+    rows = _rows(conn, "views", _VIEWS, {"me": auth.person_id, "units": units})
     shared = {r.shared_unit_id for r in rows if r.shared_unit_id}
     wanted = sorted({*units, *shared})
-    names = dict(conn.execute(_UNIT_NAMES, {"ids": wanted}).tuples().all()) if wanted else {}
+    names = dict(_rows(conn, "unit_names", _UNIT_NAMES, {"ids": wanted})) if wanted else {}
     owners = reads.person_names(conn, {r.owner_id for r in rows}) if rows else {}
     shareable = sorted(((u, str(names.get(u, ""))) for u in units), key=lambda u: u[1])
     return [

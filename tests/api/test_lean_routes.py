@@ -4,6 +4,7 @@ app built without the short way give the same statuses, bodies, headers and audi
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -160,3 +161,84 @@ def test_lean_and_fastapis_way_answer_alike(pair: tuple[Web, Web]) -> None:
         events.append([tuple(r) for r in rows])
     assert events[0] == events[1] and len(events[0]) > 0
     assert quick.app.state.engine is not plain.app.state.engine
+
+
+def test_the_inbox_page_skips_the_dependency_solver(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    solved: list[object] = []
+    real = fastapi.routing.solve_dependencies
+
+    async def counting(**kwargs: Any) -> Any:
+        solved.append(kwargs["dependant"].call)
+        return await real(**kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counting)
+    browser = web.browser("m1@x.se")
+    solved.clear()  # the sign-in itself went FastAPI's way (a form)
+    assert browser.get("/inbox").status_code == 200
+    assert browser.get("/home").status_code == 200
+    assert solved == []
+    # not signed in: FastAPI's way (its dependency raises, the sign-in page follows)
+    assert web.anonymous().get("/inbox", follow_redirects=False).status_code == 303
+    assert len(solved) == 1
+
+
+def _page(reply: Any) -> tuple[int, str, list[tuple[str, str]]]:
+    """A page with the session's own CSRF token blanked (each web signs in anew)."""
+    text = re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', reply.text)
+    drop = {"x-request-id", "content-length", "set-cookie"}
+    headers = [(k, v) for k, v in reply.headers.items() if k not in drop]
+    return reply.status_code, text, headers
+
+
+def test_lean_and_fastapis_way_render_the_pages_alike(pair: tuple[Web, Web]) -> None:
+    browsers = [w.browser("m1@x.se") for w in pair]
+    for b in browsers:  # a saved view of each kind, so that the page lists them
+        page = b.get("/inbox").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        unit = re.search(
+            r'<select id="view-share" name="share">\s*<option value="">[^<]*'
+            r'</option>\s*<option value="(\d+)">',
+            page,
+        )
+        assert token is not None and unit is not None
+        for name, share in (("Mina", ""), ("Delad", unit[1])):
+            saved = b.post(
+                "/inbox/views",
+                data={"csrf_token": token[1], "name": name, "sort": "unit", "share": share},
+                follow_redirects=False,
+            )
+            assert saved.status_code == 303
+    paths = [
+        "/inbox",
+        "/inbox?lang=en",
+        "/inbox?sort=unit&group=deadline",
+        "/inbox?sort=kind&group=kind&overdue=1",
+        "/inbox?sort=nonsense",
+        "/inbox?unit=abc",
+        "/inbox?done=view_removed",
+        "/home",
+        "/home?lang=en",
+    ]
+    for path in paths:
+        a, b = (c.get(path, follow_redirects=False) for c in browsers)
+        assert _page(a) == _page(b), path
+        assert a.status_code == 200
+        assert path.startswith("/home") or ("Mina" in a.text and "Delad" in a.text)
+        assert a.headers.get("set-cookie") == b.headers.get("set-cookie")
+    for cookie in ("", "nothing"):
+        a, b = (w.anonymous() for w in pair)
+        if cookie:
+            a.cookies.set("samflow_session", cookie)
+            b.cookies.set("samflow_session", cookie)
+        got = [c.get("/inbox", follow_redirects=False) for c in (a, b)]
+        assert _page(got[0]) == _page(got[1]) and got[0].status_code == 303
+    # a sign-out counts at once: the next page is the sign-in's, the lean way too
+    for b in browsers:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', b.get("/inbox").text)
+        assert token is not None
+        b.post("/logout", data={"csrf_token": token[1]}, follow_redirects=False)
+    after = [c.get("/inbox", follow_redirects=False) for c in browsers]
+    assert after[0].status_code == after[1].status_code == 303
+    assert after[0].headers["location"] == after[1].headers["location"]

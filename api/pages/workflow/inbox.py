@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
 from api.errors import field_messages, problem
+from api.lean import Lean
 from api.rendering import redirect, render
 from engine.context import Actor
 from engine.domain.clock import local_date
@@ -22,7 +23,7 @@ from engine.views import inbox as reports
 from engine.views import saved_views
 from engine.workflow import tasks
 
-router = APIRouter()
+router = APIRouter(route_class=Lean)  # GET /inbox and /home: the short way (api.lean)
 
 #: The query parameters the inbox reads (a saved view keeps the same).
 KEYS = ("sort", "group", "overdue", "week", "stage", "unit", "kind")
