@@ -211,6 +211,7 @@ def latency(app: App, actor: Actor, year: int, *, unit_code: str | None = None) 
         params = overview.case_params(
             s, actor, local_date(app.clock.now()), year, [KIND], [KIND] if own else [], unit_code
         )
+        overview.pg_planning(s)
         events_q, serious_q = _latency_statements(
             dialect, actor.person_id is not None, own, unit_code is not None
         )

@@ -44,6 +44,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, App
@@ -227,6 +228,21 @@ def _count(flag: Any) -> Any:
 
 
 _STATEMENTS: dict[tuple[Any, ...], Any] = {}
+_PG_PLANNING = sql_text(
+    "SELECT set_config('jit', 'off', true), "
+    "set_config('plan_cache_mode', 'force_custom_plan', true)"
+)
+
+
+def pg_planning(s: Session) -> None:
+    """On PostgreSQL, for the rest of this read transaction: plan each statement for its
+    values, and do not compile it to machine code. The overview's statements are run
+    often with the same text, so the driver prepares them and after five runs the server
+    keeps a generic plan, blind to the kinds and the year (about twice as slow on 10,000
+    incidents); and their cost grows with the cases (a few index probes each), past
+    ``jit_above_cost`` at some thousands, when compiling takes longer than running."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(_PG_PLANNING)
 
 
 def overview_statement(kinds: list[CaseKind], person: bool, own_kinds: bool, unit: bool) -> Any:
@@ -343,6 +359,7 @@ def case_overview(
         params = case_params(
             s, actor, local_date(now), year, [k.kind for k in kinds], own, unit_code
         )
+        pg_planning(s)
         stmt = overview_statement(
             kinds, actor.person_id is not None, bool(own), unit_code is not None
         )
