@@ -29,6 +29,7 @@ from engine.workflow.process import views as process_views
 from tests.api.conftest import Web, _close
 from tests.cases.test_doors import _web
 from tests.cases.test_duties import INCIDENT, PEOPLE, REQUEST, RISK
+from tests.conftest import START, _truncate_all, make_app
 from tests.factories import Org, build_org
 
 INSPECTION = """
@@ -208,6 +209,69 @@ def latency_agrees_with_each_incident(o: Org) -> None:
     assert (lat.max_hours, lat.within_24h) == (73.8, 1)
     assert lat.median_hours == round(statistics.median([18.5, 73.8]), 1)
     assert incidents.latency(app, o.actor("dir@x.se"), 2027, unit_code="U2").serious == 1
+
+
+def more_incidents(o: Org) -> None:
+    """Serious events reported and not, at units and years apart, and one not serious."""
+    day = {"occurred_on": "2027-01-10", "occurred_time": "06:05"}
+    for unit, email in (("U1", "m1@x.se"), ("U2", "m2@x.se"), ("DEP", "dep@x.se")):
+        made = _open(o, "hr@x.se", "incident", {**INCIDENT, **day, "unit": unit})
+        if unit != "U2":  # 2.9 hours after (U1) and 4.9 (DEP); U2's not reported
+            at = "2027-01-10T09:00" if unit == "U1" else "2027-01-10T11:00"
+            report = {"reported_at": at, "av_reference": f"AV-{unit}"}
+            tasks.complete_task(
+                o.app, o.actor(email), _task(o, email, made.cycle_id, "report_av"), report
+            )
+    _open(o, "dir@x.se", "incident", {**INCIDENT, **day, "unit": "U2", "serious": False})
+    _open(o, "m1@x.se", "incident", {**INCIDENT, "occurred_on": "2026-11-02"})
+
+
+def results(app: App, o: Org) -> dict[tuple[str, int, str | None], Any]:
+    """The overview and the latency for every person, year and unit asked."""
+    out: dict[tuple[str, int, str | None], Any] = {}
+    asks = [(e, 2027, None) for e in EVERYONE]
+    asks += [("dir@x.se", 2026, None), ("dir@x.se", 2027, "U2"), ("m2@x.se", 2027, "DEP")]
+    for email, year, unit in [("", 2027, None), *asks]:
+        actor = o.actor(email) if email else Actor.system("t")
+        lat = incidents.latency(app, actor, year, unit_code=unit)
+        out[email, year, unit] = (counted(app, actor, year, unit), lat)
+        if unit is None:
+            assert counted(app, actor, year) == reference(app, actor, year), email
+            got = (lat.events, lat.serious, lat.reported, lat.median_hours, lat.max_hours)
+            assert (*got, lat.within_24h) == latency_reference(app, actor, year), email
+    return out
+
+
+@pytest.mark.pg
+def test_the_overview_and_latency_are_the_same_on_sqlite_and_postgresql(
+    sqlite_url: str, pg_database: str
+) -> None:
+    """The statements differ by dialect (PostgreSQL's planned apart); their results do
+    not. PostgreSQL asked first, then SQLite, then PostgreSQL again, in one process: each
+    dialect gets its own statements from the cache."""
+    _truncate_all(pg_database)
+    got = []
+    orgs = []
+    for url in (pg_database, sqlite_url):
+        clock = FrozenClock(START)
+        app = make_app(url, clock)
+        org = build_org(app, extra=PEOPLE)
+        org.start()
+        scenario(org, clock)
+        more_incidents(org)
+        orgs.append(org)
+        got.append(results(app, org))
+    try:
+        assert got[0] == got[1]
+        assert results(orgs[0].app, orgs[0]) == got[0]
+        lat = got[0]["dir@x.se", 2027, None][1]
+        assert (lat.events, lat.serious, lat.reported, lat.not_reported) == (7, 5, 4, 1)
+        assert (lat.max_hours, lat.within_24h) == (73.8, 3)
+        assert got[0]["dir@x.se", 2026, None][1].serious == 2
+        assert got[0]["", 2027, None][0]["incident"][0] == 7
+    finally:
+        for org in orgs:
+            org.app.db.dispose()
 
 
 @pytest.fixture

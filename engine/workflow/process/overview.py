@@ -44,6 +44,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from engine.context import Actor, App
@@ -227,18 +228,42 @@ def _count(flag: Any) -> Any:
 
 
 _STATEMENTS: dict[tuple[Any, ...], Any] = {}
+_PG_PLANNING = sql_text(
+    "SELECT set_config('jit', 'off', true), "
+    "set_config('plan_cache_mode', 'force_custom_plan', true)"
+)
 
 
-def overview_statement(kinds: list[CaseKind], person: bool, own_kinds: bool, unit: bool) -> Any:
+def pg_planning(s: Session) -> None:
+    """On PostgreSQL, for the rest of this read transaction: plan each statement for its
+    values, and do not compile it to machine code. The overview's statements are run
+    often with the same text, so the driver prepares them and after five runs the server
+    keeps a generic plan, blind to the kinds and the year (about twice as slow on 10,000
+    incidents); and their cost grows with the cases (a few index probes each), past
+    ``jit_above_cost`` at some thousands, when compiling takes longer than running."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(_PG_PLANNING)
+
+
+def overview_statement(
+    kinds: list[CaseKind], person: bool, own_kinds: bool, unit: bool, dialect: str = "sqlite"
+) -> Any:
     """Rows (kind, state, cases, 0, 0, 0) per kind and state, and (kind, "", 0, overdue,
-    escalated, open tasks) per kind (``:now`` dates what is overdue); built once per shape.
+    escalated, open tasks) per kind (``:now`` dates what is overdue); built once per shape
+    and dialect.
 
     The cases chosen (``vc``: with their cycle's status and whether they have items) are
     read once. A case's state takes a few index probes (its cycle; an open and a completed
     task of its cycle; a document of the first kind its template names); its tasks that
     count — its own where it has no items, straight from the task index by cycle, the
-    answering ones where it has — are summed per kind."""
-    key = (tuple(kinds), person, own_kinds, unit)
+    answering ones where it has — are summed per kind.
+
+    On PostgreSQL the kind is filtered as the plain column (its statistics then say the
+    cases chosen are most of the table, not a few hundred) and the own tasks are summed
+    joining the cases' table itself rather than ``vc``, whose row count the planner cannot
+    know: one hash join of the task table instead of an index look-up per case."""
+    pg = dialect == "postgresql"
+    key = (tuple(kinds), person, own_kinds, unit, pg)
     found = _STATEMENTS.get(key)
     if found is not None:
         return found
@@ -255,9 +280,10 @@ def overview_statement(kinds: list[CaseKind], person: bool, own_kinds: bool, uni
         else false()
     )
     where = case_where(person, own_kinds, unit)
-    # every case is of one of the kinds: no index on the kind (a scan of the table in
-    # order is cheaper than the index and a look-up per row)
-    where[0] = func.coalesce(PC.c.kind, "").in_(bindparam("kinds", expanding=True))
+    if not pg:
+        # every case is of one of the kinds: no index on the kind for SQLite (a scan of
+        # the table in order is cheaper than the index and a look-up per row)
+        where[0] = func.coalesce(PC.c.kind, "").in_(bindparam("kinds", expanding=True))
     vc = (
         select(
             PC.c.id,
@@ -312,13 +338,24 @@ def overview_statement(kinds: list[CaseKind], person: bool, own_kinds: bool, uni
             _count(task.c.status == "open"),
         ]
 
-    parts.append(
-        select(vc.c.kind, literal(""), zero, *sums(T))
-        .select_from(vc)
-        .join(T, and_(T.c.cycle_id == vc.c.cycle_id, T.c.status.in_(("open", "completed"))))
-        .where(vc.c.with_items == 0)
-        .group_by(vc.c.kind)
-    )
+    counting = T.c.status.in_(("open", "completed"))
+    if pg:  # the same cases as vc's without items (their kind is never null: where[0])
+        own_sums = (
+            select(PC.c.kind, literal(""), zero, *sums(T))
+            .select_from(PC)
+            .join(T, and_(T.c.cycle_id == PC.c.cycle_id, counting))
+            .where(*where, ~has_items)
+            .group_by(PC.c.kind)
+        )
+    else:
+        own_sums = (
+            select(vc.c.kind, literal(""), zero, *sums(T))
+            .select_from(vc)
+            .join(T, and_(T.c.cycle_id == vc.c.cycle_id, counting))
+            .where(vc.c.with_items == 0)
+            .group_by(vc.c.kind)
+        )
+    parts.append(own_sums)
     if current is not None:
         parts.append(
             select(vc.c.kind, literal(""), zero, *sums(current))
@@ -343,8 +380,13 @@ def case_overview(
         params = case_params(
             s, actor, local_date(now), year, [k.kind for k in kinds], own, unit_code
         )
+        pg_planning(s)
         stmt = overview_statement(
-            kinds, actor.person_id is not None, bool(own), unit_code is not None
+            kinds,
+            actor.person_id is not None,
+            bool(own),
+            unit_code is not None,
+            s.get_bind().dialect.name,
         )
         rows = s.execute(stmt, params | {"now": now}).all()
     got: dict[str, dict[str, list[int]]] = {}
