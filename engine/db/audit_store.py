@@ -153,7 +153,7 @@ class AuditLog:
         conn = self.unit.conn
         out: dict[str, tuple[int, str]] = {}
         for batch in chunks(chains):
-            out.update({k: (s, h) for k, s, h in conn.execute(stmt, {"keys": batch})})
+            out.update({k: (s, h) for k, s, h in conn.execute(stmt, {"keys": batch}).all()})
         return out
 
 
@@ -477,30 +477,46 @@ def pg_arrays(rows: Sequence[Sequence[Any]]) -> tuple[str, ...]:
     naive datetime or None. Written here, not by the driver: psycopg's list dumper costs
     2.4 µs per text element and 2.9 µs per timestamp (a sweep's 100,000 events are 13
     arrays of them); a repeated value is written once. The literal is read by the
-    server's own array input (each element quoted; backslash and double quote escaped)."""
-    out: list[str] = []
-    for col in zip(*rows, strict=True):
-        seen: dict[Any, str] = {}
-        parts: list[str] = []
-        add = parts.append
-        for v in col:
-            if v is None:
-                add("NULL")
-                continue
-            w = seen.get(v)
-            if w is None:
-                if type(v) is int:
-                    w = str(v)
-                elif type(v) is str:
-                    w = '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-                elif type(v) is datetime and v.tzinfo is None:
-                    w = '"' + v.isoformat(" ") + '"'
-                else:
-                    raise TypeError(f"pg_arrays: {type(v).__name__} {v!r}")
-                seen[v] = w
-            add(w)
-        out.append("{" + ",".join(parts) + "}")
-    return tuple(out)
+    server's own array input (each element quoted; backslash and double quote escaped).
+    A column of texts with neither (hashes, keys, ids) or of ints only is joined whole."""
+    return tuple(_column_literal(col) for col in zip(*rows, strict=True))
+
+
+def _column_literal(col: Sequence[Any]) -> str:
+    """One column as an array literal; the same text as ``_column_literal_each``."""
+    if col:
+        first = type(col[0])
+        if first is str and all(type(v) is str for v in col):
+            probe = "".join(col)
+            if '"' not in probe and "\\" not in probe:
+                return '{"' + '","'.join(col) + '"}'
+        elif first is int and all(type(v) is int for v in col):
+            return "{" + ",".join(map(str, col)) + "}"
+    return _column_literal_each(col)
+
+
+def _column_literal_each(col: Sequence[Any]) -> str:
+    """One column as an array literal, element by element (each distinct value once)."""
+    seen: dict[Any, str] = {}
+    parts: list[str] = []
+    add = parts.append
+    for v in col:
+        if v is None:
+            add("NULL")
+            continue
+        w = seen.get(v)
+        if w is None:
+            if type(v) is int:
+                w = str(v)
+            elif type(v) is str:
+                w = '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            elif type(v) is datetime and v.tzinfo is None:
+                w = '"' + v.isoformat(" ") + '"'
+            else:
+                raise TypeError(f"pg_arrays: {type(v).__name__} {v!r}")
+            seen[v] = w
+        add(w)
+    return "{" + ",".join(parts) + "}"
 
 
 def _escaped(seen: dict[str, str], value: str) -> str:
