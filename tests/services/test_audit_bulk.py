@@ -158,3 +158,26 @@ def test_pg_arrays_whole_columns_read_back_as_given(app: App) -> None:
     with app.db.engine.connect() as c:
         got = c.exec_driver_sql("SELECT %s::text[], %s::bigint[]", (texts, ints)).one()
     assert list(got) == [columns[0][:5], columns[1]]
+
+
+def test_bulk_hashes_are_the_row_hash_of_what_is_stored(app: App) -> None:
+    """``append_rows`` builds each payload from parts shared by events with the same time,
+    actor, label, action and subject type: every stored hash is still ``row_hash`` of the
+    stored fields, with ids and without, at two instants, and with awkward texts."""
+    from engine.db.audit_store import raw_rows
+    from engine.domain.audit.chain import row_hash
+
+    later = datetime(2027, 3, 1, 9, 30, 0, 5, tzinfo=UTC)
+    events: list[EventRow] = [
+        (f"bulk:{i % 3}", AT if i % 2 else later, i % 4 or None, 7 if i % 5 == 0 else None,
+         AWKWARD[i % len(AWKWARD)], "test.bulk" if i % 3 else 'a"ction', "task", str(i),
+         i % 6 or None, f'{{"n":{i % 2}}}')
+        for i in range(40)
+    ]  # fmt: skip
+    _append(app, events)
+    with app.read() as s:
+        rows = [r for r in raw_rows(s) if str(r[1]).startswith("bulk:")]
+    assert len(rows) == len(events)
+    for _id, chain, seq, at, actor, label, obo, action, st, sid, unit, data, prev, h in rows:
+        assert h == row_hash(chain, seq, at, actor, label, obo, action, st, sid, unit, data, prev)
+    assert audit.verify(app).ok
