@@ -69,7 +69,8 @@ def measure(
         print(
             f"  same run, raw {raw['driver']} on a copy, the same statements: "
             f"{raw['seconds']:.3f} s ({raw['cpu_seconds']:.3f} s CPU of this process); "
-            f"the sweep {first / raw['seconds']:.2f}x its time"
+            f"the sweep {first / raw['seconds']:.2f}x its time; the reference by part: "
+            + ", ".join(f"{k} {v:.3f} s" for k, v in raw["phases_seconds"].items())
         )
     result = audit.verify(app)
     out: dict[str, Any] = {
@@ -197,7 +198,7 @@ def raw_sweep(app: Any, copy: str, last_event: int, batch: int = sweeps.BATCH) -
             conn.rollback()
         t, cpu = time.perf_counter(), time.process_time()
         run = _run_sqlite if sqlite else _run_pg
-        updated = run(conn, batches, due_sql, due_params)
+        updated, phases = run(conn, batches, due_sql, due_params)
         seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
         assert updated == sum(len(c) for c, _, _ in batches), updated
         same_tasks = after == {r[0]: r for r in _select_in(conn, sqlite, _TASK_STATE, ids)}
@@ -210,6 +211,7 @@ def raw_sweep(app: Any, copy: str, last_event: int, batch: int = sweeps.BATCH) -
             "tasks": updated,
             "events": len(events),
             "batches": len(batches),
+            "phases_seconds": {k: round(v, 4) for k, v in phases.items()},
         }
     finally:
         if not sqlite:
@@ -275,57 +277,85 @@ def _events_after(conn: Any, sqlite: bool, last_event: int) -> list[tuple[Any, .
     return [tuple(r) for r in cur.fetchall()]
 
 
-def _run_sqlite(db: sqlite3.Connection, batches: list[Any], due_sql: str, due_params: Any) -> int:
+#: The reference's wall time by part of the batch (read: the due tasks; events: the chain
+#: heads, the inserts and the bulk check; commit: with any checkpoint that falls in it).
+PHASES = ("read", "update", "events", "commit")
+
+
+def _run_sqlite(
+    db: sqlite3.Connection, batches: list[Any], due_sql: str, due_params: Any
+) -> tuple[int, dict[str, float]]:
     updated = 0
+    took = dict.fromkeys(PHASES, 0.0)
+    clock = time.perf_counter
     heads = "SELECT key, last_seq, last_hash FROM audit_chain WHERE key IN ({})"
     head = f"INSERT INTO audit_event ({', '.join(_EVENT_COLUMNS)}) VALUES "
     one = f"({', '.join(['?'] * len(_EVENT_COLUMNS))})"
     for changes, rows, chains in batches:
+        t0 = clock()
         db.execute("BEGIN IMMEDIATE")
         db.execute(due_sql, due_params).fetchall()
+        t1 = clock()
         for part in chunks(changes, 2000):
             sql = _SET_SQLITE.format(marks=", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(part)))
             updated += len(db.execute(sql, [x for c in part for x in c]).fetchall())
+        t2 = clock()
         for part in chunks(chains, 500):
             db.execute(heads.format(", ".join(["?"] * len(part))), part).fetchall()
         db.execute("INSERT INTO audit_bulk (from_id) SELECT coalesce(max(id), 0) FROM audit_event")
         for part in chunks(rows, 2000):
             db.execute(head + ", ".join([one] * len(part)), [x for r in part for x in r])
         db.execute("DELETE FROM audit_bulk")
+        t3 = clock()
         db.execute("COMMIT")
-    return updated
+        t4 = clock()
+        for k, a, b in zip(PHASES, (t0, t1, t2, t3), (t1, t2, t3, t4), strict=True):
+            took[k] += b - a
+    return updated, took
 
 
-def _run_pg(conn: Any, batches: list[Any], due_sql: str, due_params: Any) -> int:
+def _run_pg(
+    conn: Any, batches: list[Any], due_sql: str, due_params: Any
+) -> tuple[int, dict[str, float]]:
     # the literals are made before the clock starts: they are the parameters
     ready = [
         (
             (*pg_arrays(changes), changes[0][0], changes[-1][0]) if changes else None,
             pg_arrays(rows) if rows else None,
-            chains,
+            pg_arrays([(k,) for k in chains]) if chains else None,
         )
         for changes, rows, chains in batches
     ]
     updated = 0
+    took = dict.fromkeys(PHASES, 0.0)
+    clock = time.perf_counter
     heads = (
-        "SELECT key, last_seq, last_hash FROM audit_chain WHERE key = ANY(%s) ORDER BY key "
-        "FOR UPDATE"
+        "SELECT key, last_seq, last_hash FROM audit_chain WHERE key = ANY(%s::text[]) "
+        "ORDER BY key FOR UPDATE"
     )
     with conn.cursor() as cur:
-        for update, events, chains in ready:
+        for update, events, keys in ready:
+            t0 = clock()
             cur.execute(due_sql, due_params)
             cur.fetchall()
+            t1 = clock()
             if update is not None:
                 cur.execute(_SET_PG, update)
                 updated += len(cur.fetchall())
-            cur.execute(heads, (chains,))
-            cur.fetchall()
+            t2 = clock()
+            if keys is not None:
+                cur.execute(heads, keys)
+                cur.fetchall()
             cur.execute("SELECT set_config('samflow.audit_bulk', 'on', true)")
             if events is not None:
                 cur.execute(_INSERT_PG, events)
             cur.execute("SELECT set_config('samflow.audit_bulk', 'off', true)")
+            t3 = clock()
             conn.commit()
-    return updated
+            t4 = clock()
+            for k, a, b in zip(PHASES, (t0, t1, t2, t3), (t1, t2, t3, t4), strict=True):
+                took[k] += b - a
+    return updated, took
 
 
 def main() -> None:
