@@ -229,7 +229,31 @@ def _sweep(quick: bool) -> list[Figure]:
                 r,
             )
         )
+        out += _sweep_reference(out[-1], f"sweep_raw_{due}", "SQLite")
     return out
+
+
+def _sweep_reference(sweep: Figure, key: str, where: str) -> list[Figure]:
+    """The raw driver's figure beside a sweep's (``bench.sweep.raw_sweep``: the same
+    statements on a copy of the same prepared database), and the sweep's ratio to it (the
+    raw time over the sweep's: the share of the raw driver's speed the sweep reaches)."""
+    raw = sweep["details"].get("raw")
+    if not raw:
+        return []
+    d = sweep["details"]
+    sweep["reference"] = {"key": key, "ratio": raw["seconds"] / sweep["value"]}
+    return [
+        fig(
+            key,
+            f"same run: raw {raw['driver']}, the sweep's statements, {d['open']:,} open / "
+            f"{d['due']:,} due, {where}",
+            raw["seconds"],
+            "s",
+            None,
+            None,
+            raw,
+        )
+    ]
 
 
 def _sweep_pg(quick: bool) -> list[Figure]:
@@ -256,6 +280,7 @@ def _sweep_pg(quick: bool) -> list[Figure]:
                 r,
             )
         )
+        out += _sweep_reference(out[-1], f"sweep_pg_raw_{due}", "PostgreSQL")
     return out
 
 

@@ -54,6 +54,11 @@ _HEADS = (
     .order_by(AuditChain.key)
 )
 _HEADS_LOCKED = _HEADS.with_for_update()
+#: PostgreSQL, many chains: the same read (locked, in key order) with the keys as one array.
+_HEADS_PG = (
+    "SELECT key, last_seq, last_hash FROM audit_chain WHERE key = ANY(%s::text[]) "
+    "ORDER BY key FOR UPDATE"
+)
 _INSERT_EVENTS = table(AuditEvent).insert()
 _EVENT_COLUMNS = (
     "chain", "seq", "at", "actor_id", "on_behalf_of_id", "actor_label", "action",
@@ -149,11 +154,15 @@ class AuditLog:
 
     def _heads(self, chains: list[str]) -> dict[str, tuple[int, str]]:
         locking = self.unit.dialect.name == "postgresql"
-        stmt = _HEADS_LOCKED if locking else _HEADS
         conn = self.unit.conn
+        if locking and len(chains) > 1:  # one statement, the keys as one array literal
+            (keys,) = pg_arrays([(k,) for k in chains])
+            rows = conn.exec_driver_sql(_HEADS_PG, (keys,)).all()
+            return {k: (s, h) for k, s, h in rows}
+        stmt = _HEADS_LOCKED if locking else _HEADS
         out: dict[str, tuple[int, str]] = {}
         for batch in chunks(chains):
-            out.update({k: (s, h) for k, s, h in conn.execute(stmt, {"keys": batch})})
+            out.update({k: (s, h) for k, s, h in conn.execute(stmt, {"keys": batch}).all()})
         return out
 
 
@@ -378,38 +387,47 @@ def append_rows(log: AuditLog, events: Sequence[EventRow], batch: int = 5000) ->
     heads = log._heads(chains)
     conn = log.unit.conn
     sqlite = conn.dialect.name == "sqlite"
-    times: dict[datetime, tuple[str, Any]] = {}
-    esc: dict[str, str] = {}  # a repeated text (chain, label, action, data) escaped once
+    #: per distinct (at, actor, on behalf of, label, action, subject type): the stored
+    #: time, its text, and the payload's middle (those six fields, escaped once; None
+    #: where a field is not of the plain types, and the event goes through ``row_hash``)
+    shared: dict[tuple[Any, ...], tuple[Any, str, str | None]] = {}
+    esc: dict[str, str] = {}  # a repeated text (chain, data) escaped once
     rows: list[tuple[Any, ...]] = []
     append = rows.append
     for key, at, actor_id, obo, label, action, subject_type, subject_id, unit_id, data in events:
-        known = times.get(at)
+        sk = (at, actor_id, obo, label, action, subject_type)
+        known = shared.get(sk)
         if known is None:
             text_ = time_text(at)
             naive = as_utc(at).replace(tzinfo=None) if at.tzinfo else at  # stored form
-            known = times[at] = (text_, text_ if sqlite else naive)
-        at_text, stored = known
+            middle = None
+            if (
+                type(label) is str
+                and type(action) is str
+                and type(subject_type) is str
+                and (actor_id is None or type(actor_id) is int)
+                and (obo is None or type(obo) is int)
+            ):
+                middle = (
+                    f"{_ESC(text_)},{'null' if actor_id is None else actor_id},{_ESC(label)},"
+                    f"{'null' if obo is None else obo},{_ESC(action)},{_ESC(subject_type)},"
+                )
+            known = shared[sk] = (text_ if sqlite else naive, text_, middle)
+        stored, at_text, middle = known
         seq, prev = heads.get(key, (0, GENESIS))
         seq += 1
         if (
-            type(key) is str
-            and type(label) is str
-            and type(action) is str
-            and type(subject_type) is str
+            middle is not None
+            and type(key) is str
             and type(subject_id) is str
             and type(data) is str
             and type(prev) is str
-            and (actor_id is None or type(actor_id) is int)
-            and (obo is None or type(obo) is int)
             and (unit_id is None or type(unit_id) is int)
         ):
             # ``row_hash``'s payload, built with the repeated parts escaped once
             digest = _sha256(
                 (
-                    f"[{_escaped(esc, key)},{seq},{_escaped(esc, at_text)},"
-                    f"{'null' if actor_id is None else actor_id},{_escaped(esc, label)},"
-                    f"{'null' if obo is None else obo},{_escaped(esc, action)},"
-                    f"{_escaped(esc, subject_type)},{_ESC(subject_id)},"
+                    f"[{_escaped(esc, key)},{seq},{middle}{_ESC(subject_id)},"
                     f"{'null' if unit_id is None else unit_id},{_escaped(esc, data)},"
                     f"{_ESC(prev)}]"
                 ).encode()
@@ -477,30 +495,46 @@ def pg_arrays(rows: Sequence[Sequence[Any]]) -> tuple[str, ...]:
     naive datetime or None. Written here, not by the driver: psycopg's list dumper costs
     2.4 µs per text element and 2.9 µs per timestamp (a sweep's 100,000 events are 13
     arrays of them); a repeated value is written once. The literal is read by the
-    server's own array input (each element quoted; backslash and double quote escaped)."""
-    out: list[str] = []
-    for col in zip(*rows, strict=True):
-        seen: dict[Any, str] = {}
-        parts: list[str] = []
-        add = parts.append
-        for v in col:
-            if v is None:
-                add("NULL")
-                continue
-            w = seen.get(v)
-            if w is None:
-                if type(v) is int:
-                    w = str(v)
-                elif type(v) is str:
-                    w = '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-                elif type(v) is datetime and v.tzinfo is None:
-                    w = '"' + v.isoformat(" ") + '"'
-                else:
-                    raise TypeError(f"pg_arrays: {type(v).__name__} {v!r}")
-                seen[v] = w
-            add(w)
-        out.append("{" + ",".join(parts) + "}")
-    return tuple(out)
+    server's own array input (each element quoted; backslash and double quote escaped).
+    A column of texts with neither (hashes, keys, ids) or of ints only is joined whole."""
+    return tuple(_column_literal(col) for col in zip(*rows, strict=True))
+
+
+def _column_literal(col: Sequence[Any]) -> str:
+    """One column as an array literal; the same text as ``_column_literal_each``."""
+    if col:
+        first = type(col[0])
+        if first is str and all(type(v) is str for v in col):
+            probe = "".join(col)
+            if '"' not in probe and "\\" not in probe:
+                return '{"' + '","'.join(col) + '"}'
+        elif first is int and all(type(v) is int for v in col):
+            return "{" + ",".join(map(str, col)) + "}"
+    return _column_literal_each(col)
+
+
+def _column_literal_each(col: Sequence[Any]) -> str:
+    """One column as an array literal, element by element (each distinct value once)."""
+    seen: dict[Any, str] = {}
+    parts: list[str] = []
+    add = parts.append
+    for v in col:
+        if v is None:
+            add("NULL")
+            continue
+        w = seen.get(v)
+        if w is None:
+            if type(v) is int:
+                w = str(v)
+            elif type(v) is str:
+                w = '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            elif type(v) is datetime and v.tzinfo is None:
+                w = '"' + v.isoformat(" ") + '"'
+            else:
+                raise TypeError(f"pg_arrays: {type(v).__name__} {v!r}")
+            seen[v] = w
+        add(w)
+    return "{" + ",".join(parts) + "}"
 
 
 def _escaped(seen: dict[str, str], value: str) -> str:

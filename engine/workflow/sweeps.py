@@ -118,6 +118,9 @@ def _batch(app: App, tx: Tx, batch: int, report: SweepReport) -> int:
     #: Per distinct place (position on a ladder, and where the task sits): the change to
     #: write and the event to record, worked out once.
     places: dict[tuple[Any, ...], _Place] = {}
+    #: The texts the places share (stored next checks, events' JSON), each made once: the
+    #: tasks of a department escalate to the same manager.
+    texts: dict[Any, Any] = {}
     picked: list[tuple[int, int, int, _Place]] = []
     changes: list[tuple[Any, ...]] = []
     # rows are plain tuples (queries.DUE_COLUMNS); a row is given names only where a new
@@ -147,7 +150,7 @@ def _batch(app: App, tx: Tx, batch: int, report: SweepReport) -> int:
                 org = queries.ancestry_snapshot(
                     s, {x[2] for x in rows} | {x[10] for x in rows if x[10]}, local_date(now)
                 )
-            place = places[pk] = _place(known, ladders[lk], _Due._make(r), org, sqlite)
+            place = places[pk] = _place(known, ladders[lk], _Due._make(r), org, sqlite, texts)
         changes.append((task_id, version, *place.change))
         if place.action:
             picked.append((task_id, cycle_id, unit_id, place))
@@ -215,11 +218,16 @@ def _place(
     r: Any,
     org: OrgSnapshot | None,
     sqlite: bool,
+    texts: dict[Any, Any],
 ) -> _Place:
     action, sent, level, check = known
     stored: Any = None
     if check is not None:
-        stored = time_text(check) if sqlite else as_utc(check).replace(tzinfo=None)
+        stored = texts.get(check)
+        if stored is None:
+            stored = texts[check] = (
+                time_text(check) if sqlite else as_utc(check).replace(tzinfo=None)
+            )
     target: Address | None = None
     if isinstance(action, Escalate):
         assert org is not None
@@ -232,20 +240,22 @@ def _place(
             None if target is None else target.role.value,
             None if target is None else target.unit_id,
         )
-        data: dict[str, Any] = {
-            "level": action.level,
-            "to": str(target) if target else None,
-            "rule": str(action.to),
-            "due_at": r.due_at,
-        }
-        return _Place(
-            change, "task.escalated", True, action.level, str(target), canonical_json(data)
-        )
+        to = str(target) if target else None
+        tk: tuple[Any, ...] = ("escalated", action.level, to, str(action.to), r.due_at)
+        data = texts.get(tk)
+        if data is None:
+            data = texts[tk] = canonical_json(
+                {"level": action.level, "to": to, "rule": tk[3], "due_at": r.due_at}
+            )
+        return _Place(change, "task.escalated", True, action.level, str(target), data)
     change = (sent, level, stored, 0, None, None)
     if action is None:
         return _Place(change, "", False, 0, "", "")
-    data = {"reminder": action.level, "due_at": r.due_at}
-    return _Place(change, "task.reminded", False, action.level, "", canonical_json(data))
+    tk = ("reminded", action.level, r.due_at)
+    data = texts.get(tk)
+    if data is None:
+        data = texts[tk] = canonical_json({"reminder": action.level, "due_at": r.due_at})
+    return _Place(change, "task.reminded", False, action.level, "", data)
 
 
 def _target(level: int, ladder: Ladder, r: Any, org: OrgSnapshot) -> Address | None:
@@ -279,9 +289,8 @@ def _write(tx: Tx, changes: list[tuple[Any, ...]]) -> set[int]:
             # the batch's range of ids (``changes`` is in id order): a join that walks the
             # primary key starts at the batch's first task, not at the table's
             bounds = (part[0][0], part[-1][0])
-            written.update(
-                i for (i,) in conn.exec_driver_sql(_UPDATE_PG, (*pg_arrays(part), *bounds))
-            )
+            result = conn.exec_driver_sql(_UPDATE_PG, (*pg_arrays(part), *bounds))
+            written.update(i for (i,) in result.all())  # fetched at once, not row by row
         return written
     for part in chunks(changes, _CHUNK):
         marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(part))
@@ -290,7 +299,7 @@ def _write(tx: Tx, changes: list[tuple[Any, ...]]) -> set[int]:
             f"UPDATE task SET {_SET} FROM v WHERE {_WHERE} RETURNING task.id"
         )
         params: list[Any] = [x for c in part for x in c]
-        written.update(i for (i,) in conn.exec_driver_sql(sql, tuple(params)))
+        written.update(i for (i,) in conn.exec_driver_sql(sql, tuple(params)).all())
     return written
 
 

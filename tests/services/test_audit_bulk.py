@@ -130,3 +130,54 @@ def test_pg_arrays_writes_literals_the_server_reads_back(app: App) -> None:
     assert list(got) == [[r[k] for r in rows] for k in range(3)]
     with pytest.raises(TypeError):
         pg_arrays([(1.5,)])
+
+
+def test_pg_arrays_whole_columns_read_back_as_given(app: App) -> None:
+    """Columns of plain texts or of ints only are joined whole (no element loop): the same
+    literal as element by element, read back by the server as given; a text with a quote
+    or a backslash, a None or another type takes the element loop (and a float is
+    refused)."""
+    from engine.db.audit_store import _column_literal, _column_literal_each, pg_arrays
+
+    columns: list[list[Any]] = [
+        ["a", "", " b ", "{c,d}", "NULL", "åäö", "e\nf", "a"],  # joined whole
+        [0, -1, 2**40, 7, 7],  # joined whole
+        ['x"y', "z"],
+        ["z", "back\\slash"],
+        ["a", None],
+        [1, None],
+        [1, True],
+    ]
+    for col in columns:
+        assert _column_literal(col) == _column_literal_each(col), col
+    with pytest.raises(TypeError):
+        _column_literal([1, 2.5])
+    if app.db.dialect != "postgresql":
+        return
+    texts, ints = pg_arrays(list(zip(columns[0][:5], columns[1], strict=True)))
+    with app.db.engine.connect() as c:
+        got = c.exec_driver_sql("SELECT %s::text[], %s::bigint[]", (texts, ints)).one()
+    assert list(got) == [columns[0][:5], columns[1]]
+
+
+def test_bulk_hashes_are_the_row_hash_of_what_is_stored(app: App) -> None:
+    """``append_rows`` builds each payload from parts shared by events with the same time,
+    actor, label, action and subject type: every stored hash is still ``row_hash`` of the
+    stored fields, with ids and without, at two instants, and with awkward texts."""
+    from engine.db.audit_store import raw_rows
+    from engine.domain.audit.chain import row_hash
+
+    later = datetime(2027, 3, 1, 9, 30, 0, 5, tzinfo=UTC)
+    events: list[EventRow] = [
+        (f"bulk:{i % 3}", AT if i % 2 else later, i % 4 or None, 7 if i % 5 == 0 else None,
+         AWKWARD[i % len(AWKWARD)], "test.bulk" if i % 3 else 'a"ction', "task", str(i),
+         i % 6 or None, f'{{"n":{i % 2}}}')
+        for i in range(40)
+    ]  # fmt: skip
+    _append(app, events)
+    with app.read() as s:
+        rows = [r for r in raw_rows(s) if str(r[1]).startswith("bulk:")]
+    assert len(rows) == len(events)
+    for _id, chain, seq, at, actor, label, obo, action, st, sid, unit, data, prev, h in rows:
+        assert h == row_hash(chain, seq, at, actor, label, obo, action, st, sid, unit, data, prev)
+    assert audit.verify(app).ok

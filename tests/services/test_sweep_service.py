@@ -183,3 +183,30 @@ def test_a_task_changed_after_it_was_read_is_left_for_the_next_sweep(
     second = sweeps.sweep(app)
     assert (second.checked, second.escalated + second.reminded) == (1, 1)
     assert [int(i) for i, _, _ in _steps(app)][-1] == changed
+
+
+def test_each_escalation_event_names_its_own_target_and_deadline(app: App, clock) -> None:
+    """The events' texts are made once per distinct (level, target, rule, deadline) and
+    shared: every task's event still names the place it went to and its own deadline."""
+    import json
+
+    o = build_org(app)
+    o.start()
+    clock.set(o.task("m1@x.se", "employee_survey").due_at + 2 * D)
+    report = sweeps.sweep(app)
+    assert report.escalated > 2
+    with app.read() as s:
+        tasks = {
+            str(i): (f"{role}@{unit}", as_utc(due).isoformat())
+            for i, role, unit, due in s.execute(
+                select(Task.id, Task.escalation_role, Task.escalation_unit_id, Task.due_at)
+            )
+        }
+    seen = set()
+    for task_id, action, data in _steps(app):
+        if action == "task.escalated":
+            d = json.loads(data)
+            assert (d["to"], d["due_at"]) == tasks[task_id]
+            assert data == json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            seen.add(d["to"])
+    assert len(seen) > 1
