@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import docs_assets, errors
 from api.launcher import Launcher, launcher_for
-from api.middleware import http_methods, limits, observability
+from api.middleware import control_chars, http_methods, limits, observability
 from api.middleware.security_headers import SecurityHeaders
 from api.pages.duties import alloc as alloc_page
 from api.pages.duties import cases as cases_page
@@ -150,6 +150,7 @@ def create_app(
     app.state.document_launcher = chosen
     app.state.admin_links = {}
     errors.install(app)
+    control_chars.install(app)  # inside limits: a form is bounded before it is read
     limits.install(app)  # body limits and sign-in, before any body is read
     for module, api in routing_order():
         if api:

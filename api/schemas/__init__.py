@@ -7,7 +7,9 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from engine.domain.validation import without_control
 
 
 class Out(BaseModel):
@@ -16,6 +18,13 @@ class Out(BaseModel):
 
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control(cls, value: Any) -> Any:
+        """No text of a request carries a control character (``CONTROL``): 422 naming the
+        field, never a server error from the database."""
+        return without_control(value)
 
 
 # --- errors -------------------------------------------------------------------------------

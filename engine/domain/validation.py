@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -96,3 +97,26 @@ def bilingual(en: str, sv: str, field: str = "") -> str:
     if field:
         return f"@{field}: {en} | @{field}: {sv}"
     return f"{en} | {sv}"
+
+
+#: What no text a person writes carries: the C0 control characters but tab, line feed and
+#: carriage return, and DEL. PostgreSQL refuses NUL in a text and in ``jsonb``, so a NUL
+#: let in would stop a write, or a later read of everyone's cases, with a server error.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_MESSAGE = bilingual("contains a control character", "innehåller ett styrtecken")
+
+
+def without_control(value: Any) -> Any:
+    """``value`` unchanged, or ValueError (both languages) where a text in it, a key of a
+    mapping included, carries a control character (``CONTROL``)."""
+    if isinstance(value, str):
+        if CONTROL.search(value):
+            raise ValueError(CONTROL_MESSAGE)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            without_control(k)
+            without_control(v)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for v in value:
+            without_control(v)
+    return value

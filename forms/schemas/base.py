@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.json_schema import JsonDict  # type: ignore[attr-defined]
 
-from engine.domain.validation import bilingual
+from engine.domain.validation import bilingual, without_control
 from engine.domain.workflow.routing import role_from_text
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -24,6 +24,11 @@ class Form(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     title_sv: ClassVar[str] = ""
     title_en: ClassVar[str] = ""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control(cls, value: Any) -> Any:
+        return without_control(value)
 
 
 def label(sv: str, en: str, **extra: Any) -> JsonDict:
