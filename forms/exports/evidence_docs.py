@@ -28,6 +28,8 @@ import gc
 import hashlib
 import io
 import json
+import os
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -254,8 +256,15 @@ def _render(context: dict[str, Any], lang: str, **parts: Any) -> str:
         "embed": None,
         "toc": None,
         "part_footer": None,
+        "inline_css": True,
     }
     return documents.render(TEMPLATE, lang, **context, **(flags | parts))
+
+
+def _printed(context: dict[str, Any], lang: str, **parts: Any) -> str:
+    """HTML to lay out as PDF: without the print stylesheet, which is parsed once per
+    layout process and handed to WeasyPrint (``_tools``)."""
+    return _render(context, lang, inline_css=False, **parts)
 
 
 def evidence_html(doc: Mapping[str, Any], lang: str = "sv", *, events: bool | None = None) -> str:
@@ -294,7 +303,7 @@ def evidence_pdf(
     if context["full"]:
         if progress is not None:
             progress(0, 1, "pdf")
-        html = _render(
+        html = _printed(
             context,
             lang,
             show_cover=True,
@@ -334,11 +343,11 @@ def _assembled(
 
     if progress is not None:
         progress(0, total, "pdf")
-    appendix = _render(context, lang, show_audit=True, part_footer=i18n.tr(lang, "Bilagor"))
+    appendix = _printed(context, lang, show_audit=True, part_footer=i18n.tr(lang, "Bilagor"))
     todo = [i for i, k in enumerate(keys[:-1]) if k not in found]
     front_key = keys[-1]
     front = (
-        _render(context, lang, show_front=True, part_footer=i18n.tr(lang, "Översikt"))
+        _printed(context, lang, show_front=True, part_footer=i18n.tr(lang, "Översikt"))
         if front_key not in found
         else None
     )
@@ -352,7 +361,7 @@ def _assembled(
         yield appendix
         for i in unit_todo:
             u = units[i]
-            yield _render(context, lang, units=[u], part_footer=f"{u['code']} {u['name']}")
+            yield _printed(context, lang, units=[u], part_footer=f"{u['code']} {u['name']}")
         if front is not None:
             yield front
 
@@ -374,7 +383,7 @@ def _assembled(
     # The body's pages are numbered from 1 after the cover (PDF page labels: the cover is
     # i, ii, ...), so the contents need not know how long they are themselves.
     toc = _assembled_toc(data, lang, ordered)
-    cover = _render(context, lang, show_cover=True, toc=toc, part_footer=context["title"])
+    cover = _printed(context, lang, show_cover=True, toc=toc, part_footer=context["title"])
     cover_pdf, cover_pages = _write_counted(cover, attachment)
     tick()
     titles = [i18n.tr(lang, "Översikt per enhet"), *(t["title"] for t in toc[1:-2])]
@@ -488,13 +497,54 @@ def _sections(lang: str) -> list[str]:
     ]
 
 
+class _Tools(threading.local):
+    """A layout process's (and thread's) fonts and print stylesheet, made once."""
+
+    pid = 0
+    fonts: Any = None
+    css: Any = None
+
+
+_TOOLS = _Tools()
+
+
+def _tools() -> tuple[Any, Any]:
+    """The FontConfiguration and the parsed ``print.css`` of this process and thread.
+    WeasyPrint makes a FontConfiguration (fontconfig, Pango's font map) for each document
+    it is not handed one, and parses a document's ``<style>`` each time: with a part per
+    unit both were redone for each of hundreds of parts. Kept per process (a forked worker makes its
+    own: Pango's state is not carried across fork) and per thread (Pango's font map is not
+    shared between threads)."""
+    t = _TOOLS
+    if t.pid != os.getpid():
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        fonts = FontConfiguration()
+        css = (files("forms") / "templates" / "evidence" / "print.css").read_text("utf-8")
+        t.fonts, t.css = fonts, CSS(string=css, font_config=fonts)
+        t.pid = os.getpid()
+    return t.fonts, t.css
+
+
+def _document(html: str) -> Any:
+    """``html`` (made by ``_printed``) rendered with the print stylesheet. WeasyPrint takes
+    it as the user's stylesheet: above its own defaults as the page's ``<style>`` was (no
+    rule is ``!important``), below the page's remaining ``<style>`` (its footer), which
+    sets nothing else; each page draws the same (``test_evidence_pdfa``)."""
+    from weasyprint import HTML
+
+    fonts, css = _tools()
+    return HTML(string=html).render(font_config=fonts, stylesheets=[css])
+
+
 def _write(html: str, attachment: bytes) -> bytes:
     return _write_counted(html, attachment)[0]
 
 
 def _write_counted(html: str, attachment: bytes) -> tuple[bytes, int]:
     """One document as PDF/A-3b, the package's data attached by WeasyPrint itself."""
-    from weasyprint import HTML, Attachment
+    from weasyprint import Attachment
 
     data = Attachment(
         string=attachment,
@@ -503,7 +553,7 @@ def _write_counted(html: str, attachment: bytes) -> tuple[bytes, int]:
         relationship="Data",
     )
     with documents.layout_gc(), _icc_quiet():
-        document = HTML(string=html).render()
+        document = _document(html)
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=[data])
         pages = len(document.pages)
         del document
@@ -513,8 +563,12 @@ def _write_counted(html: str, attachment: bytes) -> tuple[bytes, int]:
 
 
 def _laid_out(parts: Iterator[str], workers: int) -> Iterator[Laid]:
-    # What exists now (the package's data: ~100 MB for 500 units) is moved out of the
-    # collector's sight, so the full collection after each part walks only that part.
+    # What exists now (the package's data: ~100 MB for 500 units, and WeasyPrint's modules,
+    # loaded here once and shared by the workers) is moved out of the collector's sight, so
+    # the full collection after each part walks only that part. (WeasyPrint loaded after
+    # the freeze cost each part ~20 ms of walking its modules' 40,000 objects.)
+    import weasyprint  # noqa: F401
+
     gc.collect()
     gc.freeze()
     try:
@@ -522,8 +576,6 @@ def _laid_out(parts: Iterator[str], workers: int) -> Iterator[Laid]:
             yield from map(_lay_out, parts)
             return
         import multiprocessing
-
-        import weasyprint  # noqa: F401 - loaded once here, shared by the workers
 
         with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=64) as pool:
             yield from pool.imap(_lay_out, parts, chunksize=4)
@@ -534,10 +586,8 @@ def _laid_out(parts: Iterator[str], workers: int) -> Iterator[Laid]:
 def _lay_out(html: str) -> Laid:
     """A part as PDF (fonts embedded, the same PDF/A variant as the cover), its page count
     and the page each of its anchors is on."""
-    from weasyprint import HTML
-
     with documents.layout_gc(), _icc_quiet():
-        document = HTML(string=html).render()
+        document = _document(html)
         anchors: dict[str, int] = {}
         for n, page in enumerate(document.pages):
             for name in page.anchors:
