@@ -4,7 +4,9 @@ sentences, and units' parts reused by digest."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -158,6 +160,10 @@ def test_subtree_package_reuses_unit_parts_by_digest(sqlite_app: App, year: Year
     assert len(store.put) == 1  # only U2 laid out again (the overview shows no measure text)
     spec = assert_pdfa3b(content)  # the assembled file keeps the cover's PDF/A catalogue
     assert spec["/AFRelationship"] == "/Data"
+    embedded = spec["/EF"]["/F"].get_object()  # the data put in at the join, size and checksum
+    raw = json.dumps(changed, ensure_ascii=False).encode()
+    assert embedded.get_data() == raw and embedded["/Params"]["/Size"] == len(raw)
+    assert embedded["/Params"]["/CheckSum"].original_bytes == hashlib.md5(raw).digest()
     assert documents.read_embedded(content) == changed
     words = text_of(content)
     assert "Ny kurs" in words and "AV 2027/9" in words and "Översikt per enhet" in words
