@@ -14,8 +14,9 @@ language, these templates), so a ``PartStore`` hands back a part laid out earlie
 same content and only changed units are laid out again.
 
 The cover is written by WeasyPrint as PDF/A-3b with the package's data attached through
-WeasyPrint's own attachments (``samflow-data.json``, relationship *Data*); the other parts'
-pages are appended to it with pypdf's public API, which keeps the cover's catalogue (XMP
+WeasyPrint's own attachments (``samflow-data.json``, relationship *Data*; in an assembled
+package the file's content is put in at the join, see ``_put_data``); the other parts'
+pages are appended to it with qpdf (pikepdf), which keeps the cover's catalogue (XMP
 metadata, output intent, embedded files).
 
     html = evidence_html(doc, "sv")          # a page, or a file to hand over
@@ -28,7 +29,10 @@ import gc
 import hashlib
 import io
 import json
+import os
+import threading
 import warnings
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -254,8 +258,15 @@ def _render(context: dict[str, Any], lang: str, **parts: Any) -> str:
         "embed": None,
         "toc": None,
         "part_footer": None,
+        "inline_css": True,
     }
     return documents.render(TEMPLATE, lang, **context, **(flags | parts))
+
+
+def _printed(context: dict[str, Any], lang: str, **parts: Any) -> str:
+    """HTML to lay out as PDF: without the print stylesheet, which is parsed once per
+    layout process and handed to WeasyPrint (``_tools``)."""
+    return _render(context, lang, inline_css=False, **parts)
 
 
 def evidence_html(doc: Mapping[str, Any], lang: str = "sv", *, events: bool | None = None) -> str:
@@ -294,7 +305,7 @@ def evidence_pdf(
     if context["full"]:
         if progress is not None:
             progress(0, 1, "pdf")
-        html = _render(
+        html = _printed(
             context,
             lang,
             show_cover=True,
@@ -334,11 +345,11 @@ def _assembled(
 
     if progress is not None:
         progress(0, total, "pdf")
-    appendix = _render(context, lang, show_audit=True, part_footer=i18n.tr(lang, "Bilagor"))
+    appendix = _printed(context, lang, show_audit=True, part_footer=i18n.tr(lang, "Bilagor"))
     todo = [i for i, k in enumerate(keys[:-1]) if k not in found]
     front_key = keys[-1]
     front = (
-        _render(context, lang, show_front=True, part_footer=i18n.tr(lang, "Översikt"))
+        _printed(context, lang, show_front=True, part_footer=i18n.tr(lang, "Översikt"))
         if front_key not in found
         else None
     )
@@ -352,7 +363,7 @@ def _assembled(
         yield appendix
         for i in unit_todo:
             u = units[i]
-            yield _render(context, lang, units=[u], part_footer=f"{u['code']} {u['name']}")
+            yield _printed(context, lang, units=[u], part_footer=f"{u['code']} {u['name']}")
         if front is not None:
             yield front
 
@@ -374,13 +385,16 @@ def _assembled(
     # The body's pages are numbered from 1 after the cover (PDF page labels: the cover is
     # i, ii, ...), so the contents need not know how long they are themselves.
     toc = _assembled_toc(data, lang, ordered)
-    cover = _render(context, lang, show_cover=True, toc=toc, part_footer=context["title"])
-    cover_pdf, cover_pages = _write_counted(cover, attachment)
+    cover = _printed(context, lang, show_cover=True, toc=toc, part_footer=context["title"])
+    cover_pdf, cover_pages = _write_counted(cover, _LATER)  # the data: put in by _join
     tick()
     titles = [i18n.tr(lang, "Översikt per enhet"), *(t["title"] for t in toc[1:-2])]
     titles.append(i18n.tr(lang, "Bilagor"))
     return _join(
-        cover_pdf, cover_pages, [(t, p[0], p[1]) for t, p in zip(titles, ordered, strict=True)]
+        cover_pdf,
+        cover_pages,
+        [(t, p[0], p[1]) for t, p in zip(titles, ordered, strict=True)],
+        attachment,
     )
 
 
@@ -488,13 +502,54 @@ def _sections(lang: str) -> list[str]:
     ]
 
 
+class _Tools(threading.local):
+    """A layout process's (and thread's) fonts and print stylesheet, made once."""
+
+    pid = 0
+    fonts: Any = None
+    css: Any = None
+
+
+_TOOLS = _Tools()
+
+
+def _tools() -> tuple[Any, Any]:
+    """The FontConfiguration and the parsed ``print.css`` of this process and thread.
+    WeasyPrint makes a FontConfiguration (fontconfig, Pango's font map) for each document
+    it is not handed one, and parses a document's ``<style>`` each time: with a part per
+    unit both were redone for each of hundreds of parts. Kept per process (a forked worker makes its
+    own: Pango's state is not carried across fork) and per thread (Pango's font map is not
+    shared between threads)."""
+    t = _TOOLS
+    if t.pid != os.getpid():
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        fonts = FontConfiguration()
+        css = (files("forms") / "templates" / "evidence" / "print.css").read_text("utf-8")
+        t.fonts, t.css = fonts, CSS(string=css, font_config=fonts)
+        t.pid = os.getpid()
+    return t.fonts, t.css
+
+
+def _document(html: str) -> Any:
+    """``html`` (made by ``_printed``) rendered with the print stylesheet. WeasyPrint takes
+    it as the user's stylesheet: above its own defaults as the page's ``<style>`` was (no
+    rule is ``!important``), below the page's remaining ``<style>`` (its footer), which
+    sets nothing else; each page draws the same (``test_evidence_pdfa``)."""
+    from weasyprint import HTML
+
+    fonts, css = _tools()
+    return HTML(string=html).render(font_config=fonts, stylesheets=[css])
+
+
 def _write(html: str, attachment: bytes) -> bytes:
     return _write_counted(html, attachment)[0]
 
 
 def _write_counted(html: str, attachment: bytes) -> tuple[bytes, int]:
     """One document as PDF/A-3b, the package's data attached by WeasyPrint itself."""
-    from weasyprint import HTML, Attachment
+    from weasyprint import Attachment
 
     data = Attachment(
         string=attachment,
@@ -503,7 +558,7 @@ def _write_counted(html: str, attachment: bytes) -> tuple[bytes, int]:
         relationship="Data",
     )
     with documents.layout_gc(), _icc_quiet():
-        document = HTML(string=html).render()
+        document = _document(html)
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=[data])
         pages = len(document.pages)
         del document
@@ -513,8 +568,12 @@ def _write_counted(html: str, attachment: bytes) -> tuple[bytes, int]:
 
 
 def _laid_out(parts: Iterator[str], workers: int) -> Iterator[Laid]:
-    # What exists now (the package's data: ~100 MB for 500 units) is moved out of the
-    # collector's sight, so the full collection after each part walks only that part.
+    # What exists now (the package's data: ~100 MB for 500 units, and WeasyPrint's modules,
+    # loaded here once and shared by the workers) is moved out of the collector's sight, so
+    # the full collection after each part walks only that part. (WeasyPrint loaded after
+    # the freeze cost each part ~20 ms of walking its modules' 40,000 objects.)
+    import weasyprint  # noqa: F401
+
     gc.collect()
     gc.freeze()
     try:
@@ -522,8 +581,6 @@ def _laid_out(parts: Iterator[str], workers: int) -> Iterator[Laid]:
             yield from map(_lay_out, parts)
             return
         import multiprocessing
-
-        import weasyprint  # noqa: F401 - loaded once here, shared by the workers
 
         with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=64) as pool:
             yield from pool.imap(_lay_out, parts, chunksize=4)
@@ -534,10 +591,8 @@ def _laid_out(parts: Iterator[str], workers: int) -> Iterator[Laid]:
 def _lay_out(html: str) -> Laid:
     """A part as PDF (fonts embedded, the same PDF/A variant as the cover), its page count
     and the page each of its anchors is on."""
-    from weasyprint import HTML
-
     with documents.layout_gc(), _icc_quiet():
-        document = HTML(string=html).render()
+        document = _document(html)
         anchors: dict[str, int] = {}
         for n, page in enumerate(document.pages):
             for name in page.anchors:
@@ -559,17 +614,21 @@ def _icc_quiet() -> Iterator[None]:
         yield
 
 
-def _join(cover: bytes, cover_pages: int, parts: Sequence[tuple[str, bytes, int]]) -> bytes:
+def _join(
+    cover: bytes, cover_pages: int, parts: Sequence[tuple[str, bytes, int]], data: bytes
+) -> bytes:
     """The cover (PDF/A-3b, data attached) with every part's pages appended and a bookmark
     per part; the cover's catalogue (metadata, output intent, attachments) is kept as
     WeasyPrint wrote it. Page labels: the cover i, ii, ..., the body 1, 2, ...
 
     Joined with qpdf (pikepdf): reading 500 parts' object streams and copying their pages
-    in Python (pypdf) was half of an assembled package's time."""
+    in Python (pypdf) was half of an assembled package's time. ``data`` goes into the
+    file attached to the cover (``_put_data``)."""
     import pikepdf
 
     out = io.BytesIO()
     with pikepdf.open(io.BytesIO(cover)) as pdf:
+        _put_data(pdf, data)
         starts = []
         for _title, content, _pages in parts:
             starts.append(len(pdf.pages))
@@ -592,3 +651,25 @@ def _join(cover: bytes, cover_pages: int, parts: Sequence[tuple[str, bytes, int]
         )
         pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
+
+
+#: What the cover's attached file holds as WeasyPrint writes it (``_put_data`` fills it).
+_LATER = b"{}"
+
+
+def _put_data(pdf: Any, data: bytes) -> None:
+    """The package's data as the content of the file WeasyPrint attached to the cover
+    (``samflow-data.json``: its file specification, relationship and place in the PDF/A
+    catalogue stay WeasyPrint's), with its size and MD5 checksum. WeasyPrint compresses an
+    attachment at zlib's level 9, and again to hash the file for its identifier: for 500
+    units' 19 MB of JSON 2 × 1 s of every package's cover, laid out after all the parts.
+    Here it is compressed once, at level 6 (2.3 MB rather than 2.15)."""
+    import pikepdf
+
+    names = pdf.Root.Names.EmbeddedFiles.Names
+    spec = next(names[i + 1] for i in range(0, len(names), 2) if names[i] == documents.ATTACHMENT)
+    stream = spec.EF.F
+    assert stream.read_bytes() == _LATER
+    stream.write(zlib.compress(data, 6), filter=pikepdf.Name.FlateDecode)
+    stream.Params.Size = len(data)
+    stream.Params.CheckSum = pikepdf.String(hashlib.md5(data, usedforsecurity=False).digest())

@@ -4,7 +4,9 @@ sentences, and units' parts reused by digest."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -158,6 +160,10 @@ def test_subtree_package_reuses_unit_parts_by_digest(sqlite_app: App, year: Year
     assert len(store.put) == 1  # only U2 laid out again (the overview shows no measure text)
     spec = assert_pdfa3b(content)  # the assembled file keeps the cover's PDF/A catalogue
     assert spec["/AFRelationship"] == "/Data"
+    embedded = spec["/EF"]["/F"].get_object()  # the data put in at the join, size and checksum
+    raw = json.dumps(changed, ensure_ascii=False).encode()
+    assert embedded.get_data() == raw and embedded["/Params"]["/Size"] == len(raw)
+    assert embedded["/Params"]["/CheckSum"].original_bytes == hashlib.md5(raw).digest()
     assert documents.read_embedded(content) == changed
     words = text_of(content)
     assert "Ny kurs" in words and "AV 2027/9" in words and "Översikt per enhet" in words
@@ -168,3 +174,49 @@ def test_subtree_package_reuses_unit_parts_by_digest(sqlite_app: App, year: Year
     assert len(PdfReader(io.BytesIO(content)).pages) > units
     # and the package still verifies against the database (round trip)
     assert evidence_verify.verify(sqlite_app, actor, documents.read_embedded(content) or {}).matches
+
+
+def page_streams(content: bytes) -> list[bytes]:
+    """What each page draws (its content stream, decoded): the layout itself."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(content)) as pdf:
+        out = []
+        for page in pdf.pages:
+            contents = page.obj["/Contents"]
+            each = contents if isinstance(contents, pikepdf.Array) else [contents]
+            out.append(b"".join(c.read_bytes() for c in each))
+        return out
+
+
+def test_parts_laid_out_with_the_shared_fonts_and_stylesheet_draw_as_laid_out_alone(
+    sqlite_app: App, year: Year
+) -> None:
+    """A part is laid out with the process's fonts and its print stylesheet parsed once
+    (``_tools``): each page draws exactly what the part drew laid out on its own with the
+    stylesheet inline and fonts of its own (as every part was before), whatever was laid
+    out before it in the process."""
+    from weasyprint import HTML
+
+    from forms.exports import evidence_docs
+
+    doc = evidence.build(
+        sqlite_app, year.o.actor("hr@x.se"), evidence.Scope("subtree", "ADM", 2027)
+    )
+    document = doc.document("hr@x.se")
+    context = evidence_docs._context(document, "sv", None)
+    units = document["data"]["units"]
+    pieces = [{"units": [u], "part_footer": f"{u['code']} {u['name']}"} for u in units]
+    pieces += [{"show_front": True}, {"show_audit": True}]
+    assert len(units) >= 2
+    for piece in [*pieces, *reversed(pieces)]:  # in both orders: nothing carried over
+        alone = HTML(string=evidence_docs._render(context, "sv", **piece)).render()
+        expected = alone.write_pdf(pdf_variant=evidence_docs.PDF_VARIANT)
+        assert expected is not None
+        inline = evidence_docs._render(context, "sv", **piece)
+        printed = evidence_docs._printed(context, "sv", **piece)
+        assert "border-collapse" in inline and "border-collapse" not in printed
+        pdf, pages, anchors = evidence_docs._lay_out(printed)
+        assert pages == len(alone.pages) and page_streams(pdf) == page_streams(expected)
+        for name, page in anchors.items():
+            assert name in alone.pages[page].anchors
