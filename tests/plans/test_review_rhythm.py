@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -39,6 +39,9 @@ def test_the_next_review_at_a_rhythm_at_named_dates_or_both() -> None:
     assert next_review(start, 4, named, date(2027, 5, 31)) == date(2027, 6, 15)
 
 
+# the same examples every run (a CI run once ended in hypothesis's FlakyStrategyDefinition
+# on this pure strategy, under load): the property is checked, the run is reproducible
+@settings(derandomize=True, database=None)
 @given(
     st.dates(date(2000, 1, 1), date(2090, 12, 31)),
     st.integers(1, 12) | st.none(),
