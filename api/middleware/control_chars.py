@@ -71,7 +71,7 @@ def _is_form(scope: Scope) -> bool:
 
 async def _read(receive: Receive) -> tuple[bytes, bool]:
     """The whole body (bounded by ``limits``, which counts it as it is received), and
-    whether the client disconnected meanwhile."""
+    whether it came whole (False: the client disconnected first)."""
     chunks: list[bytes] = []
     while True:
         message = await receive()
