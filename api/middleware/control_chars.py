@@ -5,8 +5,9 @@ reach a statement and end in a server error. So a request whose path, query stri
 urlencoded form carries a control character (``engine.domain.validation.CONTROL``: the C0
 controls but tab, line feed and carriage return, and DEL) is answered 422, naming the
 parameter or field. A JSON body is checked by its schema (``api.schemas.In``, the forms'
-``Form``), field by field; a multipart body's files may hold any bytes and are checked by
-what reads them.
+``Form``), field by field. A multipart body is parsed by its route, not here: its text
+fields and files' names are checked once it is (``api.middleware.form_checks``). What the
+files hold is checked by what reads them (the importers name the line and column).
 
 Inside ``api.middleware.limits``: a form's body is bounded and its sender signed in before
 it is read here whole.
@@ -21,10 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import samflow_response
 from engine.domain.errors import InvalidInput
-from engine.domain.validation import CONTROL, CONTROL_MESSAGE
+from engine.domain.validation import CONTROL, CONTROL_EN, CONTROL_SV
 
 FORM = b"application/x-www-form-urlencoded"
-EN, _, SV = CONTROL_MESSAGE.partition(" | ")
 
 
 def _named(pairs: list[tuple[str, str]]) -> str | None:
@@ -56,7 +56,7 @@ class ControlChars:
             where = _named(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
             receive = _replay(body, more, receive)
         if where is not None:
-            refusal = InvalidInput.field(where, EN, SV)
+            refusal = InvalidInput.field(where, CONTROL_EN, CONTROL_SV)
             await samflow_response(Request(scope), refusal)(scope, receive, send)
             return
         await self.app(scope, receive, send)

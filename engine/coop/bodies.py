@@ -35,6 +35,7 @@ from engine.domain.errors import (
     NotPermitted,
     RowError,
 )
+from engine.domain.validation import control_in
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role
 from engine.org import rights as org_rights
@@ -489,6 +490,9 @@ def _read_rows(text: str, filename: str) -> list[tuple[int, dict[str, str]]]:
     for n, row in enumerate(raw[1:], start=2):
         if not any(c.strip() for c in row):
             continue
+        for cell in row:
+            if (message := control_in(cell)) is not None:
+                raise InvalidInput.field(f"{filename}:{n}", *message)
         rec = dict.fromkeys(set(HEADERS.values()), "")
         for h, v in zip(heads, row, strict=False):
             if h is not None:

@@ -40,13 +40,16 @@ _SV: dict[str, str] = {
 
 
 def path_of(loc: Sequence[int | str]) -> str:
-    """('items', 0, 'measures', 1, 'due') -> 'items[0].measures[1].due'."""
+    """('items', 0, 'measures', 1, 'due') -> 'items[0].measures[1].due'. A name the
+    sender made up (an unknown key) is shown with its control characters as ``?``, so the
+    error can always be written back (``CONTROL``)."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            name = CONTROL.sub("?", str(part))[:200]
+            out += f".{name}" if out else name
     return out
 
 
@@ -100,10 +103,23 @@ def bilingual(en: str, sv: str, field: str = "") -> str:
 
 
 #: What no text a person writes carries: the C0 control characters but tab, line feed and
-#: carriage return, and DEL. PostgreSQL refuses NUL in a text and in ``jsonb``, so a NUL
-#: let in would stop a write, or a later read of everyone's cases, with a server error.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-CONTROL_MESSAGE = bilingual("contains a control character", "innehåller ett styrtecken")
+#: carriage return, and DEL; and a lone surrogate (JSON's ``"\ud800"`` decodes to one),
+#: which is no character and cannot be written as UTF-8. PostgreSQL refuses NUL in a text
+#: and in ``jsonb``, and no driver can send a surrogate, so either let in would stop a
+#: write, or a later read of everyone's cases, with a server error.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+CONTROL_EN, CONTROL_SV = "contains a control character", "innehåller ett styrtecken"
+CONTROL_MESSAGE = bilingual(CONTROL_EN, CONTROL_SV)
+
+
+def control_in(text: str) -> tuple[str, str] | None:
+    """Where ``text`` (a cell of an imported file, a file's name) carries a control
+    character: the message in English and Swedish, naming the character; else None."""
+    found = CONTROL.search(text)
+    if found is None:
+        return None
+    code = f"U+{ord(found.group()):04X}"
+    return f"{CONTROL_EN} ({code}); remove it", f"{CONTROL_SV} ({code}); ta bort det"
 
 
 def without_control(value: Any) -> Any:

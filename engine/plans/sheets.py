@@ -22,6 +22,7 @@ from typing import Any
 
 from engine.domain.errors import ImportInvalid, RowError
 from engine.domain.imports.plan import Cell
+from engine.domain.validation import control_in
 from engine.settings import Settings
 
 Row = tuple[int, list[Cell]]
@@ -92,7 +93,20 @@ def _counted(filename: str, rows: Iterator[Row], limits: SheetLimits) -> Iterato
                 f"more than {limits.cells} cells (SAMFLOW_IMPORT_MAX_CELLS); split the file",
                 f"fler än {limits.cells} celler (SAMFLOW_IMPORT_MAX_CELLS); dela upp filen",
             )
+        for i, cell in enumerate(row):
+            if isinstance(cell, str) and (message := control_in(cell)) is not None:
+                raise ImportInvalid([RowError(filename, line, column_letter(i), *message)])
         yield line, row
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet's name of the column at ``index`` (0: A, 25: Z, 26: AA)."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(ord("A") + rest) + name
+    return name
 
 
 # --- CSV ---------------------------------------------------------------------------------

@@ -24,9 +24,9 @@ from engine.context import Actor, App, Tx
 from engine.db.models.followup.surveys import AbsenceFigure
 from engine.domain.errors import ImportInvalid, RowError
 from engine.domain.imports.plan import Cell
-from engine.plans.sheets import read_rows
+from engine.plans.sheets import column_letter, read_rows
 from engine.surveys.common import require_top_admin, tree
-from engine.surveys.imports import MAX_ERRORS, _cell_text, _letter, _number, _renamed, limits
+from engine.surveys.imports import MAX_ERRORS, _cell_text, _number, _renamed, limits
 from engine.surveys.results import visible_units
 
 CHAIN = "absence"
@@ -136,7 +136,7 @@ def _parse(
             return cells[i] if i < len(cells) else None
 
         def where(what: str) -> str:
-            return f"{_letter(cols[what])} ({_cell_text(rows[0][1][cols[what]])})"
+            return f"{column_letter(cols[what])} ({_cell_text(rows[0][1][cols[what]])})"
 
         code = _cell_text(cell("unit"))
         unit = units.get(code)

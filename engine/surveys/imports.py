@@ -36,7 +36,7 @@ from engine.domain.followup.surveys import (
     suppress,
 )
 from engine.domain.imports.plan import Cell
-from engine.plans.sheets import SheetLimits, read_rows
+from engine.plans.sheets import SheetLimits, column_letter, read_rows
 from engine.settings import Settings
 from engine.surveys.common import Tree, require_top_admin, tree
 from engine.surveys.mapping import CHAIN, MappingSpec, _spec
@@ -77,14 +77,6 @@ def limits(s: Settings) -> SheetLimits:
         base.sheet_bytes,
         base.part_bytes,
     )
-
-
-def _letter(index: int) -> str:
-    out, n = "", index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 def _cell_text(c: Cell) -> str:
@@ -183,7 +175,7 @@ def parse_rows(
                     "invited": spec.invited_column,
                 }[what]
             )
-            return f"{_letter(i)} ({heading})"
+            return f"{column_letter(i)} ({heading})"
 
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
             continue  # a blank line

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine, Id
 from api.downloads import content_doc, document, read_upload
+from api.middleware.form_checks import MULTIPART
 from api.schemas import reply
 from api.schemas.coop import (
     BodyImportOut,
@@ -70,7 +71,7 @@ def create_body(body: BodyIn, user: ApiUser, engine: Engine) -> Response:
     return reply(IdOut(id=new), 201)
 
 
-@router.post("/coop/bodies/import", response_model=BodyImportOut)
+@router.post("/coop/bodies/import", response_model=BodyImportOut, dependencies=MULTIPART)
 def import_bodies(
     file: Annotated[UploadFile, File(description="organ;enhet;typ;namn;epost;roll;organisation")],
     user: ApiUser,

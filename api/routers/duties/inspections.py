@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine, Id
 from api.downloads import content_doc, document, read_upload, safe_name
+from api.middleware.form_checks import MULTIPART
 from api.schemas import reply
 from api.schemas.docs import (
     DocFormat,
@@ -49,7 +50,9 @@ def register(body: Annotated[dict[str, Any], Body()], user: ApiUser, engine: Eng
     return reply(RegisteredOut.model_validate(inspections.register(engine, user.actor, reg)), 201)
 
 
-@router.post("/inspections/file", response_model=RegisteredOut, status_code=201)
+@router.post(
+    "/inspections/file", response_model=RegisteredOut, status_code=201, dependencies=MULTIPART
+)
 def register_file(
     file: Annotated[UploadFile, File(description="inspection.yaml / .json, or krav.csv")],
     user: ApiUser,

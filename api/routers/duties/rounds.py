@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Form, Query, UploadFile
 from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine, Id
+from api.middleware.form_checks import MULTIPART
 from api.schemas import reply
 from api.schemas.cases import CaseDetailOut, CaseOpenedOut, CaseSummaryOut
 from api.schemas.docs import inline_schema
@@ -95,7 +96,12 @@ def get_round(case_id: Id, user: ApiUser, engine: Engine) -> Response:
     return reply(round_out(rounds.show(engine, user.actor, case_id)))
 
 
-@router.post("/rounds/{case_id}/findings", response_model=FindingAddedOut, status_code=201)
+@router.post(
+    "/rounds/{case_id}/findings",
+    response_model=FindingAddedOut,
+    status_code=201,
+    dependencies=MULTIPART,
+)
 def add_finding(
     case_id: Id,
     user: ApiUser,

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from api.deps import ApiUser, Engine, Id
 from api.downloads import read_upload
 from api.launcher import Launcher
+from api.middleware.form_checks import MULTIPART
 from api.schemas import reply
 from api.schemas.cycles import JobOut
 from api.schemas.docs import PlanImportOut
@@ -25,6 +26,7 @@ router = APIRouter(tags=["cycles"])
     "/cycles/{cycle_id}/plan-import",
     response_model=PlanImportOut,
     responses={202: {"model": JobOut, "description": "A large plan, queued as a job"}},
+    dependencies=MULTIPART,
 )
 def import_plan(
     cycle_id: Id,

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine, Id
 from api.downloads import read_upload
+from api.middleware.form_checks import MULTIPART
 from api.schemas import reply
 from api.schemas.docs import PlanImportOut, inline_schema
 from api.schemas.plans import (
@@ -95,7 +96,7 @@ def change_rhythm(
     return reply(_plan_out(own.show(engine, user.actor, plan_id)))
 
 
-@router.post("/plans/{plan_id}/import", response_model=PlanImportOut)
+@router.post("/plans/{plan_id}/import", response_model=PlanImportOut, dependencies=MULTIPART)
 def import_into_plan(
     plan_id: Id,
     file: Annotated[UploadFile, File(description="The plan, .csv or .xlsx, one measure a row")],

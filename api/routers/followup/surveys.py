@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine
 from api.downloads import read_upload
+from api.middleware.form_checks import MULTIPART
 from api.schemas import reply
 from api.schemas.surveys import (
     AbsenceImportOut,
@@ -88,7 +89,7 @@ def save_mapping(key: Key, body: MappingIn, user: ApiUser, engine: Engine) -> Re
     return reply(SavedOut(key=spec.key, new=new))
 
 
-@router.post("/surveys/import", response_model=SurveyImportOut)
+@router.post("/surveys/import", response_model=SurveyImportOut, dependencies=MULTIPART)
 def import_survey(
     file: Annotated[UploadFile, File(description="the vendor's export, CSV or XLSX")],
     user: ApiUser,
@@ -122,7 +123,7 @@ def survey_results(year: Year, user: ApiUser, engine: Engine, root: Root = None)
     return reply(year_out(results.year_results(engine, user.actor, year, root)))
 
 
-@router.post("/absence/import", response_model=AbsenceImportOut)
+@router.post("/absence/import", response_model=AbsenceImportOut, dependencies=MULTIPART)
 def import_absence(
     file: Annotated[UploadFile, File(description="enhet;period;korttid;långtid;antal anställda")],
     user: ApiUser,

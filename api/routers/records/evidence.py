@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from api import evidence_http
 from api.deps import ApiUser, Engine, Id, Lang
 from api.downloads import content_doc, file_headers, read_upload
+from api.middleware.form_checks import MULTIPART
 from api.schemas import reply
 from api.schemas.cycles import JobOut
 from api.schemas.docs import (
@@ -83,7 +84,7 @@ def package_file(job_id: Id, user: ApiUser, engine: Engine) -> Response:
     return Response(content, media_type=info.content_type, headers=file_headers(info.filename))
 
 
-@router.post("/evidence/verify", response_model=VerifyOut)
+@router.post("/evidence/verify", response_model=VerifyOut, dependencies=MULTIPART)
 def verify(
     file: Annotated[UploadFile, File(description="An evidence package (PDF or HTML)")],
     user: ApiUser,

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from api.deps import ApiUser, Engine, Id, Lang
 from api.lean import Lean
+from api.middleware.form_checks import MULTIPART
 from api.schemas import (
     AttachmentOut,
     BulkApproveIn,
@@ -139,7 +140,12 @@ def list_attachments(task_id: Id, user: ApiUser, engine: Engine) -> Response:
     return reply([AttachmentOut.model_validate(a) for a in detail.attachments])
 
 
-@router.post("/tasks/{task_id}/attachments", response_model=AttachmentOut, status_code=201)
+@router.post(
+    "/tasks/{task_id}/attachments",
+    response_model=AttachmentOut,
+    status_code=201,
+    dependencies=MULTIPART,
+)
 def add_attachment(
     task_id: Id, file: Annotated[UploadFile, File()], user: ApiUser, engine: Engine
 ) -> Response:

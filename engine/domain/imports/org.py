@@ -19,6 +19,7 @@ from datetime import date
 
 from engine.domain.errors import ImportInvalid, RowError
 from engine.domain.org import find_cycle
+from engine.domain.validation import control_in
 from engine.domain.workflow.routing import role_from_text
 from engine.domain.workflow.states import Role
 
@@ -124,6 +125,10 @@ def _read(
     reader: csv.DictReader[str], required: tuple[str, ...], errors: _Collector
 ) -> list[tuple[int, dict[str, str]]]:
     header = [column_name(h) for h in (reader.fieldnames or [])]
+    for h in header:
+        if (message := control_in(h)) is not None:
+            errors.add(1, "", *message)
+            return []
     missing = [c for c in required if c not in header]
     if missing:
         errors.add(
@@ -141,7 +146,10 @@ def _read(
             errors.add(line, "", "too many values on this line", "för många värden på raden")
             continue
         clean = {k: (v or "").strip() for k, v in row.items()}
-        if any(clean.values()):
+        refused = {k: m for k, v in clean.items() if (m := control_in(v)) is not None}
+        for column, (en, sv) in refused.items():
+            errors.add(line, column, en, sv)
+        if any(clean.values()) and not refused:
             out.append((line, clean))
     return out
 
