@@ -18,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from api.middleware.form_checks import refuse_in_form
+from api.middleware.form_checks import is_multipart, refuse_in_form
 from engine.accounts import signin as accounts
 from engine.accounts import tokens
 from engine.accounts.signin import Lookup, Principal
@@ -161,7 +161,8 @@ async def read_form(request: Request) -> AsyncIterator[FormData]:
         max_part_size=part,
     )
     try:
-        refuse_in_form(form)  # a multipart form's texts and file names; see control_chars
+        if is_multipart(request):  # an urlencoded form was checked by control_chars
+            refuse_in_form(form)
         yield form
     finally:
         await form.close()

@@ -26,12 +26,17 @@ def refuse_in_form(form: FormData) -> None:
             raise InvalidInput.field(CONTROL.sub("?", name)[:100], CONTROL_EN, CONTROL_SV)
 
 
+def is_multipart(request: Request) -> bool:
+    """Whether the body is a multipart form (an urlencoded one the middleware checked)."""
+    kind = request.headers.get("content-type", "")
+    return kind.split(";", 1)[0].strip().lower() == "multipart/form-data"
+
+
 async def multipart_fields(request: Request) -> None:
     """The API's multipart forms checked as ``refuse_in_form`` says. The route's form
     parameters were parsed before its dependencies are solved, so this reads the form
     Starlette already holds; a request that is no multipart form is not read."""
-    kind = request.headers.get("content-type", "")
-    if kind.split(";", 1)[0].strip().lower() == "multipart/form-data":
+    if is_multipart(request):
         refuse_in_form(await request.form())
 
 
