@@ -22,24 +22,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import samflow_response
 from engine.domain.errors import InvalidInput
-from engine.domain.validation import CONTROL, CONTROL_EN, CONTROL_SV
+from engine.domain.validation import CONTROL, CONTROL_EN, CONTROL_SV, first_with_control
 
 FORM = b"application/x-www-form-urlencoded"
-
-
-def _named(pairs: list[tuple[str, str]]) -> str | None:
-    """The name of the first pair whose name or value carries a control character."""
-    for name, value in pairs:
-        if CONTROL.search(name) or CONTROL.search(value):
-            return CONTROL.sub("?", name)[:100]
-    return None
 
 
 def _query(scope: Scope) -> str | None:
     raw = scope.get("query_string", b"")
     if b"%" not in raw and not CONTROL.search(raw.decode("latin-1")):
         return None
-    return _named(parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8"))
+    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8")
+    return first_with_control(pairs)
 
 
 class ControlChars:
@@ -53,7 +46,7 @@ class ControlChars:
         where = "path" if CONTROL.search(scope["path"]) else _query(scope)
         if where is None and _is_form(scope):
             body, more = await _read(receive)
-            where = _named(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
+            where = first_with_control(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
             receive = _replay(body, more, receive)
         if where is not None:
             refusal = InvalidInput.field(where, CONTROL_EN, CONTROL_SV)

@@ -14,16 +14,18 @@ from fastapi import Depends, Request
 from starlette.datastructures import FormData, UploadFile
 
 from engine.domain.errors import InvalidInput
-from engine.domain.validation import CONTROL, CONTROL_EN, CONTROL_SV
+from engine.domain.validation import CONTROL_EN, CONTROL_SV, first_with_control
 
 
 def refuse_in_form(form: FormData) -> None:
     """InvalidInput naming the first field of a parsed form whose name or text, or whose
     file's name, carries a control character."""
-    for name, value in form.multi_items():
-        text = (value.filename or "") if isinstance(value, UploadFile) else value
-        if CONTROL.search(name) or CONTROL.search(text):
-            raise InvalidInput.field(CONTROL.sub("?", name)[:100], CONTROL_EN, CONTROL_SV)
+    named = first_with_control(
+        (name, (value.filename or "") if isinstance(value, UploadFile) else value)
+        for name, value in form.multi_items()
+    )
+    if named is not None:
+        raise InvalidInput.field(named, CONTROL_EN, CONTROL_SV)
 
 
 def is_multipart(request: Request) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -48,7 +48,7 @@ def path_of(loc: Sequence[int | str]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            name = CONTROL.sub("?", str(part))[:200]
+            name = shown_name(str(part), 200)
             out += f".{name}" if out else name
     return out
 
@@ -110,6 +110,21 @@ def bilingual(en: str, sv: str, field: str = "") -> str:
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 CONTROL_EN, CONTROL_SV = "contains a control character", "innehåller ett styrtecken"
 CONTROL_MESSAGE = bilingual(CONTROL_EN, CONTROL_SV)
+
+
+def shown_name(name: str, limit: int = 100) -> str:
+    """A name the sender chose (a form's field, a JSON key), fit to be written back in an
+    error: each control character shown as ``?``, at most ``limit`` characters."""
+    return CONTROL.sub("?", name)[:limit]
+
+
+def first_with_control(pairs: Iterable[tuple[str, str]]) -> str | None:
+    """The shown name of the first (name, text) pair where either carries a control
+    character; None when none does."""
+    for name, text in pairs:
+        if CONTROL.search(name) or CONTROL.search(text):
+            return shown_name(name)
+    return None
 
 
 def control_in(text: str) -> tuple[str, str] | None:

@@ -204,6 +204,15 @@ def _xlsx_rows(filename: str, content: bytes, limits: SheetLimits) -> Iterator[R
         yield from _sheet_rows(filename, content, limits.columns)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError) as exc:
         raise _not_xlsx(filename, str(exc)) from None
+    except SyntaxError as exc:
+        # XML that is not well-formed (ElementTree's ParseError, lxml's XMLSyntaxError),
+        # e.g. a cell with a control character, which XML 1.0 cannot carry even as &#1;.
+        raise _refuse(
+            filename,
+            1,
+            f"not an XLSX file (its XML is not well-formed: {exc})",
+            f"inte en XLSX-fil (dess XML är trasig: {exc})",
+        ) from None
 
 
 def _sheet_rows(filename: str, content: bytes, columns: int) -> Iterator[Row]:

@@ -256,3 +256,30 @@ def test_csv_rows_are_counted(sqlite_app: App) -> None:
     result, _, _ = measured(dry_run(sqlite_app, content, "plan.csv"))
     err = refused(result, "SAMFLOW_IMPORT_MAX_ROWS")
     assert err.rows[0].line == 101
+
+
+def _sheet_with(text: bytes) -> bytes:
+    """The base workbook with its first measure's text replaced by ``text`` as written."""
+
+    def sheet() -> Iterator[bytes]:
+        yield _base()["xl/worksheets/sheet1.xml"].replace(b"Ljudabsorbenter", text)
+
+    return xlsx({"xl/worksheets/sheet1.xml": sheet})
+
+
+@pytest.mark.parametrize("text", [b"a&#1;b", b"a&#0;b", b"a\x01b", b"a<b"])
+def test_a_sheet_whose_xml_is_broken_is_refused(sqlite_app: App, text: bytes) -> None:
+    """XML 1.0 carries no control character, not even as a reference: the reader's
+    ParseError (a SyntaxError, not a ValueError) was a server error."""
+    result, _, _ = measured(dry_run(sqlite_app, _sheet_with(text)))
+    err = refused(result, "not an XLSX file", "not well-formed")
+    assert err.rows[0].line == 1
+    assert "XML" in err.rows[0].message_sv
+
+
+def test_an_escaped_control_character_stays_text(sqlite_app: App) -> None:
+    """Excel writes a control character as ``_x0001_``; the reader leaves the escape as it
+    is (six letters of text), so no control character reaches the database that way."""
+    result, _, _ = measured(dry_run(sqlite_app, _sheet_with(b"Ljud_x0000_absorbenter")))
+    assert isinstance(result, plan_import.ImportResult), result
+    assert result.rows[0].measures[0].what == "Ljud_x0000_absorbenter"
