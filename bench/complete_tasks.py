@@ -9,6 +9,7 @@ event, commit. The people completing are the units' managers (survey results for
 from __future__ import annotations
 
 import statistics
+import tempfile
 import time
 from typing import Any
 
@@ -76,7 +77,8 @@ def measure(db: str | None = None, units: int = 3000, n: int = 3000) -> dict[str
         out["raw_sqlite3"] = reference.raw_completions(
             path, [(t, a.person_id or 0, a.label) for t, a in rest[50:]], DATA
         )
-    out["spiff"] = reference.spiff_completions(len(samples))
+    with tempfile.TemporaryDirectory(prefix="samflow-spiff-") as where:
+        out["spiff"] = reference.spiff_completions(f"{where}/spiff.db", len(samples))
     return out
 
 

@@ -7,8 +7,9 @@ INSERT of the hashed audit event (the trigger advances the head), COMMIT — the
 the use case sends, without the engine around them (no access checks, no form validation,
 no SQLAlchemy). It is the limit the engine's completion rate is measured against.
 
-``spiff_completions``: SpiffWorkflow completing a one-task workflow and persisting it to
-JSON, if SpiffWorkflow is installed (it is not a dependency of samflow); otherwise None.
+``spiff_completions``: SpiffWorkflow completing a task of a workflow persisted as JSON in a
+SQLite file, if SpiffWorkflow is installed (it is not a dependency of
+samflow: ``pip install SpiffWorkflow==3.2.0``, the version of issue 14); otherwise None.
 
     .venv/bin/python -m bench.reference
 """
@@ -85,28 +86,61 @@ def raw_completions(
     return _rate("raw sqlite3", samples, elapsed, cpu)
 
 
-def spiff_completions(n: int) -> dict[str, Any] | None:
-    """SpiffWorkflow's rate for a one-task workflow completed and serialised, or None."""
+def spiff_completions(path: str, n: int) -> dict[str, Any] | None:
+    """SpiffWorkflow completing a human task of a persisted workflow, or None when
+    SpiffWorkflow is not installed.
+
+    ``n`` workflows (survey -> analysis, both manual tasks) are run to their first task and
+    stored as JSON in a SQLite file first (WAL, synchronous=NORMAL: the engine's durability).
+    Each timed completion: ``BEGIN IMMEDIATE``, read the workflow's JSON, deserialise it,
+    complete the ready task with the survey's data, run on (the next task becomes ready),
+    serialise, write it back, ``COMMIT`` — what the engine's use case does for a completion,
+    with SpiffWorkflow's state instead of samflow's rows (no access check, no audit chain).
+    """
     try:
         from SpiffWorkflow.serializer.json import JSONSerializer  # type: ignore[import-not-found]
         from SpiffWorkflow.specs.Simple import Simple  # type: ignore[import-not-found]
         from SpiffWorkflow.specs.WorkflowSpec import WorkflowSpec  # type: ignore[import-not-found]
+        from SpiffWorkflow.util.task import TaskState  # type: ignore[import-not-found]
         from SpiffWorkflow.workflow import Workflow  # type: ignore[import-not-found]
     except ImportError:
         return None
-    spec = WorkflowSpec("survey")
-    task = Simple(spec, "survey_results")
-    spec.start.connect(task)
+    spec = WorkflowSpec("survey", addstart=True)
+    survey = Simple(spec, "survey_results", manual=True)
+    spec.start.connect(survey)
+    survey.connect(Simple(spec, "analysis", manual=True))
     serializer = JSONSerializer()
-    samples: list[float] = []
-    start, cpu = time.perf_counter(), time.process_time()
-    for _ in range(n):
-        t = time.perf_counter()
+    db = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL"):
+        db.execute(f"PRAGMA {pragma}")
+    db.execute("CREATE TABLE workflow (id INTEGER PRIMARY KEY, state TEXT NOT NULL)")
+    db.execute("BEGIN")
+    for i in range(n):
         wf = Workflow(spec)
         wf.run_all()
-        serializer.serialize_workflow(wf)
+        db.execute("INSERT INTO workflow VALUES (?, ?)", (i, serializer.serialize_workflow(wf)))
+    db.execute("COMMIT")
+    data = {"answers": 42, "period": "2027"}
+    samples: list[float] = []
+    start, cpu = time.perf_counter(), time.process_time()
+    for i in range(n):
+        t = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        (state,) = db.execute("SELECT state FROM workflow WHERE id = ?", (i,)).fetchone()
+        wf = serializer.deserialize_workflow(state)
+        task = wf.get_next_task(state=TaskState.READY, manual=True)
+        if task is None or task.task_spec.name != "survey_results":
+            raise RuntimeError("SpiffWorkflow: no survey task ready")
+        task.data.update(data)
+        task.run()
+        wf.run_all()
+        state = serializer.serialize_workflow(wf)
+        db.execute("UPDATE workflow SET state = ? WHERE id = ?", (state, i))
+        db.execute("COMMIT")
         samples.append(time.perf_counter() - t)
-    return _rate("SpiffWorkflow", samples, time.perf_counter() - start, time.process_time() - cpu)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    db.close()
+    return _rate("SpiffWorkflow", samples, elapsed, cpu)
 
 
 def _rate(label: str, samples: list[float], elapsed: float, cpu: float) -> dict[str, Any]:

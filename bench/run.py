@@ -25,6 +25,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
@@ -181,12 +182,23 @@ def _completions(quick: bool) -> list[Figure]:
         out.append(
             fig(
                 "spiff",
-                "same run: SpiffWorkflow, persisted to JSON",
+                "same run: SpiffWorkflow, a task completed, the workflow kept as JSON in SQLite",
                 spiff["per_second"],
                 "/s",
                 None,
                 None,
                 spiff,
+            )
+        )
+        out.append(
+            fig(
+                "completions_vs_spiff",
+                "completions through the use case ÷ SpiffWorkflow's (same run)",
+                r["per_second"] / spiff["per_second"],
+                "×",
+                ">=",
+                4.0,
+                {"samflow_per_second": r["per_second"], "spiff_per_second": spiff["per_second"]},
             )
         )
     return out
@@ -762,12 +774,19 @@ def run(quick: bool, only: list[str] | None = None) -> dict[str, Any]:
     if unknown:
         raise SystemExit(f"--only: no such benchmark: {', '.join(unknown)}")
     figures: list[Figure] = []
+    failed: list[dict[str, str]] = []
     for name, bench in BENCHES:
         if only and name not in only:
             continue
         print(f"== {name}", flush=True)
         before, began = load(), time.perf_counter()
-        made = bench(quick)
+        try:
+            made = bench(quick)
+        except Exception as exc:  # one broken benchmark does not cost the others' figures
+            traceback.print_exc()
+            failed.append({"bench": name, "error": f"{type(exc).__name__}: {exc}"[:500]})
+            print(f"   ({name} failed after {time.perf_counter() - began:.0f} s)", flush=True)
+            continue
         after = load()
         at = SystemClock().now().astimezone(UTC).isoformat(timespec="seconds")
         for f in made:
@@ -783,7 +802,7 @@ def run(quick: bool, only: list[str] | None = None) -> dict[str, Any]:
     measured_at = SystemClock().now().astimezone(UTC).isoformat(timespec="seconds")
     for f in figures:
         f["run_at"] = measured_at
-    return {
+    out = {
         "measured_at": measured_at,
         "quick": quick,
         "command": command,
@@ -791,6 +810,9 @@ def run(quick: bool, only: list[str] | None = None) -> dict[str, Any]:
         "figures": figures,
         "runs": [{"measured_at": measured_at, "command": command, "commit": info.get("commit")}],
     }
+    if failed:
+        out["failed"] = failed
+    return out
 
 
 #: What must be the same for figures of two runs to stand in one table.
@@ -845,9 +867,13 @@ def write(results: dict[str, Any], directory: Path = RESULTS, *, update: bool = 
     partial = results["command"].find(" --only ") >= 0
     stamp = results["measured_at"][11:16].replace(":", "")
     name = f"{results['machine']['host']}-{day}" + (f"-{stamp}-partial" if partial else "")
+    if results.get("failed"):
+        name = f"{results['machine']['host']}-{day}-{stamp}-failed"
     path = directory / f"{name}.json"
     text = json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     path.write_text(text, encoding="utf-8")
+    if results.get("failed"):  # latest.json holds whole runs only (and updates of them)
+        return path
     latest = directory / "latest.json"
     if update and latest.exists():
         merged = merge(json.loads(latest.read_text(encoding="utf-8")), results)
@@ -856,7 +882,7 @@ def write(results: dict[str, Any], directory: Path = RESULTS, *, update: bool = 
     return path
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--quick", action="store_true", help="smaller sizes, a few minutes")
     p.add_argument("--only", nargs="*", help=f"some of: {', '.join(n for n, _ in BENCHES)}")
@@ -872,7 +898,16 @@ def main(argv: list[str] | None = None) -> None:
         p.error("--update needs --only (a whole run replaces latest.json anyway)")
     results = run(args.quick, args.only)
     path = write(results, args.out, update=args.update)
+    failed = [f["bench"] for f in results.get("failed", ())]
+    if failed:
+        print(
+            f"failed: {', '.join(failed)} (the traceback is above); the other figures of "
+            f"this run are in {path}; latest.json is not changed",
+            file=sys.stderr,
+        )
+        return 1
     print(f"results: {path} (and latest.json); README table: python -m bench.readme")
+    return 0
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from bench import readme
@@ -140,3 +141,30 @@ def test_an_update_from_another_machine_is_refused() -> None:
     other["machine"]["cpu"] = "Another CPU"
     with pytest.raises(SystemExit, match="cpu: Test CPU / Another CPU"):
         run.merge(base, other)
+
+
+def test_a_benchmark_that_fails_costs_only_its_own_figures(
+    tmp_path: Any, monkeypatch: Any, capsys: Any
+) -> None:
+    """A whole run once ended in its third benchmark on an exception, with nothing written;
+    now the others are measured and written to a ``-failed`` file, latest.json untouched."""
+    from bench import run
+
+    def broken(quick: bool) -> list[Any]:
+        raise AttributeError("'NoneType' object has no attribute 'connect'")
+
+    def works(quick: bool) -> list[Any]:
+        return [run.fig("start_3000", "start", 1.0, "s", "<=", 1.0, {})]
+
+    monkeypatch.setattr(run, "BENCHES", [("complete_tasks", broken), ("start_cycles", works)])
+    monkeypatch.setattr(run, "machine", lambda: {"host": "h", "commit": "abc1234"})
+    (tmp_path / "latest.json").write_text("{}", encoding="utf-8")
+    assert run.main(["--out", str(tmp_path)]) == 1
+    assert (tmp_path / "latest.json").read_text(encoding="utf-8") == "{}"
+    (written,) = tmp_path.glob("h-*-failed.json")
+    results = json.loads(written.read_text(encoding="utf-8"))
+    assert [f["key"] for f in results["figures"]] == ["start_3000"]
+    error = "AttributeError: 'NoneType' object has no attribute 'connect'"
+    assert results["failed"] == [{"bench": "complete_tasks", "error": error}]
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "failed: complete_tasks" in err
