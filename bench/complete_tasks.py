@@ -78,7 +78,8 @@ def measure(db: str | None = None, units: int = 3000, n: int = 3000) -> dict[str
             path, [(t, a.person_id or 0, a.label) for t, a in rest[50:]], DATA
         )
     with tempfile.TemporaryDirectory(prefix="samflow-spiff-") as where:
-        out["spiff"] = reference.spiff_completions(f"{where}/spiff.db", len(samples))
+        out["spiff"] = reference.spiff_completions(f"{where}/bpmn.db", len(samples))
+        out["spiff_core"] = reference.spiff_core_completions(f"{where}/core.db", len(samples))
     return out
 
 
