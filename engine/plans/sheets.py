@@ -22,6 +22,7 @@ from typing import Any
 
 from engine.domain.errors import ImportInvalid, RowError
 from engine.domain.imports.plan import Cell
+from engine.domain.imports.text import decode
 from engine.domain.validation import control_in
 from engine.settings import Settings
 
@@ -110,28 +111,6 @@ def column_letter(index: int) -> str:
 
 
 # --- CSV ---------------------------------------------------------------------------------
-
-
-def decode(filename: str, content: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 (Excel's "CSV" on Swedish Windows);
-    neither: refused, naming the line of the first byte that is not text."""
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError as utf8:
-        try:
-            return content.decode("cp1252")
-        except UnicodeDecodeError as ansi:
-            line = content.count(b"\n", 0, ansi.start) + 1
-            first = content.count(b"\n", 0, utf8.start) + 1
-            byte = content[ansi.start]
-            raise _refuse(
-                filename,
-                line,
-                f"the file is neither UTF-8 (not from line {first}) nor Windows-1252 text "
-                f"(byte 0x{byte:02x}); save it as 'CSV UTF-8'",
-                f"filen är varken UTF-8-text (inte från rad {first}) eller Windows-1252 "
-                f"(byte 0x{byte:02x}); spara den som 'CSV UTF-8'",
-            ) from None
 
 
 def _csv_rows(filename: str, content: bytes) -> Iterator[Row]:

@@ -144,3 +144,52 @@ def test_inspection_not_visible(web: Web) -> None:
         assert got.status_code == 404 and "Enhet 2" not in got.text
     assert web.api("hr@x.se").get("/api/inspections/999").status_code == 404
     assert m1.post(f"/api/inspections/{inspection_id}/reply").status_code == 404
+
+
+def test_a_case_file_in_windows_1252_is_read(web: Web) -> None:
+    """A krav.csv saved by Excel on Swedish Windows: the decode was outside the error
+    handling and a non-UTF-8 file was a server error."""
+    director = web.api("dir@x.se")
+    csv = "krav;enheter;senast\nSkyddsrond på lagret;U1;2027-02-15\n"
+    form = {"unit": "DEP", "inspected_on": "2027-01-05", "reply_by": "2027-03-01"}
+    files = {"file": ("krav.csv", csv.encode("cp1252"), "text/csv")}
+    got = director.post("/api/inspections/file", data=form, files=files)
+    assert got.status_code == 201, got.text
+    shown = web.api("dir@x.se").get(f"/api/inspections/{got.json()['inspection_id']}")
+    assert "Skyddsrond på lagret" in shown.text, shown.text
+
+
+def unreadable(web: Web, name: str, content: bytes) -> dict[str, Any]:
+    got = web.api("dir@x.se").post("/api/inspections/file", files={"file": (name, content)})
+    assert got.status_code == 422, got.text
+    (err,) = got.json()["errors"]
+    assert err["file"] == name
+    return dict(err)
+
+
+def test_a_case_file_that_cannot_be_read_names_its_line(web: Web) -> None:
+    err = unreadable(web, "i.yaml", b"unit: U1\nrequirements: [\n  - text: x\n")
+    assert err["line"] == 3 and "kan inte läsa filen" in err["message"]
+    err = unreadable(web, "i.json", b'{"unit": "U1",\n "requirements": [}')
+    assert err["line"] == 2 and "kan inte läsa filen" in err["message"]
+    err = unreadable(web, "i.yaml", b"unit: U1\n\x81\x8d\x90bad\n")  # no text at all
+    assert err["line"] == 2 and "spara den som 'UTF-8'" in err["message"]
+    head = b"krav;enheter;senast\nSkyddsrond;U1;2027-02-15\n"
+    err = unreadable(web, "krav.csv", head + b"Rutin\rsaknas;U1;\n")  # a bare CR
+    assert err["line"] == 3 and "som CSV" in err["message"]
+    err = unreadable(web, "krav.csv", head + b"x" * 200_000 + b";U1;\n")  # over csv's limit
+    assert err["line"] == 3 and "som CSV" in err["message"]
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(web: Web) -> None:
+    """Nine lines naming 10^9 texts by alias: every walk over the parsed file (validation,
+    the control-character check) would visit each one. Aliases are refused when read."""
+    import time
+
+    lines = ["unit: U1", "inspected_on: 2027-01-05", 'a0: &a0 ["Ordna skyddsrond"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    lines += ["requirements:", "  - text: x", "    units: *a9"]
+    started = time.perf_counter()
+    err = unreadable(web, "i.yaml", "\n".join(lines).encode())
+    assert time.perf_counter() - started < 5
+    assert err["line"] == 4 and "alias" in err["message"]

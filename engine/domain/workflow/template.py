@@ -557,7 +557,18 @@ class CycleTemplate(Frozen):
 
 
 class _NoYesNoLoader(yaml.SafeLoader):
-    """SafeLoader that treats only true/false as booleans (not yes/no/on/off)."""
+    """SafeLoader that treats only true/false as booleans (not yes/no/on/off), and takes no
+    alias: ``*a`` repeats what ``&a`` names without copying it, so nine lines of them
+    name a thousand million texts that every later walk (validation, the control-character
+    check) would visit one by one. No template or case file needs one."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "an alias (*name) is not accepted here; write the value out", mark
+            )
+        return super().compose_node(parent, index)
 
 
 _NoYesNoLoader.yaml_implicit_resolvers = {

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from engine.domain.errors import FieldError, ImportInvalid, InvalidInput, RowError
+from engine.domain.imports.text import decode
 from engine.domain.workflow.template import ItemsDef, load_yaml
 from engine.workflow.process.cases import parse_subject, subject_of
 from forms.schemas.base import Form
@@ -40,20 +41,38 @@ def read_subject(
 ) -> Form:
     """The subject in a file, with ``overrides`` (unit, dates...) put on top."""
     extra = {k: v for k, v in (overrides or {}).items() if v not in (None, "")}
-    text = content.decode("utf-8-sig")
     name = filename.lower()
     items = subject_of(kind).items
     if name.endswith(".csv") and items is not None:
-        return _from_csv(kind, items, filename, text, extra)
+        return _from_csv(kind, items, filename, decode(filename, content), extra)
+    text = decode(filename, content, save_as="UTF-8")
     try:
         doc = json.loads(text) if name.endswith(".json") else load_yaml(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise InvalidInput.field(
-            filename, f"cannot read the file: {exc}", f"kan inte läsa filen: {exc}"
-        ) from None
+    except json.JSONDecodeError as exc:
+        raise _unreadable(filename, exc.lineno, exc.msg) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise _unreadable(filename, mark.line + 1 if mark else 1, problem) from None
+    except (ValueError, RecursionError) as exc:  # a number too long, nesting too deep
+        raise _unreadable(filename, 1, str(exc) or type(exc).__name__) from None
     if not isinstance(doc, dict):
         raise InvalidInput.field(filename, "expected a mapping", "förväntade en mappning")
     return parse_subject(kind, {**doc, **extra})
+
+
+def _unreadable(filename: str, line: int, problem: str) -> ImportInvalid:
+    return ImportInvalid(
+        [
+            RowError(
+                filename,
+                line,
+                "",
+                f"cannot read the file: {problem}",
+                f"kan inte läsa filen: {problem}",
+            )
+        ]
+    )
 
 
 def _from_csv(kind: str, items: ItemsDef, filename: str, text: str, extra: dict[str, Any]) -> Form:
@@ -62,22 +81,36 @@ def _from_csv(kind: str, items: ItemsDef, filename: str, text: str, extra: dict[
         io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ","
     )
     headers = items.csv_headers
-    reader.fieldnames = [headers.get(h.strip().lower(), h) for h in reader.fieldnames or []]
     lists = _list_fields(kind, items)
     lines: list[int] = []
     entries = []
-    for row in reader:
-        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-            continue
-        lines.append(reader.line_num)
-        entry: dict[str, Any] = {}
-        for name in dict.fromkeys(headers.values()):
-            value = (row.get(name) or "").strip()
-            if name in lists:
-                entry[name] = [u for u in re.split(r"[\s|,]+", value) if u]
-            elif value or name == items.text:
-                entry[name] = value
-        entries.append(entry)
+    try:
+        reader.fieldnames = [headers.get(h.strip().lower(), h) for h in reader.fieldnames or []]
+        for row in reader:
+            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                continue
+            lines.append(reader.line_num)
+            entry: dict[str, Any] = {}
+            for name in dict.fromkeys(headers.values()):
+                value = (row.get(name) or "").strip()
+                if name in lists:
+                    entry[name] = [u for u in re.split(r"[\s|,]+", value) if u]
+                elif value or name == items.text:
+                    entry[name] = value
+            entries.append(entry)
+    except csv.Error as exc:  # a bare carriage return in an unquoted cell, a cell too long
+        # (csv counts the lines it has read whole: the one it failed on is the next)
+        raise ImportInvalid(
+            [
+                RowError(
+                    filename,
+                    reader.line_num + 1,
+                    "",
+                    f"the line cannot be read as CSV ({exc})",
+                    f"raden går inte att läsa som CSV ({exc})",
+                )
+            ]
+        ) from None
     try:
         return parse_subject(kind, {**extra, items.field: entries})
     except InvalidInput as exc:

@@ -1,0 +1,29 @@
+"""The text of a file people bring: UTF-8, else what Excel on Swedish Windows writes."""
+
+from __future__ import annotations
+
+from engine.domain.errors import ImportInvalid, RowError
+
+
+def decode(filename: str, content: bytes, *, save_as: str = "CSV UTF-8") -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (Excel's "CSV" on Swedish Windows,
+    Notepad's "ANSI"); neither: refused, naming the line of the first byte that is not
+    text and how to save the file instead (``save_as``)."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8:
+        try:
+            return content.decode("cp1252")
+        except UnicodeDecodeError as ansi:
+            line = content.count(b"\n", 0, ansi.start) + 1
+            first = content.count(b"\n", 0, utf8.start) + 1
+            byte = content[ansi.start]
+            en = (
+                f"the file is neither UTF-8 (not from line {first}) nor Windows-1252 text "
+                f"(byte 0x{byte:02x}); save it as '{save_as}'"
+            )
+            sv = (
+                f"filen är varken UTF-8-text (inte från rad {first}) eller Windows-1252 "
+                f"(byte 0x{byte:02x}); spara den som '{save_as}'"
+            )
+            raise ImportInvalid([RowError(filename, line, "", en, sv)]) from None
