@@ -17,7 +17,7 @@ from engine.evidence import package as evidence
 from engine.evidence import parts
 from engine.evidence import verify as evidence_verify
 from forms import i18n
-from forms.exports import documents, evidence_docs
+from forms.exports import evidence_docs
 
 
 def package(
@@ -60,14 +60,7 @@ def verify(
 ) -> tuple[evidence_verify.VerifyReport, dict[str, Any]]:
     """The verdict on an uploaded package, and the package's own data (for naming where
     the differences are)."""
-    doc = documents.read_embedded(content)
-    if doc is None:
-        raise InvalidInput.field(
-            "file",
-            "the file carries no samflow evidence data (an HTML or PDF package made by samflow)",
-            "filen innehåller inga underlagsdata från samflow (ett HTML- eller PDF-paket "
-            "gjort av samflow)",
-        )
+    doc = evidence_verify.read_package(engine, content)
     return evidence_verify.verify(engine, actor, doc), doc["data"]
 
 

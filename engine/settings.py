@@ -219,6 +219,9 @@ class Settings(BaseSettings):
     pdf_workers: int = 2
     #: Largest evidence package (PDF/HTML), in bytes, the web app takes for verification.
     max_verify_bytes: int = 100_000_000
+    #: What the data attached to such a package may unpack to, in bytes (about 40 kB a
+    #: unit: the default takes a package of some 6,000 units; a bomb stops here).
+    max_verify_data_bytes: int = Field(default=250_000_000, ge=1_000_000)
     #: A subtree's evidence package as PDF is made as a background job above this many
     #: units (smaller ones, and every single unit's, download at once).
     evidence_direct_units: int = 25

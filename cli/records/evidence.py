@@ -24,7 +24,6 @@ from cli.common import (
     when,
 )
 from cli.console import Console
-from engine.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from engine.evidence import verify as evidence_verify
@@ -94,16 +93,9 @@ def cmd_build(args: argparse.Namespace, c: Console) -> int:
 
 def cmd_verify(args: argparse.Namespace, c: Console) -> int:
     from engine.evidence import verify as evidence_verify
-    from forms.exports import documents
 
     app = app_of(args)
-    doc = documents.read_embedded(Path(args.file).read_bytes())
-    if doc is None:
-        raise InvalidInput.field(
-            "file",
-            f"{args.file} carries no samflow evidence data",
-            f"{args.file} innehåller inga bevisdata från samflow",
-        )
+    doc = evidence_verify.read_package(app, Path(args.file).read_bytes())
     r = evidence_verify.verify(app, actor_of(app, args.as_), doc)
     b = r.basis
     what = f"{b['scope']} {b['code']} {b['year']}, {_when_text(b['as_of'])}"

@@ -18,6 +18,7 @@ from engine.domain.evidence import Difference, LaterEvent, attribute, diff, dige
 from engine.evidence import anchor as audit_checkpoint_package
 from engine.evidence.package import FORMATS, KIND, Scope, build
 from engine.workflow.process import cases as processes
+from forms.exports import documents
 
 #: Kinds of record that audit events name as their subject (``measure:12``); a difference
 #: in anything else (a row of a measure's history, a plan item) is traced to the nearest
@@ -47,6 +48,32 @@ class VerifyReport:
     #: or missing checkpoint), and what could not be checked about it.
     anchor: list[Said] = field(default_factory=list)
     anchor_notes: list[Said] = field(default_factory=list)
+
+
+def read_package(app: App, content: bytes) -> dict[str, Any]:
+    """The data a package (PDF or HTML, made here) carries, or InvalidInput naming why
+    there is none to compare: no samflow data in it, or more than
+    ``SAMFLOW_MAX_VERIFY_DATA_BYTES`` once unpacked (stopped while unpacking)."""
+    limit = app.settings.max_verify_data_bytes
+    try:
+        doc = documents.read_embedded(content, limit)
+    except documents.EmbeddedTooLarge:
+        size = f"{limit // 1_000_000} MB"
+        raise InvalidInput.field(
+            "file",
+            f"the package's data unpacks to more than {size} "
+            "(SAMFLOW_MAX_VERIFY_DATA_BYTES): verify a smaller part of the organisation",
+            f"paketets data packas upp till mer än {size} "
+            "(SAMFLOW_MAX_VERIFY_DATA_BYTES): kontrollera en mindre del av organisationen",
+        ) from None
+    if doc is None:
+        raise InvalidInput.field(
+            "file",
+            "the file carries no samflow evidence data (an HTML or PDF package made by samflow)",
+            "filen innehåller inga underlagsdata från samflow (ett HTML- eller PDF-paket "
+            "gjort av samflow)",
+        )
+    return doc
 
 
 def verify(app: App, actor: Actor, document: dict[str, Any]) -> VerifyReport:

@@ -122,17 +122,26 @@ _SCRIPT = re.compile(
 )
 
 
-def read_embedded(content: bytes) -> dict[str, Any] | None:
-    """The data inside an HTML or PDF document made here; None if it has none."""
-    if content.startswith(b"%PDF"):
-        from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
+#: What an attached data file may unpack to by default: the data of a unit's part is about
+#: 40 kB, so this is a package of some 6,000 units (SAMFLOW_MAX_VERIFY_DATA_BYTES).
+MAX_EMBEDDED_BYTES = 250_000_000
 
-        try:
-            found = PdfReader(io.BytesIO(content)).attachments.get(ATTACHMENT)
-        except (PdfReadError, ValueError, KeyError):
-            return None
-        raw = found[0] if found else None
+
+class EmbeddedTooLarge(ValueError):
+    """The attached data unpacks to more than the limit the reader was given."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+def read_embedded(content: bytes, max_bytes: int = MAX_EMBEDDED_BYTES) -> dict[str, Any] | None:
+    """The data inside an HTML or PDF document made here; None if it has none (or the file
+    is no document at all); EmbeddedTooLarge when a PDF's attached data unpacks to more
+    than ``max_bytes``: pypdf's own limit (75 MB, a package of ~1,900 units) is raised or
+    lowered to it, so a region's package is read and a bomb is stopped while unpacking."""
+    if content.startswith(b"%PDF"):
+        raw = _pdf_attachment(content, max_bytes)
     else:
         match = _SCRIPT.search(content)
         raw = match.group(1) if match else None
@@ -140,9 +149,28 @@ def read_embedded(content: bytes) -> dict[str, Any] | None:
         return None
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
+
+
+def _pdf_attachment(content: bytes, max_bytes: int) -> bytes | None:
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import LimitReachedError
+
+    try:
+        with apply_configuration(
+            zlib_maximum_output_length=max_bytes,
+            maximum_declared_stream_length=max(max_bytes, len(content)),
+        ):
+            found = PdfReader(io.BytesIO(content)).attachments.get(ATTACHMENT)
+            return bytes(found[0]) if found else None
+    except LimitReachedError as exc:
+        if "while decompressing" in str(exc):  # our limit on unpacking (pypdf's words)
+            raise EmbeddedTooLarge(max_bytes) from None
+        return None  # one of pypdf's other limits (a loop, too many objects): not ours
+    except Exception:  # any failure of a parser of a stranger's file: not one of ours
+        return None
 
 
 # --- PDF ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import text
 from starlette.testclient import TestClient
@@ -222,3 +223,51 @@ def test_diarienummer_is_printed_on_the_cover(hweb: Web) -> None:
     assert doc is not None and doc["reference"] == "AV 2027/77"
     bad = client.get("/api/evidence", params={**U2, "format": "html", "reference": "x\u0007"})
     assert bad.status_code == 422 and "reference" in bad.text
+
+
+def _pdf_carrying(data: bytes) -> bytes:
+    """A one-page PDF with ``data`` attached as a package's data is (compressed)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(100, 100)
+    documents._attach(writer, documents.ATTACHMENT, data)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_whose_data_unpacks_too_far_is_stopped_while_unpacking(hweb: Web) -> None:
+    """pypdf stops at 75 MB by default with its own error (no PdfReadError): a server error
+    for every package of more than ~1,900 units. The limit is now the setting's, stopped
+    while unpacking, and answered 422 naming it."""
+    import tracemalloc
+
+    bomb = _pdf_carrying(b'{"data": "' + b"0" * 40_000_000 + b'"}')
+    assert len(bomb) < 200_000
+    hweb.engine.settings = hweb.engine.settings.model_copy(
+        update={"max_verify_data_bytes": 2_000_000}
+    )
+    tracemalloc.start()
+    got = _verify(hweb.api("m2@x.se"), bomb, "bomb.pdf")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert got.status_code == 422, got.text
+    assert "SAMFLOW_MAX_VERIFY_DATA_BYTES" in got.text and "2 MB" in got.text
+    assert peak < 20_000_000, peak
+    with pytest.raises(documents.EmbeddedTooLarge):
+        documents.read_embedded(bomb, 2_000_000)
+    # under the limit the same file is read (it is no package, so it is refused as such)
+    assert documents.read_embedded(bomb, 50_000_000) == {"data": "0" * 40_000_000}
+
+
+def test_a_broken_pdf_is_no_package(hweb: Web) -> None:
+    """Whatever a stranger's PDF makes the parser raise, it is "no samflow data" (422)."""
+    good = _pdf_carrying(b'{"a": 1}')
+    assert documents.read_embedded(good) == {"a": 1}
+    cut = good[: len(good) // 2]
+    nested = _pdf_carrying(b"[" * 100_000 + b"]" * 100_000)
+    for name, content in (("cut.pdf", cut), ("nested.pdf", nested)):
+        got = _verify(hweb.api("m2@x.se"), content, name)
+        assert got.status_code == 422, (name, got.text)
+        assert got.json()["errors"][0]["path"] == "file"
