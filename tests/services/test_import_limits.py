@@ -277,9 +277,43 @@ def test_a_sheet_whose_xml_is_broken_is_refused(sqlite_app: App, text: bytes) ->
     assert "XML" in err.rows[0].message_sv
 
 
-def test_an_escaped_control_character_stays_text(sqlite_app: App) -> None:
+def _shared(text: bytes) -> bytes:
+    """The base workbook with its first measure's text in a shared strings table, where
+    Excel keeps every text."""
+
+    def sheet() -> Iterator[bytes]:
+        yield _base()["xl/worksheets/sheet1.xml"].replace(
+            b'<c r="B2" t="inlineStr"><is><t>Ljudabsorbenter</t></is></c>',
+            b'<c r="B2" t="s"><v>0</v></c>',
+        )
+
+    def strings() -> Iterator[bytes]:
+        yield b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        yield b"<si><t>" + text + b"</t></si></sst>"
+
+    def types() -> Iterator[bytes]:
+        yield _base()["[Content_Types].xml"].replace(
+            b"</Types>",
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        )
+
+    return xlsx(
+        {"xl/worksheets/sheet1.xml": sheet, "xl/sharedStrings.xml": strings,
+         "[Content_Types].xml": types}
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("made", [_sheet_with, _shared])
+def test_an_escaped_control_character_stays_text(
+    sqlite_app: App, made: Callable[[bytes], bytes]
+) -> None:
     """Excel writes a control character as ``_x0001_``; the reader leaves the escape as it
-    is (six letters of text), so no control character reaches the database that way."""
-    result, _, _ = measured(dry_run(sqlite_app, _sheet_with(b"Ljud_x0000_absorbenter")))
+    is, inline or in the shared strings (six letters of text), so no control character
+    reaches the database that way."""
+    content = made(b"Ljud_x0000_absorbenter")
+    sheet = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
+    assert (b'<c r="B2" t="s">' in sheet) == (made is _shared)
+    result, _, _ = measured(dry_run(sqlite_app, content))
     assert isinstance(result, plan_import.ImportResult), result
     assert result.rows[0].measures[0].what == "Ljud_x0000_absorbenter"
