@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -87,8 +88,17 @@ def iso_time(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not a time (ISO 8601): {text!r}") from None
 
 
+def read_text(path: str, *, save_as: str = "CSV UTF-8") -> str:
+    """A text file someone brings (``-``: standard input): UTF-8, else Windows-1252 (what
+    Excel and Notepad write on Swedish Windows); neither: an error naming the file's line."""
+    from engine.domain.imports.text import decode
+
+    raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    return decode(path if path != "-" else "stdin", raw, save_as=save_as)
+
+
 def read_json(path: str) -> dict[str, Any]:
-    text = Path("/dev/stdin").read_text() if path == "-" else Path(path).read_text("utf-8")
+    text = read_text(path, save_as="UTF-8")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -27,6 +27,7 @@ from cli.common import (
     iso_date,
     out_file,
     read_json,
+    read_text,
 )
 from cli.console import Console
 
@@ -117,15 +118,9 @@ def reg_change(sub: Sub) -> None:
 
 def cmd_import(args: argparse.Namespace, c: Console) -> int:
     from engine.coop import bodies
-    from engine.domain.errors import InvalidInput
 
     app = app_of(args)
-    try:
-        text = Path(args.file).read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput.field(
-            args.file, "the file is not UTF-8 text", "filen är inte UTF-8-text"
-        ) from None
+    text = read_text(args.file)
     out = bodies.import_bodies(
         app, actor_of(app, args.as_), text, filename=Path(args.file).name, dry_run=args.dry_run
     )

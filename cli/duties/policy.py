@@ -14,10 +14,9 @@ samflow knowledge list [--unit U] | lacking
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from cli.common import Sub, actor_of, app_of, as_option, command, group, iso_date
+from cli.common import Sub, actor_of, app_of, as_option, command, group, iso_date, read_text
 from cli.console import Console
 
 TOPICS = (
@@ -86,7 +85,7 @@ def _version_options(p: argparse.ArgumentParser) -> None:
 def _version(args: argparse.Namespace) -> dict[str, Any]:
     body = ""
     if args.text:
-        body = Path("/dev/stdin" if args.text == "-" else args.text).read_text("utf-8")
+        body = read_text(args.text, save_as="UTF-8")
     return {
         "body": body,
         "valid_from": args.valid_from,

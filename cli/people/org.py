@@ -4,7 +4,6 @@ control, substitutes."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cli.common import (
@@ -14,6 +13,7 @@ from cli.common import (
     command,
     group,
     iso_date,
+    read_text,
 )
 from cli.console import Console
 
@@ -68,8 +68,8 @@ def cmd_org_import(args: argparse.Namespace, c: Console) -> int:
     from engine.workflow.batch import org_import as org_import_job
 
     app = app_of(args)
-    units_text = Path(args.units).read_text("utf-8-sig")
-    people_text = Path(args.people).read_text("utf-8-sig")
+    units_text = read_text(args.units)
+    people_text = read_text(args.people)
     actor = actor_of(app, args.as_)
     files = {"units_file": args.units, "people_file": args.people, "progress": c.progress}
     if not args.dry_run and org_import_job.needs_job(app, units_text, people_text):
@@ -85,7 +85,7 @@ def cmd_org_positions(args: argparse.Namespace, c: Console) -> int:
     from engine.org import positions
 
     app = app_of(args)
-    text = Path(args.file).read_text("utf-8-sig")
+    text = read_text(args.file)
     r = positions.import_positions(
         app, actor_of(app, args.as_), text, file=args.file, dry_run=args.dry_run
     )

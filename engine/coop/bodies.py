@@ -35,6 +35,7 @@ from engine.domain.errors import (
     NotPermitted,
     RowError,
 )
+from engine.domain.imports.text import delimiter
 from engine.domain.validation import control_in
 from engine.domain.workflow.routing import Address
 from engine.domain.workflow.states import Role
@@ -468,10 +469,8 @@ def _read_rows(text: str, filename: str) -> list[tuple[int, dict[str, str]]]:
         raise InvalidInput.field(
             filename, f"at most {MAX_ROWS} rows per file", f"högst {MAX_ROWS} rader per fil"
         )
-    sample = text.split("\n", 1)[0]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
     try:
-        reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
+        reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter(text))
         raw = list(reader)
     except csv.Error as exc:
         raise InvalidInput.field(

@@ -22,7 +22,7 @@ from typing import Any
 
 from engine.domain.errors import ImportInvalid, RowError
 from engine.domain.imports.plan import Cell
-from engine.domain.imports.text import decode
+from engine.domain.imports.text import decode, delimiter
 from engine.domain.validation import control_in
 from engine.settings import Settings
 
@@ -115,9 +115,7 @@ def column_letter(index: int) -> str:
 
 def _csv_rows(filename: str, content: bytes) -> Iterator[Row]:
     text = decode(filename, content)
-    first = text.splitlines()[0] if text.strip() else ""
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter(text))
     try:
         start = 1
         for row in reader:  # a row is named by its first line (a cell may span lines)

@@ -85,6 +85,19 @@ def test_import_preview_then_apply(web: Web) -> None:
         data={"csrf_token": token, "units_csv": "code,name\nX,\n", "people_csv": people},
     )
     assert broken.status_code == 422 and "units.csv:1: parent_code" in broken.text
+    ansi = client.post(  # Excel's "CSV" on Swedish Windows: Windows-1252
+        "/org/import",
+        data={"csrf_token": token, "_action": "preview", "units_csv": units},
+        files={"people_file": ("people.csv", people.replace("Mia", "Åsa").encode("cp1252"))},
+    )
+    assert ansi.status_code == 200 and "Det här ändras" in ansi.text
+    neither = client.post(
+        "/org/import",
+        data={"csrf_token": token, "_action": "preview", "units_csv": units},
+        files={"people_file": ("people.csv", b"email,name\n\x81\n")},
+    )
+    assert neither.status_code == 422 and "people.csv:2" in neither.text
+    assert "varken UTF-8-text" in neither.text
 
 
 def test_import_by_a_manager_is_refused(web: Web) -> None:

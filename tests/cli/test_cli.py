@@ -1,6 +1,7 @@
 """The command line as an admin meets it: exit codes, one-line errors, no tracebacks."""
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,29 @@ def test_bad_csv_names_file_line_field_and_imports_nothing(
     assert any(":4: parent_code" in line for line in rest)
     code, out, _ = run(capsys, "org", "span")
     assert code == 0 and out.startswith("0 managers")
+
+
+def test_files_from_excel_on_windows_are_read_and_other_bytes_named(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Excel's "CSV" on Swedish Windows is Windows-1252 and its "Unicode text" is UTF-16
+    with tabs: both import. A file that is neither was an "unexpected error" (exit 70)."""
+    run(capsys, "db", "upgrade")
+    units = (EXAMPLES / "units.csv").read_text("utf-8")
+    ansi, utf16, bad = (tmp_path / n for n in ("ansi.csv", "unicode.txt", "bad.csv"))
+    ansi.write_bytes(units.encode("cp1252"))
+    utf16.write_bytes(units.replace(",", "\t").encode("utf-16"))
+    bad.write_bytes(units.encode("utf-8").replace(b"OF,", b"O\x81F,", 1))
+    people = str(EXAMPLES / "people.csv")
+    code, out, _ = run(capsys, "org", "import", "--dry-run", str(utf16), people)
+    assert code == 0 and "8 + 0 units" in out
+    code, out, _ = run(capsys, "org", "import", str(ansi), people)
+    assert code == 0 and "8 + 0 units" in out
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as con:
+        names = {n for (n,) in con.execute("SELECT name FROM org_unit")}
+    assert {"Äldreomsorg", "Funktionsstöd"} <= names
+    code, _, err = run(capsys, "org", "import", str(bad), people)
+    assert code == 2 and err.startswith(f"error: {bad}:2: the file is neither UTF-8")
 
 
 def test_a_year_through_the_command_line(

@@ -14,6 +14,7 @@ from api.errors import field_messages, problem
 from api.rendering import redirect, render
 from engine.accounts.signin import Principal
 from engine.domain.errors import InvalidInput, NotFound, SamflowError
+from engine.domain.imports.text import decode
 from engine.org import admin as org
 from engine.org import pending as org_pending
 from engine.org import view as orgview
@@ -204,14 +205,8 @@ def import_job_page(request: Request, engine: Engine, user: PageUser, job_id: Id
 
 
 def _text(posted: PostedForm, file_field: str, text_field: str) -> str:
-    """An uploaded CSV file, else the pasted text (UTF-8, with or without BOM)."""
+    """An uploaded CSV file (UTF-8, else Windows-1252), else the pasted text."""
     upload = posted.form.get(file_field)
     if isinstance(upload, UploadFile) and upload.filename:
-        raw = upload.file.read(20_000_000)
-        try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidInput.field(
-                file_field, "the file is not UTF-8 text", "filen är inte UTF-8-text"
-            ) from None
+        return decode(upload.filename, upload.file.read(20_000_000))
     return posted.get(text_field).lstrip("\ufeff")

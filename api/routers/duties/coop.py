@@ -38,7 +38,7 @@ from api.schemas.coop import (
 )
 from api.schemas.docs import DocFormat, DocLang, inline_schema
 from engine.coop import bodies, changes, meetings
-from engine.domain.errors import InvalidInput
+from engine.domain.imports.text import decode
 from forms.exports import case_docs
 from forms.schemas.duties.change import ChangeRegistration
 
@@ -80,12 +80,7 @@ def import_bodies(
 ) -> Response:
     """Bodies and their members from a CSV, one member a row; every row checked first."""
     name, content = read_upload(file, engine.settings.max_upload_bytes)
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput.field(
-            "file", "the file is not UTF-8 text", "filen är inte UTF-8-text"
-        ) from None
+    text = decode(name, content)
     out = bodies.import_bodies(engine, user.actor, text, filename=name, dry_run=dry_run)
     return reply(BodyImportOut.model_validate(out))
 

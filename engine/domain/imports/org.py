@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from engine.domain.errors import ImportInvalid, RowError
+from engine.domain.imports.text import delimiter
 from engine.domain.org import find_cycle
 from engine.domain.validation import control_in
 from engine.domain.workflow.routing import role_from_text
@@ -106,9 +107,7 @@ def _rows(
     if not text.strip():
         errors.add(1, "", "the file is empty", "filen är tom")
         return []
-    first = text.splitlines()[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter(text))
     try:
         return _read(reader, required, errors)
     except csv.Error as exc:  # e.g. a bare carriage return inside an unquoted field

@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from engine.domain.errors import FieldError, ImportInvalid, InvalidInput, RowError
-from engine.domain.imports.text import decode
+from engine.domain.imports.text import decode, delimiter
 from engine.domain.workflow.template import ItemsDef, load_yaml
 from engine.workflow.process.cases import parse_subject, subject_of
 from forms.schemas.base import Form
@@ -76,10 +76,7 @@ def _unreadable(filename: str, line: int, problem: str) -> ImportInvalid:
 
 
 def _from_csv(kind: str, items: ItemsDef, filename: str, text: str, extra: dict[str, Any]) -> Form:
-    first = text.splitlines()[0] if text.strip() else ""
-    reader = csv.DictReader(
-        io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ","
-    )
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter(text))
     headers = items.csv_headers
     lists = _list_fields(kind, items)
     lines: list[int] = []
