@@ -78,6 +78,12 @@ HTTP_TEXT = {
     413: N_("För stor begäran"),
     500: N_("Ett oväntat fel inträffade"),
 }
+#: FastAPI's detail when ``json.loads`` fails other than by a syntax error (which is a 422).
+FASTAPI_BODY_ERROR = "There was an error parsing the body"
+BODY_UNREADABLE = N_(
+    "brödtexten går inte att läsa som JSON: den är för djupt nästlad eller har ett tal med "
+    "för många siffror"
+)
 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -236,6 +242,8 @@ def http_response(request: Request, exc: StarletteHTTPException) -> Response:
     lang = lang_of(request)
     text = HTTP_TEXT.get(exc.status_code)
     message = tr(lang, text) if text else str(exc.detail)
+    if exc.status_code == 400 and exc.detail == FASTAPI_BODY_ERROR:
+        message = tr(lang, BODY_UNREADABLE)
     if isinstance(exc, TooLarge):
         message = exc.message(lang)
     body = _plain(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), message)

@@ -160,8 +160,8 @@ async def lean_call(plan: Plan, request: Request) -> Response | None:
             return None
         try:
             values[plan.body[0]] = plan.body[1].model_validate(json.loads(raw))
-        except (ValueError, ValidationError):  # JSONDecodeError is a ValueError
-            return None
+        except (ValueError, ValidationError, RecursionError):  # (JSONDecodeError: ValueError)
+            return None  # FastAPI's way gives the reason (nesting too deep: its 400)
     if plan.request is not None:
         values[plan.request] = request
     if plan.user is not None:
