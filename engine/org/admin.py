@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from engine.context import Actor, App, Progress, Tx, no_progress
 from engine.db import queries
 from engine.db.audit_store import chunks
+from engine.db.bulk import paused_gc
 from engine.db.models import OrgUnit, Person, RoleAssignment, Substitute, table
 from engine.domain.clock import local_date
 from engine.domain.errors import (
@@ -131,15 +132,16 @@ def import_org(
     ``org_import_confirm_percent`` of the roles in reach is held (``report.held``) until a
     second HR person confirms it (``confirm_import``).
     """
-    prepared = prepare_import(
-        app, actor, units_csv, people_csv, units_file=units_file, people_file=people_file
-    )
-    progress(0, 3, "validated")
-    held = not dry_run and prepared.needs_confirmation(app, actor)
-    work = _import_work(app, actor, prepared, lambda s: _rights(s, actor, app), progress)
-    if not (dry_run or held):
-        return app.run(work)
-    report = app.preview(work)
+    with paused_gc():  # every row, ORM state and audit record lives until the commit
+        prepared = prepare_import(
+            app, actor, units_csv, people_csv, units_file=units_file, people_file=people_file
+        )
+        progress(0, 3, "validated")
+        held = not dry_run and prepared.needs_confirmation(app, actor)
+        work = _import_work(app, actor, prepared, lambda s: _rights(s, actor, app), progress)
+        if not (dry_run or held):
+            return app.run(work)
+        report = app.preview(work)
     report.applied = False
     if held:
         files = (prepared.files.units, prepared.files.people)

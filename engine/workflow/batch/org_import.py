@@ -38,6 +38,7 @@ from sqlalchemy import delete, select
 from engine.context import Actor, App, Progress, Tx, no_progress
 from engine.db import queries
 from engine.db.audit_store import chunks
+from engine.db.bulk import paused_gc
 from engine.db.models import OrgUnit, Person, RoleAssignment
 from engine.db.models.workflow.files import JobFile
 from engine.domain.clock import local_date
@@ -109,9 +110,10 @@ def request(
 ) -> Requested:
     """Validate everything and check rights now; hold the import for a second HR person
     when it ends too many roles, else queue it as a job."""
-    prepared = org.prepare_import(
-        app, actor, units_csv, people_csv, units_file=units_file, people_file=people_file
-    )
+    with paused_gc():  # checking every row first: all of them live until it is done
+        prepared = org.prepare_import(
+            app, actor, units_csv, people_csv, units_file=units_file, people_file=people_file
+        )
     if prepared.needs_confirmation(app, actor):
         return Requested(held=_held(app, actor, prepared))
     params = {"units": len(prepared.unit_rows), "people_rows": len(prepared.people_rows)}
@@ -185,9 +187,10 @@ def apply_in_batches(
     write lock on SQLite)."""
     size = batch_rows or app.settings.org_import_batch_rows
     pause = app.settings.org_import_pause_ms / 1000
-    prepared = org.prepare_import(
-        app, actor, units_csv, people_csv, units_file=units_file, people_file=people_file
-    )
+    with paused_gc():  # checking every row first: all of them live until it is done
+        prepared = org.prepare_import(
+            app, actor, units_csv, people_csv, units_file=units_file, people_file=people_file
+        )
     if prepared.needs_confirmation(app, actor):
         return _held(app, actor, prepared)
     parsed_units, parsed_people = prepared.unit_rows, prepared.people_rows
