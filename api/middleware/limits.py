@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import SAFE, SESSION_COOKIE, find_signin, no_signin
+from api.deps import SAFE, SESSION_COOKIE, lookup_signin, no_signin
 from api.errors import TooLarge, http_response, samflow_response
 from api.middleware import http_methods
 from engine.context import App
@@ -96,7 +96,7 @@ class BodyLimits:
             await http_response(request, TooLarge(limit, setting))(scope, receive, send)
             return
         if scope["method"] not in SAFE and scope["path"] not in PUBLIC:
-            refusal = _unknown(request, engine)
+            refusal = await _unknown(request, engine)
             if refusal is not None and _routed(scope):
                 await samflow_response(request, refusal)(scope, receive, send)
                 return
@@ -139,17 +139,17 @@ def _routed(scope: Scope) -> bool:
     return scope["method"] in methods
 
 
-def _unknown(request: Request, engine: App) -> NotAuthenticated | None:
+async def _unknown(request: Request, engine: App) -> NotAuthenticated | None:
     """Why the request has no valid sign-in, or None when it has one (the lookup is kept for
-    the handler, ``api.deps.find_signin``; renewing and the CSRF check stay there)."""
+    the handler, ``api.deps.lookup_signin``; renewing and the CSRF check stay there)."""
     auth = request.headers.get("authorization", "")
     cookie = request.cookies.get(SESSION_COOKIE)
     state = request.scope.setdefault("state", {})
     try:
         if auth[:7].lower() == "bearer " and auth[7:].strip():
-            find_signin(engine, state, "token", auth[7:].strip())
+            await lookup_signin(engine, state, "token", auth[7:].strip())
         elif cookie:
-            find_signin(engine, state, "session", cookie)
+            await lookup_signin(engine, state, "session", cookie)
         else:
             return no_signin()
     except NotAuthenticated as exc:

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of
+from api.deps import Engine, Id, PageUser, PostedForm, as_id, lang_of, on_database
 from api.errors import field_messages, problem
 from api.lean import Lean
 from api.rendering import redirect, render
@@ -70,7 +70,7 @@ class Heat:
 @router.get("/inbox")
 async def inbox_page(request: Request, engine: Engine, user: PageUser) -> Response:
     params = {k: request.query_params.get(k, "") for k in KEYS}
-    return _inbox(request, engine, user.actor, params)
+    return await on_database(engine, _inbox, request, engine, user.actor, params)
 
 
 def _inbox(

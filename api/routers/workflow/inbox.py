@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.deps import MAX_ID, ApiUser, Engine
+from api.deps import MAX_ID, ApiUser, Engine, on_database
 from api.lean import Lean
 from api.schemas import InboxOut, reply
 from engine.domain.errors import FieldError, InvalidInput
@@ -92,7 +92,9 @@ async def inbox(request: Request, user: ApiUser, engine: Engine) -> Response:
         errors.append(FieldError("after", "at most 40 characters", "högst 40 tecken"))
     if errors:
         raise InvalidInput(errors)
-    box = reports.inbox(
+    box = await on_database(
+        engine,
+        reports.inbox,
         engine,
         user.actor,
         overdue_only=overdue,
