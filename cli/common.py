@@ -93,8 +93,9 @@ def read_text(path: str, *, save_as: str = "CSV UTF-8") -> str:
     Excel and Notepad write on Swedish Windows); neither: an error naming the file's line."""
     from engine.domain.imports.text import decode
 
-    raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    return decode(path if path != "-" else "stdin", raw, save_as=save_as)
+    if path == "-":
+        return decode("stdin", sys.stdin.buffer.read(), save_as=save_as)
+    return decode(path, Path(path).read_bytes(), save_as=save_as)
 
 
 def read_json(path: str) -> dict[str, Any]:

@@ -273,6 +273,11 @@ class ImportInvalid(InvalidInput):
         self.rows = list(rows)
         super().__init__([r.as_field_error() for r in self.rows])
 
+    @classmethod
+    def at(cls, file: str, line: int, en: str, sv: str) -> ImportInvalid:
+        """A file refused at one line as a whole (no column named)."""
+        return cls([RowError(file, line, "", en, sv)])
+
 
 class ImportNotPermitted(NotPermitted):
     """An import would change units or roles outside the importer's rights: every such row

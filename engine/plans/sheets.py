@@ -64,23 +64,19 @@ def read_rows(filename: str, content: bytes, limits: SheetLimits) -> list[Row]:
     return list(_counted(filename, _csv_rows(filename, content), limits))
 
 
-def _refuse(filename: str, line: int, en: str, sv: str) -> ImportInvalid:
-    return ImportInvalid([RowError(filename, line, "", en, sv)])
-
-
 def _counted(filename: str, rows: Iterator[Row], limits: SheetLimits) -> Iterator[Row]:
     """The rows, stopping with a refusal at the first row, column or cell over a limit."""
     cells = 0
     for line, row in rows:
         if line > limits.rows:
-            raise _refuse(
+            raise ImportInvalid.at(
                 filename,
                 line,
                 f"more than {limits.rows} rows (SAMFLOW_IMPORT_MAX_ROWS); split the file",
                 f"fler än {limits.rows} rader (SAMFLOW_IMPORT_MAX_ROWS); dela upp filen",
             )
         if len(row) > limits.columns:
-            raise _refuse(
+            raise ImportInvalid.at(
                 filename,
                 line,
                 f"more than {limits.columns} columns (SAMFLOW_IMPORT_MAX_COLUMNS)",
@@ -88,7 +84,7 @@ def _counted(filename: str, rows: Iterator[Row], limits: SheetLimits) -> Iterato
             )
         cells += len(row)
         if cells > limits.cells:
-            raise _refuse(
+            raise ImportInvalid.at(
                 filename,
                 line,
                 f"more than {limits.cells} cells (SAMFLOW_IMPORT_MAX_CELLS); split the file",
@@ -122,7 +118,7 @@ def _csv_rows(filename: str, content: bytes) -> Iterator[Row]:
             yield start, list(row)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise _refuse(
+        raise ImportInvalid.at(
             filename,
             reader.line_num + 1,
             f"not readable as CSV ({exc})",
@@ -134,7 +130,7 @@ def _csv_rows(filename: str, content: bytes) -> Iterator[Row]:
 
 
 def _not_xlsx(filename: str, why: str) -> ImportInvalid:
-    return _refuse(filename, 1, f"not an XLSX file ({why})", f"inte en XLSX-fil ({why})")
+    return ImportInvalid.at(filename, 1, f"not an XLSX file ({why})", f"inte en XLSX-fil ({why})")
 
 
 def check_zip(filename: str, archive: zipfile.ZipFile, limits: SheetLimits) -> None:
@@ -161,7 +157,7 @@ def check_zip(filename: str, archive: zipfile.ZipFile, limits: SheetLimits) -> N
 def _within(filename: str, en: str, sv: str, value: int, limit: int, setting: str) -> None:
     if value <= limit:
         return
-    raise _refuse(
+    raise ImportInvalid.at(
         filename,
         1,
         f"the file is too large to read: {en} {value}, at most {limit} "
@@ -184,7 +180,7 @@ def _xlsx_rows(filename: str, content: bytes, limits: SheetLimits) -> Iterator[R
     except SyntaxError as exc:
         # XML that is not well-formed (ElementTree's ParseError, lxml's XMLSyntaxError),
         # e.g. a cell with a control character, which XML 1.0 cannot carry even as &#1;.
-        raise _refuse(
+        raise ImportInvalid.at(
             filename,
             1,
             f"not an XLSX file (its XML is not well-formed: {exc})",

@@ -113,7 +113,7 @@ def _parse(
             errors.append(RowError(filename, line, column, en, sv))
 
     if not rows:
-        raise ImportInvalid([RowError(filename, 1, "", "the file is empty", "filen är tom")])
+        raise ImportInvalid.at(filename, 1, "the file is empty", "filen är tom")
     cols: dict[str, int] = {}
     for i, h in enumerate(rows[0][1]):
         what = HEADINGS.get(_cell_text(h).casefold())

@@ -205,7 +205,7 @@ def import_job_page(request: Request, engine: Engine, user: PageUser, job_id: Id
 
 
 def _text(posted: PostedForm, file_field: str, text_field: str) -> str:
-    """An uploaded CSV file (UTF-8, else Windows-1252), else the pasted text."""
+    """An uploaded CSV file (read by ``text.decode``), else the pasted text."""
     upload = posted.form.get(file_field)
     if isinstance(upload, UploadFile) and upload.filename:
         return decode(upload.filename, upload.file.read(20_000_000))

@@ -225,7 +225,7 @@ def parse_plan(
     written, for the error that names them."""
     found = _header(rows)
     if found is None:
-        raise ImportInvalid([RowError(file, rows[0][0] if rows else 1, "", *_missing(REQUIRED))])
+        raise ImportInvalid.at(file, rows[0][0] if rows else 1, *_missing(REQUIRED))
     at, columns, names, dated = found
     errors = _Errors(file, names)
     header = _header_block(rows[:at], errors, default_year)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 
-from engine.domain.errors import ImportInvalid, RowError
+from engine.domain.errors import ImportInvalid
 
 
 def decode(filename: str, content: bytes, *, save_as: str = "CSV UTF-8") -> str:
@@ -19,7 +19,7 @@ def decode(filename: str, content: bytes, *, save_as: str = "CSV UTF-8") -> str:
             line = content[: utf16.start].decode("utf-16", "replace").count("\n") + 1
             en = f"the file is UTF-16 text that is cut off or broken; save it as '{save_as}'"
             sv = f"filen är UTF-16-text som är avklippt eller trasig; spara den som '{save_as}'"
-            raise ImportInvalid([RowError(filename, line, "", en, sv)]) from None
+            raise ImportInvalid.at(filename, line, en, sv) from None
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as utf8:
@@ -37,7 +37,7 @@ def decode(filename: str, content: bytes, *, save_as: str = "CSV UTF-8") -> str:
                 f"filen är varken UTF-8-text (inte från rad {first}) eller Windows-1252 "
                 f"(byte 0x{byte:02x}); spara den som '{save_as}'"
             )
-            raise ImportInvalid([RowError(filename, line, "", en, sv)]) from None
+            raise ImportInvalid.at(filename, line, en, sv) from None
 
 
 def delimiter(text: str) -> str:

@@ -62,16 +62,8 @@ def read_subject(
 
 
 def _unreadable(filename: str, line: int, problem: str) -> ImportInvalid:
-    return ImportInvalid(
-        [
-            RowError(
-                filename,
-                line,
-                "",
-                f"cannot read the file: {problem}",
-                f"kan inte läsa filen: {problem}",
-            )
-        ]
+    return ImportInvalid.at(
+        filename, line, f"cannot read the file: {problem}", f"kan inte läsa filen: {problem}"
     )
 
 
@@ -97,16 +89,11 @@ def _from_csv(kind: str, items: ItemsDef, filename: str, text: str, extra: dict[
             entries.append(entry)
     except csv.Error as exc:  # a bare carriage return in an unquoted cell, a cell too long
         # (csv counts the lines it has read whole: the one it failed on is the next)
-        raise ImportInvalid(
-            [
-                RowError(
-                    filename,
-                    reader.line_num + 1,
-                    "",
-                    f"the line cannot be read as CSV ({exc})",
-                    f"raden går inte att läsa som CSV ({exc})",
-                )
-            ]
+        raise ImportInvalid.at(
+            filename,
+            reader.line_num + 1,
+            f"the line cannot be read as CSV ({exc})",
+            f"raden går inte att läsa som CSV ({exc})",
         ) from None
     try:
         return parse_subject(kind, {**extra, items.field: entries})
